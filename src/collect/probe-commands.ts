@@ -1,0 +1,64 @@
+// The probe: the read-only commands netcheck runs on a node, and the snapshot section each one
+// fills. This list is the single place that says what is collected; docs/snapshot.md explains
+// each section. Every command only prints: nothing here changes the node.
+
+export interface ProbeCommand {
+  /** Stable section name in the snapshot (docs/snapshot.md). */
+  section: string;
+  argv: readonly string[];
+  /** Why the analysis needs it (shown by `collect --dry-run` and in docs). */
+  why: string;
+}
+
+export const PROBE_COMMANDS: readonly ProbeCommand[] = [
+  {
+    section: 'ip-addr',
+    argv: ['ip', '-d', '-j', 'addr', 'show'],
+    why: 'links with their kind (veth, bridge, vxlan, ipip), master, MTU, state, and their addresses',
+  },
+  {
+    section: 'ip-route',
+    argv: ['ip', '-d', '-j', 'route', 'show', 'table', 'all'],
+    why: 'every routing table, including local and policy tables',
+  },
+  { section: 'ip-rule', argv: ['ip', '-j', 'rule', 'show'], why: 'policy routing rules, in priority order' },
+  { section: 'ip-neigh', argv: ['ip', '-j', 'neigh', 'show'], why: 'ARP entries: VXLAN VTEP MACs, LAN peers' },
+  { section: 'bridge-fdb', argv: ['bridge', '-j', 'fdb', 'show'], why: 'VXLAN forwarding entries (MAC → remote VTEP)' },
+  {
+    section: 'sysctl',
+    argv: ['sysctl', '-a', '--pattern', '^net\\.(ipv4|bridge)\\.'],
+    why: 'rp_filter, ip_forward, per-device forwarding, br_netfilter switches',
+  },
+  {
+    section: 'iptables-nft-save',
+    argv: ['iptables-nft-save', '-c'],
+    why: 'netfilter rules written through the nf_tables backend, with counters',
+  },
+  {
+    section: 'iptables-legacy-save',
+    argv: ['iptables-legacy-save', '-c'],
+    why: 'netfilter rules written through the legacy backend, with counters',
+  },
+  { section: 'ipvsadm', argv: ['ipvsadm', '-S', '-n'], why: 'kube-proxy IPVS virtual services and real servers' },
+  { section: 'ipset', argv: ['ipset', 'save'], why: 'sets that iptables rules match (Calico, kube-proxy IPVS)' },
+  { section: 'nft', argv: ['nft', '-j', 'list', 'ruleset'], why: 'native nftables rules (kube-proxy nftables mode, Cilium, firewalld)' },
+];
+
+/** Directories whose files are read into `file:<path>` sections. */
+export const PROBE_DIRECTORIES: readonly { dir: string; suffixes: readonly string[]; why: string }[] = [
+  { dir: '/etc/cni/net.d', suffixes: ['.conf', '.conflist', '.json'], why: 'CNI configuration: plugin chain and IPAM subnet' },
+];
+
+/** Single files read into `file:<path>` sections when present. */
+export const PROBE_FILES: readonly { path: string; why: string }[] = [
+  { path: '/run/flannel/subnet.env', why: 'flannel: the subnet this node was leased, its MTU and ipMasq' },
+];
+
+export const FILE_SECTION_PREFIX = 'file:';
+
+export function fileSection(path: string): string {
+  return FILE_SECTION_PREFIX + path;
+}
+
+/** Largest file the probe reads; CNI configs are a few KiB. */
+export const MAX_PROBE_FILE_BYTES = 1 << 20;

@@ -1,0 +1,104 @@
+// IPv4 addresses as unsigned 32-bit integers. The engine does longest-prefix matches over
+// thousands of routes and rules, so addresses are numbers, not strings.
+
+export type Ipv4 = number;
+
+export interface Cidr4 {
+  /** Network address (host bits cleared). */
+  net: Ipv4;
+  len: number;
+}
+
+const OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** Parses dotted-quad; undefined for anything else (including leading zeros, which are octal to some tools). */
+export function parseIpv4(s: string): Ipv4 | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const p of parts) {
+    if (!OCTET.test(p)) return undefined;
+    n = n * 256 + Number(p);
+  }
+  return n >>> 0;
+}
+
+export function isIpv4(s: string): boolean {
+  return parseIpv4(s) !== undefined;
+}
+
+export function formatIpv4(n: Ipv4): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+export function maskOf(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+/**
+ * Parses "a.b.c.d/len", a bare address (a /32), or "default"/"0.0.0.0/0".
+ * Host bits are cleared, as the kernel does for route destinations.
+ */
+export function parseCidr4(s: string): Cidr4 | undefined {
+  if (s === 'default' || s === 'any' || s === 'all') return { net: 0, len: 0 };
+  const slash = s.indexOf('/');
+  const addr = parseIpv4(slash < 0 ? s : s.slice(0, slash));
+  if (addr === undefined) return undefined;
+  let len = 32;
+  if (slash >= 0) {
+    const l = s.slice(slash + 1);
+    if (!/^\d{1,2}$/.test(l)) {
+      // iptables-save prints a non-contiguous mask as a dotted quad; contiguous ones as /len.
+      const m = parseIpv4(l);
+      if (m === undefined) return undefined;
+      const ones = popcount(m);
+      if (maskOf(ones) !== m) return undefined;
+      len = ones;
+    } else {
+      len = Number(l);
+      if (len > 32) return undefined;
+    }
+  }
+  return { net: (addr & maskOf(len)) >>> 0, len };
+}
+
+function popcount(n: number): number {
+  let c = 0;
+  let x = n >>> 0;
+  while (x !== 0) {
+    c += x & 1;
+    x >>>= 1;
+  }
+  return c;
+}
+
+export function formatCidr4(c: Cidr4): string {
+  return `${formatIpv4(c.net)}/${c.len}`;
+}
+
+export function cidrContains(c: Cidr4, ip: Ipv4): boolean {
+  return ((ip & maskOf(c.len)) >>> 0) === c.net;
+}
+
+/** True when the two prefixes share any address. */
+export function cidrOverlaps(a: Cidr4, b: Cidr4): boolean {
+  const len = Math.min(a.len, b.len);
+  const m = maskOf(len);
+  return ((a.net & m) >>> 0) === ((b.net & m) >>> 0);
+}
+
+/** True when `inner` lies entirely inside `outer`. */
+export function cidrWithin(inner: Cidr4, outer: Cidr4): boolean {
+  return inner.len >= outer.len && cidrContains(outer, inner.net);
+}
+
+/** Convenience for string callers: does CIDR string `c` contain address string `ip`? */
+export function inCidr(ip: string, c: string): boolean {
+  const a = parseIpv4(ip);
+  const p = parseCidr4(c);
+  return a !== undefined && p !== undefined && cidrContains(p, a);
+}
+
+export function broadcastOf(c: Cidr4): Ipv4 {
+  return (c.net | (~maskOf(c.len) >>> 0)) >>> 0;
+}

@@ -1,0 +1,314 @@
+// Typed values parsed from a host's raw sections. Every parsed item keeps `raw`: the text (or
+// JSON) it came from, so that a finding can quote the evidence exactly.
+
+/** What a parser returns: the values it could read, plus warnings for what it could not. */
+export interface Parsed<T> {
+  value: T;
+  warnings: string[];
+}
+
+export type Family = 'inet' | 'inet6';
+
+// ---------------------------------------------------------------- links (ip -d -j addr show)
+
+export type LinkKind =
+  | 'loopback'
+  | 'ether' // plain NIC: no linkinfo
+  | 'veth'
+  | 'bridge'
+  | 'vxlan'
+  | 'ipip'
+  | 'dummy'
+  | 'other';
+
+export interface VxlanInfo {
+  vni: number;
+  local?: string;
+  remote?: string; // static default destination (`remote`), rare in CNIs
+  group?: string;
+  /** Underlay device the VXLAN socket is bound to (`dev`). */
+  link?: string;
+  port: number;
+  learning: boolean;
+}
+
+export interface IpipInfo {
+  local?: string; // "any" → undefined
+  remote?: string;
+  link?: string;
+}
+
+export interface Link {
+  index: number;
+  name: string;
+  kind: LinkKind;
+  /** ip's `info_kind` verbatim (e.g. "vxlan", "ipip", "veth"), for kinds we do not model. */
+  infoKind?: string;
+  /** Bridge (or bond/VRF) this device is enslaved to. */
+  master?: string;
+  mtu: number;
+  /** Administratively up (flag UP) — what the kernel checks before it transmits. */
+  up: boolean;
+  operState: string;
+  mac?: string;
+  /** For veth: ifindex of the peer (`link_index`) and the peer's netns id when elsewhere. */
+  peerIndex?: number;
+  linkNetnsId?: number;
+  vxlan?: VxlanInfo;
+  ipip?: IpipInfo;
+  raw: string;
+}
+
+export interface Address {
+  dev: string;
+  family: Family;
+  local: string;
+  prefixLen: number;
+  /** Peer address of a point-to-point address (`peer`), rare. */
+  peer?: string;
+  broadcast?: string;
+  scope: string; // global | link | host | site
+  secondary: boolean;
+  label?: string;
+  raw: string;
+}
+
+// ---------------------------------------------------------------- routes (ip -d -j route show table all)
+
+export type RouteType =
+  | 'unicast'
+  | 'local'
+  | 'broadcast'
+  | 'multicast'
+  | 'anycast'
+  | 'blackhole'
+  | 'unreachable'
+  | 'prohibit'
+  | 'throw'
+  | 'nat';
+
+export interface NextHop {
+  gateway?: string;
+  dev?: string;
+  /** Multipath weight (`weight`), 1 when absent. */
+  weight: number;
+  onlink: boolean;
+}
+
+export interface Route {
+  family: Family;
+  /** Routing table as a number (main = 254, local = 255, default = 253). */
+  table: number;
+  type: RouteType;
+  /** Destination prefix, "0.0.0.0/0" for default. Always in CIDR form. */
+  dst: string;
+  /** TOS selector, rarely used; 0 when absent. */
+  tos: number;
+  /** Single-path next hop; for multipath routes, `nexthops` holds them all and this is empty. */
+  gateway?: string;
+  dev?: string;
+  onlink: boolean;
+  prefsrc?: string;
+  metric: number;
+  protocol: string; // kernel | boot | static | bird | ...
+  scope: string; // universe(global) | link | host
+  nexthops: NextHop[];
+  /** Route MTU (`mtu` metric) when set. */
+  mtu?: number;
+  raw: string;
+}
+
+// ---------------------------------------------------------------- policy rules (ip -j rule show)
+
+export type RuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+export interface PolicyRule {
+  family: Family;
+  priority: number;
+  /** `not` inverts the selector. */
+  invert: boolean;
+  src?: string; // CIDR; absent = all
+  dst?: string;
+  iif?: string;
+  oif?: string;
+  fwmark?: number;
+  fwmask?: number;
+  tos?: number;
+  action: RuleAction;
+  /** Target table for action `table`. */
+  table?: number;
+  /** Target priority for action `goto`. */
+  gotoPriority?: number;
+  /** `suppress_prefixlength N`: reject table results with prefix length ≤ N. */
+  suppressPrefixLength?: number;
+  raw: string;
+}
+
+// ---------------------------------------------------------------- neighbours, fdb
+
+export interface Neighbor {
+  dst: string;
+  dev: string;
+  lladdr?: string;
+  state: string[]; // REACHABLE, PERMANENT, FAILED, ...
+  raw: string;
+}
+
+export interface FdbEntry {
+  mac: string;
+  dev: string;
+  /** Remote VTEP for VXLAN entries. */
+  dst?: string;
+  vni?: number;
+  master?: string;
+  self: boolean;
+  state: string;
+  raw: string;
+}
+
+// ---------------------------------------------------------------- sysctls
+
+/** `sysctl -a` as key → value (keys with dots, e.g. net.ipv4.conf.all.rp_filter). */
+export type Sysctls = Map<string, string>;
+
+// ---------------------------------------------------------------- iptables-save
+
+export type IptablesBackend = 'nft' | 'legacy';
+
+/** One option of a match or target: `--dport 80`, `! --dst-type LOCAL`, `--mark 0x4000/0x4000`. */
+export interface IptOption {
+  /** Option name without dashes: `s`, `d`, `i`, `o`, `p`, `dport`, `match-set`, `to-destination`. */
+  name: string;
+  negated: boolean;
+  args: string[];
+}
+
+/** A match: `module` is null for the core matches (-s -d -i -o -p -f), else the -m name. */
+export interface IptMatch {
+  module: string | null;
+  options: IptOption[];
+}
+
+export interface IptTarget {
+  /** ACCEPT, DROP, DNAT, ... or a user chain name. */
+  name: string;
+  options: IptOption[];
+}
+
+export interface IptRule {
+  table: string;
+  chain: string;
+  /** 1-based position within the chain, as `iptables -L --line-numbers` counts. */
+  position: number;
+  matches: IptMatch[];
+  /** null for a rule with no -j/-g (it only counts packets). */
+  target: IptTarget | null;
+  /** true for -g (goto): RETURN from the target returns past this chain. */
+  goto: boolean;
+  counters?: { packets: number; bytes: number };
+  /** The line exactly as iptables-save printed it. */
+  raw: string;
+  /** 1-based line number in the section, for evidence. */
+  line: number;
+}
+
+export interface IptChain {
+  name: string;
+  /** Built-in chains have a policy (ACCEPT or DROP); user chains have none. */
+  policy: string | null;
+  rules: IptRule[];
+  /** The `:NAME POLICY [p:b]` header line. */
+  raw: string;
+}
+
+export interface IptTable {
+  name: string; // raw, mangle, nat, filter, security
+  chains: Map<string, IptChain>;
+}
+
+export interface IptRuleset {
+  backend: IptablesBackend;
+  tables: Map<string, IptTable>;
+}
+
+// ---------------------------------------------------------------- IPVS (ipvsadm -S -n)
+
+export interface IpvsRealServer {
+  address: string;
+  port: number;
+  method: 'masq' | 'gate' | 'ipip';
+  weight: number;
+  raw: string;
+}
+
+export interface IpvsService {
+  protocol: 'tcp' | 'udp' | 'sctp' | 'fwmark';
+  address: string; // VIP, or the fwmark number for fwmark services
+  port: number;
+  scheduler: string;
+  persistent: boolean;
+  realServers: IpvsRealServer[];
+  raw: string;
+}
+
+// ---------------------------------------------------------------- ipset save
+
+export interface IpSet {
+  name: string;
+  type: string; // hash:ip, hash:net, hash:ip,port, bitmap:port, list:set, ...
+  options: string[];
+  members: string[];
+  raw: string;
+}
+
+// ---------------------------------------------------------------- CNI files
+
+export interface CniPlugin {
+  type: string;
+  /** ipam.subnet / ipam.ranges[][].subnet / host-local ranges, flattened. */
+  ipamSubnets: string[];
+  ipamType?: string;
+  /** The plugin object as JSON, for anything more specific a check needs. */
+  config: Record<string, unknown>;
+}
+
+export interface CniConfig {
+  path: string;
+  name?: string;
+  cniVersion?: string;
+  plugins: CniPlugin[];
+  raw: string;
+}
+
+/** /run/flannel/subnet.env */
+export interface FlannelSubnetEnv {
+  network?: string; // FLANNEL_NETWORK
+  subnet?: string; // FLANNEL_SUBNET (address/len of the node's cni0)
+  mtu?: number;
+  ipMasq?: boolean;
+  raw: string;
+  vars: Record<string, string>;
+}
+
+// ---------------------------------------------------------------- a host, parsed
+
+export interface HostState {
+  name: string;
+  links: Link[];
+  addresses: Address[];
+  routes: Route[];
+  rules: PolicyRule[];
+  neighbors: Neighbor[];
+  fdb: FdbEntry[];
+  sysctls: Sysctls;
+  /** The rulesets of both backends that held anything; usually exactly one. */
+  iptables: IptRuleset[];
+  ipvs: IpvsService[];
+  ipsets: IpSet[];
+  cni: CniConfig[];
+  flannel?: FlannelSubnetEnv;
+  /** Sections the probe could not collect (tool missing, file absent): name → error. */
+  missing: Record<string, string>;
+  /** Parser warnings, prefixed with the section name. */
+  warnings: string[];
+}
