@@ -1,0 +1,113 @@
+// The interface between the packet walk (src/engine) and the netfilter evaluator
+// (src/engine/netfilter). The walk decides *when* a hook runs and with which devices; the
+// evaluator runs the tables of that hook over the host's parsed rulesets and says what they do.
+import type { Ipv4 } from '../../lib/ipv4.ts';
+import type { IpSet, IptRule, IptRuleset } from '../../model/types.ts';
+import type { Packet } from '../packet.ts';
+
+export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+
+/** Conntrack state as `-m conntrack --ctstate` / `-m state --state` sees it. */
+export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
+
+export interface ConntrackView {
+  state: CtState;
+  /** ORIGINAL for the packet that created the entry and its direction; REPLY for the answers. */
+  direction: 'ORIGINAL' | 'REPLY';
+  /** Translations already recorded in the entry (`--ctstatus DNAT,SNAT`). */
+  dnat: boolean;
+  snat: boolean;
+  /** Original tuple, for `--ctorigdst`, `--ctorigsrc`, `--ctorigdstport`. */
+  origSrc: Ipv4;
+  origDst: Ipv4;
+  origDport: number;
+}
+
+/** Set when the packet crosses a Linux bridge and br_netfilter hands it to iptables. */
+export interface PhysdevView {
+  /** Bridge port the packet came in on (undefined when it did not enter through a bridge port). */
+  in?: string;
+  /** Bridge port it leaves through (known only in FORWARD/POSTROUTING of a bridged packet). */
+  out?: string;
+  /** True when the packet is bridged (not routed) — `--physdev-is-bridged`. */
+  bridged: boolean;
+}
+
+export interface HookInput {
+  hook: Hook;
+  packet: Packet;
+  /** Input device (PREROUTING, INPUT, FORWARD); undefined for locally generated packets. */
+  inIface?: string;
+  /** Output device (FORWARD, OUTPUT, POSTROUTING). */
+  outIface?: string;
+  /** The next hop the routing decision chose (for MASQUERADE's source selection). */
+  nextHop?: Ipv4;
+  ct: ConntrackView;
+  physdev?: PhysdevView;
+}
+
+/** Address types as the `addrtype` match and the kernel's inet_addr_type() report them. */
+export type AddrType = 'UNSPEC' | 'UNICAST' | 'LOCAL' | 'BROADCAST' | 'ANYCAST' | 'MULTICAST' | 'BLACKHOLE' | 'UNREACHABLE' | 'PROHIBIT' | 'THROW' | 'NAT' | 'XRESOLVE';
+
+/** Facts about the host that matches and targets consult. The engine implements it from the Model. */
+export interface NetfilterEnv {
+  /** Type of `addr` from the local routing table's point of view; `limitIface` for `--limit-iface-in/out`. */
+  addrType(addr: Ipv4, limitIface?: string): AddrType;
+  /** The parsed ipset of that name, or undefined if the host has none (the rule then cannot match: the kernel refuses to load it). */
+  ipset(name: string): IpSet | undefined;
+  /**
+   * Source address MASQUERADE picks: the kernel's inet_select_addr(out, nexthop, RT_SCOPE_UNIVERSE)
+   * — the primary address of `outIface` in the same subnet as the next hop, else its first primary.
+   */
+  masqueradeSource(outIface: string, nextHop: Ipv4 | undefined): Ipv4 | undefined;
+  /** Primary address of the input device, for REDIRECT in PREROUTING. */
+  primaryAddress(iface: string): Ipv4 | undefined;
+  /**
+   * `-m rpfilter`: does a reverse route lookup (source as destination, `iface` as input) pass?
+   * `loose`: any route will do; otherwise it must leave through `iface`.
+   */
+  rpfilterPasses(packet: Packet, iface: string | undefined, opts: { loose: boolean; validmark: boolean; acceptLocal: boolean }): boolean;
+}
+
+export type NfVerdict = 'accept' | 'drop' | 'reject' | 'unknown';
+
+/** One rule (or a chain policy) that applied: the evidence of the walk. */
+export interface NfStep {
+  backend: IptRuleset['backend'];
+  table: string;
+  chain: string;
+  /** The rule that matched; null when a built-in chain's policy applied. */
+  rule: IptRule | null;
+  /** What it did: "jump KUBE-SERVICES", "DNAT to 10.0.1.5:8080", "policy DROP", "RETURN". */
+  action: string;
+  /** Raw line quoted as evidence: the rule's line or the chain header for a policy. */
+  raw: string;
+}
+
+/** Address translation decided in this hook. The evaluator applies it to `packet` too. */
+export interface NatDecision {
+  kind: 'dnat' | 'snat' | 'masquerade' | 'redirect';
+  addr: Ipv4;
+  port?: number;
+  step: NfStep;
+}
+
+/** One possible result of running a hook. `-m statistic` makes several (one per branch). */
+export interface NfOutcome {
+  verdict: NfVerdict;
+  /** The packet after MARK/CONNMARK/NAT of this hook. */
+  packet: Packet;
+  nat?: NatDecision;
+  /** The conntrack entry after this hook (e.g. NOTRACK in raw makes it UNTRACKED). */
+  ct: ConntrackView;
+  /** Every rule that matched, in order, and the one that decided. */
+  steps: NfStep[];
+  /** Set when verdict is 'unknown': the rule we could not evaluate and why. */
+  unknown?: { rule: IptRule; reason: string };
+  /** For verdict 'reject': --reject-with value (icmp-port-unreachable by default). */
+  rejectWith?: string;
+  /** Conditions that lead to this branch, e.g. "statistic --probability 0.33333 matched (KUBE-SVC-X rule 1)". */
+  branch: string[];
+}
+
+export type EvaluateHook = (rulesets: readonly IptRuleset[], input: HookInput, env: NetfilterEnv) => NfOutcome[];

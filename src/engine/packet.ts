@@ -1,0 +1,20 @@
+// The packet the engine walks through the kernel's path. Addresses are numbers (src/lib/ipv4.ts).
+import type { Ipv4 } from '../lib/ipv4.ts';
+
+export type Protocol = 'tcp' | 'udp' | 'icmp';
+
+export interface Packet {
+  src: Ipv4;
+  dst: Ipv4;
+  proto: Protocol;
+  /** Ports for tcp/udp; for icmp both are 0 and `icmpType` says echo-request (8) or echo-reply (0). */
+  sport: number;
+  dport: number;
+  icmpType?: number;
+  /** skb->mark (fwmark), as MARK sets and `-m mark` / `ip rule fwmark` read it. */
+  mark: number;
+  /** Connection mark (ct->mark), as CONNMARK sets and `-m connmark` reads it. */
+  connmark: number;
+  /** Bytes on the wire at L3, for MTU checks. */
+  length: number;
+}
