@@ -1,7 +1,8 @@
 // The packet the engine walks through the kernel's path. Addresses are numbers (src/lib/ipv4.ts).
 import type { Ipv4 } from '../lib/ipv4.ts';
 
-export type Protocol = 'tcp' | 'udp' | 'icmp';
+/** 'ipip' is IP protocol 4 (IPIP encapsulation, `-p ipencap` / `-p 4` in iptables). */
+export type Protocol = 'tcp' | 'udp' | 'icmp' | 'ipip';
 
 export interface Packet {
   src: Ipv4;
@@ -17,4 +18,8 @@ export interface Packet {
   connmark: number;
   /** Bytes on the wire at L3, for MTU checks. */
   length: number;
+  /** For an encapsulated packet (VXLAN, IPIP): the packet inside. */
+  inner?: Packet;
+  /** VXLAN network identifier of an encapsulated packet. */
+  vni?: number;
 }
