@@ -48,12 +48,24 @@ function sharesSubnet(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean
   return a.some((x) => b.some((y) => cidrOverlaps(x, y)));
 }
 
-/** veth peers name each other's ifindex (link_index); both must agree. */
-function vethPeers(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean | undefined {
+/**
+ * veth peers name each other's ifindex (link_index). Indexes are per network namespace, so a
+ * match is only a hint; a *mismatch* between two veths proves they are not each other's peer.
+ */
+function vethMismatch(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean {
   const l1 = h1.links.get(d1);
   const l2 = h2.links.get(d2);
-  if (l1?.kind !== 'veth' || l2?.kind !== 'veth' || l1.peerIndex === undefined || l2.peerIndex === undefined) return undefined;
-  return l1.peerIndex === l2.index && l2.peerIndex === l1.index;
+  if (l1?.kind !== 'veth' || l2?.kind !== 'veth' || l1.peerIndex === undefined || l2.peerIndex === undefined) return false;
+  return l1.peerIndex !== l2.index || l2.peerIndex !== l1.index;
+}
+
+/** hA routes an address configured on (hB, dB) straight out of dA (on-link, no gateway). */
+function faces(hA: HostNet, dA: string, hB: HostNet, dB: string): boolean {
+  for (const a of hB.addresses.get(dB) ?? []) {
+    const r = fibLookup(hA, { dst: a.local, src: 0, iif: 'lo', mark: 0, tos: 0 });
+    if (r.ok && r.route.type === 'unicast' && r.route.gateway === undefined && r.route.nexthops.length === 0 && routeUsesDev(r.route, dA)) return true;
+  }
+  return false;
 }
 
 /** The L3 device a frame arriving on `dev` is handled by: its bridge when it is a bridge port. */
@@ -64,25 +76,15 @@ function l3Device(h: HostNet, dev: string): { dev: string; physdevIn?: string } 
 }
 
 /**
- * Could a frame sent out of (h1, d1) reach (h2, d2)? Evidence, in order of strength: veth peer
- * indexes that name each other; a shared connected subnet; h1 routing h2's address straight out
- * of d1 (a Calico-style /32 point-to-point link). Bridge ports stand for their bridge.
+ * Are (h1, d1) and (h2, d2) on one link? The snapshot does not record cabling, so it is inferred:
+ * a shared connected subnet (LAN, bridge); or, for point-to-point veths without addresses
+ * (Calico's cali*), one side routing the other's address straight out of that device — unless
+ * the veth peer indexes prove they are not a pair.
  */
-function adjacent(h1: HostNet, d1: string, h2: HostNet, d2: string, target: Ipv4): boolean {
-  const peers = vethPeers(h1, d1, h2, d2);
-  if (peers !== undefined) return peers;
-  // d2 may be a bridge: any of its ports may be the peer of d1.
-  const ports = h2.linkOrder.filter((l) => l.master === d2).map((l) => l.name);
-  for (const p of ports) if (vethPeers(h1, d1, h2, p) === true) return true;
+export function adjacent(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean {
   if (sharesSubnet(h1, d1, h2, d2)) return true;
-  const r = fibLookup(h1, { dst: target, src: 0, iif: 'lo', mark: 0, tos: 0 });
-  return r.ok && r.route.gateway === undefined && r.route.nexthops.length === 0 && routeUsesDev(r.route, d1);
-}
-
-/** Which bridge port of `bridge` on h2 leads to (h1, d1), for physdev matches. */
-function bridgePortTo(h1: HostNet, d1: string, h2: HostNet, bridge: string): string | undefined {
-  for (const l of h2.linkOrder) if (l.master === bridge && vethPeers(h1, d1, h2, l.name) === true) return l.name;
-  return undefined;
+  if (vethMismatch(h1, d1, h2, d2)) return false;
+  return faces(h1, d1, h2, d2) || faces(h2, d2, h1, d1);
 }
 
 /**
@@ -95,10 +97,9 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
     if (h2 === host) continue;
     for (const [d2, addrs] of h2.addresses) {
       if (!addrs.some((a) => a.local === nextHop)) continue;
-      if (!adjacent(host, dev, h2, d2, nextHop)) continue;
+      if (!adjacent(host, dev, h2, d2)) continue;
       const l3 = l3Device(h2, d2);
-      const physdevIn = h2.links.get(d2)?.kind === 'bridge' ? bridgePortTo(host, dev, h2, d2) : l3.physdevIn;
-      return { kind: 'host', host: h2.name, dev: l3.dev, ...(physdevIn !== undefined ? { physdevIn } : {}), how: `${h2.name} owns ${formatIpv4(nextHop)} on ${d2}` };
+      return { kind: 'host', host: h2.name, dev: l3.dev, ...(l3.physdevIn !== undefined ? { physdevIn: l3.physdevIn } : {}), how: `${h2.name} owns ${formatIpv4(nextHop)} on ${d2}` };
     }
   }
   // 2. A pod on this host behind `dev` (its route points there, or dev is its bridge).
@@ -111,7 +112,7 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
     if (h2 === host) continue;
     for (const l of h2.linkOrder) {
       if (!proxyArp(h2.state.sysctls, l.name)) continue;
-      if (vethPeers(host, dev, h2, l.name) !== true && !sharesSubnet(host, dev, h2, l.name)) continue;
+      if (!adjacent(host, dev, h2, l.name)) continue;
       const r = fibLookup(h2, { dst: nextHop, src: 0, iif: l.name, mark: 0, tos: 0 });
       // arp_process(): answer when the target is routed out of a *different* device.
       if (r.ok && !routeUsesDev(r.route, l.name)) {
