@@ -6,7 +6,6 @@
 //   calico-ipam  ipam.ipv4_pools / ipam.ipv6_pools (CIDRs or IPPool names)
 //   flannel      delegate.ipam (flannel fills ranges from subnet.env at ADD time, so the file
 //                usually has none — compare with /run/flannel/subnet.env instead)
-//   multus       delegates[] (each a plugin or a plugin list)
 // Values are kept verbatim: Canal writes "subnet": "usePodCidr", which means node.spec.podCIDR.
 import type { CniConfig, CniPlugin, Parsed } from '../types.ts';
 import { Fields, isObject, type JsonObject } from './fields.ts';
@@ -33,20 +32,11 @@ function ipamSubnets(ipam: Fields | undefined, out: string[]): void {
   for (const key of ['ipv4_pools', 'ipv6_pools']) out.push(...(ipam.strings(key) ?? []));
 }
 
-/** Subnets of a plugin and of the plugins it delegates to (flannel's delegate, multus's delegates). */
-function collectSubnets(p: Fields, out: string[], depth: number): void {
-  if (depth > 4) return; // delegates nest a level or two; a deeper file is hostile
+/** Subnets of a plugin and of the plugin it delegates to (flannel's "delegate"). */
+function collectSubnets(p: Fields, out: string[]): void {
   ipamSubnets(p.sub('ipam'), out);
   const delegate = p.sub('delegate');
-  if (delegate !== undefined) collectSubnets(delegate, out, depth + 1);
-  (p.arr('delegates') ?? []).forEach((d, i) => {
-    if (!isObject(d)) return;
-    const df = new Fields(d, `${p.where}.delegates[${i}]`, p.warnings);
-    collectSubnets(df, out, depth + 1);
-    (df.arr('plugins') ?? []).forEach((pl, j) => {
-      if (isObject(pl)) collectSubnets(new Fields(pl, `${df.where}.plugins[${j}]`, p.warnings), out, depth + 1);
-    });
-  });
+  if (delegate !== undefined) ipamSubnets(delegate.sub('ipam'), out);
 }
 
 function parsePlugin(obj: JsonObject, where: string, w: Warnings): CniPlugin {
@@ -54,7 +44,7 @@ function parsePlugin(obj: JsonObject, where: string, w: Warnings): CniPlugin {
   const type = f.str('type');
   if (type === undefined) w.add(`${where}: plugin without "type"`);
   const ipamSubnetsOut: string[] = [];
-  collectSubnets(f, ipamSubnetsOut, 0);
+  collectSubnets(f, ipamSubnetsOut);
   const plugin: CniPlugin = { type: type ?? '', ipamSubnets: ipamSubnetsOut, config: obj };
   const ipamType = f.sub('ipam')?.str('type') ?? f.sub('delegate')?.sub('ipam')?.str('type');
   if (ipamType !== undefined) plugin.ipamType = ipamType;

@@ -7,6 +7,7 @@
 // Every variable is kept in `vars`; the file is sourced by shell scripts too, so quotes and
 // `export ` are tolerated.
 import type { FlannelSubnetEnv, Parsed } from '../types.ts';
+import { familyOfPrefix } from './ip-text.ts';
 import { Warnings, quote } from './warnings.ts';
 
 const SECTION = 'subnet.env';
@@ -15,6 +16,15 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 function unquote(v: string): string {
   if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) return v.slice(1, -1);
   return v;
+}
+
+/** A variable that must be "address/len"; anything else is reported and left out of the typed value. */
+function cidrVar(vars: Record<string, string>, name: string, w: Warnings): string | undefined {
+  const v = vars[name];
+  if (v === undefined) return undefined;
+  if (v.includes('/') && familyOfPrefix(v) !== undefined && /\/\d{1,3}$/.test(v)) return v;
+  w.add(`${SECTION}: ${name} ${quote(v)} is not an address/length`);
+  return undefined;
 }
 
 export function parseFlannelSubnetEnv(text: string): Parsed<FlannelSubnetEnv> {
@@ -33,9 +43,12 @@ export function parseFlannelSubnetEnv(text: string): Parsed<FlannelSubnetEnv> {
     vars[name] = unquote(body.slice(eq + 1).trim());
   });
 
+  // flanneld ends every line with \n; a last line without one was cut short, value and all.
+  if (text !== '' && !text.endsWith('\n')) w.add(`${SECTION}: the last line has no line end; the file may be cut short`);
+
   const env: FlannelSubnetEnv = { raw: text, vars };
-  const network = vars['FLANNEL_NETWORK'];
-  const subnet = vars['FLANNEL_SUBNET'];
+  const network = cidrVar(vars, 'FLANNEL_NETWORK', w);
+  const subnet = cidrVar(vars, 'FLANNEL_SUBNET', w);
   if (network !== undefined) env.network = network;
   if (subnet !== undefined) env.subnet = subnet;
   const mtu = vars['FLANNEL_MTU'];
@@ -48,7 +61,7 @@ export function parseFlannelSubnetEnv(text: string): Parsed<FlannelSubnetEnv> {
     if (ipMasq === 'true' || ipMasq === 'false') env.ipMasq = ipMasq === 'true';
     else w.add(`${SECTION}: FLANNEL_IPMASQ ${quote(ipMasq)} is neither true nor false`);
   }
-  if (subnet === undefined && vars['FLANNEL_IPV6_SUBNET'] === undefined) {
+  if (vars['FLANNEL_SUBNET'] === undefined && vars['FLANNEL_IPV6_SUBNET'] === undefined) {
     w.add(`${SECTION}: no FLANNEL_SUBNET: flanneld has not written its lease`);
   }
   return { value: env, warnings: w.done() };

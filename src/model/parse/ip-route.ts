@@ -10,7 +10,7 @@
 import type { Family, NextHop, Parsed, Route, RouteType } from '../types.ts';
 import { Fields, isObject, parseUint } from './fields.ts';
 import { familyOf, familyOfPrefix, toCidr } from './ip-text.ts';
-import { mapJsonObjects } from './json-array.ts';
+import { mapJsonObjects, topLevelValues } from './json-array.ts';
 import { TABLE_MAIN, tableRef } from './route-table.ts';
 import { Warnings, quote } from './warnings.ts';
 
@@ -84,11 +84,27 @@ function routeMtu(f: Fields, where: string, w: Warnings): number | undefined {
   return undefined;
 }
 
+/**
+ * A route with a lightweight tunnel (`encap ip ...`) prints the encap's own "dst", "src" and "tos"
+ * after the route's (ip/iproute_lwtunnel.c), so JSON.parse sees the encap's; the route's are the
+ * first occurrences.
+ */
+function firstOf(f: Fields, raw: string, key: string): unknown {
+  if (!f.has('encap')) return f.obj[key];
+  const first = topLevelValues(raw, key)[0];
+  try {
+    return first === undefined ? undefined : (JSON.parse(first) as unknown);
+  } catch {
+    return undefined;
+  }
+}
+
 function parseRoute(f: Fields, raw: string, w: Warnings): Route | undefined {
   const where = f.where;
-  const dstText = f.str('dst');
+  const dstValue = firstOf(f, raw, 'dst');
+  const dstText = typeof dstValue === 'string' ? dstValue : undefined;
   if (dstText === undefined) {
-    w.add(`${where}: route without "dst"; skipped`);
+    w.add(`${where}: route without a "dst" string; skipped`);
     return undefined;
   }
   const typeText = f.str('type') ?? 'unicast';
@@ -111,7 +127,8 @@ function parseRoute(f: Fields, raw: string, w: Warnings): Route | undefined {
   const flags = f.strings('flags') ?? [];
   const unmodeled: string[] = [];
   let tos = 0;
-  const tosText = f.text('tos');
+  const tosValue = firstOf(f, raw, 'tos');
+  const tosText = typeof tosValue === 'string' || typeof tosValue === 'number' ? String(tosValue) : undefined;
   if (tosText !== undefined) {
     // Printed as hex, or as a name from /etc/iproute2/rt_dsfield, which the snapshot lacks.
     const n = parseUint(tosText);
@@ -147,11 +164,12 @@ function parseRoute(f: Fields, raw: string, w: Warnings): Route | undefined {
   route.flags = flags;
   // Source-specific routes (IPv6 "from"), nexthop objects and lightweight tunnels change where the
   // packet goes in ways the model does not represent.
-  const src = f.str('src');
-  if (src !== undefined) unmodeled.push(`from ${src}`);
+  const from = f.str('from');
+  if (from !== undefined) unmodeled.push(`from ${from}`);
   const nhid = f.uint('nhid');
   if (nhid !== undefined && route.dev === undefined && route.nexthops.length === 0) unmodeled.push(`nhid ${nhid}`);
-  if (f.has('encap')) unmodeled.push('encap');
+  const encap = f.text('encap');
+  if (encap !== undefined) unmodeled.push(`encap ${encap}`);
   if (unmodeled.length > 0) route.unmodeled = unmodeled;
   return route;
 }

@@ -22,13 +22,13 @@ const MODELLED_KEYS: ReadonlySet<string> = new Set([
 ]);
 const ACTIONS: ReadonlySet<string> = new Set(['blackhole', 'unreachable', 'prohibit']);
 
-function ruleFamily(f: Fields): Family {
+function ruleFamily(f: Fields, fallback: Family): Family {
   for (const key of ['src', 'dst']) {
     const v = f.obj[key];
     const fam = typeof v === 'string' ? familyOf(v) : undefined;
     if (fam !== undefined) return fam;
   }
-  return 'inet';
+  return fallback;
 }
 
 /** "src" + "srclen" → CIDR; undefined for "all" (any source). */
@@ -41,8 +41,8 @@ function selector(f: Fields, key: string, family: Family, w: Warnings): string |
   return cidr;
 }
 
-function parseRule(f: Fields, raw: string, w: Warnings): PolicyRule | undefined {
-  const family = ruleFamily(f);
+function parseRule(f: Fields, raw: string, w: Warnings, fallback: Family): PolicyRule | undefined {
+  const family = ruleFamily(f, fallback);
   const priority = f.uint('priority');
   if (priority === undefined) {
     w.add(`${f.where}: rule without a priority; skipped`);
@@ -111,9 +111,11 @@ function parseRule(f: Fields, raw: string, w: Warnings): PolicyRule | undefined 
   return rule;
 }
 
-export function parseIpRule(text: string): Parsed<PolicyRule[]> {
+/** `family`: of rules with no address in them; the probe's `ip -j rule show` lists IPv4 rules. */
+export function parseIpRule(text: string, opts: { family?: Family } = {}): Parsed<PolicyRule[]> {
   const w = new Warnings();
-  const rules = mapJsonObjects(text, SECTION, w, (f, raw) => parseRule(f, raw, w));
+  const fallback = opts.family ?? 'inet';
+  const rules = mapJsonObjects(text, SECTION, w, (f, raw) => parseRule(f, raw, w, fallback));
   // The kernel evaluates rules in priority order; ip prints them that way, but a merged or edited
   // snapshot might not be, and order is what the engine relies on. Stable for equal priorities.
   rules.sort((a, b) => a.priority - b.priority);

@@ -6,7 +6,11 @@ import { quote, type Warnings } from './warnings.ts';
 
 export interface JsonElement {
   value: unknown;
-  /** The element as compact JSON, for evidence. */
+  /**
+   * The element's own text with the whitespace between tokens removed, for evidence. Not
+   * JSON.stringify(value): ip prints some keys twice (a route with `encap ip` has two "dst"),
+   * and re-serialising would keep only the last.
+   */
   raw: string;
   /** 0-based position in the array. */
   index: number;
@@ -19,28 +23,73 @@ function skipWs(text: string, i: number): number {
   return i;
 }
 
-/**
- * Scans one element starting at `start`; returns the index of the `,` or `]` that ends it, or
- * text.length when the text ends first, or -1 when a `}` closes nothing (corrupt).
- */
-function scanElement(text: string, start: number): number {
+/** Index of the `,`, `}` or `]` that ends the value starting at `start` (or text.length). */
+function valueEnd(text: string, start: number): number {
   let depth = 0;
   let inString = false;
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x22) inString = true;
+    } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) {
-      if (depth === 0) return c === 0x5d ? i : -1;
+      if (depth === 0) return i;
       depth--;
     } else if (c === 0x2c && depth === 0) return i;
   }
   return text.length;
+}
+
+/**
+ * Scans one array element starting at `start`; returns the index of the `,` or `]` that ends it,
+ * or text.length when the text ends first, or -1 when a `}` closes nothing (corrupt).
+ */
+function scanElement(text: string, start: number): number {
+  const end = valueEnd(text, start);
+  return end < text.length && text.charCodeAt(end) === 0x7d ? -1 : end;
+}
+
+/** Removes whitespace outside strings: `{ "a": 1 }` → `{"a":1}`. */
+export function compactJson(text: string): string {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (WS.has(c)) {
+      out += text.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * The values (as JSON text) of every occurrence of `key` directly inside the object `raw`, in
+ * order. JSON.parse keeps only the last of duplicate keys; this sees them all.
+ */
+export function topLevelValues(raw: string, key: string): string[] {
+  const want = JSON.stringify(key);
+  const out: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      for (i++; i < raw.length && raw.charCodeAt(i) !== 0x22; i++) if (raw.charCodeAt(i) === 0x5c) i++;
+      if (depth === 1 && raw.slice(start, i + 1) === want && raw.charCodeAt(i + 1) === 0x3a) {
+        out.push(raw.slice(i + 2, valueEnd(raw, i + 2)));
+      }
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return out;
 }
 
 /** Splits `text` into the elements of its top-level JSON array; never throws. */
@@ -75,7 +124,7 @@ export function readJsonArray(text: string, what: string, w: Warnings): JsonElem
     }
     try {
       const value: unknown = JSON.parse(piece);
-      out.push({ value, raw: JSON.stringify(value), index });
+      out.push({ value, raw: compactJson(piece), index });
     } catch (e) {
       w.add(`${what}: element ${index} is not valid JSON (${(e as Error).message}): ${quote(piece)}`);
     }

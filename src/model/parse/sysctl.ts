@@ -26,5 +26,8 @@ export function parseSysctl(text: string): Parsed<Sysctls> {
     if (out.has(key)) w.add(`${SECTION} line ${i + 1}: ${key} appears twice; the last value wins`);
     out.set(key, line.slice(eq + 1).trim());
   });
+  // sysctl ends every line with \n: a last line without one was cut short, maybe mid-value.
+  const last = lines[lines.length - 1] ?? '';
+  if (last.trim() !== '') w.add(`${SECTION}: the last line has no line end; its value may be cut short: ${quote(last)}`);
   return { value: out, warnings: w.done() };
 }
