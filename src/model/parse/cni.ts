@@ -9,6 +9,7 @@
 // Values are kept verbatim: Canal writes "subnet": "usePodCidr", which means node.spec.podCIDR.
 import type { CniConfig, CniPlugin, Parsed } from '../types.ts';
 import { Fields, isObject, type JsonObject } from './fields.ts';
+import { jsonTooDeep } from './json-array.ts';
 import { Warnings, quote } from './warnings.ts';
 
 function ipamSubnets(ipam: Fields | undefined, out: string[]): void {
@@ -54,11 +55,15 @@ function parsePlugin(obj: JsonObject, where: string, w: Warnings): CniPlugin {
 export function parseCniConfig(path: string, text: string): Parsed<CniConfig> {
   const w = new Warnings();
   const config: CniConfig = { path, plugins: [], raw: text };
+  if (jsonTooDeep(text)) {
+    w.add(`${path}: nests deeper than any CNI configuration; not read`);
+    return { value: config, warnings: w.done() };
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    w.add(`${path}: not valid JSON (${(e as Error).message}); the runtime skips such a file`);
+    w.add(`${path}: not valid JSON (${(e as Error).message.slice(0, 120)}); the runtime skips such a file`);
     return { value: config, warnings: w.done() };
   }
   if (!isObject(doc)) {

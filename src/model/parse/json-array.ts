@@ -16,16 +16,30 @@ export interface JsonElement {
   index: number;
 }
 
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+/** Deeper than any real ip/bridge/CNI output (about 5 levels); deeper is refused unread, since
+ * JSON.parse of a 10 MB chain of '[' takes seconds. */
+export const MAX_JSON_DEPTH = 32;
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}
 
 function skipWs(text: string, i: number): number {
-  while (i < text.length && WS.has(text.charCodeAt(i))) i++;
+  while (i < text.length && isWs(text.charCodeAt(i))) i++;
   return i;
 }
 
-/** Index of the `,`, `}` or `]` that ends the value starting at `start` (or text.length). */
-function valueEnd(text: string, start: number): number {
+interface Scan {
+  /** Index of the `,`, `}` or `]` that ends the value, or text.length. */
+  end: number;
+  /** Deepest nesting seen inside the value. */
+  depth: number;
+}
+
+/** Finds where the value starting at `start` ends, tracking strings and nesting. */
+function scanValue(text: string, start: number): Scan {
   let depth = 0;
+  let deepest = 0;
   let inString = false;
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -33,26 +47,24 @@ function valueEnd(text: string, start: number): number {
       if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) {
-      if (depth === 0) return i;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) {
+      if (depth === 0) return { end: i, depth: deepest };
       depth--;
-    } else if (c === 0x2c && depth === 0) return i;
+    } else if (c === 0x2c && depth === 0) return { end: i, depth: deepest };
   }
-  return text.length;
+  return { end: text.length, depth: deepest };
 }
 
-/**
- * Scans one array element starting at `start`; returns the index of the `,` or `]` that ends it,
- * or text.length when the text ends first, or -1 when a `}` closes nothing (corrupt).
- */
-function scanElement(text: string, start: number): number {
-  const end = valueEnd(text, start);
-  return end < text.length && text.charCodeAt(end) === 0x7d ? -1 : end;
+/** True when `text` nests arrays/objects deeper than `limit` (a linear pre-check for JSON.parse). */
+export function jsonTooDeep(text: string, limit = MAX_JSON_DEPTH): boolean {
+  return scanValue(text, 0).depth > limit;
 }
 
 /** Removes whitespace outside strings: `{ "a": 1 }` → `{"a":1}`. */
 export function compactJson(text: string): string {
+  if (!/\s/.test(text)) return text; // ip -j output is already compact
   let out = '';
   let from = 0;
   let inString = false;
@@ -62,7 +74,7 @@ export function compactJson(text: string): string {
       if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (WS.has(c)) {
+    else if (isWs(c)) {
       out += text.slice(from, i);
       from = i + 1;
     }
@@ -84,12 +96,25 @@ export function topLevelValues(raw: string, key: string): string[] {
       const start = i;
       for (i++; i < raw.length && raw.charCodeAt(i) !== 0x22; i++) if (raw.charCodeAt(i) === 0x5c) i++;
       if (depth === 1 && raw.slice(start, i + 1) === want && raw.charCodeAt(i + 1) === 0x3a) {
-        out.push(raw.slice(i + 2, valueEnd(raw, i + 2)));
+        out.push(raw.slice(i + 2, scanValue(raw, i + 2).end));
       }
     } else if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) depth--;
   }
   return out;
+}
+
+function parseElement(piece: string, index: number, depth: number, what: string, w: Warnings): JsonElement | undefined {
+  if (depth > MAX_JSON_DEPTH) {
+    w.add(`${what}: element ${index} nests deeper than ${MAX_JSON_DEPTH} levels; skipped`);
+    return undefined;
+  }
+  try {
+    return { value: JSON.parse(piece) as unknown, raw: compactJson(piece), index };
+  } catch (e) {
+    w.add(`${what}: element ${index} is not valid JSON (${(e as Error).message.slice(0, 120)}): ${quote(piece)}`);
+    return undefined;
+  }
 }
 
 /** Splits `text` into the elements of its top-level JSON array; never throws. */
@@ -112,22 +137,17 @@ export function readJsonArray(text: string, what: string, w: Warnings): JsonElem
       i++;
       break;
     }
-    const end = scanElement(text, i);
-    if (end < 0) {
+    const { end, depth } = scanValue(text, i);
+    if (end < text.length && text.charCodeAt(end) === 0x7d) {
       w.add(`${what}: unbalanced '}' in element ${index}; stopped reading`);
       return out;
     }
-    const piece = text.slice(i, end);
     if (end >= text.length) {
       w.add(`${what}: element ${index} is cut off (truncated output); kept the ${out.length} before it`);
       return out;
     }
-    try {
-      const value: unknown = JSON.parse(piece);
-      out.push({ value, raw: compactJson(piece), index });
-    } catch (e) {
-      w.add(`${what}: element ${index} is not valid JSON (${(e as Error).message}): ${quote(piece)}`);
-    }
+    const el = parseElement(text.slice(i, end), index, depth, what, w);
+    if (el !== undefined) out.push(el);
     i = end + 1;
     if (text.charCodeAt(end) === 0x5d) break;
   }

@@ -20,6 +20,7 @@ export class Warnings {
 
 /** Shortens text quoted in a warning, so a 10 MB line does not land in the report. */
 export function quote(text: string, max = 80): string {
-  const oneLine = text.replace(/\s+/g, ' ');
-  return JSON.stringify(oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine);
+  const oneLine = text.slice(0, max * 4).replace(/\s+/g, ' ');
+  const cut = oneLine.length > max || text.length > max * 4;
+  return JSON.stringify(cut ? `${oneLine.slice(0, max)}…` : oneLine);
 }
