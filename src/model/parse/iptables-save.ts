@@ -20,7 +20,7 @@
 
 import type { IptablesBackend, IptChain, IptMatch, IptOption, IptRule, IptRuleset, IptTable, IptTarget, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
-import { excerpt, WarningList } from './warnings.ts';
+import { excerpt, Warnings } from './warnings.ts';
 
 const CORE_LONG: Readonly<Record<string, string>> = {
   source: 's',
@@ -376,7 +376,7 @@ const LEGACY_WARNING = 'iptables-legacy tables present';
  * read become warnings, and everything readable is returned.
  */
 export function parseIptablesSave(text: string, backend: IptablesBackend): Parsed<IptRuleset> {
-  const warnings = new WarningList();
+  const warnings = new Warnings();
   const ruleset: IptRuleset = { backend, tables: new Map() };
   const words = new Words();
 
@@ -500,7 +500,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
   });
   closeUnterminated('end of input');
 
-  return { value: ruleset, warnings: warnings.result() };
+  return { value: ruleset, warnings: warnings.done() };
 }
 
 /** ":NAME POLICY [p:b]" → name and policy (null for "-", i.e. a user chain). */
