@@ -19,6 +19,7 @@
 // protocol match that "-p tcp" loads, as iptables does.
 
 import type { IptablesBackend, IptChain, IptMatch, IptOption, IptRule, IptRuleset, IptTable, IptTarget, Parsed } from '../types.ts';
+import { forEachLine } from './lines.ts';
 import { excerpt, WarningList } from './warnings.ts';
 
 const CORE_LONG: Readonly<Record<string, string>> = {
@@ -349,36 +350,27 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
 
   let table: IptTable | null = null;
   let tableLine = 0;
-  let lineNo = 0;
-  let pos = 0;
-  const len = text.length;
 
   const closeUnterminated = (why: string): void => {
     if (table !== null) warnings.atLine(tableLine, `table ${table.name} has no COMMIT (${why}); kept as read`);
   };
 
-  while (pos < len) {
-    let end = text.indexOf('\n', pos);
-    if (end === -1) end = len;
-    lineNo++;
-    let line = text.slice(pos, end);
-    pos = end + 1;
-    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13 /* \r */) line = line.slice(0, -1);
-
+  forEachLine(text, (line, lineNo) => {
     let s = 0;
     while (s < line.length && (line.charCodeAt(s) === SPACE || line.charCodeAt(s) === TAB)) s++;
-    if (s === line.length) continue;
+    if (s === line.length) return;
     const first = line[s];
 
     if (first === '#') {
       if (line.includes(LEGACY_WARNING)) {
         warnings.atLine(lineNo, 'iptables-nft-save reports iptables-legacy tables too: rules are split between both backends');
-      } else if (line.includes("incompatible")) {
-        // xtables-save.c: "# Table `%s' is incompatible, use 'nft' tool." — the table holds
-        // rules iptables-nft cannot show; only nft -j list ruleset has them.
+      } else if (line.includes('incompatible')) {
+        // xtables-save.c: "# Table `%s' contains incompatible base-chains, use 'nft' tool to list
+        // them." (older: "... is incompatible, use 'nft' tool.") — the table holds chains or
+        // rules iptables-nft cannot show; only `nft -j list ruleset` has them.
         warnings.atLine(lineNo, `${line.slice(s + 1).trim()} — its rules are not in this dump`);
       }
-      continue;
+      return;
     }
 
     if (first === '*') {
@@ -387,7 +379,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       if (name === '' || /\s/.test(name)) {
         warnings.atLine(lineNo, `bad table line ${excerpt(line)}`);
         table = null;
-        continue;
+        return;
       }
       if (ruleset.tables.has(name)) {
         // iptables-restore replaces a table each time it reads one (it flushes it first).
@@ -396,18 +388,18 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       table = { name, chains: new Map() };
       ruleset.tables.set(name, table);
       tableLine = lineNo;
-      continue;
+      return;
     }
 
     if (first === ':') {
       if (table === null) {
         warnings.atLine(lineNo, `chain header outside a table: ${excerpt(line)}`);
-        continue;
+        return;
       }
       const header = parseChainHeader(line, s);
       if (header === undefined) {
         warnings.atLine(lineNo, `bad chain header ${excerpt(line)}`);
-        continue;
+        return;
       }
       const existing = table.chains.get(header.name);
       if (existing !== undefined) {
@@ -416,16 +408,16 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
           existing.raw = line;
           existing.policy = header.policy;
         }
-        continue;
+        return;
       }
       table.chains.set(header.name, { name: header.name, policy: header.policy, rules: [], raw: line });
-      continue;
+      return;
     }
 
     if (first === 'C' && line.slice(s).trimEnd() === 'COMMIT') {
       if (table === null) warnings.atLine(lineNo, 'COMMIT outside a table');
       table = null;
-      continue;
+      return;
     }
 
     if (first === '[' || first === '-') {
@@ -437,19 +429,19 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
         counters = parseBracketCounters(line.slice(s, close + 1));
         if (counters === undefined) {
           warnings.atLine(lineNo, `bad counters in ${excerpt(line)}`);
-          continue;
+          return;
         }
         from = close + 1;
       }
       if (table === null) {
         warnings.atLine(lineNo, `rule outside a table: ${excerpt(line)}`);
-        continue;
+        return;
       }
       tokenize(line, from, words);
       if (!words.balanced) warnings.atLine(lineNo, `unbalanced quote in ${excerpt(line)}`);
       const t: IptTable = table;
       const parts = buildRule(words, (msg) => warnings.atLine(lineNo, `${msg} (table ${t.name})`));
-      if (parts === undefined) continue;
+      if (parts === undefined) return;
       let chain = t.chains.get(parts.chain);
       if (chain === undefined) {
         warnings.atLine(lineNo, `rule for chain ${excerpt(parts.chain)} which has no ":${parts.chain}" header in table ${t.name}`);
@@ -469,11 +461,11 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       const c = counters ?? parts.counters;
       if (c !== undefined) rule.counters = c;
       chain.rules.push(rule);
-      continue;
+      return;
     }
 
     warnings.atLine(lineNo, `not an iptables-save line: ${excerpt(line)}`);
-  }
+  });
   closeUnterminated('end of input');
 
   return { value: ruleset, warnings: warnings.result() };
