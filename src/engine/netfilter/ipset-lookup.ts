@@ -19,9 +19,6 @@ import type { MatchResult } from './compiled.ts';
 import { PROTO_NUMBER } from './matches/core.ts';
 import type { NetfilterEnv } from './types.ts';
 
-/** `entries` is what the ipset parser adds when it has per-member options (nomatch). */
-type IpSetWithEntries = IpSet & { entries?: ReadonlyArray<{ member: string; nomatch: boolean }> };
-
 type Dim = 'addr' | 'port' | 'anyport';
 
 const TYPE_DIMS: Readonly<Record<string, readonly Dim[]>> = {
@@ -88,7 +85,8 @@ function netmaskOption(set: IpSet): number | undefined {
   return v !== undefined && /^\d{1,2}$/.test(v) && Number(v) <= 32 ? Number(v) : undefined;
 }
 
-function membersOf(set: IpSetWithEntries): { member: string; nomatch: boolean }[] {
+/** Members with their nomatch flag (`entries` when the parser kept per-member options). */
+function membersOf(set: IpSet): { member: string; nomatch: boolean }[] {
   if (set.entries !== undefined) return set.entries.map((e) => ({ member: e.member, nomatch: e.nomatch }));
   return set.members.map((m) => {
     const words = m.trim().split(/\s+/);

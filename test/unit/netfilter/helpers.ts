@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
+import { parseIpsetSave } from '../../../src/model/parse/ipset.ts';
 import { parseIptablesSave } from '../../../src/model/parse/iptables-save.ts';
 import type { IpSet, IptablesBackend, IptRuleset } from '../../../src/model/types.ts';
 import type { Packet, Protocol } from '../../../src/engine/packet.ts';
@@ -18,6 +19,13 @@ export function fixture(path: string): string {
 /** A captured iptables-save dump, parsed. */
 export function ruleset(path: string, backend: IptablesBackend): IptRuleset {
   const parsed = parseIptablesSave(fixture(path), backend);
+  assert.deepEqual(parsed.warnings, [], `parser warnings for ${path}`);
+  return parsed.value;
+}
+
+/** A captured `ipset save`, parsed. */
+export function ipsets(path: string): IpSet[] {
+  const parsed = parseIpsetSave(fixture(path));
   assert.deepEqual(parsed.warnings, [], `parser warnings for ${path}`);
   return parsed.value;
 }
