@@ -1,7 +1,10 @@
 // The packet the engine walks through the kernel's path. Addresses are numbers (src/lib/ipv4.ts).
 import type { Ipv4 } from '../lib/ipv4.ts';
 
-/** 'ipip' is IP protocol 4 (IPIP encapsulation, `-p ipencap` / `-p 4` in iptables). */
+/**
+ * IP protocol of the packet. 'ipip' (IP protocol 4) is the outer header of an IPIP-encapsulated
+ * packet, which iptables sees on the underlay (Calico's `-p ipencap` all-hosts rules).
+ */
 export type Protocol = 'tcp' | 'udp' | 'icmp' | 'ipip';
 
 export interface Packet {
