@@ -40,6 +40,6 @@ export function traceFlow(world: World, opts: EngineOptions, from: Endpoint, p: 
     const r = replies[0];
     // A reply has no load-balancing choice of its own: conntrack pins it; several leaves can only
     // come from multipath on the way back, and the first is as good as any for the verdict.
-    return r === undefined ? { forward: leaf.trace } : { forward: leaf.trace, reply: judgeReply(from, p, r) };
+    return r === undefined ? { forward: leaf.trace } : { forward: leaf.trace, reply: judgeReply(from, leaf.sent ?? p, r) };
   });
 }

@@ -41,6 +41,8 @@ export interface EngineOptions {
 export interface Leaf {
   trace: Trace;
   ct: CtTables;
+  /** The packet as its source emitted it. */
+  sent?: Packet;
   endpoint?: Endpoint;
   /** The packet as the endpoint received it. */
   packet?: Packet;
@@ -59,6 +61,8 @@ interface State {
   ctView?: ConntrackView;
   /** The entry a reply matched on the current host (found before NAT is undone, used after). */
   ctEntry?: CtEntry;
+  /** The packet as its source emitted it (after the kernel picked the source address). */
+  sent?: Packet;
 }
 
 interface Ctx {
@@ -83,7 +87,7 @@ function hop(st: State, node: string, step: HopStep, detail: string, evidence: s
 function end(st: State, verdict: TraceVerdict, extra: Partial<Trace> = {}): Leaf {
   const trace: Trace = { direction: st.direction, verdict, hops: st.hops, branch: st.branch, ...extra };
   if (verdict !== 'delivered' && st.hops.length > 0) trace.decisive = st.hops[st.hops.length - 1]!;
-  return { trace, ct: st.ct };
+  return { trace, ct: st.ct, ...(st.sent !== undefined ? { sent: st.sent } : {}) };
 }
 
 function die(st: State, node: string, step: HopStep, verdict: TraceVerdict, detail: string, evidence: string[], device?: string): Leaf {
@@ -117,7 +121,9 @@ function runHook(
         return [die(st2, h.name, step, 'unknown', `${hook}: cannot evaluate: ${o.unknown?.reason ?? 'unknown rule'}`, o.unknown !== undefined ? [...evidence, o.unknown.rule.raw] : evidence, dev)];
       case 'accept': {
         const changed = o.nat !== undefined ? `; ${o.nat.step.action}` : '';
-        const st3 = evidence.length > 0 || o.nat !== undefined ? hop(st2, h.name, step, `${hook}: accepted${changed} → ${describePacket(o.packet)}`, evidence, dev) : st2;
+        // Only rules that matched are evidence; a chain policy that accepted says nothing.
+        const matched = o.steps.filter((x) => x.rule !== null).map((x) => x.raw);
+        const st3 = matched.length > 0 || o.nat !== undefined ? hop(st2, h.name, step, `${hook}: accepted${changed} → ${describePacket(o.packet)}`, matched, dev) : st2;
         return next(st3, o.packet, o);
       }
     }
@@ -129,7 +135,7 @@ function runHook(
 /** A packet arrives on `dev` of host `h` (ip_rcv → PREROUTING). */
 export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet, physdevIn?: string): Leaf[] {
   if (st0.depth > ctx.opt.maxHops) return [die(st0, h.name, 'enter', 'dropped', `routing loop: more than ${ctx.opt.maxHops} hops`, [], dev)];
-  let st: State = { ...st0, depth: st0.depth + 1, firstTuple: tupleOf(p0) };
+  let st: State = { ...st0, depth: st0.depth + 1, firstTuple: tupleOf(p0), sent: st0.sent ?? p0 };
   st = hop(st, h.name, 'enter', `arrives on ${dev}${physdevIn !== undefined ? ` (bridge port ${physdevIn})` : ''}: ${describePacket(p0)}`, [], dev);
   const link = h.links.get(dev);
   if (link !== undefined && !link.up) return [die(st, h.name, 'enter', 'dropped', `${dev} is down`, [link.raw], dev)];
@@ -315,6 +321,7 @@ export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?
     if (src === undefined) return [die(st, h.name, 'route', 'dropped', `no source address for ${fmt(p.dst)} via ${r.raw}`, [r.raw])];
     p = { ...p, src };
   }
+  if (st.sent === undefined) st = { ...st, sent: p };
   if (o.dnatFrom === undefined) {
     const c = conntrackIn({ ...st, firstTuple: tupleOf(p) }, h, p, undefined);
     st = c.st;
