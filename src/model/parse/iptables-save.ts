@@ -68,6 +68,13 @@ const PROTO_MATCH_OPTIONS: ReadonlySet<string> = new Set([
 
 // ---------------------------------------------------------------- tokenizer
 
+/**
+ * Most words we read from one rule line. iptables-restore itself refuses lines of more than 255
+ * words (iptables/xshared.h MAX_ARGC); this is far above that and only bounds the work a hostile
+ * line can cause.
+ */
+const MAX_WORDS_PER_LINE = 4096;
+
 /** Words of one line, reused from line to line to keep allocation down on 100k-rule dumps. */
 class Words {
   text: string[] = [];
@@ -75,10 +82,13 @@ class Words {
   n = 0;
   /** False when the line ended inside an open quote. */
   balanced = true;
+  /** True when the line had more than MAX_WORDS_PER_LINE words (the rest was not read). */
+  truncated = false;
 
   reset(): void {
     this.n = 0;
     this.balanced = true;
+    this.truncated = false;
   }
 
   push(word: string, quoted: boolean): void {
@@ -103,6 +113,10 @@ function tokenize(line: string, start: number, out: Words): void {
     if (c === SPACE || c === TAB) {
       i++;
       continue;
+    }
+    if (out.n === MAX_WORDS_PER_LINE) {
+      out.truncated = true;
+      return;
     }
     // Fast path: a bare word without quotes, which is nearly every word iptables-save prints.
     let j = i;
@@ -471,6 +485,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       }
       tokenize(line, from, words);
       if (!words.balanced) warnings.atLine(lineNo, `unbalanced quote in ${excerpt(line)}`);
+      if (words.truncated) warnings.atLine(lineNo, `more than ${MAX_WORDS_PER_LINE} words in one rule; the rest of the line was not read`);
       const t: IptTable = table;
       const parts = buildRule(words, (msg) => warnings.atLine(lineNo, `${msg} (table ${t.name})`));
       if (parts === undefined) return;

@@ -96,9 +96,11 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
   const services: IpvsService[] = [];
   const byKey = new Map<string, IpvsService>();
   forEachLine(text, (line, lineNo) => {
+    if (line.length === 0) return;
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
-    const w = trimmed.split(/[ \t]+/);
+    // A save line has under 20 words; the limit only bounds the work a hostile line causes.
+    const w = trimmed.split(/[ \t]+/, 64);
     const cmd = w[0];
     const warn = (msg: string): void => warnings.atLine(lineNo, msg);
 
