@@ -22,17 +22,6 @@ import type { IptablesBackend, IptChain, IptMatch, IptOption, IptRule, IptRulese
 import { forEachLine } from './lines.ts';
 import { excerpt, WarningList } from './warnings.ts';
 
-const CORE_LONG: Readonly<Record<string, string>> = {
-  source: 's',
-  src: 's',
-  destination: 'd',
-  dst: 'd',
-  'in-interface': 'i',
-  'out-interface': 'o',
-  protocol: 'p',
-  fragment: 'f',
-};
-
 /** Core options and how many arguments each takes (iptables/xshared.c, "-f" takes none). */
 const CORE_ARITY: Readonly<Record<string, number>> = { s: 1, d: 1, i: 1, o: 1, p: 1, f: 0 };
 
@@ -103,13 +92,70 @@ const TAB = 9;
 const QUOTE = 34;
 const BACKSLASH = 92;
 
-/** Splits `line` from `start` into words the way iptables-restore's add_param_to_argv() does. */
-function tokenize(line: string, start: number, out: Words): void {
+/**
+ * Positions of the next `"` and `\` in the whole text, found with indexOf and kept until the
+ * scan passes them: finding them per word would rescan the rest of a 20 MB dump for every quoted
+ * comment when the dump has no backslash at all.
+ */
+class Scanner {
+  private quote = -1;
+  private backslash = -1;
+
+  constructor(readonly text: string) {}
+
+  quoteFrom(i: number): number {
+    if (this.quote < i && this.quote !== Infinity) {
+      const q = this.text.indexOf('"', i);
+      this.quote = q === -1 ? Infinity : q;
+    }
+    return this.quote;
+  }
+
+  backslashFrom(i: number): number {
+    if (this.backslash < i && this.backslash !== Infinity) {
+      const b = this.text.indexOf('\\', i);
+      this.backslash = b === -1 ? Infinity : b;
+    }
+    return this.backslash;
+  }
+}
+
+/**
+ * One shared copy of each short word: "-m", "tcp", "--comment", "KUBE-MARK-MASQ" and the like
+ * repeat on every rule, and a 100k-rule dump would otherwise hold a million copies of them. A
+ * direct-mapped table compared in place (startsWith), so a hit costs neither an allocation nor
+ * a hash of a new string.
+ */
+class WordCache {
+  private readonly slots: (string | undefined)[] = new Array<string | undefined>(WORD_CACHE_SLOTS).fill(undefined);
+
+  get(text: string, start: number, end: number): string {
+    const len = end - start;
+    if (len > WORD_CACHE_MAX_LENGTH || len === 0) return text.slice(start, end);
+    const h =
+      (Math.imul(len, 0x9e3779b1) ^ (text.charCodeAt(start) << 3) ^ (text.charCodeAt(start + (len >> 1)) << 9) ^ (text.charCodeAt(end - 1) << 15)) &
+      (WORD_CACHE_SLOTS - 1);
+    const cached = this.slots[h];
+    if (cached !== undefined && cached.length === len && text.startsWith(cached, start)) return cached;
+    const word = text.slice(start, end);
+    this.slots[h] = word;
+    return word;
+  }
+}
+
+const WORD_CACHE_SLOTS = 4096;
+const WORD_CACHE_MAX_LENGTH = 48;
+
+/**
+ * Splits text[start, end) into words the way iptables-restore's add_param_to_argv() does.
+ * Works on the whole text rather than a line copy: charCodeAt on the flat input is the fast path.
+ */
+function tokenize(scan: Scanner, cache: WordCache, start: number, end: number, out: Words): void {
   out.reset();
-  const len = line.length;
+  const text = scan.text;
   let i = start;
-  while (i < len) {
-    let c = line.charCodeAt(i);
+  while (i < end) {
+    let c = text.charCodeAt(i);
     if (c === SPACE || c === TAB) {
       i++;
       continue;
@@ -120,38 +166,38 @@ function tokenize(line: string, start: number, out: Words): void {
     }
     // Fast path: a bare word without quotes, which is nearly every word iptables-save prints.
     let j = i;
-    while (j < len) {
-      c = line.charCodeAt(j);
+    while (j < end) {
+      c = text.charCodeAt(j);
       if (c === SPACE || c === TAB || c === QUOTE) break;
       j++;
     }
-    if (j === len || c !== QUOTE) {
-      out.push(line.slice(i, j), false);
+    if (j === end || c !== QUOTE) {
+      out.push(cache.get(text, i, j), false);
       i = j;
       continue;
     }
     // A quote inside or at the start of the word: "abc"def is two words, abc"d e" is one.
-    let word = line.slice(i, j);
+    let word = text.slice(i, j);
     i = j + 1;
     let closed = false;
-    while (i < len) {
-      const q = line.indexOf('"', i);
-      const b = line.indexOf('\\', i);
-      if (q === -1) break;
-      if (b !== -1 && b < q) {
-        word += line.slice(i, b);
-        if (b + 1 < len) word += line[b + 1];
+    while (i < end) {
+      const q = scan.quoteFrom(i);
+      if (q >= end) break;
+      const b = scan.backslashFrom(i);
+      if (b < q) {
+        word += text.slice(i, b);
+        if (b + 1 < end) word += text[b + 1];
         i = b + 2;
         continue;
       }
-      word += line.slice(i, q);
+      word += text.slice(i, q);
       i = q + 1;
       closed = true;
       break;
     }
     if (!closed) {
       // Unbalanced quote: iptables-restore rejects the line; keep what we read and say so.
-      word += unescapeRest(line, i);
+      word += unescapeRest(text, i, end);
       out.push(word, true);
       out.balanced = false;
       return;
@@ -160,11 +206,11 @@ function tokenize(line: string, start: number, out: Words): void {
   }
 }
 
-function unescapeRest(line: string, from: number): string {
+function unescapeRest(text: string, from: number, end: number): string {
   let s = '';
-  for (let i = from; i < line.length; i++) {
-    if (line.charCodeAt(i) === BACKSLASH && i + 1 < line.length) i++;
-    s += line[i];
+  for (let i = from; i < end; i++) {
+    if (text.charCodeAt(i) === BACKSLASH && i + 1 < end) i++;
+    s += text[i];
   }
   return s;
 }
@@ -187,40 +233,75 @@ interface RuleParts {
   counters?: { packets: number; bytes: number };
 }
 
+/** Where warnings about the current rule line go (one object per parse, no closure per line). */
+class LineContext {
+  lineNo = 0;
+  table = '';
+
+  constructor(private readonly list: WarningList) {}
+
+  warn(msg: string): void {
+    this.list.atLine(this.lineNo, `${msg} (table ${this.table})`);
+  }
+}
+
+/**
+ * The empty option list and argument list that every rule without options shares (most targets:
+ * "-j KUBE-MARK-MASQ", "-j RETURN"; "-m tcp" in DNAT rules). Frozen, so that sharing is safe:
+ * parsed rules are read-only.
+ */
+const NO_OPTIONS: IptOption[] = Object.freeze([]) as unknown as IptOption[];
+const NO_ARGS: string[] = Object.freeze([]) as unknown as string[];
+
+/** "-s"/"--source"... → core option letter (a switch: no string hashing on the hot path). */
+function coreOption(name: string, long: boolean): string | undefined {
+  if (!long) return name.length === 1 && CORE_ARITY[name] !== undefined ? name : undefined;
+  switch (name) {
+    case 'source':
+    case 'src':
+      return 's';
+    case 'destination':
+    case 'dst':
+      return 'd';
+    case 'in-interface':
+      return 'i';
+    case 'out-interface':
+      return 'o';
+    case 'protocol':
+      return 'p';
+    case 'fragment':
+      return 'f';
+    default:
+      return undefined;
+  }
+}
+
 /** What the options that follow belong to. */
-type Context = { kind: 'core' } | { kind: 'match'; match: IptMatch } | { kind: 'target'; target: IptTarget } | { kind: 'none' };
+const enum Ctx {
+  None,
+  Core,
+  Match,
+  Target,
+}
 
 /**
  * Turns the words of a rule line (starting at "-A") into matches and a target. Never throws:
- * problems are reported through `warn` and the rule keeps what could be read.
+ * problems are reported through `out` and the rule keeps what could be read.
  */
-function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined {
+function buildRule(w: Words, out: LineContext): RuleParts | undefined {
   if (w.n < 2 || w.quoted[0] || (w.text[0] !== '-A' && w.text[0] !== '--append')) {
-    warn(`not a rule: expected "-A CHAIN", found ${excerpt(w.n > 0 ? (w.text[0] ?? '') : '')}`);
+    out.warn(`not a rule: expected "-A CHAIN", found ${excerpt(w.n > 0 ? (w.text[0] ?? '') : '')}`);
     return undefined;
   }
   const parts: RuleParts = { chain: w.text[1] ?? '', matches: [], target: null, goto: false };
   let core: IptMatch | null = null;
   let lastModule: IptMatch | null = null;
   let protocol: string | null = null;
-  let ctx: Context = { kind: 'none' };
+  let ctx = Ctx.None;
+  let ctxMatch: IptMatch | null = null;
+  let ctxTarget: IptTarget | null = null;
   let pendingNegation = false;
   let lastOption: IptOption | null = null;
-
-  const coreMatch = (): IptMatch => {
-    if (core === null) {
-      core = { module: null, options: [] };
-      parts.matches.push(core);
-    }
-    return core;
-  };
-
-  const takeNegation = (what: string): boolean => {
-    const neg = pendingNegation;
-    pendingNegation = false;
-    if (neg && what !== '') warn(`"!" before ${what} cannot be negated; ignored`);
-    return neg;
-  };
 
   let k = 2;
   while (k < w.n) {
@@ -234,15 +315,15 @@ function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined
         // Old iptables (< 1.4.3) printed the "!" after the option name: "--dport ! 80".
         lastOption.negated = true;
       } else {
-        warn('"!" with nothing to negate; ignored');
+        out.warn('"!" with nothing to negate; ignored');
       }
       k++;
       continue;
     }
     if (!isOptionWord(word, quoted)) {
       // An argument with no option before it.
-      if (lastOption !== null) lastOption.args.push(word);
-      else warn(`stray argument ${excerpt(word)}; ignored`);
+      if (lastOption !== null) lastOption.args = [...lastOption.args, word];
+      else out.warn(`stray argument ${excerpt(word)}; ignored`);
       k++;
       continue;
     }
@@ -250,35 +331,30 @@ function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined
     const long = word.charCodeAt(1) === 45;
     const name = long ? word.slice(2) : word.slice(1);
 
-    if (name === 'm' || name === 'match') {
-      takeNegation('-m');
-      const module = w.text[k + 1];
-      if (module === undefined) {
-        warn(`"${word}" without a match name`);
+    if (name === 'm' || name === 'match' || name === 'j' || name === 'jump' || name === 'g' || name === 'goto') {
+      if (pendingNegation) out.warn(`"!" before ${word} cannot be negated; ignored`);
+      pendingNegation = false;
+      const arg = w.text[k + 1];
+      if (arg === undefined) {
+        out.warn(`"${word}" without its argument`);
         break;
       }
-      const m: IptMatch = { module, options: [] };
-      parts.matches.push(m);
-      lastModule = m;
-      ctx = { kind: 'match', match: m };
       lastOption = null;
       k += 2;
-      continue;
-    }
-    if (name === 'j' || name === 'jump' || name === 'g' || name === 'goto') {
-      takeNegation(word);
-      const tname = w.text[k + 1];
-      if (tname === undefined) {
-        warn(`"${word}" without a target`);
-        break;
+      if (name === 'm' || name === 'match') {
+        const m: IptMatch = { module: arg, options: [] };
+        parts.matches.push(m);
+        lastModule = m;
+        ctx = Ctx.Match;
+        ctxMatch = m;
+      } else {
+        if (parts.target !== null) out.warn(`second target ${excerpt(arg)}; it replaces ${excerpt(parts.target.name)}`);
+        const t: IptTarget = { name: arg, options: [] };
+        parts.target = t;
+        parts.goto = name === 'g' || name === 'goto';
+        ctx = Ctx.Target;
+        ctxTarget = t;
       }
-      if (parts.target !== null) warn(`second target ${excerpt(tname)}; it replaces ${excerpt(parts.target.name)}`);
-      const t: IptTarget = { name: tname, options: [] };
-      parts.target = t;
-      parts.goto = name === 'g' || name === 'goto';
-      ctx = { kind: 'target', target: t };
-      lastOption = null;
-      k += 2;
       continue;
     }
     if (name === 'c' || name === 'set-counters') {
@@ -286,14 +362,15 @@ function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined
       const p = parseCount(w.text[k + 1]);
       const b = parseCount(w.text[k + 2]);
       if (p !== undefined && b !== undefined) parts.counters = { packets: p, bytes: b };
-      else warn(`bad counters after "${word}"`);
+      else out.warn(`bad counters after "${word}"`);
       k += 3;
       continue;
     }
 
-    const coreName = long ? CORE_LONG[name] : name.length === 1 && CORE_ARITY[name] !== undefined ? name : undefined;
+    const coreName = coreOption(name, long);
     if (coreName !== undefined) {
-      const opt: IptOption = { name: coreName, negated: takeNegation(''), args: [] };
+      const opt: IptOption = { name: coreName, negated: pendingNegation, args: NO_ARGS };
+      pendingNegation = false;
       const arity = CORE_ARITY[coreName] ?? 0;
       k++;
       if (arity > 0 && w.text[k] === '!' && !w.quoted[k]) {
@@ -301,64 +378,76 @@ function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined
         opt.negated = true;
         k++;
       }
-      let a = 0;
-      while (a < arity && k < w.n) {
-        opt.args.push(w.text[k] as string);
-        a++;
+      if (arity === 1 && k < w.n) {
+        opt.args = [w.text[k] as string];
         k++;
+      } else if (arity > 0) out.warn(`"${word}" without its argument`);
+      if (core === null) {
+        core = { module: null, options: [] };
+        parts.matches.push(core);
       }
-      if (a < arity) warn(`"${word}" without its argument`);
-      coreMatch().options.push(opt);
+      core.options.push(opt);
       if (coreName === 'p') protocol = opt.args[0] ?? null;
-      ctx = { kind: 'core' };
+      ctx = Ctx.Core;
       lastOption = null; // the core option's argument count is fixed
       continue;
     }
 
-    if (!long) {
-      warn(`unknown option "${word}"`);
-    }
+    if (!long) out.warn(`unknown option "${word}"`);
 
-    const opt: IptOption = { name, negated: takeNegation(''), args: [] };
+    const opt: IptOption = { name, negated: pendingNegation, args: NO_ARGS };
+    pendingNegation = false;
     k++;
     if (FREE_TEXT_OPTIONS.has(name) && k < w.n) {
-      opt.args.push(w.text[k] as string);
+      opt.args = [w.text[k] as string];
       k++;
     } else {
-      while (k < w.n && !isOptionWord(w.text[k] as string, w.quoted[k] as boolean) && !(w.text[k] === '!' && !w.quoted[k])) {
-        opt.args.push(w.text[k] as string);
-        k++;
-      }
+      let end = k;
+      while (end < w.n && !isOptionWord(w.text[end] as string, w.quoted[end] as boolean) && !(w.text[end] === '!' && !w.quoted[end])) end++;
+      // Arrays of the exact size: a pushed-to [] reserves room for 17 elements, and a 100k-rule
+      // dump holds a million of these arrays.
+      if (end > k) opt.args = w.text.slice(k, end);
+      k = end;
     }
     lastOption = opt;
 
-    const proto = protocol;
     if (
-      proto !== null &&
-      IMPLICIT_PROTO_MATCHES.has(proto) &&
+      protocol !== null &&
+      ctx !== Ctx.Target &&
+      !(ctx === Ctx.Match && ctxMatch?.module === protocol) &&
       PROTO_MATCH_OPTIONS.has(name) &&
-      ctx.kind !== 'target' &&
-      !(ctx.kind === 'match' && ctx.match.module === proto)
+      IMPLICIT_PROTO_MATCHES.has(protocol)
     ) {
       // "-p tcp --dport 80": the option belongs to the tcp match, explicit or loaded implicitly
       // by -p (iptables/xshared.c load_proto).
-      let m: IptMatch | undefined = parts.matches.find((x) => x.module === proto);
+      let m: IptMatch | undefined;
+      for (const x of parts.matches) if (x.module === protocol) m = x;
       if (m === undefined) {
-        m = { module: proto, options: [] };
+        m = { module: protocol, options: [] };
         parts.matches.push(m);
       }
       m.options.push(opt);
       lastModule = m;
-      ctx = { kind: 'match', match: m };
-    } else if (ctx.kind === 'match') ctx.match.options.push(opt);
-    else if (ctx.kind === 'target') ctx.target.options.push(opt);
+      ctx = Ctx.Match;
+      ctxMatch = m;
+    } else if (ctx === Ctx.Match && ctxMatch !== null) ctxMatch.options.push(opt);
+    else if (ctx === Ctx.Target && ctxTarget !== null) ctxTarget.options.push(opt);
     else if (lastModule !== null) lastModule.options.push(opt);
     else {
-      warn(`option "${word}" belongs to no match or target; kept with the core matches`);
-      coreMatch().options.push(opt);
+      out.warn(`option "${word}" belongs to no match or target; kept with the core matches`);
+      if (core === null) {
+        core = { module: null, options: [] };
+        parts.matches.push(core);
+      }
+      core.options.push(opt);
     }
   }
-  if (pendingNegation) warn('"!" at the end of the rule; ignored');
+  if (pendingNegation) out.warn('"!" at the end of the rule; ignored');
+  // Arrays of the exact size: a pushed-to [] reserves room for 17 elements, and a 100k-rule dump
+  // holds hundreds of thousands of these lists.
+  for (const m of parts.matches) m.options = m.options.length === 0 ? NO_OPTIONS : m.options.slice();
+  if (parts.target !== null) parts.target.options = parts.target.options.length === 0 ? NO_OPTIONS : parts.target.options.slice();
+  parts.matches = parts.matches.slice();
   return parts;
 }
 
@@ -393,6 +482,11 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
   const warnings = new WarningList();
   const ruleset: IptRuleset = { backend, tables: new Map() };
   const words = new Words();
+  const scanner = new Scanner(text);
+  const wordCache = new WordCache();
+  const lineContext = new LineContext(warnings);
+  let lastChain: IptChain | undefined;
+  let lastChainTable: IptTable | undefined;
 
   let table: IptTable | null = null;
   let tableLine = 0;
@@ -401,7 +495,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
     if (table !== null) warnings.atLine(tableLine, `table ${table.name} has no COMMIT (${why}); kept as read`);
   };
 
-  forEachLine(text, (line, lineNo) => {
+  forEachLine(text, (line, lineNo, lineStart, lineEnd) => {
     let s = 0;
     while (s < line.length && (line.charCodeAt(s) === SPACE || line.charCodeAt(s) === TAB)) s++;
     if (s === line.length) return;
@@ -483,31 +577,31 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
         warnings.atLine(lineNo, `rule outside a table: ${excerpt(line)}`);
         return;
       }
-      tokenize(line, from, words);
+      tokenize(scanner, wordCache, lineStart + from, lineEnd, words);
       if (!words.balanced) warnings.atLine(lineNo, `unbalanced quote in ${excerpt(line)}`);
       if (words.truncated) warnings.atLine(lineNo, `more than ${MAX_WORDS_PER_LINE} words in one rule; the rest of the line was not read`);
       const t: IptTable = table;
-      const parts = buildRule(words, (msg) => warnings.atLine(lineNo, `${msg} (table ${t.name})`));
+      lineContext.lineNo = lineNo;
+      lineContext.table = t.name;
+      const parts = buildRule(words, lineContext);
       if (parts === undefined) return;
-      let chain = t.chains.get(parts.chain);
+      // iptables-save prints a chain's rules together: reuse the last chain before hashing.
+      let chain = lastChain !== undefined && lastChain.name === parts.chain && lastChainTable === t ? lastChain : t.chains.get(parts.chain);
       if (chain === undefined) {
         warnings.atLine(lineNo, `rule for chain ${excerpt(parts.chain)} which has no ":${parts.chain}" header in table ${t.name}`);
         chain = { name: parts.chain, policy: null, rules: [], raw: '' } satisfies IptChain;
         t.chains.set(parts.chain, chain);
       }
-      const rule: IptRule = {
-        table: t.name,
-        chain: parts.chain,
-        position: chain.rules.length + 1,
-        matches: parts.matches,
-        target: parts.target,
-        goto: parts.goto,
-        raw: line,
-        line: lineNo,
-      };
       const c = counters ?? parts.counters;
-      if (c !== undefined) rule.counters = c;
+      // One object literal per shape: adding `counters` afterwards would give each of 100k rules
+      // an out-of-object property store.
+      const rule: IptRule =
+        c === undefined
+          ? { table: t.name, chain: chain.name, position: chain.rules.length + 1, matches: parts.matches, target: parts.target, goto: parts.goto, raw: line, line: lineNo }
+          : { table: t.name, chain: chain.name, position: chain.rules.length + 1, matches: parts.matches, target: parts.target, goto: parts.goto, counters: c, raw: line, line: lineNo };
       chain.rules.push(rule);
+      lastChain = chain;
+      lastChainTable = t;
       return;
     }
 
