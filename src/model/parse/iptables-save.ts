@@ -92,12 +92,19 @@ const TAB = 9;
 const QUOTE = 34;
 const BACKSLASH = 92;
 
+/** Finds the next `"` or `\` at or after a position, before `end`; Infinity when none. */
+interface Scanner {
+  readonly text: string;
+  quoteFrom(i: number, end: number): number;
+  backslashFrom(i: number, end: number): number;
+}
+
 /**
- * Positions of the next `"` and `\` in the whole text, found with indexOf and kept until the
- * scan passes them: finding them per word would rescan the rest of a 20 MB dump for every quoted
- * comment when the dump has no backslash at all.
+ * For the parse's single pass over the whole text: the positions of the next `"` and `\` are
+ * found with indexOf and kept until the scan passes them. Searching per word would rescan the
+ * rest of a 20 MB dump for every quoted comment when the dump has no backslash at all.
  */
-class Scanner {
+class TextScanner implements Scanner {
   private quote = -1;
   private backslash = -1;
 
@@ -117,6 +124,21 @@ class Scanner {
       this.backslash = b === -1 ? Infinity : b;
     }
     return this.backslash;
+  }
+}
+
+/** For reading one line again later, in any order: searches only within the line. */
+class LineScanner implements Scanner {
+  constructor(readonly text: string) {}
+
+  quoteFrom(i: number, end: number): number {
+    for (let j = i; j < end; j++) if (this.text.charCodeAt(j) === QUOTE) return j;
+    return Infinity;
+  }
+
+  backslashFrom(i: number, end: number): number {
+    for (let j = i; j < end; j++) if (this.text.charCodeAt(j) === BACKSLASH) return j;
+    return Infinity;
   }
 }
 
@@ -144,7 +166,7 @@ class WordCache {
 }
 
 const WORD_CACHE_SLOTS = 4096;
-const WORD_CACHE_MAX_LENGTH = 48;
+const WORD_CACHE_MAX_LENGTH = 20;
 
 /**
  * Splits text[start, end) into words the way iptables-restore's add_param_to_argv() does.
@@ -181,9 +203,9 @@ function tokenize(scan: Scanner, cache: WordCache, start: number, end: number, o
     i = j + 1;
     let closed = false;
     while (i < end) {
-      const q = scan.quoteFrom(i);
+      const q = scan.quoteFrom(i, end);
       if (q >= end) break;
-      const b = scan.backslashFrom(i);
+      const b = scan.backslashFrom(i, q);
       if (b < q) {
         word += text.slice(i, b);
         if (b + 1 < end) word += text[b + 1];
@@ -233,17 +255,57 @@ interface RuleParts {
   counters?: { packets: number; bytes: number };
 }
 
-/** Where warnings about the current rule line go (one object per parse, no closure per line). */
+/**
+ * Per-parse state shared by every rule line: where warnings go (one object per parse, no closure
+ * per line), and the pieces rules have in common. A 100k-rule kube-proxy dump repeats a few
+ * targets on most of its rules ("-j KUBE-MARK-MASQ", "-j RETURN") and a few option-less matches
+ * ("-m tcp" on every DNAT rule): one shared copy of each. Shared values are frozen, so that code
+ * modifying one rule's target gets a TypeError instead of silently changing other rules.
+ */
 class LineContext {
   lineNo = 0;
   table = '';
+  private readonly bareMatches = new Map<string | null, IptMatch>();
+  private readonly bareTargets = new Map<string, IptTarget>();
 
   constructor(private readonly list: WarningList) {}
 
   warn(msg: string): void {
     this.list.atLine(this.lineNo, `${msg} (table ${this.table})`);
   }
+
+  match(m: IptMatch): IptMatch {
+    if (m.options.length === 0) return getOrAdd(this.bareMatches, m.module, () => Object.freeze({ module: m.module, options: NO_OPTIONS }));
+    m.options = m.options.slice(); // exact size: a pushed-to [] reserves room for 17 elements
+    return m;
+  }
+
+  target(t: IptTarget): IptTarget {
+    // Short names only: those come from WordCache (one string object, its hash computed once);
+    // long ones are per-service chains ("KUBE-SEP-…") that seldom repeat.
+    if (t.options.length === 0 && t.name.length <= WORD_CACHE_MAX_LENGTH) {
+      return getOrAdd(this.bareTargets, t.name, () => Object.freeze({ name: t.name, options: NO_OPTIONS }));
+    }
+    if (t.options.length === 0) {
+      t.options = NO_OPTIONS;
+      return t;
+    }
+    t.options = t.options.slice();
+    return t;
+  }
 }
+
+function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
+/** The counters of every rule that saw no packet (most of them), shared. */
+const ZERO_COUNTERS: { packets: number; bytes: number } = Object.freeze({ packets: 0, bytes: 0 });
 
 /**
  * The empty option list and argument list that every rule without options shares (most targets:
@@ -288,7 +350,7 @@ const enum Ctx {
  * Turns the words of a rule line (starting at "-A") into matches and a target. Never throws:
  * problems are reported through `out` and the rule keeps what could be read.
  */
-function buildRule(w: Words, out: LineContext): RuleParts | undefined {
+function buildRule(w: Words, out: LineContext, keepMatches: boolean): RuleParts | undefined {
   if (w.n < 2 || w.quoted[0] || (w.text[0] !== '-A' && w.text[0] !== '--append')) {
     out.warn(`not a rule: expected "-A CHAIN", found ${excerpt(w.n > 0 ? (w.text[0] ?? '') : '')}`);
     return undefined;
@@ -398,15 +460,18 @@ function buildRule(w: Words, out: LineContext): RuleParts | undefined {
     const opt: IptOption = { name, negated: pendingNegation, args: NO_ARGS };
     pendingNegation = false;
     k++;
+    // Arguments are copied only when kept: a match option's when the matches are wanted, a
+    // target option's always (the parse keeps targets). The argument count is the same either way.
+    const keepArgs = keepMatches || ctx === Ctx.Target;
     if (FREE_TEXT_OPTIONS.has(name) && k < w.n) {
-      opt.args = [w.text[k] as string];
+      if (keepArgs) opt.args = [w.text[k] as string];
       k++;
     } else {
       let end = k;
       while (end < w.n && !isOptionWord(w.text[end] as string, w.quoted[end] as boolean) && !(w.text[end] === '!' && !w.quoted[end])) end++;
       // Arrays of the exact size: a pushed-to [] reserves room for 17 elements, and a 100k-rule
       // dump holds a million of these arrays.
-      if (end > k) opt.args = w.text.slice(k, end);
+      if (end > k && keepArgs) opt.args = w.text.slice(k, end);
       k = end;
     }
     lastOption = opt;
@@ -443,12 +508,97 @@ function buildRule(w: Words, out: LineContext): RuleParts | undefined {
     }
   }
   if (pendingNegation) out.warn('"!" at the end of the rule; ignored');
-  // Arrays of the exact size: a pushed-to [] reserves room for 17 elements, and a 100k-rule dump
-  // holds hundreds of thousands of these lists.
-  for (const m of parts.matches) m.options = m.options.length === 0 ? NO_OPTIONS : m.options.slice();
-  if (parts.target !== null) parts.target.options = parts.target.options.length === 0 ? NO_OPTIONS : parts.target.options.slice();
-  parts.matches = parts.matches.slice();
+  // The shared, frozen copies (see LineContext), in an array of the exact size (a pushed-to []
+  // reserves room for 17 elements).
+  if (keepMatches) {
+    const matches = new Array<IptMatch>(parts.matches.length);
+    for (let i = 0; i < matches.length; i++) matches[i] = out.match(parts.matches[i] as IptMatch);
+    parts.matches = matches;
+  } else {
+    parts.matches = NO_MATCHES;
+  }
+  if (parts.target !== null) parts.target = out.target(parts.target);
   return parts;
+}
+
+const NO_MATCHES: IptMatch[] = Object.freeze([]) as unknown as IptMatch[];
+
+// ---------------------------------------------------------------- rules with matches read on demand
+
+/**
+ * Reads a rule's matches again from its line, when they are first asked for. The parse itself
+ * reads every rule completely (so every warning is in Parsed.warnings) but keeps only the target;
+ * the matches of a 100k-rule dump are mostly never looked at (a packet walks KUBE-SERVICES and a
+ * few chains), and building and holding them all is most of the parse time and memory.
+ */
+class MatchReader {
+  private readonly words = new Words();
+  /** Warnings were reported by the parse; a second reading stays silent. */
+  private readonly context = new LineContext(new WarningList(0));
+  private readonly scanner: LineScanner;
+
+  constructor(
+    text: string,
+    private readonly cache: WordCache,
+  ) {
+    this.scanner = new LineScanner(text);
+  }
+
+  /** The matches of the rule whose words are text[start, end). */
+  read(start: number, end: number): IptMatch[] {
+    tokenize(this.scanner, this.cache, start, end, this.words);
+    return buildRule(this.words, this.context, true)?.matches ?? NO_MATCHES;
+  }
+}
+
+/**
+ * An IptRule whose `matches` are read from `raw` on first access and then kept. Every other field
+ * is a plain own property. Use it through property access: `{ ...rule }` or structuredClone would
+ * not carry `matches` (JSON.stringify does, through toJSON).
+ */
+class SavedRule implements IptRule {
+  readonly table: string;
+  readonly chain: string;
+  readonly position: number;
+  readonly target: IptTarget | null;
+  readonly goto: boolean;
+  declare readonly counters?: { packets: number; bytes: number };
+  readonly raw: string;
+  readonly line: number;
+  #matches: IptMatch[] | undefined;
+  readonly #reader: MatchReader;
+  readonly #start: number;
+  readonly #end: number;
+
+  constructor(
+    reader: MatchReader,
+    start: number,
+    end: number,
+    fields: { table: string; chain: string; position: number; target: IptTarget | null; goto: boolean; raw: string; line: number },
+    counters: { packets: number; bytes: number } | undefined,
+  ) {
+    this.table = fields.table;
+    this.chain = fields.chain;
+    this.position = fields.position;
+    this.target = fields.target;
+    this.goto = fields.goto;
+    if (counters !== undefined) (this as { counters?: { packets: number; bytes: number } }).counters = counters;
+    this.raw = fields.raw;
+    this.line = fields.line;
+    this.#reader = reader;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  get matches(): IptMatch[] {
+    this.#matches ??= this.#reader.read(this.#start, this.#end);
+    return this.#matches;
+  }
+
+  toJSON(): IptRule {
+    const { table, chain, position, matches, target, goto, counters, raw, line } = this;
+    return counters === undefined ? { table, chain, position, matches, target, goto, raw, line } : { table, chain, position, matches, target, goto, counters, raw, line };
+  }
 }
 
 function parseCount(s: string | undefined): number | undefined {
@@ -462,6 +612,7 @@ function parseCount(s: string | undefined): number | undefined {
 
 /** "[123:4567]" → counters; undefined when malformed. */
 function parseBracketCounters(s: string): { packets: number; bytes: number } | undefined {
+  if (s === '[0:0]') return ZERO_COUNTERS;
   if (s.length < 5 || s[0] !== '[' || s[s.length - 1] !== ']') return undefined;
   const colon = s.indexOf(':');
   if (colon === -1) return undefined;
@@ -482,8 +633,9 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
   const warnings = new WarningList();
   const ruleset: IptRuleset = { backend, tables: new Map() };
   const words = new Words();
-  const scanner = new Scanner(text);
+  const scanner = new TextScanner(text);
   const wordCache = new WordCache();
+  const matchReader = new MatchReader(text, wordCache);
   const lineContext = new LineContext(warnings);
   let lastChain: IptChain | undefined;
   let lastChainTable: IptTable | undefined;
@@ -583,7 +735,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       const t: IptTable = table;
       lineContext.lineNo = lineNo;
       lineContext.table = t.name;
-      const parts = buildRule(words, lineContext);
+      const parts = buildRule(words, lineContext, false);
       if (parts === undefined) return;
       // iptables-save prints a chain's rules together: reuse the last chain before hashing.
       let chain = lastChain !== undefined && lastChain.name === parts.chain && lastChainTable === t ? lastChain : t.chains.get(parts.chain);
@@ -592,13 +744,13 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
         chain = { name: parts.chain, policy: null, rules: [], raw: '' } satisfies IptChain;
         t.chains.set(parts.chain, chain);
       }
-      const c = counters ?? parts.counters;
-      // One object literal per shape: adding `counters` afterwards would give each of 100k rules
-      // an out-of-object property store.
-      const rule: IptRule =
-        c === undefined
-          ? { table: t.name, chain: chain.name, position: chain.rules.length + 1, matches: parts.matches, target: parts.target, goto: parts.goto, raw: line, line: lineNo }
-          : { table: t.name, chain: chain.name, position: chain.rules.length + 1, matches: parts.matches, target: parts.target, goto: parts.goto, counters: c, raw: line, line: lineNo };
+      const rule = new SavedRule(
+        matchReader,
+        lineStart + from,
+        lineEnd,
+        { table: t.name, chain: chain.name, position: chain.rules.length + 1, target: parts.target, goto: parts.goto, raw: line, line: lineNo },
+        counters ?? parts.counters,
+      );
       chain.rules.push(rule);
       lastChain = chain;
       lastChainTable = t;
