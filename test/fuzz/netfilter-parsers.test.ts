@@ -198,6 +198,8 @@ describe(`netfilter parsers under fuzzing (FUZZ_SEED=${SEED})`, () => {
           '"'.repeat(big),
           '\n'.repeat(big),
           '!'.repeat(big),
+          `*${'t'.repeat(big)}\n-A X -j Y\n-A X -x`,
+          `*nat\n:${'C'.repeat(big)} - [0:0]\n:${'C'.repeat(big)} - [0:0]\n-A ${'C'.repeat(big)} -j ${'T'.repeat(big)}\n-A ${'D'.repeat(big)} -m x\n# Table \`${'n'.repeat(big)}' is incompatible`,
         ];
         for (const [i, s] of shapes.entries()) runCase(target, s, `enormous #${i}`);
       });

@@ -14,13 +14,17 @@
 // (-s -d -i -o -p -f, iptables/xshared.c save_rule_details/print_ifaces...), then each
 // "-m NAME" with its options, then "-j TARGET options" or "-g CHAIN". A "!" before an option
 // negates it. Hand-written restore files may reorder these (kube-proxy's own test fixtures write
-// "-m tcp -p tcp -d IP --dport 80"); an option that follows a core option is given to the most
-// recent "-m" match (iptables resolves options by name, not position), or to the implicit
-// protocol match that "-p tcp" loads, as iptables does.
+// "-m tcp -p tcp -d IP --dport 80"): options go to the "-m" match before them, except that
+// protocol options (--dport, --tcp-flags...) go to the protocol's match, explicit or loaded by
+// "-p tcp", because iptables resolves an option by name, not by position.
+//
+// Size: a 10k-service kube-proxy node has ~110k rules (~16 MB). Every rule is read completely
+// during the parse (so every warning is reported), but a rule's matches are kept only once they
+// are asked for (SavedRule), and the pieces many rules share are shared: see `npm run bench`.
 
 import type { IptablesBackend, IptChain, IptMatch, IptOption, IptRule, IptRuleset, IptTable, IptTarget, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
-import { excerpt, WarningList } from './warnings.ts';
+import { clip, excerpt, WarningList } from './warnings.ts';
 
 /** Core options and how many arguments each takes (iptables/xshared.c, "-f" takes none). */
 const CORE_ARITY: Readonly<Record<string, number>> = { s: 1, d: 1, i: 1, o: 1, p: 1, f: 0 };
@@ -241,7 +245,7 @@ function unescapeRest(text: string, from: number, end: number): string {
 function isOptionWord(word: string, quoted: boolean): boolean {
   if (quoted || word.length < 2 || word.charCodeAt(0) !== 45 /* - */) return false;
   const c1 = word.charCodeAt(1);
-  // "-1" is a negative number argument (e.g. --log-level -1 is not printed, but be safe).
+  // "-1" is a negative number, an argument.
   return !(c1 >= 48 && c1 <= 57);
 }
 
@@ -271,7 +275,7 @@ class LineContext {
   constructor(private readonly list: WarningList) {}
 
   warn(msg: string): void {
-    this.list.atLine(this.lineNo, `${msg} (table ${this.table})`);
+    this.list.atLine(this.lineNo, `${msg} (table ${clip(this.table)})`);
   }
 
   match(m: IptMatch): IptMatch {
@@ -644,7 +648,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
   let tableLine = 0;
 
   const closeUnterminated = (why: string): void => {
-    if (table !== null) warnings.atLine(tableLine, `table ${table.name} has no COMMIT (${why}); kept as read`);
+    if (table !== null) warnings.atLine(tableLine, `table ${clip(table.name)} has no COMMIT (${why}); kept as read`);
   };
 
   forEachLine(text, (line, lineNo, lineStart, lineEnd) => {
@@ -660,7 +664,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
         // xtables-save.c: "# Table `%s' contains incompatible base-chains, use 'nft' tool to list
         // them." (older: "... is incompatible, use 'nft' tool.") — the table holds chains or
         // rules iptables-nft cannot show; only `nft -j list ruleset` has them.
-        warnings.atLine(lineNo, `${line.slice(s + 1).trim()} — its rules are not in this dump`);
+        warnings.atLine(lineNo, `${clip(line.slice(s + 1).trim(), 200)} — its rules are not in this dump`);
       }
       return;
     }
@@ -675,7 +679,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       }
       if (ruleset.tables.has(name)) {
         // iptables-restore replaces a table each time it reads one (it flushes it first).
-        warnings.atLine(lineNo, `table ${name} appears twice; the later one replaces the earlier, as iptables-restore would`);
+        warnings.atLine(lineNo, `table ${clip(name)} appears twice; the later one replaces the earlier, as iptables-restore would`);
       }
       table = { name, chains: new Map() };
       ruleset.tables.set(name, table);
@@ -695,7 +699,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       }
       const existing = table.chains.get(header.name);
       if (existing !== undefined) {
-        warnings.atLine(lineNo, `chain ${header.name} declared twice in table ${table.name}; the first header is kept`);
+        warnings.atLine(lineNo, `chain ${clip(header.name)} declared twice in table ${clip(table.name)}; the first header is kept`);
         if (existing.raw === '') {
           existing.raw = line;
           existing.policy = header.policy;
@@ -740,7 +744,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       // iptables-save prints a chain's rules together: reuse the last chain before hashing.
       let chain = lastChain !== undefined && lastChain.name === parts.chain && lastChainTable === t ? lastChain : t.chains.get(parts.chain);
       if (chain === undefined) {
-        warnings.atLine(lineNo, `rule for chain ${excerpt(parts.chain)} which has no ":${parts.chain}" header in table ${t.name}`);
+        warnings.atLine(lineNo, `rule for chain ${excerpt(parts.chain)} which has no ":${clip(parts.chain)}" header in table ${clip(t.name)}`);
         chain = { name: parts.chain, policy: null, rules: [], raw: '' } satisfies IptChain;
         t.chains.set(parts.chain, chain);
       }

@@ -8,7 +8,7 @@
 
 import type { IpvsRealServer, IpvsService, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
-import { excerpt, WarningList } from './warnings.ts';
+import { clip, excerpt, WarningList } from './warnings.ts';
 
 type Protocol = IpvsService['protocol'];
 
@@ -119,7 +119,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
         const opt = w[k] as string;
         if (opt === '-s' || opt === '--scheduler') {
           const sched = w[k + 1];
-          if (sched === undefined) warn(`"${opt}" without a scheduler`);
+          if (sched === undefined) warn(`"${clip(opt)}" without a scheduler`);
           else svc.scheduler = sched;
           k += 2;
         } else if (opt === '-p' || opt === '--persistent') {
@@ -144,7 +144,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
       }
       const key = serviceKey(protocol, address, port);
       if (byKey.has(key)) {
-        warn(`service ${protocol} ${address}:${port} defined twice; the first is kept`);
+        warn(`service ${protocol} ${clip(address)}:${port} defined twice; the first is kept`);
         return;
       }
       services.push(svc);
@@ -155,7 +155,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
     // -a: a real server of an existing service.
     const svc = byKey.get(serviceKey(protocol, address, port));
     if (svc === undefined) {
-      warn(`real server for service ${protocol} ${address}:${port} that was not defined before`);
+      warn(`real server for service ${protocol} ${clip(address)}:${port} that was not defined before`);
       return;
     }
     let server: Endpoint | undefined;
