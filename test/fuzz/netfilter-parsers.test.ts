@@ -130,6 +130,8 @@ function randomBytesAsText(rng: Prng, length: number, encoding: 'utf8' | 'latin1
 function tokenSoup(rng: Prng, fixture: string, lines: number): string {
   const vocab = fixture.split(/\s+/).filter((w) => w.length > 0);
   vocab.push('!', '"', '\\', '-A', '-m', '-j', '-g', '*nat', ':X - [0:0]', 'COMMIT', '[1:2]', '--', '-', '""', '{', '}', '[', ']', ':', ',');
+  // Names that an object-literal lookup would find on Object.prototype.
+  vocab.push('constructor', '__proto__', 'toString', 'hasOwnProperty', '--constructor', '-constructor', 'valueOf');
   const out: string[] = [];
   for (let i = 0; i < lines; i++) {
     const n = 1 + rng.int(16);

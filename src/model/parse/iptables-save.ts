@@ -27,7 +27,14 @@ import { forEachLine } from './lines.ts';
 import { clip, excerpt, WarningList } from './warnings.ts';
 
 /** Core options and how many arguments each takes (iptables/xshared.c, "-f" takes none). */
-const CORE_ARITY: Readonly<Record<string, number>> = { s: 1, d: 1, i: 1, o: 1, p: 1, f: 0 };
+const CORE_ARITY: ReadonlyMap<string, number> = new Map([
+  ['s', 1],
+  ['d', 1],
+  ['i', 1],
+  ['o', 1],
+  ['p', 1],
+  ['f', 0],
+]);
 
 /**
  * Options whose single argument is free text. xtables_save_string() prints such a value bare when
@@ -321,7 +328,7 @@ const NO_ARGS: string[] = Object.freeze([]) as unknown as string[];
 
 /** "-s"/"--source"... → core option letter (a switch: no string hashing on the hot path). */
 function coreOption(name: string, long: boolean): string | undefined {
-  if (!long) return name.length === 1 && CORE_ARITY[name] !== undefined ? name : undefined;
+  if (!long) return name.length === 1 && CORE_ARITY.has(name) ? name : undefined;
   switch (name) {
     case 'source':
     case 'src':
@@ -437,7 +444,7 @@ function buildRule(w: Words, out: LineContext, keepMatches: boolean): RuleParts 
     if (coreName !== undefined) {
       const opt: IptOption = { name: coreName, negated: pendingNegation, args: NO_ARGS };
       pendingNegation = false;
-      const arity = CORE_ARITY[coreName] ?? 0;
+      const arity = CORE_ARITY.get(coreName) ?? 0;
       k++;
       if (arity > 0 && w.text[k] === '!' && !w.quoted[k]) {
         // Old iptables (< 1.4.3) printed "-s ! 10.0.0.0/8".

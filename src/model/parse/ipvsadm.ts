@@ -12,24 +12,25 @@ import { clip, excerpt, WarningList } from './warnings.ts';
 
 type Protocol = IpvsService['protocol'];
 
-const SERVICE_FLAGS: Readonly<Record<string, Protocol>> = {
-  '-t': 'tcp',
-  '--tcp-service': 'tcp',
-  '-u': 'udp',
-  '--udp-service': 'udp',
-  '--sctp-service': 'sctp',
-  '-f': 'fwmark',
-  '--fwmark-service': 'fwmark',
-};
+// Maps, not object literals: a word of the input must never find "constructor" or "toString".
+const SERVICE_FLAGS: ReadonlyMap<string, Protocol> = new Map<string, Protocol>([
+  ['-t', 'tcp'],
+  ['--tcp-service', 'tcp'],
+  ['-u', 'udp'],
+  ['--udp-service', 'udp'],
+  ['--sctp-service', 'sctp'],
+  ['-f', 'fwmark'],
+  ['--fwmark-service', 'fwmark'],
+]);
 
-const METHODS: Readonly<Record<string, IpvsRealServer['method']>> = {
-  '-m': 'masq',
-  '--masquerading': 'masq',
-  '-g': 'gate',
-  '--gatewaying': 'gate',
-  '-i': 'ipip',
-  '--ipip': 'ipip',
-};
+const METHODS: ReadonlyMap<string, IpvsRealServer['method']> = new Map<string, IpvsRealServer['method']>([
+  ['-m', 'masq'],
+  ['--masquerading', 'masq'],
+  ['-g', 'gate'],
+  ['--gatewaying', 'gate'],
+  ['-i', 'ipip'],
+  ['--ipip', 'ipip'],
+]);
 
 /** Options that take one argument and that we record nothing for. */
 const IGNORED_WITH_ARG: ReadonlySet<string> = new Set([
@@ -170,8 +171,8 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
         if (server === undefined) warn(`bad real server address ${excerpt(ep ?? '')}`);
         else if (server.port === 0 && protocol !== 'fwmark') server = { address: server.address, port };
         k += 2;
-      } else if (METHODS[opt] !== undefined) {
-        method = METHODS[opt];
+      } else if (METHODS.has(opt)) {
+        method = METHODS.get(opt) ?? method;
         k += 1;
       } else if (opt === '-w' || opt === '--weight') {
         const n = w[k + 1];
@@ -198,7 +199,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
 
 function readServiceSpec(w: string[], k: number, warn: (msg: string) => void): { spec: ServiceSpec; next: number } | undefined {
   const flag = w[k];
-  const protocol = flag === undefined ? undefined : SERVICE_FLAGS[flag];
+  const protocol = flag === undefined ? undefined : SERVICE_FLAGS.get(flag);
   const arg = w[k + 1];
   if (protocol === undefined || arg === undefined) {
     warn(`expected a service (-t|-u|--sctp-service ADDR:PORT or -f MARK), found ${excerpt(flag ?? '')}`);

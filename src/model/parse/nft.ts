@@ -32,7 +32,14 @@ const IGNORED_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /** nft(8) "STANDARD PRIORITY NAMES" (netfilter hooks of the ip/ip6/inet families). */
-const PRIORITY_NAMES: Readonly<Record<string, number>> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
+const PRIORITY_NAMES: ReadonlyMap<string, number> = new Map([
+  ['raw', -300],
+  ['mangle', -150],
+  ['dstnat', -100],
+  ['filter', 0],
+  ['security', 50],
+  ['srcnat', 100],
+]);
 
 const MAX_RENDER_DEPTH = 32;
 const MAX_RENDER_CHARS = 4000;
@@ -65,7 +72,7 @@ function priority(v: Json): number | undefined {
   if (typeof v !== 'string') return undefined;
   const m = /^\s*([a-z]+)\s*(?:([+-])\s*(\d+))?\s*$/.exec(v);
   if (m === null) return /^-?\d+$/.test(v.trim()) ? Number(v) : undefined;
-  const base = PRIORITY_NAMES[m[1] ?? ''];
+  const base = PRIORITY_NAMES.get(m[1] ?? '');
   if (base === undefined) return undefined;
   const delta = m[3] === undefined ? 0 : Number(m[3]);
   return m[2] === '-' ? base - delta : base + delta;
@@ -81,6 +88,7 @@ interface RenderContext {
 }
 
 const PLAIN: RenderContext = { hex: false, quote: false };
+const BARE_META_KEYS: ReadonlySet<string> = new Set(['iifname', 'oifname', 'iif', 'oif', 'iiftype', 'oiftype']);
 const VERDICTS: ReadonlySet<string> = new Set(['accept', 'drop', 'continue', 'return']);
 
 function hex(n: number): string {
@@ -153,8 +161,9 @@ function renderExpr(v: Json, ctx: RenderContext, depth: number): string {
       return `@${str(o['base']) ?? '?'},${int(o['offset']) ?? '?'},${int(o['len']) ?? '?'}`;
     }
     case 'meta': {
+      // Interface keys print bare ("iifname"), the others qualified ("meta l4proto", "meta mark").
       const k = str(o['key']) ?? '?';
-      return k === 'iifname' || k === 'oifname' || k === 'iif' || k === 'oif' || k === 'mark' ? (k === 'mark' ? 'meta mark' : k) : `meta ${k}`;
+      return BARE_META_KEYS.has(k) ? k : `meta ${k}`;
     }
     case 'ct': {
       const dir = str(o['dir']);
@@ -517,14 +526,13 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
 const IPTABLES_TABLES: ReadonlySet<string> = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
 
 /** Priorities iptables-nft gives its built-in chains (iptables/nft.c, `builtin_table`). */
-const IPTABLES_PRIORITY: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  raw: { prerouting: -300, output: -300 },
-  mangle: { prerouting: -150, input: -150, forward: -150, output: -150, postrouting: -150 },
-  nat: { prerouting: -100, input: 100, output: -100, postrouting: 100 },
-  filter: { input: 0, forward: 0, output: 0 },
-  security: { input: 50, forward: 50, output: 50 },
-};
-
+const IPTABLES_PRIORITY: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map([
+  ['raw', new Map([['prerouting', -300], ['output', -300]])],
+  ['mangle', new Map([['prerouting', -150], ['input', -150], ['forward', -150], ['output', -150], ['postrouting', -150]])],
+  ['nat', new Map([['prerouting', -100], ['input', 100], ['output', -100], ['postrouting', 100]])],
+  ['filter', new Map([['input', 0], ['forward', 0], ['output', 0]])],
+  ['security', new Map([['input', 50], ['forward', 50], ['output', 50]])],
+]);
 /** Statements iptables-nft writes itself: xt matches/targets and its native translations. */
 const IPTABLES_NFT_STATEMENTS: ReadonlySet<string> = new Set(['xt', 'counter', 'accept', 'drop', 'return', 'jump', 'goto', 'limit', 'log', 'reject']);
 /** Left-hand sides of the matches iptables-nft translates natively (-s -d -i -o -p, ports, mark). */
@@ -570,11 +578,11 @@ export function isIptablesNftRule(rule: NftRule): boolean {
 export function isIptablesNftTable(t: NftTable): boolean {
   if ((t.family !== 'ip' && t.family !== 'ip6') || !IPTABLES_TABLES.has(t.name)) return false;
   if (t.sets.size > 0) return false;
-  const priorities = IPTABLES_PRIORITY[t.name] ?? {};
+  const priorities = IPTABLES_PRIORITY.get(t.name);
   for (const chain of t.chains.values()) {
     if (chain.hook !== undefined) {
       if (chain.name !== chain.hook.toUpperCase()) return false;
-      if (chain.prio !== priorities[chain.hook]) return false;
+      if (priorities === undefined || chain.prio !== priorities.get(chain.hook)) return false;
     }
     for (const rule of chain.rules) if (!isIptablesNftRule(rule)) return false;
   }
