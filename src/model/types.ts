@@ -30,6 +30,8 @@ export interface VxlanInfo {
   link?: string;
   port: number;
   learning: boolean;
+  /** `external` (collect metadata, e.g. Cilium's cilium_vxlan): no fixed VNI, remotes come per packet. */
+  external?: boolean;
 }
 
 export interface IpipInfo {
@@ -57,6 +59,8 @@ export interface Link {
   vxlan?: VxlanInfo;
   ipip?: IpipInfo;
   raw: string;
+  /** `info_slave_kind`: the kind of master this device is a port of ("bridge", "bond", "vrf"). */
+  slaveKind?: string;
 }
 
 export interface Address {
@@ -116,6 +120,12 @@ export interface Route {
   /** Route MTU (`mtu` metric) when set. */
   mtu?: number;
   raw: string;
+  /** The table's name as printed ("main", "calico"); see src/model/parse/route-table.ts for ids of custom names. */
+  tableName?: string;
+  /** Route flags as printed: "onlink", "linkdown", "dead", ... */
+  flags?: string[];
+  /** Parts of the route the model does not represent (nexthop object, lwtunnel encap, ...): the engine must answer unknown. */
+  unmodeled?: string[];
 }
 
 // ---------------------------------------------------------------- policy rules (ip -j rule show)
@@ -142,6 +152,10 @@ export interface PolicyRule {
   /** `suppress_prefixlength N`: reject table results with prefix length ≤ N. */
   suppressPrefixLength?: number;
   raw: string;
+  /** The target table's name as printed, when it was a name. */
+  tableName?: string;
+  /** Selectors the model does not represent (ipproto, sport, dport, uidrange, l3mdev, realms, ...): the engine must answer unknown when it reaches this rule. */
+  unmodeled?: string[];
 }
 
 // ---------------------------------------------------------------- neighbours, fdb

@@ -14,11 +14,11 @@ import { parseIpvsadmSave } from '../../src/model/parse/ipvsadm.ts';
 import { parseNftJson } from '../../src/model/parse/nft.ts';
 import type { Parsed } from '../../src/model/types.ts';
 import { capturedOutput, recordedIpvsadm } from '../fixtures/netfilter.ts';
-import { fuzzSeed, mulberry32, type Prng } from './prng.ts';
+import { fuzzSeed, prng, type Prng } from './prng.ts';
 
 const WALL_CLOCK_LIMIT_MS = 5000;
 const SEED = fuzzSeed(20261123);
-const MAX_WARNINGS = 201; // WarningList's cap plus its "N more" line
+const MAX_WARNINGS = 201; // Warnings's cap plus its "N more" line
 const MAX_WARNING_CHARS = 1000;
 
 interface Target {
@@ -162,14 +162,14 @@ describe(`netfilter parsers under fuzzing (FUZZ_SEED=${SEED})`, () => {
       });
 
       it('random text, binary junk and token soup', () => {
-        const rng = mulberry32(SEED ^ target.name.length);
+        const rng = prng(SEED ^ target.name.length);
         for (let i = 0; i < 150; i++) runCase(target, randomText(rng, rng.int(4096), HOSTILE_ALPHABET), `random text #${i}`);
         for (let i = 0; i < 50; i++) runCase(target, randomBytesAsText(rng, rng.int(8192), i % 2 === 0 ? 'utf8' : 'latin1'), `binary #${i}`);
         for (let i = 0; i < 100; i++) runCase(target, tokenSoup(rng, rng.pick(target.fixtures), 1 + rng.int(60)), `token soup #${i}`);
       });
 
       it('fixtures with random damage: dropped, duplicated and cut lines, stray quotes', () => {
-        const rng = mulberry32(SEED + 7);
+        const rng = prng(SEED + 7);
         for (let i = 0; i < 120; i++) {
           const lines = rng.pick(target.fixtures).split('\n');
           const out: string[] = [];
@@ -237,7 +237,7 @@ describe(`netfilter parsers under fuzzing (FUZZ_SEED=${SEED})`, () => {
     }
 
     it('random type swaps anywhere in real rulesets', () => {
-      const rng = mulberry32(SEED + 99);
+      const rng = prng(SEED + 99);
       for (let i = 0; i < 300; i++) {
         const doc: unknown = JSON.parse(rng.pick(nft.fixtures));
         runCase(nft, JSON.stringify(mutate(rng, doc)), `mutated #${i}`);

@@ -8,7 +8,7 @@
 
 import type { IpSet, IpSetEntry, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
-import { excerpt, WarningList } from './warnings.ts';
+import { excerpt, Warnings } from './warnings.ts';
 
 /**
  * Most words read from one line: a create or add line has a few dozen at most, so this only
@@ -47,7 +47,7 @@ function words(line: string): { words: string[]; balanced: boolean } {
 
 /** Parses `ipset save`. Never throws; unreadable lines become warnings. */
 export function parseIpsetSave(text: string): Parsed<IpSet[]> {
-  const warnings = new WarningList();
+  const warnings = new Warnings();
   const sets: IpSet[] = [];
   const byName = new Map<string, IpSet>();
   forEachLine(text, (line, lineNo) => {
@@ -98,5 +98,5 @@ export function parseIpsetSave(text: string): Parsed<IpSet[]> {
     }
     warnings.atLine(lineNo, `not an ipset save line: ${excerpt(line)}`);
   });
-  return { value: sets, warnings: warnings.result() };
+  return { value: sets, warnings: warnings.done() };
 }

@@ -24,7 +24,7 @@
 
 import type { IptablesBackend, IptChain, IptMatch, IptOption, IptRule, IptRuleset, IptTable, IptTarget, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
-import { clip, excerpt, WarningList } from './warnings.ts';
+import { clip, excerpt, Warnings } from './warnings.ts';
 
 /** Core options and how many arguments each takes (iptables/xshared.c, "-f" takes none). */
 const CORE_ARITY: ReadonlyMap<string, number> = new Map([
@@ -279,7 +279,7 @@ class LineContext {
   private readonly bareMatches = new Map<string | null, IptMatch>();
   private readonly bareTargets = new Map<string, IptTarget>();
 
-  constructor(private readonly list: WarningList) {}
+  constructor(private readonly list: Warnings) {}
 
   warn(msg: string): void {
     this.list.atLine(this.lineNo, `${msg} (table ${clip(this.table)})`);
@@ -545,7 +545,7 @@ const NO_MATCHES: IptMatch[] = Object.freeze([]) as unknown as IptMatch[];
 class MatchReader {
   private readonly words = new Words();
   /** Warnings were reported by the parse; a second reading stays silent. */
-  private readonly context = new LineContext(new WarningList(0));
+  private readonly context = new LineContext(new Warnings(0));
   private readonly scanner: LineScanner;
 
   constructor(
@@ -641,7 +641,7 @@ const LEGACY_WARNING = 'iptables-legacy tables present';
  * read become warnings, and everything readable is returned.
  */
 export function parseIptablesSave(text: string, backend: IptablesBackend): Parsed<IptRuleset> {
-  const warnings = new WarningList();
+  const warnings = new Warnings();
   const ruleset: IptRuleset = { backend, tables: new Map() };
   const words = new Words();
   const scanner = new TextScanner(text);
@@ -772,7 +772,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
   });
   closeUnterminated('end of input');
 
-  return { value: ruleset, warnings: warnings.result() };
+  return { value: ruleset, warnings: warnings.done() };
 }
 
 /** ":NAME POLICY [p:b]" → name and policy (null for "-", i.e. a user chain). */

@@ -8,7 +8,7 @@
 
 import type { IpvsRealServer, IpvsService, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
-import { clip, excerpt, WarningList } from './warnings.ts';
+import { clip, excerpt, Warnings } from './warnings.ts';
 
 type Protocol = IpvsService['protocol'];
 
@@ -93,7 +93,7 @@ interface ServiceSpec {
 
 /** Parses `ipvsadm -S -n`. Never throws; unreadable lines become warnings. */
 export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
-  const warnings = new WarningList();
+  const warnings = new Warnings();
   const services: IpvsService[] = [];
   const byKey = new Map<string, IpvsService>();
   forEachLine(text, (line, lineNo) => {
@@ -194,7 +194,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
     }
     svc.realServers.push({ address: server.address, port: server.port, method, weight, raw: line });
   });
-  return { value: services, warnings: warnings.result() };
+  return { value: services, warnings: warnings.done() };
 }
 
 function readServiceSpec(w: string[], k: number, warn: (msg: string) => void): { spec: ServiceSpec; next: number } | undefined {

@@ -9,7 +9,7 @@
 // other statement is shown as its name and JSON, never dropped.
 
 import type { NftChain, NftFamily, NftRule, NftRuleset, NftSet, NftTable, Parsed } from '../types.ts';
-import { clip, excerpt, WarningList } from './warnings.ts';
+import { clip, excerpt, Warnings } from './warnings.ts';
 
 type Json = unknown;
 type JsonObject = Record<string, Json>;
@@ -330,11 +330,11 @@ function jsonText(v: Json): string {
 
 /** Parses `nft -j list ruleset`. Never throws; what it cannot read becomes warnings. */
 export function parseNftJson(text: string): Parsed<NftRuleset> {
-  const warnings = new WarningList();
+  const warnings = new Warnings();
   const ruleset: NftRuleset = { tables: [] };
   const empty = (msg: string): Parsed<NftRuleset> => {
     warnings.add(msg);
-    return { value: ruleset, warnings: warnings.result() };
+    return { value: ruleset, warnings: warnings.done() };
   };
 
   if (text.trim() === '') return { value: ruleset, warnings: [] };
@@ -518,7 +518,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
     if (t.sets.has(name)) warnings.add(`${where}: ${kind} ${clip(name)} listed twice in table ${fam} ${clip(tableName)}`);
     else t.sets.set(name, set);
   }
-  return { value: ruleset, warnings: warnings.result() };
+  return { value: ruleset, warnings: warnings.done() };
 }
 
 // ---------------------------------------------------------------- iptables-nft or native?
