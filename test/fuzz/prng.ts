@@ -9,3 +9,31 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** mulberry32 with the helpers fuzz tests keep writing: integers and picks. */
+export interface Prng {
+  /** Float in [0, 1). */
+  next(): number;
+  /** Integer in [0, n). */
+  int(n: number): number;
+  pick<T>(items: readonly T[]): T;
+}
+
+export function prng(seed: number): Prng {
+  const next = mulberry32(seed);
+  const int = (n: number): number => Math.floor(next() * n);
+  return {
+    next,
+    int,
+    pick<T>(items: readonly T[]): T {
+      if (items.length === 0) throw new Error('pick from an empty list');
+      return items[int(items.length)] as T;
+    },
+  };
+}
+
+/** The seed for this run: FUZZ_SEED from the environment (to replay a failure), else `defaultSeed`. */
+export function fuzzSeed(defaultSeed: number): number {
+  const env = process.env['FUZZ_SEED'];
+  return env !== undefined && /^\d+$/.test(env) ? Number(env) : defaultSeed;
+}

@@ -8,28 +8,29 @@
 
 import type { IpvsRealServer, IpvsService, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
-import { excerpt, Warnings } from './warnings.ts';
+import { clip, excerpt, Warnings } from './warnings.ts';
 
 type Protocol = IpvsService['protocol'];
 
-const SERVICE_FLAGS: Readonly<Record<string, Protocol>> = {
-  '-t': 'tcp',
-  '--tcp-service': 'tcp',
-  '-u': 'udp',
-  '--udp-service': 'udp',
-  '--sctp-service': 'sctp',
-  '-f': 'fwmark',
-  '--fwmark-service': 'fwmark',
-};
+// Maps, not object literals: a word of the input must never find "constructor" or "toString".
+const SERVICE_FLAGS: ReadonlyMap<string, Protocol> = new Map<string, Protocol>([
+  ['-t', 'tcp'],
+  ['--tcp-service', 'tcp'],
+  ['-u', 'udp'],
+  ['--udp-service', 'udp'],
+  ['--sctp-service', 'sctp'],
+  ['-f', 'fwmark'],
+  ['--fwmark-service', 'fwmark'],
+]);
 
-const METHODS: Readonly<Record<string, IpvsRealServer['method']>> = {
-  '-m': 'masq',
-  '--masquerading': 'masq',
-  '-g': 'gate',
-  '--gatewaying': 'gate',
-  '-i': 'ipip',
-  '--ipip': 'ipip',
-};
+const METHODS: ReadonlyMap<string, IpvsRealServer['method']> = new Map<string, IpvsRealServer['method']>([
+  ['-m', 'masq'],
+  ['--masquerading', 'masq'],
+  ['-g', 'gate'],
+  ['--gatewaying', 'gate'],
+  ['-i', 'ipip'],
+  ['--ipip', 'ipip'],
+]);
 
 /** Options that take one argument and that we record nothing for. */
 const IGNORED_WITH_ARG: ReadonlySet<string> = new Set([
@@ -96,9 +97,11 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
   const services: IpvsService[] = [];
   const byKey = new Map<string, IpvsService>();
   forEachLine(text, (line, lineNo) => {
+    if (line.length === 0) return;
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
-    const w = trimmed.split(/[ \t]+/);
+    // A save line has under 20 words; the limit only bounds the work a hostile line causes.
+    const w = trimmed.split(/[ \t]+/, 64);
     const cmd = w[0];
     const warn = (msg: string): void => warnings.atLine(lineNo, msg);
 
@@ -117,7 +120,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
         const opt = w[k] as string;
         if (opt === '-s' || opt === '--scheduler') {
           const sched = w[k + 1];
-          if (sched === undefined) warn(`"${opt}" without a scheduler`);
+          if (sched === undefined) warn(`"${clip(opt)}" without a scheduler`);
           else svc.scheduler = sched;
           k += 2;
         } else if (opt === '-p' || opt === '--persistent') {
@@ -142,7 +145,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
       }
       const key = serviceKey(protocol, address, port);
       if (byKey.has(key)) {
-        warn(`service ${protocol} ${address}:${port} defined twice; the first is kept`);
+        warn(`service ${protocol} ${clip(address)}:${port} defined twice; the first is kept`);
         return;
       }
       services.push(svc);
@@ -153,7 +156,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
     // -a: a real server of an existing service.
     const svc = byKey.get(serviceKey(protocol, address, port));
     if (svc === undefined) {
-      warn(`real server for service ${protocol} ${address}:${port} that was not defined before`);
+      warn(`real server for service ${protocol} ${clip(address)}:${port} that was not defined before`);
       return;
     }
     let server: Endpoint | undefined;
@@ -168,8 +171,8 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
         if (server === undefined) warn(`bad real server address ${excerpt(ep ?? '')}`);
         else if (server.port === 0 && protocol !== 'fwmark') server = { address: server.address, port };
         k += 2;
-      } else if (METHODS[opt] !== undefined) {
-        method = METHODS[opt];
+      } else if (METHODS.has(opt)) {
+        method = METHODS.get(opt) ?? method;
         k += 1;
       } else if (opt === '-w' || opt === '--weight') {
         const n = w[k + 1];
@@ -196,7 +199,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
 
 function readServiceSpec(w: string[], k: number, warn: (msg: string) => void): { spec: ServiceSpec; next: number } | undefined {
   const flag = w[k];
-  const protocol = flag === undefined ? undefined : SERVICE_FLAGS[flag];
+  const protocol = flag === undefined ? undefined : SERVICE_FLAGS.get(flag);
   const arg = w[k + 1];
   if (protocol === undefined || arg === undefined) {
     warn(`expected a service (-t|-u|--sctp-service ADDR:PORT or -f MARK), found ${excerpt(flag ?? '')}`);

@@ -9,7 +9,7 @@
 // other statement is shown as its name and JSON, never dropped.
 
 import type { NftChain, NftFamily, NftRule, NftRuleset, NftSet, NftTable, Parsed } from '../types.ts';
-import { excerpt, Warnings } from './warnings.ts';
+import { clip, excerpt, Warnings } from './warnings.ts';
 
 type Json = unknown;
 type JsonObject = Record<string, Json>;
@@ -32,7 +32,14 @@ const IGNORED_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /** nft(8) "STANDARD PRIORITY NAMES" (netfilter hooks of the ip/ip6/inet families). */
-const PRIORITY_NAMES: Readonly<Record<string, number>> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
+const PRIORITY_NAMES: ReadonlyMap<string, number> = new Map([
+  ['raw', -300],
+  ['mangle', -150],
+  ['dstnat', -100],
+  ['filter', 0],
+  ['security', 50],
+  ['srcnat', 100],
+]);
 
 const MAX_RENDER_DEPTH = 32;
 const MAX_RENDER_CHARS = 4000;
@@ -65,7 +72,7 @@ function priority(v: Json): number | undefined {
   if (typeof v !== 'string') return undefined;
   const m = /^\s*([a-z]+)\s*(?:([+-])\s*(\d+))?\s*$/.exec(v);
   if (m === null) return /^-?\d+$/.test(v.trim()) ? Number(v) : undefined;
-  const base = PRIORITY_NAMES[m[1] ?? ''];
+  const base = PRIORITY_NAMES.get(m[1] ?? '');
   if (base === undefined) return undefined;
   const delta = m[3] === undefined ? 0 : Number(m[3]);
   return m[2] === '-' ? base - delta : base + delta;
@@ -81,6 +88,7 @@ interface RenderContext {
 }
 
 const PLAIN: RenderContext = { hex: false, quote: false };
+const BARE_META_KEYS: ReadonlySet<string> = new Set(['iifname', 'oifname', 'iif', 'oif', 'iiftype', 'oiftype']);
 const VERDICTS: ReadonlySet<string> = new Set(['accept', 'drop', 'continue', 'return']);
 
 function hex(n: number): string {
@@ -153,8 +161,9 @@ function renderExpr(v: Json, ctx: RenderContext, depth: number): string {
       return `@${str(o['base']) ?? '?'},${int(o['offset']) ?? '?'},${int(o['len']) ?? '?'}`;
     }
     case 'meta': {
+      // Interface keys print bare ("iifname"), the others qualified ("meta l4proto", "meta mark").
       const k = str(o['key']) ?? '?';
-      return k === 'iifname' || k === 'oifname' || k === 'iif' || k === 'oif' || k === 'mark' ? (k === 'mark' ? 'meta mark' : k) : `meta ${k}`;
+      return BARE_META_KEYS.has(k) ? k : `meta ${k}`;
     }
     case 'ct': {
       const dir = str(o['dir']);
@@ -342,7 +351,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
     const key = tableKey(fam, name);
     let t = tables.get(key);
     if (t === undefined) {
-      warnings.add(`${where}: ${what} refers to table ${fam} ${name} that was not listed before it`);
+      warnings.add(`${where}: ${what} refers to table ${fam} ${clip(name)} that was not listed before it`);
       t = { family: fam, name, flags: [], chains: new Map(), sets: new Map() };
       tables.set(key, t);
       ruleset.tables.push(t);
@@ -395,7 +404,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       }
       const key = tableKey(fam, name);
       if (tables.has(key)) {
-        warnings.add(`${where}: table ${fam} ${name} listed twice`);
+        warnings.add(`${where}: table ${fam} ${clip(name)} listed twice`);
         continue;
       }
       const t: NftTable = { family: fam, name, flags: strings(body['flags']) ?? [], chains: new Map(), sets: new Map() };
@@ -420,9 +429,9 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
         warnings.add(`${where}: chain without a name`);
         continue;
       }
-      const t = getTable(fam, tableName, where, `chain ${name}`);
+      const t = getTable(fam, tableName, where, `chain ${clip(name)}`);
       if (t.chains.has(name)) {
-        warnings.add(`${where}: chain ${name} listed twice in table ${fam} ${tableName}`);
+        warnings.add(`${where}: chain ${clip(name)} listed twice in table ${fam} ${clip(tableName)}`);
         continue;
       }
       const chain: NftChain = { family: fam, table: tableName, name, rules: [], raw: jsonText(item) };
@@ -434,7 +443,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       if (hook !== undefined) chain.hook = hook;
       if (body['prio'] !== undefined) {
         const prio = priority(body['prio']);
-        if (prio === undefined) warnings.add(`${where}: chain ${name} has an unreadable priority ${excerpt(jsonText(body['prio']))}`);
+        if (prio === undefined) warnings.add(`${where}: chain ${clip(name)} has an unreadable priority ${excerpt(jsonText(body['prio']))}`);
         else chain.prio = prio;
       }
       const policy = str(body['policy']);
@@ -453,13 +462,13 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       }
       const expr = body['expr'];
       if (!Array.isArray(expr)) {
-        warnings.add(`${where}: rule in ${fam} ${tableName} ${chainName} without an "expr" array`);
+        warnings.add(`${where}: rule in ${fam} ${clip(tableName)} ${clip(chainName)} without an "expr" array`);
         continue;
       }
       const t = getTable(fam, tableName, where, 'a rule');
       let chain = t.chains.get(chainName);
       if (chain === undefined) {
-        warnings.add(`${where}: rule for chain ${chainName} that was not listed in table ${fam} ${tableName}`);
+        warnings.add(`${where}: rule for chain ${clip(chainName)} that was not listed in table ${fam} ${clip(tableName)}`);
         chain = { family: fam, table: tableName, name: chainName, rules: [], raw: '' };
         t.chains.set(chainName, chain);
       }
@@ -487,7 +496,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       warnings.add(`${where}: ${kind} without a name or type`);
       continue;
     }
-    const t = getTable(fam, tableName, where, `${kind} ${name}`);
+    const t = getTable(fam, tableName, where, `${kind} ${clip(name)}`);
     const set: NftSet = {
       family: fam,
       table: tableName,
@@ -506,7 +515,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
     if (timeout !== undefined) set.timeout = timeout;
     const comment = str(body['comment']);
     if (comment !== undefined) set.comment = comment;
-    if (t.sets.has(name)) warnings.add(`${where}: ${kind} ${name} listed twice in table ${fam} ${tableName}`);
+    if (t.sets.has(name)) warnings.add(`${where}: ${kind} ${clip(name)} listed twice in table ${fam} ${clip(tableName)}`);
     else t.sets.set(name, set);
   }
   return { value: ruleset, warnings: warnings.done() };
@@ -517,14 +526,13 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
 const IPTABLES_TABLES: ReadonlySet<string> = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
 
 /** Priorities iptables-nft gives its built-in chains (iptables/nft.c, `builtin_table`). */
-const IPTABLES_PRIORITY: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  raw: { prerouting: -300, output: -300 },
-  mangle: { prerouting: -150, input: -150, forward: -150, output: -150, postrouting: -150 },
-  nat: { prerouting: -100, input: 100, output: -100, postrouting: 100 },
-  filter: { input: 0, forward: 0, output: 0 },
-  security: { input: 50, forward: 50, output: 50 },
-};
-
+const IPTABLES_PRIORITY: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map([
+  ['raw', new Map([['prerouting', -300], ['output', -300]])],
+  ['mangle', new Map([['prerouting', -150], ['input', -150], ['forward', -150], ['output', -150], ['postrouting', -150]])],
+  ['nat', new Map([['prerouting', -100], ['input', 100], ['output', -100], ['postrouting', 100]])],
+  ['filter', new Map([['input', 0], ['forward', 0], ['output', 0]])],
+  ['security', new Map([['input', 50], ['forward', 50], ['output', 50]])],
+]);
 /** Statements iptables-nft writes itself: xt matches/targets and its native translations. */
 const IPTABLES_NFT_STATEMENTS: ReadonlySet<string> = new Set(['xt', 'counter', 'accept', 'drop', 'return', 'jump', 'goto', 'limit', 'log', 'reject']);
 /** Left-hand sides of the matches iptables-nft translates natively (-s -d -i -o -p, ports, mark). */
@@ -570,11 +578,11 @@ export function isIptablesNftRule(rule: NftRule): boolean {
 export function isIptablesNftTable(t: NftTable): boolean {
   if ((t.family !== 'ip' && t.family !== 'ip6') || !IPTABLES_TABLES.has(t.name)) return false;
   if (t.sets.size > 0) return false;
-  const priorities = IPTABLES_PRIORITY[t.name] ?? {};
+  const priorities = IPTABLES_PRIORITY.get(t.name);
   for (const chain of t.chains.values()) {
     if (chain.hook !== undefined) {
       if (chain.name !== chain.hook.toUpperCase()) return false;
-      if (chain.prio !== priorities[chain.hook]) return false;
+      if (priorities === undefined || chain.prio !== priorities.get(chain.hook)) return false;
     }
     for (const rule of chain.rules) if (!isIptablesNftRule(rule)) return false;
   }

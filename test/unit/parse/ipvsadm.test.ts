@@ -92,15 +92,31 @@ describe('parseIpvsadmSave: shapes with no recorded public output', () => {
 describe('parseIpvsadmSave: damaged input (recorded output, edited)', () => {
   it('a real server of an unknown service, bad addresses and garbage: warnings, the rest kept', () => {
     const lines = recordedIpvsadm('kube-router-notes.ipvsadm-S.txt').split('\n');
-    const edited = [lines[1], ...lines, '-A -t 10.0.0.1:99999 -s rr', '-A -x', 'IP Virtual Server version 1.2.1 (size=4096)', '-a -t 10.1.0.1:443 -r nowhere:http -m'].join(
-      '\n',
-    );
+    const edited = [
+      lines[1],
+      ...lines,
+      '-A -t 10.0.0.1:99999 -s rr',
+      '-A -x',
+      'IP Virtual Server version 1.2.1 (size=4096)',
+      '-a -t 10.1.0.1:443 -r nowhere:http -m',
+      '-A toString 10.0.0.9:80 -s rr',
+      '-a -t 10.1.0.1:443 -r 10.0.0.7:6443 constructor -w 1',
+    ].join('\n');
     const { value, warnings } = parseIpvsadmSave(edited);
     assert.equal(value.length, 2);
-    assert.equal(value[0]?.realServers.length, 3);
+    assert.equal(value[0]?.realServers.length, 4);
+    assert.equal(value[0]?.realServers[3]?.method, 'gate');
     assert.deepEqual(
       warnings.map((w) => w.replace(/^line \d+: /, '').replace(/ [".].*/, '')),
-      ['real server for service tcp 10.1.0.1:443 that was not defined before', 'bad service address', 'expected a service (-t|-u|--sctp-service ADDR:PORT or -f MARK), found', 'not an ipvsadm -S line:', 'bad real server address'],
+      [
+        'real server for service tcp 10.1.0.1:443 that was not defined before',
+        'bad service address',
+        'expected a service (-t|-u|--sctp-service ADDR:PORT or -f MARK), found',
+        'not an ipvsadm -S line:',
+        'bad real server address',
+        'expected a service (-t|-u|--sctp-service ADDR:PORT or -f MARK), found',
+        'unknown real server option',
+      ],
     );
   });
 });

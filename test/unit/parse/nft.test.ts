@@ -245,6 +245,8 @@ describe('parseNftJson: input that is not a ruleset', () => {
       { chain: { family: 'ipx', table: 'kube-proxy', name: 'x' } },
       { chain: { family: 'ip', table: 'kube-proxy', name: 7 } },
       { chain: { family: 'ip', table: 'kube-proxy', name: 'odd-prio', hook: 'input', prio: { weird: true } } },
+      { chain: { family: 'ip', table: 'kube-proxy', name: 'proto-prio', hook: 'input', prio: 'constructor' } },
+      { chain: { family: 'ip', table: 'kube-proxy', name: 'named-prio', hook: 'input', prio: 'dstnat - 10' } },
       { rule: { family: 'ip', table: 'nowhere', chain: 'c', expr: [{ accept: null }] } },
       { teapot: {} },
       { table: { family: 'ip', name: 'kube-proxy' } },
@@ -253,6 +255,8 @@ describe('parseNftJson: input that is not a ruleset', () => {
     const kp = table(value, 'ip', 'kube-proxy');
     assert.equal(kp.chains.get('services')?.rules.length, 2);
     assert.equal(kp.chains.get('odd-prio')?.prio, undefined);
+    assert.equal(kp.chains.get('proto-prio')?.prio, undefined);
+    assert.equal(kp.chains.get('named-prio')?.prio, -110);
     assert.equal(table(value, 'ip', 'nowhere').chains.get('c')?.rules[0]?.text, 'accept');
     assert.deepEqual(
       warnings.map((w) => w.replace(/^item \d+: /, '').split(' ').slice(0, 3).join(' ')),
@@ -262,6 +266,7 @@ describe('parseNftJson: input that is not a ruleset', () => {
         'chain with bad',
         'chain without a',
         'chain odd-prio has',
+        'chain proto-prio has',
         'a rule refers',
         'rule for chain',
         'unknown object "teapot";',
