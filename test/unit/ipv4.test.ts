@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cidrContains, cidrOverlaps, cidrWithin, formatCidr4, formatIpv4, parseCidr4, parseIpv4 } from '../../src/lib/ipv4.ts';
+
+test('parseIpv4 accepts dotted quads and rejects everything else', () => {
+  assert.equal(parseIpv4('10.0.0.1'), 0x0a000001);
+  assert.equal(parseIpv4('255.255.255.255'), 0xffffffff);
+  assert.equal(formatIpv4(parseIpv4('192.168.3.110')!), '192.168.3.110');
+  for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.0.0.1', '01.2.3.4', 'a.b.c.d', '1.2.3.4 ', '-1.2.3.4', '1..3.4']) {
+    assert.equal(parseIpv4(bad), undefined, bad);
+  }
+});
+
+test('parseCidr4 clears host bits, reads dotted masks and default', () => {
+  assert.equal(formatCidr4(parseCidr4('10.122.17.77/26')!), '10.122.17.64/26');
+  assert.equal(formatCidr4(parseCidr4('10.0.0.0/255.255.0.0')!), '10.0.0.0/16');
+  assert.equal(formatCidr4(parseCidr4('default')!), '0.0.0.0/0');
+  assert.equal(formatCidr4(parseCidr4('1.2.3.4')!), '1.2.3.4/32');
+  assert.equal(parseCidr4('10.0.0.0/33'), undefined);
+  assert.equal(parseCidr4('10.0.0.0/255.0.255.0'), undefined, 'non-contiguous mask');
+});
+
+test('containment and overlap', () => {
+  const pod = parseCidr4('10.244.0.0/16')!;
+  const block = parseCidr4('10.244.3.0/24')!;
+  assert.ok(cidrContains(pod, parseIpv4('10.244.3.7')!));
+  assert.ok(!cidrContains(block, parseIpv4('10.244.4.1')!));
+  assert.ok(cidrWithin(block, pod));
+  assert.ok(!cidrWithin(pod, block));
+  assert.ok(cidrOverlaps(pod, block) && cidrOverlaps(block, pod));
+  assert.ok(!cidrOverlaps(block, parseCidr4('10.245.0.0/16')!));
+  assert.ok(cidrContains(parseCidr4('0.0.0.0/0')!, parseIpv4('8.8.8.8')!));
+});
