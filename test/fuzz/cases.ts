@@ -87,7 +87,7 @@ export const PARSERS: readonly ParserCase[] = [
     name: 'ip-addr',
     parse: parseIpAddr,
     shape: obj({ links: arr(link), addresses: arr(address) }),
-    fixtures: ['ip/ip-addr.json', 'ip/ip-addr-pod.json', 'ip/public/ipip-tunl0.json'],
+    fixtures: ['ip/ip-addr.json', 'ip/ip-addr-pod.json', ...fixtureFiles('ip/public')],
     items: (v) => (v as { links: { raw: string }[] }).links,
     json: true,
   },
