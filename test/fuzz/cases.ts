@@ -12,22 +12,13 @@ import { parseIpRule } from '../../src/model/parse/ip-rule.ts';
 import { parseSysctl } from '../../src/model/parse/sysctl.ts';
 import type { Parsed } from '../../src/model/types.ts';
 import { fixture, fixtureFiles } from '../helpers/fixtures.ts';
+import { mulberry32 } from './prng.ts';
 import { type Check, arr, bool, jsonText, map, num, obj, oneOf, opt, str } from './shape.ts';
 
-// ---------------------------------------------------------------- PRNG (mulberry32)
+// ---------------------------------------------------------------- PRNG
 
 export type Rng = () => number;
-
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const int = (r: Rng, n: number): number => Math.floor(r() * n);
 function pick<T>(r: Rng, xs: readonly T[]): T {
