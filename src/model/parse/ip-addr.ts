@@ -5,7 +5,7 @@ import type { Address, Family, IpipInfo, Link, LinkKind, Parsed, VxlanInfo } fro
 import { Fields, isObject } from './fields.ts';
 import { familyOf } from './ip-text.ts';
 import { mapJsonObjects } from './json-array.ts';
-import { Warnings } from './warnings.ts';
+import { Warnings, quote } from './warnings.ts';
 
 const SECTION = 'ip-addr';
 const MODELLED_KINDS: ReadonlySet<string> = new Set(['veth', 'bridge', 'vxlan', 'ipip', 'dummy']);
@@ -77,7 +77,7 @@ function parseAddress(a: unknown, dev: string, where: string, w: Warnings): Addr
   const printed = f.str('family');
   const family: Family | undefined = familyOf(local);
   if (family === undefined || (printed !== undefined && printed !== family)) {
-    w.add(`${where}: ${JSON.stringify(local)} is not an ${printed ?? 'IP'} address; skipped`);
+    w.add(`${where}: ${quote(local)} is not an ${printed ?? 'IP'} address; skipped`);
     return undefined;
   }
   if (prefixLen > (family === 'inet' ? 32 : 128)) {
@@ -122,7 +122,7 @@ function readLink(f: Fields, raw: string, w: Warnings): LinkRecord | undefined {
   const data = info?.sub('info_data');
   const flags = f.strings('flags') ?? [];
   const mtu = f.uint('mtu');
-  if (mtu === undefined) f.warn(`link ${name} has no MTU`);
+  if (mtu === undefined) f.warn(`link ${quote(name)} has no MTU`);
   const link: Link = {
     index,
     name,

@@ -181,3 +181,27 @@ describe('parseIpAddr: IPIP (recorded output, see test/fixtures/SOURCES.md)', ()
     assert.deepEqual(r.value.addresses, []);
   });
 });
+
+describe('parseIpAddr: dummy and macvlan (recorded output, see test/fixtures/SOURCES.md)', () => {
+  it('dummy: kind dummy (kube-ipvs0 is one)', () => {
+    const r = parseIpAddr(fixture('ip/public/dummy-bst.json'));
+    assert.deepEqual(r.warnings, []);
+    const d = link('dummy', r.value.links);
+    assert.equal(d.kind, 'dummy');
+    assert.equal(d.infoKind, 'dummy');
+    assert.equal(d.up, true);
+    assert.equal(d.mtu, 1500);
+    assert.equal(d.operState, 'UNKNOWN');
+    assert.equal(d.mac, undefined); // the recording stripped it
+  });
+
+  it('macvlan: another kind, and its link_index is a parent, not a veth peer', () => {
+    const r = parseIpAddr(fixture('ip/public/macvlan-bst.json'));
+    assert.deepEqual(r.warnings, []);
+    const m = link('macvlan0', r.value.links);
+    assert.equal(m.kind, 'other');
+    assert.equal(m.infoKind, 'macvlan');
+    assert.equal(m.peerIndex, undefined);
+    assert.equal(m.linkNetnsId, undefined);
+  });
+});
