@@ -58,11 +58,25 @@ interface Receipt extends RecvEvent {
 /** Collects `recv` events from all agents by token. */
 export class ReceiptBook {
   private readonly byToken = new Map<string, Receipt[]>();
+  private readonly waiters = new Map<string, () => void>();
 
   add(host: string, e: RecvEvent): void {
     const list = this.byToken.get(e.token) ?? [];
     list.push({ ...e, host });
     this.byToken.set(e.token, list);
+    this.waiters.get(e.token)?.();
+  }
+
+  /** Resolves once a receipt for `token` is in, or after `ms`. */
+  async waitFor(token: string, ms: number): Promise<void> {
+    if (this.byToken.has(token)) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      this.waiters.set(token, resolve);
+    });
+    clearTimeout(timer);
+    this.waiters.delete(token);
   }
 
   take(token: string): Receipt[] {
@@ -132,8 +146,11 @@ export async function sendProbe(
     if (r['error'] !== 'EADDRINUSE' || o.sport !== undefined) break;
   }
   // Each agent writes its events before its answer to this ping on the same pipe, so after
-  // this every event caused by the probe has been read.
+  // this every event caused by the probe has been read…
   await Promise.all(all.map((a) => a.request({ op: 'ping' })));
+  // …except ICMP: the kernel answers the echo while the witness (socat, another pipe) may not
+  // have been read yet. A reply proves an echo request was delivered, so wait for its witness.
+  if (o.proto === 'icmp' && witnessed && r['replied'] === true) await book.waitFor(token, 2_000);
   let got: Receipt[] = book.take(token);
 
   if (o.proto === 'tcp' && got.length === 0 && typeof r['localPort'] === 'number') {
