@@ -13,6 +13,7 @@ import {
   calicoPod,
   flannelVxlan,
   lanHost,
+  lanSegment,
   link,
   listNetns,
   LabCommandError,
@@ -329,6 +330,25 @@ describe('lab harness in network namespaces', { skip }, () => {
       assert.deepEqual({ by: r.receivedBy, src: r.seenSrc, reply: r.replyDelivered }, { by: 'p2', src: '10.65.0.2', reply: true });
       const neigh = await lab.exec('p1', ['ip', 'neigh', 'show', '169.254.1.1']);
       assert.match(neigh.stdout, /lladdr ee:ee:ee:ee:ee:ee/);
+    });
+  });
+
+  test('lanSegment: three hosts on one switch reach each other', async () => {
+    const topo = mergeLabs(
+      lanHost('h1'),
+      lanHost('h2'),
+      lanHost('h3'),
+      lanSegment('sw', [
+        { host: 'h1', dev: 'eth0', addr: '192.168.1.1/24' },
+        { host: 'h2', dev: 'eth0', addr: '192.168.1.2/24' },
+        { host: 'h3', dev: 'eth0', addr: '192.168.1.3/24' },
+      ]),
+    );
+    await withLab(topo, async (lab) => {
+      for (const [from, dst, by] of [['h1', '192.168.1.2', 'h2'], ['h2', '192.168.1.3', 'h3'], ['h3', '192.168.1.1', 'h1']] as const) {
+        const r = await lab.send({ from, dst, proto: 'udp' });
+        assert.deepEqual({ by: r.receivedBy, reply: r.replyDelivered }, { by, reply: true }, `${from} → ${dst}`);
+      }
     });
   });
 

@@ -101,6 +101,8 @@ function staleName(name: string): boolean {
  */
 export async function removeStale(): Promise<string[]> {
   const stale = listNetns().filter(staleName);
+  // Their agents normally exit when their stdin closes; anything else still inside is a leftover too.
+  killAllIn(netnsInodes(stale));
   await deleteNetns(stale);
   let dirs: string[] = [];
   try {

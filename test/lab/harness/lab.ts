@@ -144,11 +144,10 @@ export async function startLab(topology: Lab, opts: StartOptions = {}): Promise<
   const lab = new LabInstance(prefix, topology, removedStale);
   const ctx: SetupContext = { nsOf: (h) => prefix + h, rootOf: (h) => lab.root(h) };
   const plan = planLab(topology, ctx.nsOf);
-  let agents: Promise<void> | undefined;
   try {
     await createNamespaces(topology.hosts.map((h) => prefix + h.name));
-    // Agents start (node takes ~50 ms) while the network is being built.
-    agents = lab.startAgents();
+    // Agents start (a node process each, the largest part of startLab) while the network is built.
+    const agents = lab.startAgents();
     // Awaited below; until then a failing agent must not count as an unhandled rejection.
     agents.catch(() => undefined);
     await Promise.all(plan.hosts.map((h) => prepareHost(h, ctx)));

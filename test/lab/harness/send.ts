@@ -2,7 +2,7 @@
 // from one host's agent, with every agent listening, and an account of what really arrived.
 import { randomBytes } from 'node:crypto';
 import type { AgentClient, Proto, RecvEvent } from './agent-client.ts';
-import { LabTopologyError } from './errors.ts';
+import { LabCommandError, LabTopologyError } from './errors.ts';
 
 export const DEFAULT_PORT = 7777;
 /** Long enough for any lab path (sub-millisecond RTTs), short enough for hundreds of failing sends. */
@@ -135,8 +135,13 @@ export async function sendProbe(
     const rs = await Promise.all(all.map((a) => a.request({ op: 'icmpListen' })));
     witnessed = rs.every((r) => r['ok'] === true);
   } else {
-    // Idempotent; for UDP it also binds addresses added since the last send.
-    await Promise.all(all.map((a) => a.request({ op: 'listen', proto: o.proto, ports: listenPorts })));
+    // Idempotent; for UDP it also binds addresses added since the last send. A host that cannot
+    // listen would answer with a port-unreachable and pass for one the packet never reached.
+    const rs = await Promise.all(all.map(async (a) => ({ host: a.host, r: await a.request({ op: 'listen', proto: o.proto, ports: listenPorts }) })));
+    const errors = rs.flatMap(({ host, r }) => ((r['errors'] as string[] | undefined) ?? []).map((e) => `${host}: ${e}`));
+    if (errors.length > 0) {
+      throw new LabCommandError({ step: 'send', command: `listen ${o.proto} ${listenPorts.join(',')} on every host`, exitCode: null, stderr: errors.join('\n') });
+    }
   }
   const token = randomBytes(8).toString('hex');
   let r: Record<string, unknown> = {};
