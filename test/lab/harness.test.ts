@@ -3,7 +3,7 @@
 // planning, merging) run everywhere; the rest needs root and `ip netns`.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import {
   calicoPod,
   flannelVxlan,
   lanHost,
+  lanSegment,
   link,
   listNetns,
   LabCommandError,
@@ -87,7 +88,7 @@ describe('lab topology (no root needed)', () => {
       (h) => `NS-${h}`,
     );
     const veth = vethName('veth', 'p1');
-    assert.deepEqual(plan.links, [`link add name eth0 netns NS-p1 type veth peer name ${veth} netns NS-n1`]);
+    assert.deepEqual(plan.links, [`link add name eth0 index 1000 netns NS-p1 type veth peer name ${veth} index 1001 netns NS-n1`]);
     const n1 = plan.hosts.find((h) => h.host === 'n1');
     assert.ok(n1 !== undefined);
     assert.deepEqual(n1.devices, [
@@ -332,6 +333,25 @@ describe('lab harness in network namespaces', { skip }, () => {
     });
   });
 
+  test('lanSegment: three hosts on one switch reach each other', async () => {
+    const topo = mergeLabs(
+      lanHost('h1'),
+      lanHost('h2'),
+      lanHost('h3'),
+      lanSegment('sw', [
+        { host: 'h1', dev: 'eth0', addr: '192.168.1.1/24' },
+        { host: 'h2', dev: 'eth0', addr: '192.168.1.2/24' },
+        { host: 'h3', dev: 'eth0', addr: '192.168.1.3/24' },
+      ]),
+    );
+    await withLab(topo, async (lab) => {
+      for (const [from, dst, by] of [['h1', '192.168.1.2', 'h2'], ['h2', '192.168.1.3', 'h3'], ['h3', '192.168.1.1', 'h1']] as const) {
+        const r = await lab.send({ from, dst, proto: 'udp' });
+        assert.deepEqual({ by: r.receivedBy, reply: r.replyDelivered }, { by, reply: true }, `${from} → ${dst}`);
+      }
+    });
+  });
+
   test('a failing setup command is named with its host, namespace and stderr, and nothing is left behind', async () => {
     const cases: [Lab, RegExp, RegExp][] = [
       [
@@ -358,13 +378,23 @@ describe('lab harness in network namespaces', { skip }, () => {
     }
   });
 
-  test('stop removes every namespace and the files directory', async () => {
-    const lab = await startLab(mergeLabs(lanHost('a', { files: { '/etc/cni/net.d/10-x.conflist': '{}' } }), lanHost('b')), { prefix: 'stoptest' });
+  test('stop removes every namespace, every process in them and the files directory', async () => {
+    const lab = await startLab(
+      mergeLabs(lanHost('a', { files: { '/etc/cni/net.d/10-x.conflist': '{}' } }), lanHost('b'), link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0', addr: '10.0.0.2/24' })),
+      { prefix: 'stoptest' },
+    );
     assert.equal(listNetns(lab.prefix).length, 2);
     assert.ok(existsSync(lab.root('a')));
+    await lab.send({ from: 'a', dst: '10.0.0.2', proto: 'icmp' }); // starts socat witnesses
+    // A process the test left running in a namespace would keep it alive, unlisted.
+    void lab.exec('b', ['sleep', '60']);
+    await new Promise((r) => setTimeout(r, 100));
+    const pids = lab.processes();
+    assert.ok(pids.length >= 5, `agents, socat witnesses and sleep: ${pids.join(' ')}`);
     await lab.stop();
     await lab.stop(); // idempotent
     assert.deepEqual(listNetns(lab.prefix), []);
+    assert.deepEqual(pids.filter(alive), []);
     assert.equal(existsSync(lab.root('a')), false);
   });
 
@@ -382,6 +412,7 @@ describe('lab harness in network namespaces', { skip }, () => {
       const [code, signal] = (await once(child.proc, 'exit')) as [number | null, NodeJS.Signals | null];
       assert.deepEqual('signal' in want ? { signal } : { code }, want);
       assert.deepEqual(listNetns(child.prefix), []);
+      assert.deepEqual(await survivors(child.pids), []);
     });
   }
 
@@ -390,6 +421,8 @@ describe('lab harness in network namespaces', { skip }, () => {
     child.proc.kill('SIGKILL');
     await once(child.proc, 'exit');
     assert.equal(listNetns(child.prefix).length, 2, 'SIGKILL leaves them behind');
+    // Its agents see their stdin close and exit, taking their socat along.
+    assert.deepEqual(await survivors(child.pids), []);
     const lab = await startLab(mergeLabs(lanHost('a')));
     try {
       assert.deepEqual([...lab.removedStale].filter((n) => n.startsWith(child.prefix)).sort(), [`${child.prefix}a`, `${child.prefix}b`]);
@@ -415,5 +448,23 @@ async function startChild(mode: 'wait' | 'throw' | 'forget') {
   const lines = createInterface({ input: proc.stdout });
   const [line] = (await Promise.race([once(lines, 'line'), once(proc, 'exit').then(() => [undefined])])) as [string | undefined];
   if (line === undefined) throw new Error(`child-lab ${mode} exited before its lab was up: ${stderr}`);
-  return { proc, prefix: (JSON.parse(line) as { prefix: string }).prefix };
+  const { prefix, pids } = JSON.parse(line) as { prefix: string; pids: number[] };
+  assert.ok(pids.length >= 4, `child-lab: agents and socat witnesses, got ${pids.join(' ')}`);
+  return { proc, prefix, pids };
+}
+
+/** Running, not a zombie: an orphan's exit is reaped by pid 1 whenever it gets to it. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The pids still alive after up to two seconds (processes of a dead parent exit on their own). */
+async function survivors(pids: readonly number[]): Promise<number[]> {
+  for (let i = 0; i < 40 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+  return pids.filter(alive);
 }

@@ -16,7 +16,7 @@
 // Plain JavaScript so that it starts fast and needs no loader inside the namespace.
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { endianness } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -124,7 +124,11 @@ let icmp;
 function icmpListen() {
   if (icmp) return icmp;
   icmp = new Promise((resolve) => {
-    const p = spawn('socat', ['-d', '-d', '-x', '-u', 'IP4-RECV:1', '/dev/null'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // setpriv --pdeathsig: socat dies with this agent even when the agent is SIGKILLed, instead
+    // of living on in the namespace (and keeping it alive) as an orphan.
+    const socat = ['socat', '-d', '-d', '-x', '-u', 'IP4-RECV:1', '/dev/null'];
+    const argv = hasSetpriv() ? ['setpriv', '--pdeathsig', 'KILL', '--', ...socat] : socat;
+    const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     p.on('error', (e) => resolve({ ok: false, error: `socat: ${e.code ?? e.message}` }));
     p.on('exit', (code) => resolve({ ok: false, error: `socat exited ${code}` }));
     let from;
@@ -146,6 +150,10 @@ function icmpListen() {
     process.on('exit', () => p.kill('SIGKILL'));
   });
   return icmp;
+}
+
+function hasSetpriv() {
+  return (process.env.PATH ?? '').split(':').some((d) => existsSync(`${d}/setpriv`));
 }
 
 // ---- senders
@@ -291,7 +299,8 @@ createInterface({ input: process.stdin })
       (e) => emit({ id: req.id, failure: e instanceof Error ? e.message : String(e) }),
     );
   })
-  // The harness closes stdin to stop us, and the pipe closes when the harness dies.
+  // The pipe closes when the harness dies; process.exit runs the 'exit' hooks that end socat.
   .on('close', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
 
 emit({ ev: 'ready', pid: process.pid });

@@ -2,7 +2,7 @@
 // that runs on normal exit, on an uncaught exception (Node emits 'exit' then too) and on
 // SIGINT/SIGTERM/SIGHUP; and removal, at the next start, of what a killed (SIGKILL) run left.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execCapture } from './exec.ts';
 import { labTmpRoot, ownerPid } from './naming.ts';
@@ -101,6 +101,8 @@ function staleName(name: string): boolean {
  */
 export async function removeStale(): Promise<string[]> {
   const stale = listNetns().filter(staleName);
+  // Their agents normally exit when their stdin closes; anything else still inside is a leftover too.
+  killAllIn(netnsInodes(stale));
   await deleteNetns(stale);
   let dirs: string[] = [];
   try {
@@ -110,4 +112,49 @@ export async function removeStale(): Promise<string[]> {
   }
   for (const d of dirs) rmSync(join(labTmpRoot(), d), { recursive: true, force: true });
   return stale;
+}
+
+/** Inode of each namespace (the nsfs file `ip netns add` bind-mounts), by inode. */
+export function netnsInodes(names: readonly string[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const n of names) {
+    try {
+      out.set(statSync(`${NETNS_DIR}/${n}`).ino, n);
+    } catch {
+      // Not created (setup failed before it) or already gone.
+    }
+  }
+  return out;
+}
+
+/**
+ * Processes (other than this one) living in any of these namespaces, from /proc/PID/ns/net
+ * (a link to `net:[INODE]`). A process there keeps the namespace alive after `ip netns del`.
+ */
+export function pidsInNetns(inodes: ReadonlySet<number> | ReadonlyMap<number, string>): number[] {
+  if (inodes.size === 0) return [];
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${name}/ns/net`));
+      if (m !== null && inodes.has(Number(m[1]))) out.push(Number(name));
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  return out;
+}
+
+/** SIGKILLs every process in the lab's namespaces: only the lab put processes there. */
+export function killAllIn(inodes: ReadonlyMap<number, string>): number[] {
+  const pids = pidsInNetns(inodes);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return pids;
 }

@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { probeLocal, type CommandResult } from '../../../src/collect/local-probe.ts';
 import type { HostEntry } from '../../../src/snapshot/types.ts';
 import { AgentClient } from './agent-client.ts';
-import { deleteNetns, deleteNetnsSync, listNetns, registerCleanup, removeStale, unregisterCleanup } from './cleanup.ts';
+import { deleteNetns, deleteNetnsSync, killAllIn, listNetns, netnsInodes, pidsInNetns, registerCleanup, removeStale, unregisterCleanup } from './cleanup.ts';
 import { LabCommandError, LabTopologyError } from './errors.ts';
 import { execCapture, inNetns, normalizeNetnsResult, type ExecOptions } from './exec.ts';
 import { labDir, newLabPrefix } from './naming.ts';
 import { planLab } from './plan.ts';
 import { ReceiptBook, SourcePorts, sendProbe, type SendOptions, type SendResult } from './send.ts';
 import { configureHost, createLinks, createNamespaces, prepareHost, type SetupContext } from './setup.ts';
+import { waitForLinks } from './settle.ts';
 import type { Lab } from './topology.ts';
 import { validateLab } from './validate.ts';
 
@@ -37,6 +38,8 @@ export interface RunningLab {
   probe(host: string): Promise<HostEntry>;
   /** Sends one real packet and reports what arrived where (send.ts). */
   send(opts: SendOptions): Promise<SendResult>;
+  /** Pids of the processes living in the lab's namespaces now (agents, their socat/ping). */
+  processes(): number[];
   /** Removes everything; idempotent. */
   stop(): Promise<void>;
 }
@@ -86,6 +89,10 @@ class LabInstance implements RunningLab {
     return sendProbe(this.agents, this.book, this.sourcePorts, opts);
   }
 
+  processes(): number[] {
+    return pidsInNetns(netnsInodes(this.namespaces));
+  }
+
   startAgents(): Promise<void> {
     for (const h of this.topology.hosts) {
       this.agents.set(h.name, AgentClient.spawn(h.name, this.prefix + h.name, (host, e) => this.book.add(host, e)));
@@ -96,6 +103,7 @@ class LabInstance implements RunningLab {
   /** For the exit hook: no awaiting allowed there. */
   private stopSync(): void {
     for (const a of this.agents.values()) a.kill();
+    killAllIn(netnsInodes(this.namespaces));
     deleteNetnsSync(this.namespaces);
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -106,14 +114,24 @@ class LabInstance implements RunningLab {
   }
 
   private async doStop(): Promise<void> {
-    // Agents first: a process inside a namespace keeps it alive after `ip netns del`.
+    // Processes first: one inside a namespace keeps it alive after `ip netns del`, invisible to
+    // `ip netns list`. Agents stop (and take their socat and ping children along); whatever else
+    // runs in the lab's namespaces was started by the lab too and is killed.
+    const inodes = netnsInodes(this.namespaces);
     await Promise.all([...this.agents.values()].map((a) => a.stop()));
+    for (let i = 0; i < 50 && killAllIn(inodes).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const stuck = pidsInNetns(inodes);
     await deleteNetns(this.namespaces);
     await rm(this.dir, { recursive: true, force: true });
     const left = listNetns(this.prefix);
     unregisterCleanup(this.prefix);
-    if (left.length > 0) {
-      throw new LabCommandError({ step: 'stop', command: `ip netns del ${left.join(' ')}`, exitCode: null, stderr: 'namespaces still present after deletion' });
+    if (left.length > 0 || stuck.length > 0) {
+      throw new LabCommandError({
+        step: 'stop',
+        command: `ip netns del ${this.namespaces.join(' ')}`,
+        exitCode: null,
+        stderr: `still present after deletion: namespaces [${left.join(' ')}], processes [${stuck.join(' ')}]`,
+      });
     }
   }
 }
@@ -126,16 +144,16 @@ export async function startLab(topology: Lab, opts: StartOptions = {}): Promise<
   const lab = new LabInstance(prefix, topology, removedStale);
   const ctx: SetupContext = { nsOf: (h) => prefix + h, rootOf: (h) => lab.root(h) };
   const plan = planLab(topology, ctx.nsOf);
-  let agents: Promise<void> | undefined;
   try {
     await createNamespaces(topology.hosts.map((h) => prefix + h.name));
-    // Agents start (node takes ~50 ms) while the network is being built.
-    agents = lab.startAgents();
+    // Agents start (a node process each, the largest part of startLab) while the network is built.
+    const agents = lab.startAgents();
     // Awaited below; until then a failing agent must not count as an unhandled rejection.
     agents.catch(() => undefined);
     await Promise.all(plan.hosts.map((h) => prepareHost(h, ctx)));
     await createLinks(plan);
     await Promise.all(plan.hosts.map((h) => configureHost(h, ctx)));
+    await waitForLinks(topology, ctx.nsOf);
     await agents;
     return lab;
   } catch (e) {

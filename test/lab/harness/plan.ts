@@ -73,9 +73,17 @@ function sysctlKey(key: string): string {
   return m === null ? key : `${(m[1] ?? '').replaceAll('.', '/')}/${dev}/${m[2] ?? ''}`;
 }
 
-function linkOpts(e: LinkEnd, mtu: number | undefined): string {
+function linkOpts(e: LinkEnd, mtu: number | undefined, index: number): string {
   const m = e.mtu ?? mtu;
-  return `${e.mac !== undefined ? ` address ${e.mac}` : ''}${m !== undefined ? ` mtu ${m}` : ''}`;
+  return ` index ${index}${e.mac !== undefined ? ` address ${e.mac}` : ''}${m !== undefined ? ` mtu ${m}` : ''}`;
+}
+
+/**
+ * ifindex of the a and b ends of link i: distinct across the lab, so the two ends of a pair
+ * never share a number, which would make the kernel delay their carrier events (settle.ts).
+ */
+export function vethIndexes(i: number): [number, number] {
+  return [1000 + 2 * i, 1001 + 2 * i];
 }
 
 function deviceLine(d: DeviceSpec): string {
@@ -135,11 +143,13 @@ function hostPlan(h: HostSpec, ends: readonly LinkEnd[]): HostPlan {
 
 /** `nsOf` maps a host name to its namespace name. The topology must already be valid (validate.ts). */
 export function planLab(lab: Lab, nsOf: (host: string) => string): LabPlan {
-  const links = lab.links.map(
-    (l) =>
-      `link add name ${l.a.dev}${linkOpts(l.a, l.mtu)} netns ${nsOf(l.a.host)} type veth ` +
-      `peer name ${l.b.dev}${linkOpts(l.b, l.mtu)} netns ${nsOf(l.b.host)}`,
-  );
+  const links = lab.links.map((l, i) => {
+    const [ia, ib] = vethIndexes(i);
+    return (
+      `link add name ${l.a.dev}${linkOpts(l.a, l.mtu, ia)} netns ${nsOf(l.a.host)} type veth ` +
+      `peer name ${l.b.dev}${linkOpts(l.b, l.mtu, ib)} netns ${nsOf(l.b.host)}`
+    );
+  });
   const hosts = lab.hosts.map((h) =>
     hostPlan(
       h,

@@ -2,7 +2,7 @@
 // from one host's agent, with every agent listening, and an account of what really arrived.
 import { randomBytes } from 'node:crypto';
 import type { AgentClient, Proto, RecvEvent } from './agent-client.ts';
-import { LabTopologyError } from './errors.ts';
+import { LabCommandError, LabTopologyError } from './errors.ts';
 
 export const DEFAULT_PORT = 7777;
 /** Long enough for any lab path (sub-millisecond RTTs), short enough for hundreds of failing sends. */
@@ -58,11 +58,25 @@ interface Receipt extends RecvEvent {
 /** Collects `recv` events from all agents by token. */
 export class ReceiptBook {
   private readonly byToken = new Map<string, Receipt[]>();
+  private readonly waiters = new Map<string, () => void>();
 
   add(host: string, e: RecvEvent): void {
     const list = this.byToken.get(e.token) ?? [];
     list.push({ ...e, host });
     this.byToken.set(e.token, list);
+    this.waiters.get(e.token)?.();
+  }
+
+  /** Resolves once a receipt for `token` is in, or after `ms`. */
+  async waitFor(token: string, ms: number): Promise<void> {
+    if (this.byToken.has(token)) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      this.waiters.set(token, resolve);
+    });
+    clearTimeout(timer);
+    this.waiters.delete(token);
   }
 
   take(token: string): Receipt[] {
@@ -121,8 +135,13 @@ export async function sendProbe(
     const rs = await Promise.all(all.map((a) => a.request({ op: 'icmpListen' })));
     witnessed = rs.every((r) => r['ok'] === true);
   } else {
-    // Idempotent; for UDP it also binds addresses added since the last send.
-    await Promise.all(all.map((a) => a.request({ op: 'listen', proto: o.proto, ports: listenPorts })));
+    // Idempotent; for UDP it also binds addresses added since the last send. A host that cannot
+    // listen would answer with a port-unreachable and pass for one the packet never reached.
+    const rs = await Promise.all(all.map(async (a) => ({ host: a.host, r: await a.request({ op: 'listen', proto: o.proto, ports: listenPorts }) })));
+    const errors = rs.flatMap(({ host, r }) => ((r['errors'] as string[] | undefined) ?? []).map((e) => `${host}: ${e}`));
+    if (errors.length > 0) {
+      throw new LabCommandError({ step: 'send', command: `listen ${o.proto} ${listenPorts.join(',')} on every host`, exitCode: null, stderr: errors.join('\n') });
+    }
   }
   const token = randomBytes(8).toString('hex');
   let r: Record<string, unknown> = {};
@@ -132,8 +151,11 @@ export async function sendProbe(
     if (r['error'] !== 'EADDRINUSE' || o.sport !== undefined) break;
   }
   // Each agent writes its events before its answer to this ping on the same pipe, so after
-  // this every event caused by the probe has been read.
+  // this every event caused by the probe has been read…
   await Promise.all(all.map((a) => a.request({ op: 'ping' })));
+  // …except ICMP: the kernel answers the echo while the witness (socat, another pipe) may not
+  // have been read yet. A reply proves an echo request was delivered, so wait for its witness.
+  if (o.proto === 'icmp' && witnessed && r['replied'] === true) await book.waitFor(token, 2_000);
   let got: Receipt[] = book.take(token);
 
   if (o.proto === 'tcp' && got.length === 0 && typeof r['localPort'] === 'number') {

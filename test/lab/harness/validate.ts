@@ -76,7 +76,8 @@ export function validateLab(lab: Lab): void {
       }
     }
     for (const [k, v] of Object.entries(h.sysctls ?? {})) {
-      if (!/^[A-Za-z0-9_./-]+$/.test(k) || /[\s]/.test(v)) problems.push(`host "${h.name}" sysctl "${k}=${v}" is malformed`);
+      // Values may hold spaces (ip_local_port_range = "32768 60999"): each key=value is one argv.
+      if (!/^[A-Za-z0-9_./-]+$/.test(k) || /[\r\n]/.test(v)) problems.push(`host "${h.name}" sysctl "${k}=${v}" is malformed`);
     }
     for (const p of Object.keys(h.files ?? {})) {
       if (!p.startsWith('/') || p.split('/').includes('..')) problems.push(`host "${h.name}" file "${p}" must be an absolute path without ".."`);
