@@ -46,6 +46,26 @@ const FREE_TEXT_OPTIONS: ReadonlySet<string> = new Set(['comment', 'log-prefix',
 /** Protocols for which "-p PROTO" loads a match of the same name (iptables/xshared.c load_proto). */
 const IMPLICIT_PROTO_MATCHES: ReadonlySet<string> = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'ipv6-icmp', 'mh']);
 
+/**
+ * Options of those protocol matches (libxt_tcp.c, libxt_udp.c, libipt_icmp.c, libxt_sctp.c,
+ * libxt_dccp.c). iptables finds an option's owner by name, so "-m comment --comment x -p tcp
+ * --dport 80" gives --dport to tcp, whatever its position.
+ */
+const PROTO_MATCH_OPTIONS: ReadonlySet<string> = new Set([
+  'sport',
+  'dport',
+  'source-port',
+  'destination-port',
+  'tcp-flags',
+  'syn',
+  'tcp-option',
+  'icmp-type',
+  'icmpv6-type',
+  'chunk-types',
+  'dccp-types',
+  'dccp-option',
+]);
+
 // ---------------------------------------------------------------- tokenizer
 
 /** Words of one line, reused from line to line to keep allocation down on 100k-rule dumps. */
@@ -298,16 +318,28 @@ function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined
     }
     lastOption = opt;
 
-    if (ctx.kind === 'match') ctx.match.options.push(opt);
-    else if (ctx.kind === 'target') ctx.target.options.push(opt);
-    else if (lastModule !== null) lastModule.options.push(opt);
-    else if (protocol !== null && IMPLICIT_PROTO_MATCHES.has(protocol)) {
-      // "-p tcp --dport 80": iptables loads the tcp match implicitly (xshared.c load_proto).
-      const m: IptMatch = { module: protocol, options: [opt] };
-      parts.matches.push(m);
+    const proto = protocol;
+    if (
+      proto !== null &&
+      IMPLICIT_PROTO_MATCHES.has(proto) &&
+      PROTO_MATCH_OPTIONS.has(name) &&
+      ctx.kind !== 'target' &&
+      !(ctx.kind === 'match' && ctx.match.module === proto)
+    ) {
+      // "-p tcp --dport 80": the option belongs to the tcp match, explicit or loaded implicitly
+      // by -p (iptables/xshared.c load_proto).
+      let m: IptMatch | undefined = parts.matches.find((x) => x.module === proto);
+      if (m === undefined) {
+        m = { module: proto, options: [] };
+        parts.matches.push(m);
+      }
+      m.options.push(opt);
       lastModule = m;
       ctx = { kind: 'match', match: m };
-    } else {
+    } else if (ctx.kind === 'match') ctx.match.options.push(opt);
+    else if (ctx.kind === 'target') ctx.target.options.push(opt);
+    else if (lastModule !== null) lastModule.options.push(opt);
+    else {
       warn(`option "${word}" belongs to no match or target; kept with the core matches`);
       coreMatch().options.push(opt);
     }

@@ -338,11 +338,11 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
   if (!isObject(doc) || !Array.isArray(doc['nftables'])) return empty('not nft -j output: no top-level "nftables" array');
 
   const tables = new Map<string, NftTable>();
-  const getTable = (fam: NftFamily, name: string, where: string): NftTable => {
+  const getTable = (fam: NftFamily, name: string, where: string, what: string): NftTable => {
     const key = tableKey(fam, name);
     let t = tables.get(key);
     if (t === undefined) {
-      warnings.add(`${where} refers to table ${fam} ${name} that was not listed before it`);
+      warnings.add(`${where}: ${what} refers to table ${fam} ${name} that was not listed before it`);
       t = { family: fam, name, flags: [], chains: new Map(), sets: new Map() };
       tables.set(key, t);
       ruleset.tables.push(t);
@@ -420,7 +420,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
         warnings.add(`${where}: chain without a name`);
         continue;
       }
-      const t = getTable(fam, tableName, `${where} (chain ${name})`);
+      const t = getTable(fam, tableName, where, `chain ${name}`);
       if (t.chains.has(name)) {
         warnings.add(`${where}: chain ${name} listed twice in table ${fam} ${tableName}`);
         continue;
@@ -456,7 +456,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
         warnings.add(`${where}: rule in ${fam} ${tableName} ${chainName} without an "expr" array`);
         continue;
       }
-      const t = getTable(fam, tableName, `${where} (rule)`);
+      const t = getTable(fam, tableName, where, 'a rule');
       let chain = t.chains.get(chainName);
       if (chain === undefined) {
         warnings.add(`${where}: rule for chain ${chainName} that was not listed in table ${fam} ${tableName}`);
@@ -487,7 +487,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       warnings.add(`${where}: ${kind} without a name or type`);
       continue;
     }
-    const t = getTable(fam, tableName, `${where} (${kind} ${name})`);
+    const t = getTable(fam, tableName, where, `${kind} ${name}`);
     const set: NftSet = {
       family: fam,
       table: tableName,
