@@ -10,12 +10,18 @@ import type { IpSet, IpSetEntry, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
 import { excerpt, WarningList } from './warnings.ts';
 
+/**
+ * Most words read from one line: a create or add line has a few dozen at most, so this only
+ * bounds the work a hostile line can cause.
+ */
+const MAX_WORDS_PER_LINE = 256;
+
 /** Splits on spaces/tabs; a double-quoted part is one word, its quotes removed. */
 function words(line: string): { words: string[]; balanced: boolean } {
   const out: string[] = [];
   let i = 0;
   const len = line.length;
-  while (i < len) {
+  while (i < len && out.length < MAX_WORDS_PER_LINE) {
     const c = line[i];
     if (c === ' ' || c === '\t') {
       i++;
@@ -45,6 +51,7 @@ export function parseIpsetSave(text: string): Parsed<IpSet[]> {
   const sets: IpSet[] = [];
   const byName = new Map<string, IpSet>();
   forEachLine(text, (line, lineNo) => {
+    if (line.length === 0) return;
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
 

@@ -14,24 +14,17 @@
 // (-s -d -i -o -p -f, iptables/xshared.c save_rule_details/print_ifaces...), then each
 // "-m NAME" with its options, then "-j TARGET options" or "-g CHAIN". A "!" before an option
 // negates it. Hand-written restore files may reorder these (kube-proxy's own test fixtures write
-// "-m tcp -p tcp -d IP --dport 80"); an option that follows a core option is given to the most
-// recent "-m" match (iptables resolves options by name, not position), or to the implicit
-// protocol match that "-p tcp" loads, as iptables does.
+// "-m tcp -p tcp -d IP --dport 80"): options go to the "-m" match before them, except that
+// protocol options (--dport, --tcp-flags...) go to the protocol's match, explicit or loaded by
+// "-p tcp", because iptables resolves an option by name, not by position.
+//
+// Size: a 10k-service kube-proxy node has ~110k rules (~16 MB). Every rule is read completely
+// during the parse (so every warning is reported), but a rule's matches are kept only once they
+// are asked for (SavedRule), and the pieces many rules share are shared: see `npm run bench`.
 
 import type { IptablesBackend, IptChain, IptMatch, IptOption, IptRule, IptRuleset, IptTable, IptTarget, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
-import { excerpt, WarningList } from './warnings.ts';
-
-const CORE_LONG: Readonly<Record<string, string>> = {
-  source: 's',
-  src: 's',
-  destination: 'd',
-  dst: 'd',
-  'in-interface': 'i',
-  'out-interface': 'o',
-  protocol: 'p',
-  fragment: 'f',
-};
+import { clip, excerpt, WarningList } from './warnings.ts';
 
 /** Core options and how many arguments each takes (iptables/xshared.c, "-f" takes none). */
 const CORE_ARITY: Readonly<Record<string, number>> = { s: 1, d: 1, i: 1, o: 1, p: 1, f: 0 };
@@ -68,6 +61,13 @@ const PROTO_MATCH_OPTIONS: ReadonlySet<string> = new Set([
 
 // ---------------------------------------------------------------- tokenizer
 
+/**
+ * Most words we read from one rule line. iptables-restore itself refuses lines of more than 255
+ * words (iptables/xshared.h MAX_ARGC); this is far above that and only bounds the work a hostile
+ * line can cause.
+ */
+const MAX_WORDS_PER_LINE = 4096;
+
 /** Words of one line, reused from line to line to keep allocation down on 100k-rule dumps. */
 class Words {
   text: string[] = [];
@@ -75,10 +75,13 @@ class Words {
   n = 0;
   /** False when the line ended inside an open quote. */
   balanced = true;
+  /** True when the line had more than MAX_WORDS_PER_LINE words (the rest was not read). */
+  truncated = false;
 
   reset(): void {
     this.n = 0;
     this.balanced = true;
+    this.truncated = false;
   }
 
   push(word: string, quoted: boolean): void {
@@ -93,51 +96,134 @@ const TAB = 9;
 const QUOTE = 34;
 const BACKSLASH = 92;
 
-/** Splits `line` from `start` into words the way iptables-restore's add_param_to_argv() does. */
-function tokenize(line: string, start: number, out: Words): void {
+/** Finds the next `"` or `\` at or after a position, before `end`; Infinity when none. */
+interface Scanner {
+  readonly text: string;
+  quoteFrom(i: number, end: number): number;
+  backslashFrom(i: number, end: number): number;
+}
+
+/**
+ * For the parse's single pass over the whole text: the positions of the next `"` and `\` are
+ * found with indexOf and kept until the scan passes them. Searching per word would rescan the
+ * rest of a 20 MB dump for every quoted comment when the dump has no backslash at all.
+ */
+class TextScanner implements Scanner {
+  private quote = -1;
+  private backslash = -1;
+
+  constructor(readonly text: string) {}
+
+  quoteFrom(i: number): number {
+    if (this.quote < i && this.quote !== Infinity) {
+      const q = this.text.indexOf('"', i);
+      this.quote = q === -1 ? Infinity : q;
+    }
+    return this.quote;
+  }
+
+  backslashFrom(i: number): number {
+    if (this.backslash < i && this.backslash !== Infinity) {
+      const b = this.text.indexOf('\\', i);
+      this.backslash = b === -1 ? Infinity : b;
+    }
+    return this.backslash;
+  }
+}
+
+/** For reading one line again later, in any order: searches only within the line. */
+class LineScanner implements Scanner {
+  constructor(readonly text: string) {}
+
+  quoteFrom(i: number, end: number): number {
+    for (let j = i; j < end; j++) if (this.text.charCodeAt(j) === QUOTE) return j;
+    return Infinity;
+  }
+
+  backslashFrom(i: number, end: number): number {
+    for (let j = i; j < end; j++) if (this.text.charCodeAt(j) === BACKSLASH) return j;
+    return Infinity;
+  }
+}
+
+/**
+ * One shared copy of each short word: "-m", "tcp", "--comment", "KUBE-MARK-MASQ" and the like
+ * repeat on every rule, and a 100k-rule dump would otherwise hold a million copies of them. A
+ * direct-mapped table compared in place (startsWith), so a hit costs neither an allocation nor
+ * a hash of a new string.
+ */
+class WordCache {
+  private readonly slots: (string | undefined)[] = new Array<string | undefined>(WORD_CACHE_SLOTS).fill(undefined);
+
+  get(text: string, start: number, end: number): string {
+    const len = end - start;
+    if (len > WORD_CACHE_MAX_LENGTH || len === 0) return text.slice(start, end);
+    const h =
+      (Math.imul(len, 0x9e3779b1) ^ (text.charCodeAt(start) << 3) ^ (text.charCodeAt(start + (len >> 1)) << 9) ^ (text.charCodeAt(end - 1) << 15)) &
+      (WORD_CACHE_SLOTS - 1);
+    const cached = this.slots[h];
+    if (cached !== undefined && cached.length === len && text.startsWith(cached, start)) return cached;
+    const word = text.slice(start, end);
+    this.slots[h] = word;
+    return word;
+  }
+}
+
+const WORD_CACHE_SLOTS = 4096;
+const WORD_CACHE_MAX_LENGTH = 20;
+
+/**
+ * Splits text[start, end) into words the way iptables-restore's add_param_to_argv() does.
+ * Works on the whole text rather than a line copy: charCodeAt on the flat input is the fast path.
+ */
+function tokenize(scan: Scanner, cache: WordCache, start: number, end: number, out: Words): void {
   out.reset();
-  const len = line.length;
+  const text = scan.text;
   let i = start;
-  while (i < len) {
-    let c = line.charCodeAt(i);
+  while (i < end) {
+    let c = text.charCodeAt(i);
     if (c === SPACE || c === TAB) {
       i++;
       continue;
     }
+    if (out.n === MAX_WORDS_PER_LINE) {
+      out.truncated = true;
+      return;
+    }
     // Fast path: a bare word without quotes, which is nearly every word iptables-save prints.
     let j = i;
-    while (j < len) {
-      c = line.charCodeAt(j);
+    while (j < end) {
+      c = text.charCodeAt(j);
       if (c === SPACE || c === TAB || c === QUOTE) break;
       j++;
     }
-    if (j === len || c !== QUOTE) {
-      out.push(line.slice(i, j), false);
+    if (j === end || c !== QUOTE) {
+      out.push(cache.get(text, i, j), false);
       i = j;
       continue;
     }
     // A quote inside or at the start of the word: "abc"def is two words, abc"d e" is one.
-    let word = line.slice(i, j);
+    let word = text.slice(i, j);
     i = j + 1;
     let closed = false;
-    while (i < len) {
-      const q = line.indexOf('"', i);
-      const b = line.indexOf('\\', i);
-      if (q === -1) break;
-      if (b !== -1 && b < q) {
-        word += line.slice(i, b);
-        if (b + 1 < len) word += line[b + 1];
+    while (i < end) {
+      const q = scan.quoteFrom(i, end);
+      if (q >= end) break;
+      const b = scan.backslashFrom(i, q);
+      if (b < q) {
+        word += text.slice(i, b);
+        if (b + 1 < end) word += text[b + 1];
         i = b + 2;
         continue;
       }
-      word += line.slice(i, q);
+      word += text.slice(i, q);
       i = q + 1;
       closed = true;
       break;
     }
     if (!closed) {
       // Unbalanced quote: iptables-restore rejects the line; keep what we read and say so.
-      word += unescapeRest(line, i);
+      word += unescapeRest(text, i, end);
       out.push(word, true);
       out.balanced = false;
       return;
@@ -146,11 +232,11 @@ function tokenize(line: string, start: number, out: Words): void {
   }
 }
 
-function unescapeRest(line: string, from: number): string {
+function unescapeRest(text: string, from: number, end: number): string {
   let s = '';
-  for (let i = from; i < line.length; i++) {
-    if (line.charCodeAt(i) === BACKSLASH && i + 1 < line.length) i++;
-    s += line[i];
+  for (let i = from; i < end; i++) {
+    if (text.charCodeAt(i) === BACKSLASH && i + 1 < end) i++;
+    s += text[i];
   }
   return s;
 }
@@ -159,7 +245,7 @@ function unescapeRest(line: string, from: number): string {
 function isOptionWord(word: string, quoted: boolean): boolean {
   if (quoted || word.length < 2 || word.charCodeAt(0) !== 45 /* - */) return false;
   const c1 = word.charCodeAt(1);
-  // "-1" is a negative number argument (e.g. --log-level -1 is not printed, but be safe).
+  // "-1" is a negative number, an argument.
   return !(c1 >= 48 && c1 <= 57);
 }
 
@@ -173,40 +259,115 @@ interface RuleParts {
   counters?: { packets: number; bytes: number };
 }
 
+/**
+ * Per-parse state shared by every rule line: where warnings go (one object per parse, no closure
+ * per line), and the pieces rules have in common. A 100k-rule kube-proxy dump repeats a few
+ * targets on most of its rules ("-j KUBE-MARK-MASQ", "-j RETURN") and a few option-less matches
+ * ("-m tcp" on every DNAT rule): one shared copy of each. Shared values are frozen, so that code
+ * modifying one rule's target gets a TypeError instead of silently changing other rules.
+ */
+class LineContext {
+  lineNo = 0;
+  table = '';
+  private readonly bareMatches = new Map<string | null, IptMatch>();
+  private readonly bareTargets = new Map<string, IptTarget>();
+
+  constructor(private readonly list: WarningList) {}
+
+  warn(msg: string): void {
+    this.list.atLine(this.lineNo, `${msg} (table ${clip(this.table)})`);
+  }
+
+  match(m: IptMatch): IptMatch {
+    if (m.options.length === 0) return getOrAdd(this.bareMatches, m.module, () => Object.freeze({ module: m.module, options: NO_OPTIONS }));
+    m.options = m.options.slice(); // exact size: a pushed-to [] reserves room for 17 elements
+    return m;
+  }
+
+  target(t: IptTarget): IptTarget {
+    // Short names only: those come from WordCache (one string object, its hash computed once);
+    // long ones are per-service chains ("KUBE-SEP-…") that seldom repeat.
+    if (t.options.length === 0 && t.name.length <= WORD_CACHE_MAX_LENGTH) {
+      return getOrAdd(this.bareTargets, t.name, () => Object.freeze({ name: t.name, options: NO_OPTIONS }));
+    }
+    if (t.options.length === 0) {
+      t.options = NO_OPTIONS;
+      return t;
+    }
+    t.options = t.options.slice();
+    return t;
+  }
+}
+
+function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
+/** The counters of every rule that saw no packet (most of them), shared. */
+const ZERO_COUNTERS: { packets: number; bytes: number } = Object.freeze({ packets: 0, bytes: 0 });
+
+/**
+ * The empty option list and argument list that every rule without options shares (most targets:
+ * "-j KUBE-MARK-MASQ", "-j RETURN"; "-m tcp" in DNAT rules). Frozen, so that sharing is safe:
+ * parsed rules are read-only.
+ */
+const NO_OPTIONS: IptOption[] = Object.freeze([]) as unknown as IptOption[];
+const NO_ARGS: string[] = Object.freeze([]) as unknown as string[];
+
+/** "-s"/"--source"... → core option letter (a switch: no string hashing on the hot path). */
+function coreOption(name: string, long: boolean): string | undefined {
+  if (!long) return name.length === 1 && CORE_ARITY[name] !== undefined ? name : undefined;
+  switch (name) {
+    case 'source':
+    case 'src':
+      return 's';
+    case 'destination':
+    case 'dst':
+      return 'd';
+    case 'in-interface':
+      return 'i';
+    case 'out-interface':
+      return 'o';
+    case 'protocol':
+      return 'p';
+    case 'fragment':
+      return 'f';
+    default:
+      return undefined;
+  }
+}
+
 /** What the options that follow belong to. */
-type Context = { kind: 'core' } | { kind: 'match'; match: IptMatch } | { kind: 'target'; target: IptTarget } | { kind: 'none' };
+const enum Ctx {
+  None,
+  Core,
+  Match,
+  Target,
+}
 
 /**
  * Turns the words of a rule line (starting at "-A") into matches and a target. Never throws:
- * problems are reported through `warn` and the rule keeps what could be read.
+ * problems are reported through `out` and the rule keeps what could be read.
  */
-function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined {
+function buildRule(w: Words, out: LineContext, keepMatches: boolean): RuleParts | undefined {
   if (w.n < 2 || w.quoted[0] || (w.text[0] !== '-A' && w.text[0] !== '--append')) {
-    warn(`not a rule: expected "-A CHAIN", found ${excerpt(w.n > 0 ? (w.text[0] ?? '') : '')}`);
+    out.warn(`not a rule: expected "-A CHAIN", found ${excerpt(w.n > 0 ? (w.text[0] ?? '') : '')}`);
     return undefined;
   }
   const parts: RuleParts = { chain: w.text[1] ?? '', matches: [], target: null, goto: false };
   let core: IptMatch | null = null;
   let lastModule: IptMatch | null = null;
   let protocol: string | null = null;
-  let ctx: Context = { kind: 'none' };
+  let ctx = Ctx.None;
+  let ctxMatch: IptMatch | null = null;
+  let ctxTarget: IptTarget | null = null;
   let pendingNegation = false;
   let lastOption: IptOption | null = null;
-
-  const coreMatch = (): IptMatch => {
-    if (core === null) {
-      core = { module: null, options: [] };
-      parts.matches.push(core);
-    }
-    return core;
-  };
-
-  const takeNegation = (what: string): boolean => {
-    const neg = pendingNegation;
-    pendingNegation = false;
-    if (neg && what !== '') warn(`"!" before ${what} cannot be negated; ignored`);
-    return neg;
-  };
 
   let k = 2;
   while (k < w.n) {
@@ -220,15 +381,15 @@ function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined
         // Old iptables (< 1.4.3) printed the "!" after the option name: "--dport ! 80".
         lastOption.negated = true;
       } else {
-        warn('"!" with nothing to negate; ignored');
+        out.warn('"!" with nothing to negate; ignored');
       }
       k++;
       continue;
     }
     if (!isOptionWord(word, quoted)) {
       // An argument with no option before it.
-      if (lastOption !== null) lastOption.args.push(word);
-      else warn(`stray argument ${excerpt(word)}; ignored`);
+      if (lastOption !== null) lastOption.args = [...lastOption.args, word];
+      else out.warn(`stray argument ${excerpt(word)}; ignored`);
       k++;
       continue;
     }
@@ -236,35 +397,30 @@ function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined
     const long = word.charCodeAt(1) === 45;
     const name = long ? word.slice(2) : word.slice(1);
 
-    if (name === 'm' || name === 'match') {
-      takeNegation('-m');
-      const module = w.text[k + 1];
-      if (module === undefined) {
-        warn(`"${word}" without a match name`);
+    if (name === 'm' || name === 'match' || name === 'j' || name === 'jump' || name === 'g' || name === 'goto') {
+      if (pendingNegation) out.warn(`"!" before ${word} cannot be negated; ignored`);
+      pendingNegation = false;
+      const arg = w.text[k + 1];
+      if (arg === undefined) {
+        out.warn(`"${word}" without its argument`);
         break;
       }
-      const m: IptMatch = { module, options: [] };
-      parts.matches.push(m);
-      lastModule = m;
-      ctx = { kind: 'match', match: m };
       lastOption = null;
       k += 2;
-      continue;
-    }
-    if (name === 'j' || name === 'jump' || name === 'g' || name === 'goto') {
-      takeNegation(word);
-      const tname = w.text[k + 1];
-      if (tname === undefined) {
-        warn(`"${word}" without a target`);
-        break;
+      if (name === 'm' || name === 'match') {
+        const m: IptMatch = { module: arg, options: [] };
+        parts.matches.push(m);
+        lastModule = m;
+        ctx = Ctx.Match;
+        ctxMatch = m;
+      } else {
+        if (parts.target !== null) out.warn(`second target ${excerpt(arg)}; it replaces ${excerpt(parts.target.name)}`);
+        const t: IptTarget = { name: arg, options: [] };
+        parts.target = t;
+        parts.goto = name === 'g' || name === 'goto';
+        ctx = Ctx.Target;
+        ctxTarget = t;
       }
-      if (parts.target !== null) warn(`second target ${excerpt(tname)}; it replaces ${excerpt(parts.target.name)}`);
-      const t: IptTarget = { name: tname, options: [] };
-      parts.target = t;
-      parts.goto = name === 'g' || name === 'goto';
-      ctx = { kind: 'target', target: t };
-      lastOption = null;
-      k += 2;
       continue;
     }
     if (name === 'c' || name === 'set-counters') {
@@ -272,14 +428,15 @@ function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined
       const p = parseCount(w.text[k + 1]);
       const b = parseCount(w.text[k + 2]);
       if (p !== undefined && b !== undefined) parts.counters = { packets: p, bytes: b };
-      else warn(`bad counters after "${word}"`);
+      else out.warn(`bad counters after "${word}"`);
       k += 3;
       continue;
     }
 
-    const coreName = long ? CORE_LONG[name] : name.length === 1 && CORE_ARITY[name] !== undefined ? name : undefined;
+    const coreName = coreOption(name, long);
     if (coreName !== undefined) {
-      const opt: IptOption = { name: coreName, negated: takeNegation(''), args: [] };
+      const opt: IptOption = { name: coreName, negated: pendingNegation, args: NO_ARGS };
+      pendingNegation = false;
       const arity = CORE_ARITY[coreName] ?? 0;
       k++;
       if (arity > 0 && w.text[k] === '!' && !w.quoted[k]) {
@@ -287,65 +444,165 @@ function buildRule(w: Words, warn: (msg: string) => void): RuleParts | undefined
         opt.negated = true;
         k++;
       }
-      let a = 0;
-      while (a < arity && k < w.n) {
-        opt.args.push(w.text[k] as string);
-        a++;
+      if (arity === 1 && k < w.n) {
+        opt.args = [w.text[k] as string];
         k++;
+      } else if (arity > 0) out.warn(`"${word}" without its argument`);
+      if (core === null) {
+        core = { module: null, options: [] };
+        parts.matches.push(core);
       }
-      if (a < arity) warn(`"${word}" without its argument`);
-      coreMatch().options.push(opt);
+      core.options.push(opt);
       if (coreName === 'p') protocol = opt.args[0] ?? null;
-      ctx = { kind: 'core' };
+      ctx = Ctx.Core;
       lastOption = null; // the core option's argument count is fixed
       continue;
     }
 
-    if (!long) {
-      warn(`unknown option "${word}"`);
-    }
+    if (!long) out.warn(`unknown option "${word}"`);
 
-    const opt: IptOption = { name, negated: takeNegation(''), args: [] };
+    const opt: IptOption = { name, negated: pendingNegation, args: NO_ARGS };
+    pendingNegation = false;
     k++;
+    // Arguments are copied only when kept: a match option's when the matches are wanted, a
+    // target option's always (the parse keeps targets). The argument count is the same either way.
+    const keepArgs = keepMatches || ctx === Ctx.Target;
     if (FREE_TEXT_OPTIONS.has(name) && k < w.n) {
-      opt.args.push(w.text[k] as string);
+      if (keepArgs) opt.args = [w.text[k] as string];
       k++;
     } else {
-      while (k < w.n && !isOptionWord(w.text[k] as string, w.quoted[k] as boolean) && !(w.text[k] === '!' && !w.quoted[k])) {
-        opt.args.push(w.text[k] as string);
-        k++;
-      }
+      let end = k;
+      while (end < w.n && !isOptionWord(w.text[end] as string, w.quoted[end] as boolean) && !(w.text[end] === '!' && !w.quoted[end])) end++;
+      // Arrays of the exact size: a pushed-to [] reserves room for 17 elements, and a 100k-rule
+      // dump holds a million of these arrays.
+      if (end > k && keepArgs) opt.args = w.text.slice(k, end);
+      k = end;
     }
     lastOption = opt;
 
-    const proto = protocol;
     if (
-      proto !== null &&
-      IMPLICIT_PROTO_MATCHES.has(proto) &&
+      protocol !== null &&
+      ctx !== Ctx.Target &&
+      !(ctx === Ctx.Match && ctxMatch?.module === protocol) &&
       PROTO_MATCH_OPTIONS.has(name) &&
-      ctx.kind !== 'target' &&
-      !(ctx.kind === 'match' && ctx.match.module === proto)
+      IMPLICIT_PROTO_MATCHES.has(protocol)
     ) {
       // "-p tcp --dport 80": the option belongs to the tcp match, explicit or loaded implicitly
       // by -p (iptables/xshared.c load_proto).
-      let m: IptMatch | undefined = parts.matches.find((x) => x.module === proto);
+      let m: IptMatch | undefined;
+      for (const x of parts.matches) if (x.module === protocol) m = x;
       if (m === undefined) {
-        m = { module: proto, options: [] };
+        m = { module: protocol, options: [] };
         parts.matches.push(m);
       }
       m.options.push(opt);
       lastModule = m;
-      ctx = { kind: 'match', match: m };
-    } else if (ctx.kind === 'match') ctx.match.options.push(opt);
-    else if (ctx.kind === 'target') ctx.target.options.push(opt);
+      ctx = Ctx.Match;
+      ctxMatch = m;
+    } else if (ctx === Ctx.Match && ctxMatch !== null) ctxMatch.options.push(opt);
+    else if (ctx === Ctx.Target && ctxTarget !== null) ctxTarget.options.push(opt);
     else if (lastModule !== null) lastModule.options.push(opt);
     else {
-      warn(`option "${word}" belongs to no match or target; kept with the core matches`);
-      coreMatch().options.push(opt);
+      out.warn(`option "${word}" belongs to no match or target; kept with the core matches`);
+      if (core === null) {
+        core = { module: null, options: [] };
+        parts.matches.push(core);
+      }
+      core.options.push(opt);
     }
   }
-  if (pendingNegation) warn('"!" at the end of the rule; ignored');
+  if (pendingNegation) out.warn('"!" at the end of the rule; ignored');
+  // The shared, frozen copies (see LineContext), in an array of the exact size (a pushed-to []
+  // reserves room for 17 elements).
+  if (keepMatches) {
+    const matches = new Array<IptMatch>(parts.matches.length);
+    for (let i = 0; i < matches.length; i++) matches[i] = out.match(parts.matches[i] as IptMatch);
+    parts.matches = matches;
+  } else {
+    parts.matches = NO_MATCHES;
+  }
+  if (parts.target !== null) parts.target = out.target(parts.target);
   return parts;
+}
+
+const NO_MATCHES: IptMatch[] = Object.freeze([]) as unknown as IptMatch[];
+
+// ---------------------------------------------------------------- rules with matches read on demand
+
+/**
+ * Reads a rule's matches again from its line, when they are first asked for. The parse itself
+ * reads every rule completely (so every warning is in Parsed.warnings) but keeps only the target;
+ * the matches of a 100k-rule dump are mostly never looked at (a packet walks KUBE-SERVICES and a
+ * few chains), and building and holding them all is most of the parse time and memory.
+ */
+class MatchReader {
+  private readonly words = new Words();
+  /** Warnings were reported by the parse; a second reading stays silent. */
+  private readonly context = new LineContext(new WarningList(0));
+  private readonly scanner: LineScanner;
+
+  constructor(
+    text: string,
+    private readonly cache: WordCache,
+  ) {
+    this.scanner = new LineScanner(text);
+  }
+
+  /** The matches of the rule whose words are text[start, end). */
+  read(start: number, end: number): IptMatch[] {
+    tokenize(this.scanner, this.cache, start, end, this.words);
+    return buildRule(this.words, this.context, true)?.matches ?? NO_MATCHES;
+  }
+}
+
+/**
+ * An IptRule whose `matches` are read from `raw` on first access and then kept. Every other field
+ * is a plain own property. Use it through property access: `{ ...rule }` or structuredClone would
+ * not carry `matches` (JSON.stringify does, through toJSON).
+ */
+class SavedRule implements IptRule {
+  readonly table: string;
+  readonly chain: string;
+  readonly position: number;
+  readonly target: IptTarget | null;
+  readonly goto: boolean;
+  declare readonly counters?: { packets: number; bytes: number };
+  readonly raw: string;
+  readonly line: number;
+  #matches: IptMatch[] | undefined;
+  readonly #reader: MatchReader;
+  readonly #start: number;
+  readonly #end: number;
+
+  constructor(
+    reader: MatchReader,
+    start: number,
+    end: number,
+    fields: { table: string; chain: string; position: number; target: IptTarget | null; goto: boolean; raw: string; line: number },
+    counters: { packets: number; bytes: number } | undefined,
+  ) {
+    this.table = fields.table;
+    this.chain = fields.chain;
+    this.position = fields.position;
+    this.target = fields.target;
+    this.goto = fields.goto;
+    if (counters !== undefined) (this as { counters?: { packets: number; bytes: number } }).counters = counters;
+    this.raw = fields.raw;
+    this.line = fields.line;
+    this.#reader = reader;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  get matches(): IptMatch[] {
+    this.#matches ??= this.#reader.read(this.#start, this.#end);
+    return this.#matches;
+  }
+
+  toJSON(): IptRule {
+    const { table, chain, position, matches, target, goto, counters, raw, line } = this;
+    return counters === undefined ? { table, chain, position, matches, target, goto, raw, line } : { table, chain, position, matches, target, goto, counters, raw, line };
+  }
 }
 
 function parseCount(s: string | undefined): number | undefined {
@@ -359,6 +616,7 @@ function parseCount(s: string | undefined): number | undefined {
 
 /** "[123:4567]" → counters; undefined when malformed. */
 function parseBracketCounters(s: string): { packets: number; bytes: number } | undefined {
+  if (s === '[0:0]') return ZERO_COUNTERS;
   if (s.length < 5 || s[0] !== '[' || s[s.length - 1] !== ']') return undefined;
   const colon = s.indexOf(':');
   if (colon === -1) return undefined;
@@ -379,15 +637,21 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
   const warnings = new WarningList();
   const ruleset: IptRuleset = { backend, tables: new Map() };
   const words = new Words();
+  const scanner = new TextScanner(text);
+  const wordCache = new WordCache();
+  const matchReader = new MatchReader(text, wordCache);
+  const lineContext = new LineContext(warnings);
+  let lastChain: IptChain | undefined;
+  let lastChainTable: IptTable | undefined;
 
   let table: IptTable | null = null;
   let tableLine = 0;
 
   const closeUnterminated = (why: string): void => {
-    if (table !== null) warnings.atLine(tableLine, `table ${table.name} has no COMMIT (${why}); kept as read`);
+    if (table !== null) warnings.atLine(tableLine, `table ${clip(table.name)} has no COMMIT (${why}); kept as read`);
   };
 
-  forEachLine(text, (line, lineNo) => {
+  forEachLine(text, (line, lineNo, lineStart, lineEnd) => {
     let s = 0;
     while (s < line.length && (line.charCodeAt(s) === SPACE || line.charCodeAt(s) === TAB)) s++;
     if (s === line.length) return;
@@ -400,7 +664,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
         // xtables-save.c: "# Table `%s' contains incompatible base-chains, use 'nft' tool to list
         // them." (older: "... is incompatible, use 'nft' tool.") — the table holds chains or
         // rules iptables-nft cannot show; only `nft -j list ruleset` has them.
-        warnings.atLine(lineNo, `${line.slice(s + 1).trim()} — its rules are not in this dump`);
+        warnings.atLine(lineNo, `${clip(line.slice(s + 1).trim(), 200)} — its rules are not in this dump`);
       }
       return;
     }
@@ -415,7 +679,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       }
       if (ruleset.tables.has(name)) {
         // iptables-restore replaces a table each time it reads one (it flushes it first).
-        warnings.atLine(lineNo, `table ${name} appears twice; the later one replaces the earlier, as iptables-restore would`);
+        warnings.atLine(lineNo, `table ${clip(name)} appears twice; the later one replaces the earlier, as iptables-restore would`);
       }
       table = { name, chains: new Map() };
       ruleset.tables.set(name, table);
@@ -435,7 +699,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       }
       const existing = table.chains.get(header.name);
       if (existing !== undefined) {
-        warnings.atLine(lineNo, `chain ${header.name} declared twice in table ${table.name}; the first header is kept`);
+        warnings.atLine(lineNo, `chain ${clip(header.name)} declared twice in table ${clip(table.name)}; the first header is kept`);
         if (existing.raw === '') {
           existing.raw = line;
           existing.policy = header.policy;
@@ -469,30 +733,31 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
         warnings.atLine(lineNo, `rule outside a table: ${excerpt(line)}`);
         return;
       }
-      tokenize(line, from, words);
+      tokenize(scanner, wordCache, lineStart + from, lineEnd, words);
       if (!words.balanced) warnings.atLine(lineNo, `unbalanced quote in ${excerpt(line)}`);
+      if (words.truncated) warnings.atLine(lineNo, `more than ${MAX_WORDS_PER_LINE} words in one rule; the rest of the line was not read`);
       const t: IptTable = table;
-      const parts = buildRule(words, (msg) => warnings.atLine(lineNo, `${msg} (table ${t.name})`));
+      lineContext.lineNo = lineNo;
+      lineContext.table = t.name;
+      const parts = buildRule(words, lineContext, false);
       if (parts === undefined) return;
-      let chain = t.chains.get(parts.chain);
+      // iptables-save prints a chain's rules together: reuse the last chain before hashing.
+      let chain = lastChain !== undefined && lastChain.name === parts.chain && lastChainTable === t ? lastChain : t.chains.get(parts.chain);
       if (chain === undefined) {
-        warnings.atLine(lineNo, `rule for chain ${excerpt(parts.chain)} which has no ":${parts.chain}" header in table ${t.name}`);
+        warnings.atLine(lineNo, `rule for chain ${excerpt(parts.chain)} which has no ":${clip(parts.chain)}" header in table ${clip(t.name)}`);
         chain = { name: parts.chain, policy: null, rules: [], raw: '' } satisfies IptChain;
         t.chains.set(parts.chain, chain);
       }
-      const rule: IptRule = {
-        table: t.name,
-        chain: parts.chain,
-        position: chain.rules.length + 1,
-        matches: parts.matches,
-        target: parts.target,
-        goto: parts.goto,
-        raw: line,
-        line: lineNo,
-      };
-      const c = counters ?? parts.counters;
-      if (c !== undefined) rule.counters = c;
+      const rule = new SavedRule(
+        matchReader,
+        lineStart + from,
+        lineEnd,
+        { table: t.name, chain: chain.name, position: chain.rules.length + 1, target: parts.target, goto: parts.goto, raw: line, line: lineNo },
+        counters ?? parts.counters,
+      );
       chain.rules.push(rule);
+      lastChain = chain;
+      lastChainTable = t;
       return;
     }
 

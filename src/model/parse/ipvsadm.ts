@@ -8,7 +8,7 @@
 
 import type { IpvsRealServer, IpvsService, Parsed } from '../types.ts';
 import { forEachLine } from './lines.ts';
-import { excerpt, WarningList } from './warnings.ts';
+import { clip, excerpt, WarningList } from './warnings.ts';
 
 type Protocol = IpvsService['protocol'];
 
@@ -96,9 +96,11 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
   const services: IpvsService[] = [];
   const byKey = new Map<string, IpvsService>();
   forEachLine(text, (line, lineNo) => {
+    if (line.length === 0) return;
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
-    const w = trimmed.split(/[ \t]+/);
+    // A save line has under 20 words; the limit only bounds the work a hostile line causes.
+    const w = trimmed.split(/[ \t]+/, 64);
     const cmd = w[0];
     const warn = (msg: string): void => warnings.atLine(lineNo, msg);
 
@@ -117,7 +119,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
         const opt = w[k] as string;
         if (opt === '-s' || opt === '--scheduler') {
           const sched = w[k + 1];
-          if (sched === undefined) warn(`"${opt}" without a scheduler`);
+          if (sched === undefined) warn(`"${clip(opt)}" without a scheduler`);
           else svc.scheduler = sched;
           k += 2;
         } else if (opt === '-p' || opt === '--persistent') {
@@ -142,7 +144,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
       }
       const key = serviceKey(protocol, address, port);
       if (byKey.has(key)) {
-        warn(`service ${protocol} ${address}:${port} defined twice; the first is kept`);
+        warn(`service ${protocol} ${clip(address)}:${port} defined twice; the first is kept`);
         return;
       }
       services.push(svc);
@@ -153,7 +155,7 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
     // -a: a real server of an existing service.
     const svc = byKey.get(serviceKey(protocol, address, port));
     if (svc === undefined) {
-      warn(`real server for service ${protocol} ${address}:${port} that was not defined before`);
+      warn(`real server for service ${protocol} ${clip(address)}:${port} that was not defined before`);
       return;
     }
     let server: Endpoint | undefined;

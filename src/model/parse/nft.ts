@@ -9,7 +9,7 @@
 // other statement is shown as its name and JSON, never dropped.
 
 import type { NftChain, NftFamily, NftRule, NftRuleset, NftSet, NftTable, Parsed } from '../types.ts';
-import { excerpt, WarningList } from './warnings.ts';
+import { clip, excerpt, WarningList } from './warnings.ts';
 
 type Json = unknown;
 type JsonObject = Record<string, Json>;
@@ -342,7 +342,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
     const key = tableKey(fam, name);
     let t = tables.get(key);
     if (t === undefined) {
-      warnings.add(`${where}: ${what} refers to table ${fam} ${name} that was not listed before it`);
+      warnings.add(`${where}: ${what} refers to table ${fam} ${clip(name)} that was not listed before it`);
       t = { family: fam, name, flags: [], chains: new Map(), sets: new Map() };
       tables.set(key, t);
       ruleset.tables.push(t);
@@ -395,7 +395,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       }
       const key = tableKey(fam, name);
       if (tables.has(key)) {
-        warnings.add(`${where}: table ${fam} ${name} listed twice`);
+        warnings.add(`${where}: table ${fam} ${clip(name)} listed twice`);
         continue;
       }
       const t: NftTable = { family: fam, name, flags: strings(body['flags']) ?? [], chains: new Map(), sets: new Map() };
@@ -420,9 +420,9 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
         warnings.add(`${where}: chain without a name`);
         continue;
       }
-      const t = getTable(fam, tableName, where, `chain ${name}`);
+      const t = getTable(fam, tableName, where, `chain ${clip(name)}`);
       if (t.chains.has(name)) {
-        warnings.add(`${where}: chain ${name} listed twice in table ${fam} ${tableName}`);
+        warnings.add(`${where}: chain ${clip(name)} listed twice in table ${fam} ${clip(tableName)}`);
         continue;
       }
       const chain: NftChain = { family: fam, table: tableName, name, rules: [], raw: jsonText(item) };
@@ -434,7 +434,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       if (hook !== undefined) chain.hook = hook;
       if (body['prio'] !== undefined) {
         const prio = priority(body['prio']);
-        if (prio === undefined) warnings.add(`${where}: chain ${name} has an unreadable priority ${excerpt(jsonText(body['prio']))}`);
+        if (prio === undefined) warnings.add(`${where}: chain ${clip(name)} has an unreadable priority ${excerpt(jsonText(body['prio']))}`);
         else chain.prio = prio;
       }
       const policy = str(body['policy']);
@@ -453,13 +453,13 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       }
       const expr = body['expr'];
       if (!Array.isArray(expr)) {
-        warnings.add(`${where}: rule in ${fam} ${tableName} ${chainName} without an "expr" array`);
+        warnings.add(`${where}: rule in ${fam} ${clip(tableName)} ${clip(chainName)} without an "expr" array`);
         continue;
       }
       const t = getTable(fam, tableName, where, 'a rule');
       let chain = t.chains.get(chainName);
       if (chain === undefined) {
-        warnings.add(`${where}: rule for chain ${chainName} that was not listed in table ${fam} ${tableName}`);
+        warnings.add(`${where}: rule for chain ${clip(chainName)} that was not listed in table ${fam} ${clip(tableName)}`);
         chain = { family: fam, table: tableName, name: chainName, rules: [], raw: '' };
         t.chains.set(chainName, chain);
       }
@@ -487,7 +487,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       warnings.add(`${where}: ${kind} without a name or type`);
       continue;
     }
-    const t = getTable(fam, tableName, where, `${kind} ${name}`);
+    const t = getTable(fam, tableName, where, `${kind} ${clip(name)}`);
     const set: NftSet = {
       family: fam,
       table: tableName,
@@ -506,7 +506,7 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
     if (timeout !== undefined) set.timeout = timeout;
     const comment = str(body['comment']);
     if (comment !== undefined) set.comment = comment;
-    if (t.sets.has(name)) warnings.add(`${where}: ${kind} ${name} listed twice in table ${fam} ${tableName}`);
+    if (t.sets.has(name)) warnings.add(`${where}: ${kind} ${clip(name)} listed twice in table ${fam} ${clip(tableName)}`);
     else t.sets.set(name, set);
   }
   return { value: ruleset, warnings: warnings.result() };

@@ -35,3 +35,8 @@ export function excerpt(text: string, max: number = EXCERPT_CHARS): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
   return JSON.stringify(cut);
 }
+
+/** A name for a warning message, cut when a hostile input makes it enormous. */
+export function clip(name: string, max = 64): string {
+  return name.length > max ? `${name.slice(0, max)}…` : name;
+}

@@ -597,3 +597,41 @@ describe('parseIptablesSave: restore input in kube-proxy\'s own word order', () 
     assert.deepEqual(moduleMatch(r, 'tcp').options, [{ name: 'dport', negated: false, args: ['30000'] }]);
   });
 });
+
+describe('parseIptablesSave: what the parsed rules are made of', () => {
+  const { rs } = parse('kube-proxy.iptables-nft-save.txt');
+
+  it('reads matches on first access, keeps them, and shares option-less pieces read-only', () => {
+    const a = ruleAt(rs, 'nat', 'KUBE-SEP-TT4D5P4LY4YRBPNS', 2);
+    const b = ruleAt(rs, 'nat', 'KUBE-SEP-O5LSP4IVD436RT3J', 2);
+    assert.equal(a.matches, a.matches);
+    // "-m udp" (no options) on both endpoint rules: one shared, frozen copy.
+    assert.equal(moduleMatch(a, 'udp'), moduleMatch(b, 'udp'));
+    assert.ok(Object.isFrozen(moduleMatch(a, 'udp')));
+    assert.throws(() => moduleMatch(a, 'udp').options.push({ name: 'x', negated: false, args: [] }), TypeError);
+    // "-j KUBE-MARK-MASQ" likewise.
+    const markA = ruleAt(rs, 'nat', 'KUBE-SEP-TT4D5P4LY4YRBPNS', 1).target;
+    assert.equal(markA, ruleAt(rs, 'nat', 'KUBE-SEP-O5LSP4IVD436RT3J', 1).target);
+    assert.ok(markA && Object.isFrozen(markA));
+  });
+
+  it('serialises to JSON with its matches', () => {
+    const r = ruleAt(rs, 'nat', 'KUBE-MARK-MASQ', 1);
+    const json = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(json).sort(), ['chain', 'counters', 'goto', 'line', 'matches', 'position', 'raw', 'table', 'target']);
+    assert.deepEqual(json['matches'], []);
+    assert.deepEqual(json['target'], { name: 'MARK', options: [{ name: 'set-xmark', negated: false, args: ['0x4000/0x4000'] }] });
+  });
+
+  it('reports a bad rule at parse time, before its matches are read', () => {
+    const text = capturedOutput('kube-proxy.iptables-nft-save.txt').replace('-m tcp --dport 3001 -j KUBE-EXT', '-m tcp --dport 3001 -x 9 -j KUBE-EXT');
+    const { value, warnings } = parseIptablesSave(text, 'nft');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /unknown option "-x" \(table nat\)/);
+    const r = ruleWith(value, '-x 9');
+    assert.deepEqual(moduleMatch(r, 'tcp').options, [
+      { name: 'dport', negated: false, args: ['3001'] },
+      { name: 'x', negated: false, args: ['9'] },
+    ]);
+  });
+});
