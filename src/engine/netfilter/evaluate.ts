@@ -68,7 +68,12 @@ function natRuleOf(e: TableEnd): IptRule | undefined {
   return undefined;
 }
 
-function ambiguous(kept: TableEnd, other: TableEnd, otherRun: TableRun, firstRun: TableRun): TableEnd {
+/**
+ * The two nat tables would decide differently depending on which registered first. The outcome
+ * keeps the packet as it was before the nat tables (no translation is certain) and the steps of
+ * the first table as evidence.
+ */
+function ambiguous(start: WalkState, kept: TableEnd, other: TableEnd, otherRun: TableRun, firstRun: TableRun): TableEnd {
   const mine = natRuleOf(kept);
   const theirs = natRuleOf(other);
   const what =
@@ -79,7 +84,10 @@ function ambiguous(kept: TableEnd, other: TableEnd, otherRun: TableRun, firstRun
     `${otherRun.backend} ${what} "${theirs?.raw ?? '(policy)'}"; the kernel runs whichever nat table registered its hook first and stops at the first binding (nf_nat_inet_fn), which the snapshot cannot show`;
   const rule = theirs ?? mine;
   if (rule === undefined) return other;
-  return { verdict: 'unknown', state: kept.state, rule, reason };
+  const state: WalkState = { ...kept.state, packet: start.packet, ct: start.ct };
+  if (start.nat === undefined) delete state.nat;
+  else state.nat = start.nat;
+  return { verdict: 'unknown', state, rule, reason };
 }
 
 /**
@@ -102,14 +110,14 @@ function runNatTables(runs: readonly TableRun[], start: WalkState): TableEnd[] {
       if (!e.translated) {
         for (const e2 of runTable(run, e.state)) {
           // Had `run` registered first, its binding would have stopped `prev`'s mark changes.
-          next.push(e2.verdict === 'accept' && e2.translated && marksChanged(start, e.state) ? ambiguous(e, e2, run, prev) : e2);
+          next.push(e2.verdict === 'accept' && e2.translated && marksChanged(start, e.state) ? ambiguous(start, e, e2, run, prev) : e2);
         }
         continue;
       }
       // `prev` created a binding, so `run` does not get to run — unless it registered first.
       const probe = runTable(run, copyState(start));
       const conflict = probe.find((p) => p.verdict !== 'accept' || p.translated || marksChanged(start, p.state));
-      next.push(conflict === undefined ? e : ambiguous(e, conflict, run, prev));
+      next.push(conflict === undefined ? e : ambiguous(start, e, conflict, run, prev));
     }
     results = next;
     prev = run;

@@ -70,9 +70,10 @@ function hasConntrackEntry(ct: ConntrackView): boolean {
   return ct.state !== 'UNTRACKED' && ct.state !== 'INVALID';
 }
 
-type RuleEval = { kind: 'no' } | { kind: 'yes' } | { kind: 'unknown'; reason: string } | { kind: 'fork'; forks: Fork[] };
+export type RuleEval = { kind: 'no' } | { kind: 'yes' } | { kind: 'unknown'; reason: string } | { kind: 'fork'; forks: Fork[] };
 
-function evalRule(cr: CompiledRule, ctx: MatchCtx): RuleEval {
+/** Do the matches of a rule hold for this packet? Exported for tests of single rules. */
+export function evalRule(cr: CompiledRule, ctx: MatchCtx): RuleEval {
   if (cr.never) return { kind: 'no' };
   let runtimeUnknown: string | undefined;
   for (const pred of cr.preds) {

@@ -26,7 +26,7 @@ export function compileAddrtype(m: IptMatch): CompiledMatch[] {
     sides.push({ side: o.name === 'src-type' ? 'src' : 'dst', types: new Set(types), neg: o.negated });
   }
   for (const { side, types, neg } of sides) {
-    const dev = (c: MatchCtx): string | undefined => (limit === 'in' ? c.inIface : limit === 'out' ? c.outIface : undefined);
+    const dev = (c: MatchCtx): string | undefined => (limit === 'in' ? c.inIface || undefined : limit === 'out' ? c.outIface || undefined : undefined);
     out.push({
       kind: 'pred',
       pred: (c) => types.has(c.env.addrType(side === 'src' ? c.packet.src : c.packet.dst, dev(c))) !== neg,
