@@ -39,31 +39,31 @@ export function sortEntry(e: HostEntry): HostEntry {
 /** Runs every PROBE_COMMANDS entry and reads every probe file through `access`. */
 export async function collectHost(access: HostAccess): Promise<HostEntry> {
   const entry: HostEntry = { sections: {}, errors: {} };
-  const commands = Promise.all(
-    PROBE_COMMANDS.map(async (c) => {
-      const r = await access.run(c.argv);
-      const err = commandError(c.argv, r);
-      if (err === undefined) entry.sections[c.section] = r.stdout;
-      else entry.errors[c.section] = err;
-    }),
-  );
-
-  const paths: string[] = [];
-  for (const d of PROBE_DIRECTORIES) {
-    const listing = await access.listDir(d.dir);
-    if (!listing.ok) {
-      entry.errors[fileSection(d.dir)] = `${d.dir}: ${listing.error}`;
-      continue;
+  const commands = PROBE_COMMANDS.map(async (c) => {
+    const r = await access.run(c.argv);
+    const err = commandError(c.argv, r);
+    if (err === undefined) entry.sections[c.section] = r.stdout;
+    else entry.errors[c.section] = err;
+  });
+  const files = (async () => {
+    const paths: string[] = [];
+    for (const d of PROBE_DIRECTORIES) {
+      const listing = await access.listDir(d.dir);
+      if (!listing.ok) {
+        entry.errors[fileSection(d.dir)] = `${d.dir}: ${listing.error}`;
+        continue;
+      }
+      for (const n of [...listing.value].sort()) if (d.suffixes.some((s) => n.endsWith(s))) paths.push(`${d.dir}/${n}`);
     }
-    for (const n of [...listing.value].sort()) if (d.suffixes.some((s) => n.endsWith(s))) paths.push(`${d.dir}/${n}`);
-  }
-  for (const f of PROBE_FILES) paths.push(f.path);
-  const files = await access.readFiles(paths);
-  for (const p of paths) {
-    const r = files.get(p) ?? { ok: false, error: 'not read' };
-    if (r.ok) entry.sections[fileSection(p)] = r.value;
-    else entry.errors[fileSection(p)] = `${p}: ${r.error}`;
-  }
-  await commands;
+    for (const f of PROBE_FILES) paths.push(f.path);
+    const read = await access.readFiles(paths);
+    for (const p of paths) {
+      const r = read.get(p) ?? { ok: false, error: 'not read' };
+      if (r.ok) entry.sections[fileSection(p)] = r.value;
+      else entry.errors[fileSection(p)] = `${p}: ${r.error}`;
+    }
+  })();
+  // One Promise.all so that a failure of any part (a lost API server) rejects once, handled.
+  await Promise.all([...commands, files]);
   return sortEntry(entry);
 }
