@@ -1,5 +1,6 @@
 // The live source: reads the cluster's objects and probes the needed nodes into a Snapshot, and
 // leaves nothing behind. Also `cleanup` (remove every probe pod) and the dry-run manifests.
+import { setMaxListeners } from 'node:events';
 import { stringify } from 'yaml';
 import { ClusterError, InputError, InterruptedError } from '../lib/errors.ts';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../snapshot/types.ts';
@@ -102,6 +103,7 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
   const client = new KubeClient(access);
   const registry = new ProbeRegistry();
   const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
   let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
   const uninstall =
     opts.handleSignals === false
@@ -111,6 +113,9 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
           ac.abort();
         });
   let lostServer = false;
+  let failure: unknown;
+  let snapshot: Snapshot | undefined;
+  let left: PodRef[] = [];
   try {
     const listed = await listObjects(client, ac.signal);
     const warnings = [...listed.warnings];
@@ -140,7 +145,7 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
     };
     if (opts.onProgress !== undefined) probeOpts.onProgress = opts.onProgress;
     const outcome = await probeNodes(client, targets, probeOpts);
-    if (interrupted !== undefined) throw new InterruptedError(interrupted, `interrupted by ${interrupted}`);
+    if (interrupted !== undefined) throw new Error('interrupted');
     warnings.push(...outcome.warnings);
     const probed = targets.filter((t) => outcome.hosts[t.name]?.errors['probe'] === undefined).length;
     if (targets.length > 0 && probed === 0) {
@@ -156,23 +161,32 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
       hosts: Object.fromEntries(Object.entries(outcome.hosts).sort(([a], [b]) => a.localeCompare(b))),
     };
     if (warnings.length > 0) snap.warnings = warnings;
-    return snap;
+    snapshot = snap;
   } catch (e) {
-    if (interrupted !== undefined) throw new InterruptedError(interrupted, `interrupted by ${interrupted}`);
-    const err = toClusterError(e, access.server, access.userName, access.requestTimeoutMs);
-    lostServer = /lost the API server|cannot reach|did not answer|closed the connection/.test(err.message);
-    throw err;
+    if (interrupted === undefined && !(e instanceof InputError)) {
+      const err = toClusterError(e, access.server, access.userName, access.requestTimeoutMs);
+      lostServer = /lost the API server|cannot reach|did not answer|closed the connection/.test(err.message);
+      failure = err;
+    } else failure = e;
   } finally {
-    const left = await registry.deleteAll(client, lostServer ? 3000 : 15_000);
+    left = await registry.deleteAll(client, lostServer ? 3000 : 15_000);
     uninstall();
     client.close();
-    if (left.length > 0) {
-      // Reported after the error or the result; the pods also stop by themselves at their deadline.
-      process.stderr.write(
-        `netcheck: ${left.length} probe pod(s) could not be deleted (${left.map((r) => `${r.namespace}/${r.name}`).join(', ')}); they stop after activeDeadlineSeconds, or run "kubectl netcheck cleanup" once the API server answers\n`,
-      );
-    }
   }
+  const leftText =
+    left.length === 0
+      ? ''
+      : `; ${left.length} probe pod(s) could not be deleted (${left.map((r) => `${r.namespace}/${r.name}`).join(', ')}): they stop after activeDeadlineSeconds, or run "kubectl netcheck cleanup" once the API server answers`;
+  if (interrupted !== undefined) {
+    throw new InterruptedError(interrupted, `interrupted by ${interrupted}${left.length === 0 ? '; every probe pod was deleted' : leftText}`);
+  }
+  if (failure !== undefined) {
+    if (failure instanceof ClusterError && leftText !== '') throw new ClusterError(failure.message + leftText);
+    throw failure;
+  }
+  if (snapshot === undefined) throw new ClusterError('collection ended without a snapshot');
+  if (leftText !== '') (snapshot.warnings ??= []).push(leftText.slice(2));
+  return snapshot;
 }
 
 export interface CleanupReport {

@@ -3,6 +3,7 @@
 // limited to `concurrency` in flight, so pod start-up latency overlaps while the load on the API
 // server and kubelets stays bounded. A node that cannot be probed is recorded and the others go
 // on; a failure that dooms every node (API server gone, Pod Security, RBAC) stops the run at once.
+import { setMaxListeners } from 'node:events';
 import { ClusterError } from '../../lib/errors.ts';
 import type { HostEntry, KubeObject } from '../../snapshot/types.ts';
 import { collectHost } from '../collect-host.ts';
@@ -240,6 +241,7 @@ export async function probeNodes(client: KubeClient, targets: readonly NodeTarge
 
   // Internal abort: the caller's signal, or a fatal failure on any node.
   const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
   const onOuter = () => ac.abort();
   o.signal.addEventListener('abort', onOuter, { once: true });
   let fatal: unknown;
