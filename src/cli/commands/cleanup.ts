@@ -1,7 +1,6 @@
 // `kubectl netcheck cleanup`: removes every probe pod netcheck left anywhere (a run killed with
 // SIGKILL, a lost API server), and the namespace netcheck created for them.
 import type { CommandModule } from 'yargs';
-import { cleanupProbes } from '../../collect/live-source.ts';
 import { ClusterError } from '../../lib/errors.ts';
 import type { GlobalArgs } from '../global-options.ts';
 import { clusterAccessOptions } from './cluster-args.ts';
@@ -17,6 +16,7 @@ export const cleanupCommand: CommandModule<GlobalArgs, CleanupArgs> = {
     y.option('probe-namespace', { type: 'string', describe: 'The probe namespace was one you named: keep it (only its probe pods go)' }),
   handler: async (argv) => {
     const o = clusterAccessOptions(argv);
+    const { cleanupProbes } = await import('../../collect/live-source.ts');
     const report = await cleanupProbes(argv['probe-namespace'] !== undefined ? { ...o, probeNamespace: argv['probe-namespace'] } : o);
     for (const p of report.deleted) process.stdout.write(`pod/${p} deleted\n`);
     if (report.namespaceDeleted !== undefined) process.stdout.write(`namespace/${report.namespaceDeleted} deleted\n`);

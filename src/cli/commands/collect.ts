@@ -1,7 +1,7 @@
 // `kubectl netcheck collect -o FILE`: reads the cluster and probes its nodes into a snapshot file
 // for offline analysis and bug reports; `--dry-run` prints what would be created instead.
 import type { Argv, CommandModule } from 'yargs';
-import { collectLive, dryRunManifests, dryRunNodes } from '../../collect/live-source.ts';
+// client-node is heavy to load: the live source is imported only when a command needs it.
 import type { LiveOptions } from '../../collect/live-source.ts';
 import { InputError } from '../../lib/errors.ts';
 import { encodeSnapshot, writeSnapshot } from '../../snapshot/io.ts';
@@ -66,6 +66,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
       .example('kubectl netcheck collect -o snap.json --image registry.local/netshoot:v0.13', 'Air-gapped: use a mirrored probe image') as unknown as Argv<CollectArgs>,
   handler: async (argv) => {
     const opts = liveOptions(argv);
+    const { collectLive, dryRunManifests, dryRunNodes } = await import('../../collect/live-source.ts');
     if (argv['dry-run']) {
       process.stdout.write(dryRunManifests(await dryRunNodes(opts), opts));
       return;
