@@ -1,7 +1,11 @@
 // The packet the engine walks through the kernel's path. Addresses are numbers (src/lib/ipv4.ts).
 import type { Ipv4 } from '../lib/ipv4.ts';
 
-export type Protocol = 'tcp' | 'udp' | 'icmp';
+/**
+ * IP protocol of the packet. 'ipip' (IP protocol 4) is the outer header of an IPIP-encapsulated
+ * packet, which iptables sees on the underlay (Calico's `-p ipencap` all-hosts rules).
+ */
+export type Protocol = 'tcp' | 'udp' | 'icmp' | 'ipip';
 
 export interface Packet {
   src: Ipv4;
@@ -17,4 +21,8 @@ export interface Packet {
   connmark: number;
   /** Bytes on the wire at L3, for MTU checks. */
   length: number;
+  /** For an encapsulated packet (VXLAN, IPIP): the packet inside. */
+  inner?: Packet;
+  /** VXLAN network identifier of an encapsulated packet. */
+  vni?: number;
 }

@@ -30,6 +30,8 @@ export interface VxlanInfo {
   link?: string;
   port: number;
   learning: boolean;
+  /** `external` (collect metadata, e.g. Cilium's cilium_vxlan): no fixed VNI, remotes come per packet. */
+  external?: boolean;
 }
 
 export interface IpipInfo {
@@ -57,6 +59,8 @@ export interface Link {
   vxlan?: VxlanInfo;
   ipip?: IpipInfo;
   raw: string;
+  /** `info_slave_kind`: the kind of master this device is a port of ("bridge", "bond", "vrf"). */
+  slaveKind?: string;
 }
 
 export interface Address {
@@ -116,6 +120,12 @@ export interface Route {
   /** Route MTU (`mtu` metric) when set. */
   mtu?: number;
   raw: string;
+  /** The table's name as printed ("main", "calico"); see src/model/parse/route-table.ts for ids of custom names. */
+  tableName?: string;
+  /** Route flags as printed: "onlink", "linkdown", "dead", ... */
+  flags?: string[];
+  /** Parts of the route the model does not represent (nexthop object, lwtunnel encap, ...): the engine must answer unknown. */
+  unmodeled?: string[];
 }
 
 // ---------------------------------------------------------------- policy rules (ip -j rule show)
@@ -142,6 +152,10 @@ export interface PolicyRule {
   /** `suppress_prefixlength N`: reject table results with prefix length ≤ N. */
   suppressPrefixLength?: number;
   raw: string;
+  /** The target table's name as printed, when it was a name. */
+  tableName?: string;
+  /** Selectors the model does not represent (ipproto, sport, dport, uidrange, l3mdev, realms, ...): the engine must answer unknown when it reaches this rule. */
+  unmodeled?: string[];
 }
 
 // ---------------------------------------------------------------- neighbours, fdb
@@ -247,6 +261,8 @@ export interface IpvsService {
   port: number;
   scheduler: string;
   persistent: boolean;
+  /** `-p TIMEOUT`: persistence (session affinity) timeout in seconds, when persistent. */
+  persistenceTimeout?: number;
   realServers: IpvsRealServer[];
   raw: string;
 }
@@ -257,8 +273,25 @@ export interface IpSet {
   name: string;
   type: string; // hash:ip, hash:net, hash:ip,port, bitmap:port, list:set, ...
   options: string[];
+  /** Every `add` member as printed, nomatch ones included: see `entries` for per-member options. */
   members: string[];
+  /** The `add` lines with their options (`nomatch`, `timeout`, `comment`), in order. */
+  entries?: IpSetEntry[];
   raw: string;
+}
+
+/** One `add NAME MEMBER [options]` line of `ipset save`. */
+export interface IpSetEntry {
+  member: string;
+  /** Options after the member, e.g. ["timeout", "600"], ["nomatch"], ["comment", "x y"]. */
+  options: string[];
+  /**
+   * `nomatch` (hash:net* types): the element is an exception carved out of wider elements;
+   * a test that hits it as the most specific element is a non-match (ipset(8), "nomatch").
+   */
+  nomatch: boolean;
+  raw: string;
+  line: number;
 }
 
 // ---------------------------------------------------------------- CNI files
@@ -311,4 +344,79 @@ export interface HostState {
   missing: Record<string, string>;
   /** Parser warnings, prefixed with the section name. */
   warnings: string[];
+}
+
+// ---------------------------------------------------------------- nftables (nft -j list ruleset)
+
+/** nftables address families (nft(8) "ADDRESS FAMILIES"). */
+export type NftFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
+
+export interface NftRule {
+  family: NftFamily;
+  table: string;
+  chain: string;
+  handle?: number;
+  /** 1-based position within its chain, in the order nft listed the rules. */
+  position: number;
+  comment?: string;
+  /** The rule's statements exactly as `nft -j` gave them (libnftables JSON schema). */
+  expr: unknown[];
+  /** One line in `nft -a list ruleset` style, for evidence (our rendering of `expr`). */
+  text: string;
+  /** The rule object as JSON text. */
+  raw: string;
+}
+
+export interface NftChain {
+  family: NftFamily;
+  table: string;
+  name: string;
+  handle?: number;
+  /** Base chains only: filter | nat | route. */
+  type?: string;
+  /** Base chains only: prerouting | input | forward | output | postrouting | ingress | egress. */
+  hook?: string;
+  /** Base chains only: priority as a number (nft -j prints the number, e.g. -100 for dstnat). */
+  prio?: number;
+  /** Base chains only: accept | drop. */
+  policy?: string;
+  /** netdev/inet ingress chains: the device(s) they are bound to. */
+  devices?: string[];
+  rules: NftRule[];
+  raw: string;
+}
+
+/** A named set or map (`map` set for maps and verdict maps). */
+export interface NftSet {
+  family: NftFamily;
+  table: string;
+  name: string;
+  kind: 'set' | 'map';
+  handle?: number;
+  /** Key type: "ipv4_addr", or the parts of a concatenation ["ipv4_addr", "inet_proto", "inet_service"]. */
+  type: string | string[];
+  /** Maps only: data type, e.g. "verdict" or "ipv4_addr". */
+  map?: string | string[];
+  flags: string[];
+  /** Elements exactly as `nft -j` gave them. */
+  elements: unknown[];
+  timeout?: number;
+  comment?: string;
+  raw: string;
+}
+
+export interface NftTable {
+  family: NftFamily;
+  name: string;
+  handle?: number;
+  flags: string[];
+  comment?: string;
+  chains: Map<string, NftChain>;
+  sets: Map<string, NftSet>;
+}
+
+export interface NftRuleset {
+  /** `nft` version from metainfo, when present. */
+  version?: string;
+  tables: NftTable[];
 }

@@ -1,0 +1,106 @@
+// Shapes of a compiled ruleset: every IptRule turned once into predicates over a MatchCtx and a
+// target descriptor, so that a walk over a 100k-rule ruleset only compares numbers.
+import type { IptChain, IptRule, IptRuleset, IptTable } from '../../model/types.ts';
+import type { Packet } from '../packet.ts';
+import type { ConntrackView, Hook, NetfilterEnv, PhysdevView } from './types.ts';
+
+/** What a match sees: the packet as it is at this point of the walk, and the hook's devices. */
+export interface MatchCtx {
+  hook: Hook;
+  packet: Packet;
+  ct: ConntrackView;
+  /** Input device name, '' when there is none (the kernel compares against an all-zero name). */
+  inIface: string;
+  /** Output device name, '' when there is none. */
+  outIface: string;
+  physdev: PhysdevView | undefined;
+  env: NetfilterEnv;
+}
+
+/** The evaluator cannot decide this match for this packet: why. */
+export interface Unknown {
+  unknown: string;
+}
+
+export type MatchResult = boolean | Unknown;
+export type Pred = (ctx: MatchCtx) => MatchResult;
+
+/**
+ * A match that is true with some probability, independent of the packet (`-m statistic`).
+ * The walk explores both outcomes.
+ */
+export interface Fork {
+  /** Probability that the match is true, 0 < p < 1. */
+  probability: number;
+  /** How to name the branch: "statistic --mode random --probability 0.33333333349". */
+  label: string;
+}
+
+/** What compiling one match module gives. */
+export type CompiledMatch =
+  | { kind: 'always' }
+  | { kind: 'never'; why: string }
+  | { kind: 'pred'; pred: Pred }
+  | { kind: 'fork'; fork: Fork }
+  | { kind: 'unknown'; reason: string };
+
+/** Mark arithmetic of MARK/CONNMARK: new = (old & ~mask) ^ xor (xt_mark.c, xt_connmark.c). */
+export interface MarkOp {
+  mask: number;
+  xor: number;
+}
+
+export type NatKind = 'dnat' | 'snat' | 'masquerade' | 'redirect' | 'netmap';
+
+export interface NatRange {
+  /** Address range; absent when the rule gives only ports (`--to-destination :8080`). */
+  minAddr?: number;
+  maxAddr?: number;
+  /** Port range; absent when the rule gives none (ports are kept). */
+  minPort?: number;
+  maxPort?: number;
+}
+
+export type CompiledTarget =
+  | { kind: 'none' }
+  | { kind: 'accept' }
+  | { kind: 'drop' }
+  | { kind: 'reject'; with: string }
+  | { kind: 'return' }
+  | { kind: 'jump'; chain: string; goto: boolean }
+  | { kind: 'mark'; op: MarkOp }
+  | { kind: 'connmark-set'; op: MarkOp }
+  | { kind: 'connmark-save'; nfmask: number; ctmask: number }
+  | { kind: 'connmark-restore'; nfmask: number; ctmask: number }
+  | { kind: 'notrack' }
+  | { kind: 'nat'; nat: NatKind; range: NatRange; netmapPrefix?: { net: number; mask: number }; randomFully: boolean }
+  /** Non-terminating and changes nothing the walk models (LOG, NFLOG, TCPMSS, ...). */
+  | { kind: 'inert'; name: string; note?: string }
+  | { kind: 'unknown'; reason: string };
+
+export interface CompiledRule {
+  rule: IptRule;
+  preds: Pred[];
+  forks: Fork[];
+  /** Matches the evaluator does not understand (evaluated only if every known one passes). */
+  unknowns: string[];
+  /** Set when a known match can never be true (e.g. `-f` on an unfragmented packet). */
+  never: boolean;
+  target: CompiledTarget;
+}
+
+export interface CompiledChain {
+  chain: IptChain;
+  rules: CompiledRule[];
+}
+
+export interface CompiledTable {
+  table: IptTable;
+  /** Compiles a chain on first use; undefined when the table has no such chain. */
+  chain(name: string): CompiledChain | undefined;
+}
+
+export interface CompiledRuleset {
+  ruleset: IptRuleset;
+  table(name: string): CompiledTable | undefined;
+}

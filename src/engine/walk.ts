@@ -1,0 +1,497 @@
+// The packet walk: a packet through the kernel's receive, forward and output paths of each
+// host, in the kernel's order, across links and tunnels, until it is delivered or dies.
+//
+//   receive:  PREROUTING → input route (martians, fib, forwarding, rp_filter) → INPUT → deliver/decap
+//                                                                             → FORWARD → POSTROUTING → transmit
+//   output:   route (source selection) → OUTPUT → (re-route) → POSTROUTING → transmit
+//   transmit: VXLAN/IPIP encapsulation, or the neighbour on the link → the next host's receive
+//
+// References: net/ipv4/ip_input.c, route.c (ip_route_input_slow, ip_route_output_key_hash),
+// ip_forward.c, ip_output.c, fib_frontend.c (fib_validate_source), drivers/net/vxlan, ipip.c.
+import { formatIpv4 } from '../lib/ipv4.ts';
+import type { Ipv4 } from '../lib/ipv4.ts';
+import { addEntry, establishedView, findReplyEntry, newView, tupleOf, undoDnat, undoSnat, unmatchedReplyView, invert } from './conntrack.ts';
+import type { CtEntry, CtTables, Tuple } from './conntrack.ts';
+import type { HostNet } from './host-net.ts';
+import { forwarding, routeLocalnet } from './kernel/sysctl.ts';
+import { netfilterEnv } from './netfilter-env.ts';
+import type { ConntrackView, EvaluateHook, Hook, NfOutcome, PhysdevView } from './netfilter/types.ts';
+import type { Packet } from './packet.ts';
+import { describeFibFailure, fibLookup, nextHops, preferredSource } from './routing.ts';
+import type { FibFailure } from './routing.ts';
+import { validateSource } from './rpfilter.ts';
+import type { Hop, HopStep, Trace, TraceVerdict } from './trace.ts';
+import { externalEntry, podAttachment, resolveReceiver } from './world.ts';
+import type { ExternalEndpoint, PodEndpoint, World } from './world.ts';
+
+export type Endpoint =
+  | { kind: 'host'; host: string; ip: Ipv4 }
+  | { kind: 'pod'; pod: PodEndpoint }
+  | { kind: 'external'; external: ExternalEndpoint };
+
+export interface EngineOptions {
+  evaluate: EvaluateHook;
+  /** Longest walk (hops across hosts) before calling it a loop. */
+  maxHops?: number;
+  /** Most branches (load balancing × multipath) explored. */
+  maxBranches?: number;
+}
+
+/** A finished branch: the trace plus what the reply needs. */
+export interface Leaf {
+  trace: Trace;
+  ct: CtTables;
+  endpoint?: Endpoint;
+  /** The packet as the endpoint received it. */
+  packet?: Packet;
+}
+
+interface State {
+  direction: Trace['direction'];
+  hops: Hop[];
+  branch: string[];
+  ct: CtTables;
+  /** Hosts crossed so far (loop guard). */
+  depth: number;
+  /** The tuple as this host first saw it, to record its conntrack entry when the packet leaves. */
+  firstTuple?: Tuple;
+  /** The conntrack view in force for this packet on the current host. */
+  ctView?: ConntrackView;
+  /** The entry a reply matched on the current host (found before NAT is undone, used after). */
+  ctEntry?: CtEntry;
+}
+
+interface Ctx {
+  world: World;
+  opt: Required<EngineOptions>;
+}
+
+const fmt = formatIpv4;
+
+export function describePacket(p: Packet): string {
+  if (p.inner !== undefined) return `${p.proto === 'ipip' ? 'IPIP' : `VXLAN vni ${p.vni ?? '?'}`} ${fmt(p.src)} → ${fmt(p.dst)} [${describePacket(p.inner)}]`;
+  const ports = p.proto === 'tcp' || p.proto === 'udp' ? `${fmt(p.src)}:${p.sport} → ${fmt(p.dst)}:${p.dport}` : `${fmt(p.src)} → ${fmt(p.dst)}`;
+  return `${p.proto} ${ports}`;
+}
+
+function hop(st: State, node: string, step: HopStep, detail: string, evidence: string[] = [], device?: string): State {
+  const h: Hop = { node, step, detail, evidence };
+  if (device !== undefined) h.device = device;
+  return { ...st, hops: [...st.hops, h] };
+}
+
+function end(st: State, verdict: TraceVerdict, extra: Partial<Trace> = {}): Leaf {
+  const trace: Trace = { direction: st.direction, verdict, hops: st.hops, branch: st.branch, ...extra };
+  if (verdict !== 'delivered' && st.hops.length > 0) trace.decisive = st.hops[st.hops.length - 1]!;
+  return { trace, ct: st.ct };
+}
+
+function die(st: State, node: string, step: HopStep, verdict: TraceVerdict, detail: string, evidence: string[], device?: string): Leaf {
+  return end(hop(st, node, step, detail, evidence, device), verdict);
+}
+
+// ------------------------------------------------------------------------------------- netfilter
+
+function runHook(
+  ctx: Ctx,
+  st: State,
+  h: HostNet,
+  hook: Hook,
+  p: Packet,
+  io: { inIface?: string; outIface?: string; nextHop?: Ipv4; physdev?: PhysdevView },
+  next: (st: State, p: Packet, o: NfOutcome) => Leaf[],
+): Leaf[] {
+  const ct = st.ctView ?? newView(p);
+  const outcomes = ctx.opt.evaluate(h.state.iptables, { hook, packet: p, ct, ...io }, netfilterEnv(h));
+  const step = hook.toLowerCase() as HopStep;
+  const dev = io.inIface ?? io.outIface;
+  return outcomes.flatMap((o) => {
+    const evidence = o.steps.map((s) => s.raw);
+    const st2: State = { ...st, ctView: o.ct, branch: [...st.branch, ...o.branch] };
+    switch (o.verdict) {
+      case 'drop':
+        return [die(st2, h.name, step, 'dropped', `${hook}: dropped (${o.steps.at(-1)?.action ?? 'DROP'})`, evidence, dev)];
+      case 'reject':
+        return [die(st2, h.name, step, 'rejected', `${hook}: rejected (${o.rejectWith ?? 'icmp-port-unreachable'})`, evidence, dev)];
+      case 'unknown':
+        return [die(st2, h.name, step, 'unknown', `${hook}: cannot evaluate: ${o.unknown?.reason ?? 'unknown rule'}`, o.unknown !== undefined ? [...evidence, o.unknown.rule.raw] : evidence, dev)];
+      case 'accept': {
+        const changed = o.nat !== undefined ? `; ${o.nat.step.action}` : '';
+        const st3 = evidence.length > 0 || o.nat !== undefined ? hop(st2, h.name, step, `${hook}: accepted${changed} → ${describePacket(o.packet)}`, evidence, dev) : st2;
+        return next(st3, o.packet, o);
+      }
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------- receive
+
+/** A packet arrives on `dev` of host `h` (ip_rcv → PREROUTING). */
+export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet, physdevIn?: string): Leaf[] {
+  if (st0.depth > ctx.opt.maxHops) return [die(st0, h.name, 'enter', 'dropped', `routing loop: more than ${ctx.opt.maxHops} hops`, [], dev)];
+  let st: State = { ...st0, depth: st0.depth + 1, firstTuple: tupleOf(p0) };
+  st = hop(st, h.name, 'enter', `arrives on ${dev}${physdevIn !== undefined ? ` (bridge port ${physdevIn})` : ''}: ${describePacket(p0)}`, [], dev);
+  const link = h.links.get(dev);
+  if (link !== undefined && !link.up) return [die(st, h.name, 'enter', 'dropped', `${dev} is down`, [link.raw], dev)];
+
+  // Conntrack (PREROUTING, before nat): a reply to a connection this host saw has its SNAT undone.
+  const { st: st1, p } = conntrackIn(st, h, p0, dev);
+  st = st1;
+  const physdev: PhysdevView | undefined = physdevIn !== undefined ? { in: physdevIn, bridged: false } : undefined;
+  return runHook(ctx, st, h, 'PREROUTING', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) => routeInput(ctx, s, h, dev, q, physdev));
+}
+
+/**
+ * Conntrack at the first hook of a host (PREROUTING or OUTPUT): a packet matching the reply
+ * tuple of an entry is ESTABLISHED and has its SNAT undone (DST manip); anything else is a first
+ * packet.
+ */
+function conntrackIn(st0: State, h: HostNet, p: Packet, dev: string | undefined): { st: State; p: Packet } {
+  const entry = findReplyEntry(st0.ct, h.name, p);
+  if (entry === undefined) {
+    const { ctEntry: _dropped, ...rest } = st0;
+    void _dropped;
+    return { st: { ...rest, ctView: st0.direction === 'reply' ? unmatchedReplyView(p) : newView(p) }, p };
+  }
+  let st: State = { ...st0, ctView: establishedView(entry), ctEntry: entry };
+  const q = undoSnat(p, entry);
+  if (q !== p) st = hop(st, h.name, 'conntrack', `reply of a source-NATed connection: destination restored to ${fmt(q.dst)}`, [], dev);
+  return { st, p: q };
+}
+
+/** Conntrack at the last hook (POSTROUTING or INPUT): a reply has its DNAT undone (SRC manip). */
+function conntrackOut(st: State, h: HostNet, p: Packet, dev: string | undefined): { st: State; p: Packet } {
+  const entry = st.ctEntry;
+  if (st.direction !== 'reply' || entry === undefined) return { st, p };
+  const q = undoDnat(p, entry);
+  if (q === p) return { st, p };
+  return { st: hop(st, h.name, 'conntrack', `reply of a destination-NATed connection: source restored to ${fmt(q.src)}`, [], dev), p: q };
+}
+
+function isMartianSource(h: HostNet, dev: string, src: Ipv4): string | undefined {
+  if (src >>> 28 === 0xe || src === 0xffffffff) return 'multicast or broadcast source';
+  if (src >>> 24 === 0) return 'source in 0.0.0.0/8';
+  if (src >>> 24 === 127 && !routeLocalnet(h.state.sysctls, dev)) return 'loopback source on a non-loopback device (route_localnet = 0)';
+  return undefined;
+}
+
+/** ip_route_input_slow(): where does a received packet go? */
+function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, physdev: PhysdevView | undefined): Leaf[] {
+  const martian = isMartianSource(h, dev, p.src);
+  if (martian !== undefined) return [die(st, h.name, 'route', 'dropped', `martian source ${fmt(p.src)}: ${martian}`, [], dev)];
+  const fib = fibLookup(h, { dst: p.dst, src: p.src, iif: dev, mark: p.mark, tos: 0 });
+  const fwd = forwarding(h.state.sysctls, dev);
+  if (!fib.ok) {
+    if (fwd.value === 0) return [die(st, h.name, 'route', 'dropped', `not for this host and forwarding is off on ${dev}`, fwd.lines, dev)];
+    return [failRoute(st, h, fib, p.dst, dev)];
+  }
+  const r = fib.route;
+  const evidence = [...(fib.rule !== undefined && fib.rule.priority !== 0 ? [fib.rule.raw.trim()] : []), r.raw];
+  if (r.type === 'local') {
+    const rpf = validateSource(h, p.src, p.dst, dev, undefined, p.mark, 0);
+    if (!rpf.pass) return [rpfDrop(st, h, dev, p, rpf.reason, rpf.evidence)];
+    const s2 = hop(st, h.name, 'route', `${fmt(p.dst)} is local (${r.raw})`, evidence, dev);
+    return runHook(ctx, s2, h, 'INPUT', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) => deliverLocal(ctx, s, h, dev, q));
+  }
+  if (r.type === 'broadcast' || r.type === 'multicast') {
+    return [die(st, h.name, 'route', 'unknown', `${fmt(p.dst)} is a ${r.type} address here: not modelled`, [r.raw], dev)];
+  }
+  if (fwd.value === 0) return [die(st, h.name, 'forward', 'dropped', `${fmt(p.dst)} must be forwarded but forwarding is off on ${dev} (dropped silently)`, [...fwd.lines, r.raw], dev)];
+  return nextHops(r).flatMap((nh, i, all) => {
+    const oif = nh.dev;
+    let s = all.length > 1 ? { ...st, branch: [...st.branch, `multipath next hop ${i + 1}/${all.length}: ${nh.gateway !== undefined ? fmt(nh.gateway) : ''} dev ${oif ?? '?'}`] } : st;
+    if (oif === undefined) return [die(s, h.name, 'route', 'unknown', `route has no output device: ${r.raw}`, [r.raw], dev)];
+    const rpf = validateSource(h, p.src, p.dst, dev, oif, p.mark, 0);
+    if (!rpf.pass) return [rpfDrop(s, h, dev, p, rpf.reason, rpf.evidence)];
+    s = hop(s, h.name, 'route', `forward to ${fmt(p.dst)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`, [...evidence, ...(rpf.mode > 0 ? rpf.evidence.slice(0, 2) : [])], dev);
+    const gw = nh.gateway ?? p.dst;
+    return runHook(ctx, s, h, 'FORWARD', p, { inIface: dev, outIface: oif, nextHop: gw, ...(physdev ? { physdev } : {}) }, (s2, q) =>
+      postrouting(ctx, s2, h, oif, gw, q, dev),
+    );
+  });
+}
+
+function rpfDrop(st: State, h: HostNet, dev: string, p: Packet, reason: string | undefined, evidence: string[]): Leaf {
+  const what = reason === 'martian-source' ? `martian source ${fmt(p.src)} (an address of this host)` : `reverse-path filter drops ${fmt(p.src)} → ${fmt(p.dst)} arriving on ${dev}`;
+  return die(st, h.name, 'rp-filter', 'dropped', what, evidence, dev);
+}
+
+function failRoute(st: State, h: HostNet, f: FibFailure, dst: Ipv4, dev?: string): Leaf {
+  const verdict: TraceVerdict = f.error === 'no-route' ? 'no-route' : f.error === 'blackhole' ? 'dropped' : 'rejected';
+  const evidence = [...(f.rule !== undefined ? [f.rule.raw.trim()] : []), ...(f.route !== undefined ? [f.route.raw] : []), ...f.notes];
+  return die(st, h.name, 'route', verdict, describeFibFailure(f, dst), evidence, dev);
+}
+
+// ------------------------------------------------------------------------------------- local delivery
+
+function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet): Leaf[] {
+  const { st, p } = conntrackOut(st0, h, p0, dev);
+  // Tunnel endpoints: the receive handlers of ipip.c and vxlan.c take the packet after LOCAL_IN.
+  if (p.inner !== undefined) {
+    const tun = findTunnelDevice(h, p);
+    if (tun === undefined) {
+      return [die(st, h.name, 'decapsulate', 'dropped', `${describePacket(p)} arrives but no ${p.proto === 'ipip' ? 'IPIP' : 'VXLAN'} device here accepts it`, [], dev)];
+    }
+    const s2 = hop(recordEntry(st, h, p), h.name, 'decapsulate', `decapsulated on ${tun}: ${describePacket(p.inner)}`, [h.links.get(tun)?.raw ?? ''], tun);
+    return receive(ctx, leaveHost(s2), h, tun, p.inner);
+  }
+  const ipvs = h.state.ipvs.filter((v) => v.protocol === p.proto && v.address === fmt(p.dst) && v.port === p.dport);
+  if (ipvs.length > 0) return ipvsSchedule(ctx, st, h, p, ipvs[0]!);
+  const s2 = recordEntry(st, h, p);
+  const leaf = end(hop(s2, h.name, 'deliver', `delivered to ${h.name} (${fmt(p.dst)})`, [], dev), 'delivered', {
+    seenAs: seen(p),
+    deliveredTo: h.name,
+  });
+  return [{ ...leaf, endpoint: { kind: 'host', host: h.name, ip: p.dst }, packet: p }];
+}
+
+function seen(p: Packet): NonNullable<Trace['seenAs']> {
+  const s: NonNullable<Trace['seenAs']> = { src: fmt(p.src), dst: fmt(p.dst) };
+  if (p.proto === 'tcp' || p.proto === 'udp') {
+    s.sport = p.sport;
+    s.dport = p.dport;
+  }
+  return s;
+}
+
+function findTunnelDevice(h: HostNet, p: Packet): string | undefined {
+  for (const l of h.linkOrder) {
+    if (!l.up) continue;
+    if (p.proto === 'ipip' && l.kind === 'ipip') {
+      // ip_tunnel_lookup(): a tunnel with matching remote, else a wildcard one (Calico's tunl0).
+      if (l.ipip?.remote !== undefined && l.ipip.remote !== fmt(p.src)) continue;
+      if (l.ipip?.local !== undefined && l.ipip.local !== fmt(p.dst)) continue;
+      return l.name;
+    }
+    if (p.proto === 'udp' && l.kind === 'vxlan' && l.vxlan !== undefined && l.vxlan.port === p.dport && l.vxlan.vni === p.vni) {
+      if (l.vxlan.local !== undefined && l.vxlan.local !== fmt(p.dst)) continue;
+      return l.name;
+    }
+  }
+  return undefined;
+}
+
+/** kube-proxy IPVS: the virtual server (bound on kube-ipvs0) picks a real server; each is a branch. */
+function ipvsSchedule(ctx: Ctx, st: State, h: HostNet, p: Packet, svc: (typeof h.state.ipvs)[number]): Leaf[] {
+  if (svc.realServers.length === 0) return [die(st, h.name, 'ipvs', 'rejected', `IPVS virtual server ${svc.address}:${svc.port} has no real servers`, [svc.raw])];
+  return svc.realServers.flatMap((rs, i) => {
+    const dst = rs.address.split('.').length === 4 ? rs.address : '';
+    const q: Packet = { ...p, dst: parseAddr(dst) ?? p.dst, dport: rs.port };
+    let s: State = { ...st, branch: [...st.branch, `IPVS real server ${i + 1}/${svc.realServers.length}: ${rs.address}:${rs.port}`] };
+    s = hop(s, h.name, 'ipvs', `IPVS ${svc.address}:${svc.port} → ${rs.address}:${rs.port}`, [svc.raw, rs.raw]);
+    s = { ...s, ctView: { ...(s.ctView ?? newView(p)), dnat: true } };
+    // ip_vs_nat_xmit sends the packet through LOCAL_OUT and on to POSTROUTING.
+    return localOut(ctx, s, h, q, { dnatFrom: p });
+  });
+}
+
+function parseAddr(s: string): Ipv4 | undefined {
+  const parts = s.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return undefined;
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+}
+
+/** Records this host's conntrack entry for the packet as it leaves (or is delivered). */
+function recordEntry(st: State, h: HostNet, p: Packet): State {
+  if (st.direction !== 'forward' || st.firstTuple === undefined) return st;
+  const first = st.firstTuple;
+  const now = tupleOf(p);
+  const e = { orig: first, reply: invert(now), dnat: first.dst !== now.dst || first.dport !== now.dport, snat: first.src !== now.src || first.sport !== now.sport };
+  return { ...st, ct: addEntry(st.ct, h.name, e) };
+}
+
+// ------------------------------------------------------------------------------------- output
+
+/** ip_route_output → OUTPUT → (re-route) → POSTROUTING. */
+export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?: string; dnatFrom?: Packet } = {}): Leaf[] {
+  let st: State = { ...st0, depth: st0.depth + 1 };
+  if (st.depth > ctx.opt.maxHops) return [die(st, h.name, 'output', 'dropped', `routing loop: more than ${ctx.opt.maxHops} hops`, [])];
+  const fib = fibLookup(h, { dst: p0.dst, src: p0.src, iif: 'lo', mark: p0.mark, tos: 0, ...(o.oif !== undefined ? { oif: o.oif } : {}) });
+  if (!fib.ok) return [failRoute(st, h, fib, p0.dst)];
+  const r = fib.route;
+  let p = p0;
+  if (p.src === 0) {
+    const src = preferredSource(h, r);
+    if (src === undefined) return [die(st, h.name, 'route', 'dropped', `no source address for ${fmt(p.dst)} via ${r.raw}`, [r.raw])];
+    p = { ...p, src };
+  }
+  if (o.dnatFrom === undefined) {
+    const c = conntrackIn({ ...st, firstTuple: tupleOf(p) }, h, p, undefined);
+    st = c.st;
+    p = c.p;
+  } else {
+    st = { ...st, firstTuple: tupleOf(o.dnatFrom) };
+  }
+  const evidence = [...(fib.rule !== undefined && fib.rule.priority !== 0 ? [fib.rule.raw.trim()] : []), r.raw];
+  if (r.type === 'local') {
+    st = hop(st, h.name, 'route', `${fmt(p.dst)} is this host's own address (${r.raw})`, evidence);
+    return runHook(ctx, st, h, 'OUTPUT', p, { outIface: 'lo' }, (s, q) => deliverLocal(ctx, s, h, 'lo', q));
+  }
+  return nextHops(r).flatMap((nh) => {
+    const oif = nh.dev;
+    if (oif === undefined) return [die(st, h.name, 'route', 'unknown', `route has no output device: ${r.raw}`, [r.raw])];
+    const gw = nh.gateway ?? p.dst;
+    const s = hop(st, h.name, 'route', `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`, evidence, oif);
+    return runHook(ctx, s, h, 'OUTPUT', p, { outIface: oif, nextHop: gw }, (s2, q, out) => {
+      // ip_route_me_harder(): a changed destination or mark re-routes the packet.
+      if (q.dst !== p.dst || q.mark !== p.mark) {
+        const again = fibLookup(h, { dst: q.dst, src: q.src, iif: 'lo', mark: q.mark, tos: 0 });
+        if (!again.ok) return [failRoute(s2, h, again, q.dst)];
+        if (again.route.type === 'local') return deliverLocal(ctx, s2, h, 'lo', q);
+        const nh2 = nextHops(again.route)[0];
+        if (nh2?.dev === undefined) return [die(s2, h.name, 'route', 'unknown', `route has no output device: ${again.route.raw}`, [again.route.raw])];
+        const s3 = hop(s2, h.name, 'route', `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${fmt(nh2.gateway)} ` : ''}dev ${nh2.dev}`, [again.route.raw], nh2.dev);
+        return postrouting(ctx, s3, h, nh2.dev, nh2.gateway ?? q.dst, q, undefined);
+      }
+      return postrouting(ctx, s2, h, oif, gw, q, undefined);
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------- postrouting and transmit
+
+function postrouting(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet, inIface: string | undefined): Leaf[] {
+  return runHook(ctx, st, h, 'POSTROUTING', p, { outIface: oif, nextHop, ...(inIface !== undefined ? { inIface } : {}) }, (s, q0) => {
+    const c = conntrackOut(s, h, q0, oif);
+    const s2 = recordEntry(c.st, h, c.p);
+    return transmit(ctx, leaveHost(s2), h, oif, nextHop, c.p);
+  });
+}
+
+/** State handed to the next host: no conntrack view or entry carries over. */
+function leaveHost(st: State): State {
+  const { ctView: _v, ctEntry: _e, ...rest } = st;
+  void _v;
+  void _e;
+  return rest;
+}
+
+function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
+  const link = h.links.get(oif);
+  if (link !== undefined && !link.up) return [die(st, h.name, 'transmit', 'dropped', `${oif} is down`, [link.raw], oif)];
+  if (link?.kind === 'vxlan' && link.vxlan !== undefined) return vxlanEncap(ctx, st, h, oif, nextHop, p);
+  if (link?.kind === 'ipip') return ipipEncap(ctx, st, h, oif, nextHop, p);
+  const rcv = resolveReceiver(ctx.world, h, oif, nextHop, p.dst);
+  switch (rcv.kind) {
+    case 'host': {
+      const h2 = ctx.world.hosts.get(rcv.host)!;
+      const s = hop(st, h.name, 'transmit', `out ${oif} to ${fmt(nextHop)}: ${rcv.how}`, [], oif);
+      return receive(ctx, leaveHost(s), h2, rcv.dev, p, rcv.physdevIn);
+    }
+    case 'pod':
+      return [deliverEndpoint(st, h, oif, p, { kind: 'pod', pod: rcv.pod }, rcv.how)];
+    case 'external':
+      return [deliverEndpoint(st, h, oif, p, { kind: 'external', external: rcv.external }, rcv.how)];
+    case 'gateway': {
+      const ext = ctx.world.externals.find((e) => e.ip === p.dst);
+      if (ext !== undefined) return [deliverEndpoint(st, h, oif, p, { kind: 'external', external: ext }, `handed to ${fmt(rcv.gateway)}, which is not probed`)];
+      return [die(st, h.name, 'transmit', 'unknown', `leaves ${oif} toward ${fmt(rcv.gateway)}, which netcheck did not probe`, [], oif)];
+    }
+    case 'none':
+      return [die(st, h.name, 'neighbor', 'dropped', rcv.why, [], oif)];
+  }
+}
+
+function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endpoint, how: string): Leaf {
+  const name = ep.kind === 'pod' ? `pod ${ep.pod.name}` : ep.kind === 'external' ? ep.external.name : ep.host;
+  const s = hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name} (${how})`, [], oif);
+  return { ...end(s, 'delivered', { seenAs: seen(p), deliveredTo: name }), endpoint: ep, packet: p };
+}
+
+function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
+  const vx = h.links.get(oif)!.vxlan!;
+  const neigh = h.neighbors.get(`${oif}|${fmt(nextHop)}`);
+  if (neigh?.lladdr === undefined || neigh.state.includes('FAILED') || neigh.state.includes('INCOMPLETE')) {
+    return [die(st, h.name, 'neighbor', 'dropped', `no neighbour entry for ${fmt(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`, neigh ? [neigh.raw] : [], oif)];
+  }
+  const fdb = h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined);
+  const vtep = fdb?.dst ?? vx.remote;
+  if (vtep === undefined) {
+    return [die(st, h.name, 'neighbor', 'dropped', `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`, [neigh.raw], oif)];
+  }
+  const dst = parseAddr(vtep);
+  if (dst === undefined) return [die(st, h.name, 'encapsulate', 'unknown', `VTEP ${vtep} is not an IPv4 address`, [fdb?.raw ?? ''], oif)];
+  const src = vx.local !== undefined ? (parseAddr(vx.local) ?? 0) : 0;
+  const outer: Packet = { src, dst, proto: 'udp', sport: 0xc000, dport: vx.port, mark: 0, connmark: 0, length: p.length + 50, inner: p, vni: vx.vni };
+  const s = hop(st, h.name, 'encapsulate', `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`, [neigh.raw, fdb?.raw ?? `remote ${vtep}`], oif);
+  return localOut(ctx, leaveHost(s), h, outer, vx.link !== undefined ? { oif: vx.link } : {});
+}
+
+function ipipEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
+  const info = h.links.get(oif)!.ipip;
+  // ipip_tunnel_xmit: outer destination = the tunnel's remote, else the route's gateway (NBMA tunl0).
+  const remote = info?.remote !== undefined ? parseAddr(info.remote) : nextHop;
+  if (remote === undefined || remote === p.dst) {
+    return [die(st, h.name, 'encapsulate', 'dropped', `IPIP device ${oif} has no remote and the route gives no gateway`, [], oif)];
+  }
+  const src = info?.local !== undefined ? (parseAddr(info.local) ?? 0) : 0;
+  const outer: Packet = { src, dst: remote, proto: 'ipip', sport: 0, dport: 0, mark: 0, connmark: 0, length: p.length + 20, inner: p };
+  const s = hop(st, h.name, 'encapsulate', `IPIP to ${fmt(remote)}`, [], oif);
+  return localOut(ctx, leaveHost(s), h, outer, info?.link !== undefined ? { oif: info.link } : {});
+}
+
+// ------------------------------------------------------------------------------------- entry points
+
+function defaults(o: EngineOptions): Required<EngineOptions> {
+  return { maxHops: 32, maxBranches: 512, ...o };
+}
+
+function initial(direction: Trace['direction'], ct: CtTables): State {
+  return { direction, hops: [], branch: [], ct, depth: 0 };
+}
+
+/** Sends `p` from endpoint `from` and walks it to its fate. */
+export function send(world: World, opts: EngineOptions, from: Endpoint, p: Packet, direction: Trace['direction'] = 'forward', ct: CtTables = new Map()): Leaf[] {
+  const ctx: Ctx = { world, opt: defaults(opts) };
+  const st = initial(direction, ct);
+  switch (from.kind) {
+    case 'host': {
+      const h = world.hosts.get(from.host);
+      if (h === undefined) return [die(st, from.host, 'enter', 'unknown', `${from.host} was not probed`, [])];
+      return localOut(ctx, st, h, p);
+    }
+    case 'pod': {
+      const at = podAttachment(world, from.pod);
+      if (at === undefined) return [die(st, from.pod.node, 'enter', 'unknown', `no route on ${from.pod.node} to pod ${from.pod.name} (${fmt(from.pod.ip)}): cannot tell which device it sits behind`, [])];
+      return receive(ctx, st, at.host, at.dev, p);
+    }
+    case 'external': {
+      const at = externalEntry(world, from.external);
+      if (at === undefined) return [die(st, from.external.name, 'enter', 'unknown', `no probed node is on the link of ${from.external.name} and none was named with --via`, [])];
+      return receive(ctx, st, at.host, at.dev, p);
+    }
+  }
+}
+
+export function replyPacket(p: Packet): Packet {
+  const r: Packet = { ...p, src: p.dst, dst: p.src, sport: p.dport, dport: p.sport, mark: 0, connmark: 0 };
+  if (p.proto === 'icmp') r.icmpType = 0;
+  delete r.inner;
+  return r;
+}
+
+/** Where the reply of an external endpoint enters: the node owning the reply's destination on its link, else its entry. */
+function replyOrigin(world: World, leaf: Leaf): Endpoint | undefined {
+  return leaf.endpoint;
+}
+
+/** The reply of a delivered forward leaf, walked back. */
+export function reply(world: World, opts: EngineOptions, leaf: Leaf): Leaf[] {
+  const ep = replyOrigin(world, leaf);
+  if (ep === undefined || leaf.packet === undefined) return [];
+  const p = replyPacket(leaf.packet);
+  if (ep.kind === 'external') {
+    // The external host answers through its router; with the reply's destination on its own link
+    // (a node address) it goes straight there, otherwise to the node the LAN routes the pod
+    // network to (--via).
+    for (const h of world.hosts.values()) {
+      for (const [dev, addrs] of h.addresses) {
+        if (addrs.some((a) => a.local === p.dst)) {
+          const ext: ExternalEndpoint = { ...ep.external, entry: { host: h.name, dev } };
+          return send(world, opts, { kind: 'external', external: ext }, p, 'reply', leaf.ct);
+        }
+      }
+    }
+  }
+  return send(world, opts, ep, p, 'reply', leaf.ct);
+}

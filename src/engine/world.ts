@@ -1,0 +1,159 @@
+// The network the engine walks: the probed hosts, the pods that live on them (not probed: their
+// network namespace is the pod's own), and external hosts (a LAN PC) that exist only as an
+// address. It also answers "who receives a frame sent out of this device toward that next hop",
+// which the snapshot does not record directly and is inferred from addressing (see adjacency).
+import { cidrContains, cidrOverlaps, formatIpv4 } from '../lib/ipv4.ts';
+import type { Ipv4 } from '../lib/ipv4.ts';
+import { proxyArp } from './kernel/sysctl.ts';
+import type { HostNet } from './host-net.ts';
+import { fibLookup, routeUsesDev } from './routing.ts';
+
+export interface PodEndpoint {
+  /** namespace/name */
+  name: string;
+  ip: Ipv4;
+  node: string;
+}
+
+export interface ExternalEndpoint {
+  name: string;
+  ip: Ipv4;
+  /**
+   * Where the external host's packets enter the cluster: the node (and optionally its device) that
+   * the LAN router sends them to. Default: a node with a device in the external host's subnet.
+   */
+  entry?: { host: string; dev?: string };
+}
+
+export interface World {
+  hosts: Map<string, HostNet>;
+  pods: PodEndpoint[];
+  externals: ExternalEndpoint[];
+}
+
+export type Receiver =
+  | { kind: 'host'; host: string; dev: string; physdevIn?: string; how: string }
+  | { kind: 'pod'; pod: PodEndpoint; how: string }
+  | { kind: 'external'; external: ExternalEndpoint; how: string }
+  | { kind: 'gateway'; gateway: Ipv4; how: string }
+  | { kind: 'none'; why: string };
+
+function devSubnets(h: HostNet, dev: string): { net: Ipv4; len: number }[] {
+  return (h.addresses.get(dev) ?? []).filter((a) => a.len < 32).map((a) => ({ net: a.net, len: a.len }));
+}
+
+function sharesSubnet(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean {
+  const a = devSubnets(h1, d1);
+  const b = devSubnets(h2, d2);
+  return a.some((x) => b.some((y) => cidrOverlaps(x, y)));
+}
+
+/**
+ * veth peers name each other's ifindex (link_index). Indexes are per network namespace, so a
+ * match is only a hint; a *mismatch* between two veths proves they are not each other's peer.
+ */
+function vethMismatch(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean {
+  const l1 = h1.links.get(d1);
+  const l2 = h2.links.get(d2);
+  if (l1?.kind !== 'veth' || l2?.kind !== 'veth' || l1.peerIndex === undefined || l2.peerIndex === undefined) return false;
+  return l1.peerIndex !== l2.index || l2.peerIndex !== l1.index;
+}
+
+/** hA routes an address configured on (hB, dB) straight out of dA (on-link, no gateway). */
+function faces(hA: HostNet, dA: string, hB: HostNet, dB: string): boolean {
+  for (const a of hB.addresses.get(dB) ?? []) {
+    const r = fibLookup(hA, { dst: a.local, src: 0, iif: 'lo', mark: 0, tos: 0 });
+    if (r.ok && r.route.type === 'unicast' && r.route.gateway === undefined && r.route.nexthops.length === 0 && routeUsesDev(r.route, dA)) return true;
+  }
+  return false;
+}
+
+/** The L3 device a frame arriving on `dev` is handled by: its bridge when it is a bridge port. */
+function l3Device(h: HostNet, dev: string): { dev: string; physdevIn?: string } {
+  const master = h.links.get(dev)?.master;
+  if (master !== undefined && h.links.get(master)?.kind === 'bridge') return { dev: master, physdevIn: dev };
+  return { dev };
+}
+
+/**
+ * Are (h1, d1) and (h2, d2) on one link? The snapshot does not record cabling, so it is inferred:
+ * a shared connected subnet (LAN, bridge); or, for point-to-point veths without addresses
+ * (Calico's cali*), one side routing the other's address straight out of that device — unless
+ * the veth peer indexes prove they are not a pair.
+ */
+export function adjacent(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean {
+  if (sharesSubnet(h1, d1, h2, d2)) return true;
+  if (vethMismatch(h1, d1, h2, d2)) return false;
+  return faces(h1, d1, h2, d2) || faces(h2, d2, h1, d1);
+}
+
+/**
+ * Who answers ARP for `nextHop` on the link behind (host, dev) and so receives the frame.
+ * `finalDst` is the packet's destination (to tell a gateway from the destination itself).
+ */
+export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: Ipv4, finalDst: Ipv4): Receiver {
+  // 1. A probed host that owns the address on an adjacent device.
+  for (const h2 of w.hosts.values()) {
+    if (h2 === host) continue;
+    for (const [d2, addrs] of h2.addresses) {
+      if (!addrs.some((a) => a.local === nextHop)) continue;
+      if (!adjacent(host, dev, h2, d2)) continue;
+      const l3 = l3Device(h2, d2);
+      return { kind: 'host', host: h2.name, dev: l3.dev, ...(l3.physdevIn !== undefined ? { physdevIn: l3.physdevIn } : {}), how: `${h2.name} owns ${formatIpv4(nextHop)} on ${d2}` };
+    }
+  }
+  // 2. A pod on this host behind `dev` (its route points there, or dev is its bridge).
+  for (const p of w.pods) {
+    if (p.node !== host.name || p.ip !== nextHop) continue;
+    return { kind: 'pod', pod: p, how: `pod ${p.name} (${formatIpv4(p.ip)}) is behind ${dev}` };
+  }
+  // 3. A probed host answering by proxy ARP (Calico's cali* devices answer for 169.254.1.1).
+  for (const h2 of w.hosts.values()) {
+    if (h2 === host) continue;
+    for (const l of h2.linkOrder) {
+      if (!proxyArp(h2.state.sysctls, l.name)) continue;
+      if (!adjacent(host, dev, h2, l.name)) continue;
+      const r = fibLookup(h2, { dst: nextHop, src: 0, iif: l.name, mark: 0, tos: 0 });
+      // arp_process(): answer when the target is routed out of a *different* device.
+      if (r.ok && !routeUsesDev(r.route, l.name)) {
+        const l3 = l3Device(h2, l.name);
+        return { kind: 'host', host: h2.name, dev: l3.dev, ...(l3.physdevIn !== undefined ? { physdevIn: l3.physdevIn } : {}), how: `${h2.name} answers ARP for ${formatIpv4(nextHop)} on ${l.name} (proxy_arp)` };
+      }
+    }
+  }
+  // 4. An external host on this link.
+  for (const e of w.externals) {
+    if (e.ip !== nextHop) continue;
+    return { kind: 'external', external: e, how: `${e.name} (${formatIpv4(e.ip)}) is on the link behind ${dev}` };
+  }
+  // 5. Something not probed: a router or a LAN host we know nothing about.
+  const onLink = devSubnets(host, dev).some((c) => cidrContains(c, nextHop));
+  if (nextHop !== finalDst || onLink) {
+    return { kind: 'gateway', gateway: nextHop, how: `${formatIpv4(nextHop)} is not a probed node, pod or named host` };
+  }
+  return { kind: 'none', why: `nothing on the link behind ${dev} answers ARP for ${formatIpv4(nextHop)}` };
+}
+
+/** The node device an external host's packets enter by: the given one, else one on its subnet, else the default route's. */
+export function externalEntry(w: World, e: ExternalEndpoint): { host: HostNet; dev: string } | undefined {
+  const candidates = e.entry !== undefined ? [w.hosts.get(e.entry.host)].filter((h): h is HostNet => h !== undefined) : [...w.hosts.values()];
+  for (const h of candidates) {
+    if (e.entry?.dev !== undefined) return { host: h, dev: e.entry.dev };
+    for (const [dev] of h.addresses) if (devSubnets(h, dev).some((c) => cidrContains(c, e.ip))) return { host: h, dev };
+  }
+  for (const h of candidates) {
+    const r = fibLookup(h, { dst: e.ip, src: 0, iif: 'lo', mark: 0, tos: 0 });
+    if (r.ok && r.route.dev !== undefined) return { host: h, dev: r.route.dev };
+  }
+  return undefined;
+}
+
+/** The node a pod lives on and the device its node routes it through. */
+export function podAttachment(w: World, p: PodEndpoint): { host: HostNet; dev: string } | undefined {
+  const h = w.hosts.get(p.node);
+  if (h === undefined) return undefined;
+  const r = fibLookup(h, { dst: p.ip, src: 0, iif: 'lo', mark: 0, tos: 0 });
+  if (!r.ok || r.route.type !== 'unicast') return undefined;
+  const dev = r.route.dev ?? r.route.nexthops[0]?.dev;
+  return dev === undefined ? undefined : { host: h, dev };
+}

@@ -1,0 +1,224 @@
+// Typed views of the Kubernetes objects in a snapshot: only the fields the analysis reads, taken
+// defensively (a snapshot is input: any field may be missing or of the wrong type).
+import type { KubeObject, SnapshotObjects } from '../snapshot/types.ts';
+
+export interface NodeInfo {
+  name: string;
+  internalIPs: string[];
+  externalIPs: string[];
+  podCIDRs: string[];
+  ready: boolean;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  /** Calico: projectcalico.org/IPv4Address (address/len), the address peers expect IPIP from. */
+  calicoIPv4?: string;
+  calicoTunnelIPIP?: string;
+  calicoTunnelVXLAN?: string;
+  /** flannel.alpha.coreos.com/public-ip, the VTEP peers send to. */
+  flannelPublicIP?: string;
+  flannelBackendType?: string;
+}
+
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  node?: string;
+  ips: string[];
+  hostNetwork: boolean;
+  phase?: string;
+  labels: Record<string, string>;
+}
+
+export interface ServicePortInfo {
+  name?: string;
+  protocol: string;
+  port: number;
+  targetPort?: number | string;
+  nodePort?: number;
+}
+
+export interface ServiceInfo {
+  namespace: string;
+  name: string;
+  type: string;
+  clusterIPs: string[];
+  externalIPs: string[];
+  loadBalancerIPs: string[];
+  ports: ServicePortInfo[];
+  selector: Record<string, string>;
+  externalTrafficPolicy?: string;
+}
+
+export interface IpPoolInfo {
+  name: string;
+  cidr: string;
+  ipipMode: string; // Never | Always | CrossSubnet
+  vxlanMode: string;
+  natOutgoing: boolean;
+  disabled: boolean;
+  blockSize?: number;
+  raw: KubeObject;
+}
+
+export interface BlockAffinityInfo {
+  node: string;
+  cidr: string;
+  state?: string;
+}
+
+export interface ConfigMapInfo {
+  namespace: string;
+  name: string;
+  data: Record<string, string>;
+}
+
+export interface ClusterInfo {
+  nodes: NodeInfo[];
+  pods: PodInfo[];
+  services: ServiceInfo[];
+  ipPools: IpPoolInfo[];
+  blockAffinities: BlockAffinityInfo[];
+  configMaps: ConfigMapInfo[];
+}
+
+type Rec = Record<string, unknown>;
+
+function rec(v: unknown): Rec {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : {};
+}
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function strMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(rec(v))) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+function strs(v: unknown): string[] {
+  return arr(v).filter((x): x is string => typeof x === 'string');
+}
+
+export function nodeInfo(o: KubeObject): NodeInfo {
+  const meta = rec(o['metadata']);
+  const spec = rec(o['spec']);
+  const status = rec(o['status']);
+  const addrs = arr(status['addresses']).map(rec);
+  const annotations = strMap(meta['annotations']);
+  const ready = arr(status['conditions']).map(rec).some((c) => c['type'] === 'Ready' && c['status'] === 'True');
+  const podCIDRs = strs(spec['podCIDRs']);
+  const single = str(spec['podCIDR']);
+  if (podCIDRs.length === 0 && single !== undefined) podCIDRs.push(single);
+  const n: NodeInfo = {
+    name: str(meta['name']) ?? '',
+    internalIPs: addrs.filter((a) => a['type'] === 'InternalIP').map((a) => str(a['address'])).filter((a): a is string => a !== undefined),
+    externalIPs: addrs.filter((a) => a['type'] === 'ExternalIP').map((a) => str(a['address'])).filter((a): a is string => a !== undefined),
+    podCIDRs,
+    ready,
+    annotations,
+    labels: strMap(meta['labels']),
+  };
+  const set = (k: keyof NodeInfo, a: string) => {
+    const v = annotations[a];
+    if (v !== undefined) (n as unknown as Record<string, string>)[k] = v;
+  };
+  set('calicoIPv4', 'projectcalico.org/IPv4Address');
+  set('calicoTunnelIPIP', 'projectcalico.org/IPv4IPIPTunnelAddr');
+  set('calicoTunnelVXLAN', 'projectcalico.org/IPv4VXLANTunnelAddr');
+  set('flannelPublicIP', 'flannel.alpha.coreos.com/public-ip');
+  set('flannelBackendType', 'flannel.alpha.coreos.com/backend-type');
+  return n;
+}
+
+export function podInfo(o: KubeObject): PodInfo {
+  const meta = rec(o['metadata']);
+  const spec = rec(o['spec']);
+  const status = rec(o['status']);
+  const ips = arr(status['podIPs']).map((x) => str(rec(x)['ip'])).filter((x): x is string => x !== undefined);
+  const one = str(status['podIP']);
+  if (ips.length === 0 && one !== undefined) ips.push(one);
+  const p: PodInfo = {
+    namespace: str(meta['namespace']) ?? 'default',
+    name: str(meta['name']) ?? '',
+    ips,
+    hostNetwork: spec['hostNetwork'] === true,
+    labels: strMap(meta['labels']),
+  };
+  const node = str(spec['nodeName']);
+  if (node !== undefined) p.node = node;
+  const phase = str(status['phase']);
+  if (phase !== undefined) p.phase = phase;
+  return p;
+}
+
+export function serviceInfo(o: KubeObject): ServiceInfo {
+  const meta = rec(o['metadata']);
+  const spec = rec(o['spec']);
+  const status = rec(o['status']);
+  const clusterIPs = strs(spec['clusterIPs']);
+  const one = str(spec['clusterIP']);
+  if (clusterIPs.length === 0 && one !== undefined && one !== 'None') clusterIPs.push(one);
+  const s: ServiceInfo = {
+    namespace: str(meta['namespace']) ?? 'default',
+    name: str(meta['name']) ?? '',
+    type: str(spec['type']) ?? 'ClusterIP',
+    clusterIPs: clusterIPs.filter((c) => c !== 'None'),
+    externalIPs: strs(spec['externalIPs']),
+    loadBalancerIPs: arr(rec(status['loadBalancer'])['ingress']).map((i) => str(rec(i)['ip'])).filter((x): x is string => x !== undefined),
+    ports: arr(spec['ports']).map(rec).map((p) => {
+      const port: ServicePortInfo = { protocol: str(p['protocol']) ?? 'TCP', port: typeof p['port'] === 'number' ? p['port'] : 0 };
+      const name = str(p['name']);
+      if (name !== undefined) port.name = name;
+      const tp = p['targetPort'];
+      if (typeof tp === 'number' || typeof tp === 'string') port.targetPort = tp;
+      if (typeof p['nodePort'] === 'number') port.nodePort = p['nodePort'];
+      return port;
+    }),
+    selector: strMap(spec['selector']),
+  };
+  const etp = str(spec['externalTrafficPolicy']);
+  if (etp !== undefined) s.externalTrafficPolicy = etp;
+  return s;
+}
+
+export function ipPoolInfo(o: KubeObject): IpPoolInfo {
+  const meta = rec(o['metadata']);
+  const spec = rec(o['spec']);
+  const p: IpPoolInfo = {
+    name: str(meta['name']) ?? '',
+    cidr: str(spec['cidr']) ?? '',
+    ipipMode: str(spec['ipipMode']) ?? (rec(spec['ipip'])['enabled'] === true ? 'Always' : 'Never'),
+    vxlanMode: str(spec['vxlanMode']) ?? 'Never',
+    natOutgoing: spec['natOutgoing'] === true || spec['nat-outgoing'] === true,
+    disabled: spec['disabled'] === true,
+    raw: o,
+  };
+  if (typeof spec['blockSize'] === 'number') p.blockSize = spec['blockSize'];
+  return p;
+}
+
+export function blockAffinityInfo(o: KubeObject): BlockAffinityInfo {
+  const spec = rec(o['spec']);
+  const b: BlockAffinityInfo = { node: str(spec['node']) ?? '', cidr: str(spec['cidr']) ?? '' };
+  const state = str(spec['state']);
+  if (state !== undefined) b.state = state;
+  return b;
+}
+
+export function configMapInfo(o: KubeObject): ConfigMapInfo {
+  const meta = rec(o['metadata']);
+  return { namespace: str(meta['namespace']) ?? '', name: str(meta['name']) ?? '', data: strMap(o['data']) };
+}
+
+export function clusterInfo(objects: SnapshotObjects): ClusterInfo {
+  return {
+    nodes: objects.nodes.map(nodeInfo).filter((n) => n.name !== ''),
+    pods: objects.pods.map(podInfo).filter((p) => p.name !== ''),
+    services: objects.services.map(serviceInfo).filter((s) => s.name !== ''),
+    ipPools: objects.ipPools.map(ipPoolInfo).filter((p) => p.cidr !== ''),
+    blockAffinities: objects.blockAffinities.map(blockAffinityInfo).filter((b) => b.cidr !== ''),
+    configMaps: objects.configMaps.map(configMapInfo),
+  };
+}

@@ -1,0 +1,60 @@
+// From a host's raw snapshot entry to its typed state: each section to its parser. A section
+// that is missing is recorded (the analysis says what it could not check); a section a parser
+// cannot fully read gives warnings and whatever could be read.
+import type { HostEntry } from '../snapshot/types.ts';
+import { FILE_SECTION_PREFIX } from '../collect/probe-commands.ts';
+import { parseBridgeFdb } from './parse/bridge-fdb.ts';
+import { parseCniConfig } from './parse/cni.ts';
+import { parseFlannelSubnetEnv } from './parse/flannel-env.ts';
+import { parseIpAddr } from './parse/ip-addr.ts';
+import { parseIpNeigh } from './parse/ip-neigh.ts';
+import { parseIpRoute } from './parse/ip-route.ts';
+import { parseIpRule } from './parse/ip-rule.ts';
+import { parseIpsetSave } from './parse/ipset.ts';
+import { parseIpvsadmSave } from './parse/ipvsadm.ts';
+import { parseIptablesSave } from './parse/iptables-save.ts';
+import { parseSysctl } from './parse/sysctl.ts';
+import type { HostState, IptRuleset, Parsed } from './types.ts';
+
+const FLANNEL_ENV = `${FILE_SECTION_PREFIX}/run/flannel/subnet.env`;
+const CNI_DIR = `${FILE_SECTION_PREFIX}/etc/cni/net.d/`;
+
+export function buildHostState(name: string, entry: HostEntry): HostState {
+  const warnings: string[] = [];
+  const sec = entry.sections;
+  function take<T>(section: string, parse: (text: string) => Parsed<T>, empty: T): T {
+    const text = sec[section];
+    if (text === undefined) return empty;
+    const r = parse(text);
+    for (const w of r.warnings) warnings.push(`${section}: ${w}`);
+    return r.value;
+  }
+
+  const addr = take('ip-addr', parseIpAddr, { links: [], addresses: [] });
+  const iptables: IptRuleset[] = [];
+  for (const [section, backend] of [['iptables-nft-save', 'nft'], ['iptables-legacy-save', 'legacy']] as const) {
+    const rs = take(section, (t) => parseIptablesSave(t, backend), undefined as IptRuleset | undefined);
+    if (rs !== undefined && [...rs.tables.values()].some((t) => t.chains.size > 0)) iptables.push(rs);
+  }
+  const state: HostState = {
+    name,
+    links: addr.links,
+    addresses: addr.addresses,
+    routes: take('ip-route', parseIpRoute, []),
+    rules: take('ip-rule', parseIpRule, []),
+    neighbors: take('ip-neigh', parseIpNeigh, []),
+    fdb: take('bridge-fdb', parseBridgeFdb, []),
+    sysctls: take('sysctl', parseSysctl, new Map()),
+    iptables,
+    ipvs: take('ipvsadm', parseIpvsadmSave, []),
+    ipsets: take('ipset', parseIpsetSave, []),
+    cni: Object.keys(sec)
+      .filter((k) => k.startsWith(CNI_DIR))
+      .sort()
+      .map((k) => take(k, (t) => parseCniConfig(k.slice(FILE_SECTION_PREFIX.length), t), undefined as never)),
+    missing: { ...entry.errors },
+    warnings,
+  };
+  if (sec[FLANNEL_ENV] !== undefined) state.flannel = take(FLANNEL_ENV, parseFlannelSubnetEnv, undefined as never);
+  return state;
+}

@@ -1,0 +1,92 @@
+// Runs one scenario on the real kernel and in the engine, and lists every disagreement on what
+// a user is told: was it delivered, to whom, with which source address, and did the answer come back.
+import { buildHostState } from '../../../src/model/host.ts';
+import { buildHostNet } from '../../../src/engine/host-net.ts';
+import { traceFlow } from '../../../src/engine/flow.ts';
+import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
+import type { World } from '../../../src/engine/world.ts';
+import type { Packet } from '../../../src/engine/packet.ts';
+import { formatIpv4, parseIpv4 } from '../../../src/lib/ipv4.ts';
+import type { RunningLab } from '../harness/index.ts';
+import type { FlowSpec } from './routed.ts';
+
+export interface Observation {
+  forwardDelivered: boolean;
+  receivedBy?: string;
+  seenSrc?: string;
+  replyDelivered: boolean;
+}
+
+export interface FlowComparison {
+  flow: FlowSpec;
+  kernel: Observation;
+  engine: Observation;
+  disagreements: string[];
+  /** Engine's explanation, for the report on disagreement. */
+  trace: string;
+}
+
+const PORT = 7777;
+
+export async function worldOf(lab: RunningLab, hosts: readonly string[]): Promise<World> {
+  const entries = await Promise.all(hosts.map(async (h) => [h, await lab.probe(h)] as const));
+  const nets = new Map(entries.map(([h, e]) => [h, buildHostNet(buildHostState(h, e))]));
+  return { hosts: nets, pods: [], externals: [] };
+}
+
+export function engineObservation(world: World, f: FlowSpec): { obs: Observation; trace: string } {
+  const src = f.srcAddr !== undefined ? parseIpv4(f.srcAddr)! : 0;
+  const p: Packet = {
+    src,
+    dst: parseIpv4(f.dst)!,
+    proto: f.proto,
+    sport: f.proto === 'icmp' ? 0 : 40000,
+    dport: f.proto === 'icmp' ? 0 : PORT,
+    mark: 0,
+    connmark: 0,
+    length: 84,
+    ...(f.proto === 'icmp' ? { icmpType: 8 } : {}),
+  };
+  const results = traceFlow(world, { evaluate: evaluateHook }, { kind: 'host', host: f.from, ip: src }, p);
+  const r = results[0];
+  const trace = results
+    .map((x) => [x.forward, ...(x.reply ? [x.reply] : [])].map((t) => `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${h.detail}${h.evidence.length ? `\n        ${h.evidence.join('\n        ')}` : ''}`).join('\n')}`).join('\n'))
+    .join('\n---\n');
+  if (r === undefined) return { obs: { forwardDelivered: false, replyDelivered: false }, trace };
+  const obs: Observation = { forwardDelivered: r.forward.verdict === 'delivered', replyDelivered: r.reply?.verdict === 'delivered' };
+  if (obs.forwardDelivered) {
+    if (r.forward.deliveredTo !== undefined) obs.receivedBy = r.forward.deliveredTo;
+    if (r.forward.seenAs !== undefined) obs.seenSrc = r.forward.seenAs.src;
+  }
+  if (results.length > 1) obs.receivedBy = `${obs.receivedBy ?? '?'} (+${results.length - 1} branches)`;
+  return { obs, trace };
+}
+
+export async function kernelObservation(lab: RunningLab, f: FlowSpec): Promise<Observation> {
+  const s = await lab.send({ from: f.from, dst: f.dst, proto: f.proto, dport: PORT, ...(f.srcAddr !== undefined ? { srcAddr: f.srcAddr } : {}) });
+  const obs: Observation = {
+    forwardDelivered: s.forwardDelivered,
+    // The client accepts only an answer from the address it called (a connected socket, ping's
+    // id/address check); an answer from elsewhere is a failure.
+    replyDelivered: s.replyDelivered && (f.proto === 'tcp' || s.replyFrom === undefined || s.replyFrom === f.dst),
+  };
+  if (s.forwardDelivered) {
+    if (s.receivedBy !== undefined) obs.receivedBy = s.receivedBy;
+    if (s.seenSrc !== undefined) obs.seenSrc = s.seenSrc;
+  }
+  return obs;
+}
+
+export function compare(kernel: Observation, engine: Observation, proto: FlowSpec['proto']): string[] {
+  const d: string[] = [];
+  // TCP and ICMP cannot tell a lost request from a lost answer at a socket; UDP can.
+  if (proto === 'udp' && kernel.forwardDelivered !== engine.forwardDelivered) d.push(`forward delivered: kernel ${kernel.forwardDelivered}, engine ${engine.forwardDelivered}`);
+  if (kernel.forwardDelivered && engine.forwardDelivered) {
+    if (kernel.receivedBy !== undefined && kernel.receivedBy !== engine.receivedBy) d.push(`received by: kernel ${kernel.receivedBy}, engine ${engine.receivedBy ?? '-'}`);
+    if (kernel.seenSrc !== undefined && kernel.seenSrc !== engine.seenSrc) d.push(`seen source: kernel ${kernel.seenSrc}, engine ${engine.seenSrc ?? '-'}`);
+  }
+  if (kernel.replyDelivered !== engine.replyDelivered) d.push(`reply delivered: kernel ${kernel.replyDelivered}, engine ${engine.replyDelivered}`);
+  return d;
+}
+
+export { formatIpv4 };
