@@ -5,6 +5,8 @@
 // One keep-alive agent serves every request, so a 100-node run does not pay 100s of TLS handshakes.
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../snapshot/types.ts';
 import type { ClusterAccess } from './kubeconfig.ts';
 
@@ -112,8 +114,49 @@ function queryString(q: RequestOptions['query']): string {
   return s === '' ? '' : `?${s}`;
 }
 
+/** TLS shared by every connection of a client: one parsed SecureContext and one session cache. */
+interface SharedTls {
+  /** Keep-alive agent for REST requests. */
+  rest: http.Agent;
+  /** Agent for exec WebSockets: an upgraded socket is never reused, but its TLS session is. */
+  ws: http.Agent;
+  secureContext?: tls.SecureContext;
+  proxied: boolean;
+}
+
+/**
+ * client-node's Exec asks its KubeConfig for connection options on every call and gets a fresh
+ * agent and freshly parsed certificates each time: a full TLS handshake per command, which for
+ * 100 nodes x 13 commands costs seconds of CPU. This KubeConfig hands Exec the shared agent and
+ * secure context instead, so handshakes resume the cached TLS session.
+ */
+class SharedTlsKubeConfig extends KubeConfig {
+  constructor(
+    private readonly base: KubeConfig,
+    private readonly shared: () => Promise<SharedTls>,
+  ) {
+    super();
+    this.loadFromOptions({ clusters: base.getClusters(), users: base.getUsers(), contexts: base.getContexts(), currentContext: base.getCurrentContext() });
+  }
+
+  override async applyToHTTPSOptions(opts: Parameters<KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
+    await this.base.applyToHTTPSOptions(opts);
+    const t = await this.shared();
+    if (t.proxied || t.secureContext === undefined) return;
+    const o = opts as https.RequestOptions & { secureContext?: tls.SecureContext };
+    o.agent = t.ws;
+    o.secureContext = t.secureContext;
+    delete o.ca;
+    delete o.cert;
+    delete o.key;
+    delete o.pfx;
+    delete o.passphrase;
+  }
+}
+
 export class KubeClient {
-  private agent: http.Agent | undefined;
+  private tls: Promise<SharedTls> | undefined;
+  private execKc: KubeConfig | undefined;
 
   constructor(readonly access: ClusterAccess) {}
 
@@ -121,34 +164,46 @@ export class KubeClient {
     return this.access.server;
   }
 
-  /** TLS material and headers for one request; client-node refreshes plugin tokens here. */
+  /** The KubeConfig to give client-node's Exec (shares this client's TLS). */
+  get execConfig(): KubeConfig {
+    this.execKc ??= new SharedTlsKubeConfig(this.access.kc, () => this.sharedTls());
+    return this.execKc;
+  }
+
+  private sharedTls(): Promise<SharedTls> {
+    this.tls ??= (async () => {
+      const opts: https.RequestOptions = {};
+      await this.access.kc.applyToHTTPSOptions(opts);
+      const cluster = this.access.kc.getCurrentCluster();
+      if (cluster?.proxyUrl) {
+        // client-node builds the proxy agent (HTTP CONNECT or SOCKS); use it as it is.
+        return { rest: opts.agent as http.Agent, ws: opts.agent as http.Agent, proxied: true };
+      }
+      if (this.server.startsWith('http:')) return { rest: new http.Agent({ keepAlive: true }), ws: new http.Agent(), proxied: false };
+      const ctx: tls.SecureContextOptions = {};
+      if (opts.ca !== undefined) ctx.ca = opts.ca;
+      if (opts.cert !== undefined) ctx.cert = opts.cert;
+      if (opts.key !== undefined) ctx.key = opts.key;
+      if (opts.pfx !== undefined) ctx.pfx = opts.pfx;
+      if (opts.passphrase !== undefined) ctx.passphrase = opts.passphrase;
+      const secureContext = tls.createSecureContext(ctx);
+      const agentOpts: https.AgentOptions = { secureContext, maxCachedSessions: 1000 };
+      if (opts.rejectUnauthorized !== undefined) agentOpts.rejectUnauthorized = opts.rejectUnauthorized;
+      if (cluster?.skipTLSVerify) agentOpts.rejectUnauthorized = false;
+      if (cluster?.tlsServerName) agentOpts.servername = cluster.tlsServerName;
+      return { rest: new https.Agent({ ...agentOpts, keepAlive: true, maxSockets: 64 }), ws: new https.Agent(agentOpts), secureContext, proxied: false };
+    })();
+    return this.tls;
+  }
+
+  /** Credentials for one request; client-node refreshes plugin tokens here. */
   private async connectionOptions(): Promise<{ agent: http.Agent; headers: Record<string, string> }> {
     const opts: https.RequestOptions & { headers?: Record<string, string> } = {};
     await this.access.kc.applyToHTTPSOptions(opts);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k] = String(v);
     if (typeof opts.auth === 'string' && opts.auth !== '') headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    if (this.agent === undefined) {
-      const cluster = this.access.kc.getCurrentCluster();
-      if (cluster?.proxyUrl) {
-        // client-node builds the proxy agent (HTTP CONNECT or SOCKS).
-        this.agent = opts.agent as http.Agent;
-      } else if (this.server.startsWith('http:')) {
-        this.agent = new http.Agent({ keepAlive: true });
-      } else {
-        const tls: https.AgentOptions = { keepAlive: true, maxSockets: 64 };
-        if (opts.ca !== undefined) tls.ca = opts.ca;
-        if (opts.cert !== undefined) tls.cert = opts.cert;
-        if (opts.key !== undefined) tls.key = opts.key;
-        if (opts.pfx !== undefined) tls.pfx = opts.pfx;
-        if (opts.passphrase !== undefined) tls.passphrase = opts.passphrase;
-        if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized;
-        if (cluster?.skipTLSVerify) tls.rejectUnauthorized = false;
-        if (cluster?.tlsServerName) tls.servername = cluster.tlsServerName;
-        this.agent = new https.Agent(tls);
-      }
-    }
-    return { agent: this.agent, headers };
+    return { agent: (await this.sharedTls()).rest, headers };
   }
 
   /** One request; resolves with the parsed JSON body, rejects with ApiError or TransportError. */
@@ -243,6 +298,9 @@ export class KubeClient {
 
   /** Closes idle keep-alive connections so the process can exit. */
   close(): void {
-    this.agent?.destroy();
+    void this.tls?.then((t) => {
+      t.rest.destroy();
+      t.ws.destroy();
+    });
   }
 }

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { Exec } from '@kubernetes/client-node';
 import { ApiError, TransportError, requestInfo } from './client.ts';
 import type { KubeStatus } from './client.ts';
-import type { ClusterAccess } from './kubeconfig.ts';
+import type { KubeClient } from './client.ts';
 
 export interface ExecResult {
   stdout: string;
@@ -67,7 +67,7 @@ function handshakeError(e: unknown, path: string): Error {
 }
 
 export async function execInPod(
-  access: ClusterAccess,
+  client: KubeClient,
   namespace: string,
   pod: string,
   container: string,
@@ -80,10 +80,10 @@ export async function execInPod(
   let status: KubeStatus | undefined;
   if (o.signal?.aborted) throw new TransportError('ABORTED', 'aborted', requestInfo('GET', path));
   let socket: Socket;
-  const handshake = new Exec(access.kc).exec(namespace, pod, container, [...argv], stdout, stderr, null, false, (s) => {
+  const handshake = new Exec(client.execConfig).exec(namespace, pod, container, [...argv], stdout, stderr, null, false, (s) => {
     status = s as KubeStatus;
   }) as unknown as Promise<Socket>;
-  const handshakeLimit = access.requestTimeoutMs > 0 ? access.requestTimeoutMs : o.timeoutMs;
+  const handshakeLimit = client.access.requestTimeoutMs > 0 ? client.access.requestTimeoutMs : o.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   try {
     socket = await Promise.race([

@@ -5,7 +5,7 @@
 import type { CommandResult, HostAccess, ReadResult } from '../collect-host.ts';
 import { MAX_PROBE_FILE_BYTES } from '../probe-commands.ts';
 import { ExecTimeout, execInPod } from './exec.ts';
-import type { ClusterAccess } from './kubeconfig.ts';
+import type { KubeClient } from './client.ts';
 import { PROBE_CONTAINER, filesArgv, parseFramed, runArgv } from './probe-pod.ts';
 
 /** The exec worked but the container could not run the command (not an exit code). */
@@ -26,11 +26,11 @@ function codeText(code: string): string {
   return code === 'TOOBIG' ? `larger than ${MAX_PROBE_FILE_BYTES} bytes` : code;
 }
 
-export function podAccess(access: ClusterAccess, namespace: string, pod: string, o: PodAccessOptions): HostAccess {
+export function podAccess(client: KubeClient, namespace: string, pod: string, o: PodAccessOptions): HostAccess {
   const exec = async (argv: readonly string[]) => {
     const eo: { timeoutMs: number; signal?: AbortSignal } = { timeoutMs: o.commandTimeoutMs };
     if (o.signal !== undefined) eo.signal = o.signal;
-    return execInPod(access, namespace, pod, PROBE_CONTAINER, argv, eo);
+    return execInPod(client, namespace, pod, PROBE_CONTAINER, argv, eo);
   };
   const framed = async (requests: readonly string[]) => {
     const r = await exec(filesArgv(MAX_PROBE_FILE_BYTES, requests));

@@ -291,7 +291,7 @@ export async function probeNodes(client: KubeClient, targets: readonly NodeTarge
       progress(t.name, 'waiting');
       await poller.wait(podRef.name, t.name, o.startTimeoutMs);
       progress(t.name, 'collecting');
-      const entry = await ops.with(() => collectHost(podAccess(client.access, o.namespace, podRef.name, { commandTimeoutMs: o.commandTimeoutMs, signal: ac.signal })));
+      const entry = await ops.with(() => collectHost(podAccess(client, o.namespace, podRef.name, { commandTimeoutMs: o.commandTimeoutMs, signal: ac.signal })));
       hosts[t.name] = entry;
       progress(t.name, 'done');
     } catch (e) {
