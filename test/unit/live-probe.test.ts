@@ -4,7 +4,7 @@ import { isStaleProbePod } from '../../src/collect/kube/cleanup.ts';
 import { ApiError, TransportError, requestInfo } from '../../src/collect/kube/client.ts';
 import { apiErrorMessage, transportMessage } from '../../src/collect/kube/errors.ts';
 import { exitCodeOfStatus } from '../../src/collect/kube/exec.ts';
-import { DEFAULT_PROBE_IMAGE, parseFramed, probePodManifest, probePodName } from '../../src/collect/kube/probe-pod.ts';
+import { DEFAULT_PROBE_IMAGE, parseBatch, probePodManifest, probePodName, shellQuote } from '../../src/collect/kube/probe-pod.ts';
 import { podState } from '../../src/collect/kube/probe-runner.ts';
 import { chooseTargets, dryRunManifests, nodeUnavailable } from '../../src/collect/live-source.ts';
 import { InputError } from '../../src/lib/errors.ts';
@@ -46,14 +46,28 @@ describe('probe pod manifest', () => {
   });
 });
 
-describe('framed file transfer', () => {
-  test('parses listings, base64 files and errno codes', () => {
-    const out = 'D OK /etc/cni/net.d\n10-calico.conflist\n.x\n.\nF OK /run/a b.env\naGVsbG8K\n.\nF ENOENT /nope\n.\n';
-    assert.deepEqual(parseFramed(out), [
+describe('batch framing', () => {
+  test('byte-counted command output, listings, base64 files and errno codes', () => {
+    const out = Buffer.concat([
+      Buffer.from('@@netcheck C ip-addr 0 6 0\n'),
+      Buffer.from('a\n@@ne'),
+      Buffer.from('@@netcheck C ipvsadm 2 0 5\nfail\n'),
+      Buffer.from('@@netcheck D OK /etc/cni/net.d\n10-calico.conflist\n.x\n.\n@@netcheck F OK /run/a b.env\naGVsbG8K\n.\n@@netcheck F ENOENT /nope\n.\n'),
+    ]);
+    const r = parseBatch(out);
+    assert.deepEqual(r.commands.get('ip-addr'), { code: 0, stdout: 'a\n@@ne', stderr: '' });
+    assert.deepEqual(r.commands.get('ipvsadm'), { code: 2, stdout: '', stderr: 'fail\n' });
+    assert.deepEqual(r.records, [
       { type: 'D', code: 'OK', path: '/etc/cni/net.d', lines: ['10-calico.conflist', '.x'] },
       { type: 'F', code: 'OK', path: '/run/a b.env', lines: ['aGVsbG8K'] },
       { type: 'F', code: 'ENOENT', path: '/nope', lines: [] },
     ]);
+  });
+
+  test('shell quoting', () => {
+    assert.equal(shellQuote('ip'), 'ip');
+    assert.equal(shellQuote('^net\\.(ipv4|bridge)\\.'), "'^net\\.(ipv4|bridge)\\.'");
+    assert.equal(shellQuote("it's"), `'it'\\''s'`);
   });
 });
 

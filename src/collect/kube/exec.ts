@@ -9,6 +9,8 @@ import type { KubeStatus } from './client.ts';
 import type { KubeClient } from './client.ts';
 
 export interface ExecResult {
+  /** stdout as bytes, for byte-counted framing. */
+  stdoutBytes: Buffer;
   stdout: string;
   stderr: string;
   /** Exit code from the Status; null when the Status is a failure without one. */
@@ -33,8 +35,11 @@ class Sink extends Writable {
     this.chunks.push(chunk);
     cb();
   }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
   text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+    return this.bytes().toString('utf8');
   }
 }
 
@@ -126,5 +131,6 @@ export async function execInPod(
   if (status === undefined) {
     throw new TransportError('ECONNRESET', 'the exec stream closed before the command reported its exit status', requestInfo('GET', path));
   }
-  return { stdout: stdout.text(), stderr: stderr.text(), code: exitCodeOfStatus(status), status };
+  const bytes = stdout.bytes();
+  return { stdoutBytes: bytes, stdout: bytes.toString('utf8'), stderr: stderr.text(), code: exitCodeOfStatus(status), status };
 }
