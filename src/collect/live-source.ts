@@ -19,11 +19,13 @@ import {
   LABEL_MANAGED_BY,
   MANAGED_BY,
   PROBE_SELECTOR,
+  batchScript,
   newRunId,
   ownerId,
   probeNamespaceManifest,
   probePodManifest,
 } from './kube/probe-pod.ts';
+import { probeBatch } from './kube/pod-access.ts';
 import { probeNodes } from './kube/probe-runner.ts';
 import type { NodeTarget, ProbeProgress } from './kube/probe-runner.ts';
 import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from './probe-commands.ts';
@@ -248,15 +250,19 @@ export function dryRunManifests(nodes: readonly string[], opts: LiveOptions = {}
       }),
     );
   }
+  const script = batchScript(probeBatch((opts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000));
   const header = [
     '# netcheck collect --dry-run: nothing was created.',
-    `# Each probe pod only sleeps; netcheck execs these read-only commands into it, one at a time,`,
-    '# through the node\'s own binary when the node has it (nsenter -t 1 -m -u -n), else the image\'s:',
+    '# Each probe pod only sleeps. netcheck execs one read-only script into it (container "probe"),',
+    "# which runs these commands, through the node's own binary when the node has it",
+    '# (nsenter -t 1 -m -u -n), else the image\'s:',
     ...PROBE_COMMANDS.map((c) => `#   ${c.argv.join(' ')}    # ${c.why}`),
-    '# and reads these files of the node (base64 over exec):',
+    '# and reads these files of the node (sent in base64):',
     ...PROBE_DIRECTORIES.map((d) => `#   ${d.dir}/*{${d.suffixes.join(',')}}    # ${d.why}`),
     ...PROBE_FILES.map((f) => `#   ${f.path}    # ${f.why}`),
     '# Every pod is deleted when collection ends (success, error, timeout, Ctrl-C, SIGTERM).',
+    '# The exact command exec\'d into each pod is: sh -c SCRIPT, where SCRIPT is',
+    ...script.split('\n').map((l) => `#   | ${l}`),
   ].join('\n');
   return `${header}\n${docs.map((d) => `---\n${stringify(d)}`).join('')}`;
 }
