@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { collectLive } from '../src/collect/live-source.ts';
-import { createLabNodes } from '../test/apiserver/lab-nodes.ts';
+import { startLabNodes } from '../test/apiserver/lab-nodes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const START_MS = 300;
@@ -37,7 +37,7 @@ async function timeOnce(kubeconfig: string, nodes: string[]): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function run(): Promise<void> {
-  const lab = createLabNodes('bench', 1);
+  const lab = await startLabNodes(1);
   const d = await startDouble(lab.nodes[0]!.netns);
   try {
     const all = Array.from({ length: NODES }, (_, i) => `node-${String(i).padStart(3, '0')}`);
@@ -55,7 +55,7 @@ export async function run(): Promise<void> {
     console.log(`live collect, ${NODES} nodes / 1 node: ${(b / a).toFixed(2)}x`);
   } finally {
     d.stop();
-    lab.remove();
+    await lab.stop();
   }
 }
 

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { probeLocal, runCommand } from '../../src/collect/local-probe.ts';
 import { readSnapshot } from '../../src/snapshot/io.ts';
 import type { HostEntry } from '../../src/snapshot/types.ts';
-import { createLabNodes } from '../apiserver/lab-nodes.ts';
+import { startLabNodes } from '../apiserver/lab-nodes.ts';
 import type { LabNode } from '../apiserver/lab-nodes.ts';
 import { runCli, startCli } from '../apiserver/run-cli.ts';
 import { ApiServerDouble } from '../apiserver/server.ts';
@@ -33,17 +33,17 @@ async function until(cond: () => boolean, ms: number): Promise<void> {
 }
 
 describe('collect against the API server double', { concurrency: false }, () => {
-  let lab: { nodes: LabNode[]; remove: () => void };
+  let lab: { nodes: LabNode[]; stop: () => Promise<void> };
   let dir: string;
   const doubles: ApiServerDouble[] = [];
 
-  before(() => {
-    lab = createLabNodes('e2e', 2);
+  before(async () => {
+    lab = await startLabNodes(2);
     dir = mkdtempSync(join(tmpdir(), 'netcheck-e2e-'));
   });
   after(async () => {
     for (const d of doubles) await d.close();
-    lab.remove();
+    await lab.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -236,7 +236,7 @@ describe('collect against the API server double', { concurrency: false }, () => 
 
 describe('a 100k-rule iptables dump', () => {
   test('comes back intact over exec', { timeout: 300_000 }, async () => {
-    const lab = createLabNodes('big', 1);
+    const lab = await startLabNodes(1);
     const d = await ApiServerDouble.start({ nodes: lab.nodes.map((n) => ({ name: n.name, netns: n.netns, internalIP: n.ip })) });
     const dir = mkdtempSync(join(tmpdir(), 'netcheck-big-'));
     try {
@@ -259,7 +259,7 @@ describe('a 100k-rule iptables dump', () => {
       assert.equal(d.pods().length, 0);
     } finally {
       await d.close();
-      lab.remove();
+      await lab.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
