@@ -4,21 +4,12 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostEntry } from '../snapshot/types.ts';
-import {
-  MAX_PROBE_FILE_BYTES,
-  PROBE_COMMANDS,
-  PROBE_DIRECTORIES,
-  PROBE_FILES,
-  fileSection,
-} from './probe-commands.ts';
+import { MAX_PROBE_FILE_BYTES } from './probe-commands.ts';
+import { collectHost } from './collect-host.ts';
+import type { CommandResult, HostAccess, ReadResult } from './collect-host.ts';
 
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  /** Exit code; null when the command could not be started (see `startError`). */
-  code: number | null;
-  startError?: string;
-}
+export { commandError, sortEntry } from './collect-host.ts';
+export type { CommandResult } from './collect-host.ts';
 
 /** Runs one argv; never throws. 256 MiB is far above a 100k-rule iptables-save (~25 MiB). */
 export function runCommand(argv: readonly string[], timeoutMs = 60_000): Promise<CommandResult> {
@@ -50,18 +41,29 @@ export function runCommand(argv: readonly string[], timeoutMs = 60_000): Promise
   });
 }
 
-/** One line saying why a section is missing, from a failed command. */
-export function commandError(argv: readonly string[], r: CommandResult): string | undefined {
-  if (r.startError !== undefined) return r.startError;
-  if (r.code === 0) return undefined;
-  const msg = r.stderr.trim().split('\n').slice(0, 3).join(' ').slice(0, 500);
-  return `${argv[0] ?? ''} exited ${r.code}${msg ? `: ${msg}` : ''}`;
+async function readSmallFile(path: string): Promise<ReadResult<string>> {
+  try {
+    const st = await stat(path);
+    if (st.size > MAX_PROBE_FILE_BYTES) return { ok: false, error: `larger than ${MAX_PROBE_FILE_BYTES} bytes` };
+    return { ok: true, value: await readFile(path, 'utf8') };
+  } catch (e) {
+    return { ok: false, error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
 }
 
-async function readSmallFile(path: string): Promise<string> {
-  const st = await stat(path);
-  if (st.size > MAX_PROBE_FILE_BYTES) throw new Error(`${path}: larger than ${MAX_PROBE_FILE_BYTES} bytes`);
-  return readFile(path, 'utf8');
+/** Reaches this host: commands through `run`, files below `root`. */
+export function localAccess(run: (argv: readonly string[]) => Promise<CommandResult>, root: string): HostAccess {
+  return {
+    run,
+    listDir: async (dir) => {
+      try {
+        return { ok: true, value: await readdir(join(root, dir)) };
+      } catch (e) {
+        return { ok: false, error: (e as NodeJS.ErrnoException).code ?? String(e) };
+      }
+    },
+    readFiles: async (paths) => new Map(await Promise.all(paths.map(async (p) => [p, await readSmallFile(join(root, p))] as const))),
+  };
 }
 
 /**
@@ -71,43 +73,5 @@ async function readSmallFile(path: string): Promise<string> {
 export async function probeLocal(
   opts: { run?: (argv: readonly string[]) => Promise<CommandResult>; root?: string } = {},
 ): Promise<HostEntry> {
-  const run = opts.run ?? ((argv: readonly string[]) => runCommand(argv));
-  const root = opts.root ?? '';
-  const entry: HostEntry = { sections: {}, errors: {} };
-
-  await Promise.all(
-    PROBE_COMMANDS.map(async (c) => {
-      const r = await run(c.argv);
-      const err = commandError(c.argv, r);
-      if (err === undefined) entry.sections[c.section] = r.stdout;
-      else entry.errors[c.section] = err;
-    }),
-  );
-
-  const paths: string[] = [];
-  for (const d of PROBE_DIRECTORIES) {
-    try {
-      const names = await readdir(join(root, d.dir));
-      for (const n of names.sort()) if (d.suffixes.some((s) => n.endsWith(s))) paths.push(join(d.dir, n));
-    } catch (e) {
-      entry.errors[fileSection(d.dir)] = `${d.dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
-    }
-  }
-  for (const f of PROBE_FILES) paths.push(f.path);
-  await Promise.all(
-    paths.map(async (p) => {
-      try {
-        entry.sections[fileSection(p)] = await readSmallFile(join(root, p));
-      } catch (e) {
-        entry.errors[fileSection(p)] = `${p}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
-      }
-    }),
-  );
-  return sortEntry(entry);
-}
-
-/** Sections in a stable order so that snapshots diff cleanly. */
-export function sortEntry(e: HostEntry): HostEntry {
-  const sort = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-  return { sections: sort(e.sections), errors: sort(e.errors) };
+  return collectHost(localAccess(opts.run ?? ((argv: readonly string[]) => runCommand(argv)), opts.root ?? ''));
 }

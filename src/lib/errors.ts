@@ -14,9 +14,22 @@ export class ClusterError extends Error {
 }
 
 export function exitCodeOf(e: unknown): number | undefined {
-  return e instanceof InputError || e instanceof ClusterError ? e.exitCode : undefined;
+  return e instanceof InputError || e instanceof ClusterError || e instanceof InterruptedError ? e.exitCode : undefined;
 }
 
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Stopped by SIGINT or SIGTERM after cleaning up. Exit 128 + signal number, as a shell reports it. */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  readonly exitCode: number;
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    message: string,
+  ) {
+    super(message);
+    this.exitCode = signal === 'SIGINT' ? 130 : 143;
+  }
 }

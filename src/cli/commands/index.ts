@@ -1,8 +1,10 @@
 // Every command of the CLI, in the order `--help` lists them.
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global-options.ts';
+import { cleanupCommand } from './cleanup.ts';
+import { collectCommand } from './collect.ts';
 import { probeCommand } from './probe.ts';
 
 // yargs' CommandModule is invariant in its args type; each module narrows GlobalArgs itself.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalArgs, any>[] = [probeCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [collectCommand, cleanupCommand, probeCommand];

@@ -1,0 +1,26 @@
+// `kubectl netcheck cleanup`: removes every probe pod netcheck left anywhere (a run killed with
+// SIGKILL, a lost API server), and the namespace netcheck created for them.
+import type { CommandModule } from 'yargs';
+import { ClusterError } from '../../lib/errors.ts';
+import type { GlobalArgs } from '../global-options.ts';
+import { clusterAccessOptions } from './cluster-args.ts';
+
+interface CleanupArgs extends GlobalArgs {
+  'probe-namespace'?: string;
+}
+
+export const cleanupCommand: CommandModule<GlobalArgs, CleanupArgs> = {
+  command: 'cleanup',
+  describe: 'Delete every netcheck probe pod left in the cluster, and the netcheck namespace',
+  builder: (y) =>
+    y.option('probe-namespace', { type: 'string', describe: 'The probe namespace was one you named: keep it (only its probe pods go)' }),
+  handler: async (argv) => {
+    const o = clusterAccessOptions(argv);
+    const { cleanupProbes } = await import('../../collect/live-source.ts');
+    const report = await cleanupProbes(argv['probe-namespace'] !== undefined ? { ...o, probeNamespace: argv['probe-namespace'] } : o);
+    for (const p of report.deleted) process.stdout.write(`pod/${p} deleted\n`);
+    if (report.namespaceDeleted !== undefined) process.stdout.write(`namespace/${report.namespaceDeleted} deleted\n`);
+    if (report.deleted.length === 0 && report.namespaceDeleted === undefined) process.stdout.write('no netcheck probe pods found\n');
+    if (report.failed.length > 0) throw new ClusterError(`could not delete ${report.failed.join(', ')}; check your access (delete pods) and retry`);
+  },
+};

@@ -1,0 +1,796 @@
+// A strict Kubernetes API server test double: HTTPS on 127.0.0.1 with client-certificate or
+// bearer-token authentication, the REST paths netcheck uses (list/get with label and field
+// selectors and paging, create/delete of pods and namespaces, pod status, exec over WebSocket
+// with the v5/v4.channel.k8s.io protocol), request validation as kube-apiserver does it
+// (schema.ts), Pod Security admission (admission.ts), RBAC denials as injected faults, and a
+// "kubelet" that runs probe pods: a pod on node N becomes Running after a start delay, and a
+// command exec'd into it runs inside the network namespace that stands for node N.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { stringify } from 'yaml';
+import { enforcePolicy, podSecurityViolation } from './admission.ts';
+import type { Level } from './admission.ts';
+import { makePki } from './certs.ts';
+import type { TestPki } from './certs.ts';
+import { invalidMessage, strictDecodeError, validateNamespace, validatePod } from './schema.ts';
+import { acceptWebSocket } from './websocket.ts';
+import type { WsConnection } from './websocket.ts';
+
+type Obj = Record<string, unknown>;
+
+export interface NodeSpec {
+  name: string;
+  /** Network namespace that stands for the node; exec'd commands run in it. */
+  netns?: string;
+  ready?: boolean;
+  internalIP?: string;
+  /** Overrides the server-wide start delay for pods on this node. */
+  startDelayMs?: number;
+  taints?: { key: string; effect: string; value?: string }[];
+}
+
+export interface ForbidRule {
+  verb: string;
+  /** "pods", "pods/exec", "ippools.crd.projectcalico.org", ... */
+  resource: string;
+  namespace?: string;
+}
+
+export interface DoubleOptions {
+  nodes: NodeSpec[];
+  user?: string;
+  group?: string;
+  /** A bearer token also accepted, for the user `${user}-token`. */
+  token?: string;
+  /** Pod Security level of namespaces without an enforce label. */
+  defaultPodSecurity?: Level;
+  /** Images the fake registry has; any other image fails to pull. */
+  availableImages?: string[];
+  startDelayMs?: number;
+  /** "netns": every exec runs for real; "cached": each distinct command runs once, in the first node's namespace, then is replayed. */
+  execBackend?: 'netns' | 'cached';
+  calico?: 'v3' | 'crd' | 'none';
+  cilium?: boolean;
+}
+
+interface Resource {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+const CORE = (resource: string, kind: string, namespaced: boolean): Resource => ({ group: '', version: 'v1', resource, kind, namespaced });
+const calicoKinds = (group: string, version: string): Resource[] =>
+  [
+    ['ippools', 'IPPool'],
+    ['blockaffinities', 'BlockAffinity'],
+    ['felixconfigurations', 'FelixConfiguration'],
+    ['bgpconfigurations', 'BGPConfiguration'],
+  ].map(([resource, kind]) => ({ group, version, resource: resource!, kind: kind!, namespaced: false }));
+
+export function status(code: number, reason: string, message: string, details?: Obj): Obj {
+  const s: Obj = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  if (details !== undefined) s['details'] = details;
+  return s;
+}
+
+const REASON_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 422: 'Unprocessable Entity', 500: 'Internal Server Error' };
+
+interface Route {
+  res: Resource;
+  namespace?: string;
+  name?: string;
+  sub?: string;
+}
+
+interface User {
+  name: string;
+  groups: string[];
+}
+
+type Requirement = (labels: Record<string, string>) => boolean;
+
+/** labels.Parse for the equality- and set-based selector syntax. */
+export function parseLabelSelector(sel: string): Requirement[] | string {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of sel) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim() !== '') parts.push(cur);
+  const reqs: Requirement[] = [];
+  for (const raw of parts) {
+    const p = raw.trim();
+    let m: RegExpExecArray | null;
+    if ((m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p)) !== null) {
+      const [, k, op, vs] = m;
+      const set = new Set(vs!.split(',').map((v) => v.trim()));
+      reqs.push(op === 'in' ? (l) => l[k!] !== undefined && set.has(l[k!]!) : (l) => l[k!] === undefined || !set.has(l[k!]!));
+    } else if ((m = /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(p)) !== null) {
+      const [, k, op, v] = m;
+      reqs.push(op === '!=' ? (l) => l[k!] !== v : (l) => l[k!] === v);
+    } else if ((m = /^!([\w./-]+)$/.exec(p)) !== null) {
+      const k = m[1]!;
+      reqs.push((l) => l[k] === undefined);
+    } else if ((m = /^([\w./-]+)$/.exec(p)) !== null) {
+      const k = m[1]!;
+      reqs.push((l) => l[k] !== undefined);
+    } else return `unable to parse requirement: ${JSON.stringify(p)}`;
+  }
+  return reqs;
+}
+
+function fieldValue(o: Obj, path: string): string | undefined {
+  let cur: unknown = o;
+  for (const k of path.split('.')) cur = cur !== null && typeof cur === 'object' ? (cur as Obj)[k] : undefined;
+  return cur === undefined ? undefined : String(cur);
+}
+
+const FIELD_SELECTABLE: Record<string, string[]> = { pods: ['spec.nodeName', 'status.phase', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.podIP'] };
+
+export class ApiServerDouble {
+  readonly pki: TestPki;
+  readonly kubeconfigPath: string;
+  readonly user: string;
+  readonly token: string;
+  port = 0;
+  private server: https.Server | undefined;
+  private readonly sockets = new Set<Socket | Duplex>();
+  private readonly children = new Set<ChildProcess>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly store = new Map<string, Map<string, Obj>>();
+  private readonly resources: Resource[];
+  private readonly forbidden: ForbidRule[] = [];
+  private readonly nodes = new Map<string, NodeSpec>();
+  private readonly execCache = new Map<string, Promise<{ stdout: Buffer; stderr: Buffer; code: number | null }>>();
+  private rv = 1;
+  /** Every request seen: method, path (with query), user. */
+  readonly log: { method: string; path: string; user: string }[] = [];
+  /** Called for each exec, before it runs (tests inject faults here). */
+  onExec: (pod: string, node: string, command: string[]) => void = () => undefined;
+
+  private constructor(readonly opts: DoubleOptions) {
+    this.user = opts.user ?? 'netcheck-e2e';
+    this.token = opts.token ?? randomUUID();
+    this.pki = makePki(this.user, opts.group ?? 'system:masters');
+    this.kubeconfigPath = join(this.pki.dir, 'kubeconfig');
+    this.resources = [
+      CORE('pods', 'Pod', true),
+      CORE('namespaces', 'Namespace', false),
+      CORE('nodes', 'Node', false),
+      CORE('services', 'Service', true),
+      CORE('configmaps', 'ConfigMap', true),
+      { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
+      { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
+    ];
+    const calico = opts.calico ?? 'crd';
+    if (calico !== 'none') this.resources.push(...calicoKinds('crd.projectcalico.org', 'v1'));
+    if (calico === 'v3') this.resources.push(...calicoKinds('projectcalico.org', 'v3'));
+    if (opts.cilium === true) this.resources.push({ group: 'cilium.io', version: 'v2', resource: 'ciliumnodes', kind: 'CiliumNode', namespaced: false });
+    for (const n of opts.nodes) this.addNode(n);
+    for (const ns of ['default', 'kube-system', 'kube-public']) {
+      const labels: Record<string, string> = { 'kubernetes.io/metadata.name': ns };
+      if (ns === 'kube-system') labels['pod-security.kubernetes.io/enforce'] = 'privileged';
+      this.put(CORE('namespaces', 'Namespace', false), this.stamp({ metadata: { name: ns, labels }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }));
+    }
+  }
+
+  static async start(opts: DoubleOptions): Promise<ApiServerDouble> {
+    const d = new ApiServerDouble(opts);
+    await d.listen(0);
+    d.writeKubeconfig();
+    return d;
+  }
+
+  get url(): string {
+    return `https://127.0.0.1:${this.port}`;
+  }
+
+  private writeKubeconfig(): void {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const cfg = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'double', cluster: { server: this.url, 'certificate-authority-data': b64(this.pki.caCert) } }],
+      users: [
+        { name: this.user, user: { 'client-certificate-data': b64(this.pki.clientCert), 'client-key-data': b64(this.pki.clientKey) } },
+        { name: `${this.user}-token`, user: { token: this.token } },
+      ],
+      contexts: [
+        { name: 'double', context: { cluster: 'double', user: this.user } },
+        { name: 'double-token', context: { cluster: 'double', user: `${this.user}-token` } },
+      ],
+      'current-context': 'double',
+    };
+    writeFileSync(this.kubeconfigPath, stringify(cfg));
+  }
+
+  private listen(port: number): Promise<void> {
+    const server = https.createServer({ key: this.pki.serverKey, cert: this.pki.serverCert, ca: this.pki.caCert, requestCert: true, rejectUnauthorized: false }, (req, res) =>
+      this.handle(req, res),
+    );
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.handleUpgrade(req, socket));
+    server.on('secureConnection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        const a = server.address();
+        this.port = typeof a === 'object' && a !== null ? a.port : port;
+        resolve();
+      });
+    });
+  }
+
+  /** The API server goes away: the port is closed and every connection dropped. State is kept. */
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    for (const c of this.children) c.kill('SIGKILL');
+    for (const sock of this.sockets) sock.destroy();
+    if (s !== undefined) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  /** Comes back on the same port with the same state. */
+  async restart(): Promise<void> {
+    await this.listen(this.port);
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    rmSync(this.pki.dir, { recursive: true, force: true });
+  }
+
+  forbid(rule: ForbidRule): void {
+    this.forbidden.push(rule);
+  }
+
+  // ---- state ----
+
+  private key(res: Resource): string {
+    return `${res.group}/${res.version}/${res.resource}`;
+  }
+
+  private table(res: Resource): Map<string, Obj> {
+    let t = this.store.get(this.key(res));
+    if (t === undefined) {
+      t = new Map();
+      this.store.set(this.key(res), t);
+    }
+    return t;
+  }
+
+  private objKey(o: Obj): string {
+    const m = (o['metadata'] ?? {}) as { namespace?: string; name?: string };
+    return `${m.namespace ?? ''}/${m.name ?? ''}`;
+  }
+
+  private put(res: Resource, o: Obj): void {
+    this.table(res).set(this.objKey(o), o);
+  }
+
+  private stamp(o: Obj): Obj {
+    const meta = (o['metadata'] ?? {}) as Obj;
+    meta['uid'] ??= randomUUID();
+    meta['creationTimestamp'] ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    meta['resourceVersion'] = String(this.rv++);
+    o['metadata'] = meta;
+    return o;
+  }
+
+  private findResource(group: string, version: string, resource: string): Resource | undefined {
+    return this.resources.find((r) => r.group === group && r.version === version && r.resource === resource);
+  }
+
+  addNode(n: NodeSpec): void {
+    this.nodes.set(n.name, n);
+    const ready = n.ready !== false;
+    this.put(
+      CORE('nodes', 'Node', false),
+      this.stamp({
+        metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' } },
+        spec: n.taints !== undefined ? { taints: n.taints } : {},
+        status: {
+          conditions: [
+            ready
+              ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+              : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' },
+          ],
+          addresses: [
+            { type: 'InternalIP', address: n.internalIP ?? '192.0.2.1' },
+            { type: 'Hostname', address: n.name },
+          ],
+        },
+      }),
+    );
+  }
+
+  /** Adds an object as if applied by someone else, e.g. seed('/api/v1', 'configmaps', cm). */
+  seed(group: string, version: string, resource: string, o: Obj): void {
+    const res = this.findResource(group, version, resource);
+    if (res === undefined) throw new Error(`double does not serve ${group}/${version}/${resource}`);
+    this.put(res, this.stamp(structuredClone(o)));
+  }
+
+  /** Pods currently stored, optionally in one namespace. */
+  pods(namespace?: string): Obj[] {
+    return [...this.table(CORE('pods', 'Pod', true)).values()].filter((p) => namespace === undefined || (p['metadata'] as Obj)['namespace'] === namespace);
+  }
+
+  namespaces(): Obj[] {
+    return [...this.table(CORE('namespaces', 'Namespace', false)).values()];
+  }
+
+  // ---- HTTP ----
+
+  private authenticate(req: IncomingMessage): User | undefined {
+    const auth = req.headers.authorization;
+    if (typeof auth === 'string' && auth.startsWith('Bearer ')) {
+      return auth.slice(7) === this.token ? { name: `${this.user}-token`, groups: ['system:authenticated'] } : undefined;
+    }
+    const tls = req.socket as TLSSocket;
+    if (tls.authorized) {
+      const subject = tls.getPeerCertificate().subject as unknown as Record<string, string | string[]>;
+      const cn = subject['CN'];
+      const o = subject['O'];
+      if (typeof cn === 'string') return { name: cn, groups: [...(Array.isArray(o) ? o : o !== undefined ? [o] : []), 'system:authenticated'] };
+    }
+    return undefined;
+  }
+
+  private route(path: string): Route | 'no-group' | 'no-resource' {
+    const parts = path.split('/').filter((p) => p !== '');
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts[1] === 'v1') {
+      group = '';
+      version = 'v1';
+      rest = parts.slice(2);
+    } else if (parts[0] === 'apis' && parts.length >= 3) {
+      group = parts[1]!;
+      version = parts[2]!;
+      rest = parts.slice(3);
+      if (!this.resources.some((r) => r.group === group && r.version === version)) return 'no-group';
+    } else return 'no-group';
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    const res = this.findResource(group, version, rest[0] ?? '');
+    if (res === undefined || (namespace !== undefined && !res.namespaced)) return 'no-resource';
+    const r: Route = { res };
+    if (namespace !== undefined) r.namespace = namespace;
+    if (rest[1] !== undefined) r.name = rest[1];
+    if (rest[2] !== undefined) r.sub = rest[2];
+    return r;
+  }
+
+  private verbOf(method: string, r: Route, watch: boolean): string {
+    if (r.sub === 'exec') return 'create';
+    switch (method) {
+      case 'POST':
+        return 'create';
+      case 'DELETE':
+        return r.name === undefined ? 'deletecollection' : 'delete';
+      case 'PUT':
+        return 'update';
+      case 'PATCH':
+        return 'patch';
+      default:
+        return watch ? 'watch' : r.name === undefined ? 'list' : 'get';
+    }
+  }
+
+  /** RBAC-style denial (k8s.io/apiserver responsewriters.ForbiddenStatusError wording). */
+  private authorize(user: User, verb: string, r: Route): Obj | undefined {
+    const resource = r.res.resource + (r.sub !== undefined ? `/${r.sub}` : '');
+    const full = r.res.group === '' ? resource : `${r.res.resource}.${r.res.group}${r.sub !== undefined ? `/${r.sub}` : ''}`;
+    const denied = this.forbidden.some((f) => f.verb === verb && f.resource === full && (f.namespace === undefined || f.namespace === r.namespace));
+    if (!denied) return undefined;
+    const subject = `${r.res.group === '' ? r.res.resource : `${r.res.resource}.${r.res.group}`}${r.name !== undefined ? ` "${r.name}"` : ''}`;
+    const scope = r.namespace !== undefined ? `in the namespace "${r.namespace}"` : 'at the cluster scope';
+    const details: Obj = { group: r.res.group, kind: r.res.resource };
+    if (r.name !== undefined) details['name'] = r.name;
+    return status(403, 'Forbidden', `${subject} is forbidden: User "${user.name}" cannot ${verb} resource "${resource}" in API group "${r.res.group}" ${scope}`, details);
+  }
+
+  private send(res: ServerResponse, code: number, body: Obj): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const [code, body, raw] = this.dispatch(req, Buffer.concat(chunks).toString('utf8'));
+        if (raw !== undefined) {
+          res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
+          res.end(raw);
+        } else this.send(res, code, body);
+      } catch (e) {
+        this.send(res, 500, status(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`));
+      }
+    });
+  }
+
+  private dispatch(req: IncomingMessage, text: string): [number, Obj, string?] {
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const user = this.authenticate(req);
+    this.log.push({ method: req.method ?? '', path: url.pathname + url.search, user: user?.name ?? '' });
+    if (user === undefined) return [401, status(401, 'Unauthorized', 'Unauthorized')];
+    const r = this.route(url.pathname);
+    // An unknown group/version is the mux's plain-text 404; an unknown resource is a Status.
+    if (r === 'no-group') return [404, {}, '404 page not found\n'];
+    if (r === 'no-resource') return [404, status(404, 'NotFound', 'the server could not find the requested resource', {})];
+    const q = url.searchParams;
+    const verb = this.verbOf(req.method ?? 'GET', r, q.get('watch') === 'true' || q.get('watch') === '1');
+    const denied = this.authorize(user, verb, r);
+    if (denied !== undefined) return [403, denied];
+    switch (verb) {
+      case 'list':
+        return this.list(r, q);
+      case 'get':
+        return this.get(r);
+      case 'create':
+        return this.create(r, text, q);
+      case 'delete':
+        return this.remove(r);
+      default:
+        return [405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {})];
+    }
+  }
+
+  private notFound(r: Route): [number, Obj] {
+    const plural = r.res.group === '' ? r.res.resource : `${r.res.resource}.${r.res.group}`;
+    return [404, status(404, 'NotFound', `${plural} "${r.name ?? ''}" not found`, { name: r.name ?? '', group: r.res.group, kind: r.res.resource })];
+  }
+
+  private list(r: Route, q: URLSearchParams): [number, Obj] {
+    let items = [...this.table(r.res).values()].filter((o) => r.namespace === undefined || (o['metadata'] as Obj)['namespace'] === r.namespace);
+    const ls = q.get('labelSelector');
+    if (ls !== null && ls !== '') {
+      const reqs = parseLabelSelector(ls);
+      if (typeof reqs === 'string') return [400, status(400, 'BadRequest', reqs)];
+      items = items.filter((o) => {
+        const labels = ((o['metadata'] as Obj)['labels'] ?? {}) as Record<string, string>;
+        return reqs.every((f) => f(labels));
+      });
+    }
+    const fs = q.get('fieldSelector');
+    if (fs !== null && fs !== '') {
+      for (const term of fs.split(',')) {
+        const m = /^([\w.]+)(==|=|!=)(.*)$/.exec(term.trim());
+        if (m === null) return [400, status(400, 'BadRequest', `invalid selector: '${fs}'; can't understand '${term}'`)];
+        const [, field, op, value] = m;
+        const allowed = ['metadata.name', 'metadata.namespace', ...(FIELD_SELECTABLE[r.res.resource] ?? [])];
+        if (!allowed.includes(field!)) return [400, status(400, 'BadRequest', `field label not supported: ${field}`)];
+        items = items.filter((o) => (op === '!=' ? fieldValue(o, field!) !== value : fieldValue(o, field!) === value));
+      }
+    }
+    items.sort((a, b) => this.objKey(a).localeCompare(this.objKey(b)));
+    const limit = Number(q.get('limit') ?? 0);
+    const start = Number(Buffer.from(q.get('continue') ?? '', 'base64').toString() || 0);
+    const meta: Obj = { resourceVersion: String(this.rv) };
+    if (limit > 0) {
+      if (start + limit < items.length) meta['continue'] = Buffer.from(String(start + limit)).toString('base64');
+      items = items.slice(start, start + limit);
+    }
+    const builtin = r.res.group === '' || r.res.group.endsWith('.k8s.io');
+    const out = items.map((o) => {
+      const c = structuredClone(o);
+      if (builtin) {
+        delete c['kind'];
+        delete c['apiVersion'];
+      }
+      return c;
+    });
+    return [200, { kind: `${r.res.kind}List`, apiVersion: r.res.group === '' ? 'v1' : `${r.res.group}/${r.res.version}`, metadata: meta, items: out }];
+  }
+
+  private get(r: Route): [number, Obj] {
+    const o = this.table(r.res).get(`${r.namespace ?? ''}/${r.name ?? ''}`);
+    if (o === undefined) return this.notFound(r);
+    return [200, structuredClone(o)];
+  }
+
+  private remove(r: Route): [number, Obj] {
+    const key = `${r.namespace ?? ''}/${r.name ?? ''}`;
+    const t = this.table(r.res);
+    const o = t.get(key);
+    if (o === undefined) return this.notFound(r);
+    t.delete(key);
+    if (r.res.resource === 'namespaces') {
+      for (const [k, p] of this.table(CORE('pods', 'Pod', true))) if ((p['metadata'] as Obj)['namespace'] === r.name) this.table(CORE('pods', 'Pod', true)).delete(k);
+    }
+    const out = structuredClone(o);
+    (out['metadata'] as Obj)['deletionTimestamp'] = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    return [200, out];
+  }
+
+  private create(r: Route, text: string, q: URLSearchParams): [number, Obj] {
+    if (r.name !== undefined || !['pods', 'namespaces'].includes(r.res.resource) || r.res.group !== '') {
+      return [405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {})];
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      return [400, status(400, 'BadRequest', `couldn't get version/kind; json parse error: ${(e as Error).message}`)];
+    }
+    const kind = r.res.kind;
+    const o = body as Obj;
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) return [400, status(400, 'BadRequest', `couldn't get version/kind; json parse error: expected an object`)];
+    if (o['apiVersion'] !== undefined && o['apiVersion'] !== 'v1') {
+      return [400, status(400, 'BadRequest', `the API version in the data (${String(o['apiVersion'])}) does not match the expected API version (v1)`)];
+    }
+    if (o['kind'] !== undefined && o['kind'] !== kind) {
+      return [400, status(400, 'BadRequest', `the kind in the data (${String(o['kind'])}) does not match the expected kind (${kind})`)];
+    }
+    // Strict decoding: unknown fields are rejected whatever fieldValidation says (a strict server).
+    void q;
+    const decodeErr = strictDecodeError(o, `V1${kind}`, kind, 'v1');
+    if (decodeErr !== undefined) return [400, status(400, 'BadRequest', decodeErr)];
+    const meta = (o['metadata'] ?? {}) as Obj;
+    if (r.namespace !== undefined) {
+      if (meta['namespace'] !== undefined && meta['namespace'] !== r.namespace) {
+        return [400, status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request')];
+      }
+      meta['namespace'] = r.namespace;
+    }
+    o['metadata'] = meta;
+    const errs = kind === 'Pod' ? validatePod(o, r.namespace ?? '') : validateNamespace(o);
+    const name = String(meta['name'] ?? meta['generateName'] ?? '');
+    if (errs.length > 0) {
+      return [422, status(422, 'Invalid', invalidMessage(kind, name, errs), { name, kind, causes: errs.map((e) => ({ reason: e.reason, message: e.message, field: e.field })) })];
+    }
+    const plural = r.res.resource;
+    if (kind === 'Pod') {
+      const ns = this.table(CORE('namespaces', 'Namespace', false)).get(`/${r.namespace ?? ''}`);
+      if (ns === undefined) return [404, status(404, 'NotFound', `namespaces "${r.namespace ?? ''}" not found`, { name: r.namespace ?? '', kind: 'namespaces' })];
+      if (this.table(r.res).has(`${r.namespace}/${name}`)) return [409, status(409, 'AlreadyExists', `${plural} "${name}" already exists`, { name, kind: plural })];
+      const labels = ((ns['metadata'] as Obj)['labels'] ?? {}) as Record<string, string>;
+      const violation = podSecurityViolation((o['spec'] ?? {}) as never, enforcePolicy(labels, this.opts.defaultPodSecurity ?? 'restricted'));
+      if (violation !== undefined) return [403, status(403, 'Forbidden', `${plural} "${name}" is forbidden: ${violation}`, { name, kind: plural })];
+      const pod = this.stamp(o);
+      pod['apiVersion'] = 'v1';
+      pod['kind'] = 'Pod';
+      this.startPod(pod);
+      this.put(r.res, pod);
+      return [201, structuredClone(pod)];
+    }
+    if (this.table(r.res).has(`/${name}`)) return [409, status(409, 'AlreadyExists', `${plural} "${name}" already exists`, { name, kind: plural })];
+    const labels = ((meta['labels'] ?? {}) as Record<string, string>);
+    labels['kubernetes.io/metadata.name'] = name;
+    meta['labels'] = labels;
+    o['spec'] = { finalizers: ['kubernetes'] };
+    o['status'] = { phase: 'Active' };
+    const created = this.stamp(o);
+    this.put(r.res, created);
+    return [201, structuredClone(created)];
+  }
+
+  // ---- the kubelet ----
+
+  private later(ms: number, f: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      f();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private startPod(pod: Obj): void {
+    const spec = pod['spec'] as { nodeName?: string; containers: { name: string; image: string }[]; activeDeadlineSeconds?: number };
+    const node = this.nodes.get(spec.nodeName ?? '');
+    const c = spec.containers[0]!;
+    const base = { name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: false };
+    pod['status'] = {
+      phase: 'Pending',
+      qosClass: 'Burstable',
+      conditions: [{ type: 'PodScheduled', status: 'True' }],
+      containerStatuses: [{ ...base, state: { waiting: { reason: 'ContainerCreating' } } }],
+    };
+    if (node === undefined || node.ready === false) return; // nobody runs it
+    const key = this.objKey(pod);
+    const table = this.table(CORE('pods', 'Pod', true));
+    const update = (f: (p: Obj) => void) => {
+      const p = table.get(key);
+      if (p === undefined || (p['metadata'] as Obj)['uid'] !== (pod['metadata'] as Obj)['uid']) return;
+      f(p);
+      this.stamp(p);
+    };
+    const delay = node.startDelayMs ?? this.opts.startDelayMs ?? 0;
+    const available = this.opts.availableImages ?? ['nicolaka/netshoot:v0.13'];
+    this.later(delay, () => {
+      if (!available.includes(c.image)) {
+        update((p) => {
+          const st = p['status'] as Obj;
+          st['containerStatuses'] = [
+            { ...base, state: { waiting: { reason: 'ErrImagePull', message: `failed to pull and unpack image "docker.io/${c.image}": failed to resolve reference "docker.io/${c.image}": not found` } } },
+          ];
+        });
+        this.later(100, () =>
+          update((p) => {
+            (p['status'] as Obj)['containerStatuses'] = [{ ...base, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } } }];
+          }),
+        );
+        return;
+      }
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      update((p) => {
+        const ip = node.internalIP ?? '192.0.2.1';
+        p['status'] = {
+          phase: 'Running',
+          qosClass: 'Burstable',
+          hostIP: ip,
+          podIP: ip,
+          startTime: now,
+          conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True' })),
+          containerStatuses: [{ ...base, imageID: `docker.io/${c.image}@sha256:0`, ready: true, started: true, state: { running: { startedAt: now } } }],
+        };
+      });
+      if (spec.activeDeadlineSeconds !== undefined) {
+        this.later(spec.activeDeadlineSeconds * 1000, () =>
+          update((p) => {
+            const st = p['status'] as Obj;
+            st['phase'] = 'Failed';
+            st['reason'] = 'DeadlineExceeded';
+            st['message'] = 'Pod was active on the node longer than the specified deadline';
+          }),
+        );
+      }
+    });
+  }
+
+  // ---- exec ----
+
+  private refuse(socket: Duplex, code: number, body: Obj): void {
+    const text = JSON.stringify(body);
+    socket.end(`HTTP/1.1 ${code} ${REASON_TEXT[code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  }
+
+  private handleUpgrade(req: IncomingMessage, socket: Duplex): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const user = this.authenticate(req);
+    this.log.push({ method: 'GET', path: url.pathname + url.search, user: user?.name ?? '' });
+    if (user === undefined) return this.refuse(socket, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    const r = this.route(url.pathname);
+    if (typeof r === 'string' || r.res.resource !== 'pods' || r.sub !== 'exec' || r.name === undefined) {
+      return this.refuse(socket, 404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
+    }
+    const denied = this.authorize(user, 'create', r);
+    if (denied !== undefined) return this.refuse(socket, 403, denied);
+    const pod = this.table(r.res).get(`${r.namespace ?? ''}/${r.name}`);
+    if (pod === undefined) return this.refuse(socket, 404, this.notFound(r)[1]);
+    const q = url.searchParams;
+    const command = q.getAll('command');
+    if (command.length === 0) return this.refuse(socket, 400, status(400, 'BadRequest', 'you must specify at least 1 command'));
+    const spec = pod['spec'] as { nodeName?: string; containers: { name: string }[] };
+    const container = q.get('container') ?? (spec.containers.length === 1 ? spec.containers[0]!.name : '');
+    if (!spec.containers.some((c) => c.name === container)) {
+      return this.refuse(socket, 400, status(400, 'BadRequest', `container ${container} is not valid for pod ${r.name}`));
+    }
+    const phase = (pod['status'] as { phase?: string }).phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      return this.refuse(socket, 400, status(400, 'BadRequest', `cannot exec into a container in a completed pod; current phase is ${phase}`));
+    }
+    if (phase !== 'Running') return this.refuse(socket, 400, status(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`));
+    const ws = acceptWebSocket(req, socket, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    if (ws === undefined) return this.refuse(socket, 400, status(400, 'BadRequest', 'unable to upgrade connection: missing or unsupported Sec-WebSocket-Protocol'));
+    const node = this.nodes.get(spec.nodeName ?? '');
+    this.onExec(r.name, node?.name ?? '', command);
+    void this.runExec(ws, node, command);
+  }
+
+  private exitStatus(command: string[], code: number | null, signal: string | null): Obj {
+    if (code === 0) return { metadata: {}, status: 'Success' };
+    if (code !== null) {
+      return {
+        metadata: {},
+        status: 'Failure',
+        message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${code}`,
+        reason: 'NonZeroExitCode',
+        details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+      };
+    }
+    return { metadata: {}, status: 'Failure', message: `error executing command in container: command killed by ${signal ?? 'signal'}`, reason: 'InternalError', code: 500 };
+  }
+
+  /** Spawns the command in the node's namespace, as the container runtime would in the pod. */
+  private spawnInNode(netns: string, command: string[]): ChildProcess {
+    // hostPID stand-in: a PID namespace of its own, so `nsenter -t 1` reaches the node's
+    // namespaces (its PID 1 lives in the node's network namespace), never this machine's.
+    const child = spawn('ip', ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--', ...command], {
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.children.add(child);
+    child.on('close', () => this.children.delete(child));
+    return child;
+  }
+
+  private async runExec(ws: WsConnection, node: NodeSpec | undefined, command: string[]): Promise<void> {
+    const frame = (ch: number, d: Buffer) => Buffer.concat([Buffer.from([ch]), d]);
+    if (node?.netns === undefined) {
+      ws.send(frame(3, Buffer.from(JSON.stringify(this.exitStatus(command, null, 'no node namespace')))));
+      ws.close();
+      return;
+    }
+    if (this.opts.execBackend === 'cached') {
+      const first = [...this.nodes.values()].find((n) => n.netns !== undefined)!;
+      const key = command.join('\0');
+      let p = this.execCache.get(key);
+      if (p === undefined) {
+        p = new Promise((resolve) => {
+          const child = this.spawnInNode(first.netns!, command);
+          const out: Buffer[] = [];
+          const err: Buffer[] = [];
+          child.stdout!.on('data', (d: Buffer) => out.push(d));
+          child.stderr!.on('data', (d: Buffer) => err.push(d));
+          child.on('close', (code) => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code }));
+        });
+        this.execCache.set(key, p);
+      }
+      const r = await p;
+      for (let i = 0; i < r.stdout.length; i += 65536) ws.send(frame(1, r.stdout.subarray(i, i + 65536)));
+      if (r.stderr.length > 0) ws.send(frame(2, r.stderr));
+      ws.send(frame(3, Buffer.from(JSON.stringify(this.exitStatus(command, r.code, null)))));
+      ws.close();
+      return;
+    }
+    const child = this.spawnInNode(node.netns, command);
+    ws.onClose = () => {
+      if (child.exitCode === null && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+    const pump = (stream: NodeJS.ReadableStream, ch: number) =>
+      stream.on('data', (d: Buffer) => {
+        if (!ws.send(frame(ch, d))) {
+          stream.pause();
+          ws.socket.once('drain', () => stream.resume());
+        }
+      });
+    pump(child.stdout!, 1);
+    pump(child.stderr!, 2);
+    child.on('close', (code, signal) => {
+      ws.send(frame(3, Buffer.from(JSON.stringify(this.exitStatus(command, code, signal)))));
+      ws.close();
+    });
+  }
+}
