@@ -96,6 +96,12 @@ function die(st: State, node: string, step: HopStep, verdict: TraceVerdict, deta
 
 // ------------------------------------------------------------------------------------- netfilter
 
+/** " in <backend> <table>/<chain>" of the step that decided, so a fix can name the right table. */
+function where(o: NfOutcome): string {
+  const last = o.steps.at(-1);
+  return last === undefined ? '' : ` in ${last.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${last.table}/${last.chain}`;
+}
+
 function runHook(
   ctx: Ctx,
   st: State,
@@ -114,9 +120,9 @@ function runHook(
     const st2: State = { ...st, ctView: o.ct, branch: [...st.branch, ...o.branch] };
     switch (o.verdict) {
       case 'drop':
-        return [die(st2, h.name, step, 'dropped', `${hook}: dropped (${o.steps.at(-1)?.action ?? 'DROP'})`, evidence, dev)];
+        return [die(st2, h.name, step, 'dropped', `${hook}: dropped (${o.steps.at(-1)?.action ?? 'DROP'})${where(o)}`, evidence, dev)];
       case 'reject':
-        return [die(st2, h.name, step, 'rejected', `${hook}: rejected (${o.rejectWith ?? 'icmp-port-unreachable'})`, evidence, dev)];
+        return [die(st2, h.name, step, 'rejected', `${hook}: rejected (${o.rejectWith ?? 'icmp-port-unreachable'})${where(o)}`, evidence, dev)];
       case 'unknown':
         return [die(st2, h.name, step, 'unknown', `${hook}: cannot evaluate: ${o.unknown?.reason ?? 'unknown rule'}`, o.unknown !== undefined ? [...evidence, o.unknown.rule.raw] : evidence, dev)];
       case 'accept': {

@@ -72,10 +72,20 @@ export interface ConfigMapInfo {
   data: Record<string, string>;
 }
 
+/** One EndpointSlice: the backends of a Service (discovery.k8s.io/v1). */
+export interface EndpointSliceInfo {
+  namespace: string;
+  name: string;
+  service: string;
+  endpoints: { addresses: string[]; ready: boolean; node?: string; pod?: string }[];
+  ports: { name?: string; port: number; protocol: string }[];
+}
+
 export interface ClusterInfo {
   nodes: NodeInfo[];
   pods: PodInfo[];
   services: ServiceInfo[];
+  endpointSlices: EndpointSliceInfo[];
   ipPools: IpPoolInfo[];
   blockAffinities: BlockAffinityInfo[];
   configMaps: ConfigMapInfo[];
@@ -207,6 +217,30 @@ export function blockAffinityInfo(o: KubeObject): BlockAffinityInfo {
   return b;
 }
 
+export function endpointSliceInfo(o: KubeObject): EndpointSliceInfo {
+  const meta = rec(o['metadata']);
+  return {
+    namespace: str(meta['namespace']) ?? 'default',
+    name: str(meta['name']) ?? '',
+    service: strMap(meta['labels'])['kubernetes.io/service-name'] ?? '',
+    endpoints: arr(o['endpoints']).map(rec).map((e) => {
+      // conditions.ready: nil means ready (discovery.k8s.io/v1 EndpointConditions).
+      const ep: EndpointSliceInfo['endpoints'][number] = { addresses: strs(e['addresses']), ready: rec(e['conditions'])['ready'] !== false };
+      const node = str(e['nodeName']);
+      if (node !== undefined) ep.node = node;
+      const ref = rec(e['targetRef']);
+      if (ref['kind'] === 'Pod' && typeof ref['name'] === 'string') ep.pod = ref['name'];
+      return ep;
+    }),
+    ports: arr(o['ports']).map(rec).map((p) => {
+      const port: EndpointSliceInfo['ports'][number] = { port: typeof p['port'] === 'number' ? p['port'] : 0, protocol: str(p['protocol']) ?? 'TCP' };
+      const name = str(p['name']);
+      if (name !== undefined && name !== '') port.name = name;
+      return port;
+    }),
+  };
+}
+
 export function configMapInfo(o: KubeObject): ConfigMapInfo {
   const meta = rec(o['metadata']);
   return { namespace: str(meta['namespace']) ?? '', name: str(meta['name']) ?? '', data: strMap(o['data']) };
@@ -217,6 +251,7 @@ export function clusterInfo(objects: SnapshotObjects): ClusterInfo {
     nodes: objects.nodes.map(nodeInfo).filter((n) => n.name !== ''),
     pods: objects.pods.map(podInfo).filter((p) => p.name !== ''),
     services: objects.services.map(serviceInfo).filter((s) => s.name !== ''),
+    endpointSlices: objects.endpointSlices.map(endpointSliceInfo).filter((e) => e.service !== ''),
     ipPools: objects.ipPools.map(ipPoolInfo).filter((p) => p.cidr !== ''),
     blockAffinities: objects.blockAffinities.map(blockAffinityInfo).filter((b) => b.cidr !== ''),
     configMaps: objects.configMaps.map(configMapInfo),
