@@ -22,7 +22,7 @@ import { describeFibFailure, fibLookup, nextHops, preferredSource } from './rout
 import type { FibFailure } from './routing.ts';
 import { validateSource } from './rpfilter.ts';
 import type { Hop, HopStep, Trace, TraceVerdict } from './trace.ts';
-import { externalEntry, podAttachment, resolveReceiver } from './world.ts';
+import { directEntry, externalEntry, podAttachment, resolveReceiver } from './world.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from './world.ts';
 
 export type Endpoint =
@@ -471,7 +471,7 @@ export function send(world: World, opts: EngineOptions, from: Endpoint, p: Packe
       return receive(ctx, st, at.host, at.dev, p);
     }
     case 'external': {
-      const at = externalEntry(world, from.external);
+      const at = directEntry(world, from.external, p.dst) ?? externalEntry(world, from.external);
       if (at === undefined) return [die(st, from.external.name, 'enter', 'unknown', `no probed node is on the link of ${from.external.name} and none was named with --via`, [])];
       return receive(ctx, st, at.host, at.dev, p);
     }

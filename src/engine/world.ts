@@ -121,9 +121,10 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
       }
     }
   }
-  // 4. An external host on this link.
+  // 4. An external host on this link, when the packet is for it. As the next hop of a packet for
+  //    somebody else it is a router netcheck knows nothing about (step 5).
   for (const e of w.externals) {
-    if (e.ip !== nextHop) continue;
+    if (e.ip !== nextHop || nextHop !== finalDst) continue;
     return { kind: 'external', external: e, how: `${e.name} (${formatIpv4(e.ip)}) is on the link behind ${dev}` };
   }
   // 5. Something not probed: a router or a LAN host we know nothing about.
@@ -132,6 +133,20 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
     return { kind: 'gateway', gateway: nextHop, how: `${formatIpv4(nextHop)} is not a probed node, pod or named host` };
   }
   return { kind: 'none', why: `nothing on the link behind ${dev} answers ARP for ${formatIpv4(nextHop)}` };
+}
+
+/**
+ * A packet from an external host to an address that a probed host owns on the external host's own
+ * subnet goes straight there (the sender's connected route), whatever node the pod network is
+ * routed through.
+ */
+export function directEntry(w: World, e: ExternalEndpoint, dst: Ipv4): { host: HostNet; dev: string } | undefined {
+  for (const h of w.hosts.values()) {
+    for (const [dev, addrs] of h.addresses) {
+      if (addrs.some((a) => a.local === dst) && devSubnets(h, dev).some((c) => cidrContains(c, e.ip))) return { host: h, dev };
+    }
+  }
+  return undefined;
 }
 
 /** The node device an external host's packets enter by: the given one, else one on its subnet, else the default route's. */
