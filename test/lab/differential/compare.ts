@@ -45,16 +45,16 @@ export async function worldOf(lab: RunningLab, hosts: readonly string[], sc: Pic
 
 /** Where a flow starts for the engine: a probed host, a pod on a probed node, or an external host. */
 function endpointOf(world: World, from: string, ip: Ipv4): Endpoint {
-  const pod = world.pods.find((p) => p.name === from);
+  const pod = world.pods.find((p) => p.name === from || p.name.endsWith(`/${from}`));
   if (pod !== undefined) return { kind: 'pod', pod };
   const ext = world.externals.find((e) => e.name === from);
   if (ext !== undefined) return { kind: 'external', external: ext };
   return { kind: 'host', host: from, ip };
 }
 
-/** The lab host behind the engine's "delivered to" (pods are named "pod NAME"). */
+/** The lab host behind the engine's "delivered to" (pods are "pod NAMESPACE/NAME", NAME the lab host). */
 function labHost(deliveredTo: string): string {
-  return deliveredTo.startsWith('pod ') ? deliveredTo.slice(4) : deliveredTo;
+  return deliveredTo.startsWith('pod ') ? deliveredTo.slice(deliveredTo.lastIndexOf('/') + 1) : deliveredTo;
 }
 
 export function engineObservation(world: World, f: FlowSpec): { obs: Observation; trace: string } {

@@ -50,13 +50,16 @@ interface OverlayPod {
 }
 
 export const PODS: readonly OverlayPod[] = [
-  { name: 'ca1', node: 'node1', ip: '10.244.1.10', style: 'calico', hostIf: vethName('cali', 'ca1') },
-  { name: 'ca2', node: 'node2', ip: '10.244.2.10', style: 'calico', hostIf: vethName('cali', 'ca2') },
-  { name: 'ca3', node: 'node3', ip: '10.244.3.10', style: 'calico', hostIf: vethName('cali', 'ca3') },
+  // Calico names the veth after "<namespace>.<pod>" (the engine finds a pod's device that way too).
+  { name: 'ca1', node: 'node1', ip: '10.244.1.10', style: 'calico', hostIf: vethName('cali', 'default.ca1') },
+  { name: 'ca2', node: 'node2', ip: '10.244.2.10', style: 'calico', hostIf: vethName('cali', 'default.ca2') },
+  { name: 'ca3', node: 'node3', ip: '10.244.3.10', style: 'calico', hostIf: vethName('cali', 'default.ca3') },
   { name: 'fa1', node: 'node1', ip: '10.245.1.10', style: 'flannel', hostIf: vethName('veth', 'fa1') },
   { name: 'fa2', node: 'node2', ip: '10.245.2.10', style: 'flannel', hostIf: vethName('veth', 'fa2') },
 ];
 
+/** Namespace of the pods as the engine knows them (`default/ca1` is lab host ca1). */
+export const POD_NAMESPACE = 'default';
 const CALICO_VNI = 4096;
 const CALICO_PORT = 4789;
 const FLANNEL_PORT = 8472;
@@ -254,6 +257,6 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
     flows,
     summary,
     externals: [{ name: 'lan', ip: LAN_IP, entry: { host: entry.name, dev: 'eth0' } }],
-    pods: PODS.map((p) => ({ name: p.name, ip: p.ip, node: nodeOf(p.node).name })),
+    pods: PODS.map((p) => ({ name: `${POD_NAMESPACE}/${p.name}`, ip: p.ip, node: nodeOf(p.node).name })),
   };
 }
