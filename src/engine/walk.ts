@@ -10,7 +10,7 @@
 // ip_forward.c, ip_output.c, fib_frontend.c (fib_validate_source), drivers/net/vxlan, ipip.c.
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
-import { renderNeighbor, renderRoute, renderRule } from '../model/render/iproute2.ts';
+import { renderFdb, renderNeighbor, renderRoute, renderRule } from '../model/render/iproute2.ts';
 import { addEntry, establishedView, findReplyEntry, newView, tupleOf, undoDnat, undoSnat, unmatchedReplyView, invert } from './conntrack.ts';
 import type { CtEntry, CtTables, Tuple } from './conntrack.ts';
 import type { HostNet } from './host-net.ts';
@@ -246,7 +246,7 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
     if (tun === undefined) {
       return [die(st, h.name, 'decapsulate', 'dropped', `${describePacket(p)} arrives but no ${p.proto === 'ipip' ? 'IPIP' : 'VXLAN'} device here accepts it`, [], dev)];
     }
-    const s2 = hop(recordEntry(st, h, p), h.name, 'decapsulate', `decapsulated on ${tun}: ${describePacket(p.inner)}`, [h.links.get(tun)?.raw ?? ''], tun);
+    const s2 = hop(recordEntry(st, h, p), h.name, 'decapsulate', `decapsulated on ${tun}: ${describePacket(p.inner)}`, [describeTunnel(h, tun)], tun);
     return receive(ctx, leaveHost(s2), h, tun, p.inner);
   }
   const ipvs = h.state.ipvs.filter((v) => v.protocol === p.proto && v.address === fmt(p.dst) && v.port === p.dport);
@@ -266,6 +266,17 @@ function seen(p: Packet): NonNullable<Trace['seenAs']> {
     s.dport = p.dport;
   }
   return s;
+}
+
+/** The tunnel device's settings that made it take the packet (what `ip -d link show` lists for it). */
+function describeTunnel(h: HostNet, name: string): string {
+  const l = h.links.get(name);
+  if (l?.vxlan !== undefined) {
+    const v = l.vxlan;
+    return `${name}: vxlan id ${v.vni}${v.local !== undefined ? ` local ${v.local}` : ''}${v.link !== undefined ? ` dev ${v.link}` : ''} dstport ${v.port}`;
+  }
+  if (l?.ipip !== undefined) return `${name}: ipip remote ${l.ipip.remote ?? 'any'} local ${l.ipip.local ?? 'any'}`;
+  return name;
 }
 
 function findTunnelDevice(h: HostNet, p: Packet): string | undefined {
@@ -425,10 +436,10 @@ function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4,
     return [die(st, h.name, 'neighbor', 'dropped', `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`, [renderNeighbor(neigh)], oif)];
   }
   const dst = parseAddr(vtep);
-  if (dst === undefined) return [die(st, h.name, 'encapsulate', 'unknown', `VTEP ${vtep} is not an IPv4 address`, [fdb?.raw ?? ''], oif)];
+  if (dst === undefined) return [die(st, h.name, 'encapsulate', 'unknown', `VTEP ${vtep} is not an IPv4 address`, [fdb !== undefined ? renderFdb(fdb) : ''], oif)];
   const src = vx.local !== undefined ? (parseAddr(vx.local) ?? 0) : 0;
   const outer: Packet = { src, dst, proto: 'udp', sport: 0xc000, dport: vx.port, mark: 0, connmark: 0, length: p.length + 50, inner: p, vni: vx.vni };
-  const s = hop(st, h.name, 'encapsulate', `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`, [renderNeighbor(neigh), fdb?.raw ?? `remote ${vtep}`], oif);
+  const s = hop(st, h.name, 'encapsulate', `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`, [renderNeighbor(neigh), fdb !== undefined ? renderFdb(fdb) : `remote ${vtep}`], oif);
   return localOut(ctx, leaveHost(s), h, outer, vx.link !== undefined ? { oif: vx.link } : {});
 }
 
