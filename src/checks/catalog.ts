@@ -123,8 +123,8 @@ export const FINDINGS = {
   },
   'pod-egress-masquerade': {
     title: 'Pod traffic leaves with the node\'s address',
-    severity: 'warning',
-    meaning: 'A pod\'s connection to a host outside the cluster is source-NATed to the node address: the far end sees the node, not the pod (allow-lists and database grants made for the pod network fail).',
+    severity: 'info',
+    meaning: 'A pod\'s connection to a host outside the cluster is source-NATed to the node address: the far end sees the node, not the pod (allow-lists and database grants made for the pod network fail). Reported as info when that is the configured behaviour, as a warning when the configuration says otherwise in a key the running CNI version ignores.',
     detection: 'The traced pod → host flow crosses a MASQUERADE or SNAT rule; netcheck names the rule and the configuration key that put it there (Calico IPPool natOutgoing, cilium-config enable-ipv4-masquerade / masquerade, flannel ipMasq, ip-masq-agent).',
     fix: 'If the far end must see pod addresses: exclude its network from masquerading (Calico: an IPPool with natOutgoing false or a disabled pool for the destination; Cilium: ipv4-native-routing-cidr or enable-ipv4-masquerade: "false"; ip-masq-agent: nonMasqueradeCIDRs) and make the pod network routable there.',
     incident: 5,
