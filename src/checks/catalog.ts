@@ -1,5 +1,5 @@
 // Every finding netcheck can report: its stable ID, default severity and what it means, how it is
-// detected and how it is fixed. docs/findings.md is generated from this list (scripts/gen-findings-doc.ts)
+// detected and how it is fixed. docs/findings.md is generated from this list (src/checks/findings-doc.ts, npm run docs:findings)
 // and a test keeps the two equal, so the documentation cannot drift from the code.
 import type { Severity } from './finding.ts';
 
@@ -106,13 +106,6 @@ export const FINDINGS = {
     meaning: 'The reply reaches the client, but its source is not the address the client sent to (the reverse NAT did not happen on the way back, because the reply took another path): the client discards it.',
     detection: 'The reply trace walked back from the server, with every conntrack entry of the forward path.',
     fix: 'Make the return path cross the node that did the NAT (symmetric routing), or avoid the NAT (externalTrafficPolicy: Local, routes to pods instead of to Services).',
-  },
-  'reply-lost': {
-    title: 'The reply does not come back',
-    severity: 'error',
-    meaning: 'The request is delivered, but the reply is dropped or routed elsewhere: the connection cannot be established.',
-    detection: 'The reply trace, from the server back to the client, with the forward path\'s conntrack entries.',
-    fix: 'See the hop that decides the reply\'s fate in the reply trace.',
   },
   'path-unknown': {
     title: 'netcheck cannot decide this part of the path',
