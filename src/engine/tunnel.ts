@@ -4,6 +4,7 @@
 // vxlan_xmit (remote VTEP from the fdb entry of the neighbour's MAC, else the device's `remote`);
 // outer source = the tunnel's `local`, else the source the route to the outer dst selects
 // (ip_route_output_key → fib_result_prefsrc / inet_select_addr).
+import { renderFdb, renderNeighbor, renderRoute } from '../model/render/iproute2.ts';
 import { formatIpv4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import type { HostNet } from './host-net.ts';
@@ -37,7 +38,7 @@ function outerDst(h: HostNet, oif: string, nextHop: Ipv4): { dst?: Ipv4; evidenc
   const fdb = h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined);
   const vtep = fdb?.dst ?? vx.remote;
   const dst = vtep === undefined ? undefined : parseIpv4(vtep);
-  const evidence = [neigh.raw, ...(fdb !== undefined ? [fdb.raw] : [])];
+  const evidence = [renderNeighbor(neigh), ...(fdb !== undefined ? [renderFdb(fdb)] : [])];
   return dst === undefined ? { evidence, problem: `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}` } : { dst, evidence };
 }
 
@@ -52,7 +53,7 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
   const bound = kind === 'ipip' ? link?.ipip?.link : link?.vxlan?.link;
   const r = fibLookup(h, { dst: d.dst, src: 0, iif: 'lo', mark: 0, tos: 0, ...(bound !== undefined ? { oif: bound } : {}) });
   if (r.ok) {
-    out.evidence.push(r.route.raw);
+    out.evidence.push(renderRoute(r.route));
     const dev = r.route.dev ?? r.route.nexthops[0]?.dev;
     if (dev !== undefined) out.dev = dev;
   }
@@ -66,7 +67,7 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
   const src = preferredSource(h, r.route);
   if (src !== undefined) {
     out.src = src;
-    out.srcFrom = r.route.prefsrc !== undefined ? `src of the route "${r.route.raw}"` : `primary address of ${out.dev ?? '?'} (route "${r.route.raw}" has no src)`;
+    out.srcFrom = r.route.prefsrc !== undefined ? `src of the route "${renderRoute(r.route)}"` : `primary address of ${out.dev ?? '?'} (route "${renderRoute(r.route)}" has no src)`;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // on kube-ipvs0 of every node (pkg/proxy/ipvs/proxier.go syncService → netlinkHandle.EnsureAddressBind),
 // so every node takes that address as its own — fatal when it is a node's or the API server's.
 // In iptables mode only the Service's ip:port pairs are DNATed (KUBE-SERVICES "external IP" rules).
+import { renderAddress } from '../../model/render/iproute2.ts';
 import { cidrContains, formatIpv4, inCidr, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { ServiceInfo } from '../../model/cluster.ts';
 import type { AnalysisContext } from '../context.ts';
@@ -29,7 +30,7 @@ function svcEvidence(u: ExternalIpUse): string {
 function ownersOf(ctx: AnalysisContext, ip: string): { node: string; line: string }[] {
   const out: { node: string; line: string }[] = [];
   for (const h of ctx.model.hosts.values()) {
-    for (const a of h.addresses) if (a.family === 'inet' && a.local === ip && a.dev !== 'kube-ipvs0') out.push({ node: h.name, line: `${h.name}: ${a.raw}` });
+    for (const a of h.addresses) if (a.family === 'inet' && a.local === ip && a.dev !== 'kube-ipvs0') out.push({ node: h.name, line: `${h.name}: ${renderAddress(a)} dev ${a.dev}` });
   }
   for (const n of ctx.model.cluster.nodes) {
     if ([...n.internalIPs, ...n.externalIPs].includes(ip) && !out.some((o) => o.node === n.name)) out.push({ node: n.name, line: `Node ${n.name}: status.addresses has ${ip}` });
@@ -41,7 +42,7 @@ function ownersOf(ctx: AnalysisContext, ip: string): { node: string; line: strin
 function ipvsCarriers(ctx: AnalysisContext, ip: string): { node: string; line: string }[] {
   const out: { node: string; line: string }[] = [];
   for (const h of ctx.model.hosts.values()) {
-    for (const a of h.addresses) if (a.dev === 'kube-ipvs0' && a.local === ip) out.push({ node: h.name, line: `${h.name}: ${a.raw}` });
+    for (const a of h.addresses) if (a.dev === 'kube-ipvs0' && a.local === ip) out.push({ node: h.name, line: `${h.name}: ${renderAddress(a)} dev ${a.dev}` });
   }
   return out;
 }
@@ -105,7 +106,7 @@ export function auditExternalIps(ctx: AnalysisContext, uses: readonly ExternalIp
         fix: `kubectl -n ${u.service.namespace} patch svc ${u.service.name} --type=json -p '[{"op":"remove","path":"/spec/externalIPs"}]' — ${FINDINGS['externalip-control-plane'].fix}`,
       });
     }
-    if (owners.length > 0 && cp === undefined) {
+    if (owners.length > 0) {
       findings.push({
         id: 'externalip-node-address',
         severity: ipvs ? 'critical' : 'warning',

@@ -1,6 +1,7 @@
 // Pods on a Linux bridge (flannel's cni0, the bridge plugin): without br_netfilter, traffic between
 // pods of one node is switched by the bridge and never meets iptables (Service DNAT replies,
 // NetworkPolicies). Kernel: net/bridge/br_netfilter_hooks.c, sysctl bridge-nf-call-iptables.
+import { renderLink } from '../../model/render/iproute2.ts';
 import { bridgeCallsIptables } from '../../engine/kernel/sysctl.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
@@ -21,7 +22,7 @@ export const brNetfilterCheck: NodeCheck = {
         severity: 'warning',
         node: h.name,
         summary: `${h.name} bridges pods on ${bridges.map((l) => l.name).join(', ')} but ${h.sysctls.has('net.bridge.bridge-nf-call-iptables') ? 'net.bridge.bridge-nf-call-iptables is 0' : 'br_netfilter is not loaded'}: traffic between its pods bypasses iptables`,
-        evidence: [...bridges.map((l) => l.raw), ...b.lines],
+        evidence: [...bridges.map((l) => renderLink(l)), ...b.lines],
         why: FINDINGS['br-netfilter-missing'].meaning,
         fix: `On ${h.name}: modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1 (persist in /etc/modules-load.d/ and /etc/sysctl.d/).`,
       });

@@ -1,5 +1,6 @@
 // Pod networks (Calico IPPools, flannel's Network) must not overlap the nodes' own networks or the
 // Service network: destinations become ambiguous and pods can get addresses the LAN uses.
+import { renderAddress } from '../../model/render/iproute2.ts';
 import { cidrOverlaps, parseCidr4 } from '../../lib/ipv4.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
@@ -24,7 +25,7 @@ export const ippoolOverlapCheck: NodeCheck = {
         for (const a of h.addresses) {
           if (a.family !== 'inet' || POD_SIDE.test(a.dev) || a.prefixLen === 32) continue;
           const c = parseCidr4(`${a.local}/${a.prefixLen}`);
-          if (c !== undefined && cidrOverlaps(c, pc)) hits.push(`${h.name}: ${a.raw}`);
+          if (c !== undefined && cidrOverlaps(c, pc)) hits.push(`${h.name}: ${renderAddress(a)} dev ${a.dev}`);
         }
       }
       for (const s of ctx.model.cluster.serviceCidrs) {

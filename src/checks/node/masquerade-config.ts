@@ -27,8 +27,7 @@ export const masqueradeConfigCheck: NodeCheck = {
           ? `${where} sets the deprecated key ${old}: ${JSON.stringify(o)} but not ${current}: Cilium versions that no longer read ${old} use ${current}'s default instead`
           : c !== o
             ? `${where} sets ${old}: ${JSON.stringify(o)} and ${current}: ${JSON.stringify(c)}: only ${current} counts`
-            : undefined;
-      if (summary === undefined) continue;
+            : `${where} still sets the deprecated key ${old}: ${JSON.stringify(o)} beside ${current}: changing ${old} no longer changes anything`;
       out.push({
         id: 'masquerade-config-ignored',
         severity: 'warning',

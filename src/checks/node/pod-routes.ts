@@ -1,6 +1,7 @@
 // Every node needs a route to every other node's pod blocks (missing: the BGP session or the CNI
 // agent is down) and no blackhole for a block it does not own (Calico blackholes only its own
 // blocks, so a stale one swallows a peer's pods).
+import { renderRoute } from '../../model/render/iproute2.ts';
 import { formatIpv4, parseCidr4 } from '../../lib/ipv4.ts';
 import { fibLookup } from '../../engine/routing.ts';
 import { FINDINGS } from '../catalog.ts';
@@ -26,7 +27,7 @@ export const podRoutesCheck: NodeCheck = {
           severity: 'error',
           node: h.name,
           summary: `${h.name} has a ${r.type} route for ${r.dst}, which is ${b.node}'s pod block: traffic from ${h.name} to ${b.node}'s pods is discarded`,
-          evidence: [r.raw, b.source],
+          evidence: [renderRoute(r), b.source],
           why: FINDINGS['blackhole-foreign-block'].meaning,
           fix: `On ${h.name}: ip route del ${r.type} ${r.dst}; then look for a stale block affinity (calicoctl ipam check) so that it is not recreated.`,
         });
@@ -51,7 +52,7 @@ export const podRoutesCheck: NodeCheck = {
           summary: r.ok
             ? `${h.name} has no route for ${b.node}'s pod block ${b.cidr}: traffic to ${formatIpv4(probe)} follows ${route!.dst === '0.0.0.0/0' ? 'the default route' : `the route ${route!.dst}`} instead`
             : `${h.name} has no route at all for ${b.node}'s pod block ${b.cidr}`,
-          evidence: [b.source, ...(route !== undefined ? [`${h.name}: ${route.raw}`] : [])],
+          evidence: [b.source, ...(route !== undefined ? [`${h.name}: ${renderRoute(route)}`] : [])],
           why: FINDINGS['missing-pod-route'].meaning,
           fix: `Restore the CNI's route on ${h.name}: check its agent (calico-node: calicoctl node status for the BGP session to ${b.node}; flanneld; cilium-agent) — by hand: ip route add ${b.cidr} via <${b.node}'s address or VTEP> dev <tunnel or uplink> onlink.`,
         });

@@ -1,6 +1,7 @@
 // Per node, every source that names its pod subnet must agree (INCIDENTS.md #6, Canal): flannel's
 // subnet.env, the CNI conflist's ipam subnet, spec.podCIDR, the cni0 and flannel.1 addresses and the
 // IPs of the pods running there. The value most sources give is taken as right; the others are named.
+import { renderAddress } from '../../model/render/iproute2.ts';
 import { cidrContains, cidrOverlaps, formatCidr4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Cidr4 } from '../../lib/ipv4.ts';
 import { FINDINGS } from '../catalog.ts';
@@ -28,14 +29,14 @@ export const podSubnetCheck: NodeCheck = {
       const claims: Claim[] = [];
       if (h.flannel?.subnet !== undefined) {
         const c = subnetOf(h.flannel.subnet);
-        if (c !== undefined) claims.push({ cidr: c, source: `${h.name}:/run/flannel/subnet.env FLANNEL_SUBNET=${h.flannel.subnet}`, kind: 'subnet' });
+        if (c !== undefined) claims.push({ cidr: c, source: `/run/flannel/subnet.env FLANNEL_SUBNET=${h.flannel.subnet}`, kind: 'subnet' });
       }
       for (const conf of h.cni) {
         for (const p of conf.plugins) {
           for (const s of p.ipamSubnets) {
             const c = subnetOf(s);
             // host-local "usePodCidr" and Calico IPAM have no subnet; a whole-cluster range is not a node subnet.
-            if (c !== undefined) claims.push({ cidr: c, source: `${h.name}:${conf.path} ${p.type} ipam subnet ${s}`, kind: 'subnet' });
+            if (c !== undefined) claims.push({ cidr: c, source: `${conf.path} ${p.type} ipam subnet ${s}`, kind: 'subnet' });
           }
         }
       }
@@ -46,15 +47,15 @@ export const podSubnetCheck: NodeCheck = {
       }
       for (const a of h.addresses) {
         if (a.family !== 'inet') continue;
-        if (a.dev === 'cni0') claims.push({ cidr: parseCidr4(`${a.local}/${a.prefixLen}`)!, source: `${h.name}: ${a.raw}`, kind: 'subnet' });
-        if (a.dev === 'flannel.1') claims.push({ cidr: parseCidr4(`${a.local}/32`)!, source: `${h.name}: ${a.raw}`, kind: 'address' });
+        if (a.dev === 'cni0') claims.push({ cidr: parseCidr4(`${a.local}/${a.prefixLen}`)!, source: `${renderAddress(a)} dev ${a.dev}`, kind: 'subnet' });
+        if (a.dev === 'flannel.1') claims.push({ cidr: parseCidr4(`${a.local}/32`)!, source: `${renderAddress(a)} dev ${a.dev}`, kind: 'address' });
       }
       if (claims.filter((c) => c.kind === 'subnet').length === 0) continue;
       for (const p of ctx.model.cluster.pods) {
         if (p.node !== h.name || p.hostNetwork || p.phase === 'Succeeded' || p.phase === 'Failed') continue;
         for (const ip of p.ips) {
           const a = parseIpv4(ip);
-          if (a !== undefined) claims.push({ cidr: { net: a, len: 32 }, source: `Pod ${p.namespace}/${p.name} on ${h.name}: podIP ${ip}`, kind: 'address' });
+          if (a !== undefined) claims.push({ cidr: { net: a, len: 32 }, source: `Pod ${p.namespace}/${p.name}: podIP ${ip}`, kind: 'address' });
         }
       }
       // The subnet most claims agree with (subnets equal, addresses inside).
@@ -71,8 +72,8 @@ export const podSubnetCheck: NodeCheck = {
         id: 'pod-subnet-mismatch',
         severity: 'error',
         node: h.name,
-        summary: `${h.name}'s pod subnet sources disagree: ${agree.length} say ${formatCidr4(right)}, but ${realOdd.map((c) => c.source.replace(`${h.name}:`, '')).join('; ')}`,
-        evidence: [...agree.map((c) => `agrees: ${c.source}`), ...realOdd.map((c) => `differs: ${c.source}`)],
+        summary: `${h.name}'s pod subnet sources disagree: ${agree.length} say ${formatCidr4(right)}, but ${realOdd.map((c) => c.source).join('; ')}`,
+        evidence: [...agree.map((c) => `agrees: ${h.name}: ${c.source}`), ...realOdd.map((c) => `differs: ${h.name}: ${c.source}`)],
         why: FINDINGS['pod-subnet-mismatch'].meaning,
         fix: `On ${h.name}, make the odd source say ${formatCidr4(right)} (a stale CNI conflist or subnet.env: remove it and restart the CNI pod on ${h.name}, e.g. kubectl -n kube-system delete pod -l k8s-app=canal --field-selector spec.nodeName=${h.name}), then recreate the pods of ${h.name} so they get addresses from the right subnet.`,
       });

@@ -1,6 +1,7 @@
 // A tunnel device's MTU plus the encapsulation header must fit the underlay device's MTU, or
 // large packets are fragmented or dropped while small ones work. Overheads: IPIP adds an IPv4
 // header (20 bytes); VXLAN adds outer IPv4 + UDP + VXLAN + inner Ethernet (20 + 8 + 8 + 14 = 50).
+import { renderLink } from '../../model/render/iproute2.ts';
 import { parseIpv4 } from '../../lib/ipv4.ts';
 import { fibLookup } from '../../engine/routing.ts';
 import { FINDINGS } from '../catalog.ts';
@@ -43,7 +44,7 @@ export const tunnelMtuCheck: NodeCheck = {
           severity: 'warning',
           node: h.name,
           summary: `${t.name} on ${h.name} has MTU ${t.mtu}; with ${overhead} bytes of ${t.kind.toUpperCase()} overhead its packets need ${t.mtu + overhead}, but ${under.name} carries ${under.mtu}`,
-          evidence: [t.raw, under.raw],
+          evidence: [renderLink(t), renderLink(under)],
           why: FINDINGS['tunnel-mtu'].meaning,
           fix: `Set the tunnel MTU to at most ${under.mtu - overhead} (ip link set ${t.name} mtu ${under.mtu - overhead}, and in the CNI's configuration so it stays).`,
         });

@@ -1,6 +1,7 @@
 // Tunnel routes must point at the node that owns the block (INCIDENTS.md #2): for IPIP the gateway
 // is the owner's underlay address; for VXLAN it is the owner's VTEP address, whose neighbour and
 // fdb entries must lead to the owner's underlay address.
+import { renderRoute } from '../../model/render/iproute2.ts';
 import { formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import { outerAddresses } from '../../engine/tunnel.ts';
 import { FINDINGS } from '../catalog.ts';
@@ -68,7 +69,7 @@ export const tunnelNextHopCheck: NodeCheck = {
             severity: 'critical',
             node: h.name,
             summary: `on ${h.name}, the route to ${owner}'s pod block ${r.dst} goes through ${r.dev} to ${r.gateway}, which is ${whoIs(ctx, r.gateway)}, not ${owner}${expected !== undefined ? ` (${expected})` : ''}`,
-            evidence: [r.raw, block.source, ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : [])],
+            evidence: [renderRoute(r), block.source, ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : [])],
             why: FINDINGS['tunnel-next-hop-wrong'].meaning,
             fix: expected !== undefined
               ? `On ${h.name}: ip route replace ${r.dst} via ${expected} dev ${r.dev} onlink${r.protocol !== 'boot' ? ` proto ${r.protocol}` : ''} — then find why the CNI wrote the wrong next hop (BGP peer, stale route after an address change) or it comes back.`
@@ -85,7 +86,7 @@ export const tunnelNextHopCheck: NodeCheck = {
             severity: 'critical',
             node: h.name,
             summary: `on ${h.name}, ${r.dev} cannot encapsulate traffic for ${owner}'s block ${r.dst}: ${outer.problem ?? 'no remote VTEP'}`,
-            evidence: [r.raw, ...outer.evidence],
+            evidence: [renderRoute(r), ...outer.evidence],
             why: FINDINGS['tunnel-next-hop-wrong'].meaning,
             fix: `Restart the CNI agent on ${h.name} (it writes the neighbour and fdb entries of every peer), or add them by hand: ip neigh replace ${r.gateway} lladdr <${owner}'s VTEP MAC> dev ${r.dev} nud permanent; bridge fdb append <that MAC> dev ${r.dev} dst ${ownerUnderlay?.ip ?? `<${owner}'s address>`}.`,
           });
@@ -98,7 +99,7 @@ export const tunnelNextHopCheck: NodeCheck = {
             severity: 'critical',
             node: h.name,
             summary: `on ${h.name}, VXLAN traffic for ${owner}'s block ${r.dst} is sent to VTEP ${formatIpv4(outer.dst)}, which is ${whoIs(ctx, formatIpv4(outer.dst))}, not ${owner}${ownerUnderlay !== undefined ? ` (${ownerUnderlay.ip})` : ''}`,
-            evidence: [r.raw, ...outer.evidence, block.source, ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : [])],
+            evidence: [renderRoute(r), ...outer.evidence, block.source, ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : [])],
             why: FINDINGS['tunnel-next-hop-wrong'].meaning,
             fix: `On ${h.name}: bridge fdb replace <MAC of ${r.gateway}> dev ${r.dev} dst ${ownerUnderlay?.ip ?? `<${owner}'s address>`} (or restart the CNI agent there).`,
           });

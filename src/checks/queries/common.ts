@@ -10,6 +10,7 @@ import { FINDINGS } from '../catalog.ts';
 import type { FlowReport } from '../flow/analyze.ts';
 import type { TraceDoc } from '../../report/document.ts';
 import { traceDoc } from '../../report/document.ts';
+import { NODE_CHECKS } from '../node/index.ts';
 
 export function podIp(p: PodInfo): string {
   const ip = p.ips.find((x) => parseIpv4(x) !== undefined);
@@ -44,4 +45,20 @@ export function notesOf(model: Model): string[] {
 
 export function traceDocs(reports: readonly FlowReport[]): TraceDoc[] {
   return reports.flatMap((r) => r.results.flatMap((x) => [traceDoc(r.label, x.forward), ...(x.reply !== undefined ? [traceDoc(r.label, x.reply)] : [])]));
+}
+
+/**
+ * Doctor checks about the nodes a flow involves, when the flow does not fully work: its cause is
+ * often there (a subnet mismatch, a wrong tunnel route) even where the trace stops short of it —
+ * at an unprobed router, say. A flow that works gets no such findings: they would answer another question.
+ */
+const PATH_CHECKS = new Set(['ip-forward', 'forward-policy', 'pod-routes', 'tunnel-next-hop', 'tunnel-source', 'rp-filter-tunnel', 'pod-subnet', 'tunnel-mtu', 'br-netfilter']);
+
+export function pathNodeFindings(ctx: AnalysisContext, reports: readonly FlowReport[], endpoints: readonly string[]): Finding[] {
+  if (reports.every((r) => r.verdict === 'reachable')) return [];
+  const nodes = new Set(endpoints);
+  for (const r of reports) for (const x of r.results) for (const t of [x.forward, ...(x.reply !== undefined ? [x.reply] : [])]) for (const h of t.hops) nodes.add(h.node);
+  return NODE_CHECKS.filter((c) => PATH_CHECKS.has(c.name))
+    .flatMap((c) => c.run(ctx))
+    .filter((f) => f.node !== undefined && nodes.has(f.node));
 }

@@ -17,7 +17,7 @@ import { requireIpv4, resolveLanTarget, resolveNode } from '../resolve.ts';
 import type { LanTarget } from '../resolve.ts';
 import { clusterDoc, reportDoc } from '../../report/document.ts';
 import type { ReportDoc } from '../../report/document.ts';
-import { notesOf, podEndpoint, podIp, traceDocs, unprobedFindings } from './common.ts';
+import { notesOf, pathNodeFindings, podEndpoint, podIp, traceDocs, unprobedFindings } from './common.ts';
 
 export interface LanQuery {
   lanHost: string;
@@ -124,7 +124,7 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
     verdict: combineVerdicts(reports.map((r) => r.verdict)),
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs(reports),
-    findings: [...unprobedFindings(ctx.model, nodes), ...findings],
+    findings: [...unprobedFindings(ctx.model, nodes), ...findings, ...pathNodeFindings(ctx, reports, nodes)],
     notes,
   });
 }
