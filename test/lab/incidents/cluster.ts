@@ -21,6 +21,7 @@
 import { calicoPod, flannelVxlan, lanHost, lanSegment, mergeLabs, node, router, vethName } from '../harness/index.ts';
 import type { HostOptions, Lab, SegmentPort } from '../harness/index.ts';
 import { parseCidr4, formatIpv4 } from '../../../src/lib/ipv4.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 export type Cni = 'calico-vxlan' | 'cilium-native' | 'canal';
 
@@ -360,6 +361,8 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   return {
     routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${nic.dev}`)],
     iptables: ciliumIptables(d, n),
+    // What cilium-agent's install-cni writes (test/fixtures/cni/SOURCES.md).
+    files: { '/etc/cni/net.d/05-cilium.conflist': fixture('cni/05-cilium.conflist') },
   };
 }
 
