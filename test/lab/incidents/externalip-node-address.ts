@@ -26,7 +26,7 @@ export const externalipNodeAddress: Scenario = {
       proto: 'tcp',
       dport: 6443,
       expect: { forward: true, reply: true, receivedBy: 'node-b', seenSrc: '192.168.1.11' },
-      decisive: { direction: 'forward', node: 'node-b', step: 'route', evidence: '"dev":"kube-ipvs0"' },
+      decisive: { direction: 'forward', node: 'node-b', step: 'route', evidence: 'local 192.168.1.11 dev kube-ipvs0' },
     },
     { label: 'node-b → node-c 192.168.1.13:6443: works', from: 'node-b', dst: '192.168.1.13', proto: 'tcp', dport: 6443, expect: { forward: true, reply: true, receivedBy: 'node-c', seenSrc: '192.168.1.12' } },
     { label: 'LAN host → 192.168.1.11:6443: reaches node-a', from: 'lan-pc', dst: '192.168.1.11', proto: 'tcp', dport: 6443, expect: { forward: true, reply: true, receivedBy: 'node-a', seenSrc: '192.168.1.50' } },

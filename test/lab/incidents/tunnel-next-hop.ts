@@ -33,7 +33,7 @@ export const tunnelNextHop: Scenario = {
       proto: 'udp',
       dport: 8080,
       expect: { forward: true, reply: false, receivedBy: 'web-0', seenSrc: '10.65.0.2' },
-      decisive: { direction: 'reply', node: 'node-c', step: 'neighbor', evidence: '"gateway":"10.65.0.130"' },
+      decisive: { direction: 'reply', node: 'node-c', step: 'neighbor', evidence: 'via 10.65.0.130 dev vxlan.calico' },
     },
     {
       label: 'web-0 (node-c) → client-0 (node-a): lost on node-c',
@@ -42,7 +42,7 @@ export const tunnelNextHop: Scenario = {
       proto: 'udp',
       dport: 8080,
       expect: { forward: false, reply: false },
-      decisive: { direction: 'forward', node: 'node-c', step: 'neighbor', evidence: '"gateway":"10.65.0.130"' },
+      decisive: { direction: 'forward', node: 'node-c', step: 'neighbor', evidence: 'via 10.65.0.130 dev vxlan.calico' },
     },
     { label: 'web-1 (node-b) → web-0 (node-c): works', from: 'web-1', dst: '10.65.0.130', proto: 'udp', dport: 8080, expect: { forward: true, reply: true, receivedBy: 'web-0', seenSrc: '10.65.0.66' } },
   ],
