@@ -30,6 +30,11 @@ export interface FlowCase {
   dport: number;
   /** What the kernel does; asserted, so the lab is known to reproduce the incident. */
   expect: { forward: boolean; reply: boolean; receivedBy?: string; seenSrc?: string };
+  /**
+   * From the snapshot alone (nodes probed, not the LAN router) the engine cannot follow this flow:
+   * it crosses the router, and says so with an `unknown` verdict (test/unit/examples.test.ts).
+   */
+  crossesRouter?: boolean;
   /** The hop that decides the fault, and the line it must quote. */
   decisive?: { direction: 'forward' | 'reply'; node: string; step: HopStep; evidence: string };
 }

@@ -32,6 +32,7 @@ export const tunnelOuterSource: Scenario = {
       proto: 'udp',
       dport: 8080,
       expect: { forward: true, reply: false, receivedBy: 'web-1', seenSrc: '10.65.0.2' },
+      crossesRouter: true,
       decisive: { direction: 'reply', node: 'node-a', step: 'input', evidence: 'Drop IPv4 VXLAN packets from non-allowed hosts' },
     },
     {
