@@ -111,6 +111,8 @@ export interface ClusterDecl {
     /** Per node: the subnet written into the CNI conflist's host-local IPAM, when not the node's podCidr. */
     cniSubnet?: Record<string, string>;
   };
+  /** Nodes where Docker is also installed: it sets the FORWARD policy to DROP (moby libnetwork iptables.go). */
+  dockerNodes?: string[];
   /** Host settings merged into the generated lab (an incident's sysctl, say). */
   tweaks?: Lab;
   /** Generated route lines replaced (to: null removes the route). */
@@ -194,19 +196,40 @@ function defaultRoute(d: ClusterDecl, n: NodeDecl): string {
 const NAT_HEAD = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
 const FILTER_HEAD = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'];
 
+/** What dockerd adds to the filter table (moby libnetwork/drivers/bridge/setup_ip_tables_linux.go), FORWARD policy DROP aside. */
+const DOCKER_FILTER = [
+  ':DOCKER - [0:0]',
+  ':DOCKER-ISOLATION-STAGE-1 - [0:0]',
+  ':DOCKER-ISOLATION-STAGE-2 - [0:0]',
+  ':DOCKER-USER - [0:0]',
+  '-A FORWARD -j DOCKER-USER',
+  '-A FORWARD -j DOCKER-ISOLATION-STAGE-1',
+  '-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  '-A FORWARD -o docker0 -j DOCKER',
+  '-A FORWARD -i docker0 ! -o docker0 -j ACCEPT',
+  '-A FORWARD -i docker0 -o docker0 -j ACCEPT',
+  '-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2',
+  '-A DOCKER-ISOLATION-STAGE-1 -j RETURN',
+  '-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP',
+  '-A DOCKER-ISOLATION-STAGE-2 -j RETURN',
+  '-A DOCKER-USER -j RETURN',
+];
+
 /**
  * Felix's rules that matter here (felix/rules/static.go): VXLAN is accepted only from the hosts in
  * cali40all-vxlan-net and dropped from anyone else; with natOutgoing on the pool, traffic from the
  * pools to anything outside them is masqueraded (cali-nat-outgoing).
  */
-export function calicoIptables(d: ClusterDecl): string {
+export function calicoIptables(d: ClusterDecl, n: NodeDecl): string {
   const nat = [...NAT_HEAD, ':cali-POSTROUTING - [0:0]', ':cali-nat-outgoing - [0:0]', '-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING'];
   nat.push('-A cali-POSTROUTING -m comment --comment "cali:Z-c7XtVd2Bq7s_hA" -j cali-nat-outgoing');
   if (d.calico?.natOutgoing === true) {
     nat.push('-A cali-nat-outgoing -m comment --comment "cali:flqWnvo8yq4ULQLa" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully');
   }
+  const docker = d.dockerNodes?.includes(n.name) === true;
   const filter = [
-    ...FILTER_HEAD,
+    ...(docker ? FILTER_HEAD.map((l) => (l.startsWith(':FORWARD') ? ':FORWARD DROP [0:0]' : l)) : FILTER_HEAD),
+    ...(docker ? DOCKER_FILTER : []),
     ':cali-INPUT - [0:0]',
     '-A INPUT -m comment --comment "cali:Cz_u1IQiXIMmKD4c" -j cali-INPUT',
     `-A cali-INPUT -p udp -m comment --comment "cali:J76FwxInZIsk7uKY" -m comment --comment "Allow IPv4 VXLAN packets from allowed hosts" -m multiport --dports ${CALICO_VXLAN_PORT} -m set --match-set cali40all-vxlan-net src -m addrtype --dst-type LOCAL -j ACCEPT`,
@@ -350,7 +373,7 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${p.vtepMac} dev ${VXLAN_CALICO} nud permanent`),
     fdb: peers.map((p) => `${p.vtepMac} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
     ipsets: calicoIpsets(d),
-    iptables: calicoIptables(d),
+    iptables: calicoIptables(d, n),
     files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },
   };
 }
