@@ -5,7 +5,7 @@
 // for a source on each LAN the node reaches (its connected underlay networks and the default route).
 import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
-import { rpFilter } from '../../engine/kernel/sysctl.ts';
+import { confKey, rpFilter } from '../../engine/kernel/sysctl.ts';
 import type { HostNet } from '../../engine/host-net.ts';
 import { validateSource } from '../../engine/rpfilter.ts';
 import { FINDINGS } from '../catalog.ts';
@@ -19,7 +19,8 @@ const BEYOND_DEFAULT = ((198 << 24) | (51 << 16) | (100 << 8) | 10) >>> 0;
 function lanSources(h: HostNet, tunnels: ReadonlySet<string>): { ip: Ipv4; what: string }[] {
   const out: { ip: Ipv4; what: string }[] = [];
   for (const l of h.linkOrder) {
-    if (tunnels.has(l.name) || l.kind === 'loopback' || l.kind === 'veth' || l.name === 'kube-ipvs0' || l.kind === 'bridge') continue;
+    // Pod-side devices (cali*, lxc*, veth* of a bridge) and kube-ipvs0 lead to no LAN.
+    if (tunnels.has(l.name) || l.kind === 'loopback' || l.kind === 'bridge' || l.master !== undefined || /^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name)) continue;
     for (const a of h.addresses.get(l.name) ?? []) {
       if (a.len >= 31) continue;
       // The highest host address of the subnet: a LAN PC, not a node (nodes rarely sit there).
@@ -55,7 +56,7 @@ export const rpFilterTunnelCheck: NodeCheck = {
           summary: `${t} on ${h.name} is in strict rp_filter mode: traffic from ${dropped.map((d) => d.s.what).join(', ')} that reaches ${h.name} through ${t} (a LAN router sending the pod network to another node) is dropped, because the way back leaves by ${dropped[0]!.r.reverseDev ?? 'another device'}`,
           evidence: [...mode.lines, ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`)],
           why: FINDINGS['rp-filter-strict-tunnel'].meaning,
-          fix: `On ${h.name}: sysctl -w net.ipv4.conf.${t}.rp_filter=${value}${mode.lines.some((l) => l.startsWith('net.ipv4.conf.all.rp_filter = 1')) ? ` and net.ipv4.conf.all.rp_filter=${value.slice(0, 1)} (the kernel uses the larger of all and the device)` : ''}, persisted in /etc/sysctl.d/ (Calico sets it when it creates ${t}: prefer its own setting); or route the LAN to the node that owns each pod block (BGP peering).`,
+          fix: `On ${h.name}: sysctl -w ${confKey(t, 'rp_filter')}=${value}${mode.lines.some((l) => l.startsWith('net.ipv4.conf.all.rp_filter = 1')) ? ` and net.ipv4.conf.all.rp_filter=${value.slice(0, 1)} (the kernel uses the larger of all and the device)` : ''}, persisted in /etc/sysctl.d/ (Calico sets it when it creates ${t}: prefer its own setting); or route the LAN to the node that owns each pod block (BGP peering).`,
         });
       }
     }
