@@ -9,9 +9,9 @@ import { readSnapshot, writeSnapshot } from '../src/snapshot/io.ts';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../src/snapshot/types.ts';
 import type { HostEntry, Snapshot } from '../src/snapshot/types.ts';
 import { labUnsupportedReason, startLab } from '../test/lab/harness/index.ts';
-import { ipvsadmSave, labOf } from '../test/lab/incidents/cluster.ts';
+import { ipvsadmSave, labOf, serviceEndpoints } from '../test/lab/incidents/cluster.ts';
 import { SCENARIOS } from '../test/lab/incidents/index.ts';
-import { objectsOf, serviceEndpoints } from '../test/lab/incidents/objects.ts';
+import { objectsOf } from '../test/lab/incidents/objects.ts';
 import { probeHosts } from '../test/lab/incidents/scenario.ts';
 import type { Scenario } from '../test/lab/incidents/scenario.ts';
 
@@ -65,6 +65,11 @@ function readme(): string {
     '`ipvsadm` section is the text kube-proxy\'s virtual servers would print (`ipvsadm -S -n`), generated',
     'from the Services and EndpointSlices, not captured. Everywhere else a missing `ipvsadm` is the',
     'real error of this kernel, and `file:/run/flannel/subnet.env` is absent on non-flannel clusters.',
+    'The rules on the nodes are what the CNI writes (felix\'s VXLAN accept/drop and natOutgoing,',
+    'Cilium\'s CILIUM_POST_nat, flannel\'s ipMasq rules) and, on iptables-mode clusters, kube-proxy\'s',
+    'KUBE-SERVICES/KUBE-SVC-*/KUBE-SEP-* chains for the Services (names hashed as kube-proxy does);',
+    'the IPVS-mode example has kube-ipvs0 and the virtual servers but not kube-proxy\'s KUBE-* ipsets',
+    'and iptables rules.',
     '',
   ];
   for (const s of SCENARIOS) {

@@ -21,6 +21,8 @@
 import { calicoPod, flannelVxlan, lanHost, lanSegment, mergeLabs, node, router, vethName } from '../harness/index.ts';
 import type { HostOptions, Lab, SegmentPort } from '../harness/index.ts';
 import { parseCidr4, formatIpv4 } from '../../../src/lib/ipv4.ts';
+import { fixture } from '../../helpers/fixtures.ts';
+import { kubeProxyIptables } from './kube-proxy.ts';
 
 export type Cni = 'calico-vxlan' | 'cilium-native' | 'canal';
 
@@ -110,6 +112,8 @@ export interface ClusterDecl {
     /** Per node: the subnet written into the CNI conflist's host-local IPAM, when not the node's podCidr. */
     cniSubnet?: Record<string, string>;
   };
+  /** Nodes where Docker is also installed: it sets the FORWARD policy to DROP (moby libnetwork iptables.go). */
+  dockerNodes?: string[];
   /** Host settings merged into the generated lab (an incident's sysctl, say). */
   tweaks?: Lab;
   /** Generated route lines replaced (to: null removes the route). */
@@ -190,28 +194,80 @@ function defaultRoute(d: ClusterDecl, n: NodeDecl): string {
 
 // ------------------------------------------------------------------------------------ iptables
 
+/** Endpoints of a service: its selected pods, or (the `kubernetes` service) the API servers. */
+export function serviceEndpoints(d: ClusterDecl, s: ServiceDecl): { ip: string; node: string; pod?: PodDecl }[] {
+  if (s.app === '') return d.nodes.filter((n) => n.controlPlane === true).map((n) => ({ ip: n.ip, node: n.name }));
+  return d.pods.filter((p) => p.app === s.app && p.namespace === s.namespace).map((p) => ({ ip: p.ip, node: p.node, pod: p }));
+}
+
+
+/** One table's share of a ruleset: chain declarations and rules. */
+interface TableParts {
+  chains: string[];
+  rules: string[];
+}
+interface IptablesParts {
+  nat: TableParts;
+  filter: TableParts;
+}
+
+/** iptables-restore input from the parts of each writer (CNI first: felix inserts its jumps at the top). */
+function iptablesText(parts: readonly IptablesParts[]): string {
+  const table = (head: string[], t: 'nat' | 'filter') => {
+    const p = parts.map((x) => x[t]);
+    const declared = p.flatMap((x) => x.chains);
+    const name = (l: string) => l.split(' ')[0];
+    // A writer may set a built-in chain's policy (Docker: `:FORWARD DROP`): its line replaces the default.
+    const builtins = head.map((l) => declared.find((c) => name(c) === name(l)) ?? l);
+    return [...builtins, ...declared.filter((c) => !head.some((l) => name(l) === name(c))), ...p.flatMap((x) => x.rules), 'COMMIT'];
+  };
+  return [...table(NAT_HEAD, 'nat'), ...table(FILTER_HEAD, 'filter'), ''].join('\n');
+}
+
+/** Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode). */
+function nodeIptables(d: ClusterDecl, n: NodeDecl, cni: IptablesParts): string {
+  return iptablesText(d.kubeProxyMode === 'iptables' ? [cni, kubeProxyIptables(d, (s) => serviceEndpoints(d, s))] : [cni]);
+}
+
 const NAT_HEAD = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
 const FILTER_HEAD = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'];
+
+/** What dockerd adds to the filter table (moby libnetwork/drivers/bridge/setup_ip_tables_linux.go), FORWARD policy DROP aside. */
+const DOCKER_CHAINS = [':FORWARD DROP [0:0]', ':DOCKER - [0:0]', ':DOCKER-ISOLATION-STAGE-1 - [0:0]', ':DOCKER-ISOLATION-STAGE-2 - [0:0]', ':DOCKER-USER - [0:0]'];
+const DOCKER_FILTER = [
+  '-A FORWARD -j DOCKER-USER',
+  '-A FORWARD -j DOCKER-ISOLATION-STAGE-1',
+  '-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  '-A FORWARD -o docker0 -j DOCKER',
+  '-A FORWARD -i docker0 ! -o docker0 -j ACCEPT',
+  '-A FORWARD -i docker0 -o docker0 -j ACCEPT',
+  '-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2',
+  '-A DOCKER-ISOLATION-STAGE-1 -j RETURN',
+  '-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP',
+  '-A DOCKER-ISOLATION-STAGE-2 -j RETURN',
+  '-A DOCKER-USER -j RETURN',
+];
 
 /**
  * Felix's rules that matter here (felix/rules/static.go): VXLAN is accepted only from the hosts in
  * cali40all-vxlan-net and dropped from anyone else; with natOutgoing on the pool, traffic from the
  * pools to anything outside them is masqueraded (cali-nat-outgoing).
  */
-export function calicoIptables(d: ClusterDecl): string {
-  const nat = [...NAT_HEAD, ':cali-POSTROUTING - [0:0]', ':cali-nat-outgoing - [0:0]', '-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING'];
+export function calicoIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
+  const nat = ['-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING'];
   nat.push('-A cali-POSTROUTING -m comment --comment "cali:Z-c7XtVd2Bq7s_hA" -j cali-nat-outgoing');
   if (d.calico?.natOutgoing === true) {
     nat.push('-A cali-nat-outgoing -m comment --comment "cali:flqWnvo8yq4ULQLa" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully');
   }
+  const docker = d.dockerNodes?.includes(n.name) === true;
   const filter = [
-    ...FILTER_HEAD,
-    ':cali-INPUT - [0:0]',
+    ...(docker ? DOCKER_FILTER : []),
     '-A INPUT -m comment --comment "cali:Cz_u1IQiXIMmKD4c" -j cali-INPUT',
     `-A cali-INPUT -p udp -m comment --comment "cali:J76FwxInZIsk7uKY" -m comment --comment "Allow IPv4 VXLAN packets from allowed hosts" -m multiport --dports ${CALICO_VXLAN_PORT} -m set --match-set cali40all-vxlan-net src -m addrtype --dst-type LOCAL -j ACCEPT`,
     `-A cali-INPUT -p udp -m comment --comment "cali:4cgmbdWsLmozYhJh" -m comment --comment "Drop IPv4 VXLAN packets from non-allowed hosts" -m multiport --dports ${CALICO_VXLAN_PORT} -m addrtype --dst-type LOCAL -j DROP`,
   ];
-  return [...nat, 'COMMIT', ...filter, 'COMMIT', ''].join('\n');
+  const filterChains = [...(docker ? DOCKER_CHAINS : []), ':cali-INPUT - [0:0]'];
+  return { nat: { chains: [':cali-POSTROUTING - [0:0]', ':cali-nat-outgoing - [0:0]'], rules: nat }, filter: { chains: filterChains, rules: filter } };
 }
 
 /** Felix's ipsets: the hosts VXLAN is accepted from (their registered addresses), and the pools. */
@@ -238,12 +294,12 @@ export function ciliumMasquerades(d: ClusterDecl): boolean {
 }
 
 /** Cilium's iptables masquerade (pkg/datapath/iptables/iptables.go, non-BPF masquerading). */
-export function ciliumIptables(d: ClusterDecl, n: NodeDecl): string {
-  const nat = [...NAT_HEAD, ':CILIUM_POST_nat - [0:0]', '-A POSTROUTING -m comment --comment "cilium-feeder: CILIUM_POST_nat" -j CILIUM_POST_nat'];
+export function ciliumIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
+  const nat = ['-A POSTROUTING -m comment --comment "cilium-feeder: CILIUM_POST_nat" -j CILIUM_POST_nat'];
   if (ciliumMasquerades(d)) {
     nat.push(`-A CILIUM_POST_nat -s ${n.podCidr} ! -d ${ciliumNativeCidr(d)} ! -o cilium_+ -m comment --comment "cilium masquerade non-cluster" -j MASQUERADE`);
   }
-  return [...nat, 'COMMIT', ''].join('\n');
+  return { nat: { chains: [':CILIUM_POST_nat - [0:0]'], rules: nat }, filter: { chains: [], rules: [] } };
 }
 
 /**
@@ -252,16 +308,15 @@ export function ciliumIptables(d: ClusterDecl, n: NodeDecl): string {
  * masqueraded, and traffic from outside to *this node's lease* is returned — built from
  * FLANNEL_SUBNET, whatever subnet the pods really use.
  */
-export function flannelIptables(d: ClusterDecl, n: NodeDecl): string {
+export function flannelIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
   const net = d.podNetwork;
   const nat = [
-    ...NAT_HEAD,
     `-A POSTROUTING -s ${net} -d ${net} -j RETURN`,
     `-A POSTROUTING -s ${net} ! -d 224.0.0.0/4 -j MASQUERADE`,
     `-A POSTROUTING ! -s ${net} -d ${n.podCidr} -j RETURN`,
     `-A POSTROUTING ! -s ${net} -d ${net} -j MASQUERADE`,
   ];
-  return [...nat, 'COMMIT', ''].join('\n');
+  return { nat: { chains: [], rules: nat }, filter: { chains: [], rules: [] } };
 }
 
 // ------------------------------------------------------------------------------------ files
@@ -349,7 +404,7 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${p.vtepMac} dev ${VXLAN_CALICO} nud permanent`),
     fdb: peers.map((p) => `${p.vtepMac} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
     ipsets: calicoIpsets(d),
-    iptables: calicoIptables(d),
+    iptables: nodeIptables(d, n, calicoIptables(d, n)),
     files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },
   };
 }
@@ -359,14 +414,16 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   const peers = d.nodes.filter((p) => p !== n);
   return {
     routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${nic.dev}`)],
-    iptables: ciliumIptables(d, n),
+    iptables: nodeIptables(d, n, ciliumIptables(d, n)),
+    // What cilium-agent's install-cni writes (test/fixtures/cni/SOURCES.md).
+    files: { '/etc/cni/net.d/05-cilium.conflist': fixture('cni/05-cilium.conflist') },
   };
 }
 
 function canalNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   return {
     routes: [defaultRoute(d, n)],
-    iptables: flannelIptables(d, n),
+    iptables: nodeIptables(d, n, flannelIptables(d, n)),
     files: {
       '/etc/cni/net.d/10-canal.conflist': canalConflist(d, n),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { emptyObjects } from '../../../src/snapshot/types.ts';
 import type { KubeObject, SnapshotObjects } from '../../../src/snapshot/types.ts';
 import type { ClusterDecl, NodeDecl, PodDecl, ServiceDecl } from './cluster.ts';
-import { CALICO_VNI, CALICO_VXLAN_PORT, canalConflist, tunnelIp } from './cluster.ts';
+
+import { CALICO_VNI, CALICO_VXLAN_PORT, canalConflist, serviceEndpoints, tunnelIp } from './cluster.ts';
 
 const CREATED = '2024-05-13T08:12:41Z';
 const K8S_VERSION = 'v1.29.4';
@@ -146,12 +147,6 @@ function serviceObject(s: ServiceDecl): KubeObject {
   if (s.app !== '') spec['selector'] = { app: s.app };
   if (s.externalIPs !== undefined) spec['externalIPs'] = s.externalIPs;
   return { kind: 'Service', apiVersion: 'v1', metadata: meta(s.name, s.namespace, 'Service', s.app !== '' ? { labels: { app: s.app } } : { labels: { component: 'apiserver', provider: 'kubernetes' } }), spec, status: { loadBalancer: {} } };
-}
-
-/** Endpoints of a service: its selected pods, or (the `kubernetes` service) the API servers. */
-export function serviceEndpoints(d: ClusterDecl, s: ServiceDecl): { ip: string; node: string; pod?: PodDecl }[] {
-  if (s.app === '') return d.nodes.filter((n) => n.controlPlane === true).map((n) => ({ ip: n.ip, node: n.name }));
-  return d.pods.filter((p) => p.app === s.app && p.namespace === s.namespace).map((p) => ({ ip: p.ip, node: p.node, pod: p }));
 }
 
 function endpointSliceObject(d: ClusterDecl, s: ServiceDecl): KubeObject {

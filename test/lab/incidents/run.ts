@@ -43,7 +43,7 @@ export function scenarioTests(s: Scenario): void {
           assert.equal(hop.node, f.decisive.node, trace);
           assert.equal(hop.step, f.decisive.step, trace);
           assert.ok(
-            hop.evidence.some((e) => e.includes(f.decisive!.evidence)),
+            hop.evidence.some((e) => e.includes(f.decisive!.evidence)) || hop.detail.includes(f.decisive.evidence),
             `the deciding hop does not quote "${f.decisive.evidence}": ${JSON.stringify(hop, null, 1)}`,
           );
         }

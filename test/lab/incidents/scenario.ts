@@ -14,6 +14,8 @@ import type { FlowResult, Hop, HopStep, Trace } from '../../../src/engine/trace.
 import type { HostEntry } from '../../../src/snapshot/types.ts';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
 import type { RunningLab } from '../harness/index.ts';
+import { compare } from '../differential/compare.ts';
+import type { Observation } from '../differential/compare.ts';
 import type { ClusterDecl } from './cluster.ts';
 import { machineHosts } from './cluster.ts';
 import { objectsOf } from './objects.ts';
@@ -28,6 +30,11 @@ export interface FlowCase {
   dport: number;
   /** What the kernel does; asserted, so the lab is known to reproduce the incident. */
   expect: { forward: boolean; reply: boolean; receivedBy?: string; seenSrc?: string };
+  /**
+   * From the snapshot alone (nodes probed, not the LAN router) the engine cannot follow this flow:
+   * it crosses the router, and says so with an `unknown` verdict (test/unit/examples.test.ts).
+   */
+  crossesRouter?: boolean;
   /** The hop that decides the fault, and the line it must quote. */
   decisive?: { direction: 'forward' | 'reply'; node: string; step: HopStep; evidence: string };
 }
@@ -42,12 +49,9 @@ export interface Scenario {
   flows: FlowCase[];
 }
 
-export interface Observation {
-  forwardDelivered: boolean;
-  receivedBy?: string;
-  seenSrc?: string;
-  replyDelivered: boolean;
-}
+export type { Observation };
+/** Where kernel and engine disagree on what a user is told (the differential tests' rules). */
+export { compare as disagreements };
 
 /** Probes hosts with the real probe (src/collect/local-probe.ts inside each namespace). */
 export async function probeHosts(lab: RunningLab, hosts: readonly string[]): Promise<Record<string, HostEntry>> {
@@ -133,19 +137,6 @@ export async function kernelObservation(lab: RunningLab, f: FlowCase): Promise<O
     if (s.seenSrc !== undefined) obs.seenSrc = s.seenSrc;
   }
   return obs;
-}
-
-/** Where kernel and engine disagree on what a user is told. */
-export function disagreements(kernel: Observation, engine: Observation, proto: FlowCase['proto']): string[] {
-  const d: string[] = [];
-  // TCP and ICMP cannot tell a lost request from a lost answer at a socket; UDP can.
-  if (proto === 'udp' && kernel.forwardDelivered !== engine.forwardDelivered) d.push(`forward delivered: kernel ${kernel.forwardDelivered}, engine ${engine.forwardDelivered}`);
-  if (kernel.forwardDelivered && engine.forwardDelivered) {
-    if (kernel.receivedBy !== engine.receivedBy) d.push(`received by: kernel ${kernel.receivedBy ?? '-'}, engine ${engine.receivedBy ?? '-'}`);
-    if (kernel.seenSrc !== engine.seenSrc) d.push(`seen source: kernel ${kernel.seenSrc ?? '-'}, engine ${engine.seenSrc ?? '-'}`);
-  }
-  if (kernel.replyDelivered !== engine.replyDelivered) d.push(`reply delivered: kernel ${kernel.replyDelivered}, engine ${engine.replyDelivered}`);
-  return d;
 }
 
 /** What the kernel was expected to do, as an Observation-shaped list of mismatches. */

@@ -50,12 +50,12 @@ test('kube-proxy mode from its ConfigMap: empty means iptables; ipvs; nftables',
   assert.match(mode('ipvs').because[0]!, /ConfigMap kube-proxy: mode: "ipvs"/);
 });
 
-test('from node state alone: the captured example (vxlan.calico; no kube-proxy rules in the lab)', async () => {
+test('from node state alone: the captured example (vxlan.calico; kube-proxy iptables rules)', async () => {
   const m = buildModel(await readSnapshot('examples/healthy.json'));
   const o = emptyObjects();
   const f = detectFlavour(clusterInfo(o), [...m.hosts.values()]);
-  // The lab nodes run no kube-proxy: no KUBE-SERVICES chain, no kube-ipvs0, so none is detected.
-  assert.equal(f.proxy.value, 'none');
+  // The lab nodes carry kube-proxy's iptables-mode chains (KUBE-SERVICES) and no kube-ipvs0.
+  assert.equal(f.proxy.value, 'iptables');
   assert.equal(f.encapsulation.value, 'vxlan');
   assert.deepEqual(f.tunnelDevices, ['vxlan.calico']);
 });
