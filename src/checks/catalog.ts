@@ -1,5 +1,5 @@
 // Every finding netcheck can report: its stable ID, default severity and what it means, how it is
-// detected and how it is fixed. docs/findings.md is generated from this list (scripts/gen-findings-doc.ts)
+// detected and how it is fixed. docs/findings.md is generated from this list (src/checks/findings-doc.ts, npm run docs:findings)
 // and a test keeps the two equal, so the documentation cannot drift from the code.
 import type { Severity } from './finding.ts';
 
@@ -107,13 +107,6 @@ export const FINDINGS = {
     detection: 'The reply trace walked back from the server, with every conntrack entry of the forward path.',
     fix: 'Make the return path cross the node that did the NAT (symmetric routing), or avoid the NAT (externalTrafficPolicy: Local, routes to pods instead of to Services).',
   },
-  'reply-lost': {
-    title: 'The reply does not come back',
-    severity: 'error',
-    meaning: 'The request is delivered, but the reply is dropped or routed elsewhere: the connection cannot be established.',
-    detection: 'The reply trace, from the server back to the client, with the forward path\'s conntrack entries.',
-    fix: 'See the hop that decides the reply\'s fate in the reply trace.',
-  },
   'path-unknown': {
     title: 'netcheck cannot decide this part of the path',
     severity: 'warning',
@@ -123,8 +116,8 @@ export const FINDINGS = {
   },
   'pod-egress-masquerade': {
     title: 'Pod traffic leaves with the node\'s address',
-    severity: 'warning',
-    meaning: 'A pod\'s connection to a host outside the cluster is source-NATed to the node address: the far end sees the node, not the pod (allow-lists and database grants made for the pod network fail).',
+    severity: 'info',
+    meaning: 'A pod\'s connection to a host outside the cluster is source-NATed to the node address: the far end sees the node, not the pod (allow-lists and database grants made for the pod network fail). Reported as info when that is the configured behaviour, as a warning when the configuration says otherwise in a key the running CNI version ignores.',
     detection: 'The traced pod → host flow crosses a MASQUERADE or SNAT rule; netcheck names the rule and the configuration key that put it there (Calico IPPool natOutgoing, cilium-config enable-ipv4-masquerade / masquerade, flannel ipMasq, ip-masq-agent).',
     fix: 'If the far end must see pod addresses: exclude its network from masquerading (Calico: an IPPool with natOutgoing false or a disabled pool for the destination; Cilium: ipv4-native-routing-cidr or enable-ipv4-masquerade: "false"; ip-masq-agent: nonMasqueradeCIDRs) and make the pod network routable there.',
     incident: 5,

@@ -4,20 +4,29 @@ import { hideBin } from 'yargs/helpers';
 import { exitCodeOf, messageOf } from '../lib/errors.ts';
 import { withGlobalOptions } from './global-options.ts';
 import { commands } from './commands/index.ts';
+import { complete, completionCommand } from './completion.ts';
 import { VERSION } from './version.ts';
 
 export async function main(args: readonly string[]): Promise<number> {
+  // Cobra's completion protocol, which kubectl uses for plugins (completion.ts).
+  if (args[0] === '__complete') {
+    process.stdout.write(complete(args.slice(1)));
+    return 0;
+  }
   let failure: { message: string; code: number } | undefined;
   const parser = withGlobalOptions(yargs(args.slice()))
     .scriptName('kubectl netcheck')
     .usage('$0 <command> [options]\n\nExplains why A cannot reach B in a Kubernetes cluster: it reads the real network state of the nodes on the path and walks the packet through it, both ways.')
     .command(commands)
+    .command(completionCommand)
     .demandCommand(1, 'Name a command (see --help).')
     .strict()
     .version(VERSION)
     .help()
     .alias('h', 'help')
-    .completion('completion', 'Print a shell completion script (bash; zsh with bashcompinit)')
+    .example('kubectl netcheck collect -o snap.json.gz', 'Snapshot the network state of every node, for offline analysis')
+    .example('kubectl netcheck collect --dry-run', 'Show the probe pods and commands first, and create nothing')
+    .example('kubectl netcheck cleanup', 'Remove probe pods a killed run left behind')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {

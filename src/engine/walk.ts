@@ -10,7 +10,7 @@
 // ip_forward.c, ip_output.c, fib_frontend.c (fib_validate_source), drivers/net/vxlan, ipip.c.
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
-import { renderFdb, renderNeighbor, renderRoute, renderRule } from '../model/render/iproute2.ts';
+import { renderFdb, renderLink, renderNeighbor, renderRoute, renderRule } from '../model/render/iproute2.ts';
 import { addEntry, establishedView, findReplyEntry, newView, tupleOf, undoDnat, undoSnat, unmatchedReplyView, invert } from './conntrack.ts';
 import type { CtEntry, CtTables, Tuple } from './conntrack.ts';
 import type { HostNet } from './host-net.ts';
@@ -64,6 +64,8 @@ interface State {
   ctEntry?: CtEntry;
   /** The packet as its source emitted it (after the kernel picked the source address). */
   sent?: Packet;
+  /** The route that chose the current next hop: evidence when that next hop cannot be reached. */
+  nextHopRoute?: string;
 }
 
 interface Ctx {
@@ -217,6 +219,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
     const rpf = validateSource(h, p.src, p.dst, dev, oif, p.mark, 0);
     if (!rpf.pass) return [rpfDrop(s, h, dev, p, rpf.reason, rpf.evidence)];
     s = hop(s, h.name, 'route', `forward to ${fmt(p.dst)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`, [...evidence, ...(rpf.mode > 0 ? rpf.evidence.slice(0, 2) : [])], dev);
+    s = { ...s, nextHopRoute: renderRoute(r) };
     const gw = nh.gateway ?? p.dst;
     return runHook(ctx, s, h, 'FORWARD', p, { inIface: dev, outIface: oif, nextHop: gw, ...(physdev ? { physdev } : {}) }, (s2, q) =>
       postrouting(ctx, s2, h, oif, gw, q, dev),
@@ -246,7 +249,7 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
     if (tun === undefined) {
       return [die(st, h.name, 'decapsulate', 'dropped', `${describePacket(p)} arrives but no ${p.proto === 'ipip' ? 'IPIP' : 'VXLAN'} device here accepts it`, [], dev)];
     }
-    const s2 = hop(recordEntry(st, h, p), h.name, 'decapsulate', `decapsulated on ${tun}: ${describePacket(p.inner)}`, [describeTunnel(h, tun)], tun);
+    const s2 = hop(recordEntry(st, h, p), h.name, 'decapsulate', `decapsulated on ${tun}: ${describePacket(p.inner)}`, [renderLink(h.links.get(tun)!)], tun);
     return receive(ctx, leaveHost(s2), h, tun, p.inner);
   }
   const ipvs = h.state.ipvs.filter((v) => v.protocol === p.proto && v.address === fmt(p.dst) && v.port === p.dport);
@@ -266,17 +269,6 @@ function seen(p: Packet): NonNullable<Trace['seenAs']> {
     s.dport = p.dport;
   }
   return s;
-}
-
-/** The tunnel device's settings that made it take the packet (what `ip -d link show` lists for it). */
-function describeTunnel(h: HostNet, name: string): string {
-  const l = h.links.get(name);
-  if (l?.vxlan !== undefined) {
-    const v = l.vxlan;
-    return `${name}: vxlan id ${v.vni}${v.local !== undefined ? ` local ${v.local}` : ''}${v.link !== undefined ? ` dev ${v.link}` : ''} dstport ${v.port}`;
-  }
-  if (l?.ipip !== undefined) return `${name}: ipip remote ${l.ipip.remote ?? 'any'} local ${l.ipip.local ?? 'any'}`;
-  return name;
 }
 
 function findTunnelDevice(h: HostNet, p: Packet): string | undefined {
@@ -357,7 +349,7 @@ export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?
     const oif = nh.dev;
     if (oif === undefined) return [die(st, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(r)}`, [renderRoute(r)])];
     const gw = nh.gateway ?? p.dst;
-    const s = hop(st, h.name, 'route', `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`, evidence, oif);
+    const s = { ...hop(st, h.name, 'route', `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`, evidence, oif), nextHopRoute: renderRoute(r) };
     return runHook(ctx, s, h, 'OUTPUT', p, { outIface: oif, nextHop: gw }, (s2, q, out) => {
       // ip_route_me_harder(): a changed destination or mark re-routes the packet.
       if (q.dst !== p.dst || q.mark !== p.mark) {
@@ -366,7 +358,7 @@ export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?
         if (again.route.type === 'local') return deliverLocal(ctx, s2, h, 'lo', q);
         const nh2 = nextHops(again.route)[0];
         if (nh2?.dev === undefined) return [die(s2, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(again.route)}`, [renderRoute(again.route)])];
-        const s3 = hop(s2, h.name, 'route', `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${fmt(nh2.gateway)} ` : ''}dev ${nh2.dev}`, [renderRoute(again.route)], nh2.dev);
+        const s3 = { ...hop(s2, h.name, 'route', `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${fmt(nh2.gateway)} ` : ''}dev ${nh2.dev}`, [renderRoute(again.route)], nh2.dev), nextHopRoute: renderRoute(again.route) };
         return postrouting(ctx, s3, h, nh2.dev, nh2.gateway ?? q.dst, q, undefined);
       }
       return postrouting(ctx, s2, h, oif, gw, q, undefined);
@@ -414,7 +406,7 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
       return [die(st, h.name, 'transmit', 'unknown', `leaves ${oif} toward ${fmt(rcv.gateway)}, which netcheck did not probe`, [], oif)];
     }
     case 'none':
-      return [die(st, h.name, 'neighbor', 'dropped', rcv.why, [], oif)];
+      return [die(st, h.name, 'neighbor', 'dropped', rcv.why, st.nextHopRoute !== undefined ? [st.nextHopRoute] : [], oif)];
   }
 }
 
@@ -428,7 +420,10 @@ function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4,
   const vx = h.links.get(oif)!.vxlan!;
   const neigh = h.neighbors.get(`${oif}|${fmt(nextHop)}`);
   if (neigh?.lladdr === undefined || neigh.state.includes('FAILED') || neigh.state.includes('INCOMPLETE')) {
-    return [die(st, h.name, 'neighbor', 'dropped', `no neighbour entry for ${fmt(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`, neigh ? [renderNeighbor(neigh)] : [], oif)];
+    // The route that picked this next hop is the line to look at (INCIDENTS.md #2: a tunnel route
+    // whose gateway is not a VTEP), so it leads the evidence.
+    const ev = [...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...(neigh ? [renderNeighbor(neigh)] : [])];
+    return [die(st, h.name, 'neighbor', 'dropped', `no neighbour entry for ${fmt(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`, ev, oif)];
   }
   const fdb = h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined);
   const vtep = fdb?.dst ?? vx.remote;

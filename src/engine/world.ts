@@ -84,6 +84,10 @@ function l3Device(h: HostNet, dev: string): { dev: string; physdevIn?: string } 
  */
 export function adjacent(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean {
   if (sharesSubnet(h1, d1, h2, d2)) return true;
+  // Only a veth pair can be a link without addresses. A device with no wire (kube-proxy's
+  // kube-ipvs0, a dummy, a bridge without ports) is never on the other end of one, even when
+  // the neighbour routes its /32s on-link out of its LAN device.
+  if (h1.links.get(d1)?.kind !== 'veth' || h2.links.get(d2)?.kind !== 'veth') return false;
   if (vethMismatch(h1, d1, h2, d2)) return false;
   return faces(h1, d1, h2, d2) || faces(h2, d2, h1, d1);
 }

@@ -86,6 +86,8 @@ export interface ClusterInfo {
   pods: PodInfo[];
   services: ServiceInfo[];
   endpointSlices: EndpointSliceInfo[];
+  /** The Service network from the API server's --service-cluster-ip-range (static pod), when visible. */
+  serviceCidrs: { cidr: string; what: string }[];
   ipPools: IpPoolInfo[];
   blockAffinities: BlockAffinityInfo[];
   configMaps: ConfigMapInfo[];
@@ -241,6 +243,24 @@ export function endpointSliceInfo(o: KubeObject): EndpointSliceInfo {
   };
 }
 
+/** --service-cluster-ip-range of kube-apiserver pods (kubeadm runs it as a static pod in kube-system). */
+export function serviceCidrsOf(pods: readonly KubeObject[]): { cidr: string; what: string }[] {
+  const out: { cidr: string; what: string }[] = [];
+  for (const o of pods) {
+    const meta = rec(o['metadata']);
+    const name = str(meta['name']) ?? '';
+    if (str(meta['namespace']) !== 'kube-system' || !name.startsWith('kube-apiserver')) continue;
+    for (const c of arr(rec(o['spec'])['containers']).map(rec)) {
+      for (const a of [...strs(c['command']), ...strs(c['args'])]) {
+        const m = /^--service-cluster-ip-range=(.+)$/.exec(a);
+        if (m === null) continue;
+        for (const cidr of m[1]!.split(',')) if (!out.some((x) => x.cidr === cidr)) out.push({ cidr, what: `Service network (kube-system/${name} --service-cluster-ip-range)` });
+      }
+    }
+  }
+  return out;
+}
+
 export function configMapInfo(o: KubeObject): ConfigMapInfo {
   const meta = rec(o['metadata']);
   return { namespace: str(meta['namespace']) ?? '', name: str(meta['name']) ?? '', data: strMap(o['data']) };
@@ -252,6 +272,7 @@ export function clusterInfo(objects: SnapshotObjects): ClusterInfo {
     pods: objects.pods.map(podInfo).filter((p) => p.name !== ''),
     services: objects.services.map(serviceInfo).filter((s) => s.name !== ''),
     endpointSlices: objects.endpointSlices.map(endpointSliceInfo).filter((e) => e.service !== ''),
+    serviceCidrs: serviceCidrsOf(objects.pods),
     ipPools: objects.ipPools.map(ipPoolInfo).filter((p) => p.cidr !== ''),
     blockAffinities: objects.blockAffinities.map(blockAffinityInfo).filter((b) => b.cidr !== ''),
     configMaps: objects.configMaps.map(configMapInfo),

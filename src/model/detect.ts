@@ -44,7 +44,8 @@ function podsNamed(cluster: ClusterInfo, prefix: string): number {
 
 function detectCni(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<CniKind> {
   const because: string[] = [];
-  const calico = cluster.ipPools.length > 0 || podsNamed(cluster, 'calico-node') > 0 || configMap(cluster, 'calico-config') !== undefined;
+  const calicoCni = hosts.filter((h) => h.cni.some((c) => c.plugins.some((p) => p.type === 'calico')));
+  const calico = cluster.ipPools.length > 0 || podsNamed(cluster, 'calico-node') > 0 || configMap(cluster, 'calico-config') !== undefined || calicoCni.length > 0;
   const flannel = configMap(cluster, 'kube-flannel-cfg') !== undefined || configMap(cluster, 'canal-config') !== undefined || hosts.some((h) => h.flannel !== undefined);
   const cilium = configMap(cluster, 'cilium-config') !== undefined || podsNamed(cluster, 'cilium-') > 0 || hosts.some((h) => h.links.some((l) => l.name === 'cilium_host'));
   if (cluster.ipPools.length > 0) because.push(`${cluster.ipPools.length} Calico IPPool(s)`);
@@ -54,6 +55,7 @@ function detectCni(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<
   if (configMap(cluster, 'cilium-config') !== undefined) because.push('ConfigMap cilium-config');
   if (hosts.some((h) => h.links.some((l) => l.name === 'cilium_host'))) because.push('cilium_host device on the nodes');
   if (podsNamed(cluster, 'calico-node') > 0) because.push('calico-node pods');
+  if (calicoCni.length > 0) because.push(`calico CNI plugin in ${calicoCni[0]!.cni.find((c) => c.plugins.some((p) => p.type === 'calico'))!.path} on ${calicoCni.map((h) => h.name).join(', ')}`);
   const value: CniKind = cilium ? 'cilium' : calico && flannel ? 'canal' : calico ? 'calico' : flannel ? 'flannel' : 'unknown';
   return { value, because };
 }

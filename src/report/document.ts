@@ -73,7 +73,8 @@ export function clusterDoc(flavour: ClusterFlavour, m: { context?: string; captu
 }
 
 export function reportDoc(parts: Omit<ReportDoc, 'apiVersion' | 'kind' | 'findings'> & { findings: readonly Finding[] }): ReportDoc {
-  return { apiVersion: REPORT_API_VERSION, kind: 'Report', ...parts, findings: dedupeFindings(parts.findings) };
+  const query = Object.fromEntries(Object.entries(parts.query).filter(([, v]) => v !== undefined)) as ReportDoc['query'];
+  return { apiVersion: REPORT_API_VERSION, kind: 'Report', ...parts, query, findings: dedupeFindings(parts.findings) };
 }
 
 const PROBLEM: ReadonlySet<Severity> = new Set(['critical', 'error', 'warning']);

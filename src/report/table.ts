@@ -49,7 +49,7 @@ function table(head: string[], p: Paint, width: number, widths?: (number | null)
 
 function traceTable(t: TraceDoc, p: Paint, width: number): string {
   // node | device | step | detail: give the detail what is left of the line.
-  const fixed = [4, 14, 12, 13];
+  const fixed = [4, 12, 16, 13];
   const detail = Math.max(30, width - fixed.reduce((a, b) => a + b, 0) - 6);
   const tab = table(['#', 'node', 'device', 'step', 'what happened'], p, width, [...fixed, detail]);
   t.hops.forEach((h, i) => {

@@ -49,11 +49,15 @@ export function egressSourceFinding(ctx: AnalysisContext, t: Trace, pod: { name:
   if (t.verdict !== 'delivered' || t.seenAs === undefined || t.seenAs.src === pod.ip) return undefined;
   const hop = sourceNatHop(t);
   const config = masqueradeConfig(ctx, pod.ip, hop?.node ?? pod.node);
+  // Masquerading pod egress is most CNIs' default, so by itself it is the answer to "what will the
+  // host see", not a fault; it is a problem when the configuration says otherwise in a key the
+  // running version ignores (INCIDENTS.md #5).
+  const misleading = config.some((l) => l.includes('(deprecated'));
   const f: Finding = {
     id: 'pod-egress-masquerade',
-    severity: 'warning',
+    severity: misleading ? 'warning' : 'info',
     node: hop?.node ?? pod.node,
-    summary: `${label}: ${t.seenAs.dst} sees ${pod.name} as ${t.seenAs.src}, not ${pod.ip}${hop !== undefined ? ` (source NAT on ${hop.node}, ${hop.device ?? ''})` : ''}`,
+    summary: `${label}: ${t.seenAs.dst} sees ${pod.name} as ${t.seenAs.src}, not ${pod.ip}${hop !== undefined ? ` (source NAT on ${hop.node})` : ''}${misleading ? '; the masquerade setting is in a deprecated key' : ''}`,
     evidence: [...(hop?.evidence ?? []), ...config],
     why: FINDINGS['pod-egress-masquerade'].meaning,
     fix: FINDINGS['pod-egress-masquerade'].fix,

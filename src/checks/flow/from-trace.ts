@@ -1,5 +1,6 @@
 // Findings from a traced flow: the hop that decided a failed trace becomes a finding with its
 // node, its evidence lines and a fix written for that very device, rule or route.
+import { confKey } from '../../engine/kernel/sysctl.ts';
 import type { Hop, Trace } from '../../engine/trace.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { FindingId } from '../catalog.ts';
@@ -31,10 +32,10 @@ function fixFor(id: FindingId, hop: Hop): string {
   switch (id) {
     case 'rp-filter-drop':
       return dev !== undefined
-        ? `sysctl -w net.ipv4.conf.${dev}.rp_filter=2 on ${hop.node} (loose: accept when any route leads back; also check net.ipv4.conf.all.rp_filter, the kernel uses the larger of the two), persisted in /etc/sysctl.d/ or the CNI's setting; or make the path symmetric.`
+        ? `sysctl -w ${confKey(dev, 'rp_filter')}=2 on ${hop.node} (loose: accept when any route leads back; also check net.ipv4.conf.all.rp_filter, the kernel uses the larger of the two), persisted in /etc/sysctl.d/ or the CNI's setting; or make the path symmetric.`
         : FINDINGS[id].fix;
     case 'forwarding-disabled':
-      return `sysctl -w net.ipv4.ip_forward=1 on ${hop.node} (net.ipv4.conf.${dev ?? '<dev>'}.forwarding follows it), persisted in /etc/sysctl.d/.`;
+      return `sysctl -w net.ipv4.ip_forward=1 on ${hop.node} (${confKey(dev ?? '<dev>', 'forwarding')} follows it), persisted in /etc/sysctl.d/.`;
     case 'netfilter-drop':
       return netfilterFix(hop, 'drops');
     case 'netfilter-reject':

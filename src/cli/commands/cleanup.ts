@@ -13,7 +13,10 @@ export const cleanupCommand: CommandModule<GlobalArgs, CleanupArgs> = {
   command: 'cleanup',
   describe: 'Delete every netcheck probe pod left in the cluster, and the netcheck namespace',
   builder: (y) =>
-    y.option('probe-namespace', { type: 'string', describe: 'The probe namespace was one you named: keep it (only its probe pods go)' }),
+    y
+      .option('probe-namespace', { type: 'string', describe: 'The probe namespace was one you named: keep it (only its probe pods go)' })
+      .example('kubectl netcheck cleanup', "Delete every probe pod, and netcheck's namespace")
+      .example('kubectl netcheck cleanup --probe-namespace netops --context prod', 'Probe pods ran in a namespace you named: delete them, keep the namespace'),
   handler: async (argv) => {
     const o = clusterAccessOptions(argv);
     const { cleanupProbes } = await import('../../collect/live-source.ts');

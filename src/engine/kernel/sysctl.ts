@@ -11,11 +11,11 @@ function num(s: Sysctls, key: string): number | undefined {
 }
 
 /**
- * The key of a per-device setting. sysctl(8) prints (and the snapshot keeps) a dot inside a device
- * name as '/' — flannel.1's rp_filter is net.ipv4.conf.flannel/1.rp_filter — since the dot
- * separates the levels (procps sysctl.c, the '/' ↔ '.' swap of its key names).
+ * The sysctl key of a per-device setting as `sysctl -a` prints it: procps writes a dot inside a
+ * device name as '/' (vxlan.calico → net.ipv4.conf.vxlan/calico.rp_filter), the spelling the
+ * snapshot holds (src/model/parse/sysctl.ts).
  */
-function confKey(dev: string, key: string): string {
+export function confKey(dev: string, key: string): string {
   return `net.ipv4.conf.${dev.replaceAll('.', '/')}.${key}`;
 }
 

@@ -10,7 +10,7 @@
 // out (type unicast, table main, proto boot, scope global); those are dropped here. A value whose
 // raw is not JSON (hand-made, or already text) is printed as it is.
 import { topLevelValues } from '../parse/json-array.ts';
-import type { Address, FdbEntry, Neighbor, PolicyRule, Route } from '../types.ts';
+import type { Address, FdbEntry, Link, Neighbor, PolicyRule, Route } from '../types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -315,5 +315,29 @@ export function renderFdb(e: FdbEntry): string {
         break;
     }
   }
+  return words.join(' ');
+}
+
+/**
+ * A device as the first lines of `ip -d link show` summarise it: "5: vxlan.calico: mtu 1450 state
+ * UNKNOWN vxlan id 4096 local 192.168.1.11 dev eth0 dstport 4789". Not byte-equal to ip's output
+ * (flags and qdisc are left out): the fields a check reasons about, in ip's words.
+ */
+export function renderLink(l: Link): string {
+  const words = [`${l.index}: ${l.name}:`, 'mtu', String(l.mtu)];
+  if (l.master !== undefined) words.push('master', l.master);
+  words.push('state', l.operState);
+  if (!l.up) words.push('(admin down)');
+  if (l.vxlan !== undefined) {
+    const v = l.vxlan;
+    words.push('vxlan', 'id', String(v.vni));
+    if (v.remote !== undefined) words.push('remote', v.remote);
+    if (v.local !== undefined) words.push('local', v.local);
+    if (v.link !== undefined) words.push('dev', v.link);
+    words.push('dstport', String(v.port));
+  } else if (l.ipip !== undefined) {
+    words.push('ipip', 'remote', l.ipip.remote ?? 'any', 'local', l.ipip.local ?? 'any');
+    if (l.ipip.link !== undefined) words.push('dev', l.ipip.link);
+  } else if (l.infoKind !== undefined) words.push(l.infoKind);
   return words.join(' ');
 }

@@ -1,0 +1,12 @@
+// Every scenario, in the order examples/README.md lists them.
+import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
+import { externalipNodeAddress } from './externalip-node-address.ts';
+import { healthy } from './healthy.ts';
+import { podEgressMasquerade } from './pod-egress-masquerade.ts';
+import { rpFilterTunnel } from './rp-filter-tunnel.ts';
+import type { Scenario } from './scenario.ts';
+import { tunnelNextHop } from './tunnel-next-hop.ts';
+import { tunnelOuterSource } from './tunnel-outer-source.ts';
+
+/** The scenarios captured as examples/<name>.json. */
+export const SCENARIOS: readonly Scenario[] = [healthy, rpFilterTunnel, tunnelNextHop, tunnelOuterSource, externalipNodeAddress, podEgressMasquerade, canalSubnetMismatch];
