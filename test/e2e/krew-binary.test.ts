@@ -15,6 +15,7 @@ import { readSnapshot } from '../../src/snapshot/io.ts';
 import { startLabNodes } from '../apiserver/lab-nodes.ts';
 import { REPO_ROOT } from '../apiserver/run-cli.ts';
 import { ApiServerDouble } from '../apiserver/server.ts';
+import { allowed, clusterRoleRules } from '../helpers/rbac-grants.ts';
 
 interface Run {
   code: number | null;
@@ -160,6 +161,14 @@ describe('the standalone executable', { skip, concurrency: false }, () => {
       assert.match(host.sections['iptables-nft-save'] ?? '', new RegExp(`node ${lab.nodes[0]!.name}`));
       assert.match(host.sections['ip-route'] ?? '', /blackhole/);
       assert.equal(d.pods().length, 0);
+      const clean = await run(exe, ['cleanup', '--kubeconfig', d.kubeconfigPath]);
+      assert.equal(clean.code, 0, clean.stderr);
+      assert.match(clean.stdout, /namespace\/netcheck deleted/);
+      // deploy/rbac.yaml grants every request collect and cleanup made, and nothing it need not.
+      const rules = clusterRoleRules();
+      const denied = d.log.filter((l) => !allowed(rules, l.method, l.path)).map((l) => `${l.method} ${l.path}`);
+      assert.deepEqual(denied, []);
+      assert.ok(d.log.some((l) => l.path.includes('/exec')) && d.log.some((l) => l.method === 'DELETE' && l.path === '/api/v1/namespaces/netcheck'));
     } finally {
       await d.close();
       await lab.stop();
