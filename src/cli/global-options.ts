@@ -1,7 +1,9 @@
 // Options every command accepts, as a kubectl user expects them.
 import type { Argv } from 'yargs';
 
-export type OutputFormat = 'table' | 'json' | 'yaml';
+import type { OutputFormat } from '../report/render.ts';
+
+export type { OutputFormat };
 
 export interface GlobalArgs {
   kubeconfig?: string;

@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { stringify } from 'yaml';
 import { ClusterError, InputError, InterruptedError } from '../lib/errors.ts';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../snapshot/types.ts';
-import type { KubeObject, Snapshot } from '../snapshot/types.ts';
+import type { KubeObject, Snapshot, SnapshotObjects } from '../snapshot/types.ts';
 import { KubeClient } from './kube/client.ts';
 import { ProbeRegistry, deletePod, isProbePod, isStaleProbePod, onTerminationSignals, podRef } from './kube/cleanup.ts';
 import type { PodRef } from './kube/cleanup.ts';
@@ -33,6 +33,12 @@ import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from './probe-commands
 export interface LiveOptions extends ClusterAccessOptions {
   /** Nodes to probe; all nodes when absent. An empty list probes none (objects only). */
   nodes?: readonly string[];
+  /**
+   * Picks the nodes to probe once the objects are read (a flow command needs only the nodes on
+   * its path, known from the Pods it names); takes precedence over `nodes`. May throw InputError
+   * (an unknown pod) before any probe pod is created.
+   */
+  chooseNodes?: (objects: SnapshotObjects) => readonly string[] | undefined;
   image?: string;
   imagePullSecrets?: readonly string[];
   /** A namespace the user provides (not created, not labelled); default: netcheck's own. */
@@ -128,7 +134,8 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
 
     const nodesListed = !listed.warnings.some((w) => w.startsWith('nodes:'));
     if (!nodesListed && opts.nodes === undefined) warnings.push('no node was probed because the nodes could not be listed; name them with --nodes');
-    const targets = chooseTargets(listed.objects.nodes, opts.nodes, nodesListed);
+    const wanted = opts.chooseNodes !== undefined ? opts.chooseNodes(listed.objects) : opts.nodes;
+    const targets = chooseTargets(listed.objects.nodes, wanted, nodesListed);
     const { namespace, own } = namespaceChoice(opts);
     const probeOpts: Parameters<typeof probeNodes>[2] = {
       namespace,

@@ -5,6 +5,7 @@
 import { cidrContains, formatIpv4, maskOf, parseCidr4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import type { PolicyRule, Route } from '../model/types.ts';
+import { renderRoute, renderRule } from '../model/render/iproute2.ts';
 import { primaryAddresses } from './host-net.ts';
 import type { HostNet, IndexedRoute } from './host-net.ts';
 
@@ -21,7 +22,8 @@ export interface FlowKey {
   tos: number;
 }
 
-export type FibError = 'no-route' | 'blackhole' | 'unreachable' | 'prohibit';
+/** 'unknown': the deciding rule or route carries attributes the model does not represent (`unmodeled`). */
+export type FibError = 'no-route' | 'blackhole' | 'unreachable' | 'prohibit' | 'unknown';
 
 export interface FibResult {
   ok: true;
@@ -41,11 +43,19 @@ export interface FibFailure {
   route?: Route;
   rule?: PolicyRule;
   notes: string[];
+  /** For 'unknown': what the model cannot evaluate. */
+  unmodeled?: string[];
 }
 
 export type FibOutcome = FibResult | FibFailure;
 
-function ruleMatches(r: PolicyRule, k: FlowKey): boolean {
+/**
+ * Does the rule select this flow? 'unknown' when its modelled selectors all match but it also has
+ * selectors the model does not represent (ipproto, dport, uidrange, ...): the kernel ANDs them
+ * (fib_rule_match), so they could still refuse it. When a modelled selector already fails, the
+ * unmodelled ones cannot change the answer (nor can they under `not`, which inverts the AND).
+ */
+function ruleMatches(r: PolicyRule, k: FlowKey): boolean | 'unknown' {
   let m = true;
   // fib_rule_match(): iif/oif by device, fwmark under mask, then fib4_rule_match: src/dst prefix, tos.
   if (r.iif !== undefined && r.iif !== k.iif) m = false;
@@ -54,6 +64,7 @@ function ruleMatches(r: PolicyRule, k: FlowKey): boolean {
   else if (r.src !== undefined && !prefixHas(r.src, k.src)) m = false;
   else if (r.dst !== undefined && !prefixHas(r.dst, k.dst)) m = false;
   else if (r.tos !== undefined && r.tos !== 0 && r.tos !== k.tos) m = false;
+  if (m && r.unmodeled !== undefined && r.unmodeled.length > 0) return 'unknown';
   return r.invert ? !m : m;
 }
 
@@ -108,7 +119,9 @@ export function fibLookup(h: HostNet, k: FlowKey): FibOutcome {
   const notes: string[] = [];
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
-    if (!ruleMatches(rule, k)) continue;
+    const matches = ruleMatches(rule, k);
+    if (matches === 'unknown') return { ok: false, error: 'unknown', rule, notes, unmodeled: rule.unmodeled ?? [] };
+    if (!matches) continue;
     switch (rule.action) {
       case 'nop':
         continue;
@@ -130,15 +143,19 @@ export function fibLookup(h: HostNet, k: FlowKey): FibOutcome {
         const table = rule.table ?? 254;
         const res = tableLookup(h, table, k);
         if (res.kind === 'none') {
-          if (table !== 255) notes.push(`${rule.raw.trim()}: no route in table ${tableName(table)}`);
+          if (table !== 255) notes.push(`${renderRule(rule)}: no route in table ${tableName(table)}`);
           continue;
         }
+        // A route with parts the model does not represent (nexthop object, lwtunnel encap, a TOS
+        // name) must not be guessed through: the answer is unknown, quoting it.
+        const unmodeled = res.ir.route.unmodeled;
+        if (unmodeled !== undefined && unmodeled.length > 0) return { ok: false, error: 'unknown', route: res.ir.route, rule, notes, unmodeled };
         if (res.kind === 'throw') {
-          notes.push(`${rule.raw.trim()}: ${res.ir.route.raw} (throw: continue with the next rule)`);
+          notes.push(`${renderRule(rule)}: ${renderRoute(res.ir.route)} (throw: continue with the next rule)`);
           continue;
         }
         if (rule.suppressPrefixLength !== undefined && res.ir.len <= rule.suppressPrefixLength) {
-          notes.push(`${rule.raw.trim()}: ${res.ir.route.dst} suppressed (prefix length ≤ ${rule.suppressPrefixLength})`);
+          notes.push(`${renderRule(rule)}: ${res.ir.route.dst} suppressed (prefix length ≤ ${rule.suppressPrefixLength})`);
           continue;
         }
         const err = ERROR_OF_TYPE[res.ir.route.type];
@@ -234,7 +251,7 @@ export function nextHops(r: Route): NextHopChoice[] {
 }
 
 export function describeFibFailure(f: FibFailure, dst: Ipv4): string {
-  const what = f.route !== undefined ? `route "${f.route.raw}"` : f.rule !== undefined ? `rule "${f.rule.raw.trim()}"` : 'no route in any table';
+  const what = f.route !== undefined ? `route "${renderRoute(f.route)}"` : f.rule !== undefined ? `rule "${renderRule(f.rule)}"` : 'no route in any table';
   switch (f.error) {
     case 'no-route':
       return `no route to ${formatIpv4(dst)} (network unreachable)`;
@@ -244,5 +261,7 @@ export function describeFibFailure(f: FibFailure, dst: Ipv4): string {
       return `${what}: unreachable (ICMP host unreachable)`;
     case 'prohibit':
       return `${what}: prohibit (ICMP administratively prohibited)`;
+    case 'unknown':
+      return `${what} decides, but it uses ${(f.unmodeled ?? []).join(', ') || 'attributes'} that netcheck does not model: cannot tell where ${formatIpv4(dst)} goes`;
   }
 }

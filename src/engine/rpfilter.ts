@@ -4,16 +4,18 @@
 // no trace in iptables counters (INCIDENTS.md #1).
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
+import { renderRoute, renderRule } from '../model/render/iproute2.ts';
 import { acceptLocal, rpFilter, srcValidMark } from './kernel/sysctl.ts';
 import type { HostNet } from './host-net.ts';
-import { fibLookup, routeUsesDev } from './routing.ts';
+import { describeFibFailure, fibLookup, routeUsesDev } from './routing.ts';
 
 export interface RpfResult {
   pass: boolean;
   /** Effective mode 0/1/2 = max(conf.all.rp_filter, conf.<dev>.rp_filter). */
   mode: number;
   /** 'martian-source': the source is one of this host's own addresses (EINVAL). */
-  reason?: 'martian-source' | 'rp-filter';
+  /** 'unknown': the reverse lookup reached a rule or route the model does not represent. */
+  reason?: 'martian-source' | 'rp-filter' | 'unknown';
   /** The sysctl lines and the reverse route that decided. */
   evidence: string[];
   /** The route the kernel would use to answer the source (for the explanation). */
@@ -44,6 +46,9 @@ export function validateSource(h: HostNet, src: Ipv4, dst: Ipv4, iif: string, oi
 
   const rev = fibLookup(h, { dst: src, src: dst, iif: oif ?? 'lo', mark: srcValidMark(sys, iif) ? mark : 0, tos });
   const noAddr = (h.addresses.get(iif) ?? []).length === 0;
+  if (!rev.ok && rev.error === 'unknown') {
+    return { pass: false, mode, reason: 'unknown', evidence: [...ev, describeFibFailure(rev, src), ...(rev.rule !== undefined ? [renderRule(rev.rule)] : []), ...(rev.route !== undefined ? [renderRoute(rev.route)] : [])] };
+  }
   if (!rev.ok) {
     // last_resort: no route back at all.
     if (mode !== 0) return { pass: false, mode, reason: 'rp-filter', evidence: [...ev, `no route back to ${formatIpv4(src)}`] };
@@ -51,13 +56,13 @@ export function validateSource(h: HostNet, src: Ipv4, dst: Ipv4, iif: string, oi
   }
   const r = rev.route;
   if (r.type !== 'unicast' && !(r.type === 'local' && accLocal)) {
-    return { pass: false, mode, reason: 'martian-source', evidence: [...ev, `reverse route to ${formatIpv4(src)} is "${r.raw}" (type ${r.type})`], reverseRoute: r.raw };
+    return { pass: false, mode, reason: 'martian-source', evidence: [...ev, `reverse route to ${formatIpv4(src)} is "${renderRoute(r)}" (type ${r.type})`], reverseRoute: renderRoute(r) };
   }
   const reverseDev = r.dev ?? r.nexthops[0]?.dev;
-  const base = { mode, reverseRoute: r.raw, ...(reverseDev !== undefined ? { reverseDev } : {}) };
+  const base = { mode, reverseRoute: renderRoute(r), ...(reverseDev !== undefined ? { reverseDev } : {}) };
   if (routeUsesDev(r, iif)) return { pass: true, evidence: ev, ...base };
   if (mode === 0) return { pass: true, evidence: ev, ...base };
-  const why = `reverse route to ${formatIpv4(src)} is "${r.raw}" via ${reverseDev ?? '?'}, not ${iif}`;
+  const why = `reverse route to ${formatIpv4(src)} is "${renderRoute(r)}" via ${reverseDev ?? '?'}, not ${iif}`;
   // A device without IPv4 addresses goes to last_resort: refused in loose mode too.
   if (noAddr) return { pass: false, reason: 'rp-filter', evidence: [...ev, why, `${iif} has no IPv4 address (loose mode cannot help)`], ...base };
   if (mode === 1) return { pass: false, reason: 'rp-filter', evidence: [...ev, why], ...base };

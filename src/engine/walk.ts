@@ -10,6 +10,7 @@
 // ip_forward.c, ip_output.c, fib_frontend.c (fib_validate_source), drivers/net/vxlan, ipip.c.
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
+import { renderNeighbor, renderRoute, renderRule } from '../model/render/iproute2.ts';
 import { addEntry, establishedView, findReplyEntry, newView, tupleOf, undoDnat, undoSnat, unmatchedReplyView, invert } from './conntrack.ts';
 import type { CtEntry, CtTables, Tuple } from './conntrack.ts';
 import type { HostNet } from './host-net.ts';
@@ -96,6 +97,12 @@ function die(st: State, node: string, step: HopStep, verdict: TraceVerdict, deta
 
 // ------------------------------------------------------------------------------------- netfilter
 
+/** " in <backend> <table>/<chain>" of the step that decided, so a fix can name the right table. */
+function where(o: NfOutcome): string {
+  const last = o.steps.at(-1);
+  return last === undefined ? '' : ` in ${last.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${last.table}/${last.chain}`;
+}
+
 function runHook(
   ctx: Ctx,
   st: State,
@@ -114,9 +121,9 @@ function runHook(
     const st2: State = { ...st, ctView: o.ct, branch: [...st.branch, ...o.branch] };
     switch (o.verdict) {
       case 'drop':
-        return [die(st2, h.name, step, 'dropped', `${hook}: dropped (${o.steps.at(-1)?.action ?? 'DROP'})`, evidence, dev)];
+        return [die(st2, h.name, step, 'dropped', `${hook}: dropped (${o.steps.at(-1)?.action ?? 'DROP'})${where(o)}`, evidence, dev)];
       case 'reject':
-        return [die(st2, h.name, step, 'rejected', `${hook}: rejected (${o.rejectWith ?? 'icmp-port-unreachable'})`, evidence, dev)];
+        return [die(st2, h.name, step, 'rejected', `${hook}: rejected (${o.rejectWith ?? 'icmp-port-unreachable'})${where(o)}`, evidence, dev)];
       case 'unknown':
         return [die(st2, h.name, step, 'unknown', `${hook}: cannot evaluate: ${o.unknown?.reason ?? 'unknown rule'}`, o.unknown !== undefined ? [...evidence, o.unknown.rule.raw] : evidence, dev)];
       case 'accept': {
@@ -188,25 +195,25 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
   const fib = fibLookup(h, { dst: p.dst, src: p.src, iif: dev, mark: p.mark, tos: 0 });
   const fwd = forwarding(h.state.sysctls, dev);
   if (!fib.ok) {
-    if (fwd.value === 0) return [die(st, h.name, 'route', 'dropped', `not for this host and forwarding is off on ${dev}`, fwd.lines, dev)];
+    if (fwd.value === 0 && fib.error !== 'unknown') return [die(st, h.name, 'route', 'dropped', `not for this host and forwarding is off on ${dev}`, fwd.lines, dev)];
     return [failRoute(st, h, fib, p.dst, dev)];
   }
   const r = fib.route;
-  const evidence = [...(fib.rule !== undefined && fib.rule.priority !== 0 ? [fib.rule.raw.trim()] : []), r.raw];
+  const evidence = [...(fib.rule !== undefined && fib.rule.priority !== 0 ? [renderRule(fib.rule)] : []), renderRoute(r)];
   if (r.type === 'local') {
     const rpf = validateSource(h, p.src, p.dst, dev, undefined, p.mark, 0);
     if (!rpf.pass) return [rpfDrop(st, h, dev, p, rpf.reason, rpf.evidence)];
-    const s2 = hop(st, h.name, 'route', `${fmt(p.dst)} is local (${r.raw})`, evidence, dev);
+    const s2 = hop(st, h.name, 'route', `${fmt(p.dst)} is local (${renderRoute(r)})`, evidence, dev);
     return runHook(ctx, s2, h, 'INPUT', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) => deliverLocal(ctx, s, h, dev, q));
   }
   if (r.type === 'broadcast' || r.type === 'multicast') {
-    return [die(st, h.name, 'route', 'unknown', `${fmt(p.dst)} is a ${r.type} address here: not modelled`, [r.raw], dev)];
+    return [die(st, h.name, 'route', 'unknown', `${fmt(p.dst)} is a ${r.type} address here: not modelled`, [renderRoute(r)], dev)];
   }
-  if (fwd.value === 0) return [die(st, h.name, 'forward', 'dropped', `${fmt(p.dst)} must be forwarded but forwarding is off on ${dev} (dropped silently)`, [...fwd.lines, r.raw], dev)];
+  if (fwd.value === 0) return [die(st, h.name, 'forward', 'dropped', `${fmt(p.dst)} must be forwarded but forwarding is off on ${dev} (dropped silently)`, [...fwd.lines, renderRoute(r)], dev)];
   return nextHops(r).flatMap((nh, i, all) => {
     const oif = nh.dev;
     let s = all.length > 1 ? { ...st, branch: [...st.branch, `multipath next hop ${i + 1}/${all.length}: ${nh.gateway !== undefined ? fmt(nh.gateway) : ''} dev ${oif ?? '?'}`] } : st;
-    if (oif === undefined) return [die(s, h.name, 'route', 'unknown', `route has no output device: ${r.raw}`, [r.raw], dev)];
+    if (oif === undefined) return [die(s, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(r)}`, [renderRoute(r)], dev)];
     const rpf = validateSource(h, p.src, p.dst, dev, oif, p.mark, 0);
     if (!rpf.pass) return [rpfDrop(s, h, dev, p, rpf.reason, rpf.evidence)];
     s = hop(s, h.name, 'route', `forward to ${fmt(p.dst)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`, [...evidence, ...(rpf.mode > 0 ? rpf.evidence.slice(0, 2) : [])], dev);
@@ -218,13 +225,14 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
 }
 
 function rpfDrop(st: State, h: HostNet, dev: string, p: Packet, reason: string | undefined, evidence: string[]): Leaf {
+  if (reason === 'unknown') return die(st, h.name, 'rp-filter', 'unknown', `reverse-path filter on ${dev}: cannot tell whether ${fmt(p.src)} passes`, evidence, dev);
   const what = reason === 'martian-source' ? `martian source ${fmt(p.src)} (an address of this host)` : `reverse-path filter drops ${fmt(p.src)} → ${fmt(p.dst)} arriving on ${dev}`;
   return die(st, h.name, 'rp-filter', 'dropped', what, evidence, dev);
 }
 
 function failRoute(st: State, h: HostNet, f: FibFailure, dst: Ipv4, dev?: string): Leaf {
-  const verdict: TraceVerdict = f.error === 'no-route' ? 'no-route' : f.error === 'blackhole' ? 'dropped' : 'rejected';
-  const evidence = [...(f.rule !== undefined ? [f.rule.raw.trim()] : []), ...(f.route !== undefined ? [f.route.raw] : []), ...f.notes];
+  const verdict: TraceVerdict = f.error === 'no-route' ? 'no-route' : f.error === 'blackhole' ? 'dropped' : f.error === 'unknown' ? 'unknown' : 'rejected';
+  const evidence = [...(f.rule !== undefined ? [renderRule(f.rule)] : []), ...(f.route !== undefined ? [renderRoute(f.route)] : []), ...f.notes];
   return die(st, h.name, 'route', verdict, describeFibFailure(f, dst), evidence, dev);
 }
 
@@ -318,7 +326,7 @@ export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?
   let p = p0;
   if (p.src === 0) {
     const src = preferredSource(h, r);
-    if (src === undefined) return [die(st, h.name, 'route', 'dropped', `no source address for ${fmt(p.dst)} via ${r.raw}`, [r.raw])];
+    if (src === undefined) return [die(st, h.name, 'route', 'dropped', `no source address for ${fmt(p.dst)} via ${renderRoute(r)}`, [renderRoute(r)])];
     p = { ...p, src };
   }
   if (st.sent === undefined) st = { ...st, sent: p };
@@ -329,14 +337,14 @@ export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?
   } else {
     st = { ...st, firstTuple: tupleOf(o.dnatFrom) };
   }
-  const evidence = [...(fib.rule !== undefined && fib.rule.priority !== 0 ? [fib.rule.raw.trim()] : []), r.raw];
+  const evidence = [...(fib.rule !== undefined && fib.rule.priority !== 0 ? [renderRule(fib.rule)] : []), renderRoute(r)];
   if (r.type === 'local') {
-    st = hop(st, h.name, 'route', `${fmt(p.dst)} is this host's own address (${r.raw})`, evidence);
+    st = hop(st, h.name, 'route', `${fmt(p.dst)} is this host's own address (${renderRoute(r)})`, evidence);
     return runHook(ctx, st, h, 'OUTPUT', p, { outIface: 'lo' }, (s, q) => deliverLocal(ctx, s, h, 'lo', q));
   }
   return nextHops(r).flatMap((nh) => {
     const oif = nh.dev;
-    if (oif === undefined) return [die(st, h.name, 'route', 'unknown', `route has no output device: ${r.raw}`, [r.raw])];
+    if (oif === undefined) return [die(st, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(r)}`, [renderRoute(r)])];
     const gw = nh.gateway ?? p.dst;
     const s = hop(st, h.name, 'route', `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`, evidence, oif);
     return runHook(ctx, s, h, 'OUTPUT', p, { outIface: oif, nextHop: gw }, (s2, q, out) => {
@@ -346,8 +354,8 @@ export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?
         if (!again.ok) return [failRoute(s2, h, again, q.dst)];
         if (again.route.type === 'local') return deliverLocal(ctx, s2, h, 'lo', q);
         const nh2 = nextHops(again.route)[0];
-        if (nh2?.dev === undefined) return [die(s2, h.name, 'route', 'unknown', `route has no output device: ${again.route.raw}`, [again.route.raw])];
-        const s3 = hop(s2, h.name, 'route', `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${fmt(nh2.gateway)} ` : ''}dev ${nh2.dev}`, [again.route.raw], nh2.dev);
+        if (nh2?.dev === undefined) return [die(s2, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(again.route)}`, [renderRoute(again.route)])];
+        const s3 = hop(s2, h.name, 'route', `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${fmt(nh2.gateway)} ` : ''}dev ${nh2.dev}`, [renderRoute(again.route)], nh2.dev);
         return postrouting(ctx, s3, h, nh2.dev, nh2.gateway ?? q.dst, q, undefined);
       }
       return postrouting(ctx, s2, h, oif, gw, q, undefined);
@@ -409,18 +417,18 @@ function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4,
   const vx = h.links.get(oif)!.vxlan!;
   const neigh = h.neighbors.get(`${oif}|${fmt(nextHop)}`);
   if (neigh?.lladdr === undefined || neigh.state.includes('FAILED') || neigh.state.includes('INCOMPLETE')) {
-    return [die(st, h.name, 'neighbor', 'dropped', `no neighbour entry for ${fmt(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`, neigh ? [neigh.raw] : [], oif)];
+    return [die(st, h.name, 'neighbor', 'dropped', `no neighbour entry for ${fmt(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`, neigh ? [renderNeighbor(neigh)] : [], oif)];
   }
   const fdb = h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined);
   const vtep = fdb?.dst ?? vx.remote;
   if (vtep === undefined) {
-    return [die(st, h.name, 'neighbor', 'dropped', `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`, [neigh.raw], oif)];
+    return [die(st, h.name, 'neighbor', 'dropped', `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`, [renderNeighbor(neigh)], oif)];
   }
   const dst = parseAddr(vtep);
   if (dst === undefined) return [die(st, h.name, 'encapsulate', 'unknown', `VTEP ${vtep} is not an IPv4 address`, [fdb?.raw ?? ''], oif)];
   const src = vx.local !== undefined ? (parseAddr(vx.local) ?? 0) : 0;
   const outer: Packet = { src, dst, proto: 'udp', sport: 0xc000, dport: vx.port, mark: 0, connmark: 0, length: p.length + 50, inner: p, vni: vx.vni };
-  const s = hop(st, h.name, 'encapsulate', `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`, [neigh.raw, fdb?.raw ?? `remote ${vtep}`], oif);
+  const s = hop(st, h.name, 'encapsulate', `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`, [renderNeighbor(neigh), fdb?.raw ?? `remote ${vtep}`], oif);
   return localOut(ctx, leaveHost(s), h, outer, vx.link !== undefined ? { oif: vx.link } : {});
 }
 

@@ -72,10 +72,22 @@ export interface ConfigMapInfo {
   data: Record<string, string>;
 }
 
+/** One EndpointSlice: the backends of a Service (discovery.k8s.io/v1). */
+export interface EndpointSliceInfo {
+  namespace: string;
+  name: string;
+  service: string;
+  endpoints: { addresses: string[]; ready: boolean; node?: string; pod?: string }[];
+  ports: { name?: string; port: number; protocol: string }[];
+}
+
 export interface ClusterInfo {
   nodes: NodeInfo[];
   pods: PodInfo[];
   services: ServiceInfo[];
+  endpointSlices: EndpointSliceInfo[];
+  /** The Service network from the API server's --service-cluster-ip-range (static pod), when visible. */
+  serviceCidrs: { cidr: string; what: string }[];
   ipPools: IpPoolInfo[];
   blockAffinities: BlockAffinityInfo[];
   configMaps: ConfigMapInfo[];
@@ -207,6 +219,48 @@ export function blockAffinityInfo(o: KubeObject): BlockAffinityInfo {
   return b;
 }
 
+export function endpointSliceInfo(o: KubeObject): EndpointSliceInfo {
+  const meta = rec(o['metadata']);
+  return {
+    namespace: str(meta['namespace']) ?? 'default',
+    name: str(meta['name']) ?? '',
+    service: strMap(meta['labels'])['kubernetes.io/service-name'] ?? '',
+    endpoints: arr(o['endpoints']).map(rec).map((e) => {
+      // conditions.ready: nil means ready (discovery.k8s.io/v1 EndpointConditions).
+      const ep: EndpointSliceInfo['endpoints'][number] = { addresses: strs(e['addresses']), ready: rec(e['conditions'])['ready'] !== false };
+      const node = str(e['nodeName']);
+      if (node !== undefined) ep.node = node;
+      const ref = rec(e['targetRef']);
+      if (ref['kind'] === 'Pod' && typeof ref['name'] === 'string') ep.pod = ref['name'];
+      return ep;
+    }),
+    ports: arr(o['ports']).map(rec).map((p) => {
+      const port: EndpointSliceInfo['ports'][number] = { port: typeof p['port'] === 'number' ? p['port'] : 0, protocol: str(p['protocol']) ?? 'TCP' };
+      const name = str(p['name']);
+      if (name !== undefined && name !== '') port.name = name;
+      return port;
+    }),
+  };
+}
+
+/** --service-cluster-ip-range of kube-apiserver pods (kubeadm runs it as a static pod in kube-system). */
+export function serviceCidrsOf(pods: readonly KubeObject[]): { cidr: string; what: string }[] {
+  const out: { cidr: string; what: string }[] = [];
+  for (const o of pods) {
+    const meta = rec(o['metadata']);
+    const name = str(meta['name']) ?? '';
+    if (str(meta['namespace']) !== 'kube-system' || !name.startsWith('kube-apiserver')) continue;
+    for (const c of arr(rec(o['spec'])['containers']).map(rec)) {
+      for (const a of [...strs(c['command']), ...strs(c['args'])]) {
+        const m = /^--service-cluster-ip-range=(.+)$/.exec(a);
+        if (m === null) continue;
+        for (const cidr of m[1]!.split(',')) if (!out.some((x) => x.cidr === cidr)) out.push({ cidr, what: `Service network (kube-system/${name} --service-cluster-ip-range)` });
+      }
+    }
+  }
+  return out;
+}
+
 export function configMapInfo(o: KubeObject): ConfigMapInfo {
   const meta = rec(o['metadata']);
   return { namespace: str(meta['namespace']) ?? '', name: str(meta['name']) ?? '', data: strMap(o['data']) };
@@ -217,6 +271,8 @@ export function clusterInfo(objects: SnapshotObjects): ClusterInfo {
     nodes: objects.nodes.map(nodeInfo).filter((n) => n.name !== ''),
     pods: objects.pods.map(podInfo).filter((p) => p.name !== ''),
     services: objects.services.map(serviceInfo).filter((s) => s.name !== ''),
+    endpointSlices: objects.endpointSlices.map(endpointSliceInfo).filter((e) => e.service !== ''),
+    serviceCidrs: serviceCidrsOf(objects.pods),
     ipPools: objects.ipPools.map(ipPoolInfo).filter((p) => p.cidr !== ''),
     blockAffinities: objects.blockAffinities.map(blockAffinityInfo).filter((b) => b.cidr !== ''),
     configMaps: objects.configMaps.map(configMapInfo),

@@ -12,6 +12,7 @@ import { parseIpRoute } from './parse/ip-route.ts';
 import { parseIpRule } from './parse/ip-rule.ts';
 import { parseIpsetSave } from './parse/ipset.ts';
 import { parseIpvsadmSave } from './parse/ipvsadm.ts';
+import { parseNftJson } from './parse/nft.ts';
 import { parseIptablesSave } from './parse/iptables-save.ts';
 import { parseSysctl } from './parse/sysctl.ts';
 import type { HostState, IptRuleset, Parsed } from './types.ts';
@@ -55,6 +56,7 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     missing: { ...entry.errors },
     warnings,
   };
+  if (sec['nft'] !== undefined && sec['nft'].trim() !== '') state.nft = take('nft', parseNftJson, undefined as never);
   if (sec[FLANNEL_ENV] !== undefined) state.flannel = take(FLANNEL_ENV, parseFlannelSubnetEnv, undefined as never);
   return state;
 }

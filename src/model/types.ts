@@ -340,6 +340,8 @@ export interface HostState {
   ipsets: IpSet[];
   cni: CniConfig[];
   flannel?: FlannelSubnetEnv;
+  /** `nft -j list ruleset`: every table, including those iptables-nft made. */
+  nft?: NftRuleset;
   /** Sections the probe could not collect (tool missing, file absent): name → error. */
   missing: Record<string, string>;
   /** Parser warnings, prefixed with the section name. */

@@ -3,8 +3,12 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global-options.ts';
 import { cleanupCommand } from './cleanup.ts';
 import { collectCommand } from './collect.ts';
+import { doctorCommand } from './doctor.ts';
+import { externalIpCommand } from './externalip.ts';
+import { lanCommand } from './lan.ts';
+import { podToPodCommand } from './pod-to-pod.ts';
 import { probeCommand } from './probe.ts';
 
 // yargs' CommandModule is invariant in its args type; each module narrows GlobalArgs itself.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalArgs, any>[] = [collectCommand, cleanupCommand, probeCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [podToPodCommand, lanCommand, externalIpCommand, doctorCommand, collectCommand, cleanupCommand, probeCommand];

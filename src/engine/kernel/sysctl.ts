@@ -10,9 +10,18 @@ function num(s: Sysctls, key: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * The sysctl key of a per-device setting as `sysctl -a` prints it: procps writes a dot inside a
+ * device name as '/' (vxlan.calico → net.ipv4.conf.vxlan/calico.rp_filter), the spelling the
+ * snapshot holds (src/model/parse/sysctl.ts).
+ */
+export function confKey(dev: string, key: string): string {
+  return `net.ipv4.conf.${dev.replaceAll('.', '/')}.${key}`;
+}
+
 /** conf.<dev>.<key>, falling back to conf.default.<key> (what a new device inherits), then `dflt`. */
 function devValue(s: Sysctls, dev: string, key: string, dflt: number): number {
-  return num(s, `net.ipv4.conf.${dev}.${key}`) ?? num(s, `net.ipv4.conf.default.${key}`) ?? dflt;
+  return num(s, confKey(dev, key)) ?? num(s, `net.ipv4.conf.default.${key}`) ?? dflt;
 }
 
 function allValue(s: Sysctls, key: string, dflt: number): number {
@@ -41,7 +50,7 @@ export function rpFilter(s: Sysctls, dev: string): SysctlEvidence {
   const d = devValue(s, dev, 'rp_filter', 0);
   return {
     value: Math.max(all, d),
-    lines: [line(s, 'net.ipv4.conf.all.rp_filter'), line(s, `net.ipv4.conf.${dev}.rp_filter`)],
+    lines: [line(s, 'net.ipv4.conf.all.rp_filter'), line(s, confKey(dev, 'rp_filter'))],
   };
 }
 
@@ -52,11 +61,11 @@ export function rpFilter(s: Sysctls, dev: string): SysctlEvidence {
  * the one that counts; ip_forward is the fallback when the device's key was not collected.
  */
 export function forwarding(s: Sysctls, dev: string): SysctlEvidence {
-  const own = num(s, `net.ipv4.conf.${dev}.forwarding`);
+  const own = num(s, confKey(dev, 'forwarding'));
   const global = num(s, 'net.ipv4.ip_forward') ?? num(s, 'net.ipv4.conf.all.forwarding') ?? 0;
   return {
     value: own ?? global,
-    lines: own !== undefined ? [line(s, `net.ipv4.conf.${dev}.forwarding`), line(s, 'net.ipv4.ip_forward')] : [line(s, 'net.ipv4.ip_forward')],
+    lines: own !== undefined ? [line(s, confKey(dev, 'forwarding')), line(s, 'net.ipv4.ip_forward')] : [line(s, 'net.ipv4.ip_forward')],
   };
 }
 

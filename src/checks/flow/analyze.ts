@@ -1,0 +1,89 @@
+// One flow, analysed: every branch traced both ways, a verdict, and the findings that explain it.
+import type { FlowResult, Trace } from '../../engine/trace.ts';
+import type { Packet } from '../../engine/packet.ts';
+import { traceFlow } from '../../engine/flow.ts';
+import type { Endpoint } from '../../engine/walk.ts';
+import type { AnalysisContext } from '../context.ts';
+import { FINDINGS } from '../catalog.ts';
+import type { Finding } from '../finding.ts';
+import { describeNftChain, nativeNftChains } from '../nft-native.ts';
+import { findingFromTrace } from './from-trace.ts';
+
+export type QueryVerdict = 'reachable' | 'unreachable' | 'partial' | 'unknown';
+
+export interface FlowCase {
+  /** How the report names this flow: "default/web-0 → 10.244.1.5 tcp/80". */
+  label: string;
+  from: Endpoint;
+  packet: Packet;
+}
+
+export interface FlowReport {
+  label: string;
+  results: FlowResult[];
+  verdict: QueryVerdict;
+  findings: Finding[];
+}
+
+type Outcome = 'ok' | 'fail' | 'unknown';
+
+function outcomeOf(r: FlowResult, uncertain: boolean): Outcome {
+  const traces: Trace[] = r.reply !== undefined ? [r.forward, r.reply] : [r.forward];
+  if (traces.some((t) => t.verdict === 'unknown')) return 'unknown';
+  if (r.forward.verdict !== 'delivered') return 'fail';
+  if (r.reply === undefined) return 'unknown';
+  if (r.reply.verdict !== 'delivered') return 'fail';
+  return uncertain ? 'unknown' : 'ok';
+}
+
+/** Every branch ok: reachable; every branch failing: unreachable; some of each: partial. */
+export function combineVerdicts(outcomes: readonly QueryVerdict[]): QueryVerdict {
+  if (outcomes.length === 0) return 'unknown';
+  if (outcomes.every((o) => o === 'reachable')) return 'reachable';
+  if (outcomes.every((o) => o === 'unreachable')) return 'unreachable';
+  if (outcomes.some((o) => o === 'reachable') && outcomes.some((o) => o !== 'reachable')) return 'partial';
+  if (outcomes.some((o) => o === 'partial')) return 'partial';
+  return outcomes.some((o) => o === 'unreachable') && !outcomes.some((o) => o === 'unknown') ? 'unreachable' : 'unknown';
+}
+
+function toVerdict(o: Outcome): QueryVerdict {
+  return o === 'ok' ? 'reachable' : o === 'fail' ? 'unreachable' : 'unknown';
+}
+
+/** Nodes crossed by a result's traces. */
+function nodesOn(r: FlowResult): Set<string> {
+  return new Set([...r.forward.hops, ...(r.reply?.hops ?? [])].map((h) => h.node));
+}
+
+export function analyzeFlow(ctx: AnalysisContext, c: FlowCase): FlowReport {
+  const results = traceFlow(ctx.world, ctx.engine, c.from, c.packet);
+  const findings: Finding[] = [];
+  const outcomes: QueryVerdict[] = [];
+  for (const r of results) {
+    // A node with native nftables chains on the path: the engine cannot vouch for it.
+    const uncertainNodes = [...nodesOn(r)].filter((n) => {
+      const h = ctx.model.hosts.get(n);
+      return h !== undefined && nativeNftChains(h).length > 0;
+    });
+    for (const n of uncertainNodes) {
+      const chains = nativeNftChains(ctx.model.hosts.get(n)!);
+      findings.push({
+        id: 'nftables-not-evaluated',
+        severity: 'warning',
+        node: n,
+        summary: `${c.label}: the path crosses ${n}, whose native nftables chains netcheck does not evaluate (${chains.length} hooked base chain(s))`,
+        evidence: chains.slice(0, 5).map(describeNftChain),
+        why: FINDINGS['nftables-not-evaluated'].meaning,
+        fix: FINDINGS['nftables-not-evaluated'].fix,
+      });
+    }
+    const fwd = findingFromTrace(r.forward, c.label);
+    if (fwd !== undefined) findings.push(fwd);
+    else if (r.reply !== undefined) {
+      const rep = findingFromTrace(r.reply, c.label);
+      if (rep !== undefined) findings.push(rep);
+    }
+    outcomes.push(toVerdict(outcomeOf(r, uncertainNodes.length > 0)));
+  }
+  return { label: c.label, results, verdict: combineVerdicts(outcomes), findings };
+}

@@ -1,0 +1,65 @@
+// Strict rp_filter on tunnel devices (INCIDENTS.md #1): traffic from outside the cluster that a LAN
+// router hands to one node and that reaches the pod's node through the tunnel has a source whose
+// reverse route leaves by the underlay NIC, not the tunnel — strict mode drops it in the routing
+// decision, where no iptables counter sees it. Checked with the engine's own fib_validate_source
+// for a source on each LAN the node reaches (its connected underlay networks and the default route).
+import { formatIpv4 } from '../../lib/ipv4.ts';
+import type { Ipv4 } from '../../lib/ipv4.ts';
+import { confKey, rpFilter } from '../../engine/kernel/sysctl.ts';
+import type { HostNet } from '../../engine/host-net.ts';
+import { validateSource } from '../../engine/rpfilter.ts';
+import { FINDINGS } from '../catalog.ts';
+import type { Finding } from '../finding.ts';
+import type { NodeCheck } from './types.ts';
+
+/** TEST-NET-2 (RFC 5737): stands for "a host beyond the default route", never a real neighbour. */
+const BEYOND_DEFAULT = ((198 << 24) | (51 << 16) | (100 << 8) | 10) >>> 0;
+
+/** One representative outside source per network the node reaches without a tunnel. */
+function lanSources(h: HostNet, tunnels: ReadonlySet<string>): { ip: Ipv4; what: string }[] {
+  const out: { ip: Ipv4; what: string }[] = [];
+  for (const l of h.linkOrder) {
+    // Pod-side devices (cali*, lxc*, veth* of a bridge) and kube-ipvs0 lead to no LAN.
+    if (tunnels.has(l.name) || l.kind === 'loopback' || l.kind === 'bridge' || l.master !== undefined || /^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name)) continue;
+    for (const a of h.addresses.get(l.name) ?? []) {
+      if (a.len >= 31) continue;
+      // The highest host address of the subnet: a LAN PC, not a node (nodes rarely sit there).
+      const last = ((a.net | (~(-1 << (32 - a.len)) >>> 0)) - 1) >>> 0;
+      if (last !== a.local) out.push({ ip: last, what: `a host on ${formatIpv4(a.net)}/${a.len} (${l.name})` });
+    }
+  }
+  out.push({ ip: BEYOND_DEFAULT, what: 'a host beyond the default route' });
+  return out;
+}
+
+export const rpFilterTunnelCheck: NodeCheck = {
+  name: 'rp-filter-tunnel',
+  describe: 'strict rp_filter on tunnel devices dropping traffic from LAN hosts routed through another node',
+  run(ctx) {
+    const out: Finding[] = [];
+    for (const h of ctx.model.hosts.values()) {
+      const net = ctx.world.hosts.get(h.name)!;
+      const tunnels = new Set(h.links.filter((l) => (l.kind === 'ipip' || l.kind === 'vxlan') && l.up).map((l) => l.name));
+      for (const t of tunnels) {
+        const mode = rpFilter(h.sysctls, t);
+        if (mode.value !== 1) continue;
+        // The destination: one of this node's pods is what such traffic is for; any local address will do for the check.
+        const dropped = lanSources(net, tunnels).map((s) => ({ s, r: validateSource(net, s.ip, 0, t, undefined, 0, 0) })).filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
+        if (dropped.length === 0) continue;
+        // A device without an IPv4 address fails reverse-path validation in loose mode too (fib_validate_source last_resort).
+        const looseHelps = !dropped.some((d) => d.r.evidence.some((e) => e.includes('loose mode cannot help')));
+        const value = looseHelps ? '2 (loose)' : '0 (off: it has no IPv4 address, so loose mode drops too)';
+        out.push({
+          id: 'rp-filter-strict-tunnel',
+          severity: 'warning',
+          node: h.name,
+          summary: `${t} on ${h.name} is in strict rp_filter mode: traffic from ${dropped.map((d) => d.s.what).join(', ')} that reaches ${h.name} through ${t} (a LAN router sending the pod network to another node) is dropped, because the way back leaves by ${dropped[0]!.r.reverseDev ?? 'another device'}`,
+          evidence: [...mode.lines, ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`)],
+          why: FINDINGS['rp-filter-strict-tunnel'].meaning,
+          fix: `On ${h.name}: sysctl -w ${confKey(t, 'rp_filter')}=${value}${mode.lines.some((l) => l.startsWith('net.ipv4.conf.all.rp_filter = 1')) ? ` and net.ipv4.conf.all.rp_filter=${value.slice(0, 1)} (the kernel uses the larger of all and the device)` : ''}, persisted in /etc/sysctl.d/ (Calico sets it when it creates ${t}: prefer its own setting); or route the LAN to the node that owns each pod block (BGP peering).`,
+        });
+      }
+    }
+    return out;
+  },
+};

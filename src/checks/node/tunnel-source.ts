@@ -1,0 +1,78 @@
+// The outer source of tunnel traffic between each pair of nodes against the address the peer knows
+// (INCIDENTS.md #3): on a node with several NICs the kernel may pick an address the peer does not
+// hold as a cluster host, and Calico's felix drops IPIP/VXLAN from sources outside its all-hosts
+// ipset (felix rule "-m set ! --match-set cali40all-hosts-net src -j DROP" on the tunnel protocol).
+import { cidrContains, formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
+import type { Ipv4 } from '../../lib/ipv4.ts';
+import { fibLookup } from '../../engine/routing.ts';
+import { outerAddresses } from '../../engine/tunnel.ts';
+import type { HostState, IpSet } from '../../model/types.ts';
+import { FINDINGS } from '../catalog.ts';
+import type { Finding } from '../finding.ts';
+import { knownUnderlay, nodeAddresses, nodeInfo, podBlocks } from './ownership.ts';
+import type { NodeCheck } from './types.ts';
+
+/** felix's allow-lists of cluster hosts, by encapsulation (felix/ipsets: IPSetIDAllHostNets, IPSetIDAllVXLANSourceNets). */
+const ALLOW_LISTS = { ipip: ['cali40all-hosts-net', 'cali40all-hosts'], vxlan: ['cali40all-vxlan-net', 'cali40all-hosts-net'] } as const;
+
+function allowList(h: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined {
+  for (const name of ALLOW_LISTS[kind]) {
+    const s = h.ipsets.find((x) => x.name === name);
+    if (s !== undefined) return s;
+  }
+  return undefined;
+}
+
+function inSet(s: IpSet, ip: Ipv4): boolean {
+  return s.members.some((m) => {
+    const c = parseCidr4(m.split(',')[0]!);
+    return c !== undefined && cidrContains(c, ip);
+  });
+}
+
+export const tunnelSourceCheck: NodeCheck = {
+  name: 'tunnel-source',
+  describe: 'the outer source of tunnel traffic between every pair of nodes is an address the peer accepts, both directions',
+  run(ctx) {
+    const out: Finding[] = [];
+    const blocks = podBlocks(ctx);
+    for (const a of ctx.model.hosts.values()) {
+      const net = ctx.world.hosts.get(a.name)!;
+      const aInfo = nodeInfo(ctx, a.name);
+      const known = aInfo !== undefined ? knownUnderlay(aInfo) : undefined;
+      const aAddrs = nodeAddresses(ctx, a.name);
+      const seenPeers = new Set<string>();
+      for (const b of blocks) {
+        if (b.node === a.name || seenPeers.has(b.node)) continue;
+        const probe = parseCidr4(b.cidr)!;
+        const r = fibLookup(net, { dst: (probe.net + 1) >>> 0, src: 0, iif: 'lo', mark: 0, tos: 0 });
+        if (!r.ok || r.route.type !== 'unicast') continue;
+        const dev = r.route.dev ?? r.route.nexthops[0]?.dev;
+        const gw = r.route.gateway ?? r.route.nexthops[0]?.gateway;
+        const link = dev === undefined ? undefined : net.links.get(dev);
+        if (dev === undefined || gw === undefined || (link?.kind !== 'ipip' && link?.kind !== 'vxlan')) continue;
+        seenPeers.add(b.node);
+        const outer = outerAddresses(net, dev, parseIpv4(gw)!);
+        if (outer.src === undefined || outer.dst === undefined) continue;
+        const peer = ctx.model.hosts.get(b.node);
+        const list = peer !== undefined ? allowList(peer, outer.kind) : undefined;
+        const rejectedByList = list !== undefined && !inSet(list, outer.src);
+        const unknownToPeer = aAddrs.size > 0 && !aAddrs.has(outer.src);
+        if (!rejectedByList && !unknownToPeer) continue;
+        const src = formatIpv4(outer.src);
+        out.push({
+          id: 'tunnel-source-mismatch',
+          severity: 'error',
+          node: a.name,
+          summary: `${a.name} sends ${outer.kind.toUpperCase()} traffic to ${b.node} (${formatIpv4(outer.dst)}) from ${src}${known !== undefined ? `, but ${b.node} knows ${a.name} as ${known.ip}` : ''}${rejectedByList ? `; ${src} is not in ${b.node}'s allow-list ${list!.name}, so ${b.node} drops it` : ''}`,
+          evidence: [`outer source: ${outer.srcFrom}`, ...outer.evidence, ...(known !== undefined ? [known.source] : []), ...(list !== undefined ? [`${b.node}: ipset ${list.name}: ${list.members.join(' ')}`] : [])],
+          why: FINDINGS['tunnel-source-mismatch'].meaning,
+          fix: known !== undefined
+            ? `Make ${a.name} send from ${known.ip}: ip route replace ${formatIpv4(outer.dst)} dev ${outer.dev ?? '<dev>'} src ${known.ip} (persist it), or set the CNI's address detection to the NIC peers use (Calico: IP_AUTODETECTION_METHOD=can-reach=${formatIpv4(outer.dst)}; flannel: --iface / --public-ip)${list !== undefined ? `; or make ${b.node}'s allow-list hold ${src}` : ''}.`
+            : FINDINGS['tunnel-source-mismatch'].fix,
+        });
+      }
+    }
+    return out;
+  },
+};

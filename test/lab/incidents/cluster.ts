@@ -1,0 +1,475 @@
+// A small Kubernetes cluster declared once, and turned into two things that must agree: the lab
+// (network namespaces built by the harness: nodes on an underlay LAN with a router and a LAN
+// host, pods attached the way the CNI plugin attaches them, the overlay the CNI programs) and the
+// API objects a snapshot carries (Nodes, Pods, Services, EndpointSlices, CNI resources and
+// ConfigMaps, see objects.ts). An incident is the healthy declaration with one thing changed.
+//
+// CNI flavours:
+//  - calico-vxlan: Calico in VXLAN mode as felix programs it (felix/dataplane/linux/vxlan_mgr.go):
+//    vxlan.calico (VNI 4096, port 4789) carrying the node's tunnel address (the first address of
+//    its block), `<block> via <peer tunnel addr> dev vxlan.calico onlink proto 80`, a permanent
+//    neighbour and an fdb entry per peer, `blackhole <own block> proto 80`; pods on cali* veths
+//    (/32 route, proxy ARP for 169.254.1.1). The incidents of INCIDENTS.md happened with Calico
+//    IPIP (tunl0); this kernel has no IPIP, so they are reproduced with the VXLAN mode, which puts
+//    the same decisions (tunnel device rp_filter, tunnel route next hop, outer source address)
+//    on vxlan.calico.
+//  - cilium-native: Cilium with native routing (tunnel: disabled, auto-direct-node-routes) and
+//    iptables masquerading (CILIUM_POST_nat); the LAN router learns each node's pod CIDR (BGP).
+//    Pods sit on lxc* veths; Cilium's BPF answers ARP on them, modelled here with proxy ARP.
+//  - canal: flannel's VXLAN backend (flannel.1, VNI 1, port 8472) for routing, Calico's CNI plugin
+//    for the pods (cali* veths, host-local IPAM with the subnet written into the conflist).
+import { calicoPod, flannelVxlan, lanHost, lanSegment, mergeLabs, node, router, vethName } from '../harness/index.ts';
+import type { HostOptions, Lab, SegmentPort } from '../harness/index.ts';
+import { parseCidr4, formatIpv4 } from '../../../src/lib/ipv4.ts';
+
+export type Cni = 'calico-vxlan' | 'cilium-native' | 'canal';
+
+export interface Nic {
+  dev: string;
+  /** Address with prefix length, e.g. 192.168.1.11/24. */
+  addr: string;
+  segment: string;
+}
+
+export interface NodeDecl {
+  name: string;
+  nics: Nic[];
+  /**
+   * The address the cluster knows the node by: its InternalIP, Calico's projectcalico.org/IPv4Address,
+   * flannel's public-ip, and the VTEP its peers send to.
+   */
+  ip: string;
+  /** The node's pod range: Calico block (BlockAffinity), Cilium/flannel node.spec.podCIDR. */
+  podCidr: string;
+  /** MAC of the node's VXLAN device (Calico VtepMAC / flannel VtepMAC). */
+  vtepMac: string;
+  controlPlane?: boolean;
+}
+
+export interface PodDecl {
+  namespace: string;
+  name: string;
+  node: string;
+  ip: string;
+  app: string;
+  port: number;
+  image: string;
+}
+
+export interface ServiceDecl {
+  namespace: string;
+  name: string;
+  app: string;
+  clusterIP: string;
+  port: number;
+  targetPort: number;
+  protocol: 'TCP' | 'UDP';
+  portName: string;
+  externalIPs?: string[];
+}
+
+export interface LanHostDecl {
+  name: string;
+  /** Address with prefix length. */
+  addr: string;
+  segment: string;
+  gateway: string;
+}
+
+export interface RouterDecl {
+  name: string;
+  nics: Nic[];
+  routes: string[];
+}
+
+export interface ClusterDecl {
+  /** Example name (examples/<name>.json). */
+  name: string;
+  cni: Cni;
+  /** LAN segments, each one switch (a bridge in its own namespace). */
+  segments: { name: string; cidr: string }[];
+  router: RouterDecl;
+  lanHosts: LanHostDecl[];
+  nodes: NodeDecl[];
+  pods: PodDecl[];
+  services: ServiceDecl[];
+  /** Calico IPPool / Cilium cluster-pool / flannel Network. */
+  podNetwork: string;
+  serviceCidr: string;
+  kubeProxyMode: 'iptables' | 'ipvs';
+  calico?: {
+    natOutgoing: boolean;
+    /**
+     * Create vxlan.calico with `local <node ip> dev <its nic>`. Without it the kernel picks the
+     * outer source by routing, as it does for Calico's IPIP tunl0 (which has no local address).
+     */
+    vxlanLocal: boolean;
+  };
+  cilium?: { config: Record<string, string> };
+  canal?: {
+    /** Per node: the subnet written into the CNI conflist's host-local IPAM, when not the node's podCidr. */
+    cniSubnet?: Record<string, string>;
+  };
+  /** Host settings merged into the generated lab (an incident's sysctl, say). */
+  tweaks?: Lab;
+  /** Generated route lines replaced (to: null removes the route). */
+  routeEdits?: { host: string; from: string; to: string | null }[];
+}
+
+export const VXLAN_CALICO = 'vxlan.calico';
+export const CALICO_VNI = 4096;
+export const CALICO_VXLAN_PORT = 4789;
+
+export function switchName(segment: string): string {
+  return `${segment}-sw`;
+}
+
+export function addrOf(cidr: string): string {
+  return cidr.split('/')[0] ?? cidr;
+}
+
+/** The network address of a CIDR: Calico gives a node's vxlan.calico the first address of its block. */
+export function networkOf(cidr: string): string {
+  const c = parseCidr4(cidr);
+  if (c === undefined) throw new Error(`not a CIDR: ${cidr}`);
+  return formatIpv4(c.net);
+}
+
+/** Calico's tunnel address of a node (IPv4VXLANTunnelAddr); flannel's flannel.1 address is the same. */
+export function tunnelIp(n: NodeDecl): string {
+  return networkOf(n.podCidr);
+}
+
+/** host-local's first address of a subnet: the gateway flannel writes as FLANNEL_SUBNET (10.1.3.1/24). */
+export function firstHost(cidr: string): string {
+  const c = parseCidr4(cidr);
+  if (c === undefined) throw new Error(`not a CIDR: ${cidr}`);
+  return `${formatIpv4((c.net + 1) >>> 0)}/${c.len}`;
+}
+
+/** The interface name the CNI plugin gives a pod's host-side veth (Calico: cali + sha1("ns.name")[:11]). */
+export function podHostIf(d: ClusterDecl, p: PodDecl): string {
+  return vethName(d.cni === 'cilium-native' ? 'lxc' : 'cali', `${p.namespace}.${p.name}`);
+}
+
+/** Lab host name of a pod: its name (pod names are unique in these clusters). */
+export function podHost(p: PodDecl): string {
+  return p.name;
+}
+
+export function nodeOf(d: ClusterDecl, name: string): NodeDecl {
+  const n = d.nodes.find((x) => x.name === name);
+  if (n === undefined) throw new Error(`${d.name}: no node ${name}`);
+  return n;
+}
+
+export function podOf(d: ClusterDecl, name: string): PodDecl {
+  const p = d.pods.find((x) => x.name === name);
+  if (p === undefined) throw new Error(`${d.name}: no pod ${name}`);
+  return p;
+}
+
+/** The nic that carries the node's registered address. */
+function primaryNic(n: NodeDecl): Nic {
+  const nic = n.nics.find((x) => addrOf(x.addr) === n.ip) ?? n.nics[0];
+  if (nic === undefined) throw new Error(`node ${n.name} has no nic`);
+  return nic;
+}
+
+function routerAddrOn(d: ClusterDecl, segment: string): string {
+  const nic = d.router.nics.find((x) => x.segment === segment);
+  if (nic === undefined) throw new Error(`${d.name}: the router has no leg on ${segment}`);
+  return addrOf(nic.addr);
+}
+
+/** The node's default route: the router on the segment of its first nic. */
+function defaultRoute(d: ClusterDecl, n: NodeDecl): string {
+  const nic = n.nics[0]!;
+  return `default via ${routerAddrOn(d, nic.segment)} dev ${nic.dev}`;
+}
+
+// ------------------------------------------------------------------------------------ iptables
+
+const NAT_HEAD = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
+const FILTER_HEAD = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'];
+
+/**
+ * Felix's rules that matter here (felix/rules/static.go): VXLAN is accepted only from the hosts in
+ * cali40all-vxlan-net and dropped from anyone else; with natOutgoing on the pool, traffic from the
+ * pools to anything outside them is masqueraded (cali-nat-outgoing).
+ */
+export function calicoIptables(d: ClusterDecl): string {
+  const nat = [...NAT_HEAD, ':cali-POSTROUTING - [0:0]', ':cali-nat-outgoing - [0:0]', '-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING'];
+  nat.push('-A cali-POSTROUTING -m comment --comment "cali:Z-c7XtVd2Bq7s_hA" -j cali-nat-outgoing');
+  if (d.calico?.natOutgoing === true) {
+    nat.push('-A cali-nat-outgoing -m comment --comment "cali:flqWnvo8yq4ULQLa" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully');
+  }
+  const filter = [
+    ...FILTER_HEAD,
+    ':cali-INPUT - [0:0]',
+    '-A INPUT -m comment --comment "cali:Cz_u1IQiXIMmKD4c" -j cali-INPUT',
+    `-A cali-INPUT -p udp -m comment --comment "cali:J76FwxInZIsk7uKY" -m comment --comment "Allow IPv4 VXLAN packets from allowed hosts" -m multiport --dports ${CALICO_VXLAN_PORT} -m set --match-set cali40all-vxlan-net src -m addrtype --dst-type LOCAL -j ACCEPT`,
+    `-A cali-INPUT -p udp -m comment --comment "cali:4cgmbdWsLmozYhJh" -m comment --comment "Drop IPv4 VXLAN packets from non-allowed hosts" -m multiport --dports ${CALICO_VXLAN_PORT} -m addrtype --dst-type LOCAL -j DROP`,
+  ];
+  return [...nat, 'COMMIT', ...filter, 'COMMIT', ''].join('\n');
+}
+
+/** Felix's ipsets: the hosts VXLAN is accepted from (their registered addresses), and the pools. */
+export function calicoIpsets(d: ClusterDecl): string {
+  const lines = [
+    'create cali40all-vxlan-net hash:net family inet hashsize 1024 maxelem 1048576',
+    ...d.nodes.map((n) => `add cali40all-vxlan-net ${n.ip}`),
+    'create cali40all-ipam-pools hash:net family inet hashsize 1024 maxelem 1048576',
+    `add cali40all-ipam-pools ${d.podNetwork}`,
+    'create cali40masq-ipam-pools hash:net family inet hashsize 1024 maxelem 1048576',
+    ...(d.calico?.natOutgoing === true ? [`add cali40masq-ipam-pools ${d.podNetwork}`] : []),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** The native-routing CIDR Cilium uses, from the key the running version reads (1.11+). */
+export function ciliumNativeCidr(d: ClusterDecl): string {
+  return d.cilium?.config['ipv4-native-routing-cidr'] ?? d.podNetwork;
+}
+
+/** Does the running Cilium (1.11+) masquerade? It reads enable-ipv4-masquerade (default true) and ignores the old `masquerade` key. */
+export function ciliumMasquerades(d: ClusterDecl): boolean {
+  return (d.cilium?.config['enable-ipv4-masquerade'] ?? 'true') === 'true' && d.cilium?.config['enable-bpf-masquerade'] !== 'true';
+}
+
+/** Cilium's iptables masquerade (pkg/datapath/iptables/iptables.go, non-BPF masquerading). */
+export function ciliumIptables(d: ClusterDecl, n: NodeDecl): string {
+  const nat = [...NAT_HEAD, ':CILIUM_POST_nat - [0:0]', '-A POSTROUTING -m comment --comment "cilium-feeder: CILIUM_POST_nat" -j CILIUM_POST_nat'];
+  if (ciliumMasquerades(d)) {
+    nat.push(`-A CILIUM_POST_nat -s ${n.podCidr} ! -d ${ciliumNativeCidr(d)} ! -o cilium_+ -m comment --comment "cilium masquerade non-cluster" -j MASQUERADE`);
+  }
+  return [...nat, 'COMMIT', ''].join('\n');
+}
+
+/**
+ * flannel's ipMasq rules as older flannel releases (the ones Canal shipped) write them
+ * (flannel network/ipmasq.go): traffic inside the network is left alone, pods going out are
+ * masqueraded, and traffic from outside to *this node's lease* is returned — built from
+ * FLANNEL_SUBNET, whatever subnet the pods really use.
+ */
+export function flannelIptables(d: ClusterDecl, n: NodeDecl): string {
+  const net = d.podNetwork;
+  const nat = [
+    ...NAT_HEAD,
+    `-A POSTROUTING -s ${net} -d ${net} -j RETURN`,
+    `-A POSTROUTING -s ${net} ! -d 224.0.0.0/4 -j MASQUERADE`,
+    `-A POSTROUTING ! -s ${net} -d ${n.podCidr} -j RETURN`,
+    `-A POSTROUTING ! -s ${net} -d ${net} -j MASQUERADE`,
+  ];
+  return [...nat, 'COMMIT', ''].join('\n');
+}
+
+// ------------------------------------------------------------------------------------ files
+
+export function calicoConflist(n: NodeDecl): string {
+  return JSON.stringify(
+    {
+      name: 'k8s-pod-network',
+      cniVersion: '0.3.1',
+      plugins: [
+        {
+          type: 'calico',
+          log_level: 'info',
+          log_file_path: '/var/log/calico/cni/cni.log',
+          datastore_type: 'kubernetes',
+          nodename: n.name,
+          mtu: 0,
+          ipam: { type: 'calico-ipam' },
+          policy: { type: 'k8s' },
+          kubernetes: { kubeconfig: '/etc/cni/net.d/calico-kubeconfig' },
+        },
+        { type: 'portmap', snat: true, capabilities: { portMappings: true } },
+        { type: 'bandwidth', capabilities: { bandwidth: true } },
+      ],
+    },
+    null,
+    2,
+  ) + '\n';
+}
+
+/** Canal's conflist with the subnet written in, as CDK's canal charm did (test/fixtures/cni/10-canal-cdk.conflist). */
+export function canalConflist(d: ClusterDecl, n: NodeDecl): string {
+  const subnet = d.canal?.cniSubnet?.[n.name] ?? n.podCidr;
+  return JSON.stringify(
+    {
+      name: 'k8s-pod-network',
+      cniVersion: '0.3.1',
+      plugins: [
+        {
+          type: 'calico',
+          log_level: 'info',
+          datastore_type: 'kubernetes',
+          nodename: n.name,
+          mtu: 1450,
+          ipam: { type: 'host-local', subnet: firstHost(subnet) },
+          policy: { type: 'k8s' },
+          kubernetes: { kubeconfig: '/etc/cni/net.d/calico-kubeconfig' },
+        },
+        { type: 'portmap', snat: true, capabilities: { portMappings: true } },
+      ],
+    },
+    null,
+    2,
+  ) + '\n';
+}
+
+export function flannelSubnetEnv(d: ClusterDecl, n: NodeDecl): string {
+  return `FLANNEL_NETWORK=${d.podNetwork}\nFLANNEL_SUBNET=${firstHost(n.podCidr)}\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n`;
+}
+
+// ------------------------------------------------------------------------------------ nodes
+
+function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
+  const nic = primaryNic(n);
+  const local = d.calico?.vxlanLocal !== false;
+  const peers = d.nodes.filter((p) => p !== n);
+  return {
+    devices: [
+      {
+        kind: 'vxlan',
+        name: VXLAN_CALICO,
+        vni: CALICO_VNI,
+        dstport: CALICO_VXLAN_PORT,
+        mac: n.vtepMac,
+        mtu: 1450,
+        ...(local ? { local: n.ip, dev: nic.dev } : {}),
+      },
+    ],
+    addresses: [`${tunnelIp(n)}/32 dev ${VXLAN_CALICO}`],
+    routes: [
+      defaultRoute(d, n),
+      `blackhole ${n.podCidr} proto 80`,
+      ...peers.map((p) => `${p.podCidr} via ${tunnelIp(p)} dev ${VXLAN_CALICO} onlink proto 80`),
+    ],
+    neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${p.vtepMac} dev ${VXLAN_CALICO} nud permanent`),
+    fdb: peers.map((p) => `${p.vtepMac} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
+    ipsets: calicoIpsets(d),
+    iptables: calicoIptables(d),
+    files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },
+  };
+}
+
+function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
+  const nic = primaryNic(n);
+  const peers = d.nodes.filter((p) => p !== n);
+  return {
+    routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${nic.dev}`)],
+    iptables: ciliumIptables(d, n),
+  };
+}
+
+function canalNode(d: ClusterDecl, n: NodeDecl): HostOptions {
+  return {
+    routes: [defaultRoute(d, n)],
+    iptables: flannelIptables(d, n),
+    files: {
+      '/etc/cni/net.d/10-canal.conflist': canalConflist(d, n),
+      '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
+    },
+  };
+}
+
+function nodeOptions(d: ClusterDecl, n: NodeDecl): HostOptions {
+  switch (d.cni) {
+    case 'calico-vxlan':
+      return calicoNode(d, n);
+    case 'cilium-native':
+      return ciliumNode(d, n);
+    case 'canal':
+      return canalNode(d, n);
+  }
+}
+
+export const KUBE_IPVS0 = 'kube-ipvs0';
+
+/** Every address kube-proxy's IPVS mode binds on kube-ipvs0 of every node: ClusterIPs and externalIPs. */
+export function ipvsAddresses(d: ClusterDecl): string[] {
+  return [...new Set(d.services.flatMap((s) => [s.clusterIP, ...(s.externalIPs ?? [])]))];
+}
+
+/**
+ * kube-proxy IPVS mode (pkg/proxy/ipvs/proxier.go): a kube-ipvs0 *dummy* device, left down, with
+ * every service address as a /32, which puts each of them in the local table. This kernel has no
+ * dummy driver, so kube-ipvs0 is a bridge without ports, also down: its addresses become local
+ * routes the same way (fib_add_ifaddr), which is all local routing looks at. With strictARP
+ * kube-proxy also sets arp_ignore = 1 and arp_announce = 2, so nodes do not answer ARP for them.
+ */
+function kubeIpvs0(d: ClusterDecl): HostOptions {
+  return {
+    sysctls: { 'net.ipv4.conf.all.arp_ignore': '1', 'net.ipv4.conf.all.arp_announce': '2' },
+    devices: [{ kind: 'bridge', name: KUBE_IPVS0 }],
+    addresses: ipvsAddresses(d).map((a) => `${a}/32 dev ${KUBE_IPVS0}`),
+    commands: [['ip', 'link', 'set', 'dev', KUBE_IPVS0, 'down']],
+  };
+}
+
+/**
+ * The virtual servers kube-proxy's IPVS mode programs, in `ipvsadm -S -n` form. The kernel here
+ * has no IPVS, so the probe cannot list them; the examples carry this text instead (README).
+ */
+export function ipvsadmSave(d: ClusterDecl, endpoints: (s: ServiceDecl) => { ip: string }[]): string {
+  const lines: string[] = [];
+  const proto = (s: ServiceDecl) => (s.protocol === 'UDP' ? '-u' : '-t');
+  for (const s of d.services) {
+    for (const vip of [s.clusterIP, ...(s.externalIPs ?? [])]) {
+      lines.push(`-A ${proto(s)} ${vip}:${s.port} -s rr`);
+      const port = s.app === '' ? 6443 : s.targetPort;
+      for (const e of endpoints(s)) lines.push(`-a ${proto(s)} ${vip}:${s.port} -r ${e.ip}:${port} -m -w 1`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function applyRouteEdits(lab: Lab, edits: ClusterDecl['routeEdits']): Lab {
+  if (edits === undefined || edits.length === 0) return lab;
+  return {
+    ...lab,
+    hosts: lab.hosts.map((h) => {
+      const mine = edits.filter((e) => e.host === h.name);
+      if (mine.length === 0) return h;
+      const routes: string[] = [];
+      for (const r of h.routes ?? []) {
+        const e = mine.find((x) => x.from === r);
+        if (e === undefined) routes.push(r);
+        else if (e.to !== null) routes.push(e.to);
+      }
+      for (const e of mine) if (!(h.routes ?? []).includes(e.from)) throw new Error(`route edit on ${h.name}: no route "${e.from}"`);
+      return { ...h, routes };
+    }),
+  };
+}
+
+/** The lab of a cluster: switches, router, LAN hosts, nodes with their CNI state, pods. */
+export function labOf(d: ClusterDecl): Lab {
+  const parts: Lab[] = [];
+  for (const s of d.segments) {
+    const ports: SegmentPort[] = [
+      ...d.router.nics.filter((x) => x.segment === s.name).map((x) => ({ host: d.router.name, dev: x.dev, addr: x.addr })),
+      ...d.lanHosts.filter((x) => x.segment === s.name).map((x) => ({ host: x.name, dev: 'eth0', addr: x.addr })),
+      ...d.nodes.flatMap((n) => n.nics.filter((x) => x.segment === s.name).map((x) => ({ host: n.name, dev: x.dev, addr: x.addr }))),
+    ];
+    parts.push(lanSegment(switchName(s.name), ports));
+  }
+  parts.push(router(d.router.name, { routes: d.router.routes }));
+  for (const l of d.lanHosts) parts.push(lanHost(l.name, { routes: [`default via ${l.gateway} dev eth0`] }));
+  for (const n of d.nodes) parts.push(node(n.name, nodeOptions(d, n)));
+  if (d.kubeProxyMode === 'ipvs') for (const n of d.nodes) parts.push(node(n.name, kubeIpvs0(d)));
+  if (d.cni === 'canal') {
+    parts.push(
+      flannelVxlan(d.nodes.map((n) => ({ host: n.name, underlayIp: n.ip, underlayDev: primaryNic(n).dev, podCidr: n.podCidr, mac: n.vtepMac }))),
+    );
+  }
+  for (const p of d.pods) parts.push(calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p) }));
+  if (d.tweaks !== undefined) parts.push(d.tweaks);
+  return applyRouteEdits(mergeLabs(...parts), d.routeEdits);
+}
+
+/** Every lab host that is a machine netcheck could probe or the test walks from: not switches, not pods. */
+export function machineHosts(d: ClusterDecl): string[] {
+  return [d.router.name, ...d.lanHosts.map((l) => l.name), ...d.nodes.map((n) => n.name)];
+}

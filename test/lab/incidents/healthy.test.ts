@@ -1,0 +1,4 @@
+import { healthy } from './healthy.ts';
+import { scenarioTests } from './run.ts';
+
+scenarioTests(healthy);
