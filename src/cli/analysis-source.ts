@@ -6,6 +6,7 @@ import type { SnapshotObjects } from '../snapshot/types.ts';
 import { readSnapshot } from '../snapshot/io.ts';
 import type { GlobalArgs } from './global-options.ts';
 import { clusterAccessOptions } from './commands/cluster-args.ts';
+import { probeProgress } from './progress.ts';
 
 export interface SourceNeeds {
   /** Nodes to probe, from the objects (a flow's ends); undefined = every node. */
@@ -16,19 +17,15 @@ export async function loadModel(argv: GlobalArgs, needs: SourceNeeds = {}): Prom
   if (argv.snapshot !== undefined) return buildModel(await readSnapshot(argv.snapshot));
   // client-node is heavy to load: the live source is imported only when a command needs it.
   const { collectLive } = await import('../collect/live-source.ts');
-  const tty = process.stderr.isTTY === true;
-  let done = 0;
+  const progress = await probeProgress();
   const snap = await collectLive({
     ...clusterAccessOptions(argv),
     concurrency: argv.concurrency,
     timeoutSeconds: argv.timeout,
     ...(argv.image !== undefined ? { image: argv.image } : {}),
     ...(needs.nodes !== undefined ? { chooseNodes: needs.nodes } : {}),
-    ...(tty ? { onProgress: (ev: { node: string; phase: string }) => {
-      if (ev.phase === 'done' || ev.phase === 'failed') process.stderr.write(`\r${++done} node(s) probed (last: ${ev.node} ${ev.phase})   `);
-    } } : {}),
-  });
-  if (tty && done > 0) process.stderr.write('\n');
+    ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
+  }).finally(() => progress.stop());
   for (const w of snap.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   return buildModel(snap);
 }

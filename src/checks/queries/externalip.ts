@@ -62,6 +62,8 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
         });
         reports.push(r);
         findings.push(...r.findings);
+        const entered = new Set(r.results.map((x) => x.forward.hops[0]?.node).filter((n): n is string => n !== undefined));
+        notes.push(`${r.label}: enters the cluster at ${[...entered].join(', ') || 'no node'}${entry === undefined ? ' (the node on the LAN host\'s link; name the LAN router\'s target with --via)' : ''}; ${r.verdict}`);
       }
     }
   }

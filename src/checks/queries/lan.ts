@@ -114,6 +114,7 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
     reports.push(outbound);
     findings.push(...outbound.findings);
     for (const r of outbound.results) {
+      if (r.forward.verdict === 'delivered' && r.forward.seenAs !== undefined) notes.push(`${lanIp} sees ${pod.namespace}/${pod.name} as ${r.forward.seenAs.src}${r.forward.seenAs.src === ip ? ' (its own pod IP: no source NAT on the way)' : ''}`);
       const f = egressSourceFinding(ctx, r.forward, { name: `${pod.namespace}/${pod.name}`, ip, node: pod.node }, label);
       if (f !== undefined) findings.push(f);
     }

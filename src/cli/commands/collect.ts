@@ -7,6 +7,7 @@ import { InputError } from '../../lib/errors.ts';
 import { encodeSnapshot, writeSnapshot } from '../../snapshot/io.ts';
 import type { GlobalArgs } from '../global-options.ts';
 import { clusterAccessOptions } from './cluster-args.ts';
+import { probeProgress } from '../progress.ts';
 
 interface CollectArgs extends Omit<GlobalArgs, 'output'> {
   output?: string;
@@ -41,12 +42,6 @@ export function liveOptions(argv: CollectArgs): LiveOptions {
   const secrets = splitList(argv['image-pull-secret']);
   if (secrets !== undefined) o.imagePullSecrets = secrets;
   if (argv['probe-namespace'] !== undefined) o.probeNamespace = argv['probe-namespace'];
-  if (process.stderr.isTTY) {
-    let done = 0;
-    o.onProgress = (ev) => {
-      if (ev.phase === 'done' || ev.phase === 'failed') process.stderr.write(`\r${++done} node(s) probed (last: ${ev.node} ${ev.phase})   `);
-    };
-  }
   return o;
 }
 
@@ -72,8 +67,9 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
       return;
     }
     if (argv.output === undefined || argv.output === '') throw new InputError('collect needs -o FILE (or -o - for stdout)');
-    const snap = await collectLive(opts);
-    if (process.stderr.isTTY) process.stderr.write('\n');
+    const progress = await probeProgress();
+    if (progress.onProgress !== undefined) opts.onProgress = progress.onProgress;
+    const snap = await collectLive(opts).finally(() => progress.stop());
     if (argv.output === '-') process.stdout.write(encodeSnapshot(snap, false));
     else await writeSnapshot(argv.output, snap);
     for (const w of snap.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
