@@ -100,6 +100,15 @@ describe('the standalone executable', { skip, concurrency: false }, () => {
     assert.equal((await complete("kubectl-netcheck -o y")).stdout, 'yaml\n');
   });
 
+  test('zsh completes kubectl-netcheck with the script from `completion zsh`', { skip: spawnSync('zsh', ['--version']).status === 0 ? false : 'zsh is not installed' }, async () => {
+    // compsys itself needs a terminal; its two entry points are stubbed to print what they get.
+    const complete = (words: string, current: number) =>
+      run('zsh', ['-c', `compdef() { :; }; _describe() { print -l -- "\${(@P)2}"; }; _files() { print FILES; }; source <(kubectl-netcheck completion zsh); words=(${words}); CURRENT=${current}; _kubectl_netcheck`], { PATH: path });
+    assert.match((await complete('kubectl-netcheck col', 2)).stdout, /^collect:[^\n]+\n$/);
+    assert.equal((await complete('kubectl-netcheck -o y', 3)).stdout, 'yaml\n');
+    assert.equal((await complete("kubectl-netcheck collect --kubeconfig ''", 4)).stdout, 'FILES\n');
+  });
+
   /** Argument vectors whose output depends only on the arguments (and files in the repo). */
   async function vectors(): Promise<string[][]> {
     const help = (await node(['--help'])).stdout;
