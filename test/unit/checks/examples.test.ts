@@ -97,6 +97,20 @@ const EXAMPLES: Record<string, Case[]> = {
       ],
     },
     { name: 'externalIP audit', run: audit, verdict: 'problems', problems: [{ id: 'externalip-node-address', node: 'node-a' }, { id: 'externalip-control-plane', node: 'node-a' }] },
+    {
+      // IPVS itself is not in the lab kernel: this is the engine's reading of the recorded virtual
+      // server. node-a's VXLAN packets to the backends' nodes come from 192.168.1.11, which node-b
+      // and node-c hold on kube-ipvs0: a martian source there.
+      name: 'externalIP from the LAN host: the backends\' nodes drop node-a\'s tunnel packets as martian',
+      run: (ctx) => externalIpQuery(ctx, { namespace: 'default', allNamespaces: true, from: '192.168.1.50' }),
+      verdict: 'unreachable',
+      problems: [
+        { id: 'externalip-node-address', node: 'node-a' },
+        { id: 'externalip-control-plane', node: 'node-a' },
+        { id: 'martian-source', node: 'node-b', evidence: [/^node-b: inet 192\.168\.1\.11\/32 .*kube-ipvs0/] },
+        { id: 'martian-source', node: 'node-c' },
+      ],
+    },
   ],
   'pod-egress-masquerade': [
     { name: 'doctor: the deprecated keys', run: doc, verdict: 'problems', problems: [{ id: 'masquerade-config-ignored', evidence: [/cilium-config: masquerade: "true"/] }, { id: 'masquerade-config-ignored', evidence: [/cilium-config: native-routing-cidr: "10\.0\.0\.0\/16"/] }] },
