@@ -77,13 +77,29 @@ export function analyzeFlow(ctx: AnalysisContext, c: FlowCase): FlowReport {
         fix: FINDINGS['nftables-not-evaluated'].fix,
       });
     }
-    const fwd = findingFromTrace(r.forward, c.label);
-    if (fwd !== undefined) findings.push(fwd);
-    else if (r.reply !== undefined) {
-      const rep = findingFromTrace(r.reply, c.label);
-      if (rep !== undefined) findings.push(rep);
-    }
+    const f = findingFromTrace(r.forward, c.label) ?? (r.reply !== undefined ? findingFromTrace(r.reply, c.label) : undefined);
+    if (f !== undefined) findings.push(explainMartian(ctx, f));
     outcomes.push(toVerdict(outcomeOf(r, uncertainNodes.length > 0)));
   }
   return { label: c.label, results, verdict: combineVerdicts(outcomes), findings };
+}
+
+/**
+ * A martian source that is "an address of this host" because kube-proxy IPVS bound it on
+ * kube-ipvs0 (a Service externalIP equal to another node's address, INCIDENTS.md #4): say so,
+ * since the sysctl-level fix would be wrong.
+ */
+function explainMartian(ctx: AnalysisContext, f: Finding): Finding {
+  if (f.id !== 'martian-source' || f.node === undefined) return f;
+  const m = /martian source (\d+\.\d+\.\d+\.\d+)/.exec(f.summary);
+  const h = ctx.model.hosts.get(f.node);
+  const a = m === null ? undefined : h?.addresses.find((x) => x.local === m[1] && x.dev === 'kube-ipvs0');
+  if (a === undefined || m === null) return f;
+  const svc = ctx.model.cluster.services.find((s) => s.externalIPs.includes(m[1]!) || s.clusterIPs.includes(m[1]!) || s.loadBalancerIPs.includes(m[1]!));
+  return {
+    ...f,
+    summary: `${f.summary}: kube-proxy bound ${m[1]} on kube-ipvs0 of ${f.node}${svc !== undefined ? ` for Service ${svc.namespace}/${svc.name}` : ''}, so ${f.node} takes another node's address as its own`,
+    evidence: [...f.evidence, `${f.node}: ${a.raw.startsWith('{') ? `inet ${a.local}/${a.prefixLen} dev kube-ipvs0` : a.raw}`],
+    fix: svc !== undefined ? `Remove ${m[1]} from Service ${svc.namespace}/${svc.name} (kubectl -n ${svc.namespace} patch svc ${svc.name} --type=json -p '[{"op":"remove","path":"/spec/externalIPs"}]'); see externalip-node-address.` : f.fix,
+  };
 }

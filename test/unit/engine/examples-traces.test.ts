@@ -4,19 +4,19 @@
 // as the kernel did it in the lab (test/lab/incidents/), from the snapshot alone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clusterInfo } from '../../src/model/cluster.ts';
-import { buildHostState } from '../../src/model/host.ts';
-import { buildWorld } from '../../src/engine/world-from-model.ts';
-import { traceFlow } from '../../src/engine/flow.ts';
-import { evaluateHook } from '../../src/engine/netfilter/evaluate.ts';
-import type { Endpoint } from '../../src/engine/walk.ts';
-import type { ExternalEndpoint, World } from '../../src/engine/world.ts';
-import { cidrContains, parseCidr4, parseIpv4 } from '../../src/lib/ipv4.ts';
-import { readSnapshot } from '../../src/snapshot/io.ts';
-import type { ClusterDecl } from '../lab/incidents/cluster.ts';
-import { SCENARIOS } from '../lab/incidents/index.ts';
-import { decisiveHop, engineObservation, enginePacket, formatResults } from '../lab/incidents/scenario.ts';
-import type { FlowCase } from '../lab/incidents/scenario.ts';
+import { clusterInfo } from '../../../src/model/cluster.ts';
+import { buildHostState } from '../../../src/model/host.ts';
+import { buildWorld } from '../../../src/engine/world-from-model.ts';
+import { traceFlow } from '../../../src/engine/flow.ts';
+import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
+import type { Endpoint } from '../../../src/engine/walk.ts';
+import type { ExternalEndpoint, World } from '../../../src/engine/world.ts';
+import { cidrContains, parseCidr4, parseIpv4 } from '../../../src/lib/ipv4.ts';
+import { readSnapshot } from '../../../src/snapshot/io.ts';
+import type { ClusterDecl } from '../../lab/incidents/cluster.ts';
+import { SCENARIOS } from '../../lab/incidents/index.ts';
+import { decisiveHop, engineObservation, enginePacket, formatResults } from '../../lab/incidents/scenario.ts';
+import type { FlowCase } from '../../lab/incidents/scenario.ts';
 
 /** The node a LAN host's packet for `dst` reaches first: the router's route for it, else the node owning it. */
 function entryNode(d: ClusterDecl, dst: string): string | undefined {
