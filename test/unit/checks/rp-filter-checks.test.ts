@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analysisContext } from '../../../src/checks/context.ts';
-import { rpFilterTunnelCheck } from '../../../src/checks/node/rp-filter-tunnel.ts';
+import { rpFilterTunnelCheck } from '../../../src/checks/node/rp-filter.ts';
 import { clusterInfo } from '../../../src/model/cluster.ts';
 import type { Model } from '../../../src/model/model.ts';
 import type { HostState } from '../../../src/model/types.ts';

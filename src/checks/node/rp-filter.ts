@@ -33,7 +33,7 @@ function lanSources(h: HostNet, tunnels: ReadonlySet<string>): { ip: Ipv4; what:
 }
 
 export const rpFilterTunnelCheck: NodeCheck = {
-  name: 'rp-filter-tunnel',
+  name: 'rp-filter',
   describe: 'strict rp_filter on tunnel devices and on uplinks of asymmetric paths',
   run(ctx) {
     const out: Finding[] = [];
