@@ -1,7 +1,9 @@
 // A host's parsed state indexed for the engine: devices by name, routing tables ready for
-// longest-prefix match, rules in priority order, addresses as numbers. Built once per host.
+// longest-prefix match, rules in priority order, addresses as numbers, iptables rulesets compiled.
+// Built once per host.
 import { parseCidr4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
+import { compileRulesetNow } from './netfilter/compile.ts';
 import type { Address, FdbEntry, HostState, IpSet, Link, Neighbor, PolicyRule, Route } from '../model/types.ts';
 
 /** Routing table numbers, as in /etc/iproute2/rt_tables. */
@@ -34,7 +36,11 @@ export interface HostNet {
   name: string;
   state: HostState;
   links: Map<string, Link>;
-  /** Links in ifindex order (the kernel walks devices in this order when it picks a source). */
+  /**
+   * Links in ifindex order. The kernel walks devices in registration order when it picks a source
+   * from any device (inet_select_addr); the snapshot shows only ifindexes, which grow with each
+   * new device, so ifindex order stands for it.
+   */
   linkOrder: Link[];
   /** IPv4 addresses per device, in the order ip prints them (primary before secondary). */
   addresses: Map<string, IndexedAddress[]>;
@@ -99,6 +105,7 @@ export function buildHostNet(state: HostState): HostNet {
   const ipsets = new Map<string, IpSet>();
   for (const s of state.ipsets) ipsets.set(s.name, s);
 
+  for (const rs of state.iptables) compileRulesetNow(rs);
   return { name: state.name, state, links, linkOrder, addresses, tables, rules, neighbors, fdb: state.fdb, ipsets };
 }
 

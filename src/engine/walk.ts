@@ -10,7 +10,7 @@
 // ip_forward.c, ip_output.c, fib_frontend.c (fib_validate_source), drivers/net/vxlan, ipip.c.
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
-import { renderNeighbor, renderRoute, renderRule } from '../model/render/iproute2.ts';
+import { renderFdb, renderLink, renderNeighbor, renderRoute, renderRule } from '../model/render/iproute2.ts';
 import { addEntry, establishedView, findReplyEntry, newView, tupleOf, undoDnat, undoSnat, unmatchedReplyView, invert } from './conntrack.ts';
 import type { CtEntry, CtTables, Tuple } from './conntrack.ts';
 import type { HostNet } from './host-net.ts';
@@ -22,7 +22,7 @@ import { describeFibFailure, fibLookup, nextHops, preferredSource } from './rout
 import type { FibFailure } from './routing.ts';
 import { validateSource } from './rpfilter.ts';
 import type { Hop, HopStep, Trace, TraceVerdict } from './trace.ts';
-import { externalEntry, podAttachment, resolveReceiver } from './world.ts';
+import { directEntry, externalEntry, podAttachment, resolveReceiver } from './world.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from './world.ts';
 
 export type Endpoint =
@@ -249,7 +249,7 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
     if (tun === undefined) {
       return [die(st, h.name, 'decapsulate', 'dropped', `${describePacket(p)} arrives but no ${p.proto === 'ipip' ? 'IPIP' : 'VXLAN'} device here accepts it`, [], dev)];
     }
-    const s2 = hop(recordEntry(st, h, p), h.name, 'decapsulate', `decapsulated on ${tun}: ${describePacket(p.inner)}`, [h.links.get(tun)?.raw ?? ''], tun);
+    const s2 = hop(recordEntry(st, h, p), h.name, 'decapsulate', `decapsulated on ${tun}: ${describePacket(p.inner)}`, [renderLink(h.links.get(tun)!)], tun);
     return receive(ctx, leaveHost(s2), h, tun, p.inner);
   }
   const ipvs = h.state.ipvs.filter((v) => v.protocol === p.proto && v.address === fmt(p.dst) && v.port === p.dport);
@@ -431,10 +431,10 @@ function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4,
     return [die(st, h.name, 'neighbor', 'dropped', `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`, [renderNeighbor(neigh)], oif)];
   }
   const dst = parseAddr(vtep);
-  if (dst === undefined) return [die(st, h.name, 'encapsulate', 'unknown', `VTEP ${vtep} is not an IPv4 address`, [fdb?.raw ?? ''], oif)];
+  if (dst === undefined) return [die(st, h.name, 'encapsulate', 'unknown', `VTEP ${vtep} is not an IPv4 address`, [fdb !== undefined ? renderFdb(fdb) : ''], oif)];
   const src = vx.local !== undefined ? (parseAddr(vx.local) ?? 0) : 0;
   const outer: Packet = { src, dst, proto: 'udp', sport: 0xc000, dport: vx.port, mark: 0, connmark: 0, length: p.length + 50, inner: p, vni: vx.vni };
-  const s = hop(st, h.name, 'encapsulate', `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`, [renderNeighbor(neigh), fdb?.raw ?? `remote ${vtep}`], oif);
+  const s = hop(st, h.name, 'encapsulate', `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`, [renderNeighbor(neigh), fdb !== undefined ? renderFdb(fdb) : `remote ${vtep}`], oif);
   return localOut(ctx, leaveHost(s), h, outer, vx.link !== undefined ? { oif: vx.link } : {});
 }
 
@@ -477,7 +477,7 @@ export function send(world: World, opts: EngineOptions, from: Endpoint, p: Packe
       return receive(ctx, st, at.host, at.dev, p);
     }
     case 'external': {
-      const at = externalEntry(world, from.external);
+      const at = directEntry(world, from.external, p.dst) ?? externalEntry(world, from.external);
       if (at === undefined) return [die(st, from.external.name, 'enter', 'unknown', `no probed node is on the link of ${from.external.name} and none was named with --via`, [])];
       return receive(ctx, st, at.host, at.dev, p);
     }

@@ -2,6 +2,7 @@
 // network namespace is the pod's own), and external hosts (a LAN PC) that exist only as an
 // address. It also answers "who receives a frame sent out of this device toward that next hop",
 // which the snapshot does not record directly and is inferred from addressing (see adjacency).
+import { createHash } from 'node:crypto';
 import { cidrContains, cidrOverlaps, formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import { proxyArp } from './kernel/sysctl.ts';
@@ -91,6 +92,22 @@ export function adjacent(h1: HostNet, d1: string, h2: HostNet, d2: string): bool
   return faces(h1, d1, h2, d2) || faces(h2, d2, h1, d1);
 }
 
+const podIndex = new WeakMap<readonly PodEndpoint[], { size: number; byNode: Map<string, Map<Ipv4, PodEndpoint>> }>();
+
+/** Pods by node and address (the first listed wins, as the linear search did); rebuilt if the list grew. */
+function podsByNode(w: World): Map<string, Map<Ipv4, PodEndpoint>> {
+  const cached = podIndex.get(w.pods);
+  if (cached !== undefined && cached.size === w.pods.length) return cached.byNode;
+  const byNode = new Map<string, Map<Ipv4, PodEndpoint>>();
+  for (const p of w.pods) {
+    let m = byNode.get(p.node);
+    if (m === undefined) byNode.set(p.node, (m = new Map()));
+    if (!m.has(p.ip)) m.set(p.ip, p);
+  }
+  podIndex.set(w.pods, { size: w.pods.length, byNode });
+  return byNode;
+}
+
 /**
  * Who answers ARP for `nextHop` on the link behind (host, dev) and so receives the frame.
  * `finalDst` is the packet's destination (to tell a gateway from the destination itself).
@@ -107,10 +124,8 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
     }
   }
   // 2. A pod on this host behind `dev` (its route points there, or dev is its bridge).
-  for (const p of w.pods) {
-    if (p.node !== host.name || p.ip !== nextHop) continue;
-    return { kind: 'pod', pod: p, how: `pod ${p.name} (${formatIpv4(p.ip)}) is behind ${dev}` };
-  }
+  const p = podsByNode(w).get(host.name)?.get(nextHop);
+  if (p !== undefined) return { kind: 'pod', pod: p, how: `pod ${p.name} (${formatIpv4(p.ip)}) is behind ${dev}` };
   // 3. A probed host answering by proxy ARP (Calico's cali* devices answer for 169.254.1.1).
   for (const h2 of w.hosts.values()) {
     if (h2 === host) continue;
@@ -125,9 +140,10 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
       }
     }
   }
-  // 4. An external host on this link.
+  // 4. An external host on this link, when the packet is for it. As the next hop of a packet for
+  //    somebody else it is a router netcheck knows nothing about (step 5).
   for (const e of w.externals) {
-    if (e.ip !== nextHop) continue;
+    if (e.ip !== nextHop || nextHop !== finalDst) continue;
     return { kind: 'external', external: e, how: `${e.name} (${formatIpv4(e.ip)}) is on the link behind ${dev}` };
   }
   // 5. Something not probed: a router or a LAN host we know nothing about.
@@ -136,6 +152,20 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
     return { kind: 'gateway', gateway: nextHop, how: `${formatIpv4(nextHop)} is not a probed node, pod or named host` };
   }
   return { kind: 'none', why: `nothing on the link behind ${dev} answers ARP for ${formatIpv4(nextHop)}` };
+}
+
+/**
+ * A packet from an external host to an address that a probed host owns on the external host's own
+ * subnet goes straight there (the sender's connected route), whatever node the pod network is
+ * routed through.
+ */
+export function directEntry(w: World, e: ExternalEndpoint, dst: Ipv4): { host: HostNet; dev: string } | undefined {
+  for (const h of w.hosts.values()) {
+    for (const [dev, addrs] of h.addresses) {
+      if (addrs.some((a) => a.local === dst) && devSubnets(h, dev).some((c) => cidrContains(c, e.ip))) return { host: h, dev };
+    }
+  }
+  return undefined;
 }
 
 /** The node device an external host's packets enter by: the given one, else one on its subnet, else the default route's. */
@@ -152,10 +182,26 @@ export function externalEntry(w: World, e: ExternalEndpoint): { host: HostNet; d
   return undefined;
 }
 
-/** The node a pod lives on and the device its node routes it through. */
+/**
+ * The host-side device Calico's CNI plugin makes for a pod: "cali" + the first 11 hex digits of
+ * SHA-1("<namespace>.<name>") (libcalico-go conversion.VethNameForWorkload).
+ */
+export function calicoVethName(podName: string): string | undefined {
+  const slash = podName.indexOf('/');
+  if (slash < 0) return undefined;
+  return `cali${createHash('sha1').update(`${podName.slice(0, slash)}.${podName.slice(slash + 1)}`).digest('hex').slice(0, 11)}`;
+}
+
+/**
+ * The node a pod lives on and the device its packets arrive on: the cali* veth Calico named for
+ * it when the node has one (the pod sends through it whatever the node's routes say), else the
+ * device its node routes it through.
+ */
 export function podAttachment(w: World, p: PodEndpoint): { host: HostNet; dev: string } | undefined {
   const h = w.hosts.get(p.node);
   if (h === undefined) return undefined;
+  const cali = calicoVethName(p.name);
+  if (cali !== undefined && h.links.has(cali)) return { host: h, dev: cali };
   const r = fibLookup(h, { dst: p.ip, src: 0, iif: 'lo', mark: 0, tos: 0 });
   if (!r.ok || r.route.type !== 'unicast') return undefined;
   const dev = r.route.dev ?? r.route.nexthops[0]?.dev;

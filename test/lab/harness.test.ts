@@ -93,7 +93,7 @@ describe('lab topology (no root needed)', () => {
     assert.ok(n1 !== undefined);
     assert.deepEqual(n1.devices, [
       'link set dev lo up',
-      'link add name cni0 type bridge',
+      'link add name cni0 index 5000 type bridge',
       `link set dev ${veth} master cni0`,
       'addr add 10.244.1.1/24 dev cni0',
       'link set dev cni0 up',

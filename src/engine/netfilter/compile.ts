@@ -1,7 +1,8 @@
 // Turns a parsed ruleset into predicates once. Chains compile on first use and stay cached per
 // ruleset object (a WeakMap), so repeated hooks over a 100k-rule dump cost only the walk.
 import type { IptRule, IptRuleset, IptTable } from '../../model/types.ts';
-import type { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable, Fork, Pred } from './compiled.ts';
+import type { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable, DstRun, Fork, Pred } from './compiled.ts';
+import { parseAddrMask } from './options.ts';
 import { compileMatch } from './matches/index.ts';
 import { compileTarget } from './targets.ts';
 
@@ -33,6 +34,53 @@ export function compileRule(rule: IptRule, table: IptTable): CompiledRule {
   return { rule, preds, forks, unknowns, never, target: compileTarget(rule, table) };
 }
 
+/** Shortest run worth indexing: below it, testing the rules is as quick as the lookup. */
+const MIN_DST_RUN = 8;
+
+/**
+ * The exact destination a rule requires (`-d A.B.C.D` or `/32`, not negated), if any. A rule
+ * whose -d does not hold never matches, whatever its other matches (ip_packet_match() tests the
+ * addresses first, and every match must hold), so such a rule can be skipped for another destination.
+ */
+function exactDestination(rule: IptRule): number | undefined {
+  for (const m of rule.matches) {
+    if (m.module !== null) continue;
+    for (const o of m.options) {
+      if (o.name !== 'd' || o.negated) continue;
+      const am = parseAddrMask(o.args[0]);
+      return am !== undefined && am.mask === 0xffffffff ? am.net : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Indexes the long runs of exact-destination rules of a chain (CompiledChain.dstRunAt). */
+export function indexDestinationRuns(rules: readonly IptRule[]): (DstRun | undefined)[] | undefined {
+  const keys = rules.map(exactDestination);
+  let runAt: (DstRun | undefined)[] | undefined;
+  for (let i = 0; i < keys.length; ) {
+    if (keys[i] === undefined) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < keys.length && keys[end] !== undefined) end++;
+    if (end - i >= MIN_DST_RUN) {
+      const run: DstRun = { start: i, end, byDst: new Map() };
+      for (let j = i; j < end; j++) {
+        const k = keys[j]!;
+        const list = run.byDst.get(k);
+        if (list === undefined) run.byDst.set(k, [j]);
+        else list.push(j);
+      }
+      runAt ??= new Array<DstRun | undefined>(keys.length).fill(undefined);
+      for (let j = i; j < end; j++) runAt[j] = run;
+    }
+    i = end;
+  }
+  return runAt;
+}
+
 function compileTable(table: IptTable): CompiledTable {
   const chains = new Map<string, CompiledChain>();
   return {
@@ -43,6 +91,8 @@ function compileTable(table: IptTable): CompiledTable {
         const chain = table.chains.get(name);
         if (chain === undefined) return undefined;
         c = { chain, rules: chain.rules.map((r) => compileRule(r, table)) };
+        const runs = chain.rules.length >= MIN_DST_RUN ? indexDestinationRuns(chain.rules) : undefined;
+        if (runs !== undefined) c.dstRunAt = runs;
         chains.set(name, c);
       }
       return c;
@@ -70,6 +120,25 @@ export function compileRuleset(ruleset: IptRuleset): CompiledRuleset {
       },
     };
     cache.set(ruleset, c);
+  }
+  return c;
+}
+
+/** Chains at least this long are compiled when the host is built; shorter ones on first use. */
+export const EAGER_CHAIN_RULES = 16;
+
+/**
+ * Compiles the built-in chains and every long chain now rather than on first use: kube-proxy's
+ * KUBE-SERVICES of a 10k-service cluster takes a few hundred milliseconds, which belongs to
+ * building the model, not to the first trace that happens to cross it. The many short chains
+ * (KUBE-SVC-*, KUBE-SEP-*: a few rules each) compile in microseconds when a trace reaches them;
+ * compiling all of them would cost seconds for the few that any trace touches.
+ */
+export function compileRulesetNow(ruleset: IptRuleset): CompiledRuleset {
+  const c = compileRuleset(ruleset);
+  for (const [name, table] of ruleset.tables) {
+    const t = c.table(name);
+    for (const chain of table.chains.values()) if (chain.policy !== null || chain.rules.length >= EAGER_CHAIN_RULES) t?.chain(chain.name);
   }
   return c;
 }

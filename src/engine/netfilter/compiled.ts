@@ -92,6 +92,19 @@ export interface CompiledRule {
 export interface CompiledChain {
   chain: IptChain;
   rules: CompiledRule[];
+  /**
+   * For rules in a long run of consecutive rules that each require one exact destination
+   * (`-d A.B.C.D/32`, like kube-proxy's KUBE-SERVICES): the run they belong to, so the walk jumps
+   * to the next rule for the packet's destination instead of testing every rule in between.
+   */
+  dstRunAt?: (DstRun | undefined)[];
+}
+
+/** Rules start..end-1 all require an exact destination; byDst lists their positions per address, ascending. */
+export interface DstRun {
+  start: number;
+  end: number;
+  byDst: Map<number, number[]>;
 }
 
 export interface CompiledTable {

@@ -136,6 +136,21 @@ function advance(run: TableRun, job: Job, jobs: Job[]): TableEnd {
       job.frames.pop();
       continue;
     }
+    const dstRun = top.chain.dstRunAt?.[top.pos];
+    if (dstRun !== undefined) {
+      // Inside a run of exact-destination rules: go straight to the next one for this destination.
+      let next = dstRun.end;
+      for (const i of dstRun.byDst.get(job.state.packet.dst) ?? []) {
+        if (i >= top.pos) {
+          next = i;
+          break;
+        }
+      }
+      if (next !== top.pos) {
+        top.pos = next;
+        continue;
+      }
+    }
     const cr = top.chain.rules[top.pos++] as CompiledRule;
     ctx.packet = job.state.packet;
     ctx.ct = job.state.ct;

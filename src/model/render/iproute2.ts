@@ -1,10 +1,11 @@
-// Routes, rules, addresses and neighbours printed the way `ip route show table all`, `ip rule
-// show`, `ip addr show` and `ip neigh show` print them, for evidence a person reads.
+// Routes, rules, addresses, neighbours and fdb entries printed the way `ip route show table all`,
+// `ip rule show`, `ip addr show`, `ip neigh show` and `bridge fdb show` print them, for evidence
+// a person reads.
 //
 // Every parsed value keeps the `ip -j` element it came from (`raw`). iproute2 prints text and JSON
 // through the same print_*(PRINT_ANY, key, fmt, value) calls in the same order (ip/iproute.c
 // print_route, ip/iprule.c print_rule, ip/ipaddress.c print_addrinfo, ip/ipneigh.c
-// print_neigh), so walking the JSON keys in order and formatting each as its text form gives the
+// print_neigh, bridge/fdb.c print_fdb), so walking the JSON keys in order and formatting each as its text form gives the
 // text line. The probe runs `ip -d -j route`, whose detail mode adds what plain `ip route` leaves
 // out (type unicast, table main, proto boot, scope global); those are dropped here. A value whose
 // raw is not JSON (hand-made, or already text) is printed as it is.
@@ -285,14 +286,35 @@ export function renderNeighbor(n: Neighbor): string {
   return words.join(' ');
 }
 
-/** One forwarding entry as `bridge fdb show` prints it: "66:8e:3a:1c:0a:11 dev vxlan.calico dst 192.168.1.11 self permanent" (bridge/fdb.c print_fdb order). */
-export function renderFdb(f: FdbEntry): string {
-  const words = [f.mac, 'dev', f.dev];
-  if (f.master !== undefined) words.push('master', f.master);
-  if (f.dst !== undefined) words.push('dst', f.dst);
-  if (f.vni !== undefined) words.push('vni', String(f.vni));
-  if (f.self) words.push('self');
-  if (f.state !== '' && f.state !== 'reachable') words.push(f.state);
+/** One entry as `bridge fdb show` prints it: "0a:58:0a:f4:01:00 dev flannel.1 dst 192.168.0.12 self permanent". */
+export function renderFdb(e: FdbEntry): string {
+  const o = objectOf(e.raw);
+  if (o === undefined) return e.raw;
+  const words: string[] = [];
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    switch (k) {
+      case 'mac':
+        words.push(text(v));
+        break;
+      case 'ifname':
+        words.push('dev', text(v));
+        break;
+      case 'viaIf':
+        words.push('via', text(v));
+        break;
+      case 'flags':
+        if (Array.isArray(v)) words.push(...v.map(text));
+        break;
+      case 'state':
+        if (v !== '') words.push(text(v));
+        break;
+      default:
+        // dst, vlan, port, vni, src_vni, nhid, master: "key value".
+        words.push(k, text(v));
+        break;
+    }
+  }
   return words.join(' ');
 }
 

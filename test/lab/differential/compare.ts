@@ -8,13 +8,17 @@ import type { World } from '../../../src/engine/world.ts';
 import type { Packet } from '../../../src/engine/packet.ts';
 import { formatIpv4, parseIpv4 } from '../../../src/lib/ipv4.ts';
 import type { RunningLab } from '../harness/index.ts';
-import type { FlowSpec } from './routed.ts';
+import type { Endpoint } from '../../../src/engine/walk.ts';
+import type { Ipv4 } from '../../../src/lib/ipv4.ts';
+import type { FlowSpec, Scenario } from './routed.ts';
 
 export interface Observation {
   forwardDelivered: boolean;
   receivedBy?: string;
   seenSrc?: string;
   replyDelivered: boolean;
+  /** Engine only: some trace ended `unknown` (counted, and compared as not delivered). */
+  unknown?: boolean;
 }
 
 export interface FlowComparison {
@@ -28,10 +32,29 @@ export interface FlowComparison {
 
 const PORT = 7777;
 
-export async function worldOf(lab: RunningLab, hosts: readonly string[]): Promise<World> {
+/** The engine's world: the probed hosts, plus the scenario's pods and external hosts (not probed, as in a cluster). */
+export async function worldOf(lab: RunningLab, hosts: readonly string[], sc: Pick<Scenario, 'pods' | 'externals'> = {}): Promise<World> {
   const entries = await Promise.all(hosts.map(async (h) => [h, await lab.probe(h)] as const));
   const nets = new Map(entries.map(([h, e]) => [h, buildHostNet(buildHostState(h, e))]));
-  return { hosts: nets, pods: [], externals: [] };
+  return {
+    hosts: nets,
+    pods: (sc.pods ?? []).map((p) => ({ name: p.name, ip: parseIpv4(p.ip)!, node: p.node })),
+    externals: (sc.externals ?? []).map((e) => ({ name: e.name, ip: parseIpv4(e.ip)!, entry: e.entry })),
+  };
+}
+
+/** Where a flow starts for the engine: a probed host, a pod on a probed node, or an external host. */
+function endpointOf(world: World, from: string, ip: Ipv4): Endpoint {
+  const pod = world.pods.find((p) => p.name === from || p.name.endsWith(`/${from}`));
+  if (pod !== undefined) return { kind: 'pod', pod };
+  const ext = world.externals.find((e) => e.name === from);
+  if (ext !== undefined) return { kind: 'external', external: ext };
+  return { kind: 'host', host: from, ip };
+}
+
+/** The lab host behind the engine's "delivered to" (pods are "pod NAMESPACE/NAME", NAME the lab host). */
+function labHost(deliveredTo: string): string {
+  return deliveredTo.startsWith('pod ') ? deliveredTo.slice(deliveredTo.lastIndexOf('/') + 1) : deliveredTo;
 }
 
 export function engineObservation(world: World, f: FlowSpec): { obs: Observation; trace: string } {
@@ -47,15 +70,20 @@ export function engineObservation(world: World, f: FlowSpec): { obs: Observation
     length: 84,
     ...(f.proto === 'icmp' ? { icmpType: 8 } : {}),
   };
-  const results = traceFlow(world, { evaluate: evaluateHook }, { kind: 'host', host: f.from, ip: src }, p);
+  const from = endpointOf(world, f.from, src);
+  // A pod or an external host sends from its only address; a probed host lets routing choose.
+  if (src === 0 && from.kind === 'pod') p.src = from.pod.ip;
+  if (src === 0 && from.kind === 'external') p.src = from.external.ip;
+  const results = traceFlow(world, { evaluate: evaluateHook }, from, p);
   const r = results[0];
   const trace = results
     .map((x) => [x.forward, ...(x.reply ? [x.reply] : [])].map((t) => `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${h.detail}${h.evidence.length ? `\n        ${h.evidence.join('\n        ')}` : ''}`).join('\n')}`).join('\n'))
     .join('\n---\n');
   if (r === undefined) return { obs: { forwardDelivered: false, replyDelivered: false }, trace };
   const obs: Observation = { forwardDelivered: r.forward.verdict === 'delivered', replyDelivered: r.reply?.verdict === 'delivered' };
+  if (r.forward.verdict === 'unknown' || r.reply?.verdict === 'unknown') obs.unknown = true;
   if (obs.forwardDelivered) {
-    if (r.forward.deliveredTo !== undefined) obs.receivedBy = r.forward.deliveredTo;
+    if (r.forward.deliveredTo !== undefined) obs.receivedBy = labHost(r.forward.deliveredTo);
     if (r.forward.seenAs !== undefined) obs.seenSrc = r.forward.seenAs.src;
   }
   if (results.length > 1) obs.receivedBy = `${obs.receivedBy ?? '?'} (+${results.length - 1} branches)`;

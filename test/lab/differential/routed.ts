@@ -26,11 +26,11 @@ export const ROUTED: Lab = {
 
 export type Rand = () => number;
 
-function pick<T>(r: Rand, xs: readonly T[]): T {
+export function pick<T>(r: Rand, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)]!;
 }
 
-function chance(r: Rand, p: number): boolean {
+export function chance(r: Rand, p: number): boolean {
   return r() < p;
 }
 
@@ -42,12 +42,16 @@ export interface FlowSpec {
 }
 
 /** One scenario: commands per host that set every knob (idempotently), and the flows to try. */
-export interface RoutedScenario {
+export interface Scenario {
   seed: number;
   commands: { host: string; argv: string[]; input?: string; mayFail?: boolean }[];
   flows: FlowSpec[];
   /** Human summary of the knobs, printed on disagreement. */
   summary: string[];
+  /** Lab hosts the engine knows only as pods (name = lab host, on a probed node). */
+  pods?: { name: string; ip: string; node: string }[];
+  /** Lab hosts the engine knows only as external addresses, and the node their packets enter by. */
+  externals?: { name: string; ip: string; entry: { host: string; dev: string } }[];
 }
 
 const ROUTER_DEVS = ['eth0', 'eth1'];
@@ -76,9 +80,9 @@ function iptablesFor(r: Rand, host: string, summary: string[]): string {
   return ['*filter', ...(hasPolicy ? [] : [':FORWARD ACCEPT [0:0]']), ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ...chains, 'COMMIT', '*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ...nat, 'COMMIT', ''].join('\n');
 }
 
-export function routedScenario(r: Rand, seed: number): RoutedScenario {
+export function routedScenario(r: Rand, seed: number): Scenario {
   const summary: string[] = [];
-  const cmds: RoutedScenario['commands'] = [];
+  const cmds: Scenario['commands'] = [];
   const sh = (host: string, ...argv: string[]) => cmds.push({ host, argv });
 
   // Routes: which router each side uses, or a hole.

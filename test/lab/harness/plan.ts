@@ -86,8 +86,20 @@ export function vethIndexes(i: number): [number, number] {
   return [1000 + 2 * i, 1001 + 2 * i];
 }
 
-function deviceLine(d: DeviceSpec): string {
-  const common = `link add name ${d.name}${d.mac !== undefined ? ` address ${d.mac}` : ''}${d.mtu !== undefined ? ` mtu ${d.mtu}` : ''}`;
+/**
+ * ifindex of the k-th device (bridge, VXLAN) of a host: above every veth index, so that ifindex
+ * order is the order the kernel registered the devices in (veths first, then devices), as on a
+ * booted host where each new device gets the next index. The kernel walks devices in
+ * registration order where it picks an address from any device (net/ipv4/devinet.c
+ * inet_select_addr, for MASQUERADE out of an address-less cali* veth), and the snapshot only
+ * shows ifindexes; an automatic index would be lower than the veths' explicit ones.
+ */
+export function deviceIndex(k: number): number {
+  return 5000 + k;
+}
+
+function deviceLine(d: DeviceSpec, k: number): string {
+  const common = `link add name ${d.name} index ${deviceIndex(k)}${d.mac !== undefined ? ` address ${d.mac}` : ''}${d.mtu !== undefined ? ` mtu ${d.mtu}` : ''}`;
   if (d.kind === 'bridge') return `${common} type bridge`;
   return (
     `${common} type vxlan id ${d.vni}` +
@@ -115,7 +127,7 @@ function hostPlan(h: HostSpec, ends: readonly LinkEnd[]): HostPlan {
   }
 
   const devices: string[] = ['link set dev lo up'];
-  for (const d of h.devices ?? []) devices.push(deviceLine(d));
+  for (const [k, d] of (h.devices ?? []).entries()) devices.push(deviceLine(d, k));
   for (const e of ends) if (e.master !== undefined) devices.push(`link set dev ${e.dev} master ${e.master}`);
   for (const e of ends) for (const a of addrs(e)) devices.push(`addr add ${a} dev ${e.dev}`);
   for (const a of h.addresses ?? []) devices.push(`addr add ${a}`);

@@ -3,11 +3,12 @@
 // (test/fixtures/ip/render/). Rendering the parsed JSON must give the text, line for line.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseBridgeFdb } from '../../../src/model/parse/bridge-fdb.ts';
 import { parseIpAddr } from '../../../src/model/parse/ip-addr.ts';
 import { parseIpNeigh } from '../../../src/model/parse/ip-neigh.ts';
 import { parseIpRoute } from '../../../src/model/parse/ip-route.ts';
 import { parseIpRule } from '../../../src/model/parse/ip-rule.ts';
-import { renderAddress, renderNeighbor, renderRoute, renderRule } from '../../../src/model/render/iproute2.ts';
+import { renderAddress, renderFdb, renderNeighbor, renderRoute, renderRule } from '../../../src/model/render/iproute2.ts';
 import type { Route } from '../../../src/model/types.ts';
 import { fixture } from '../../helpers/fixtures.ts';
 
@@ -81,5 +82,13 @@ describe('renderNeighbor: ip neigh show', () => {
     assert.deepEqual(parsed.warnings, []);
     // The kernel dumps its neighbour hash in no fixed order between two calls: compare as sets.
     assert.deepEqual(parsed.value.map(renderNeighbor).sort(), lines(fixture('ip/render/neigh.txt')).sort());
+  });
+});
+
+describe('renderFdb: bridge fdb show', () => {
+  it('renders every entry exactly as bridge prints it', () => {
+    const parsed = parseBridgeFdb(fixture('ip/render/fdb.json'));
+    assert.deepEqual(parsed.warnings, []);
+    assert.deepEqual(parsed.value.map(renderFdb), lines(fixture('ip/render/fdb.txt')));
   });
 });

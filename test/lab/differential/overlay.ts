@@ -1,0 +1,262 @@
+// An overlay cluster: three nodes on one LAN, two VXLAN overlays side by side, and a LAN host.
+// The random knobs are the ones that break real clusters: rp_filter per device (the VXLAN devices
+// included), ip_forward, removed or wrong routes (a remote block routed to the wrong VTEP, a pod's
+// /32 gone, a block with no route), a missing fdb entry or neighbour on a VXLAN device, and
+// netfilter (MASQUERADE, SNAT, DNAT, DROP, REJECT, FORWARD policy DROP, the VXLAN port dropped).
+//
+//   LAN 192.168.10.0/24 (bridge on host "sw"): lan .1 (not probed; the nodes' default gateway),
+//   node1 .11, node2 .12, node3 .13
+//   Calico VXLAN (felix's vxlan.calico: VNI 4096, port 4789; pool 10.244.0.0/16, one /26 block per
+//   node, VTEP address = the block's first address, `BLOCK via VTEP dev vxlan.calico onlink`, a
+//   permanent neighbour and a `self permanent` fdb entry per peer, a blackhole for the node's own
+//   block): pods ca1 10.244.1.10 (node1), ca2 10.244.2.10 (node2), ca3 10.244.3.10 (node3), each
+//   on a cali* veth with proxy_arp and a /32 route, default via 169.254.1.1 in the pod.
+//   flannel VXLAN (flannel.1: VNI 1, port 8472; network 10.245.0.0/16, /24 per node on cni0):
+//   pods fa1 10.245.1.10 (node1), fa2 10.245.2.10 (node2).
+// References: projectcalico/calico felix/dataplane/linux/vxlan_mgr.go (device, routes, ARP and
+// FDB entries), cni-plugin dataplane_linux.go (pods); flannel-io/flannel pkg/backend/vxlan.
+import { bridgePod, calicoPod, flannelVxlan, lanSegment, mergeLabs, node, lanHost, host, vethName } from '../harness/index.ts';
+import type { Lab } from '../harness/index.ts';
+import { chance, pick } from './routed.ts';
+import type { FlowSpec, Rand, Scenario } from './routed.ts';
+
+export interface OverlayNode {
+  name: string;
+  ip: string;
+  /** Calico block (/26) and its VTEP address (vxlan.calico's /32). */
+  block: string;
+  vtep: string;
+  vtepMac: string;
+  /** flannel subnet (/24 on cni0) and flannel.1's MAC. */
+  subnet: string;
+  flannelMac: string;
+}
+
+export const NODES: readonly OverlayNode[] = [
+  { name: 'node1', ip: '192.168.10.11', block: '10.244.1.0/26', vtep: '10.244.1.0', vtepMac: '66:00:00:00:01:01', subnet: '10.245.1.0/24', flannelMac: '0a:58:00:00:01:01' },
+  { name: 'node2', ip: '192.168.10.12', block: '10.244.2.0/26', vtep: '10.244.2.0', vtepMac: '66:00:00:00:02:01', subnet: '10.245.2.0/24', flannelMac: '0a:58:00:00:02:01' },
+  { name: 'node3', ip: '192.168.10.13', block: '10.244.3.0/26', vtep: '10.244.3.0', vtepMac: '66:00:00:00:03:01', subnet: '10.245.3.0/24', flannelMac: '0a:58:00:00:03:01' },
+];
+
+export const LAN_IP = '192.168.10.1';
+
+interface OverlayPod {
+  name: string;
+  node: string;
+  ip: string;
+  style: 'calico' | 'flannel';
+  /** Node-side device. */
+  hostIf: string;
+}
+
+export const PODS: readonly OverlayPod[] = [
+  // Calico names the veth after "<namespace>.<pod>" (the engine finds a pod's device that way too).
+  { name: 'ca1', node: 'node1', ip: '10.244.1.10', style: 'calico', hostIf: vethName('cali', 'default.ca1') },
+  { name: 'ca2', node: 'node2', ip: '10.244.2.10', style: 'calico', hostIf: vethName('cali', 'default.ca2') },
+  { name: 'ca3', node: 'node3', ip: '10.244.3.10', style: 'calico', hostIf: vethName('cali', 'default.ca3') },
+  { name: 'fa1', node: 'node1', ip: '10.245.1.10', style: 'flannel', hostIf: vethName('veth', 'fa1') },
+  { name: 'fa2', node: 'node2', ip: '10.245.2.10', style: 'flannel', hostIf: vethName('veth', 'fa2') },
+];
+
+/** Namespace of the pods as the engine knows them (`default/ca1` is lab host ca1). */
+export const POD_NAMESPACE = 'default';
+const CALICO_VNI = 4096;
+const CALICO_PORT = 4789;
+const FLANNEL_PORT = 8472;
+
+function calicoRoute(to: OverlayNode, via: string): string[] {
+  return [to.block, 'via', via, 'dev', 'vxlan.calico', 'onlink'];
+}
+
+function gw(cidr: string): string {
+  const [a, b, c] = cidr.split('.');
+  return `${a}.${b}.${c}.1`;
+}
+
+/** Calico's VXLAN dataplane on every node (what felix's vxlan manager programs). */
+function calicoVxlan(): Lab {
+  return mergeLabs(
+    ...NODES.map((n) =>
+      host(n.name, {
+        devices: [{ kind: 'vxlan', name: 'vxlan.calico', vni: CALICO_VNI, local: n.ip, dev: 'eth0', dstport: CALICO_PORT, mac: n.vtepMac, mtu: 1450 }],
+        addresses: [`${n.vtep}/32 dev vxlan.calico`],
+        routes: [`blackhole ${n.block} proto 80`, ...NODES.filter((p) => p !== n).map((p) => calicoRoute(p, p.vtep).join(' '))],
+        neighbors: NODES.filter((p) => p !== n).map((p) => `${p.vtep} lladdr ${p.vtepMac} dev vxlan.calico nud permanent`),
+        fdb: NODES.filter((p) => p !== n).map((p) => `${p.vtepMac} dev vxlan.calico dst ${p.ip} self permanent`),
+      }),
+    ),
+  );
+}
+
+export const OVERLAY: Lab = mergeLabs(
+  lanHost('lan', { routes: [`10.244.0.0/15 via ${NODES[0]!.ip}`] }),
+  ...NODES.map((n) => node(n.name, { routes: [`default via ${LAN_IP} dev eth0`] })),
+  lanSegment('sw', [{ host: 'lan', dev: 'eth0', addr: `${LAN_IP}/24` }, ...NODES.map((n) => ({ host: n.name, dev: 'eth0', addr: `${n.ip}/24` }))]),
+  calicoVxlan(),
+  flannelVxlan(
+    NODES.map((n) => ({ host: n.name, underlayIp: n.ip, underlayDev: 'eth0', podCidr: n.subnet, mac: n.flannelMac })),
+    { port: FLANNEL_PORT },
+  ),
+  ...PODS.map((p) =>
+    p.style === 'calico'
+      ? calicoPod({ name: p.name, node: p.node, ip: p.ip, hostIf: p.hostIf })
+      : bridgePod({ name: p.name, node: p.node, addr: `${p.ip}/24`, gateway: `${gw(p.ip)}/24`, hostIf: p.hostIf }),
+  ),
+);
+
+/** Hosts the engine sees as probed nodes; pods and the LAN host are endpoints, as in a cluster. */
+export const OVERLAY_NODES = NODES.map((n) => n.name);
+
+function nodeOf(name: string): OverlayNode {
+  return NODES.find((n) => n.name === name)!;
+}
+
+function iptablesFor(r: Rand, n: OverlayNode, summary: string[]): string {
+  const filter: string[] = [];
+  const nat: string[] = [];
+  const add = (table: string[], rule: string) => {
+    table.push(rule);
+    summary.push(`${n.name}: ${rule}`);
+  };
+  let forwardPolicy = 'ACCEPT';
+  if (chance(r, 0.12)) {
+    // kube-proxy/Docker style: FORWARD DROP, with (or without) the accept rules for the pod networks.
+    forwardPolicy = 'DROP';
+    summary.push(`${n.name}: FORWARD policy DROP`);
+    if (chance(r, 0.5)) add(filter, '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+    if (chance(r, 0.6)) add(filter, '-A FORWARD -s 10.244.0.0/15 -j ACCEPT');
+    if (chance(r, 0.6)) add(filter, '-A FORWARD -d 10.244.0.0/15 -j ACCEPT');
+  }
+  if (chance(r, 0.1)) add(filter, `-A FORWARD -d ${pick(r, PODS).ip} -j ${pick(r, ['DROP', 'REJECT'])}`);
+  if (chance(r, 0.06)) add(filter, `-A FORWARD -i ${pick(r, ['vxlan.calico', 'flannel.1', 'eth0'])} -p ${pick(r, ['udp', 'tcp', 'icmp'])} -j DROP`);
+  if (chance(r, 0.06)) add(filter, `-A INPUT -p udp --dport ${pick(r, [CALICO_PORT, FLANNEL_PORT])} -j DROP`);
+  if (chance(r, 0.04)) add(filter, `-A OUTPUT -p udp --dport ${pick(r, [CALICO_PORT, FLANNEL_PORT])} -j DROP`);
+  if (chance(r, 0.05)) add(filter, `-A INPUT -s ${LAN_IP} -p icmp -j REJECT --reject-with icmp-host-prohibited`);
+
+  // Calico natOutgoing and flannel's ip-masq rules, or a MASQUERADE that should not be there.
+  if (chance(r, 0.35)) add(nat, '-A POSTROUTING -s 10.244.0.0/16 ! -d 10.244.0.0/15 -j MASQUERADE');
+  if (chance(r, 0.3)) {
+    add(nat, '-A POSTROUTING -s 10.245.0.0/16 -d 10.245.0.0/16 -j RETURN');
+    add(nat, '-A POSTROUTING -s 10.245.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE');
+  }
+  if (chance(r, 0.08)) add(nat, `-A POSTROUTING -o ${pick(r, ['vxlan.calico', 'flannel.1'])} -j MASQUERADE`);
+  if (chance(r, 0.06)) add(nat, `-A POSTROUTING -o eth0 -s 10.244.0.0/15 -j SNAT --to-source ${n.ip}`);
+  // A NodePort-like DNAT: the node's address on port 7777 to a pod.
+  if (chance(r, 0.25)) add(nat, `-A PREROUTING -d ${n.ip} -p ${pick(r, ['udp', 'tcp'])} --dport 7777 -j DNAT --to-destination ${pick(r, PODS).ip}`);
+  return [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    `:FORWARD ${forwardPolicy} [0:0]`,
+    ':OUTPUT ACCEPT [0:0]',
+    ...filter,
+    'COMMIT',
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ...nat,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+export function overlayScenario(r: Rand, seed: number): Scenario {
+  const summary: string[] = [];
+  const commands: Scenario['commands'] = [];
+  const sh = (h: string, ...argv: string[]) => commands.push({ host: h, argv });
+  const maybe = (h: string, ...argv: string[]) => commands.push({ host: h, argv, mayFail: true });
+
+  // Reset the overlay's routes, neighbours and fdb entries, then break some.
+  for (const n of NODES) {
+    for (const p of NODES) {
+      if (p === n) continue;
+      sh(n.name, 'ip', 'route', 'replace', ...calicoRoute(p, p.vtep));
+      sh(n.name, 'ip', 'route', 'replace', p.subnet, 'via', p.subnet.replace('/24', ''), 'dev', 'flannel.1', 'onlink');
+      sh(n.name, 'ip', 'neigh', 'replace', p.vtep, 'lladdr', p.vtepMac, 'dev', 'vxlan.calico', 'nud', 'permanent');
+      sh(n.name, 'ip', 'neigh', 'replace', p.subnet.replace('/24', ''), 'lladdr', p.flannelMac, 'dev', 'flannel.1', 'nud', 'permanent');
+      sh(n.name, 'bridge', 'fdb', 'replace', p.vtepMac, 'dev', 'vxlan.calico', 'dst', p.ip, 'self', 'permanent');
+      sh(n.name, 'bridge', 'fdb', 'replace', p.flannelMac, 'dev', 'flannel.1', 'dst', p.ip, 'self', 'permanent');
+    }
+  }
+  for (const p of PODS) if (p.style === 'calico') sh(p.node, 'ip', 'route', 'replace', p.ip, 'dev', p.hostIf, 'scope', 'link');
+
+  for (const n of NODES) {
+    for (const p of NODES) {
+      if (p === n) continue;
+      const v = r();
+      if (v < 0.04) {
+        maybe(n.name, 'ip', 'route', 'del', p.block);
+        summary.push(`${n.name}: no route to ${p.block}`);
+      } else if (v < 0.09) {
+        const wrong = pick(r, [...NODES.filter((x) => x !== p && x !== n).map((x) => x.vtep), '10.244.9.0']);
+        sh(n.name, 'ip', 'route', 'replace', ...calicoRoute(p, wrong));
+        summary.push(`${n.name}: ${p.block} via wrong VTEP ${wrong}`);
+      } else if (v < 0.12) {
+        maybe(n.name, 'bridge', 'fdb', 'del', p.vtepMac, 'dev', 'vxlan.calico', 'dst', p.ip);
+        summary.push(`${n.name}: no fdb entry for ${p.name}'s vxlan.calico`);
+      } else if (v < 0.14) {
+        maybe(n.name, 'ip', 'neigh', 'del', p.vtep, 'dev', 'vxlan.calico');
+        summary.push(`${n.name}: no neighbour for ${p.vtep} on vxlan.calico`);
+      }
+      const w = r();
+      if (w < 0.04) {
+        maybe(n.name, 'ip', 'route', 'del', p.subnet);
+        summary.push(`${n.name}: no route to ${p.subnet}`);
+      } else if (w < 0.07) {
+        maybe(n.name, 'bridge', 'fdb', 'del', p.flannelMac, 'dev', 'flannel.1', 'dst', p.ip);
+        summary.push(`${n.name}: no fdb entry for ${p.name}'s flannel.1`);
+      }
+    }
+  }
+  for (const p of PODS) {
+    if (p.style === 'calico' && chance(r, 0.05)) {
+      maybe(p.node, 'ip', 'route', 'del', p.ip);
+      summary.push(`${p.node}: no route to pod ${p.name}`);
+    }
+  }
+  // The LAN reaches the pod networks through one node (the --via of a flow from it).
+  const entry = pick(r, NODES);
+  sh('lan', 'ip', 'route', 'replace', '10.244.0.0/15', 'via', entry.ip);
+  summary.push(`lan: 10.244.0.0/15 via ${entry.name}`);
+
+  // Sysctls: rp_filter per device and all, ip_forward.
+  for (const n of NODES) {
+    const devs = ['eth0', 'vxlan.calico', 'flannel.1', ...PODS.filter((p) => p.node === n.name).map((p) => p.hostIf), ...(PODS.some((p) => p.node === n.name && p.style === 'flannel') ? ['cni0'] : [])];
+    const all = pick(r, ['0', '0', '1', '2']);
+    sh(n.name, 'sysctl', '-qw', `net.ipv4.conf.all.rp_filter=${all}`);
+    const set: string[] = [];
+    for (const d of devs) {
+      const v = pick(r, ['0', '0', '1', '2']);
+      // sysctl(8) takes '/' for a dot inside a device name.
+      sh(n.name, 'sysctl', '-qw', `net.ipv4.conf.${d.replace('.', '/')}.rp_filter=${v}`);
+      if (v !== '0') set.push(`${d}=${v}`);
+    }
+    summary.push(`${n.name}: rp_filter all=${all} ${set.join(' ')}`);
+    const fwd = chance(r, 0.9) ? '1' : '0';
+    sh(n.name, 'sysctl', '-qw', `net.ipv4.ip_forward=${fwd}`);
+    if (fwd === '0') summary.push(`${n.name}: ip_forward=0`);
+    commands.push({ host: n.name, argv: ['iptables-nft-restore'], input: iptablesFor(r, n, summary) });
+  }
+
+  const flows: FlowSpec[] = [];
+  for (let i = 0; i < 4; i++) {
+    const proto = pick(r, ['udp', 'udp', 'udp', 'tcp', 'icmp'] as const);
+    const kind = pick(r, ['pod-pod', 'pod-pod', 'lan-pod', 'pod-lan', 'lan-node']);
+    if (kind === 'pod-pod') {
+      const a = pick(r, PODS);
+      const b = pick(r, PODS.filter((p) => p.node !== a.node));
+      flows.push({ from: a.name, dst: b.ip, proto });
+    } else if (kind === 'lan-pod') flows.push({ from: 'lan', dst: pick(r, PODS).ip, proto });
+    else if (kind === 'pod-lan') flows.push({ from: pick(r, PODS).name, dst: LAN_IP, proto });
+    else flows.push({ from: 'lan', dst: pick(r, NODES).ip, proto });
+  }
+  return {
+    seed,
+    commands,
+    flows,
+    summary,
+    externals: [{ name: 'lan', ip: LAN_IP, entry: { host: entry.name, dev: 'eth0' } }],
+    pods: PODS.map((p) => ({ name: `${POD_NAMESPACE}/${p.name}`, ip: p.ip, node: nodeOf(p.node).name })),
+  };
+}
