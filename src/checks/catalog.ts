@@ -138,6 +138,13 @@ export const FINDINGS = {
     fix: 'sysctl -w net.ipv4.conf.<tunnel>.rp_filter=2 (loose) or 0, persisted; or send LAN traffic to the node that owns the pod.',
     incident: 1,
   },
+  'rp-filter-strict-ingress': {
+    title: 'Strict rp_filter on an uplink that is not the way back',
+    severity: 'warning',
+    meaning: 'A node with several uplinks has strict reverse-path filtering on one whose routes do not lead back to hosts beyond the default route: traffic that a router sends to that uplink\'s address (an asymmetric path, e.g. a LAN router routing the pod network to the second NIC) is dropped before FORWARD.',
+    detection: 'On nodes with several uplinks, for each uplink with effective rp_filter 1, the engine\'s fib_validate_source for a source beyond the default route arriving on it.',
+    fix: 'sysctl -w net.ipv4.conf.<dev>.rp_filter=2 (loose) on the node, persisted; or make the router use the uplink the default route leaves by.',
+  },
   'tunnel-next-hop-wrong': {
     title: 'A tunnel route points at the wrong node',
     severity: 'critical',

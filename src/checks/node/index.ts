@@ -9,7 +9,7 @@ import { nativeNftablesCheck } from './native-nftables.ts';
 import { nodeNotProbed } from './node-not-probed.ts';
 import { podRoutesCheck } from './pod-routes.ts';
 import { podSubnetCheck } from './pod-subnet.ts';
-import { rpFilterTunnelCheck } from './rp-filter-tunnel.ts';
+import { rpFilterTunnelCheck } from './rp-filter.ts';
 import { tunnelMtuCheck } from './tunnel-mtu.ts';
 import { tunnelNextHopCheck } from './tunnel-next-hop.ts';
 import { tunnelSourceCheck } from './tunnel-source.ts';

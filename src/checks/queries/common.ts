@@ -52,7 +52,7 @@ export function traceDocs(reports: readonly FlowReport[]): TraceDoc[] {
  * often there (a subnet mismatch, a wrong tunnel route) even where the trace stops short of it —
  * at an unprobed router, say. A flow that works gets no such findings: they would answer another question.
  */
-const PATH_CHECKS = new Set(['ip-forward', 'forward-policy', 'pod-routes', 'tunnel-next-hop', 'tunnel-source', 'rp-filter-tunnel', 'pod-subnet', 'tunnel-mtu', 'br-netfilter']);
+const PATH_CHECKS = new Set(['ip-forward', 'forward-policy', 'pod-routes', 'tunnel-next-hop', 'tunnel-source', 'rp-filter', 'pod-subnet', 'tunnel-mtu', 'br-netfilter']);
 
 export function pathNodeFindings(ctx: AnalysisContext, reports: readonly FlowReport[], endpoints: readonly string[]): Finding[] {
   if (reports.every((r) => r.verdict === 'reachable')) return [];

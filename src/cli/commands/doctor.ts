@@ -24,7 +24,7 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
       .option('nodes', { type: 'string', array: true, describe: 'Probe only these nodes (live cluster; comma-separated or repeated)' })
       .example('kubectl netcheck doctor', 'Check the whole cluster')
       .example('kubectl netcheck doctor --snapshot snap.json.gz -o json', 'Check a saved snapshot, for a machine')
-      .example('kubectl netcheck doctor --check tunnel-next-hop --check rp-filter-tunnel', 'Only the tunnel checks') as unknown as Argv<DoctorArgs>,
+      .example('kubectl netcheck doctor --check tunnel-next-hop --check rp-filter', 'Only the tunnel checks') as unknown as Argv<DoctorArgs>,
   handler: async (argv) => {
     if (argv.list) {
       for (const c of NODE_CHECKS) process.stdout.write(`${c.name.padEnd(18)} ${c.describe}\n`);

@@ -33,8 +33,8 @@ function lanSources(h: HostNet, tunnels: ReadonlySet<string>): { ip: Ipv4; what:
 }
 
 export const rpFilterTunnelCheck: NodeCheck = {
-  name: 'rp-filter-tunnel',
-  describe: 'strict rp_filter on tunnel devices dropping traffic from LAN hosts routed through another node',
+  name: 'rp-filter',
+  describe: 'strict rp_filter on tunnel devices and on uplinks of asymmetric paths',
   run(ctx) {
     const out: Finding[] = [];
     for (const h of ctx.model.hosts.values()) {
@@ -60,6 +60,37 @@ export const rpFilterTunnelCheck: NodeCheck = {
         });
       }
     }
+    out.push(...strictUplinks(ctx));
     return out;
   },
 };
+
+/** Uplinks (not tunnels, not pod devices) in strict mode that the way back to some LAN does not use. */
+function strictUplinks(ctx: Parameters<NodeCheck['run']>[0]): Finding[] {
+  const out: Finding[] = [];
+  for (const h of ctx.model.hosts.values()) {
+    const net = ctx.world.hosts.get(h.name)!;
+    const tunnels = new Set(h.links.filter((l) => l.kind === 'ipip' || l.kind === 'vxlan').map((l) => l.name));
+    const uplinks = h.links.filter((l) => l.up && !tunnels.has(l.name) && l.kind !== 'loopback' && l.kind !== 'bridge' && l.master === undefined && !/^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32));
+    if (uplinks.length < 2) continue;
+    for (const u of uplinks) {
+      const mode = rpFilter(h.sysctls, u.name);
+      if (mode.value !== 1) continue;
+      // Only hosts beyond the default route: a host on another uplink's own network talks to that
+      // uplink directly, and strict mode on every NIC is the default of several distributions.
+      const others = lanSources(net, tunnels).filter((s) => s.ip === BEYOND_DEFAULT);
+      const dropped = others.map((s) => ({ s, r: validateSource(net, s.ip, 0, u.name, undefined, 0, 0) })).filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
+      if (dropped.length === 0) continue;
+      out.push({
+        id: 'rp-filter-strict-ingress',
+        severity: 'warning',
+        node: h.name,
+        summary: `${u.name} on ${h.name} is in strict rp_filter mode, but the way back to ${dropped.map((d) => d.s.what).join(', ')} leaves by ${dropped[0]!.r.reverseDev ?? 'another device'}: such traffic arriving on ${u.name} is dropped`,
+        evidence: [...mode.lines, ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`)],
+        why: FINDINGS['rp-filter-strict-ingress'].meaning,
+        fix: `On ${h.name}: sysctl -w ${confKey(u.name, 'rp_filter')}=2 (loose), persisted in /etc/sysctl.d/; or make the router use the uplink the default route leaves by.`,
+      });
+    }
+  }
+  return out;
+}
