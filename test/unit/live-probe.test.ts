@@ -130,6 +130,11 @@ describe('error sentences', () => {
     assert.deepEqual([requestInfo('DELETE', '/api/v1/namespaces/n/pods/p').verb, requestInfo('POST', '/api/v1/namespaces').verb], ['delete', 'create']);
   });
 
+  test('exec denial asks for get and create on pods/exec (servers before 1.35 authorize WebSocket exec as get)', () => {
+    const e = new ApiError(403, { message: 'pods "p" is forbidden: User "u" cannot get resource "pods/exec" in API group "" in the namespace "netcheck"' }, '', requestInfo('GET', '/api/v1/namespaces/netcheck/pods/p/exec'));
+    assert.match(apiErrorMessage(e, 'u'), /^user "u" may not exec into pods in namespace "netcheck" .*grant "get" and "create" on "pods\/exec"/);
+  });
+
   test('transport failures say what to check', () => {
     const info = requestInfo('GET', '/api/v1/nodes');
     assert.match(transportMessage(new TransportError('ECONNREFUSED', 'x', info), 'https://k:6443', 30_000), /^cannot reach the API server at https:\/\/k:6443: connection refused;/);

@@ -72,7 +72,11 @@ export function apiErrorMessage(e: ApiError, user: string): string {
       if (/is being terminated/.test(msg)) {
         return `namespace "${info.namespace ?? ''}" is being deleted; wait for it to go (kubectl get ns ${info.namespace ?? ''}) and run again`;
       }
-      return `user "${user}" may not ${info.verb} ${info.resource} ${where(info)} (RBAC: ${msg}); ask a cluster admin to grant "${info.verb}" on "${info.resource}"`;
+      // Exec over a WebSocket is authorized as "get" before Kubernetes 1.35 and also as "create"
+      // from 1.35 (kubernetes#134577): name both, deploy/rbac.yaml grants both.
+      return info.resource === 'pods/exec'
+        ? `user "${user}" may not exec into pods ${where(info)} (RBAC: ${msg}); ask a cluster admin to grant "get" and "create" on "pods/exec" (deploy/rbac.yaml)`
+        : `user "${user}" may not ${info.verb} ${info.resource} ${where(info)} (RBAC: ${msg}); ask a cluster admin to grant "${info.verb}" on "${info.resource}"`;
     case 404:
       return `${info.resource} ${info.verb}: not found ${where(info)} (${msg})`;
     case 409:
