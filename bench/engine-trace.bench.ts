@@ -13,6 +13,7 @@ import { traceFlow } from '../src/engine/flow.ts';
 import { evaluateHook } from '../src/engine/netfilter/evaluate.ts';
 import type { Packet } from '../src/engine/packet.ts';
 import type { Endpoint } from '../src/engine/walk.ts';
+import { indexWorld } from '../src/engine/world.ts';
 import type { PodEndpoint, World } from '../src/engine/world.ts';
 import { parseIpv4 } from '../src/lib/ipv4.ts';
 import { parseIptablesSave } from '../src/model/parse/iptables-save.ts';
@@ -92,11 +93,11 @@ function buildBenchWorld(rs: IptRuleset): World {
       sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0' },
     }),
   );
-  return {
+  return indexWorld({
     hosts: new Map([node1, node2].map((h) => [h.name, buildHostNet(h)])),
     pods: [{ name: 'default/client', ip: ip('10.244.255.2'), node: 'node1' }, ...endpointPods(rs)],
     externals: [{ name: 'lan', ip: ip('192.168.0.50'), entry: { host: 'node1', dev: 'eth0' } }],
-  };
+  });
 }
 
 function packet(src: string, t: Target): Packet {
