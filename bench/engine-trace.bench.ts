@@ -7,12 +7,16 @@
 //   pod → ClusterIP of the last Service (nat KUBE-SERVICES scanned to its end, 3 endpoints),
 //   lan → NodePort on node1 (KUBE-SERVICES, then KUBE-NODEPORTS, masquerade, 3 endpoints),
 //   node1 → ClusterIP (OUTPUT path).
-// Prints median and p95 per trace, and the build times. Asserts nothing about speed.
+// Prints, per flow kind, the first trace (the first of that kind in this process, right after the
+// world is built: cold code, chains compiled on first use) next to the median and p95 of the
+// following traces, and the build times. Issue #3's target: every trace, the first included,
+// under 50 ms once the world is built. Asserts nothing about speed.
 import { buildHostNet } from '../src/engine/host-net.ts';
 import { traceFlow } from '../src/engine/flow.ts';
 import { evaluateHook } from '../src/engine/netfilter/evaluate.ts';
 import type { Packet } from '../src/engine/packet.ts';
 import type { Endpoint } from '../src/engine/walk.ts';
+import { indexWorld } from '../src/engine/world.ts';
 import type { PodEndpoint, World } from '../src/engine/world.ts';
 import { parseIpv4 } from '../src/lib/ipv4.ts';
 import { parseIptablesSave } from '../src/model/parse/iptables-save.ts';
@@ -24,6 +28,8 @@ const SERVICES = 10_000;
 const ENDPOINTS_PER_SERVICE = 3;
 const WARMUP_RUNS = 5;
 const MEASURED_RUNS = 41;
+/** Issue #3: a single flow trace on a node holding a 100k-rule ruleset, once the model is built. */
+const TARGET_MS = 50;
 const ip = (s: string): number => parseIpv4(s) as number;
 
 function quantile(values: number[], q: number): number {
@@ -92,11 +98,11 @@ function buildBenchWorld(rs: IptRuleset): World {
       sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0' },
     }),
   );
-  return {
+  return indexWorld({
     hosts: new Map([node1, node2].map((h) => [h.name, buildHostNet(h)])),
     pods: [{ name: 'default/client', ip: ip('10.244.255.2'), node: 'node1' }, ...endpointPods(rs)],
     externals: [{ name: 'lan', ip: ip('192.168.0.50'), entry: { host: 'node1', dev: 'eth0' } }],
-  };
+  });
 }
 
 function packet(src: string, t: Target): Packet {
@@ -121,6 +127,7 @@ export async function run(): Promise<void> {
     { name: `node1 → ClusterIP ${clusterIp.dst}:${clusterIp.dport}`, from: { kind: 'host', host: 'node1', ip: 0 }, p: packet('', clusterIp) },
   ];
   console.log(`engine trace world: ${rules} rules on node1, ${world.pods.length} pods; parse ${parseMs.toFixed(0)} ms, build world (index + compile) ${buildMs.toFixed(0)} ms`);
+  console.log(`engine trace target: < ${TARGET_MS} ms for every trace, the first one after the world is built included`);
   for (const t of traces) {
     const f0 = performance.now();
     const results = traceFlow(world, opts, t.from, t.p);
@@ -132,9 +139,12 @@ export async function run(): Promise<void> {
       traceFlow(world, opts, t.from, t.p);
       if (i >= WARMUP_RUNS) times.push(performance.now() - s);
     }
+    const p95 = quantile(times, 0.95);
+    const worst = Math.max(firstMs, ...times);
     console.log(
       `engine trace ${t.name} (${results.length} branches: ${[...new Set(verdicts)].join(', ')}): ` +
-        `median ${quantile(times, 0.5).toFixed(2)} ms, p95 ${quantile(times, 0.95).toFixed(2)} ms (${MEASURED_RUNS} runs; first ${firstMs.toFixed(1)} ms)`,
+        `first ${firstMs.toFixed(1)} ms, median ${quantile(times, 0.5).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms ` +
+        `(${MEASURED_RUNS} runs after ${WARMUP_RUNS} warm-up) — ${worst < TARGET_MS ? 'within' : 'OVER'} the ${TARGET_MS} ms target (slowest ${worst.toFixed(1)} ms)`,
     );
   }
 }

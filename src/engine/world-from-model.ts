@@ -4,6 +4,7 @@ import { parseIpv4 } from '../lib/ipv4.ts';
 import type { ClusterInfo } from '../model/cluster.ts';
 import type { HostState } from '../model/types.ts';
 import { buildHostNet } from './host-net.ts';
+import { indexWorld } from './world.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from './world.ts';
 
 export function buildWorld(hosts: readonly HostState[], cluster: ClusterInfo, externals: ExternalEndpoint[] = []): World {
@@ -16,5 +17,5 @@ export function buildWorld(hosts: readonly HostState[], cluster: ClusterInfo, ex
       if (ip !== undefined) pods.push({ name: `${p.namespace}/${p.name}`, ip, node: p.node });
     }
   }
-  return { hosts: nets, pods, externals };
+  return indexWorld({ hosts: nets, pods, externals });
 }

@@ -94,6 +94,17 @@ export function adjacent(h1: HostNet, d1: string, h2: HostNet, d2: string): bool
 
 const podIndex = new WeakMap<readonly PodEndpoint[], { size: number; byNode: Map<string, Map<Ipv4, PodEndpoint>> }>();
 
+/**
+ * Builds the world's lookup tables now rather than on the first trace that needs them: the pod
+ * index of a cluster with tens of thousands of pods takes tens of milliseconds to build, which
+ * belongs to building the world, not to the first answer. Returns `w`. Worlds not passed here
+ * (tests' literals) build the same tables on first use.
+ */
+export function indexWorld(w: World): World {
+  podsByNode(w);
+  return w;
+}
+
 /** Pods by node and address (the first listed wins, as the linear search did); rebuilt if the list grew. */
 function podsByNode(w: World): Map<string, Map<Ipv4, PodEndpoint>> {
   const cached = podIndex.get(w.pods);
