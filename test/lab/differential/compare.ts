@@ -17,7 +17,10 @@ export interface Observation {
   receivedBy?: string;
   seenSrc?: string;
   replyDelivered: boolean;
-  /** Engine only: some trace ended `unknown` (counted, and compared as not delivered). */
+  /**
+   * Engine only: some trace ended `unknown`. The kernel always decides, so an engine that
+   * abstains disagrees with it (issue #3: 100% agreement), whatever the other fields say.
+   */
   unknown?: boolean;
 }
 
@@ -107,6 +110,7 @@ export async function kernelObservation(lab: RunningLab, f: FlowSpec): Promise<O
 
 export function compare(kernel: Observation, engine: Observation, proto: FlowSpec['proto']): string[] {
   const d: string[] = [];
+  if (engine.unknown === true) d.push(`engine answered unknown (kernel: forward ${kernel.forwardDelivered ? 'delivered' : 'lost'}, reply ${kernel.replyDelivered ? 'delivered' : 'lost'})`);
   // TCP and ICMP cannot tell a lost request from a lost answer at a socket; UDP can.
   if (proto === 'udp' && kernel.forwardDelivered !== engine.forwardDelivered) d.push(`forward delivered: kernel ${kernel.forwardDelivered}, engine ${engine.forwardDelivered}`);
   if (kernel.forwardDelivered && engine.forwardDelivered) {
