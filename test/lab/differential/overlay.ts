@@ -4,8 +4,8 @@
 // /32 gone, a block with no route), a missing fdb entry or neighbour on a VXLAN device, and
 // netfilter (MASQUERADE, SNAT, DNAT, DROP, REJECT, FORWARD policy DROP, the VXLAN port dropped).
 //
-//   LAN 192.168.10.0/24 (bridge on host "sw"): lan .1 (the nodes' default gateway, a LAN PC that
-//   does not forward), node1 .11, node2 .12, node3 .13
+//   LAN 192.168.10.0/24 (bridge on host "sw"): lan .1 (the nodes' default gateway, a LAN PC or,
+//   with ip_forward on, the LAN router), node1 .11, node2 .12, node3 .13
 //   Calico VXLAN (felix's vxlan.calico: VNI 4096, port 4789; pool 10.244.0.0/16, one /26 block per
 //   node, VTEP address = the block's first address, `BLOCK via VTEP dev vxlan.calico onlink`, a
 //   permanent neighbour and a `self permanent` fdb entry per peer, a blackhole for the node's own
@@ -233,6 +233,13 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
   const entry = pick(r, NODES);
   sh('lan', 'ip', 'route', 'replace', '10.244.0.0/15', 'via', entry.ip);
   summary.push(`lan: 10.244.0.0/15 via ${entry.name}`);
+  // The nodes' default gateway as a LAN PC (drops what is not for it) or as the LAN router
+  // (forwards what it routes: the Calico pool back to the entry node, which may be the sender,
+  // a loop; nothing for flannel's network). It sends no redirects (the harness's baseline
+  // send_redirects = 0), so a forward back out of eth0 changes no node's later paths.
+  const lanFwd = chance(r, 0.5) ? '1' : '0';
+  sh('lan', 'sysctl', '-qw', `net.ipv4.ip_forward=${lanFwd}`);
+  summary.push(`lan: ip_forward=${lanFwd}`);
 
   // Sysctls: rp_filter per device and all, ip_forward.
   for (const n of NODES) {
