@@ -17,6 +17,8 @@ export interface Observation {
   receivedBy?: string;
   seenSrc?: string;
   replyDelivered: boolean;
+  /** Engine only: hosts the forward and reply walks crossed, in order of first appearance. */
+  crossed?: string[];
   /**
    * Engine only: some trace ended `unknown`. The kernel always decides, so an engine that
    * abstains disagrees with it (issue #3: 100% agreement), whatever the other fields say.
@@ -84,6 +86,7 @@ export function engineObservation(world: World, f: FlowSpec): { obs: Observation
     .join('\n---\n');
   if (r === undefined) return { obs: { forwardDelivered: false, replyDelivered: false }, trace };
   const obs: Observation = { forwardDelivered: r.forward.verdict === 'delivered', replyDelivered: r.reply?.verdict === 'delivered' };
+  obs.crossed = [...new Set([...r.forward.hops, ...(r.reply?.hops ?? [])].map((h) => h.node))];
   if (r.forward.verdict === 'unknown' || r.reply?.verdict === 'unknown') obs.unknown = true;
   if (obs.forwardDelivered) {
     if (r.forward.deliveredTo !== undefined) obs.receivedBy = labHost(r.forward.deliveredTo);
