@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { labUnsupportedReason, startLab } from './harness/index.ts';
 import type { Lab } from './harness/index.ts';
 import { compare, engineObservation, kernelObservation, worldOf } from './differential/compare.ts';
-import { OVERLAY, OVERLAY_NODES, overlayScenario } from './differential/overlay.ts';
+import { LAN_IP, OVERLAY, OVERLAY_NODES, OVERLAY_PROBED, overlayScenario } from './differential/overlay.ts';
 import { ROUTED, routedScenario } from './differential/routed.ts';
 import type { Rand, Scenario } from './differential/routed.ts';
 import { mulberry32 } from '../fuzz/prng.ts';
@@ -25,18 +25,20 @@ const ONLY = process.env['NETCHECK_DIFF_TEMPLATE'];
 interface Template {
   name: string;
   lab: Lab;
-  /** Hosts the engine gets a probe of; the rest are pods and external hosts of the scenario. */
+  /** Hosts the engine gets a probe of; the rest are the scenario's pods (and external hosts, if it names any). */
   probed: readonly string[];
   /** Hosts whose conntrack table is flushed between scenarios (every host that could NAT). */
   flush: readonly string[];
   /** Part of the total: the overlay scenario takes about twice as long (more hosts, 4 flows). */
   share: number;
   scenario: (r: Rand, seed: number) => Scenario;
+  /** A probed host counted when the engine walks a flow across it that it neither sends nor answers (proof the path is exercised). */
+  transit?: { host: string; ip: string };
 }
 
 const TEMPLATES: Template[] = [
   { name: 'routed', lab: ROUTED, probed: ['client', 'r1', 'r2', 'server'], flush: ['client', 'r1', 'r2', 'server'], share: 0.5, scenario: routedScenario },
-  { name: 'overlay', lab: OVERLAY, probed: OVERLAY_NODES, flush: OVERLAY_NODES, share: 0.5, scenario: overlayScenario },
+  { name: 'overlay', lab: OVERLAY, probed: OVERLAY_PROBED, flush: [...OVERLAY_NODES, 'lan'], share: 0.5, scenario: overlayScenario, transit: { host: 'lan', ip: LAN_IP } },
 ];
 
 for (const [ti, tpl] of TEMPLATES.entries()) {
@@ -53,6 +55,7 @@ for (const [ti, tpl] of TEMPLATES.entries()) {
     const failures: string[] = [];
     let flows = 0;
     let unknown = 0;
+    let transit = 0;
     const tally = new Map<string, number>();
     try {
       for (let i = 0; i < count; i++) {
@@ -78,6 +81,7 @@ for (const [ti, tpl] of TEMPLATES.entries()) {
           const kernel = await kernelObservation(lab, f);
           const { obs: engine, trace } = engineObservation(world, f);
           if (engine.unknown === true) unknown++;
+          if (tpl.transit !== undefined && f.from !== tpl.transit.host && f.dst !== tpl.transit.ip && engine.crossed?.includes(tpl.transit.host) === true) transit++;
           const key = `${f.proto} ${kernel.forwardDelivered ? 'delivered' : 'lost'}/${kernel.replyDelivered ? 'answered' : 'unanswered'}`;
           tally.set(key, (tally.get(key) ?? 0) + 1);
           const d = compare(kernel, engine, f.proto);
@@ -91,7 +95,7 @@ for (const [ti, tpl] of TEMPLATES.entries()) {
     } finally {
       await lab.stop();
     }
-    t.diagnostic(`${count} ${tpl.name} scenarios, ${flows} flows (${unknown} answered unknown by the engine); kernel outcomes: ${[...tally].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    t.diagnostic(`${count} ${tpl.name} scenarios, ${flows} flows (${unknown} answered unknown by the engine, each a disagreement${tpl.transit !== undefined ? `; ${transit} walked across ${tpl.transit.host} as a gateway` : ''}); kernel outcomes: ${[...tally].map(([k, v]) => `${k} ${v}`).join(', ')}`);
     assert.equal(failures.length, 0, `${failures.length} of ${flows} flows disagree:\n${failures.slice(0, 5).join('\n\n')}`);
   });
 }

@@ -17,7 +17,12 @@ export interface Observation {
   receivedBy?: string;
   seenSrc?: string;
   replyDelivered: boolean;
-  /** Engine only: some trace ended `unknown` (counted, and compared as not delivered). */
+  /** Engine only: hosts the forward and reply walks crossed, in order of first appearance. */
+  crossed?: string[];
+  /**
+   * Engine only: some trace ended `unknown`. The kernel always decides, so an engine that
+   * abstains disagrees with it (issue #3: 100% agreement), whatever the other fields say.
+   */
   unknown?: boolean;
 }
 
@@ -81,6 +86,7 @@ export function engineObservation(world: World, f: FlowSpec): { obs: Observation
     .join('\n---\n');
   if (r === undefined) return { obs: { forwardDelivered: false, replyDelivered: false }, trace };
   const obs: Observation = { forwardDelivered: r.forward.verdict === 'delivered', replyDelivered: r.reply?.verdict === 'delivered' };
+  obs.crossed = [...new Set([...r.forward.hops, ...(r.reply?.hops ?? [])].map((h) => h.node))];
   if (r.forward.verdict === 'unknown' || r.reply?.verdict === 'unknown') obs.unknown = true;
   if (obs.forwardDelivered) {
     if (r.forward.deliveredTo !== undefined) obs.receivedBy = labHost(r.forward.deliveredTo);
@@ -107,6 +113,7 @@ export async function kernelObservation(lab: RunningLab, f: FlowSpec): Promise<O
 
 export function compare(kernel: Observation, engine: Observation, proto: FlowSpec['proto']): string[] {
   const d: string[] = [];
+  if (engine.unknown === true) d.push(`engine answered unknown (kernel: forward ${kernel.forwardDelivered ? 'delivered' : 'lost'}, reply ${kernel.replyDelivered ? 'delivered' : 'lost'})`);
   // TCP and ICMP cannot tell a lost request from a lost answer at a socket; UDP can.
   if (proto === 'udp' && kernel.forwardDelivered !== engine.forwardDelivered) d.push(`forward delivered: kernel ${kernel.forwardDelivered}, engine ${engine.forwardDelivered}`);
   if (kernel.forwardDelivered && engine.forwardDelivered) {

@@ -4,8 +4,8 @@
 // /32 gone, a block with no route), a missing fdb entry or neighbour on a VXLAN device, and
 // netfilter (MASQUERADE, SNAT, DNAT, DROP, REJECT, FORWARD policy DROP, the VXLAN port dropped).
 //
-//   LAN 192.168.10.0/24 (bridge on host "sw"): lan .1 (not probed; the nodes' default gateway),
-//   node1 .11, node2 .12, node3 .13
+//   LAN 192.168.10.0/24 (bridge on host "sw"): lan .1 (the nodes' default gateway, a LAN PC or,
+//   with ip_forward on, the LAN router), node1 .11, node2 .12, node3 .13
 //   Calico VXLAN (felix's vxlan.calico: VNI 4096, port 4789; pool 10.244.0.0/16, one /26 block per
 //   node, VTEP address = the block's first address, `BLOCK via VTEP dev vxlan.calico onlink`, a
 //   permanent neighbour and a `self permanent` fdb entry per peer, a blackhole for the node's own
@@ -104,8 +104,22 @@ export const OVERLAY: Lab = mergeLabs(
   ),
 );
 
-/** Hosts the engine sees as probed nodes; pods and the LAN host are endpoints, as in a cluster. */
+/** The cluster's nodes (their conntrack is flushed between scenarios: they NAT). */
 export const OVERLAY_NODES = NODES.map((n) => n.name);
+
+/**
+ * Hosts the engine gets a probe of: every host whose state the lab knows except the pods (a
+ * cluster's pods are endpoints on their node, not probed). The LAN host is probed for every flow,
+ * not only when it is a sender or receiver: it is also the nodes' default gateway, so a node
+ * that lost a pod route hands the packet to it, and the comparison must walk that packet on the
+ * LAN host's real routes and ip_forward rather than stop at "leaves toward a host netcheck did
+ * not probe" (an abstention, which the strict comparison counts as a disagreement). Modelling
+ * it as an external endpoint only for the flows where it never acts as a gateway would need the
+ * engine's walk to know that in advance; the external-endpoint path is covered by the incident
+ * tests (test/lab/incidents), which check what netcheck says about unprobed hosts. The switch
+ * "sw" is probed too: a bridge without addresses, it must not change any verdict.
+ */
+export const OVERLAY_PROBED = [...OVERLAY_NODES, 'lan', 'sw'];
 
 function nodeOf(name: string): OverlayNode {
   return NODES.find((n) => n.name === name)!;
@@ -219,6 +233,13 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
   const entry = pick(r, NODES);
   sh('lan', 'ip', 'route', 'replace', '10.244.0.0/15', 'via', entry.ip);
   summary.push(`lan: 10.244.0.0/15 via ${entry.name}`);
+  // The nodes' default gateway as a LAN PC (drops what is not for it) or as the LAN router
+  // (forwards what it routes: the Calico pool back to the entry node, which may be the sender,
+  // a loop; nothing for flannel's network). It sends no redirects (the harness's baseline
+  // send_redirects = 0), so a forward back out of eth0 changes no node's later paths.
+  const lanFwd = chance(r, 0.5) ? '1' : '0';
+  sh('lan', 'sysctl', '-qw', `net.ipv4.ip_forward=${lanFwd}`);
+  summary.push(`lan: ip_forward=${lanFwd}`);
 
   // Sysctls: rp_filter per device and all, ip_forward.
   for (const n of NODES) {
@@ -256,7 +277,6 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
     commands,
     flows,
     summary,
-    externals: [{ name: 'lan', ip: LAN_IP, entry: { host: entry.name, dev: 'eth0' } }],
     pods: PODS.map((p) => ({ name: `${POD_NAMESPACE}/${p.name}`, ip: p.ip, node: nodeOf(p.node).name })),
   };
 }
