@@ -8,6 +8,7 @@ import type { Ipv4 } from '../../lib/ipv4.ts';
 import { confKey, rpFilter } from '../../engine/kernel/sysctl.ts';
 import type { HostNet } from '../../engine/host-net.ts';
 import { validateSource } from '../../engine/rpfilter.ts';
+import type { Link } from '../../model/types.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
 import type { NodeCheck } from './types.ts';
@@ -15,12 +16,16 @@ import type { NodeCheck } from './types.ts';
 /** TEST-NET-2 (RFC 5737): stands for "a host beyond the default route", never a real neighbour. */
 const BEYOND_DEFAULT = ((198 << 24) | (51 << 16) | (100 << 8) | 10) >>> 0;
 
+/** Pod-side devices (cali*, lxc*, bridge ports), bridges, loopback and kube-ipvs0 lead to no LAN. */
+function isUplink(l: Link): boolean {
+  return l.kind !== 'loopback' && l.kind !== 'bridge' && l.master === undefined && !/^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name);
+}
+
 /** One representative outside source per network the node reaches without a tunnel. */
 function lanSources(h: HostNet, tunnels: ReadonlySet<string>): { ip: Ipv4; what: string }[] {
   const out: { ip: Ipv4; what: string }[] = [];
   for (const l of h.linkOrder) {
-    // Pod-side devices (cali*, lxc*, veth* of a bridge) and kube-ipvs0 lead to no LAN.
-    if (tunnels.has(l.name) || l.kind === 'loopback' || l.kind === 'bridge' || l.master !== undefined || /^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name)) continue;
+    if (tunnels.has(l.name) || !isUplink(l)) continue;
     for (const a of h.addresses.get(l.name) ?? []) {
       if (a.len >= 31) continue;
       // The highest host address of the subnet: a LAN PC, not a node (nodes rarely sit there).
@@ -71,7 +76,7 @@ function strictUplinks(ctx: Parameters<NodeCheck['run']>[0]): Finding[] {
   for (const h of ctx.model.hosts.values()) {
     const net = ctx.world.hosts.get(h.name)!;
     const tunnels = new Set(h.links.filter((l) => l.kind === 'ipip' || l.kind === 'vxlan').map((l) => l.name));
-    const uplinks = h.links.filter((l) => l.up && !tunnels.has(l.name) && l.kind !== 'loopback' && l.kind !== 'bridge' && l.master === undefined && !/^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32));
+    const uplinks = h.links.filter((l) => l.up && !tunnels.has(l.name) && isUplink(l) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32));
     if (uplinks.length < 2) continue;
     for (const u of uplinks) {
       const mode = rpFilter(h.sysctls, u.name);

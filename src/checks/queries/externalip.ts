@@ -9,6 +9,7 @@ import { auditExternalIps, externalIpUses } from '../externalip/audit.ts';
 import { analyzeFlow, combineVerdicts } from '../flow/analyze.ts';
 import type { FlowReport } from '../flow/analyze.ts';
 import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
+import { hostOwning } from '../node/ownership.ts';
 import { requireIpv4, resolveNode, resolveService } from '../resolve.ts';
 import { clusterDoc, reportDoc } from '../../report/document.ts';
 import type { ReportDoc } from '../../report/document.ts';
@@ -27,12 +28,6 @@ function servicesInScope(ctx: AnalysisContext, q: ExternalIpQuery): ServiceInfo[
   return ctx.model.cluster.services.filter((s) => q.allNamespaces || s.namespace === q.namespace);
 }
 
-function ownerNode(ctx: AnalysisContext, ip: string): string | undefined {
-  const a = parseIpv4(ip);
-  for (const h of ctx.world.hosts.values()) for (const [dev, addrs] of h.addresses) if (dev !== 'kube-ipvs0' && addrs.some((x) => x.local === a)) return h.name;
-  return undefined;
-}
-
 export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): ReportDoc {
   const services = servicesInScope(ctx0, q);
   const uses = externalIpUses(services);
@@ -48,7 +43,7 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
       if (parseIpv4(u.ip) === undefined) continue;
       // The LAN delivers an externalIP to the node that owns it on the LAN, else where the LAN
       // router's route points (--via), else to the node on the LAN host's own link.
-      const entry = q.via ?? ownerNode(ctx0, u.ip);
+      const entry = q.via ?? hostOwning(ctx0, parseIpv4(u.ip)!);
       const lan: ExternalEndpoint = { name: `LAN host ${lanIp}`, ip: parseIpv4(lanIp)!, ...(entry !== undefined ? { entry: { host: entry } } : {}) };
       ctx = withExternals(ctx0, [lan]);
       const ports = u.service.ports.length > 0 ? u.service.ports : [{ port: 0, protocol: 'ICMP' }];

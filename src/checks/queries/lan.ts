@@ -13,6 +13,7 @@ import type { FlowReport } from '../flow/analyze.ts';
 import { egressSourceFinding } from '../flow/egress-source.ts';
 import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
 import type { FlowProtocol } from '../flow/packet-spec.ts';
+import { hostOwning } from '../node/ownership.ts';
 import { requireIpv4, resolveLanTarget, resolveNode } from '../resolve.ts';
 import type { LanTarget } from '../resolve.ts';
 import { clusterDoc, reportDoc } from '../../report/document.ts';
@@ -37,14 +38,6 @@ interface Destination {
   owner?: string;
 }
 
-function nodeOwning(ctx: AnalysisContext, ip: string): string | undefined {
-  const a = parseIpv4(ip);
-  for (const h of ctx.world.hosts.values()) {
-    for (const [dev, addrs] of h.addresses) if (dev !== 'kube-ipvs0' && addrs.some((x) => x.local === a)) return h.name;
-  }
-  return undefined;
-}
-
 function serviceDestination(ctx: AnalysisContext, svc: ServiceInfo, ip: string | undefined, port: number | undefined, via: string | undefined): Destination {
   const name = `Service ${svc.namespace}/${svc.name}`;
   const sp = port !== undefined ? svc.ports.find((p) => p.port === port || p.nodePort === port) : svc.ports[0];
@@ -60,7 +53,7 @@ function serviceDestination(ctx: AnalysisContext, svc: ServiceInfo, ip: string |
 }
 
 function ownerOf(ctx: AnalysisContext, ip: string): { owner?: string } {
-  const o = nodeOwning(ctx, ip);
+  const o = hostOwning(ctx, parseIpv4(ip)!);
   return o === undefined ? {} : { owner: o };
 }
 

@@ -7,7 +7,7 @@ import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
 import type { World } from '../../../src/engine/world.ts';
 import type { Packet } from '../../../src/engine/packet.ts';
 import { formatIpv4, parseIpv4 } from '../../../src/lib/ipv4.ts';
-import type { RunningLab } from '../harness/index.ts';
+import type { RunningLab, SendResult } from '../harness/index.ts';
 import type { Endpoint } from '../../../src/engine/walk.ts';
 import type { Ipv4 } from '../../../src/lib/ipv4.ts';
 import type { FlowSpec, Scenario } from './routed.ts';
@@ -96,19 +96,24 @@ export function engineObservation(world: World, f: FlowSpec): { obs: Observation
   return { obs, trace };
 }
 
-export async function kernelObservation(lab: RunningLab, f: FlowSpec): Promise<Observation> {
-  const s = await lab.send({ from: f.from, dst: f.dst, proto: f.proto, dport: PORT, ...(f.srcAddr !== undefined ? { srcAddr: f.srcAddr } : {}) });
+/** What the kernel did with one sent packet, as an Observation of the flow to `dst`. */
+export function observationOf(s: SendResult, proto: string, dst: string): Observation {
   const obs: Observation = {
     forwardDelivered: s.forwardDelivered,
     // The client accepts only an answer from the address it called (a connected socket, ping's
     // id/address check); an answer from elsewhere is a failure.
-    replyDelivered: s.replyDelivered && (f.proto === 'tcp' || s.replyFrom === undefined || s.replyFrom === f.dst),
+    replyDelivered: s.replyDelivered && (proto === 'tcp' || s.replyFrom === undefined || s.replyFrom === dst),
   };
   if (s.forwardDelivered) {
     if (s.receivedBy !== undefined) obs.receivedBy = s.receivedBy;
     if (s.seenSrc !== undefined) obs.seenSrc = s.seenSrc;
   }
   return obs;
+}
+
+export async function kernelObservation(lab: RunningLab, f: FlowSpec): Promise<Observation> {
+  const s = await lab.send({ from: f.from, dst: f.dst, proto: f.proto, dport: PORT, ...(f.srcAddr !== undefined ? { srcAddr: f.srcAddr } : {}) });
+  return observationOf(s, f.proto, f.dst);
 }
 
 export function compare(kernel: Observation, engine: Observation, proto: FlowSpec['proto']): string[] {

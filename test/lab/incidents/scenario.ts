@@ -14,7 +14,7 @@ import type { FlowResult, Hop, HopStep, Trace } from '../../../src/engine/trace.
 import type { HostEntry } from '../../../src/snapshot/types.ts';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
 import type { RunningLab } from '../harness/index.ts';
-import { compare } from '../differential/compare.ts';
+import { compare, observationOf } from '../differential/compare.ts';
 import type { Observation } from '../differential/compare.ts';
 import type { ClusterDecl } from './cluster.ts';
 import { machineHosts } from './cluster.ts';
@@ -127,16 +127,7 @@ export function engineObservation(results: FlowResult[]): Observation {
 
 export async function kernelObservation(lab: RunningLab, f: FlowCase): Promise<Observation> {
   const s = await lab.send({ from: f.from, dst: f.dst, proto: f.proto, dport: f.dport });
-  const obs: Observation = {
-    forwardDelivered: s.forwardDelivered,
-    // The client accepts only an answer from the address it called.
-    replyDelivered: s.replyDelivered && (f.proto === 'tcp' || s.replyFrom === undefined || s.replyFrom === f.dst),
-  };
-  if (s.forwardDelivered) {
-    if (s.receivedBy !== undefined) obs.receivedBy = s.receivedBy;
-    if (s.seenSrc !== undefined) obs.seenSrc = s.seenSrc;
-  }
-  return obs;
+  return observationOf(s, f.proto, f.dst);
 }
 
 /** What the kernel was expected to do, as an Observation-shaped list of mismatches. */
