@@ -14,10 +14,14 @@ const START_MS = 300;
 const NODES = 100;
 
 async function startDouble(netns: string): Promise<{ kubeconfig: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/apiserver/serve.ts', String(NODES), String(START_MS), netns, 'cached'], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/apiserver/serve.ts', String(NODES), String(START_MS), netns, 'cached'],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (c) => reject(new Error(`double exited ${c}`)));
@@ -30,7 +34,8 @@ async function timeOnce(kubeconfig: string, nodes: string[]): Promise<number> {
   const snap = await collectLive({ kubeconfig, nodes, handleSignals: false });
   const ms = performance.now() - t0;
   const probed = Object.values(snap.hosts).filter((h) => h.errors['probe'] === undefined).length;
-  if (probed !== nodes.length) throw new Error(`probed ${probed} of ${nodes.length} nodes: ${snap.warnings?.join('; ')}`);
+  if (probed !== nodes.length)
+    throw new Error(`probed ${probed} of ${nodes.length} nodes: ${snap.warnings?.join('; ')}`);
   return ms;
 }
 
@@ -51,7 +56,9 @@ export async function run(): Promise<void> {
     const a = median(one);
     const b = median(many);
     console.log(`live collect, 1 node, ${START_MS} ms pod start: ${a.toFixed(0)} ms (median of 3)`);
-    console.log(`live collect, ${NODES} nodes, ${START_MS} ms pod start, default --concurrency: ${b.toFixed(0)} ms (median of 3)`);
+    console.log(
+      `live collect, ${NODES} nodes, ${START_MS} ms pod start, default --concurrency: ${b.toFixed(0)} ms (median of 3)`,
+    );
     console.log(`live collect, ${NODES} nodes / 1 node: ${(b / a).toFixed(2)}x`);
   } finally {
     d.stop();

@@ -45,7 +45,9 @@ interface Target {
 
 function options(rs: IptRuleset, chain: string, want: (o: Map<string, string>) => boolean): Map<string, string>[] {
   const rules = rs.tables.get('nat')?.chains.get(chain)?.rules ?? [];
-  return rules.map((r) => new Map(r.matches.flatMap((m) => m.options).map((o) => [o.name, o.args[0] ?? '']))).filter(want);
+  return rules
+    .map((r) => new Map(r.matches.flatMap((m) => m.options).map((o) => [o.name, o.args[0] ?? ''])))
+    .filter(want);
 }
 
 /** The last ClusterIP in nat KUBE-SERVICES (a Service with endpoints) and the last NodePort. */
@@ -53,7 +55,11 @@ function targets(rs: IptRuleset): { clusterIp: Target; nodePort: Target } {
   const svc = options(rs, 'KUBE-SERVICES', (o) => o.has('d') && o.has('dport')).at(-1)!;
   const np = options(rs, 'KUBE-NODEPORTS', (o) => o.has('dport')).at(-1)!;
   return {
-    clusterIp: { dst: svc.get('d')!.replace('/32', ''), dport: Number(svc.get('dport')), proto: svc.get('p') as 'tcp' | 'udp' },
+    clusterIp: {
+      dst: svc.get('d')!.replace('/32', ''),
+      dport: Number(svc.get('dport')),
+      proto: svc.get('p') as 'tcp' | 'udp',
+    },
     nodePort: { dst: '192.168.0.10', dport: Number(np.get('dport')), proto: np.get('p') as 'tcp' | 'udp' },
   };
 }
@@ -63,7 +69,8 @@ function endpointPods(rs: IptRuleset): PodEndpoint[] {
   const seen = new Set<string>();
   for (const c of rs.tables.get('nat')?.chains.values() ?? []) {
     for (const r of c.rules) {
-      const to = r.target?.name === 'DNAT' ? r.target.options.find((o) => o.name === 'to-destination')?.args[0] : undefined;
+      const to =
+        r.target?.name === 'DNAT' ? r.target.options.find((o) => o.name === 'to-destination')?.args[0] : undefined;
       if (to !== undefined) seen.add(to.split(':')[0]!);
     }
   }
@@ -106,7 +113,16 @@ function buildBenchWorld(rs: IptRuleset): World {
 }
 
 function packet(src: string, t: Target): Packet {
-  return { src: src === '' ? 0 : ip(src), dst: ip(t.dst), proto: t.proto, sport: 40000, dport: t.dport, mark: 0, connmark: 0, length: 60 };
+  return {
+    src: src === '' ? 0 : ip(src),
+    dst: ip(t.dst),
+    proto: t.proto,
+    sport: 40000,
+    dport: t.dport,
+    mark: 0,
+    connmark: 0,
+    length: 60,
+  };
 }
 
 export async function run(): Promise<void> {
@@ -122,12 +138,28 @@ export async function run(): Promise<void> {
   const opts = { evaluate: evaluateHook };
 
   const traces: { name: string; from: Endpoint; p: Packet }[] = [
-    { name: `pod → ClusterIP ${clusterIp.dst}:${clusterIp.dport}`, from: { kind: 'pod', pod: world.pods[0]! }, p: packet('10.244.255.2', clusterIp) },
-    { name: `lan → NodePort ${nodePort.dst}:${nodePort.dport}`, from: { kind: 'external', external: world.externals[0]! }, p: packet('192.168.0.50', nodePort) },
-    { name: `node1 → ClusterIP ${clusterIp.dst}:${clusterIp.dport}`, from: { kind: 'host', host: 'node1', ip: 0 }, p: packet('', clusterIp) },
+    {
+      name: `pod → ClusterIP ${clusterIp.dst}:${clusterIp.dport}`,
+      from: { kind: 'pod', pod: world.pods[0]! },
+      p: packet('10.244.255.2', clusterIp),
+    },
+    {
+      name: `lan → NodePort ${nodePort.dst}:${nodePort.dport}`,
+      from: { kind: 'external', external: world.externals[0]! },
+      p: packet('192.168.0.50', nodePort),
+    },
+    {
+      name: `node1 → ClusterIP ${clusterIp.dst}:${clusterIp.dport}`,
+      from: { kind: 'host', host: 'node1', ip: 0 },
+      p: packet('', clusterIp),
+    },
   ];
-  console.log(`engine trace world: ${rules} rules on node1, ${world.pods.length} pods; parse ${parseMs.toFixed(0)} ms, build world (index + compile) ${buildMs.toFixed(0)} ms`);
-  console.log(`engine trace target: < ${TARGET_MS} ms for every trace, the first one after the world is built included`);
+  console.log(
+    `engine trace world: ${rules} rules on node1, ${world.pods.length} pods; parse ${parseMs.toFixed(0)} ms, build world (index + compile) ${buildMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `engine trace target: < ${TARGET_MS} ms for every trace, the first one after the world is built included`,
+  );
   for (const t of traces) {
     const f0 = performance.now();
     const results = traceFlow(world, opts, t.from, t.p);

@@ -41,9 +41,13 @@ export async function run(): Promise<void> {
     const parsed = parseIptablesSave(text, 'nft');
     const start = performance.now();
     let options = 0;
-    for (const t of parsed.value.tables.values()) for (const c of t.chains.values()) for (const r of c.rules) for (const m of r.matches) options += m.options.length;
+    for (const t of parsed.value.tables.values())
+      for (const c of t.chains.values())
+        for (const r of c.rules) for (const m of r.matches) options += m.options.length;
     touchTimes.push(performance.now() - start);
     if (options === 0) throw new Error('no options read');
   }
-  console.log(`iptables-save, then reading the matches of all ${rules} rules: +${median(touchTimes).toFixed(0)} ms (median of ${MEASURED_RUNS})`);
+  console.log(
+    `iptables-save, then reading the matches of all ${rules} rules: +${median(touchTimes).toFixed(0)} ms (median of ${MEASURED_RUNS})`,
+  );
 }

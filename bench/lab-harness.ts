@@ -1,7 +1,18 @@
 // Prints how long the lab harness takes for a 6-host topology (LAN host, router, two flannel
 // VXLAN nodes, one pod on each): startLab, stop, and single sends. Needs root.
 // Run: node --import tsx bench/lab-harness.ts [rounds]
-import { bridgePod, flannelVxlan, lanHost, link, mergeLabs, node, router, startLab, type Lab, type SendOptions } from '../test/lab/harness/index.ts';
+import {
+  bridgePod,
+  flannelVxlan,
+  lanHost,
+  link,
+  mergeLabs,
+  node,
+  router,
+  startLab,
+  type Lab,
+  type SendOptions,
+} from '../test/lab/harness/index.ts';
 
 export function sixHosts(): Lab {
   return mergeLabs(
@@ -13,8 +24,20 @@ export function sixHosts(): Lab {
     link({ host: 'gw', dev: 'eth0', addr: '192.168.0.1/24' }, { host: 'n1', dev: 'eth0', addr: '192.168.0.11/24' }),
     link({ host: 'n1', dev: 'eth1', addr: '192.168.2.11/24' }, { host: 'n2', dev: 'eth0', addr: '192.168.2.12/24' }),
     flannelVxlan([
-      { host: 'n1', underlayIp: '192.168.2.11', underlayDev: 'eth1', podCidr: '10.244.1.0/24', mac: '0a:58:0a:f4:01:00' },
-      { host: 'n2', underlayIp: '192.168.2.12', underlayDev: 'eth0', podCidr: '10.244.2.0/24', mac: '0a:58:0a:f4:02:00' },
+      {
+        host: 'n1',
+        underlayIp: '192.168.2.11',
+        underlayDev: 'eth1',
+        podCidr: '10.244.1.0/24',
+        mac: '0a:58:0a:f4:01:00',
+      },
+      {
+        host: 'n2',
+        underlayIp: '192.168.2.12',
+        underlayDev: 'eth0',
+        podCidr: '10.244.2.0/24',
+        mac: '0a:58:0a:f4:02:00',
+      },
     ]),
     bridgePod({ name: 'pa', node: 'n1', addr: '10.244.1.5/24', gateway: '10.244.1.1/24' }),
     bridgePod({ name: 'pb', node: 'n2', addr: '10.244.2.5/24', gateway: '10.244.2.1/24' }),

@@ -51,7 +51,15 @@ function input(hook: HookInput['hook'], packet: Packet, devices: { in?: string; 
   const i: HookInput = {
     hook,
     packet,
-    ct: { state: 'NEW', direction: 'ORIGINAL', dnat: false, snat: false, origSrc: packet.src, origDst: packet.dst, origDport: packet.dport },
+    ct: {
+      state: 'NEW',
+      direction: 'ORIGINAL',
+      dnat: false,
+      snat: false,
+      origSrc: packet.src,
+      origDst: packet.dst,
+      origDport: packet.dport,
+    },
   };
   if (devices.in !== undefined) i.inIface = devices.in;
   if (devices.out !== undefined) i.outIface = devices.out;
@@ -60,8 +68,20 @@ function input(hook: HookInput['hook'], packet: Packet, devices: { in?: string; 
 
 /** PREROUTING + OUTPUT + POSTROUTING; returns how many outcomes the three hooks gave. */
 function trace(rs: IptRuleset, svc: ReturnType<typeof lastService>): number {
-  const base = { proto: svc.proto, sport: 40000, dport: svc.dport, dst: svc.dst, mark: 0, connmark: 0, length: 60 } as const;
-  const pre = evaluateHook([rs], input('PREROUTING', { ...base, src: parseIpv4('10.244.0.2') as number }, { in: 'cali1234' }), env);
+  const base = {
+    proto: svc.proto,
+    sport: 40000,
+    dport: svc.dport,
+    dst: svc.dst,
+    mark: 0,
+    connmark: 0,
+    length: 60,
+  } as const;
+  const pre = evaluateHook(
+    [rs],
+    input('PREROUTING', { ...base, src: parseIpv4('10.244.0.2') as number }, { in: 'cali1234' }),
+    env,
+  );
   const out = evaluateHook([rs], input('OUTPUT', { ...base, src: NODE_IP }, { out: 'eth0' }), env);
   let n = pre.length + out.length;
   for (const o of out) {

@@ -61,9 +61,13 @@ export async function run(): Promise<void> {
     const t = await median(exe, ['--help'], RUNS);
     const floor = await median(emptyExe, [], RUNS);
     const viaNode = await median(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help'], 5);
-    console.log(`startup, kubectl-netcheck --help to first line (bun ${bun.version} executable, ${p.os}/${p.arch}): ${t.toFixed(0)} ms (median of ${RUNS}; target < 300 ms)`);
+    console.log(
+      `startup, kubectl-netcheck --help to first line (bun ${bun.version} executable, ${p.os}/${p.arch}): ${t.toFixed(0)} ms (median of ${RUNS}; target < 300 ms)`,
+    );
     console.log(`startup, empty program compiled by the same bun: ${floor.toFixed(0)} ms (median of ${RUNS})`);
-    console.log(`startup, node --import tsx src/cli/main.ts --help to first line: ${viaNode.toFixed(0)} ms (median of 5)`);
+    console.log(
+      `startup, node --import tsx src/cli/main.ts --help to first line: ${viaNode.toFixed(0)} ms (median of 5)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,7 +19,7 @@ const FIXED_MTIME = 946684800;
 
 function octal(n: number, width: number): string {
   // width-1 octal digits and a NUL, as ustar numeric fields are written by GNU tar.
-  return n.toString(8).padStart(width - 1, '0') + '\0';
+  return `${n.toString(8).padStart(width - 1, '0')}\0`;
 }
 
 function tarHeader(e: ArchiveEntry): Buffer {
@@ -39,7 +39,7 @@ function tarHeader(e: ArchiveEntry): Buffer {
   h.write('root', 297, 32, 'ascii');
   let sum = 0;
   for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
   return h;
 }
 

@@ -74,12 +74,24 @@ export function compile(p: Platform, outDir: string): string {
   // 1.3 MB bundle (--help: ~90 ms instead of ~200 ms here; bench/startup.bench.ts); it needs
   // --format=esm for an ES module entry. --minify-syntax and --minify-whitespace only:
   // identifiers stay, so stack traces in bug reports still name our functions.
-  const args = ['build', '--compile', '--bytecode', '--format=esm', `--target=${p.bunTarget}`, '--minify-syntax', '--minify-whitespace', ENTRY, '--outfile', out];
+  const args = [
+    'build',
+    '--compile',
+    '--bytecode',
+    '--format=esm',
+    `--target=${p.bunTarget}`,
+    '--minify-syntax',
+    '--minify-whitespace',
+    ENTRY,
+    '--outfile',
+    out,
+  ];
   const r = spawnSync(bunPath(), args, {
     cwd: REPO_ROOT,
     encoding: 'utf8',
   });
-  if (r.status !== 0) throw new Error(`bun build --target=${p.bunTarget} failed:\n${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
+  if (r.status !== 0)
+    throw new Error(`bun build --target=${p.bunTarget} failed:\n${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
   if (p.os === 'darwin') signForMacos(out);
   return out;
 }
@@ -140,7 +152,9 @@ async function cli(argv: string[]): Promise<void> {
   for (const p of targets) {
     const b = build(p, outDir, version);
     sums[platformKey(p)] = b.sha256;
-    process.stdout.write(`${platformKey(p).padEnd(14)} ${mib(b.binaryBytes).padStart(10)} binary, ${mib(b.archiveBytes).padStart(9)} ${b.archive}\n`);
+    process.stdout.write(
+      `${platformKey(p).padEnd(14)} ${mib(b.binaryBytes).padStart(10)} binary, ${mib(b.archiveBytes).padStart(9)} ${b.archive}\n`,
+    );
   }
   if (!host) {
     writeFileSync(MANIFEST_PATH, renderManifest(version, sums));

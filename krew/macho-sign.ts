@@ -59,7 +59,8 @@ function layout(file: Buffer): Layout {
     }
     at += file.readUInt32LE(at + 4);
   }
-  if (l.sigCmd === undefined || l.linkeditCmd === undefined || l.textFilesize === undefined) throw new Error('no LC_CODE_SIGNATURE, __LINKEDIT or __TEXT: cannot re-sign in place');
+  if (l.sigCmd === undefined || l.linkeditCmd === undefined || l.textFilesize === undefined)
+    throw new Error('no LC_CODE_SIGNATURE, __LINKEDIT or __TEXT: cannot re-sign in place');
   return l as Layout;
 }
 
@@ -106,7 +107,10 @@ export function adhocSign(input: Buffer, identifier: string): Buffer {
   cd.writeBigUInt64BE(BigInt(l.filetype === MH_EXECUTE ? CS_EXECSEG_MAIN_BINARY : 0), 80);
   ident.copy(cd, CD_HEADER);
   for (let i = 0; i < nCodeSlots; i++) {
-    createHash('sha256').update(out.subarray(i * PAGE, Math.min((i + 1) * PAGE, codeLimit))).digest().copy(cd, hashOffset + i * 32);
+    createHash('sha256')
+      .update(out.subarray(i * PAGE, Math.min((i + 1) * PAGE, codeLimit)))
+      .digest()
+      .copy(cd, hashOffset + i * 32);
   }
   return out;
 }

@@ -33,7 +33,8 @@ export interface SignatureCheck {
 export function checkMachoSignature(file: Buffer): SignatureCheck {
   const problems: string[] = [];
   const fail = (p: string): SignatureCheck => ({ ok: false, problems: [...problems, p], pages: 0 });
-  if (file.length < 32 || file.readUInt32LE(0) !== MH_MAGIC_64) return fail('not a thin 64-bit little-endian Mach-O file');
+  if (file.length < 32 || file.readUInt32LE(0) !== MH_MAGIC_64)
+    return fail('not a thin 64-bit little-endian Mach-O file');
   const ncmds = file.readUInt32LE(16);
   let at = 32;
   let sig: { off: number; size: number } | undefined;
@@ -48,11 +49,15 @@ export function checkMachoSignature(file: Buffer): SignatureCheck {
     at += size;
   }
   if (sig === undefined) return fail('no LC_CODE_SIGNATURE: the binary is not signed at all');
-  if (sig.off + sig.size > file.length) return fail(`the signature (${sig.off}+${sig.size}) runs past the end of the file (${file.length})`);
-  if (sig.off + sig.size !== file.length) problems.push(`${file.length - sig.off - sig.size} stray bytes after the signature`);
-  if (linkeditEnd !== undefined && linkeditEnd !== sig.off + sig.size) problems.push(`__LINKEDIT ends at ${linkeditEnd}, the signature at ${sig.off + sig.size}`);
+  if (sig.off + sig.size > file.length)
+    return fail(`the signature (${sig.off}+${sig.size}) runs past the end of the file (${file.length})`);
+  if (sig.off + sig.size !== file.length)
+    problems.push(`${file.length - sig.off - sig.size} stray bytes after the signature`);
+  if (linkeditEnd !== undefined && linkeditEnd !== sig.off + sig.size)
+    problems.push(`__LINKEDIT ends at ${linkeditEnd}, the signature at ${sig.off + sig.size}`);
   const sb = file.subarray(sig.off, sig.off + sig.size);
-  if (sb.readUInt32BE(0) !== CSMAGIC_EMBEDDED_SIGNATURE) return fail('the signature is not an embedded-signature SuperBlob');
+  if (sb.readUInt32BE(0) !== CSMAGIC_EMBEDDED_SIGNATURE)
+    return fail('the signature is not an embedded-signature SuperBlob');
   const count = sb.readUInt32BE(8);
   const blobs = new Map<number, Buffer>();
   for (let i = 0; i < count; i++) {
@@ -62,7 +67,8 @@ export function checkMachoSignature(file: Buffer): SignatureCheck {
     blobs.set(type, sb.subarray(off, off + len));
   }
   const cd = blobs.get(CSSLOT_CODEDIRECTORY);
-  if (cd === undefined || cd.readUInt32BE(0) !== CSMAGIC_CODEDIRECTORY) return fail('no CodeDirectory in the signature');
+  if (cd === undefined || cd.readUInt32BE(0) !== CSMAGIC_CODEDIRECTORY)
+    return fail('no CodeDirectory in the signature');
   const hashOffset = cd.readUInt32BE(16);
   const nSpecialSlots = cd.readUInt32BE(24);
   const nCodeSlots = cd.readUInt32BE(28);
@@ -72,8 +78,12 @@ export function checkMachoSignature(file: Buffer): SignatureCheck {
   const pageSize = 2 ** cd.readUInt8(39);
   const algo = hashType === CS_HASHTYPE_SHA256 ? 'sha256' : hashType === CS_HASHTYPE_SHA1 ? 'sha1' : undefined;
   if (algo === undefined) return fail(`unknown hash type ${hashType}`);
-  if (codeLimit !== sig.off) problems.push(`codeLimit ${codeLimit} is not where the signature starts (${sig.off}): ${Math.abs(sig.off - codeLimit)} bytes unsigned`);
-  if (nCodeSlots !== Math.ceil(codeLimit / pageSize)) problems.push(`${nCodeSlots} code slots for ${Math.ceil(codeLimit / pageSize)} pages`);
+  if (codeLimit !== sig.off)
+    problems.push(
+      `codeLimit ${codeLimit} is not where the signature starts (${sig.off}): ${Math.abs(sig.off - codeLimit)} bytes unsigned`,
+    );
+  if (nCodeSlots !== Math.ceil(codeLimit / pageSize))
+    problems.push(`${nCodeSlots} code slots for ${Math.ceil(codeLimit / pageSize)} pages`);
   let bad = 0;
   for (let i = 0; i < nCodeSlots; i++) {
     const page = file.subarray(i * pageSize, Math.min((i + 1) * pageSize, codeLimit));

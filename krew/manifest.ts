@@ -51,7 +51,7 @@ function caveats(version: string, repo: string): string[] {
     'To read the nodes, netcheck starts one short-lived probe pod per node it',
     'needs. These pods are privileged and use hostNetwork and hostPID (they run',
     'read-only commands such as ip, iptables-save and sysctl on the node), in a',
-    "namespace netcheck creates and owns (\"netcheck\", labelled for the privileged",
+    'namespace netcheck creates and owns ("netcheck", labelled for the privileged',
     'Pod Security level), and are deleted when netcheck ends. Review them first:',
     '',
     '  kubectl netcheck collect --dry-run',
@@ -67,7 +67,8 @@ function caveats(version: string, repo: string): string[] {
   ];
 }
 
-const block = (lines: readonly string[], indent: string): string => lines.map((l) => (l === '' ? '' : indent + l)).join('\n');
+const block = (lines: readonly string[], indent: string): string =>
+  lines.map((l) => (l === '' ? '' : indent + l)).join('\n');
 
 /** The whole manifest. Platforms without a checksum get UNBUILT_SHA256. */
 export function renderManifest(version: string, sums: Checksums, repo: string = RELEASE_REPO): string {

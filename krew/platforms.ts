@@ -40,8 +40,12 @@ export function archiveName(p: Platform, version: string): string {
 }
 
 /** The platform of this machine, or undefined when the manifest offers none for it. */
-export function hostPlatform(platform: NodeJS.Platform = process.platform, arch: string = process.arch): Platform | undefined {
-  const os: KrewOs | undefined = platform === 'linux' ? 'linux' : platform === 'darwin' ? 'darwin' : platform === 'win32' ? 'windows' : undefined;
+export function hostPlatform(
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): Platform | undefined {
+  const os: KrewOs | undefined =
+    platform === 'linux' ? 'linux' : platform === 'darwin' ? 'darwin' : platform === 'win32' ? 'windows' : undefined;
   const a: KrewArch | undefined = arch === 'x64' ? 'amd64' : arch === 'arm64' ? 'arm64' : undefined;
   return PLATFORMS.find((p) => p.os === os && p.arch === a);
 }

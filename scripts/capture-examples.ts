@@ -23,7 +23,10 @@ async function capture(s: Scenario): Promise<Snapshot> {
   const lab = await startLab(labOf(d), { prefix: `ex_${d.name.replace(/[^A-Za-z0-9]/g, '_')}`.slice(0, 20) });
   let entries: Record<string, HostEntry>;
   try {
-    entries = await probeHosts(lab, d.nodes.map((n) => n.name));
+    entries = await probeHosts(
+      lab,
+      d.nodes.map((n) => n.name),
+    );
   } finally {
     await lab.stop();
   }
@@ -38,12 +41,21 @@ async function capture(s: Scenario): Promise<Snapshot> {
     }
     hosts[n.name] = sortEntry(e);
   }
-  return { apiVersion: SNAPSHOT_API_VERSION, kind: SNAPSHOT_KIND, capturedAt, context: `lab-${d.name}`, objects: objectsOf(d), hosts };
+  return {
+    apiVersion: SNAPSHOT_API_VERSION,
+    kind: SNAPSHOT_KIND,
+    capturedAt,
+    context: `lab-${d.name}`,
+    objects: objectsOf(d),
+    hosts,
+  };
 }
 
 function cluster(s: Scenario): string {
   const d = s.decl;
-  const nodes = d.nodes.map((n) => `${n.name} ${n.ip} (${d.cni === 'calico-vxlan' ? 'block' : 'podCIDR'} ${n.podCidr})`).join(', ');
+  const nodes = d.nodes
+    .map((n) => `${n.name} ${n.ip} (${d.cni === 'calico-vxlan' ? 'block' : 'podCIDR'} ${n.podCidr})`)
+    .join(', ');
   const pods = d.pods.map((p) => `${p.namespace}/${p.name} ${p.ip} on ${p.node}`).join(', ');
   const lan = d.lanHosts.map((l) => `${l.name} ${l.addr.split('/')[0]}`).join(', ');
   return `${d.cni}, kube-proxy ${d.kubeProxyMode}. Nodes: ${nodes}. Pods: ${pods}. LAN host: ${lan}; LAN router ${d.router.name} ${d.router.nics.map((x) => x.addr.split('/')[0]).join(', ')}.`;
@@ -60,26 +72,39 @@ function readme(): string {
     'same labs and check that the engine predicts what the kernel did.',
     '',
     'Lab limits: the kernel that captured these has no IPIP, dummy or IPVS. The Calico incidents that',
-    'happened with IPIP (tunl0) are reproduced with Calico\'s VXLAN mode (vxlan.calico); kube-ipvs0 is a',
+    "happened with IPIP (tunl0) are reproduced with Calico's VXLAN mode (vxlan.calico); kube-ipvs0 is a",
     'bridge without ports (down, like the real dummy device), and in `externalip-node-address.json` the',
-    '`ipvsadm` section is the text kube-proxy\'s virtual servers would print (`ipvsadm -S -n`), generated',
+    "`ipvsadm` section is the text kube-proxy's virtual servers would print (`ipvsadm -S -n`), generated",
     'from the Services and EndpointSlices, not captured. Everywhere else a missing `ipvsadm` is the',
     'real error of this kernel, and `file:/run/flannel/subnet.env` is absent on non-flannel clusters.',
-    'The rules on the nodes are what the CNI writes (felix\'s VXLAN accept/drop and natOutgoing,',
-    'Cilium\'s CILIUM_POST_nat, flannel\'s ipMasq rules) and, on iptables-mode clusters, kube-proxy\'s',
+    "The rules on the nodes are what the CNI writes (felix's VXLAN accept/drop and natOutgoing,",
+    "Cilium's CILIUM_POST_nat, flannel's ipMasq rules) and, on iptables-mode clusters, kube-proxy's",
     'KUBE-SERVICES/KUBE-SVC-*/KUBE-SEP-* chains for the Services (names hashed as kube-proxy does);',
-    'the IPVS-mode example has kube-ipvs0 and the virtual servers but not kube-proxy\'s KUBE-* ipsets',
+    "the IPVS-mode example has kube-ipvs0 and the virtual servers but not kube-proxy's KUBE-* ipsets",
     'and iptables rules.',
     '',
   ];
   for (const s of SCENARIOS) {
-    out.push(`## ${s.decl.name}.json — ${s.title}`, '', `Broken on: ${s.node}`, '', s.summary, '', `Cluster: ${cluster(s)}`, '', 'Flows (what the kernel did in the lab):', '');
+    out.push(
+      `## ${s.decl.name}.json — ${s.title}`,
+      '',
+      `Broken on: ${s.node}`,
+      '',
+      s.summary,
+      '',
+      `Cluster: ${cluster(s)}`,
+      '',
+      'Flows (what the kernel did in the lab):',
+      '',
+    );
     for (const f of s.flows) {
       const e = f.expect;
       const what = e.forward ? (e.reply ? 'delivered, answered' : 'delivered, answer lost') : 'lost';
       const seen = e.seenSrc !== undefined ? `, seen from ${e.seenSrc}` : '';
       const by = e.receivedBy !== undefined ? ` by ${e.receivedBy}` : '';
-      out.push(`- ${f.label}: \`${f.proto} ${f.from} → ${f.dst}:${f.dport}\` — ${what}${by}${seen}${f.decisive !== undefined ? ` (decided on ${f.decisive.node}, ${f.decisive.step}: \`${f.decisive.evidence}\`)` : ''}`);
+      out.push(
+        `- ${f.label}: \`${f.proto} ${f.from} → ${f.dst}:${f.dport}\` — ${what}${by}${seen}${f.decisive !== undefined ? ` (decided on ${f.decisive.node}, ${f.decisive.step}: \`${f.decisive.evidence}\`)` : ''}`,
+      );
     }
     out.push('');
   }
@@ -99,7 +124,9 @@ async function main(): Promise<void> {
     await writeSnapshot(path, snap);
     await readSnapshot(path); // the reader accepts what was written
     const errors = Object.entries(snap.hosts).flatMap(([h, e]) => Object.keys(e.errors).map((k) => `${h}:${k}`));
-    console.log(`${path}: ${Object.keys(snap.hosts).length} hosts, ${snap.objects.pods.length} pods; sections missing: ${errors.join(' ') || 'none'}`);
+    console.log(
+      `${path}: ${Object.keys(snap.hosts).length} hosts, ${snap.objects.pods.length} pods; sections missing: ${errors.join(' ') || 'none'}`,
+    );
   }
 }
 

@@ -12,7 +12,11 @@ const roots = suites.length > 0 ? suites.map((s) => join('test', s)) : ['test'];
 function find(dir) {
   let out = [];
   let entries;
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const name of entries.sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out = out.concat(find(p));

@@ -71,31 +71,96 @@ export function generateKubeProxyRuleset(services: number, endpointsPerService: 
     if (rule !== '') rules.push(`${counters()} -A ${chain} ${rule}`);
   };
 
-  for (const c of ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING', 'KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING']) add(natChains, c, '');
+  for (const c of [
+    'PREROUTING',
+    'INPUT',
+    'OUTPUT',
+    'POSTROUTING',
+    'KUBE-SERVICES',
+    'KUBE-NODEPORTS',
+    'KUBE-MARK-MASQ',
+    'KUBE-POSTROUTING',
+  ])
+    add(natChains, c, '');
   add(natChains, 'PREROUTING', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
   add(natChains, 'OUTPUT', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
   add(natChains, 'POSTROUTING', '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING');
   add(natChains, 'KUBE-MARK-MASQ', '-j MARK --set-xmark 0x4000/0x4000');
   add(natChains, 'KUBE-POSTROUTING', '-m mark ! --mark 0x4000/0x4000 -j RETURN');
   add(natChains, 'KUBE-POSTROUTING', '-j MARK --set-xmark 0x4000/0x0');
-  add(natChains, 'KUBE-POSTROUTING', '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
+  add(
+    natChains,
+    'KUBE-POSTROUTING',
+    '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+  );
 
-  for (const c of ['INPUT', 'FORWARD', 'OUTPUT', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FIREWALL', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL', 'KUBE-SERVICES']) add(filterChains, c, '');
-  add(filterChains, 'INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
+  for (const c of [
+    'INPUT',
+    'FORWARD',
+    'OUTPUT',
+    'KUBE-EXTERNAL-SERVICES',
+    'KUBE-FIREWALL',
+    'KUBE-FORWARD',
+    'KUBE-NODEPORTS',
+    'KUBE-PROXY-FIREWALL',
+    'KUBE-SERVICES',
+  ])
+    add(filterChains, c, '');
+  add(
+    filterChains,
+    'INPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  );
   add(filterChains, 'INPUT', '-m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS');
-  add(filterChains, 'INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES');
+  add(
+    filterChains,
+    'INPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+  );
   add(filterChains, 'INPUT', '-j KUBE-FIREWALL');
-  add(filterChains, 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
+  add(
+    filterChains,
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  );
   add(filterChains, 'FORWARD', '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD');
-  add(filterChains, 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
-  add(filterChains, 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES');
-  add(filterChains, 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
-  add(filterChains, 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+  add(
+    filterChains,
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  );
+  add(
+    filterChains,
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+  );
+  add(
+    filterChains,
+    'OUTPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  );
+  add(
+    filterChains,
+    'OUTPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  );
   add(filterChains, 'OUTPUT', '-j KUBE-FIREWALL');
-  add(filterChains, 'KUBE-FIREWALL', '! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
+  add(
+    filterChains,
+    'KUBE-FIREWALL',
+    '! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+  );
   add(filterChains, 'KUBE-FORWARD', '-m conntrack --ctstate INVALID -j DROP');
-  add(filterChains, 'KUBE-FORWARD', '-m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT');
-  add(filterChains, 'KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+  add(
+    filterChains,
+    'KUBE-FORWARD',
+    '-m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
+  );
+  add(
+    filterChains,
+    'KUBE-FORWARD',
+    '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  );
 
   let pod = 0;
   for (let s = 0; s < services; s++) {
@@ -111,16 +176,36 @@ export function generateKubeProxyRuleset(services: number, endpointsPerService: 
     const endpoints = s % 50 === 49 ? 0 : endpointsPerService;
 
     if (endpoints === 0) {
-      add(filterChains, 'KUBE-SERVICES', `-d ${clusterIp}/32 -p ${proto} -m comment --comment "${spn} has no endpoints" -m ${proto} --dport ${svcPort} -j REJECT --reject-with icmp-port-unreachable`);
+      add(
+        filterChains,
+        'KUBE-SERVICES',
+        `-d ${clusterIp}/32 -p ${proto} -m comment --comment "${spn} has no endpoints" -m ${proto} --dport ${svcPort} -j REJECT --reject-with icmp-port-unreachable`,
+      );
       continue;
     }
-    add(natChains, 'KUBE-SERVICES', `-d ${clusterIp}/32 -p ${proto} -m comment --comment "${spn} cluster IP" -m ${proto} --dport ${svcPort} -j ${svcChain}`);
-    add(natChains, svcChain, `! -s ${CLUSTER_CIDR} -d ${clusterIp}/32 -p ${proto} -m comment --comment "${spn} cluster IP" -m ${proto} --dport ${svcPort} -j KUBE-MARK-MASQ`);
+    add(
+      natChains,
+      'KUBE-SERVICES',
+      `-d ${clusterIp}/32 -p ${proto} -m comment --comment "${spn} cluster IP" -m ${proto} --dport ${svcPort} -j ${svcChain}`,
+    );
+    add(
+      natChains,
+      svcChain,
+      `! -s ${CLUSTER_CIDR} -d ${clusterIp}/32 -p ${proto} -m comment --comment "${spn} cluster IP" -m ${proto} --dport ${svcPort} -j KUBE-MARK-MASQ`,
+    );
     if (s % 10 === 0) {
       const extChain = `KUBE-EXT-${hash16(spn + proto)}`;
       const nodePort = 30000 + (s % 2768);
-      add(natChains, 'KUBE-NODEPORTS', `-p ${proto} -m comment --comment "${spn}" -m ${proto} --dport ${nodePort} -j ${extChain}`);
-      add(natChains, extChain, `-m comment --comment "masquerade traffic for ${spn} external destinations" -j KUBE-MARK-MASQ`);
+      add(
+        natChains,
+        'KUBE-NODEPORTS',
+        `-p ${proto} -m comment --comment "${spn}" -m ${proto} --dport ${nodePort} -j ${extChain}`,
+      );
+      add(
+        natChains,
+        extChain,
+        `-m comment --comment "masquerade traffic for ${spn} external destinations" -j KUBE-MARK-MASQ`,
+      );
       add(natChains, extChain, `-j ${svcChain}`);
     }
     for (let e = 0; e < endpoints; e++) {
@@ -131,10 +216,18 @@ export function generateKubeProxyRuleset(services: number, endpointsPerService: 
       const stat = remaining > 1 ? ` -m statistic --mode random --probability ${savedProbability(1 / remaining)}` : '';
       add(natChains, svcChain, `-m comment --comment "${spn} -> ${endpoint}"${stat} -j ${sepChain}`);
       add(natChains, sepChain, `-s ${epIp}/32 -m comment --comment "${spn}" -j KUBE-MARK-MASQ`);
-      add(natChains, sepChain, `-p ${proto} -m comment --comment "${spn}" -m ${proto} -j DNAT --to-destination ${endpoint}`);
+      add(
+        natChains,
+        sepChain,
+        `-p ${proto} -m comment --comment "${spn}" -m ${proto} -j DNAT --to-destination ${endpoint}`,
+      );
     }
   }
-  add(natChains, 'KUBE-SERVICES', '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+  add(
+    natChains,
+    'KUBE-SERVICES',
+    '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+  );
 
   const date = 'Mon Nov 23 10:00:00 2026';
   const table = (name: string, chains: Map<string, string[]>, builtins: readonly string[]): string[] => {

@@ -18,37 +18,44 @@ export const FINDINGS = {
   'rp-filter-drop': {
     title: 'Reverse-path filter drops the packet',
     severity: 'error',
-    meaning: 'The packet arrives on a device whose effective rp_filter is strict (1), and the route back to its source leaves by another device (or, loose (2), by no device at all). The kernel drops it in the routing decision, before FORWARD or INPUT: no iptables counter or TRACE shows it.',
-    detection: 'The engine runs the kernel\'s fib_validate_source for the ingress device of every hop: effective mode max(net.ipv4.conf.all.rp_filter, net.ipv4.conf.<dev>.rp_filter), the reverse route looked up with the packet\'s source as destination.',
-    fix: 'Set the device to loose mode (sysctl -w net.ipv4.conf.<dev>.rp_filter=2, persisted in /etc/sysctl.d or the CNI\'s own setting), or make the path symmetric (route the LAN to the node that owns the pod, e.g. BGP peering).',
+    meaning:
+      'The packet arrives on a device whose effective rp_filter is strict (1), and the route back to its source leaves by another device (or, loose (2), by no device at all). The kernel drops it in the routing decision, before FORWARD or INPUT: no iptables counter or TRACE shows it.',
+    detection:
+      "The engine runs the kernel's fib_validate_source for the ingress device of every hop: effective mode max(net.ipv4.conf.all.rp_filter, net.ipv4.conf.<dev>.rp_filter), the reverse route looked up with the packet's source as destination.",
+    fix: "Set the device to loose mode (sysctl -w net.ipv4.conf.<dev>.rp_filter=2, persisted in /etc/sysctl.d or the CNI's own setting), or make the path symmetric (route the LAN to the node that owns the pod, e.g. BGP peering).",
     incident: 1,
   },
   'forwarding-disabled': {
     title: 'IPv4 forwarding is off',
     severity: 'critical',
-    meaning: 'The node must forward the packet (to a pod, a tunnel, another node) but forwarding is off on the ingress device: the kernel drops it silently.',
-    detection: 'net.ipv4.conf.<ingress>.forwarding (net.ipv4.ip_forward sets all devices) on a node that routes pod traffic, or a traced packet that the node must forward.',
+    meaning:
+      'The node must forward the packet (to a pod, a tunnel, another node) but forwarding is off on the ingress device: the kernel drops it silently.',
+    detection:
+      'net.ipv4.conf.<ingress>.forwarding (net.ipv4.ip_forward sets all devices) on a node that routes pod traffic, or a traced packet that the node must forward.',
     fix: 'sysctl -w net.ipv4.ip_forward=1 and persist it in /etc/sysctl.d/; kubelet and every CNI require it.',
   },
   'no-route': {
     title: 'No route to the destination',
     severity: 'error',
-    meaning: 'No table that the policy rules consult holds a route to the destination: the sender gets "network unreachable", a forwarded packet is dropped with an ICMP error.',
-    detection: 'The engine\'s policy-routing lookup (ip rule order, longest prefix match in each table) found nothing.',
-    fix: 'Add the missing route (for a pod block: restore the CNI\'s route, e.g. check the BGP session or the CNI agent on that node).',
+    meaning:
+      'No table that the policy rules consult holds a route to the destination: the sender gets "network unreachable", a forwarded packet is dropped with an ICMP error.',
+    detection: "The engine's policy-routing lookup (ip rule order, longest prefix match in each table) found nothing.",
+    fix: "Add the missing route (for a pod block: restore the CNI's route, e.g. check the BGP session or the CNI agent on that node).",
   },
   'blackhole-route': {
     title: 'A blackhole, unreachable or prohibit route (or rule) takes the packet',
     severity: 'error',
-    meaning: 'The route (or policy rule) that matches the destination discards the packet: blackhole silently, unreachable and prohibit with an ICMP error.',
-    detection: 'The route or rule that the engine\'s lookup selected has type blackhole, unreachable or prohibit.',
+    meaning:
+      'The route (or policy rule) that matches the destination discards the packet: blackhole silently, unreachable and prohibit with an ICMP error.',
+    detection: "The route or rule that the engine's lookup selected has type blackhole, unreachable or prohibit.",
     fix: 'Remove the discarding route (ip route del <route>) or add a more specific route for the destination; Calico installs blackholes only for blocks the node owns.',
   },
   'netfilter-drop': {
     title: 'An iptables rule or chain policy drops the packet',
     severity: 'error',
-    meaning: 'A DROP rule, or a built-in chain\'s DROP policy, discards the packet on this node.',
-    detection: 'The engine evaluates raw, mangle, nat and filter on each hook in the kernel\'s order with the node\'s real ruleset (iptables-nft and iptables-legacy) and names the rule that decided.',
+    meaning: "A DROP rule, or a built-in chain's DROP policy, discards the packet on this node.",
+    detection:
+      "The engine evaluates raw, mangle, nat and filter on each hook in the kernel's order with the node's real ruleset (iptables-nft and iptables-legacy) and names the rule that decided.",
     fix: 'Change or remove the quoted rule, or add an ACCEPT before it; a FORWARD policy DROP set by Docker needs an explicit ACCEPT for the pod network (iptables -I FORWARD -s <podCIDR> -j ACCEPT and -d <podCIDR>).',
   },
   'netfilter-reject': {
@@ -56,20 +63,23 @@ export const FINDINGS = {
     severity: 'error',
     meaning: 'A REJECT rule answers the packet with an ICMP error or a TCP reset.',
     detection: 'As netfilter-drop, for REJECT.',
-    fix: 'Change or remove the quoted rule (a NetworkPolicy\'s rule: change the policy).',
+    fix: "Change or remove the quoted rule (a NetworkPolicy's rule: change the policy).",
   },
   'service-no-endpoints': {
     title: 'The Service has no ready endpoints',
     severity: 'error',
-    meaning: 'kube-proxy rejects traffic to a Service without ready endpoints (iptables: a REJECT rule commented "has no endpoints"; IPVS: a virtual server without real servers).',
-    detection: 'The traced packet meets kube-proxy\'s no-endpoints REJECT rule or an empty IPVS virtual server; the EndpointSlices confirm it.',
+    meaning:
+      'kube-proxy rejects traffic to a Service without ready endpoints (iptables: a REJECT rule commented "has no endpoints"; IPVS: a virtual server without real servers).',
+    detection:
+      "The traced packet meets kube-proxy's no-endpoints REJECT rule or an empty IPVS virtual server; the EndpointSlices confirm it.",
     fix: 'Make the backend pods ready (kubectl get endpointslices -l kubernetes.io/service-name=<svc>; check the selector and readiness probes).',
   },
   'martian-source': {
     title: 'The kernel drops a martian source',
     severity: 'error',
-    meaning: 'The packet\'s source is not acceptable on the ingress device (a local address, loopback, or a source the kernel treats as impossible), so it is dropped before routing.',
-    detection: 'The kernel\'s ip_route_input_slow martian checks, applied to the packet at each hop.',
+    meaning:
+      "The packet's source is not acceptable on the ingress device (a local address, loopback, or a source the kernel treats as impossible), so it is dropped before routing.",
+    detection: "The kernel's ip_route_input_slow martian checks, applied to the packet at each hop.",
     fix: 'Find who sends with that source (a NAT on the way, a spoofing host); for a local source on purpose, net.ipv4.conf.<dev>.accept_local=1.',
   },
   'link-down': {
@@ -82,7 +92,8 @@ export const FINDINGS = {
   'no-neighbor': {
     title: 'No neighbour or forwarding entry for the next hop',
     severity: 'error',
-    meaning: 'The packet leaves by a VXLAN device whose neighbour (ARP) or bridge forwarding entry for the next hop is missing, so it cannot be encapsulated toward a remote VTEP; or the next hop on a link answers for nobody.',
+    meaning:
+      'The packet leaves by a VXLAN device whose neighbour (ARP) or bridge forwarding entry for the next hop is missing, so it cannot be encapsulated toward a remote VTEP; or the next hop on a link answers for nobody.',
     detection: 'ip neigh and bridge fdb on the egress VXLAN device, the way vxlan_xmit finds the remote VTEP.',
     fix: 'Restart the CNI agent on the node (flanneld and felix write these entries), or add them: ip neigh replace <vtep-ip> lladdr <mac> dev <dev> nud permanent; bridge fdb append <mac> dev <dev> dst <underlay-ip>.',
   },
@@ -103,22 +114,26 @@ export const FINDINGS = {
   'reply-source-mismatch': {
     title: 'The reply comes back from an address the client did not call',
     severity: 'error',
-    meaning: 'The reply reaches the client, but its source is not the address the client sent to (the reverse NAT did not happen on the way back, because the reply took another path): the client discards it.',
+    meaning:
+      'The reply reaches the client, but its source is not the address the client sent to (the reverse NAT did not happen on the way back, because the reply took another path): the client discards it.',
     detection: 'The reply trace walked back from the server, with every conntrack entry of the forward path.',
     fix: 'Make the return path cross the node that did the NAT (symmetric routing), or avoid the NAT (externalTrafficPolicy: Local, routes to pods instead of to Services).',
   },
   'path-unknown': {
     title: 'netcheck cannot decide this part of the path',
     severity: 'warning',
-    meaning: 'The path crosses something netcheck does not model (an iptables match it does not know, an unprobed router, a route attribute): rather than guess, it stops there and quotes the line.',
+    meaning:
+      'The path crosses something netcheck does not model (an iptables match it does not know, an unprobed router, a route attribute): rather than guess, it stops there and quotes the line.',
     detection: 'The engine meets a rule, route or device it cannot evaluate.',
     fix: 'Probe the missing node, or check the quoted line by hand; please report the line so that netcheck learns it.',
   },
   'pod-egress-masquerade': {
-    title: 'Pod traffic leaves with the node\'s address',
+    title: "Pod traffic leaves with the node's address",
     severity: 'info',
-    meaning: 'A pod\'s connection to a host outside the cluster is source-NATed to the node address: the far end sees the node, not the pod (allow-lists and database grants made for the pod network fail). Reported as info when that is the configured behaviour, as a warning when the configuration says otherwise in a key the running CNI version ignores.',
-    detection: 'The traced pod → host flow crosses a MASQUERADE or SNAT rule; netcheck names the rule and the configuration key that put it there (Calico IPPool natOutgoing, cilium-config enable-ipv4-masquerade / masquerade, flannel ipMasq, ip-masq-agent).',
+    meaning:
+      "A pod's connection to a host outside the cluster is source-NATed to the node address: the far end sees the node, not the pod (allow-lists and database grants made for the pod network fail). Reported as info when that is the configured behaviour, as a warning when the configuration says otherwise in a key the running CNI version ignores.",
+    detection:
+      'The traced pod → host flow crosses a MASQUERADE or SNAT rule; netcheck names the rule and the configuration key that put it there (Calico IPPool natOutgoing, cilium-config enable-ipv4-masquerade / masquerade, flannel ipMasq, ip-masq-agent).',
     fix: 'If the far end must see pod addresses: exclude its network from masquerading (Calico: an IPPool with natOutgoing false or a disabled pool for the destination; Cilium: ipv4-native-routing-cidr or enable-ipv4-masquerade: "false"; ip-masq-agent: nonMasqueradeCIDRs) and make the pod network routable there.',
     incident: 5,
   },
@@ -133,54 +148,66 @@ export const FINDINGS = {
   'rp-filter-strict-tunnel': {
     title: 'Strict rp_filter on a tunnel device',
     severity: 'warning',
-    meaning: 'The tunnel device is in strict reverse-path mode: traffic that enters a pod\'s node through the tunnel but whose source is routed back another way (a LAN host whose router sends pod traffic to another node) is dropped.',
-    detection: 'Effective rp_filter = max(all, dev) is 1 on tunl0, vxlan.calico, flannel.1 or cilium_vxlan; for each LAN network the node reaches directly, the reverse route is quoted to show it does not use the tunnel.',
+    meaning:
+      "The tunnel device is in strict reverse-path mode: traffic that enters a pod's node through the tunnel but whose source is routed back another way (a LAN host whose router sends pod traffic to another node) is dropped.",
+    detection:
+      'Effective rp_filter = max(all, dev) is 1 on tunl0, vxlan.calico, flannel.1 or cilium_vxlan; for each LAN network the node reaches directly, the reverse route is quoted to show it does not use the tunnel.',
     fix: 'sysctl -w net.ipv4.conf.<tunnel>.rp_filter=2 (loose) or 0, persisted; or send LAN traffic to the node that owns the pod.',
     incident: 1,
   },
   'rp-filter-strict-ingress': {
     title: 'Strict rp_filter on an uplink that is not the way back',
     severity: 'warning',
-    meaning: 'A node with several uplinks has strict reverse-path filtering on one whose routes do not lead back to hosts beyond the default route: traffic that a router sends to that uplink\'s address (an asymmetric path, e.g. a LAN router routing the pod network to the second NIC) is dropped before FORWARD.',
-    detection: 'On nodes with several uplinks, for each uplink with effective rp_filter 1, the engine\'s fib_validate_source for a source beyond the default route arriving on it.',
+    meaning:
+      "A node with several uplinks has strict reverse-path filtering on one whose routes do not lead back to hosts beyond the default route: traffic that a router sends to that uplink's address (an asymmetric path, e.g. a LAN router routing the pod network to the second NIC) is dropped before FORWARD.",
+    detection:
+      "On nodes with several uplinks, for each uplink with effective rp_filter 1, the engine's fib_validate_source for a source beyond the default route arriving on it.",
     fix: 'sysctl -w net.ipv4.conf.<dev>.rp_filter=2 (loose) on the node, persisted; or make the router use the uplink the default route leaves by.',
   },
   'tunnel-next-hop-wrong': {
     title: 'A tunnel route points at the wrong node',
     severity: 'critical',
-    meaning: 'The route for a remote pod block leaves through the tunnel toward a next hop that is not the node owning the block: packets are encapsulated to the wrong host (or to a pod address) and never arrive.',
-    detection: 'For every route through a tunnel device, its gateway (IPIP: an underlay address; VXLAN: the peer\'s VTEP address, resolved with ip neigh and bridge fdb) is compared with the owner of the block (Calico BlockAffinity, node podCIDR, flannel annotations).',
-    fix: 'Replace the route with the owner\'s address (the command is given), then find why the CNI wrote it (BGP route from a wrong peer, stale route after a node changed address).',
+    meaning:
+      'The route for a remote pod block leaves through the tunnel toward a next hop that is not the node owning the block: packets are encapsulated to the wrong host (or to a pod address) and never arrive.',
+    detection:
+      "For every route through a tunnel device, its gateway (IPIP: an underlay address; VXLAN: the peer's VTEP address, resolved with ip neigh and bridge fdb) is compared with the owner of the block (Calico BlockAffinity, node podCIDR, flannel annotations).",
+    fix: "Replace the route with the owner's address (the command is given), then find why the CNI wrote it (BGP route from a wrong peer, stale route after a node changed address).",
     incident: 2,
   },
   'tunnel-source-mismatch': {
     title: 'Encapsulated traffic leaves from an address the peer does not expect',
     severity: 'error',
-    meaning: 'The kernel picks the outer source of tunnel traffic to a peer by route lookup: on a node with several NICs it can be an address the peer does not know as a cluster host, and the peer\'s CNI drops it (Calico accepts IPIP/VXLAN only from its all-hosts ipset).',
-    detection: 'For each node pair, the outer source the kernel chooses (tunnel local address, route src, else the primary address of the egress device) against the address the peer knows for the node (Calico IPv4Address annotation, InternalIP, flannel public-ip) and the peer\'s allow-list ipsets.',
-    fix: 'Make the addresses agree: set Calico\'s IP autodetection (IP_AUTODETECTION_METHOD=interface=<nic> or can-reach=<peer>) or flannel --iface, or add a route with src <expected address> toward the peer network.',
+    meaning:
+      "The kernel picks the outer source of tunnel traffic to a peer by route lookup: on a node with several NICs it can be an address the peer does not know as a cluster host, and the peer's CNI drops it (Calico accepts IPIP/VXLAN only from its all-hosts ipset).",
+    detection:
+      "For each node pair, the outer source the kernel chooses (tunnel local address, route src, else the primary address of the egress device) against the address the peer knows for the node (Calico IPv4Address annotation, InternalIP, flannel public-ip) and the peer's allow-list ipsets.",
+    fix: "Make the addresses agree: set Calico's IP autodetection (IP_AUTODETECTION_METHOD=interface=<nic> or can-reach=<peer>) or flannel --iface, or add a route with src <expected address> toward the peer network.",
     incident: 3,
   },
   'externalip-node-address': {
-    title: 'A Service externalIP is a node\'s own address',
+    title: "A Service externalIP is a node's own address",
     severity: 'critical',
-    meaning: 'kube-proxy IPVS binds every externalIP on kube-ipvs0 of every node: each node then takes this node\'s address as its own, and traffic to it (API server, kubelet, etcd) stays local. In iptables mode only the Service\'s ports are captured.',
-    detection: 'Service.spec.externalIPs against node addresses (status.addresses and the addresses on the nodes), with kube-proxy\'s mode; the nodes that already carry the address on kube-ipvs0 are listed.',
+    meaning:
+      "kube-proxy IPVS binds every externalIP on kube-ipvs0 of every node: each node then takes this node's address as its own, and traffic to it (API server, kubelet, etcd) stays local. In iptables mode only the Service's ports are captured.",
+    detection:
+      "Service.spec.externalIPs against node addresses (status.addresses and the addresses on the nodes), with kube-proxy's mode; the nodes that already carry the address on kube-ipvs0 are listed.",
     fix: 'Remove the address from the Service (kubectl patch svc <svc> --type=json -p \'[{"op":"remove","path":"/spec/externalIPs"}]\'); use a free LAN address that the LAN routes to the nodes, or a LoadBalancer.',
     incident: 4,
   },
   'externalip-control-plane': {
     title: 'A Service externalIP is the API server or etcd address',
     severity: 'critical',
-    meaning: 'An externalIP equal to the kubernetes Service endpoint or an etcd member captures control-plane traffic: under IPVS on every node, under iptables on the Service\'s ports.',
-    detection: 'externalIPs against the endpoints of default/kubernetes and the etcd pods\' addresses.',
+    meaning:
+      "An externalIP equal to the kubernetes Service endpoint or an etcd member captures control-plane traffic: under IPVS on every node, under iptables on the Service's ports.",
+    detection: "externalIPs against the endpoints of default/kubernetes and the etcd pods' addresses.",
     fix: 'Remove the address from the Service at once; the control plane may need console access to recover.',
     incident: 4,
   },
   'externalip-in-cluster-network': {
     title: 'A Service externalIP lies inside a cluster network',
     severity: 'error',
-    meaning: 'The externalIP falls in the pod network (an IPPool, a node podCIDR) or the Service network: it can collide with a pod or ClusterIP, and LAN routing to it is ambiguous.',
+    meaning:
+      'The externalIP falls in the pod network (an IPPool, a node podCIDR) or the Service network: it can collide with a pod or ClusterIP, and LAN routing to it is ambiguous.',
     detection: 'externalIPs against IPPools, node podCIDRs and ClusterIPs.',
     fix: 'Choose an externalIP outside the pod and Service networks.',
     incident: 4,
@@ -188,74 +215,89 @@ export const FINDINGS = {
   'externalip-unrouted': {
     title: 'A Service externalIP is owned by no node',
     severity: 'warning',
-    meaning: 'No node holds the externalIP and no node\'s network contains it: it works only if the LAN router sends it to a node (a static route) or something answers ARP for it.',
-    detection: 'externalIPs against the nodes\' addresses and connected networks.',
-    fix: 'Add a route on the LAN router (<ip>/32 via <node>), use an address from a node\'s LAN with a load-balancer announcing it (MetalLB), or use a LoadBalancer Service.',
+    meaning:
+      "No node holds the externalIP and no node's network contains it: it works only if the LAN router sends it to a node (a static route) or something answers ARP for it.",
+    detection: "externalIPs against the nodes' addresses and connected networks.",
+    fix: "Add a route on the LAN router (<ip>/32 via <node>), use an address from a node's LAN with a load-balancer announcing it (MetalLB), or use a LoadBalancer Service.",
     incident: 4,
   },
   'pod-subnet-mismatch': {
-    title: 'The node\'s pod subnet sources disagree',
+    title: "The node's pod subnet sources disagree",
     severity: 'error',
-    meaning: 'flannel\'s subnet.env, the CNI ipam subnet, the node podCIDR, the flannel annotations, the bridge and VXLAN addresses and the running pods must name the same subnet; when one disagrees, routes and masquerade rules are built for the wrong network and the pods of that node lose cross-node traffic (DNS fails first).',
-    detection: 'Per node: FLANNEL_SUBNET, the CNI conflist ipam subnet, spec.podCIDR, the cni0 and flannel.1 addresses, the pods\' IPs and the flannel POSTROUTING rules, compared; the odd one out is named.',
+    meaning:
+      "flannel's subnet.env, the CNI ipam subnet, the node podCIDR, the flannel annotations, the bridge and VXLAN addresses and the running pods must name the same subnet; when one disagrees, routes and masquerade rules are built for the wrong network and the pods of that node lose cross-node traffic (DNS fails first).",
+    detection:
+      "Per node: FLANNEL_SUBNET, the CNI conflist ipam subnet, spec.podCIDR, the cni0 and flannel.1 addresses, the pods' IPs and the flannel POSTROUTING rules, compared; the odd one out is named.",
     fix: 'Make the stale source agree (usually: delete the old CNI conflist or subnet.env and restart flannel/canal on the node, then recreate its pods).',
     incident: 6,
   },
   'missing-pod-route': {
-    title: 'No route to another node\'s pods',
+    title: "No route to another node's pods",
     severity: 'error',
-    meaning: 'The node has no specific route to a pod block owned by another node: traffic to those pods follows the default route (to the LAN router) and is lost.',
-    detection: 'For each pod block (BlockAffinity, node podCIDR) owned by another node, the engine\'s route lookup on this node.',
-    fix: 'Restore the CNI\'s routes: check the BGP session (calicoctl node status), flanneld or the Cilium agent on the node.',
+    meaning:
+      'The node has no specific route to a pod block owned by another node: traffic to those pods follows the default route (to the LAN router) and is lost.',
+    detection:
+      "For each pod block (BlockAffinity, node podCIDR) owned by another node, the engine's route lookup on this node.",
+    fix: "Restore the CNI's routes: check the BGP session (calicoctl node status), flanneld or the Cilium agent on the node.",
   },
   'blackhole-foreign-block': {
     title: 'A blackhole route for a block the node does not own',
     severity: 'error',
-    meaning: 'The CNI installs a blackhole for each block the node owns; a blackhole for another node\'s block discards traffic to that node\'s pods.',
+    meaning:
+      "The CNI installs a blackhole for each block the node owns; a blackhole for another node's block discards traffic to that node's pods.",
     detection: 'Blackhole routes against block ownership (BlockAffinity, node podCIDR).',
     fix: 'ip route del blackhole <block>; then find the stale block affinity (calicoctl ipam check).',
   },
   'forward-policy-drop': {
     title: 'FORWARD chain policy is DROP',
     severity: 'warning',
-    meaning: 'The filter FORWARD policy drops what no rule accepts (Docker sets it). Pod traffic survives only while the CNI\'s ACCEPT rules come first.',
-    detection: 'The FORWARD chain policy of the filter table in either iptables backend; a traced packet that reaches the policy.',
+    meaning:
+      "The filter FORWARD policy drops what no rule accepts (Docker sets it). Pod traffic survives only while the CNI's ACCEPT rules come first.",
+    detection:
+      'The FORWARD chain policy of the filter table in either iptables backend; a traced packet that reaches the policy.',
     fix: 'iptables -P FORWARD ACCEPT, or accept the pod network explicitly (iptables -I FORWARD -s <podCIDR> -j ACCEPT; iptables -I FORWARD -d <podCIDR> -j ACCEPT).',
   },
   'tunnel-mtu': {
     title: 'Tunnel MTU too large for the underlay',
     severity: 'warning',
-    meaning: 'A tunnel device\'s MTU plus the encapsulation overhead (IPIP 20, VXLAN 50 bytes) exceeds the MTU of the underlay device it leaves by: large packets are fragmented or dropped, small ones work (ssh works, scp hangs).',
+    meaning:
+      "A tunnel device's MTU plus the encapsulation overhead (IPIP 20, VXLAN 50 bytes) exceeds the MTU of the underlay device it leaves by: large packets are fragmented or dropped, small ones work (ssh works, scp hangs).",
     detection: 'Tunnel device MTU + overhead against the MTU of the device that carries the encapsulated traffic.',
     fix: 'Lower the tunnel MTU (Calico: veth_mtu / FelixConfiguration vxlanMTU, ipipMTU; flannel: the MTU follows the underlay; Cilium: mtu).',
   },
   'ippool-overlap': {
     title: 'A pod network overlaps a node, LAN or Service network',
     severity: 'error',
-    meaning: 'A Calico IPPool (or the flannel network) overlaps the nodes\' own networks or the Service network: some destinations are ambiguous, and pods may get addresses that the LAN also uses.',
-    detection: 'IPPools and the flannel Network against the nodes\' connected networks, node addresses and ClusterIPs.',
+    meaning:
+      "A Calico IPPool (or the flannel network) overlaps the nodes' own networks or the Service network: some destinations are ambiguous, and pods may get addresses that the LAN also uses.",
+    detection: "IPPools and the flannel Network against the nodes' connected networks, node addresses and ClusterIPs.",
     fix: 'Create a non-overlapping IPPool, migrate the pods, and disable the old pool.',
   },
   'br-netfilter-missing': {
     title: 'Bridged pod traffic bypasses iptables',
     severity: 'warning',
-    meaning: 'Pods are attached to a Linux bridge (cni0), but br_netfilter is not loaded or net.bridge.bridge-nf-call-iptables is 0: traffic between pods on the same node skips iptables, so Service DNAT replies and NetworkPolicies misbehave.',
-    detection: 'A bridge with pod veths, and the net.bridge.bridge-nf-call-iptables sysctl (absent when br_netfilter is not loaded).',
+    meaning:
+      'Pods are attached to a Linux bridge (cni0), but br_netfilter is not loaded or net.bridge.bridge-nf-call-iptables is 0: traffic between pods on the same node skips iptables, so Service DNAT replies and NetworkPolicies misbehave.',
+    detection:
+      'A bridge with pod veths, and the net.bridge.bridge-nf-call-iptables sysctl (absent when br_netfilter is not loaded).',
     fix: 'modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1 (and persist both).',
   },
   'masquerade-config-ignored': {
     title: 'A masquerade setting the running CNI version ignores',
     severity: 'warning',
-    meaning: 'The CNI configuration holds a deprecated masquerade key that the running version no longer reads (or one that contradicts its replacement): the behaviour is not what the configuration seems to say.',
-    detection: 'cilium-config masquerade (→ enable-ipv4-masquerade) and native-routing-cidr (→ ipv4-native-routing-cidr), against the Cilium image version.',
+    meaning:
+      'The CNI configuration holds a deprecated masquerade key that the running version no longer reads (or one that contradicts its replacement): the behaviour is not what the configuration seems to say.',
+    detection:
+      'cilium-config masquerade (→ enable-ipv4-masquerade) and native-routing-cidr (→ ipv4-native-routing-cidr), against the Cilium image version.',
     fix: 'Set the current key explicitly (e.g. enable-ipv4-masquerade: "false") and remove the deprecated one; restart the agents.',
     incident: 5,
   },
   'nftables-not-evaluated': {
     title: 'Native nftables rules are present',
     severity: 'warning',
-    meaning: 'The node has nftables base chains not written by iptables-nft (kube-proxy nftables mode, firewalld, a host firewall). netcheck does not evaluate them yet, so a path through this node is reported unknown rather than guessed.',
-    detection: 'nft -j list ruleset: tables outside iptables-nft\'s own with hooked base chains.',
+    meaning:
+      'The node has nftables base chains not written by iptables-nft (kube-proxy nftables mode, firewalld, a host firewall). netcheck does not evaluate them yet, so a path through this node is reported unknown rather than guessed.',
+    detection: "nft -j list ruleset: tables outside iptables-nft's own with hooked base chains.",
     fix: 'Check the quoted chains by hand for the flow (nft list chain <family> <table> <chain>).',
   },
 } as const satisfies Record<string, FindingDoc>;

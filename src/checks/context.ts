@@ -17,7 +17,12 @@ export interface AnalysisContext {
 
 export function analysisContext(model: Model, externals: ExternalEndpoint[] = []): AnalysisContext {
   const hosts = [...model.hosts.values()];
-  return { model, flavour: detectFlavour(model.cluster, hosts), world: buildWorld(hosts, model.cluster, externals), engine: { evaluate: evaluateHook } };
+  return {
+    model,
+    flavour: detectFlavour(model.cluster, hosts),
+    world: buildWorld(hosts, model.cluster, externals),
+    engine: { evaluate: evaluateHook },
+  };
 }
 
 /** The same context with external hosts (a LAN PC) added to the world. */

@@ -23,7 +23,12 @@ export interface Finding {
 }
 
 export function bySeverity(a: Finding, b: Finding): number {
-  return SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.node ?? '').localeCompare(b.node ?? '') || a.id.localeCompare(b.id) || a.summary.localeCompare(b.summary);
+  return (
+    SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+    (a.node ?? '').localeCompare(b.node ?? '') ||
+    a.id.localeCompare(b.id) ||
+    a.summary.localeCompare(b.summary)
+  );
 }
 
 /** Same id, node and summary: one finding, found twice (by a flow trace and a node check). */

@@ -24,7 +24,9 @@ function namespaceKnown(cluster: ClusterInfo, ns: string): boolean {
 /** A pod by [namespace/]name or by one of its IPs. */
 export function resolvePod(cluster: ClusterInfo, ref: string, defaultNs: string): PodInfo {
   if (isIpv4(ref)) {
-    const byIp = cluster.pods.filter((p) => !p.hostNetwork && p.ips.includes(ref) && p.phase !== 'Succeeded' && p.phase !== 'Failed');
+    const byIp = cluster.pods.filter(
+      (p) => !p.hostNetwork && p.ips.includes(ref) && p.phase !== 'Succeeded' && p.phase !== 'Failed',
+    );
     if (byIp.length === 0) throw new InputError(`no pod has the IP ${ref}`);
     return byIp[0]!;
   }
@@ -44,7 +46,11 @@ export function resolveService(cluster: ClusterInfo, ref: string, defaultNs: str
   throw new InputError(`no Service ${name} in namespace ${ns}`);
 }
 
-export function resolveNode(cluster: ClusterInfo, probed: ReadonlySet<string>, name: string): NodeInfo | { name: string } {
+export function resolveNode(
+  cluster: ClusterInfo,
+  probed: ReadonlySet<string>,
+  name: string,
+): NodeInfo | { name: string } {
   const node = cluster.nodes.find((n) => n.name === name);
   if (node === undefined && !probed.has(name)) {
     const known = [...new Set([...cluster.nodes.map((n) => n.name), ...probed])].sort();
@@ -57,9 +63,12 @@ export function resolveNode(cluster: ClusterInfo, probed: ReadonlySet<string>, n
 export type LanTarget = { kind: 'pod'; pod: PodInfo } | { kind: 'service'; service: ServiceInfo; ip?: string };
 
 export function resolveLanTarget(cluster: ClusterInfo, ref: string, defaultNs: string): LanTarget {
-  if (/^(?:svc|service|services)\//.test(ref)) return { kind: 'service', service: resolveService(cluster, ref, defaultNs) };
+  if (/^(?:svc|service|services)\//.test(ref))
+    return { kind: 'service', service: resolveService(cluster, ref, defaultNs) };
   if (isIpv4(ref)) {
-    const svc = cluster.services.find((s) => s.externalIPs.includes(ref) || s.loadBalancerIPs.includes(ref) || s.clusterIPs.includes(ref));
+    const svc = cluster.services.find(
+      (s) => s.externalIPs.includes(ref) || s.loadBalancerIPs.includes(ref) || s.clusterIPs.includes(ref),
+    );
     if (svc !== undefined) return { kind: 'service', service: svc, ip: ref };
   }
   return { kind: 'pod', pod: resolvePod(cluster, ref, defaultNs) };

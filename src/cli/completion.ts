@@ -37,14 +37,21 @@ interface CommandInfo {
   descriptions: Record<string, string>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
 type AnyCommand = CommandModule<GlobalArgs, any>;
 
 function describeOf(y: unknown): Record<string, string> {
   // yargs keeps option descriptions in its usage instance; exposed only through internals.
-  const usage = (y as { getInternalMethods?: () => { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } } }).getInternalMethods?.().getUsageInstance();
+  const usage = (
+    y as {
+      getInternalMethods?: () => { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
+    }
+  )
+    .getInternalMethods?.()
+    .getUsageInstance();
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(usage?.getDescriptions() ?? {})) if (typeof v === 'string') out[k] = v.replace(/^__yargsString__:/, '');
+  for (const [k, v] of Object.entries(usage?.getDescriptions() ?? {}))
+    if (typeof v === 'string') out[k] = v.replace(/^__yargsString__:/, '');
   return out;
 }
 
@@ -53,8 +60,14 @@ function commandInfo(mod: AnyCommand | undefined): CommandInfo {
   if (mod !== undefined && typeof mod.builder === 'function') mod.builder(y as never);
   else if (mod !== undefined && typeof mod.builder === 'object') y.options(mod.builder);
   const options = (y as unknown as { getOptions(): YargsOptions }).getOptions();
-  const cmd = typeof mod?.command === 'string' ? mod.command : Array.isArray(mod?.command) ? (mod.command[0] ?? '') : '';
-  return { name: cmd.split(' ')[0] ?? '', describe: typeof mod?.describe === 'string' ? mod.describe : '', options, descriptions: describeOf(y) };
+  const cmd =
+    typeof mod?.command === 'string' ? mod.command : Array.isArray(mod?.command) ? (mod.command[0] ?? '') : '';
+  return {
+    name: cmd.split(' ')[0] ?? '',
+    describe: typeof mod?.describe === 'string' ? mod.describe : '',
+    options,
+    descriptions: describeOf(y),
+  };
 }
 
 /** Every command that completes, with the completion command itself. */
@@ -82,11 +95,15 @@ export function complete(words: readonly string[], all: readonly AnyCommand[] = 
   }
   const scope = info ?? global;
   const prev = before[before.length - 1];
-  if (prev !== undefined && prev.startsWith('-') && !prev.includes('=')) {
+  if (prev?.startsWith('-') && !prev.includes('=')) {
     const name = canonical(scope.options, prev.replace(/^-+/, ''));
     if (takesValue(scope.options, name)) {
       const choices = scope.options.choices[name];
-      if (choices !== undefined) return lines(choices.map(String).filter((c) => c.startsWith(current)), DIRECTIVE_NO_FILE);
+      if (choices !== undefined)
+        return lines(
+          choices.map(String).filter((c) => c.startsWith(current)),
+          DIRECTIVE_NO_FILE,
+        );
       // A path or a free value: let the shell complete file names.
       return lines([], DIRECTIVE_DEFAULT);
     }
@@ -97,15 +114,30 @@ export function complete(words: readonly string[], all: readonly AnyCommand[] = 
       if (scope.options.hiddenOptions.includes(key)) continue;
       const flag = key.length === 1 ? `-${key}` : `--${key}`;
       if (flag.startsWith(current)) flags.push(withDescription(flag, scope.descriptions[key]));
-      if (scope.options.boolean.includes(key) && key.length > 1 && `--no-${key}`.startsWith(current) && current.startsWith('--no')) flags.push(`--no-${key}`);
+      if (
+        scope.options.boolean.includes(key) &&
+        key.length > 1 &&
+        `--no-${key}`.startsWith(current) &&
+        current.startsWith('--no')
+      )
+        flags.push(`--no-${key}`);
     }
     return lines(flags.sort(), DIRECTIVE_NO_FILE);
   }
   if (info === undefined) {
-    return lines(infos.filter((x) => x.info.name.startsWith(current) && x.info.name !== '').map((x) => withDescription(x.info.name, x.info.describe)), DIRECTIVE_NO_FILE);
+    return lines(
+      infos
+        .filter((x) => x.info.name.startsWith(current) && x.info.name !== '')
+        .map((x) => withDescription(x.info.name, x.info.describe)),
+      DIRECTIVE_NO_FILE,
+    );
   }
   // A positional argument of a command: the completion command's shells; the rest take none yet.
-  if (info.name === 'completion') return lines(SHELLS.filter((s) => s.startsWith(current)), DIRECTIVE_NO_FILE);
+  if (info.name === 'completion')
+    return lines(
+      SHELLS.filter((s) => s.startsWith(current)),
+      DIRECTIVE_NO_FILE,
+    );
   return lines([], DIRECTIVE_NO_FILE);
 }
 
@@ -126,7 +158,7 @@ function withDescription(value: string, description: string | undefined): string
 }
 
 function lines(candidates: readonly string[], directive: number): string {
-  return [...candidates, `:${directive}`].join('\n') + '\n';
+  return `${[...candidates, `:${directive}`].join('\n')}\n`;
 }
 
 const SHELLS = ['bash', 'zsh', 'kubectl'] as const;
@@ -192,8 +224,15 @@ export const completionCommand: CommandModule<GlobalArgs, CompletionArgs> = {
   describe: 'Print a shell completion script (bash, zsh, or kubectl for `kubectl netcheck <TAB>`)',
   builder: (y) =>
     y
-      .positional('shell', { choices: SHELLS, describe: 'bash or zsh: completes kubectl-netcheck; kubectl: the kubectl_complete-netcheck helper kubectl 1.26+ runs' })
-      .example('kubectl netcheck completion kubectl > ~/.krew/bin/kubectl_complete-netcheck && chmod +x ~/.krew/bin/kubectl_complete-netcheck', 'kubectl 1.26+: complete `kubectl netcheck <TAB>`')
+      .positional('shell', {
+        choices: SHELLS,
+        describe:
+          'bash or zsh: completes kubectl-netcheck; kubectl: the kubectl_complete-netcheck helper kubectl 1.26+ runs',
+      })
+      .example(
+        'kubectl netcheck completion kubectl > ~/.krew/bin/kubectl_complete-netcheck && chmod +x ~/.krew/bin/kubectl_complete-netcheck',
+        'kubectl 1.26+: complete `kubectl netcheck <TAB>`',
+      )
       .example('source <(kubectl netcheck completion bash)', 'bash: complete the kubectl-netcheck command')
       .example('source <(kubectl netcheck completion zsh)', 'zsh: the same') as never,
   handler: (argv) => {

@@ -6,7 +6,14 @@ import type { GlobalArgs } from './global-options.ts';
 
 export function emitReport(doc: ReportDoc, argv: GlobalArgs & { 'all-branches'?: boolean }): void {
   const out = process.stdout;
-  out.write(renderReport(doc, argv.output, { isTTY: out.isTTY === true, ...(out.columns !== undefined ? { columns: out.columns } : {}) }, { colour: argv.color, env: process.env, allBranches: argv['all-branches'] === true }));
+  out.write(
+    renderReport(
+      doc,
+      argv.output,
+      { isTTY: out.isTTY === true, ...(out.columns !== undefined ? { columns: out.columns } : {}) },
+      { colour: argv.color, env: process.env, allBranches: argv['all-branches'] === true },
+    ),
+  );
   const code = exitStatus(doc);
   if (code !== 0) process.exitCode = code;
 }

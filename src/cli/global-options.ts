@@ -22,16 +22,49 @@ export interface GlobalArgs {
 
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
   return y
-    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)', global: true })
+    .option('kubeconfig', {
+      type: 'string',
+      describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)',
+      global: true,
+    })
     .option('context', { type: 'string', describe: 'The kubeconfig context to use', global: true })
     .option('cluster', { type: 'string', describe: 'The kubeconfig cluster to use', global: true })
     .option('user', { type: 'string', describe: 'The kubeconfig user to use', global: true })
-    .option('namespace', { alias: 'n', type: 'string', describe: 'Namespace of the pods and Services named on the command line', global: true })
-    .option('request-timeout', { type: 'string', describe: 'Time to wait for one API request (e.g. 10s, 1m; 0 = no limit)', global: true })
-    .option('output', { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as OutputFormat, describe: 'Output format', global: true })
-    .option('snapshot', { type: 'string', describe: 'Analyse this snapshot file instead of the live cluster', global: true })
+    .option('namespace', {
+      alias: 'n',
+      type: 'string',
+      describe: 'Namespace of the pods and Services named on the command line',
+      global: true,
+    })
+    .option('request-timeout', {
+      type: 'string',
+      describe: 'Time to wait for one API request (e.g. 10s, 1m; 0 = no limit)',
+      global: true,
+    })
+    .option('output', {
+      alias: 'o',
+      choices: ['table', 'json', 'yaml'] as const,
+      default: 'table' as OutputFormat,
+      describe: 'Output format',
+      global: true,
+    })
+    .option('snapshot', {
+      type: 'string',
+      describe: 'Analyse this snapshot file instead of the live cluster',
+      global: true,
+    })
     .option('image', { type: 'string', describe: 'Image of the probe pods', global: true })
-    .option('timeout', { type: 'number', default: 120, describe: 'Seconds to wait for probe pods before giving up on a node', global: true })
+    .option('timeout', {
+      type: 'number',
+      default: 120,
+      describe: 'Seconds to wait for probe pods before giving up on a node',
+      global: true,
+    })
     .option('concurrency', { type: 'number', default: 20, describe: 'Probe pods started at once', global: true })
-    .option('color', { type: 'boolean', default: true, describe: 'Colour on a terminal (--no-color, or NO_COLOR, turns it off)', global: true }) as unknown as Argv<T & GlobalArgs>;
+    .option('color', {
+      type: 'boolean',
+      default: true,
+      describe: 'Colour on a terminal (--no-color, or NO_COLOR, turns it off)',
+      global: true,
+    }) as unknown as Argv<T & GlobalArgs>;
 }

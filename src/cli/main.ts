@@ -16,7 +16,9 @@ export async function main(args: readonly string[]): Promise<number> {
   let failure: { message: string; code: number } | undefined;
   const parser = withGlobalOptions(yargs(args.slice()))
     .scriptName('kubectl netcheck')
-    .usage('$0 <command> [options]\n\nExplains why A cannot reach B in a Kubernetes cluster: it reads the real network state of the nodes on the path and walks the packet through it, both ways.')
+    .usage(
+      '$0 <command> [options]\n\nExplains why A cannot reach B in a Kubernetes cluster: it reads the real network state of the nodes on the path and walks the packet through it, both ways.',
+    )
     .command(commands)
     .command(completionCommand)
     .demandCommand(1, 'Name a command (see --help).')
@@ -24,7 +26,10 @@ export async function main(args: readonly string[]): Promise<number> {
     .version(VERSION)
     .help()
     .alias('h', 'help')
-    .example('kubectl netcheck collect -o snap.json.gz', 'Snapshot the network state of every node, for offline analysis')
+    .example(
+      'kubectl netcheck collect -o snap.json.gz',
+      'Snapshot the network state of every node, for offline analysis',
+    )
     .example('kubectl netcheck collect --dry-run', 'Show the probe pods and commands first, and create nothing')
     .example('kubectl netcheck cleanup', 'Remove probe pods a killed run left behind')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
@@ -45,7 +50,9 @@ export async function main(args: readonly string[]): Promise<number> {
     const code = exitCodeOf(e);
     if (code !== undefined) failure = { message: messageOf(e), code };
     else {
-      process.stderr.write(`netcheck: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nPlease report it with the snapshot (kubectl netcheck collect).\n`);
+      process.stderr.write(
+        `netcheck: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nPlease report it with the snapshot (kubectl netcheck collect).\n`,
+      );
       return 4;
     }
   }
@@ -56,7 +63,8 @@ export async function main(args: readonly string[]): Promise<number> {
   return process.exitCode === undefined ? 0 : Number(process.exitCode);
 }
 
-const isMain = process.argv[1] !== undefined && /(?:main\.ts|kubectl-netcheck(?:\.m?js)?|netcheck(?:\.exe)?)$/.test(process.argv[1]);
+const isMain =
+  process.argv[1] !== undefined && /(?:main\.ts|kubectl-netcheck(?:\.m?js)?|netcheck(?:\.exe)?)$/.test(process.argv[1]);
 if (isMain) {
   main(hideBin(process.argv)).then(
     (code) => {

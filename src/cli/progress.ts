@@ -23,7 +23,11 @@ export async function probeProgress(stream: NodeJS.WriteStream = process.stderr)
       spinner.text = `probing nodes: ${done} done${failed > 0 ? `, ${failed} failed` : ''} of ${started.size} started (${ev.node}: ${ev.phase})`;
     },
     stop() {
-      if (done + failed > 0) spinner.stopAndPersist({ symbol: failed > 0 ? '!' : '✔', text: `${done} node(s) probed${failed > 0 ? `, ${failed} failed` : ''}` });
+      if (done + failed > 0)
+        spinner.stopAndPersist({
+          symbol: failed > 0 ? '!' : '✔',
+          text: `${done} node(s) probed${failed > 0 ? `, ${failed} failed` : ''}`,
+        });
       else spinner.stop();
     },
   };

@@ -32,7 +32,8 @@ export function commandError(argv: readonly string[], r: CommandResult): string 
 
 /** Sections in a stable order so that snapshots diff cleanly. */
 export function sortEntry(e: HostEntry): HostEntry {
-  const sort = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  const sort = (o: Record<string, string>) =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
   return { sections: sort(e.sections), errors: sort(e.errors) };
 }
 

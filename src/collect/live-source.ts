@@ -67,7 +67,9 @@ function nodeName(o: KubeObject): string {
 
 /** Why a node cannot run a probe pod, from its Ready condition; undefined when it can. */
 export function nodeUnavailable(node: KubeObject): string | undefined {
-  const conds = ((node['status'] ?? {}) as { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] }).conditions ?? [];
+  const conds =
+    ((node['status'] ?? {}) as { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] })
+      .conditions ?? [];
   const ready = conds.find((c) => c.type === 'Ready');
   if (ready === undefined || ready.status === 'True') return undefined;
   const why = [ready.reason, ready.message].filter((x) => x).join(': ');
@@ -75,13 +77,19 @@ export function nodeUnavailable(node: KubeObject): string | undefined {
 }
 
 /** The nodes to probe, checked against the cluster's node list when it could be read. */
-export function chooseTargets(nodes: readonly KubeObject[], wanted: readonly string[] | undefined, nodesListed: boolean): NodeTarget[] {
+export function chooseTargets(
+  nodes: readonly KubeObject[],
+  wanted: readonly string[] | undefined,
+  nodesListed: boolean,
+): NodeTarget[] {
   const byName = new Map(nodes.map((n) => [nodeName(n), n]));
   if (wanted === undefined) return [...byName.keys()].sort().map((name) => target(name, byName.get(name)));
   if (nodesListed) {
     const missing = wanted.filter((w) => !byName.has(w));
     if (missing.length > 0) {
-      throw new InputError(`no such node: ${missing.join(', ')} (nodes: ${[...byName.keys()].sort().join(', ') || 'none'})`);
+      throw new InputError(
+        `no such node: ${missing.join(', ')} (nodes: ${[...byName.keys()].sort().join(', ') || 'none'})`,
+      );
     }
   }
   return [...new Set(wanted)].map((name) => target(name, byName.get(name)));
@@ -95,7 +103,9 @@ function target(name: string, node: KubeObject | undefined): NodeTarget {
 }
 
 function namespaceChoice(opts: LiveOptions): { namespace: string; own: boolean } {
-  return opts.probeNamespace !== undefined ? { namespace: opts.probeNamespace, own: false } : { namespace: DEFAULT_PROBE_NAMESPACE, own: true };
+  return opts.probeNamespace !== undefined
+    ? { namespace: opts.probeNamespace, own: false }
+    : { namespace: DEFAULT_PROBE_NAMESPACE, own: true };
 }
 
 /** Deletes probe pods left by runs that were killed (see isStaleProbePod). */
@@ -130,10 +140,12 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
     const probePods = listed.objects.pods.filter(isProbePod);
     listed.objects.pods = listed.objects.pods.filter((p) => !isProbePod(p));
     const stale = await removeStale(client, probePods);
-    if (stale.length > 0) warnings.push(`removed ${stale.length} probe pod(s) left by an earlier netcheck run that did not finish`);
+    if (stale.length > 0)
+      warnings.push(`removed ${stale.length} probe pod(s) left by an earlier netcheck run that did not finish`);
 
     const nodesListed = !listed.warnings.some((w) => w.startsWith('nodes:'));
-    if (!nodesListed && opts.nodes === undefined) warnings.push('no node was probed because the nodes could not be listed; name them with --nodes');
+    if (!nodesListed && opts.nodes === undefined)
+      warnings.push('no node was probed because the nodes could not be listed; name them with --nodes');
     const wanted = opts.chooseNodes !== undefined ? opts.chooseNodes(listed.objects) : opts.nodes;
     const targets = chooseTargets(listed.objects.nodes, wanted, nodesListed);
     const { namespace, own } = namespaceChoice(opts);
@@ -159,7 +171,9 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
     const probed = targets.filter((t) => outcome.hosts[t.name]?.errors['probe'] === undefined).length;
     if (targets.length > 0 && probed === 0) {
       const first = outcome.warnings[0] ?? 'no node could be probed';
-      throw new ClusterError(targets.length === 1 ? first : `no node could be probed (${targets.length} tried); first failure: ${first}`);
+      throw new ClusterError(
+        targets.length === 1 ? first : `no node could be probed (${targets.length} tried); first failure: ${first}`,
+      );
     }
     const snap: Snapshot = {
       apiVersion: SNAPSHOT_API_VERSION,
@@ -187,7 +201,10 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
       ? ''
       : `; ${left.length} probe pod(s) could not be deleted (${left.map((r) => `${r.namespace}/${r.name}`).join(', ')}): they stop after activeDeadlineSeconds, or run "kubectl netcheck cleanup" once the API server answers`;
   if (interrupted !== undefined) {
-    throw new InterruptedError(interrupted, `interrupted by ${interrupted}${left.length === 0 ? '; every probe pod was deleted' : leftText}`);
+    throw new InterruptedError(
+      interrupted,
+      `interrupted by ${interrupted}${left.length === 0 ? '; every probe pod was deleted' : leftText}`,
+    );
   }
   if (failure !== undefined) {
     if (failure instanceof ClusterError && leftText !== '') throw new ClusterError(failure.message + leftText);
@@ -205,7 +222,9 @@ export interface CleanupReport {
 }
 
 /** `kubectl netcheck cleanup`: deletes every netcheck probe pod in every namespace, and netcheck's own namespace. */
-export async function cleanupProbes(opts: ClusterAccessOptions & { probeNamespace?: string } = {}): Promise<CleanupReport> {
+export async function cleanupProbes(
+  opts: ClusterAccessOptions & { probeNamespace?: string } = {},
+): Promise<CleanupReport> {
   const access = loadClusterAccess(opts);
   const client = new KubeClient(access);
   try {
@@ -262,13 +281,13 @@ export function dryRunManifests(nodes: readonly string[], opts: LiveOptions = {}
     '# netcheck collect --dry-run: nothing was created.',
     '# Each probe pod only sleeps. netcheck execs one read-only script into it (container "probe"),',
     "# which runs these commands, through the node's own binary when the node has it",
-    '# (nsenter -t 1 -m -u -n), else the image\'s:',
+    "# (nsenter -t 1 -m -u -n), else the image's:",
     ...PROBE_COMMANDS.map((c) => `#   ${c.argv.join(' ')}    # ${c.why}`),
     '# and reads these files of the node (sent in base64):',
     ...PROBE_DIRECTORIES.map((d) => `#   ${d.dir}/*{${d.suffixes.join(',')}}    # ${d.why}`),
     ...PROBE_FILES.map((f) => `#   ${f.path}    # ${f.why}`),
     '# Every pod is deleted when collection ends (success, error, timeout, Ctrl-C, SIGTERM).',
-    '# The exact command exec\'d into each pod is: sh -c SCRIPT, where SCRIPT is',
+    "# The exact command exec'd into each pod is: sh -c SCRIPT, where SCRIPT is",
     ...script.split('\n').map((l) => `#   | ${l}`),
   ].join('\n');
   return `${header}\n${docs.map((d) => `---\n${stringify(d)}`).join('')}`;

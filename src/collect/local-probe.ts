@@ -62,7 +62,8 @@ export function localAccess(run: (argv: readonly string[]) => Promise<CommandRes
         return { ok: false, error: (e as NodeJS.ErrnoException).code ?? String(e) };
       }
     },
-    readFiles: async (paths) => new Map(await Promise.all(paths.map(async (p) => [p, await readSmallFile(join(root, p))] as const))),
+    readFiles: async (paths) =>
+      new Map(await Promise.all(paths.map(async (p) => [p, await readSmallFile(join(root, p))] as const))),
   };
 }
 

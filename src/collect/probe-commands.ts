@@ -41,12 +41,20 @@ export const PROBE_COMMANDS: readonly ProbeCommand[] = [
   },
   { section: 'ipvsadm', argv: ['ipvsadm', '-S', '-n'], why: 'kube-proxy IPVS virtual services and real servers' },
   { section: 'ipset', argv: ['ipset', 'save'], why: 'sets that iptables rules match (Calico, kube-proxy IPVS)' },
-  { section: 'nft', argv: ['nft', '-j', 'list', 'ruleset'], why: 'native nftables rules (kube-proxy nftables mode, Cilium, firewalld)' },
+  {
+    section: 'nft',
+    argv: ['nft', '-j', 'list', 'ruleset'],
+    why: 'native nftables rules (kube-proxy nftables mode, Cilium, firewalld)',
+  },
 ];
 
 /** Directories whose files are read into `file:<path>` sections. */
 export const PROBE_DIRECTORIES: readonly { dir: string; suffixes: readonly string[]; why: string }[] = [
-  { dir: '/etc/cni/net.d', suffixes: ['.conf', '.conflist', '.json'], why: 'CNI configuration: plugin chain and IPAM subnet' },
+  {
+    dir: '/etc/cni/net.d',
+    suffixes: ['.conf', '.conflist', '.json'],
+    why: 'CNI configuration: plugin chain and IPAM subnet',
+  },
 ];
 
 /** Single files read into `file:<path>` sections when present. */

@@ -50,7 +50,15 @@ export function findReplyEntry(t: CtTables, host: string, p: Packet): CtEntry | 
 
 /** The conntrack view of a first packet (creates a NEW entry). */
 export function newView(p: Packet): ConntrackView {
-  return { state: 'NEW', direction: 'ORIGINAL', dnat: false, snat: false, origSrc: p.src, origDst: p.dst, origDport: p.dport };
+  return {
+    state: 'NEW',
+    direction: 'ORIGINAL',
+    dnat: false,
+    snat: false,
+    origSrc: p.src,
+    origDst: p.dst,
+    origDport: p.dport,
+  };
 }
 
 /**
@@ -66,7 +74,15 @@ export function unmatchedReplyView(p: Packet): ConntrackView {
 }
 
 export function establishedView(e: CtEntry): ConntrackView {
-  return { state: 'ESTABLISHED', direction: 'REPLY', dnat: e.dnat, snat: e.snat, origSrc: e.orig.src, origDst: e.orig.dst, origDport: e.orig.dport };
+  return {
+    state: 'ESTABLISHED',
+    direction: 'REPLY',
+    dnat: e.dnat,
+    snat: e.snat,
+    origSrc: e.orig.src,
+    origDst: e.orig.dst,
+    origDport: e.orig.dport,
+  };
 }
 
 /** Reply translation at PREROUTING / OUTPUT: undo SNAT (restore the original source as destination). */

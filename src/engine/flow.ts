@@ -23,9 +23,17 @@ function judgeReply(from: Endpoint, sent: Packet, leaf: Leaf): Trace {
   if (!sameEndpoint(from, leaf.endpoint)) {
     return { ...t, verdict: 'dropped', decisive: t.hops[t.hops.length - 1]!, deliveredTo: t.deliveredTo ?? '?' };
   }
-  if (p !== undefined && (p.src !== sent.dst || p.dst !== sent.src || ((p.proto === 'tcp' || p.proto === 'udp') && (p.sport !== sent.dport || p.dport !== sent.sport)))) {
+  if (
+    p !== undefined &&
+    (p.src !== sent.dst ||
+      p.dst !== sent.src ||
+      ((p.proto === 'tcp' || p.proto === 'udp') && (p.sport !== sent.dport || p.dport !== sent.sport)))
+  ) {
     const last = t.hops[t.hops.length - 1]!;
-    const hop = { ...last, detail: `${last.detail}; but it comes from ${formatIpv4(p.src)}:${p.sport}, not ${formatIpv4(sent.dst)}:${sent.dport}: the client discards it` };
+    const hop = {
+      ...last,
+      detail: `${last.detail}; but it comes from ${formatIpv4(p.src)}:${p.sport}, not ${formatIpv4(sent.dst)}:${sent.dport}: the client discards it`,
+    };
     return { ...t, verdict: 'dropped', hops: [...t.hops.slice(0, -1), hop], decisive: hop };
   }
   return t;
@@ -40,6 +48,8 @@ export function traceFlow(world: World, opts: EngineOptions, from: Endpoint, p: 
     const r = replies[0];
     // A reply has no load-balancing choice of its own: conntrack pins it; several leaves can only
     // come from multipath on the way back, and the first is as good as any for the verdict.
-    return r === undefined ? { forward: leaf.trace } : { forward: leaf.trace, reply: judgeReply(from, leaf.sent ?? p, r) };
+    return r === undefined
+      ? { forward: leaf.trace }
+      : { forward: leaf.trace, reply: judgeReply(from, leaf.sent ?? p, r) };
   });
 }

@@ -48,7 +48,12 @@ export function netfilterEnv(h: HostNet): NetfilterEnv {
  * --accept-local) and leaves through the input device, or any device with --loose. Inversion is
  * the caller's.
  */
-export function rpfilterMatch(h: HostNet, p: Packet, iface: string | undefined, opts: { loose: boolean; validmark: boolean; acceptLocal: boolean }): boolean {
+export function rpfilterMatch(
+  h: HostNet,
+  p: Packet,
+  iface: string | undefined,
+  opts: { loose: boolean; validmark: boolean; acceptLocal: boolean },
+): boolean {
   if (iface === undefined || iface === 'lo') return true; // rpfilter_is_loopback
   const r = fibLookup(h, { dst: p.src, src: p.dst, iif: 'lo', mark: opts.validmark ? p.mark : 0, tos: 0 });
   if (!r.ok) return false;

@@ -77,7 +77,14 @@ function prefixHas(cidr: string, ip: Ipv4): boolean {
 const DEFAULT_RULES: PolicyRule[] = [
   { family: 'inet', priority: 0, invert: false, action: 'table', table: 255, raw: '0:\tfrom all lookup local' },
   { family: 'inet', priority: 32766, invert: false, action: 'table', table: 254, raw: '32766:\tfrom all lookup main' },
-  { family: 'inet', priority: 32767, invert: false, action: 'table', table: 253, raw: '32767:\tfrom all lookup default' },
+  {
+    family: 'inet',
+    priority: 32767,
+    invert: false,
+    action: 'table',
+    table: 253,
+    raw: '32767:\tfrom all lookup default',
+  },
 ];
 
 const ERROR_OF_TYPE: Partial<Record<Route['type'], FibError>> = {
@@ -149,13 +156,16 @@ export function fibLookup(h: HostNet, k: FlowKey): FibOutcome {
         // A route with parts the model does not represent (nexthop object, lwtunnel encap, a TOS
         // name) must not be guessed through: the answer is unknown, quoting it.
         const unmodeled = res.ir.route.unmodeled;
-        if (unmodeled !== undefined && unmodeled.length > 0) return { ok: false, error: 'unknown', route: res.ir.route, rule, notes, unmodeled };
+        if (unmodeled !== undefined && unmodeled.length > 0)
+          return { ok: false, error: 'unknown', route: res.ir.route, rule, notes, unmodeled };
         if (res.kind === 'throw') {
           notes.push(`${renderRule(rule)}: ${renderRoute(res.ir.route)} (throw: continue with the next rule)`);
           continue;
         }
         if (rule.suppressPrefixLength !== undefined && res.ir.len <= rule.suppressPrefixLength) {
-          notes.push(`${renderRule(rule)}: ${res.ir.route.dst} suppressed (prefix length ≤ ${rule.suppressPrefixLength})`);
+          notes.push(
+            `${renderRule(rule)}: ${res.ir.route.dst} suppressed (prefix length ≤ ${rule.suppressPrefixLength})`,
+          );
           continue;
         }
         const err = ERROR_OF_TYPE[res.ir.route.type];
@@ -251,7 +261,12 @@ export function nextHops(r: Route): NextHopChoice[] {
 }
 
 export function describeFibFailure(f: FibFailure, dst: Ipv4): string {
-  const what = f.route !== undefined ? `route "${renderRoute(f.route)}"` : f.rule !== undefined ? `rule "${renderRule(f.rule)}"` : 'no route in any table';
+  const what =
+    f.route !== undefined
+      ? `route "${renderRoute(f.route)}"`
+      : f.rule !== undefined
+        ? `rule "${renderRule(f.rule)}"`
+        : 'no route in any table';
   switch (f.error) {
     case 'no-route':
       return `no route to ${formatIpv4(dst)} (network unreachable)`;

@@ -28,7 +28,15 @@ export interface RpfResult {
  * @param oif   output device of the forward route (0/undefined for local delivery); the
  *              reverse lookup uses it as its input interface (flowi4_iif = oif ? : LOOPBACK)
  */
-export function validateSource(h: HostNet, src: Ipv4, dst: Ipv4, iif: string, oif: string | undefined, mark: number, tos: number): RpfResult {
+export function validateSource(
+  h: HostNet,
+  src: Ipv4,
+  dst: Ipv4,
+  iif: string,
+  oif: string | undefined,
+  mark: number,
+  tos: number,
+): RpfResult {
   const sys = h.state.sysctls;
   const rpf = rpFilter(sys, iif);
   const mode = rpf.value;
@@ -39,7 +47,12 @@ export function validateSource(h: HostNet, src: Ipv4, dst: Ipv4, iif: string, oi
   if (mode === 0 && !hasCustomRules) {
     // Fast path: only a source that is one of this host's own addresses is refused.
     if (!accLocal && isLocalAddress(h, src)) {
-      return { pass: false, mode, reason: 'martian-source', evidence: [...ev, `${formatIpv4(src)} is an address of this host (martian source)`] };
+      return {
+        pass: false,
+        mode,
+        reason: 'martian-source',
+        evidence: [...ev, `${formatIpv4(src)} is an address of this host (martian source)`],
+      };
     }
     return { pass: true, mode, evidence: ev };
   }
@@ -47,16 +60,33 @@ export function validateSource(h: HostNet, src: Ipv4, dst: Ipv4, iif: string, oi
   const rev = fibLookup(h, { dst: src, src: dst, iif: oif ?? 'lo', mark: srcValidMark(sys, iif) ? mark : 0, tos });
   const noAddr = (h.addresses.get(iif) ?? []).length === 0;
   if (!rev.ok && rev.error === 'unknown') {
-    return { pass: false, mode, reason: 'unknown', evidence: [...ev, describeFibFailure(rev, src), ...(rev.rule !== undefined ? [renderRule(rev.rule)] : []), ...(rev.route !== undefined ? [renderRoute(rev.route)] : [])] };
+    return {
+      pass: false,
+      mode,
+      reason: 'unknown',
+      evidence: [
+        ...ev,
+        describeFibFailure(rev, src),
+        ...(rev.rule !== undefined ? [renderRule(rev.rule)] : []),
+        ...(rev.route !== undefined ? [renderRoute(rev.route)] : []),
+      ],
+    };
   }
   if (!rev.ok) {
     // last_resort: no route back at all.
-    if (mode !== 0) return { pass: false, mode, reason: 'rp-filter', evidence: [...ev, `no route back to ${formatIpv4(src)}`] };
+    if (mode !== 0)
+      return { pass: false, mode, reason: 'rp-filter', evidence: [...ev, `no route back to ${formatIpv4(src)}`] };
     return { pass: true, mode, evidence: ev };
   }
   const r = rev.route;
   if (r.type !== 'unicast' && !(r.type === 'local' && accLocal)) {
-    return { pass: false, mode, reason: 'martian-source', evidence: [...ev, `reverse route to ${formatIpv4(src)} is "${renderRoute(r)}" (type ${r.type})`], reverseRoute: renderRoute(r) };
+    return {
+      pass: false,
+      mode,
+      reason: 'martian-source',
+      evidence: [...ev, `reverse route to ${formatIpv4(src)} is "${renderRoute(r)}" (type ${r.type})`],
+      reverseRoute: renderRoute(r),
+    };
   }
   const reverseDev = r.dev ?? r.nexthops[0]?.dev;
   const base = { mode, reverseRoute: renderRoute(r), ...(reverseDev !== undefined ? { reverseDev } : {}) };
@@ -64,7 +94,13 @@ export function validateSource(h: HostNet, src: Ipv4, dst: Ipv4, iif: string, oi
   if (mode === 0) return { pass: true, evidence: ev, ...base };
   const why = `reverse route to ${formatIpv4(src)} is "${renderRoute(r)}" via ${reverseDev ?? '?'}, not ${iif}`;
   // A device without IPv4 addresses goes to last_resort: refused in loose mode too.
-  if (noAddr) return { pass: false, reason: 'rp-filter', evidence: [...ev, why, `${iif} has no IPv4 address (loose mode cannot help)`], ...base };
+  if (noAddr)
+    return {
+      pass: false,
+      reason: 'rp-filter',
+      evidence: [...ev, why, `${iif} has no IPv4 address (loose mode cannot help)`],
+      ...base,
+    };
   if (mode === 1) return { pass: false, reason: 'rp-filter', evidence: [...ev, why], ...base };
   // Loose: any unicast route back is enough (the oif-restricted second lookup only sets itag).
   return { pass: true, evidence: [...ev, `${why} (loose mode: accepted)`], ...base };

@@ -29,17 +29,22 @@ function outerDst(h: HostNet, oif: string, nextHop: Ipv4): { dst?: Ipv4; evidenc
   const link = h.links.get(oif);
   if (link?.kind === 'ipip') {
     const remote = link.ipip?.remote !== undefined ? parseIpv4(link.ipip.remote) : nextHop;
-    return remote === undefined ? { evidence: [], problem: `IPIP device ${oif} has no remote and no gateway` } : { dst: remote, evidence: [] };
+    return remote === undefined
+      ? { evidence: [], problem: `IPIP device ${oif} has no remote and no gateway` }
+      : { dst: remote, evidence: [] };
   }
   const vx = link?.vxlan;
   if (vx === undefined) return { evidence: [], problem: `${oif} is not a tunnel device` };
   const neigh = h.neighbors.get(`${oif}|${formatIpv4(nextHop)}`);
-  if (neigh?.lladdr === undefined) return { evidence: [], problem: `no neighbour entry for ${formatIpv4(nextHop)} on ${oif}` };
+  if (neigh?.lladdr === undefined)
+    return { evidence: [], problem: `no neighbour entry for ${formatIpv4(nextHop)} on ${oif}` };
   const fdb = h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined);
   const vtep = fdb?.dst ?? vx.remote;
   const dst = vtep === undefined ? undefined : parseIpv4(vtep);
   const evidence = [renderNeighbor(neigh), ...(fdb !== undefined ? [renderFdb(fdb)] : [])];
-  return dst === undefined ? { evidence, problem: `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}` } : { dst, evidence };
+  return dst === undefined
+    ? { evidence, problem: `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}` }
+    : { dst, evidence };
 }
 
 export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAddresses {
@@ -51,7 +56,14 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
   out.dst = d.dst;
   const local = kind === 'ipip' ? link?.ipip?.local : link?.vxlan?.local;
   const bound = kind === 'ipip' ? link?.ipip?.link : link?.vxlan?.link;
-  const r = fibLookup(h, { dst: d.dst, src: 0, iif: 'lo', mark: 0, tos: 0, ...(bound !== undefined ? { oif: bound } : {}) });
+  const r = fibLookup(h, {
+    dst: d.dst,
+    src: 0,
+    iif: 'lo',
+    mark: 0,
+    tos: 0,
+    ...(bound !== undefined ? { oif: bound } : {}),
+  });
   if (r.ok) {
     out.evidence.push(renderRoute(r.route));
     const dev = r.route.dev ?? r.route.nexthops[0]?.dev;
@@ -67,7 +79,10 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
   const src = preferredSource(h, r.route);
   if (src !== undefined) {
     out.src = src;
-    out.srcFrom = r.route.prefsrc !== undefined ? `src of the route "${renderRoute(r.route)}"` : `primary address of ${out.dev ?? '?'} (route "${renderRoute(r.route)}" has no src)`;
+    out.srcFrom =
+      r.route.prefsrc !== undefined
+        ? `src of the route "${renderRoute(r.route)}"`
+        : `primary address of ${out.dev ?? '?'} (route "${renderRoute(r.route)}" has no src)`;
   }
   return out;
 }

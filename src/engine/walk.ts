@@ -11,7 +11,17 @@
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import { renderFdb, renderLink, renderNeighbor, renderRoute, renderRule } from '../model/render/iproute2.ts';
-import { addEntry, establishedView, findReplyEntry, newView, tupleOf, undoDnat, undoSnat, unmatchedReplyView, invert } from './conntrack.ts';
+import {
+  addEntry,
+  establishedView,
+  findReplyEntry,
+  newView,
+  tupleOf,
+  undoDnat,
+  undoSnat,
+  unmatchedReplyView,
+  invert,
+} from './conntrack.ts';
 import type { CtEntry, CtTables, Tuple } from './conntrack.ts';
 import type { HostNet } from './host-net.ts';
 import { forwarding, routeLocalnet } from './kernel/sysctl.ts';
@@ -76,8 +86,12 @@ interface Ctx {
 const fmt = formatIpv4;
 
 export function describePacket(p: Packet): string {
-  if (p.inner !== undefined) return `${p.proto === 'ipip' ? 'IPIP' : `VXLAN vni ${p.vni ?? '?'}`} ${fmt(p.src)} → ${fmt(p.dst)} [${describePacket(p.inner)}]`;
-  const ports = p.proto === 'tcp' || p.proto === 'udp' ? `${fmt(p.src)}:${p.sport} → ${fmt(p.dst)}:${p.dport}` : `${fmt(p.src)} → ${fmt(p.dst)}`;
+  if (p.inner !== undefined)
+    return `${p.proto === 'ipip' ? 'IPIP' : `VXLAN vni ${p.vni ?? '?'}`} ${fmt(p.src)} → ${fmt(p.dst)} [${describePacket(p.inner)}]`;
+  const ports =
+    p.proto === 'tcp' || p.proto === 'udp'
+      ? `${fmt(p.src)}:${p.sport} → ${fmt(p.dst)}:${p.dport}`
+      : `${fmt(p.src)} → ${fmt(p.dst)}`;
   return `${p.proto} ${ports}`;
 }
 
@@ -93,7 +107,15 @@ function end(st: State, verdict: TraceVerdict, extra: Partial<Trace> = {}): Leaf
   return { trace, ct: st.ct, ...(st.sent !== undefined ? { sent: st.sent } : {}) };
 }
 
-function die(st: State, node: string, step: HopStep, verdict: TraceVerdict, detail: string, evidence: string[], device?: string): Leaf {
+function die(
+  st: State,
+  node: string,
+  step: HopStep,
+  verdict: TraceVerdict,
+  detail: string,
+  evidence: string[],
+  device?: string,
+): Leaf {
   return end(hop(st, node, step, detail, evidence, device), verdict);
 }
 
@@ -102,7 +124,9 @@ function die(st: State, node: string, step: HopStep, verdict: TraceVerdict, deta
 /** " in <backend> <table>/<chain>" of the step that decided, so a fix can name the right table. */
 function where(o: NfOutcome): string {
   const last = o.steps.at(-1);
-  return last === undefined ? '' : ` in ${last.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${last.table}/${last.chain}`;
+  return last === undefined
+    ? ''
+    : ` in ${last.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${last.table}/${last.chain}`;
 }
 
 function runHook(
@@ -123,16 +147,49 @@ function runHook(
     const st2: State = { ...st, ctView: o.ct, branch: [...st.branch, ...o.branch] };
     switch (o.verdict) {
       case 'drop':
-        return [die(st2, h.name, step, 'dropped', `${hook}: dropped (${o.steps.at(-1)?.action ?? 'DROP'})${where(o)}`, evidence, dev)];
+        return [
+          die(
+            st2,
+            h.name,
+            step,
+            'dropped',
+            `${hook}: dropped (${o.steps.at(-1)?.action ?? 'DROP'})${where(o)}`,
+            evidence,
+            dev,
+          ),
+        ];
       case 'reject':
-        return [die(st2, h.name, step, 'rejected', `${hook}: rejected (${o.rejectWith ?? 'icmp-port-unreachable'})${where(o)}`, evidence, dev)];
+        return [
+          die(
+            st2,
+            h.name,
+            step,
+            'rejected',
+            `${hook}: rejected (${o.rejectWith ?? 'icmp-port-unreachable'})${where(o)}`,
+            evidence,
+            dev,
+          ),
+        ];
       case 'unknown':
-        return [die(st2, h.name, step, 'unknown', `${hook}: cannot evaluate: ${o.unknown?.reason ?? 'unknown rule'}`, o.unknown !== undefined ? [...evidence, o.unknown.rule.raw] : evidence, dev)];
+        return [
+          die(
+            st2,
+            h.name,
+            step,
+            'unknown',
+            `${hook}: cannot evaluate: ${o.unknown?.reason ?? 'unknown rule'}`,
+            o.unknown !== undefined ? [...evidence, o.unknown.rule.raw] : evidence,
+            dev,
+          ),
+        ];
       case 'accept': {
         const changed = o.nat !== undefined ? `; ${o.nat.step.action}` : '';
         // Only rules that matched are evidence; a chain policy that accepted says nothing.
         const matched = o.steps.filter((x) => x.rule !== null).map((x) => x.raw);
-        const st3 = matched.length > 0 || o.nat !== undefined ? hop(st2, h.name, step, `${hook}: accepted${changed} → ${describePacket(o.packet)}`, matched, dev) : st2;
+        const st3 =
+          matched.length > 0 || o.nat !== undefined
+            ? hop(st2, h.name, step, `${hook}: accepted${changed} → ${describePacket(o.packet)}`, matched, dev)
+            : st2;
         return next(st3, o.packet, o);
       }
     }
@@ -143,9 +200,17 @@ function runHook(
 
 /** A packet arrives on `dev` of host `h` (ip_rcv → PREROUTING). */
 export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet, physdevIn?: string): Leaf[] {
-  if (st0.depth > ctx.opt.maxHops) return [die(st0, h.name, 'enter', 'dropped', `routing loop: more than ${ctx.opt.maxHops} hops`, [], dev)];
+  if (st0.depth > ctx.opt.maxHops)
+    return [die(st0, h.name, 'enter', 'dropped', `routing loop: more than ${ctx.opt.maxHops} hops`, [], dev)];
   let st: State = { ...st0, depth: st0.depth + 1, firstTuple: tupleOf(p0), sent: st0.sent ?? p0 };
-  st = hop(st, h.name, 'enter', `arrives on ${dev}${physdevIn !== undefined ? ` (bridge port ${physdevIn})` : ''}: ${describePacket(p0)}`, [], dev);
+  st = hop(
+    st,
+    h.name,
+    'enter',
+    `arrives on ${dev}${physdevIn !== undefined ? ` (bridge port ${physdevIn})` : ''}: ${describePacket(p0)}`,
+    [],
+    dev,
+  );
   const link = h.links.get(dev);
   if (link !== undefined && !link.up) return [die(st, h.name, 'enter', 'dropped', `${dev} is down`, [link.raw], dev)];
 
@@ -153,7 +218,9 @@ export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packe
   const { st: st1, p } = conntrackIn(st, h, p0, dev);
   st = st1;
   const physdev: PhysdevView | undefined = physdevIn !== undefined ? { in: physdevIn, bridged: false } : undefined;
-  return runHook(ctx, st, h, 'PREROUTING', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) => routeInput(ctx, s, h, dev, q, physdev));
+  return runHook(ctx, st, h, 'PREROUTING', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) =>
+    routeInput(ctx, s, h, dev, q, physdev),
+  );
 }
 
 /**
@@ -170,7 +237,15 @@ function conntrackIn(st0: State, h: HostNet, p: Packet, dev: string | undefined)
   }
   let st: State = { ...st0, ctView: establishedView(entry), ctEntry: entry };
   const q = undoSnat(p, entry);
-  if (q !== p) st = hop(st, h.name, 'conntrack', `reply of a source-NATed connection: destination restored to ${fmt(q.dst)}`, [], dev);
+  if (q !== p)
+    st = hop(
+      st,
+      h.name,
+      'conntrack',
+      `reply of a source-NATed connection: destination restored to ${fmt(q.dst)}`,
+      [],
+      dev,
+    );
   return { st, p: q };
 }
 
@@ -180,62 +255,149 @@ function conntrackOut(st: State, h: HostNet, p: Packet, dev: string | undefined)
   if (st.direction !== 'reply' || entry === undefined) return { st, p };
   const q = undoDnat(p, entry);
   if (q === p) return { st, p };
-  return { st: hop(st, h.name, 'conntrack', `reply of a destination-NATed connection: source restored to ${fmt(q.src)}`, [], dev), p: q };
+  return {
+    st: hop(
+      st,
+      h.name,
+      'conntrack',
+      `reply of a destination-NATed connection: source restored to ${fmt(q.src)}`,
+      [],
+      dev,
+    ),
+    p: q,
+  };
 }
 
 function isMartianSource(h: HostNet, dev: string, src: Ipv4): string | undefined {
   if (src >>> 28 === 0xe || src === 0xffffffff) return 'multicast or broadcast source';
   if (src >>> 24 === 0) return 'source in 0.0.0.0/8';
-  if (src >>> 24 === 127 && !routeLocalnet(h.state.sysctls, dev)) return 'loopback source on a non-loopback device (route_localnet = 0)';
+  if (src >>> 24 === 127 && !routeLocalnet(h.state.sysctls, dev))
+    return 'loopback source on a non-loopback device (route_localnet = 0)';
   return undefined;
 }
 
 /** ip_route_input_slow(): where does a received packet go? */
 function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, physdev: PhysdevView | undefined): Leaf[] {
   const martian = isMartianSource(h, dev, p.src);
-  if (martian !== undefined) return [die(st, h.name, 'route', 'dropped', `martian source ${fmt(p.src)}: ${martian}`, [], dev)];
+  if (martian !== undefined)
+    return [die(st, h.name, 'route', 'dropped', `martian source ${fmt(p.src)}: ${martian}`, [], dev)];
   const fib = fibLookup(h, { dst: p.dst, src: p.src, iif: dev, mark: p.mark, tos: 0 });
   const fwd = forwarding(h.state.sysctls, dev);
   if (!fib.ok) {
-    if (fwd.value === 0 && fib.error !== 'unknown') return [die(st, h.name, 'route', 'dropped', `not for this host and forwarding is off on ${dev}`, fwd.lines, dev)];
+    if (fwd.value === 0 && fib.error !== 'unknown')
+      return [die(st, h.name, 'route', 'dropped', `not for this host and forwarding is off on ${dev}`, fwd.lines, dev)];
     return [failRoute(st, h, fib, p.dst, dev)];
   }
   const r = fib.route;
-  const evidence = [...(fib.rule !== undefined && fib.rule.priority !== 0 ? [renderRule(fib.rule)] : []), renderRoute(r)];
+  const evidence = [
+    ...(fib.rule !== undefined && fib.rule.priority !== 0 ? [renderRule(fib.rule)] : []),
+    renderRoute(r),
+  ];
   if (r.type === 'local') {
     const rpf = validateSource(h, p.src, p.dst, dev, undefined, p.mark, 0);
     if (!rpf.pass) return [rpfDrop(st, h, dev, p, rpf.reason, rpf.evidence)];
     const s2 = hop(st, h.name, 'route', `${fmt(p.dst)} is local (${renderRoute(r)})`, evidence, dev);
-    return runHook(ctx, s2, h, 'INPUT', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) => deliverLocal(ctx, s, h, dev, q));
+    return runHook(ctx, s2, h, 'INPUT', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) =>
+      deliverLocal(ctx, s, h, dev, q),
+    );
   }
   if (r.type === 'broadcast' || r.type === 'multicast') {
-    return [die(st, h.name, 'route', 'unknown', `${fmt(p.dst)} is a ${r.type} address here: not modelled`, [renderRoute(r)], dev)];
+    return [
+      die(
+        st,
+        h.name,
+        'route',
+        'unknown',
+        `${fmt(p.dst)} is a ${r.type} address here: not modelled`,
+        [renderRoute(r)],
+        dev,
+      ),
+    ];
   }
-  if (fwd.value === 0) return [die(st, h.name, 'forward', 'dropped', `${fmt(p.dst)} must be forwarded but forwarding is off on ${dev} (dropped silently)`, [...fwd.lines, renderRoute(r)], dev)];
+  if (fwd.value === 0)
+    return [
+      die(
+        st,
+        h.name,
+        'forward',
+        'dropped',
+        `${fmt(p.dst)} must be forwarded but forwarding is off on ${dev} (dropped silently)`,
+        [...fwd.lines, renderRoute(r)],
+        dev,
+      ),
+    ];
   return nextHops(r).flatMap((nh, i, all) => {
     const oif = nh.dev;
-    let s = all.length > 1 ? { ...st, branch: [...st.branch, `multipath next hop ${i + 1}/${all.length}: ${nh.gateway !== undefined ? fmt(nh.gateway) : ''} dev ${oif ?? '?'}`] } : st;
-    if (oif === undefined) return [die(s, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(r)}`, [renderRoute(r)], dev)];
+    let s =
+      all.length > 1
+        ? {
+            ...st,
+            branch: [
+              ...st.branch,
+              `multipath next hop ${i + 1}/${all.length}: ${nh.gateway !== undefined ? fmt(nh.gateway) : ''} dev ${oif ?? '?'}`,
+            ],
+          }
+        : st;
+    if (oif === undefined)
+      return [
+        die(s, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(r)}`, [renderRoute(r)], dev),
+      ];
     const rpf = validateSource(h, p.src, p.dst, dev, oif, p.mark, 0);
     if (!rpf.pass) return [rpfDrop(s, h, dev, p, rpf.reason, rpf.evidence)];
-    s = hop(s, h.name, 'route', `forward to ${fmt(p.dst)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`, [...evidence, ...(rpf.mode > 0 ? rpf.evidence.slice(0, 2) : [])], dev);
+    s = hop(
+      s,
+      h.name,
+      'route',
+      `forward to ${fmt(p.dst)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`,
+      [...evidence, ...(rpf.mode > 0 ? rpf.evidence.slice(0, 2) : [])],
+      dev,
+    );
     s = { ...s, nextHopRoute: renderRoute(r) };
     const gw = nh.gateway ?? p.dst;
-    return runHook(ctx, s, h, 'FORWARD', p, { inIface: dev, outIface: oif, nextHop: gw, ...(physdev ? { physdev } : {}) }, (s2, q) =>
-      postrouting(ctx, s2, h, oif, gw, q, dev),
+    return runHook(
+      ctx,
+      s,
+      h,
+      'FORWARD',
+      p,
+      { inIface: dev, outIface: oif, nextHop: gw, ...(physdev ? { physdev } : {}) },
+      (s2, q) => postrouting(ctx, s2, h, oif, gw, q, dev),
     );
   });
 }
 
 function rpfDrop(st: State, h: HostNet, dev: string, p: Packet, reason: string | undefined, evidence: string[]): Leaf {
-  if (reason === 'unknown') return die(st, h.name, 'rp-filter', 'unknown', `reverse-path filter on ${dev}: cannot tell whether ${fmt(p.src)} passes`, evidence, dev);
-  const what = reason === 'martian-source' ? `martian source ${fmt(p.src)} (an address of this host)` : `reverse-path filter drops ${fmt(p.src)} → ${fmt(p.dst)} arriving on ${dev}`;
+  if (reason === 'unknown')
+    return die(
+      st,
+      h.name,
+      'rp-filter',
+      'unknown',
+      `reverse-path filter on ${dev}: cannot tell whether ${fmt(p.src)} passes`,
+      evidence,
+      dev,
+    );
+  const what =
+    reason === 'martian-source'
+      ? `martian source ${fmt(p.src)} (an address of this host)`
+      : `reverse-path filter drops ${fmt(p.src)} → ${fmt(p.dst)} arriving on ${dev}`;
   return die(st, h.name, 'rp-filter', 'dropped', what, evidence, dev);
 }
 
 function failRoute(st: State, h: HostNet, f: FibFailure, dst: Ipv4, dev?: string): Leaf {
-  const verdict: TraceVerdict = f.error === 'no-route' ? 'no-route' : f.error === 'blackhole' ? 'dropped' : f.error === 'unknown' ? 'unknown' : 'rejected';
-  const evidence = [...(f.rule !== undefined ? [renderRule(f.rule)] : []), ...(f.route !== undefined ? [renderRoute(f.route)] : []), ...f.notes];
+  const verdict: TraceVerdict =
+    f.error === 'no-route'
+      ? 'no-route'
+      : f.error === 'blackhole'
+        ? 'dropped'
+        : f.error === 'unknown'
+          ? 'unknown'
+          : 'rejected';
+  const evidence = [
+    ...(f.rule !== undefined ? [renderRule(f.rule)] : []),
+    ...(f.route !== undefined ? [renderRoute(f.route)] : []),
+    ...f.notes,
+  ];
   return die(st, h.name, 'route', verdict, describeFibFailure(f, dst), evidence, dev);
 }
 
@@ -247,9 +409,26 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
   if (p.inner !== undefined) {
     const tun = findTunnelDevice(h, p);
     if (tun === undefined) {
-      return [die(st, h.name, 'decapsulate', 'dropped', `${describePacket(p)} arrives but no ${p.proto === 'ipip' ? 'IPIP' : 'VXLAN'} device here accepts it`, [], dev)];
+      return [
+        die(
+          st,
+          h.name,
+          'decapsulate',
+          'dropped',
+          `${describePacket(p)} arrives but no ${p.proto === 'ipip' ? 'IPIP' : 'VXLAN'} device here accepts it`,
+          [],
+          dev,
+        ),
+      ];
     }
-    const s2 = hop(recordEntry(st, h, p), h.name, 'decapsulate', `decapsulated on ${tun}: ${describePacket(p.inner)}`, [renderLink(h.links.get(tun)!)], tun);
+    const s2 = hop(
+      recordEntry(st, h, p),
+      h.name,
+      'decapsulate',
+      `decapsulated on ${tun}: ${describePacket(p.inner)}`,
+      [renderLink(h.links.get(tun)!)],
+      tun,
+    );
     return receive(ctx, leaveHost(s2), h, tun, p.inner);
   }
   const ipvs = h.state.ipvs.filter((v) => v.protocol === p.proto && v.address === fmt(p.dst) && v.port === p.dport);
@@ -280,7 +459,13 @@ function findTunnelDevice(h: HostNet, p: Packet): string | undefined {
       if (l.ipip?.local !== undefined && l.ipip.local !== fmt(p.dst)) continue;
       return l.name;
     }
-    if (p.proto === 'udp' && l.kind === 'vxlan' && l.vxlan !== undefined && l.vxlan.port === p.dport && l.vxlan.vni === p.vni) {
+    if (
+      p.proto === 'udp' &&
+      l.kind === 'vxlan' &&
+      l.vxlan !== undefined &&
+      l.vxlan.port === p.dport &&
+      l.vxlan.vni === p.vni
+    ) {
       if (l.vxlan.local !== undefined && l.vxlan.local !== fmt(p.dst)) continue;
       return l.name;
     }
@@ -290,11 +475,19 @@ function findTunnelDevice(h: HostNet, p: Packet): string | undefined {
 
 /** kube-proxy IPVS: the virtual server (bound on kube-ipvs0) picks a real server; each is a branch. */
 function ipvsSchedule(ctx: Ctx, st: State, h: HostNet, p: Packet, svc: (typeof h.state.ipvs)[number]): Leaf[] {
-  if (svc.realServers.length === 0) return [die(st, h.name, 'ipvs', 'rejected', `IPVS virtual server ${svc.address}:${svc.port} has no real servers`, [svc.raw])];
+  if (svc.realServers.length === 0)
+    return [
+      die(st, h.name, 'ipvs', 'rejected', `IPVS virtual server ${svc.address}:${svc.port} has no real servers`, [
+        svc.raw,
+      ]),
+    ];
   return svc.realServers.flatMap((rs, i) => {
     const dst = rs.address.split('.').length === 4 ? rs.address : '';
     const q: Packet = { ...p, dst: parseAddr(dst) ?? p.dst, dport: rs.port };
-    let s: State = { ...st, branch: [...st.branch, `IPVS real server ${i + 1}/${svc.realServers.length}: ${rs.address}:${rs.port}`] };
+    let s: State = {
+      ...st,
+      branch: [...st.branch, `IPVS real server ${i + 1}/${svc.realServers.length}: ${rs.address}:${rs.port}`],
+    };
     s = hop(s, h.name, 'ipvs', `IPVS ${svc.address}:${svc.port} → ${rs.address}:${rs.port}`, [svc.raw, rs.raw]);
     s = { ...s, ctView: { ...(s.ctView ?? newView(p)), dnat: true } };
     // ip_vs_nat_xmit sends the packet through LOCAL_OUT and on to POSTROUTING.
@@ -313,23 +506,47 @@ function recordEntry(st: State, h: HostNet, p: Packet): State {
   if (st.direction !== 'forward' || st.firstTuple === undefined) return st;
   const first = st.firstTuple;
   const now = tupleOf(p);
-  const e = { orig: first, reply: invert(now), dnat: first.dst !== now.dst || first.dport !== now.dport, snat: first.src !== now.src || first.sport !== now.sport };
+  const e = {
+    orig: first,
+    reply: invert(now),
+    dnat: first.dst !== now.dst || first.dport !== now.dport,
+    snat: first.src !== now.src || first.sport !== now.sport,
+  };
   return { ...st, ct: addEntry(st.ct, h.name, e) };
 }
 
 // ------------------------------------------------------------------------------------- output
 
 /** ip_route_output → OUTPUT → (re-route) → POSTROUTING. */
-export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?: string; dnatFrom?: Packet } = {}): Leaf[] {
+export function localOut(
+  ctx: Ctx,
+  st0: State,
+  h: HostNet,
+  p0: Packet,
+  o: { oif?: string; dnatFrom?: Packet } = {},
+): Leaf[] {
   let st: State = { ...st0, depth: st0.depth + 1 };
-  if (st.depth > ctx.opt.maxHops) return [die(st, h.name, 'output', 'dropped', `routing loop: more than ${ctx.opt.maxHops} hops`, [])];
-  const fib = fibLookup(h, { dst: p0.dst, src: p0.src, iif: 'lo', mark: p0.mark, tos: 0, ...(o.oif !== undefined ? { oif: o.oif } : {}) });
+  if (st.depth > ctx.opt.maxHops)
+    return [die(st, h.name, 'output', 'dropped', `routing loop: more than ${ctx.opt.maxHops} hops`, [])];
+  const fib = fibLookup(h, {
+    dst: p0.dst,
+    src: p0.src,
+    iif: 'lo',
+    mark: p0.mark,
+    tos: 0,
+    ...(o.oif !== undefined ? { oif: o.oif } : {}),
+  });
   if (!fib.ok) return [failRoute(st, h, fib, p0.dst)];
   const r = fib.route;
   let p = p0;
   if (p.src === 0) {
     const src = preferredSource(h, r);
-    if (src === undefined) return [die(st, h.name, 'route', 'dropped', `no source address for ${fmt(p.dst)} via ${renderRoute(r)}`, [renderRoute(r)])];
+    if (src === undefined)
+      return [
+        die(st, h.name, 'route', 'dropped', `no source address for ${fmt(p.dst)} via ${renderRoute(r)}`, [
+          renderRoute(r),
+        ]),
+      ];
     p = { ...p, src };
   }
   if (st.sent === undefined) st = { ...st, sent: p };
@@ -340,16 +557,30 @@ export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?
   } else {
     st = { ...st, firstTuple: tupleOf(o.dnatFrom) };
   }
-  const evidence = [...(fib.rule !== undefined && fib.rule.priority !== 0 ? [renderRule(fib.rule)] : []), renderRoute(r)];
+  const evidence = [
+    ...(fib.rule !== undefined && fib.rule.priority !== 0 ? [renderRule(fib.rule)] : []),
+    renderRoute(r),
+  ];
   if (r.type === 'local') {
     st = hop(st, h.name, 'route', `${fmt(p.dst)} is this host's own address (${renderRoute(r)})`, evidence);
     return runHook(ctx, st, h, 'OUTPUT', p, { outIface: 'lo' }, (s, q) => deliverLocal(ctx, s, h, 'lo', q));
   }
   return nextHops(r).flatMap((nh) => {
     const oif = nh.dev;
-    if (oif === undefined) return [die(st, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(r)}`, [renderRoute(r)])];
+    if (oif === undefined)
+      return [die(st, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(r)}`, [renderRoute(r)])];
     const gw = nh.gateway ?? p.dst;
-    const s = { ...hop(st, h.name, 'route', `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`, evidence, oif), nextHopRoute: renderRoute(r) };
+    const s = {
+      ...hop(
+        st,
+        h.name,
+        'route',
+        `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`,
+        evidence,
+        oif,
+      ),
+      nextHopRoute: renderRoute(r),
+    };
     return runHook(ctx, s, h, 'OUTPUT', p, { outIface: oif, nextHop: gw }, (s2, q, out) => {
       // ip_route_me_harder(): a changed destination or mark re-routes the packet.
       if (q.dst !== p.dst || q.mark !== p.mark) {
@@ -357,8 +588,23 @@ export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?
         if (!again.ok) return [failRoute(s2, h, again, q.dst)];
         if (again.route.type === 'local') return deliverLocal(ctx, s2, h, 'lo', q);
         const nh2 = nextHops(again.route)[0];
-        if (nh2?.dev === undefined) return [die(s2, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(again.route)}`, [renderRoute(again.route)])];
-        const s3 = { ...hop(s2, h.name, 'route', `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${fmt(nh2.gateway)} ` : ''}dev ${nh2.dev}`, [renderRoute(again.route)], nh2.dev), nextHopRoute: renderRoute(again.route) };
+        if (nh2?.dev === undefined)
+          return [
+            die(s2, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(again.route)}`, [
+              renderRoute(again.route),
+            ]),
+          ];
+        const s3 = {
+          ...hop(
+            s2,
+            h.name,
+            'route',
+            `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${fmt(nh2.gateway)} ` : ''}dev ${nh2.dev}`,
+            [renderRoute(again.route)],
+            nh2.dev,
+          ),
+          nextHopRoute: renderRoute(again.route),
+        };
         return postrouting(ctx, s3, h, nh2.dev, nh2.gateway ?? q.dst, q, undefined);
       }
       return postrouting(ctx, s2, h, oif, gw, q, undefined);
@@ -368,12 +614,28 @@ export function localOut(ctx: Ctx, st0: State, h: HostNet, p0: Packet, o: { oif?
 
 // ------------------------------------------------------------------------------------- postrouting and transmit
 
-function postrouting(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet, inIface: string | undefined): Leaf[] {
-  return runHook(ctx, st, h, 'POSTROUTING', p, { outIface: oif, nextHop, ...(inIface !== undefined ? { inIface } : {}) }, (s, q0) => {
-    const c = conntrackOut(s, h, q0, oif);
-    const s2 = recordEntry(c.st, h, c.p);
-    return transmit(ctx, leaveHost(s2), h, oif, nextHop, c.p);
-  });
+function postrouting(
+  ctx: Ctx,
+  st: State,
+  h: HostNet,
+  oif: string,
+  nextHop: Ipv4,
+  p: Packet,
+  inIface: string | undefined,
+): Leaf[] {
+  return runHook(
+    ctx,
+    st,
+    h,
+    'POSTROUTING',
+    p,
+    { outIface: oif, nextHop, ...(inIface !== undefined ? { inIface } : {}) },
+    (s, q0) => {
+      const c = conntrackOut(s, h, q0, oif);
+      const s2 = recordEntry(c.st, h, c.p);
+      return transmit(ctx, leaveHost(s2), h, oif, nextHop, c.p);
+    },
+  );
 }
 
 /** State handed to the next host: no conntrack view or entry carries over. */
@@ -386,7 +648,8 @@ function leaveHost(st: State): State {
 
 function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
   const link = h.links.get(oif);
-  if (link !== undefined && !link.up) return [die(st, h.name, 'transmit', 'dropped', `${oif} is down`, [link.raw], oif)];
+  if (link !== undefined && !link.up)
+    return [die(st, h.name, 'transmit', 'dropped', `${oif} is down`, [link.raw], oif)];
   if (link?.kind === 'vxlan' && link.vxlan !== undefined) return vxlanEncap(ctx, st, h, oif, nextHop, p);
   if (link?.kind === 'ipip') return ipipEncap(ctx, st, h, oif, nextHop, p);
   const rcv = resolveReceiver(ctx.world, h, oif, nextHop, p.dst);
@@ -402,11 +665,33 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
       return [deliverEndpoint(st, h, oif, p, { kind: 'external', external: rcv.external }, rcv.how)];
     case 'gateway': {
       const ext = ctx.world.externals.find((e) => e.ip === p.dst);
-      if (ext !== undefined) return [deliverEndpoint(st, h, oif, p, { kind: 'external', external: ext }, `handed to ${fmt(rcv.gateway)}, which is not probed`)];
-      return [die(st, h.name, 'transmit', 'unknown', `leaves ${oif} toward ${fmt(rcv.gateway)}, which netcheck did not probe`, [], oif)];
+      if (ext !== undefined)
+        return [
+          deliverEndpoint(
+            st,
+            h,
+            oif,
+            p,
+            { kind: 'external', external: ext },
+            `handed to ${fmt(rcv.gateway)}, which is not probed`,
+          ),
+        ];
+      return [
+        die(
+          st,
+          h.name,
+          'transmit',
+          'unknown',
+          `leaves ${oif} toward ${fmt(rcv.gateway)}, which netcheck did not probe`,
+          [],
+          oif,
+        ),
+      ];
     }
     case 'none':
-      return [die(st, h.name, 'neighbor', 'dropped', rcv.why, st.nextHopRoute !== undefined ? [st.nextHopRoute] : [], oif)];
+      return [
+        die(st, h.name, 'neighbor', 'dropped', rcv.why, st.nextHopRoute !== undefined ? [st.nextHopRoute] : [], oif),
+      ];
   }
 }
 
@@ -423,18 +708,67 @@ function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4,
     // The route that picked this next hop is the line to look at (INCIDENTS.md #2: a tunnel route
     // whose gateway is not a VTEP), so it leads the evidence.
     const ev = [...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...(neigh ? [renderNeighbor(neigh)] : [])];
-    return [die(st, h.name, 'neighbor', 'dropped', `no neighbour entry for ${fmt(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`, ev, oif)];
+    return [
+      die(
+        st,
+        h.name,
+        'neighbor',
+        'dropped',
+        `no neighbour entry for ${fmt(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`,
+        ev,
+        oif,
+      ),
+    ];
   }
   const fdb = h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined);
   const vtep = fdb?.dst ?? vx.remote;
   if (vtep === undefined) {
-    return [die(st, h.name, 'neighbor', 'dropped', `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`, [renderNeighbor(neigh)], oif)];
+    return [
+      die(
+        st,
+        h.name,
+        'neighbor',
+        'dropped',
+        `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`,
+        [renderNeighbor(neigh)],
+        oif,
+      ),
+    ];
   }
   const dst = parseAddr(vtep);
-  if (dst === undefined) return [die(st, h.name, 'encapsulate', 'unknown', `VTEP ${vtep} is not an IPv4 address`, [fdb !== undefined ? renderFdb(fdb) : ''], oif)];
+  if (dst === undefined)
+    return [
+      die(
+        st,
+        h.name,
+        'encapsulate',
+        'unknown',
+        `VTEP ${vtep} is not an IPv4 address`,
+        [fdb !== undefined ? renderFdb(fdb) : ''],
+        oif,
+      ),
+    ];
   const src = vx.local !== undefined ? (parseAddr(vx.local) ?? 0) : 0;
-  const outer: Packet = { src, dst, proto: 'udp', sport: 0xc000, dport: vx.port, mark: 0, connmark: 0, length: p.length + 50, inner: p, vni: vx.vni };
-  const s = hop(st, h.name, 'encapsulate', `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`, [renderNeighbor(neigh), fdb !== undefined ? renderFdb(fdb) : `remote ${vtep}`], oif);
+  const outer: Packet = {
+    src,
+    dst,
+    proto: 'udp',
+    sport: 0xc000,
+    dport: vx.port,
+    mark: 0,
+    connmark: 0,
+    length: p.length + 50,
+    inner: p,
+    vni: vx.vni,
+  };
+  const s = hop(
+    st,
+    h.name,
+    'encapsulate',
+    `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`,
+    [renderNeighbor(neigh), fdb !== undefined ? renderFdb(fdb) : `remote ${vtep}`],
+    oif,
+  );
   return localOut(ctx, leaveHost(s), h, outer, vx.link !== undefined ? { oif: vx.link } : {});
 }
 
@@ -443,10 +777,30 @@ function ipipEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, 
   // ipip_tunnel_xmit: outer destination = the tunnel's remote, else the route's gateway (NBMA tunl0).
   const remote = info?.remote !== undefined ? parseAddr(info.remote) : nextHop;
   if (remote === undefined || remote === p.dst) {
-    return [die(st, h.name, 'encapsulate', 'dropped', `IPIP device ${oif} has no remote and the route gives no gateway`, [], oif)];
+    return [
+      die(
+        st,
+        h.name,
+        'encapsulate',
+        'dropped',
+        `IPIP device ${oif} has no remote and the route gives no gateway`,
+        [],
+        oif,
+      ),
+    ];
   }
   const src = info?.local !== undefined ? (parseAddr(info.local) ?? 0) : 0;
-  const outer: Packet = { src, dst: remote, proto: 'ipip', sport: 0, dport: 0, mark: 0, connmark: 0, length: p.length + 20, inner: p };
+  const outer: Packet = {
+    src,
+    dst: remote,
+    proto: 'ipip',
+    sport: 0,
+    dport: 0,
+    mark: 0,
+    connmark: 0,
+    length: p.length + 20,
+    inner: p,
+  };
   const s = hop(st, h.name, 'encapsulate', `IPIP to ${fmt(remote)}`, [], oif);
   return localOut(ctx, leaveHost(s), h, outer, info?.link !== undefined ? { oif: info.link } : {});
 }
@@ -462,7 +816,14 @@ function initial(direction: Trace['direction'], ct: CtTables): State {
 }
 
 /** Sends `p` from endpoint `from` and walks it to its fate. */
-export function send(world: World, opts: EngineOptions, from: Endpoint, p: Packet, direction: Trace['direction'] = 'forward', ct: CtTables = new Map()): Leaf[] {
+export function send(
+  world: World,
+  opts: EngineOptions,
+  from: Endpoint,
+  p: Packet,
+  direction: Trace['direction'] = 'forward',
+  ct: CtTables = new Map(),
+): Leaf[] {
   const ctx: Ctx = { world, opt: defaults(opts) };
   const st = initial(direction, ct);
   switch (from.kind) {
@@ -473,12 +834,32 @@ export function send(world: World, opts: EngineOptions, from: Endpoint, p: Packe
     }
     case 'pod': {
       const at = podAttachment(world, from.pod);
-      if (at === undefined) return [die(st, from.pod.node, 'enter', 'unknown', `no route on ${from.pod.node} to pod ${from.pod.name} (${fmt(from.pod.ip)}): cannot tell which device it sits behind`, [])];
+      if (at === undefined)
+        return [
+          die(
+            st,
+            from.pod.node,
+            'enter',
+            'unknown',
+            `no route on ${from.pod.node} to pod ${from.pod.name} (${fmt(from.pod.ip)}): cannot tell which device it sits behind`,
+            [],
+          ),
+        ];
       return receive(ctx, st, at.host, at.dev, p);
     }
     case 'external': {
       const at = directEntry(world, from.external, p.dst) ?? externalEntry(world, from.external);
-      if (at === undefined) return [die(st, from.external.name, 'enter', 'unknown', `no probed node is on the link of ${from.external.name} and none was named with --via`, [])];
+      if (at === undefined)
+        return [
+          die(
+            st,
+            from.external.name,
+            'enter',
+            'unknown',
+            `no probed node is on the link of ${from.external.name} and none was named with --via`,
+            [],
+          ),
+        ];
       return receive(ctx, st, at.host, at.dev, p);
     }
   }
@@ -491,14 +872,9 @@ export function replyPacket(p: Packet): Packet {
   return r;
 }
 
-/** Where the reply of an external endpoint enters: the node owning the reply's destination on its link, else its entry. */
-function replyOrigin(world: World, leaf: Leaf): Endpoint | undefined {
-  return leaf.endpoint;
-}
-
 /** The reply of a delivered forward leaf, walked back. */
 export function reply(world: World, opts: EngineOptions, leaf: Leaf): Leaf[] {
-  const ep = replyOrigin(world, leaf);
+  const ep = leaf.endpoint; // the reply starts where the forward packet was delivered
   if (ep === undefined || leaf.packet === undefined) return [];
   const p = replyPacket(leaf.packet);
   if (ep.kind === 'external') {

@@ -7,7 +7,11 @@ import { buildHostNet } from './host-net.ts';
 import { indexWorld } from './world.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from './world.ts';
 
-export function buildWorld(hosts: readonly HostState[], cluster: ClusterInfo, externals: ExternalEndpoint[] = []): World {
+export function buildWorld(
+  hosts: readonly HostState[],
+  cluster: ClusterInfo,
+  externals: ExternalEndpoint[] = [],
+): World {
   const nets = new Map(hosts.map((h) => [h.name, buildHostNet(h)]));
   const pods: PodEndpoint[] = [];
   for (const p of cluster.pods) {

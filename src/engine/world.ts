@@ -56,7 +56,8 @@ function sharesSubnet(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean
 function vethMismatch(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean {
   const l1 = h1.links.get(d1);
   const l2 = h2.links.get(d2);
-  if (l1?.kind !== 'veth' || l2?.kind !== 'veth' || l1.peerIndex === undefined || l2.peerIndex === undefined) return false;
+  if (l1?.kind !== 'veth' || l2?.kind !== 'veth' || l1.peerIndex === undefined || l2.peerIndex === undefined)
+    return false;
   return l1.peerIndex !== l2.index || l2.peerIndex !== l1.index;
 }
 
@@ -64,7 +65,14 @@ function vethMismatch(h1: HostNet, d1: string, h2: HostNet, d2: string): boolean
 function faces(hA: HostNet, dA: string, hB: HostNet, dB: string): boolean {
   for (const a of hB.addresses.get(dB) ?? []) {
     const r = fibLookup(hA, { dst: a.local, src: 0, iif: 'lo', mark: 0, tos: 0 });
-    if (r.ok && r.route.type === 'unicast' && r.route.gateway === undefined && r.route.nexthops.length === 0 && routeUsesDev(r.route, dA)) return true;
+    if (
+      r.ok &&
+      r.route.type === 'unicast' &&
+      r.route.gateway === undefined &&
+      r.route.nexthops.length === 0 &&
+      routeUsesDev(r.route, dA)
+    )
+      return true;
   }
   return false;
 }
@@ -131,7 +139,13 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
       if (!addrs.some((a) => a.local === nextHop)) continue;
       if (!adjacent(host, dev, h2, d2)) continue;
       const l3 = l3Device(h2, d2);
-      return { kind: 'host', host: h2.name, dev: l3.dev, ...(l3.physdevIn !== undefined ? { physdevIn: l3.physdevIn } : {}), how: `${h2.name} owns ${formatIpv4(nextHop)} on ${d2}` };
+      return {
+        kind: 'host',
+        host: h2.name,
+        dev: l3.dev,
+        ...(l3.physdevIn !== undefined ? { physdevIn: l3.physdevIn } : {}),
+        how: `${h2.name} owns ${formatIpv4(nextHop)} on ${d2}`,
+      };
     }
   }
   // 2. A pod on this host behind `dev` (its route points there, or dev is its bridge).
@@ -147,7 +161,13 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
       // arp_process(): answer when the target is routed out of a *different* device.
       if (r.ok && !routeUsesDev(r.route, l.name)) {
         const l3 = l3Device(h2, l.name);
-        return { kind: 'host', host: h2.name, dev: l3.dev, ...(l3.physdevIn !== undefined ? { physdevIn: l3.physdevIn } : {}), how: `${h2.name} answers ARP for ${formatIpv4(nextHop)} on ${l.name} (proxy_arp)` };
+        return {
+          kind: 'host',
+          host: h2.name,
+          dev: l3.dev,
+          ...(l3.physdevIn !== undefined ? { physdevIn: l3.physdevIn } : {}),
+          how: `${h2.name} answers ARP for ${formatIpv4(nextHop)} on ${l.name} (proxy_arp)`,
+        };
       }
     }
   }
@@ -173,7 +193,8 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
 export function directEntry(w: World, e: ExternalEndpoint, dst: Ipv4): { host: HostNet; dev: string } | undefined {
   for (const h of w.hosts.values()) {
     for (const [dev, addrs] of h.addresses) {
-      if (addrs.some((a) => a.local === dst) && devSubnets(h, dev).some((c) => cidrContains(c, e.ip))) return { host: h, dev };
+      if (addrs.some((a) => a.local === dst) && devSubnets(h, dev).some((c) => cidrContains(c, e.ip)))
+        return { host: h, dev };
     }
   }
   return undefined;
@@ -181,7 +202,10 @@ export function directEntry(w: World, e: ExternalEndpoint, dst: Ipv4): { host: H
 
 /** The node device an external host's packets enter by: the given one, else one on its subnet, else the default route's. */
 export function externalEntry(w: World, e: ExternalEndpoint): { host: HostNet; dev: string } | undefined {
-  const candidates = e.entry !== undefined ? [w.hosts.get(e.entry.host)].filter((h): h is HostNet => h !== undefined) : [...w.hosts.values()];
+  const candidates =
+    e.entry !== undefined
+      ? [w.hosts.get(e.entry.host)].filter((h): h is HostNet => h !== undefined)
+      : [...w.hosts.values()];
   for (const h of candidates) {
     if (e.entry?.dev !== undefined) return { host: h, dev: e.entry.dev };
     for (const [dev] of h.addresses) if (devSubnets(h, dev).some((c) => cidrContains(c, e.ip))) return { host: h, dev };
@@ -200,7 +224,10 @@ export function externalEntry(w: World, e: ExternalEndpoint): { host: HostNet; d
 export function calicoVethName(podName: string): string | undefined {
   const slash = podName.indexOf('/');
   if (slash < 0) return undefined;
-  return `cali${createHash('sha1').update(`${podName.slice(0, slash)}.${podName.slice(slash + 1)}`).digest('hex').slice(0, 11)}`;
+  return `cali${createHash('sha1')
+    .update(`${podName.slice(0, slash)}.${podName.slice(slash + 1)}`)
+    .digest('hex')
+    .slice(0, 11)}`;
 }
 
 /**

@@ -77,14 +77,14 @@ export function formatCidr4(c: Cidr4): string {
 }
 
 export function cidrContains(c: Cidr4, ip: Ipv4): boolean {
-  return ((ip & maskOf(c.len)) >>> 0) === c.net;
+  return (ip & maskOf(c.len)) >>> 0 === c.net;
 }
 
 /** True when the two prefixes share any address. */
 export function cidrOverlaps(a: Cidr4, b: Cidr4): boolean {
   const len = Math.min(a.len, b.len);
   const m = maskOf(len);
-  return ((a.net & m) >>> 0) === ((b.net & m) >>> 0);
+  return (a.net & m) >>> 0 === (b.net & m) >>> 0;
 }
 
 /** True when `inner` lies entirely inside `outer`. */

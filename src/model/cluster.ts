@@ -119,14 +119,22 @@ export function nodeInfo(o: KubeObject): NodeInfo {
   const status = rec(o['status']);
   const addrs = arr(status['addresses']).map(rec);
   const annotations = strMap(meta['annotations']);
-  const ready = arr(status['conditions']).map(rec).some((c) => c['type'] === 'Ready' && c['status'] === 'True');
+  const ready = arr(status['conditions'])
+    .map(rec)
+    .some((c) => c['type'] === 'Ready' && c['status'] === 'True');
   const podCIDRs = strs(spec['podCIDRs']);
   const single = str(spec['podCIDR']);
   if (podCIDRs.length === 0 && single !== undefined) podCIDRs.push(single);
   const n: NodeInfo = {
     name: str(meta['name']) ?? '',
-    internalIPs: addrs.filter((a) => a['type'] === 'InternalIP').map((a) => str(a['address'])).filter((a): a is string => a !== undefined),
-    externalIPs: addrs.filter((a) => a['type'] === 'ExternalIP').map((a) => str(a['address'])).filter((a): a is string => a !== undefined),
+    internalIPs: addrs
+      .filter((a) => a['type'] === 'InternalIP')
+      .map((a) => str(a['address']))
+      .filter((a): a is string => a !== undefined),
+    externalIPs: addrs
+      .filter((a) => a['type'] === 'ExternalIP')
+      .map((a) => str(a['address']))
+      .filter((a): a is string => a !== undefined),
     podCIDRs,
     ready,
     annotations,
@@ -148,7 +156,9 @@ export function podInfo(o: KubeObject): PodInfo {
   const meta = rec(o['metadata']);
   const spec = rec(o['spec']);
   const status = rec(o['status']);
-  const ips = arr(status['podIPs']).map((x) => str(rec(x)['ip'])).filter((x): x is string => x !== undefined);
+  const ips = arr(status['podIPs'])
+    .map((x) => str(rec(x)['ip']))
+    .filter((x): x is string => x !== undefined);
   const one = str(status['podIP']);
   if (ips.length === 0 && one !== undefined) ips.push(one);
   const p: PodInfo = {
@@ -178,16 +188,23 @@ export function serviceInfo(o: KubeObject): ServiceInfo {
     type: str(spec['type']) ?? 'ClusterIP',
     clusterIPs: clusterIPs.filter((c) => c !== 'None'),
     externalIPs: strs(spec['externalIPs']),
-    loadBalancerIPs: arr(rec(status['loadBalancer'])['ingress']).map((i) => str(rec(i)['ip'])).filter((x): x is string => x !== undefined),
-    ports: arr(spec['ports']).map(rec).map((p) => {
-      const port: ServicePortInfo = { protocol: str(p['protocol']) ?? 'TCP', port: typeof p['port'] === 'number' ? p['port'] : 0 };
-      const name = str(p['name']);
-      if (name !== undefined) port.name = name;
-      const tp = p['targetPort'];
-      if (typeof tp === 'number' || typeof tp === 'string') port.targetPort = tp;
-      if (typeof p['nodePort'] === 'number') port.nodePort = p['nodePort'];
-      return port;
-    }),
+    loadBalancerIPs: arr(rec(status['loadBalancer'])['ingress'])
+      .map((i) => str(rec(i)['ip']))
+      .filter((x): x is string => x !== undefined),
+    ports: arr(spec['ports'])
+      .map(rec)
+      .map((p) => {
+        const port: ServicePortInfo = {
+          protocol: str(p['protocol']) ?? 'TCP',
+          port: typeof p['port'] === 'number' ? p['port'] : 0,
+        };
+        const name = str(p['name']);
+        if (name !== undefined) port.name = name;
+        const tp = p['targetPort'];
+        if (typeof tp === 'number' || typeof tp === 'string') port.targetPort = tp;
+        if (typeof p['nodePort'] === 'number') port.nodePort = p['nodePort'];
+        return port;
+      }),
     selector: strMap(spec['selector']),
   };
   const etp = str(spec['externalTrafficPolicy']);
@@ -225,21 +242,31 @@ export function endpointSliceInfo(o: KubeObject): EndpointSliceInfo {
     namespace: str(meta['namespace']) ?? 'default',
     name: str(meta['name']) ?? '',
     service: strMap(meta['labels'])['kubernetes.io/service-name'] ?? '',
-    endpoints: arr(o['endpoints']).map(rec).map((e) => {
-      // conditions.ready: nil means ready (discovery.k8s.io/v1 EndpointConditions).
-      const ep: EndpointSliceInfo['endpoints'][number] = { addresses: strs(e['addresses']), ready: rec(e['conditions'])['ready'] !== false };
-      const node = str(e['nodeName']);
-      if (node !== undefined) ep.node = node;
-      const ref = rec(e['targetRef']);
-      if (ref['kind'] === 'Pod' && typeof ref['name'] === 'string') ep.pod = ref['name'];
-      return ep;
-    }),
-    ports: arr(o['ports']).map(rec).map((p) => {
-      const port: EndpointSliceInfo['ports'][number] = { port: typeof p['port'] === 'number' ? p['port'] : 0, protocol: str(p['protocol']) ?? 'TCP' };
-      const name = str(p['name']);
-      if (name !== undefined && name !== '') port.name = name;
-      return port;
-    }),
+    endpoints: arr(o['endpoints'])
+      .map(rec)
+      .map((e) => {
+        // conditions.ready: nil means ready (discovery.k8s.io/v1 EndpointConditions).
+        const ep: EndpointSliceInfo['endpoints'][number] = {
+          addresses: strs(e['addresses']),
+          ready: rec(e['conditions'])['ready'] !== false,
+        };
+        const node = str(e['nodeName']);
+        if (node !== undefined) ep.node = node;
+        const ref = rec(e['targetRef']);
+        if (ref['kind'] === 'Pod' && typeof ref['name'] === 'string') ep.pod = ref['name'];
+        return ep;
+      }),
+    ports: arr(o['ports'])
+      .map(rec)
+      .map((p) => {
+        const port: EndpointSliceInfo['ports'][number] = {
+          port: typeof p['port'] === 'number' ? p['port'] : 0,
+          protocol: str(p['protocol']) ?? 'TCP',
+        };
+        const name = str(p['name']);
+        if (name !== undefined && name !== '') port.name = name;
+        return port;
+      }),
   };
 }
 
@@ -254,7 +281,9 @@ export function serviceCidrsOf(pods: readonly KubeObject[]): { cidr: string; wha
       for (const a of [...strs(c['command']), ...strs(c['args'])]) {
         const m = /^--service-cluster-ip-range=(.+)$/.exec(a);
         if (m === null) continue;
-        for (const cidr of m[1]!.split(',')) if (!out.some((x) => x.cidr === cidr)) out.push({ cidr, what: `Service network (kube-system/${name} --service-cluster-ip-range)` });
+        for (const cidr of m[1]!.split(','))
+          if (!out.some((x) => x.cidr === cidr))
+            out.push({ cidr, what: `Service network (kube-system/${name} --service-cluster-ip-range)` });
       }
     }
   }

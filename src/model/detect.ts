@@ -34,8 +34,13 @@ export const TUNNEL_DEVICES: Readonly<Record<string, { cni: CniKind; encap: Enca
 };
 
 export function configMap(cluster: ClusterInfo, name: string): ConfigMapInfo | undefined {
-  return cluster.configMaps.find((c) => c.name === name && (c.namespace === 'kube-system' || c.namespace === 'kube-flannel' || c.namespace === 'calico-system'))
-    ?? cluster.configMaps.find((c) => c.name === name);
+  return (
+    cluster.configMaps.find(
+      (c) =>
+        c.name === name &&
+        (c.namespace === 'kube-system' || c.namespace === 'kube-flannel' || c.namespace === 'calico-system'),
+    ) ?? cluster.configMaps.find((c) => c.name === name)
+  );
 }
 
 function podsNamed(cluster: ClusterInfo, prefix: string): number {
@@ -45,9 +50,19 @@ function podsNamed(cluster: ClusterInfo, prefix: string): number {
 function detectCni(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<CniKind> {
   const because: string[] = [];
   const calicoCni = hosts.filter((h) => h.cni.some((c) => c.plugins.some((p) => p.type === 'calico')));
-  const calico = cluster.ipPools.length > 0 || podsNamed(cluster, 'calico-node') > 0 || configMap(cluster, 'calico-config') !== undefined || calicoCni.length > 0;
-  const flannel = configMap(cluster, 'kube-flannel-cfg') !== undefined || configMap(cluster, 'canal-config') !== undefined || hosts.some((h) => h.flannel !== undefined);
-  const cilium = configMap(cluster, 'cilium-config') !== undefined || podsNamed(cluster, 'cilium-') > 0 || hosts.some((h) => h.links.some((l) => l.name === 'cilium_host'));
+  const calico =
+    cluster.ipPools.length > 0 ||
+    podsNamed(cluster, 'calico-node') > 0 ||
+    configMap(cluster, 'calico-config') !== undefined ||
+    calicoCni.length > 0;
+  const flannel =
+    configMap(cluster, 'kube-flannel-cfg') !== undefined ||
+    configMap(cluster, 'canal-config') !== undefined ||
+    hosts.some((h) => h.flannel !== undefined);
+  const cilium =
+    configMap(cluster, 'cilium-config') !== undefined ||
+    podsNamed(cluster, 'cilium-') > 0 ||
+    hosts.some((h) => h.links.some((l) => l.name === 'cilium_host'));
   if (cluster.ipPools.length > 0) because.push(`${cluster.ipPools.length} Calico IPPool(s)`);
   if (configMap(cluster, 'canal-config') !== undefined) because.push('ConfigMap canal-config');
   if (configMap(cluster, 'kube-flannel-cfg') !== undefined) because.push('ConfigMap kube-flannel-cfg');
@@ -55,15 +70,26 @@ function detectCni(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<
   if (configMap(cluster, 'cilium-config') !== undefined) because.push('ConfigMap cilium-config');
   if (hosts.some((h) => h.links.some((l) => l.name === 'cilium_host'))) because.push('cilium_host device on the nodes');
   if (podsNamed(cluster, 'calico-node') > 0) because.push('calico-node pods');
-  if (calicoCni.length > 0) because.push(`calico CNI plugin in ${calicoCni[0]!.cni.find((c) => c.plugins.some((p) => p.type === 'calico'))!.path} on ${calicoCni.map((h) => h.name).join(', ')}`);
-  const value: CniKind = cilium ? 'cilium' : calico && flannel ? 'canal' : calico ? 'calico' : flannel ? 'flannel' : 'unknown';
+  if (calicoCni.length > 0)
+    because.push(
+      `calico CNI plugin in ${calicoCni[0]!.cni.find((c) => c.plugins.some((p) => p.type === 'calico'))!.path} on ${calicoCni.map((h) => h.name).join(', ')}`,
+    );
+  const value: CniKind = cilium
+    ? 'cilium'
+    : calico && flannel
+      ? 'canal'
+      : calico
+        ? 'calico'
+        : flannel
+          ? 'flannel'
+          : 'unknown';
   return { value, because };
 }
 
 function detectEncapsulation(cni: CniKind, cluster: ClusterInfo, hosts: readonly HostState[]): Detected<Encapsulation> {
   const because: string[] = [];
   const active = cluster.ipPools.filter((p) => !p.disabled);
-  if ((cni === 'calico') && active.length > 0) {
+  if (cni === 'calico' && active.length > 0) {
     const ipip = active.filter((p) => p.ipipMode !== 'Never');
     const vxlan = active.filter((p) => p.vxlanMode !== 'Never');
     for (const p of active) because.push(`IPPool ${p.name}: ipipMode ${p.ipipMode}, vxlanMode ${p.vxlanMode}`);
@@ -84,7 +110,9 @@ function detectEncapsulation(cni: CniKind, cluster: ClusterInfo, hosts: readonly
     const mode = cilium.data['routing-mode'] ?? (cilium.data['tunnel'] === 'disabled' ? 'native' : undefined);
     const tunnel = cilium.data['tunnel-protocol'] ?? cilium.data['tunnel'];
     if (mode === 'native') {
-      because.push(`cilium-config: ${cilium.data['routing-mode'] !== undefined ? 'routing-mode: native' : 'tunnel: disabled'}`);
+      because.push(
+        `cilium-config: ${cilium.data['routing-mode'] !== undefined ? 'routing-mode: native' : 'tunnel: disabled'}`,
+      );
       return { value: 'none', because };
     }
     if (tunnel !== undefined) {
@@ -105,7 +133,8 @@ function detectProxy(cluster: ClusterInfo, hosts: readonly HostState[]): Detecte
   const because: string[] = [];
   const cilium = configMap(cluster, 'cilium-config');
   const kpr = cilium?.data['kube-proxy-replacement'];
-  if (kpr === 'true' || kpr === 'strict') return { value: 'ebpf', because: [`cilium-config: kube-proxy-replacement: ${kpr}`] };
+  if (kpr === 'true' || kpr === 'strict')
+    return { value: 'ebpf', because: [`cilium-config: kube-proxy-replacement: ${kpr}`] };
   const kp = configMap(cluster, 'kube-proxy');
   const conf = kp?.data['config.conf'];
   if (conf !== undefined) {
@@ -120,15 +149,20 @@ function detectProxy(cluster: ClusterInfo, hosts: readonly HostState[]): Detecte
       because.push('ConfigMap kube-proxy: config.conf is not YAML');
     }
   }
-  if (hosts.some((h) => h.links.some((l) => l.name === 'kube-ipvs0') || h.ipvs.length > 0)) return { value: 'ipvs', because: ['kube-ipvs0 device or IPVS services on the nodes'] };
-  if (hosts.some((h) => h.nft?.tables.some((t) => t.name === 'kube-proxy' && !isIptablesNftTable(t)) === true)) return { value: 'nftables', because: ['nftables table kube-proxy on the nodes'] };
-  if (hosts.some((h) => h.iptables.some((rs) => rs.tables.get('nat')?.chains.has('KUBE-SERVICES') === true))) return { value: 'iptables', because: ['KUBE-SERVICES chain in the nat table'] };
+  if (hosts.some((h) => h.links.some((l) => l.name === 'kube-ipvs0') || h.ipvs.length > 0))
+    return { value: 'ipvs', because: ['kube-ipvs0 device or IPVS services on the nodes'] };
+  if (hosts.some((h) => h.nft?.tables.some((t) => t.name === 'kube-proxy' && !isIptablesNftTable(t)) === true))
+    return { value: 'nftables', because: ['nftables table kube-proxy on the nodes'] };
+  if (hosts.some((h) => h.iptables.some((rs) => rs.tables.get('nat')?.chains.has('KUBE-SERVICES') === true)))
+    return { value: 'iptables', because: ['KUBE-SERVICES chain in the nat table'] };
   return { value: hosts.length > 0 ? 'none' : 'unknown', because };
 }
 
 export function detectFlavour(cluster: ClusterInfo, hosts: readonly HostState[]): ClusterFlavour {
   const cni = detectCni(cluster, hosts);
   const encapsulation = detectEncapsulation(cni.value, cluster, hosts);
-  const tunnelDevices = [...new Set(hosts.flatMap((h) => h.links.map((l) => l.name)).filter((n) => TUNNEL_DEVICES[n] !== undefined))].sort();
+  const tunnelDevices = [
+    ...new Set(hosts.flatMap((h) => h.links.map((l) => l.name)).filter((n) => TUNNEL_DEVICES[n] !== undefined)),
+  ].sort();
   return { cni, encapsulation, proxy: detectProxy(cluster, hosts), tunnelDevices };
 }

@@ -33,7 +33,10 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
 
   const addr = take('ip-addr', parseIpAddr, { links: [], addresses: [] });
   const iptables: IptRuleset[] = [];
-  for (const [section, backend] of [['iptables-nft-save', 'nft'], ['iptables-legacy-save', 'legacy']] as const) {
+  for (const [section, backend] of [
+    ['iptables-nft-save', 'nft'],
+    ['iptables-legacy-save', 'legacy'],
+  ] as const) {
     const rs = take(section, (t) => parseIptablesSave(t, backend), undefined as IptRuleset | undefined);
     if (rs !== undefined && [...rs.tables.values()].some((t) => t.chains.size > 0)) iptables.push(rs);
   }

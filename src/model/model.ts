@@ -26,7 +26,13 @@ export function buildModel(snap: Snapshot): Model {
     if (probeError !== undefined && Object.keys(entry.sections).length === 0) unprobed.set(name, probeError);
     else hosts.set(name, buildHostState(name, entry));
   }
-  const m: Model = { hosts, cluster: clusterInfo(snap.objects), unprobed, capturedAt: snap.capturedAt, warnings: [...(snap.warnings ?? [])] };
+  const m: Model = {
+    hosts,
+    cluster: clusterInfo(snap.objects),
+    unprobed,
+    capturedAt: snap.capturedAt,
+    warnings: [...(snap.warnings ?? [])],
+  };
   if (snap.context !== undefined) m.context = snap.context;
   return m;
 }

@@ -18,5 +18,13 @@ export function colourWanted(flag: boolean, stream: { isTTY?: boolean }, env: No
 
 export function paint(enabled: boolean): Paint {
   const sgr = (open: number, close: number) => (s: string) => (enabled ? `\u001b[${open}m${s}\u001b[${close}m` : s);
-  return { enabled, red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), blue: sgr(34, 39), dim: sgr(2, 22), bold: sgr(1, 22) };
+  return {
+    enabled,
+    red: sgr(31, 39),
+    green: sgr(32, 39),
+    yellow: sgr(33, 39),
+    blue: sgr(34, 39),
+    dim: sgr(2, 22),
+    bold: sgr(1, 22),
+  };
 }

@@ -38,7 +38,14 @@ export interface ReportDoc {
   kind: 'Report';
   query: { command: string } & Record<string, string | number | boolean | string[] | undefined>;
   verdict: QueryVerdict | AuditVerdict;
-  cluster: { context?: string; capturedAt: string; cni: string; encapsulation: string; kubeProxy: string; nodes: string[] };
+  cluster: {
+    context?: string;
+    capturedAt: string;
+    cni: string;
+    encapsulation: string;
+    kubeProxy: string;
+    nodes: string[];
+  };
   traces: TraceDoc[];
   findings: Finding[];
   /** What limited the analysis: nodes not probed, collection warnings. */
@@ -60,7 +67,10 @@ export function traceDoc(flow: string, t: Trace): TraceDoc {
   return d;
 }
 
-export function clusterDoc(flavour: ClusterFlavour, m: { context?: string; capturedAt: string; hosts: Map<string, unknown> }): ReportDoc['cluster'] {
+export function clusterDoc(
+  flavour: ClusterFlavour,
+  m: { context?: string; capturedAt: string; hosts: Map<string, unknown> },
+): ReportDoc['cluster'] {
   const c: ReportDoc['cluster'] = {
     capturedAt: m.capturedAt,
     cni: flavour.cni.value,
@@ -72,8 +82,12 @@ export function clusterDoc(flavour: ClusterFlavour, m: { context?: string; captu
   return c;
 }
 
-export function reportDoc(parts: Omit<ReportDoc, 'apiVersion' | 'kind' | 'findings'> & { findings: readonly Finding[] }): ReportDoc {
-  const query = Object.fromEntries(Object.entries(parts.query).filter(([, v]) => v !== undefined)) as ReportDoc['query'];
+export function reportDoc(
+  parts: Omit<ReportDoc, 'apiVersion' | 'kind' | 'findings'> & { findings: readonly Finding[] },
+): ReportDoc {
+  const query = Object.fromEntries(
+    Object.entries(parts.query).filter(([, v]) => v !== undefined),
+  ) as ReportDoc['query'];
   return { apiVersion: REPORT_API_VERSION, kind: 'Report', ...parts, query, findings: dedupeFindings(parts.findings) };
 }
 

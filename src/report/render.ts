@@ -11,13 +11,23 @@ export interface RenderTarget {
   columns?: number;
 }
 
-export function renderReport(doc: ReportDoc, format: OutputFormat, target: RenderTarget, opts: { colour: boolean; env: NodeJS.ProcessEnv; allBranches?: boolean }): string {
+export function renderReport(
+  doc: ReportDoc,
+  format: OutputFormat,
+  target: RenderTarget,
+  opts: { colour: boolean; env: NodeJS.ProcessEnv; allBranches?: boolean },
+): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(doc, null, 2)}\n`;
     case 'yaml':
       return toYaml(doc, { lineWidth: 0 });
     case 'table':
-      return renderTable(doc, paint(colourWanted(opts.colour, target, opts.env)), Math.max(80, Math.min(target.columns ?? 120, 160)), { allBranches: opts.allBranches === true });
+      return renderTable(
+        doc,
+        paint(colourWanted(opts.colour, target, opts.env)),
+        Math.max(80, Math.min(target.columns ?? 120, 160)),
+        { allBranches: opts.allBranches === true },
+      );
   }
 }

@@ -16,7 +16,12 @@ const VERDICT_TEXT: Record<ReportDoc['verdict'], string> = {
 
 function verdictLine(doc: ReportDoc, p: Paint): string {
   const text = VERDICT_TEXT[doc.verdict];
-  const coloured = doc.verdict === 'reachable' || doc.verdict === 'healthy' ? p.green(`✔ ${text}`) : doc.verdict === 'unknown' || doc.verdict === 'partial' ? p.yellow(`? ${text}`) : p.red(`✘ ${text}`);
+  const coloured =
+    doc.verdict === 'reachable' || doc.verdict === 'healthy'
+      ? p.green(`✔ ${text}`)
+      : doc.verdict === 'unknown' || doc.verdict === 'partial'
+        ? p.yellow(`? ${text}`)
+        : p.red(`✘ ${text}`);
   return `${p.bold(coloured)}  ${describeQuery(doc)}`;
 }
 
@@ -56,16 +61,27 @@ function traceTable(t: TraceDoc, p: Paint, width: number): string {
     const last = i === t.hops.length - 1 && t.verdict !== 'delivered';
     tab.push([String(i + 1), h.node, h.device ?? '', last ? p.red(h.step) : h.step, h.detail]);
   });
-  const seen = t.seenAs !== undefined ? `; seen as ${t.seenAs.src}${t.seenAs.sport ? `:${t.seenAs.sport}` : ''} → ${t.seenAs.dst}${t.seenAs.dport ? `:${t.seenAs.dport}` : ''}` : '';
+  const seen =
+    t.seenAs !== undefined
+      ? `; seen as ${t.seenAs.src}${t.seenAs.sport ? `:${t.seenAs.sport}` : ''} → ${t.seenAs.dst}${t.seenAs.dport ? `:${t.seenAs.dport}` : ''}`
+      : '';
   const verdict = t.verdict === 'delivered' ? p.green(t.verdict) : p.red(t.verdict);
   const branch = t.branch !== undefined ? ` [${t.branch.join('; ')}]` : '';
   return `${p.bold(`${t.flow} — ${t.direction}`)}: ${verdict}${seen}${p.dim(branch)}\n${tab.toString()}`;
 }
 
-const SEVERITY_PAINT: Record<Finding['severity'], keyof Pick<Paint, 'red' | 'yellow' | 'blue' | 'dim'>> = { critical: 'red', error: 'red', warning: 'yellow', info: 'blue' };
+const SEVERITY_PAINT: Record<Finding['severity'], keyof Pick<Paint, 'red' | 'yellow' | 'blue' | 'dim'>> = {
+  critical: 'red',
+  error: 'red',
+  warning: 'yellow',
+  info: 'blue',
+};
 
 function findingText(f: Finding, p: Paint): string {
-  const lines = [`${p.bold(p[SEVERITY_PAINT[f.severity]](f.severity.toUpperCase()))} ${p.bold(f.id)}${f.node !== undefined ? `  node ${f.node}` : ''}`, `  ${f.summary}`];
+  const lines = [
+    `${p.bold(p[SEVERITY_PAINT[f.severity]](f.severity.toUpperCase()))} ${p.bold(f.id)}${f.node !== undefined ? `  node ${f.node}` : ''}`,
+    `  ${f.summary}`,
+  ];
   if (f.evidence.length > 0) {
     lines.push(p.dim('  evidence:'));
     for (const e of f.evidence) for (const l of e.split('\n')) lines.push(`    ${l}`);
@@ -90,12 +106,17 @@ function tracesToShow(traces: readonly TraceDoc[], all: boolean): TraceDoc[] {
 
 export function renderTable(doc: ReportDoc, p: Paint, width: number, opts: { allBranches?: boolean } = {}): string {
   const out: string[] = [verdictLine(doc, p)];
-  out.push(p.dim(`cluster: ${doc.cluster.context ?? 'snapshot'} (captured ${doc.cluster.capturedAt}) · CNI ${doc.cluster.cni}, ${doc.cluster.encapsulation === 'none' ? 'no encapsulation' : `encapsulation ${doc.cluster.encapsulation}`}, kube-proxy ${doc.cluster.kubeProxy} · ${doc.cluster.nodes.length} node(s) probed`));
+  out.push(
+    p.dim(
+      `cluster: ${doc.cluster.context ?? 'snapshot'} (captured ${doc.cluster.capturedAt}) · CNI ${doc.cluster.cni}, ${doc.cluster.encapsulation === 'none' ? 'no encapsulation' : `encapsulation ${doc.cluster.encapsulation}`}, kube-proxy ${doc.cluster.kubeProxy} · ${doc.cluster.nodes.length} node(s) probed`,
+    ),
+  );
   const shown = tracesToShow(doc.traces, opts.allBranches === true);
   if (shown.length > 0) out.push('');
   for (const t of shown) out.push(traceTable(t, p, width));
   const hidden = doc.traces.length - shown.length;
-  if (hidden > 0) out.push(p.dim(`(${hidden} more delivered branch(es) like the ones above: -o json shows every trace)`));
+  if (hidden > 0)
+    out.push(p.dim(`(${hidden} more delivered branch(es) like the ones above: -o json shows every trace)`));
   out.push('');
   if (doc.findings.length === 0) out.push(p.green('No findings.'));
   else {
@@ -103,5 +124,5 @@ export function renderTable(doc: ReportDoc, p: Paint, width: number, opts: { all
     for (const f of doc.findings) out.push(findingText(f, p), '');
   }
   for (const n of doc.notes) out.push(p.dim(`note: ${n}`));
-  return out.join('\n').replace(/\n+$/, '') + '\n';
+  return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }

@@ -37,7 +37,7 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
 }
 
 export function encodeSnapshot(s: Snapshot, gzip: boolean): Buffer {
-  const json = Buffer.from(JSON.stringify(s, null, gzip ? 0 : 1) + '\n', 'utf8');
+  const json = Buffer.from(`${JSON.stringify(s, null, gzip ? 0 : 1)}\n`, 'utf8');
   return gzip ? gzipSync(json, { level: 6 }) : json;
 }
 

@@ -13,7 +13,8 @@ function stringMap(v: unknown, where: string, source: string): Record<string, st
   if (!isRecord(v)) throw new InputError(`${source}: ${where} must be an object of strings`);
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== 'string') throw new InputError(`${source}: ${where}.${k} must be a string, not ${typeName(val)}`);
+    if (typeof val !== 'string')
+      throw new InputError(`${source}: ${where}.${k} must be a string, not ${typeName(val)}`);
     out[k] = val;
   }
   return out;
@@ -24,12 +25,17 @@ function typeName(v: unknown): string {
 }
 
 export function validateSnapshot(doc: unknown, source: string): Snapshot {
-  if (!isRecord(doc)) throw new InputError(`${source}: not a netcheck snapshot: the document is ${typeName(doc)}, not an object`);
+  if (!isRecord(doc))
+    throw new InputError(`${source}: not a netcheck snapshot: the document is ${typeName(doc)}, not an object`);
   if (doc['kind'] !== SNAPSHOT_KIND || typeof doc['apiVersion'] !== 'string') {
-    throw new InputError(`${source}: not a netcheck snapshot (kind must be "${SNAPSHOT_KIND}" and apiVersion "${SNAPSHOT_API_VERSION}")`);
+    throw new InputError(
+      `${source}: not a netcheck snapshot (kind must be "${SNAPSHOT_KIND}" and apiVersion "${SNAPSHOT_API_VERSION}")`,
+    );
   }
   if (doc['apiVersion'] !== SNAPSHOT_API_VERSION) {
-    throw new InputError(`${source}: snapshot apiVersion ${JSON.stringify(doc['apiVersion'])} is not supported (this netcheck reads ${SNAPSHOT_API_VERSION})`);
+    throw new InputError(
+      `${source}: snapshot apiVersion ${JSON.stringify(doc['apiVersion'])} is not supported (this netcheck reads ${SNAPSHOT_API_VERSION})`,
+    );
   }
   const objects = emptyObjects();
   const rawObjects = doc['objects'] ?? {};
@@ -37,7 +43,8 @@ export function validateSnapshot(doc: unknown, source: string): Snapshot {
   for (const kind of OBJECT_KINDS) {
     const list = rawObjects[kind];
     if (list === undefined) continue;
-    if (!Array.isArray(list)) throw new InputError(`${source}: objects.${kind} must be an array, not ${typeName(list)}`);
+    if (!Array.isArray(list))
+      throw new InputError(`${source}: objects.${kind} must be an array, not ${typeName(list)}`);
     list.forEach((o, i) => {
       if (!isRecord(o)) throw new InputError(`${source}: objects.${kind}[${i}] must be an object, not ${typeName(o)}`);
     });

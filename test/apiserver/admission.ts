@@ -26,19 +26,40 @@ interface PodSpec {
 
 export type Level = 'privileged' | 'baseline' | 'restricted';
 
-const plural = (names: string[]) => (names.length === 1 ? `container ${JSON.stringify(names[0])}` : `containers ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+const plural = (names: string[]) =>
+  names.length === 1
+    ? `container ${JSON.stringify(names[0])}`
+    : `containers ${names.map((n) => JSON.stringify(n)).join(', ')}`;
 
-const BASELINE_CAPS = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+const BASELINE_CAPS = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
 
 type Check = (spec: PodSpec, all: Container[]) => string | undefined;
 
 const baseline: Check[] = [
   (_s, all) => {
-    const bad = all.flatMap((c) => (c.securityContext?.capabilities?.add ?? []).filter((a) => !BASELINE_CAPS.has(a)).map((a) => `${c.name}:${a}`));
+    const bad = all.flatMap((c) =>
+      (c.securityContext?.capabilities?.add ?? []).filter((a) => !BASELINE_CAPS.has(a)).map((a) => `${c.name}:${a}`),
+    );
     return bad.length > 0 ? `non-default capabilities (${bad.join(', ')})` : undefined;
   },
   (s) => {
-    const ns = [s.hostNetwork && 'hostNetwork=true', s.hostPID && 'hostPID=true', s.hostIPC && 'hostIPC=true'].filter((x): x is string => typeof x === 'string');
+    const ns = [s.hostNetwork && 'hostNetwork=true', s.hostPID && 'hostPID=true', s.hostIPC && 'hostIPC=true'].filter(
+      (x): x is string => typeof x === 'string',
+    );
     return ns.length > 0 ? `host namespaces (${ns.join(', ')})` : undefined;
   },
   (s) => {
@@ -46,8 +67,12 @@ const baseline: Check[] = [
     return vols.length > 0 ? `hostPath volumes (volume${vols.length > 1 ? 's' : ''} ${vols.join(', ')})` : undefined;
   },
   (_s, all) => {
-    const ports = all.flatMap((c) => (c.ports ?? []).map((p) => p.hostPort).filter((p): p is number => typeof p === 'number' && p !== 0));
-    return ports.length > 0 ? `hostPort (${plural(all.filter((c) => (c.ports ?? []).some((p) => p.hostPort)).map((c) => c.name ?? ''))} uses hostPorts ${ports.join(', ')})` : undefined;
+    const ports = all.flatMap((c) =>
+      (c.ports ?? []).map((p) => p.hostPort).filter((p): p is number => typeof p === 'number' && p !== 0),
+    );
+    return ports.length > 0
+      ? `hostPort (${plural(all.filter((c) => (c.ports ?? []).some((p) => p.hostPort)).map((c) => c.name ?? ''))} uses hostPorts ${ports.join(', ')})`
+      : undefined;
   },
   (_s, all) => {
     const bad = all.filter((c) => c.securityContext?.privileged === true).map((c) => c.name ?? '');
@@ -58,20 +83,30 @@ const baseline: Check[] = [
 const restricted: Check[] = [
   (_s, all) => {
     const bad = all.filter((c) => c.securityContext?.allowPrivilegeEscalation !== false).map((c) => c.name ?? '');
-    return bad.length > 0 ? `allowPrivilegeEscalation != false (${plural(bad)} must set securityContext.allowPrivilegeEscalation=false)` : undefined;
+    return bad.length > 0
+      ? `allowPrivilegeEscalation != false (${plural(bad)} must set securityContext.allowPrivilegeEscalation=false)`
+      : undefined;
   },
   (_s, all) => {
-    const bad = all.filter((c) => !(c.securityContext?.capabilities?.drop ?? []).includes('ALL')).map((c) => c.name ?? '');
-    return bad.length > 0 ? `unrestricted capabilities (${plural(bad)} must set securityContext.capabilities.drop=["ALL"])` : undefined;
+    const bad = all
+      .filter((c) => !(c.securityContext?.capabilities?.drop ?? []).includes('ALL'))
+      .map((c) => c.name ?? '');
+    return bad.length > 0
+      ? `unrestricted capabilities (${plural(bad)} must set securityContext.capabilities.drop=["ALL"])`
+      : undefined;
   },
   (s) => {
     const vols = (s.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => JSON.stringify(v.name ?? ''));
-    return vols.length > 0 ? `restricted volume types (volume${vols.length > 1 ? 's' : ''} ${vols.join(', ')} use${vols.length > 1 ? '' : 's'} restricted volume type "hostPath")` : undefined;
+    return vols.length > 0
+      ? `restricted volume types (volume${vols.length > 1 ? 's' : ''} ${vols.join(', ')} use${vols.length > 1 ? '' : 's'} restricted volume type "hostPath")`
+      : undefined;
   },
   (s, all) => {
     if (s.securityContext?.runAsNonRoot === true) return undefined;
     const bad = all.filter((c) => c.securityContext?.runAsNonRoot !== true).map((c) => c.name ?? '');
-    return bad.length > 0 ? `runAsNonRoot != true (pod or ${plural(bad)} must set securityContext.runAsNonRoot=true)` : undefined;
+    return bad.length > 0
+      ? `runAsNonRoot != true (pod or ${plural(bad)} must set securityContext.runAsNonRoot=true)`
+      : undefined;
   },
   (s, all) => {
     if (s.securityContext?.runAsUser === 0) return 'runAsUser=0 (pod must not set runAsUser=0)';
@@ -82,7 +117,9 @@ const restricted: Check[] = [
     const ok = (t?: string) => t === 'RuntimeDefault' || t === 'Localhost';
     if (ok(s.securityContext?.seccompProfile?.type)) return undefined;
     const bad = all.filter((c) => !ok(c.securityContext?.seccompProfile?.type)).map((c) => c.name ?? '');
-    return bad.length > 0 ? `seccompProfile (pod or ${plural(bad)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")` : undefined;
+    return bad.length > 0
+      ? `seccompProfile (pod or ${plural(bad)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")`
+      : undefined;
   },
 ];
 
@@ -99,5 +136,7 @@ export function podSecurityViolation(spec: PodSpec, policy: { level: Level; vers
   const all = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
   const checks = policy.level === 'restricted' ? [...baseline, ...restricted] : baseline;
   const reasons = checks.map((c) => c(spec, all)).filter((r): r is string => r !== undefined);
-  return reasons.length === 0 ? undefined : `violates PodSecurity "${policy.level}:${policy.version}": ${reasons.join(', ')}`;
+  return reasons.length === 0
+    ? undefined
+    : `violates PodSecurity "${policy.level}:${policy.version}": ${reasons.join(', ')}`;
 }

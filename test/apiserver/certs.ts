@@ -28,13 +28,61 @@ function keyAndCsr(dir: string, name: string, subject: string): void {
 export function makePki(user: string, group: string): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'netcheck-pki-'));
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
-  openssl(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=netcheck-test-ca', '-days', '2', '-out', 'ca.crt'], dir);
+  openssl(
+    ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=netcheck-test-ca', '-days', '2', '-out', 'ca.crt'],
+    dir,
+  );
   keyAndCsr(dir, 'server', '/CN=kube-apiserver');
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.crt'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'server.ext',
+      '-out',
+      'server.crt',
+    ],
+    dir,
+  );
   keyAndCsr(dir, 'client', `/O=${group}/CN=${user}`);
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'client.ext', '-out', 'client.crt'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'client.ext',
+      '-out',
+      'client.crt',
+    ],
+    dir,
+  );
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-  return { dir, caCert: read('ca.crt'), serverCert: read('server.crt'), serverKey: read('server.key'), clientCert: read('client.crt'), clientKey: read('client.key') };
+  return {
+    dir,
+    caCert: read('ca.crt'),
+    serverCert: read('server.crt'),
+    serverKey: read('server.key'),
+    clientCert: read('client.crt'),
+    clientKey: read('client.key'),
+  };
 }

@@ -28,11 +28,21 @@ export async function startLabNodes(count: number): Promise<{ nodes: LabNode[]; 
         iptablesLegacy: `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -s 10.244.${i}.0/24 ! -d 10.244.0.0/16 -j MASQUERADE\nCOMMIT\n`,
       }),
     );
-    if (i > 0) parts.push(link({ host: nodeName(i - 1), dev: 'eth1', addr: `10.77.${i}.1/24` }, { host: name, dev: 'eth0', addr: `10.77.${i}.2/24` }));
+    if (i > 0)
+      parts.push(
+        link(
+          { host: nodeName(i - 1), dev: 'eth1', addr: `10.77.${i}.1/24` },
+          { host: name, dev: 'eth0', addr: `10.77.${i}.2/24` },
+        ),
+      );
   }
   const lab = await startLab(mergeLabs(...parts));
   return {
-    nodes: Array.from({ length: count }, (_, i) => ({ name: nodeName(i), netns: lab.netns(nodeName(i)), ip: `10.77.0.${i + 1}` })),
+    nodes: Array.from({ length: count }, (_, i) => ({
+      name: nodeName(i),
+      netns: lab.netns(nodeName(i)),
+      ip: `10.77.0.${i + 1}`,
+    })),
     stop: () => lab.stop(),
   };
 }

@@ -14,7 +14,10 @@ export interface CliResult {
 }
 
 /** Starts the CLI; `done` resolves when it exits. */
-export function startCli(args: readonly string[], env: Record<string, string | undefined> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
@@ -24,7 +27,9 @@ export function startCli(args: readonly string[], env: Record<string, string | u
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, done };
 }
 

@@ -42,9 +42,30 @@ function goType(type: string, format: string): string {
 /** quantities must match this (k8s.io/apimachinery/pkg/api/resource/quantity.go). */
 export const QUANTITY_RE = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 const QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-const QUANTITY_FIELDS = new Set(['V1ResourceRequirements.limits', 'V1ResourceRequirements.requests', 'V1PodSpec.overhead']);
+const QUANTITY_FIELDS = new Set([
+  'V1ResourceRequirements.limits',
+  'V1ResourceRequirements.requests',
+  'V1PodSpec.overhead',
+]);
 
-const SUFFIX: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const SUFFIX: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
 
 /** A quantity's value, or undefined when it does not parse. */
 export function parseQuantity(q: string | number): number | undefined {
@@ -61,7 +82,15 @@ interface DecodeState {
   typeError?: string;
 }
 
-function check(v: unknown, type: string, format: string, path: string, struct: string, field: string, st: DecodeState): void {
+function check(
+  v: unknown,
+  type: string,
+  format: string,
+  path: string,
+  struct: string,
+  field: string,
+  st: DecodeState,
+): void {
   if (v === null || v === undefined || st.typeError !== undefined) return;
   const typeErr = () => {
     st.typeError ??= `json: cannot unmarshal ${jsonType(v)} into Go struct field ${struct}.${path} of type ${goType(type, format)}`;
@@ -69,7 +98,10 @@ function check(v: unknown, type: string, format: string, path: string, struct: s
   if (QUANTITY_FIELDS.has(field)) {
     if (typeof v !== 'object' || Array.isArray(v)) return typeErr();
     for (const q of Object.values(v as Record<string, unknown>)) {
-      if ((typeof q !== 'string' && typeof q !== 'number') || (typeof q === 'string' && (!QUANTITY_RE.test(q) || parseQuantity(q) === undefined))) {
+      if (
+        (typeof q !== 'string' && typeof q !== 'number') ||
+        (typeof q === 'string' && (!QUANTITY_RE.test(q) || parseQuantity(q) === undefined))
+      ) {
         st.typeError ??= QUANTITY_ERROR;
         return;
       }
@@ -102,7 +134,8 @@ function check(v: unknown, type: string, format: string, path: string, struct: s
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map !== null) {
     if (typeof v !== 'object' || Array.isArray(v)) return typeErr();
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) check(x, map[1]!, '', `${path}.${k}`, struct, field, st);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>))
+      check(x, map[1]!, '', `${path}.${k}`, struct, field, st);
     return;
   }
   const attrs = modelAttrs(type);
@@ -127,8 +160,10 @@ export function strictDecodeError(body: unknown, model: string, kind: string, ve
     return `${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${jsonType(body)} into Go value of type v1.${kind}`;
   }
   check(body, model, '', '', model.replace(/^V\d+/, ''), model, st);
-  if (st.typeError !== undefined) return `${kind} in version "${version}" cannot be handled as a ${kind}: ${st.typeError}`;
-  if (st.unknown.length > 0) return `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${st.unknown.join(', ')}`;
+  if (st.typeError !== undefined)
+    return `${kind} in version "${version}" cannot be handled as a ${kind}: ${st.typeError}`;
+  if (st.unknown.length > 0)
+    return `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${st.unknown.join(', ')}`;
   return undefined;
 }
 
@@ -157,7 +192,11 @@ const MSG_LABEL_VALUE =
 
 const q = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 const required = (field: string): FieldError => ({ reason: 'FieldValueRequired', field, message: 'Required value' });
-const invalid = (field: string, v: unknown, detail: string): FieldError => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${q(v)}: ${detail}` });
+const invalid = (field: string, v: unknown, detail: string): FieldError => ({
+  reason: 'FieldValueInvalid',
+  field,
+  message: `Invalid value: ${q(v)}: ${detail}`,
+});
 const unsupported = (field: string, v: unknown, allowed: readonly string[]): FieldError => ({
   reason: 'FieldValueNotSupported',
   field,
@@ -182,7 +221,8 @@ function keyErrors(field: string, key: string): FieldError[] {
   const slash = key.lastIndexOf('/');
   const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : ['', key];
   const out: FieldError[] = [];
-  if (slash >= 0 && (prefix === '' || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) out.push(invalid(field, key, `prefix part ${MSG_SUBDOMAIN}`));
+  if (slash >= 0 && (prefix === '' || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)))
+    out.push(invalid(field, key, `prefix part ${MSG_SUBDOMAIN}`));
   if (name === '') out.push(invalid(field, key, 'name part must be non-empty'));
   else {
     if (name.length > 63) out.push(invalid(field, key, 'name part must be no more than 63 characters'));
@@ -195,7 +235,8 @@ function metadataErrors(meta: Record<string, unknown> | undefined, labelName: bo
   const out: FieldError[] = [];
   const name = meta?.['name'];
   if (typeof name !== 'string' || name === '') {
-    if (typeof meta?.['generateName'] !== 'string') out.push({ ...required('metadata.name'), message: 'Required value: name or generateName is required' });
+    if (typeof meta?.['generateName'] !== 'string')
+      out.push({ ...required('metadata.name'), message: 'Required value: name or generateName is required' });
   } else out.push(...nameErrors('metadata.name', name, labelName));
   const labels = (meta?.['labels'] ?? {}) as Record<string, string>;
   for (const [k, v] of Object.entries(labels)) {
@@ -209,7 +250,12 @@ function metadataErrors(meta: Record<string, unknown> | undefined, labelName: bo
     out.push(...keyErrors('metadata.annotations', k));
     size += k.length + v.length;
   }
-  if (size > 256 * 1024) out.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' });
+  if (size > 256 * 1024)
+    out.push({
+      reason: 'FieldValueTooLong',
+      field: 'metadata.annotations',
+      message: 'Too long: must have at most 262144 bytes',
+    });
   return out;
 }
 
@@ -219,7 +265,10 @@ function resourceErrors(field: string, res: Record<string, unknown> | undefined)
   const out: FieldError[] = [];
   const limits = (res?.['limits'] ?? {}) as Record<string, string | number>;
   const requests = (res?.['requests'] ?? {}) as Record<string, string | number>;
-  for (const [kind, list] of [['limits', limits], ['requests', requests]] as const) {
+  for (const [kind, list] of [
+    ['limits', limits],
+    ['requests', requests],
+  ] as const) {
     for (const [name, v] of Object.entries(list)) {
       const f = `${field}.${kind}[${name}]`;
       if (!STANDARD_RESOURCES.has(name) && !name.startsWith('hugepages-') && !name.includes('/')) {
@@ -234,7 +283,8 @@ function resourceErrors(field: string, res: Record<string, unknown> | undefined)
     if (l === undefined) continue;
     const rn = parseQuantity(r);
     const ln = parseQuantity(l);
-    if (rn !== undefined && ln !== undefined && rn > ln) out.push(invalid(`${field}.requests`, String(r), `must be less than or equal to ${name} limit of ${String(l)}`));
+    if (rn !== undefined && ln !== undefined && rn > ln)
+      out.push(invalid(`${field}.requests`, String(r), `must be less than or equal to ${name} limit of ${String(l)}`));
   }
   return out;
 }
@@ -260,7 +310,8 @@ export function validatePod(pod: Record<string, unknown>, urlNamespace: string):
     if (c.name === undefined || c.name === '') out.push(required(`${f}.name`));
     else {
       out.push(...nameErrors(`${f}.name`, c.name, true));
-      if (seen.has(c.name)) out.push({ reason: 'FieldValueDuplicate', field: `${f}.name`, message: `Duplicate value: ${q(c.name)}` });
+      if (seen.has(c.name))
+        out.push({ reason: 'FieldValueDuplicate', field: `${f}.name`, message: `Duplicate value: ${q(c.name)}` });
       seen.add(c.name);
     }
     if (c.image === undefined || c.image.trim() === '') out.push(required(`${f}.image`));
@@ -269,32 +320,61 @@ export function validatePod(pod: Record<string, unknown>, urlNamespace: string):
     }
     out.push(...resourceErrors(`${f}.resources`, c.resources));
     if (c.securityContext?.privileged === true && c.securityContext.allowPrivilegeEscalation === false) {
-      out.push(invalid(`${f}.securityContext`, 'false', 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
+      out.push(
+        invalid(
+          `${f}.securityContext`,
+          'false',
+          'cannot set `allowPrivilegeEscalation` to false and `privileged` to true',
+        ),
+      );
     }
   });
   const rp = spec['restartPolicy'];
-  if (rp !== undefined && !['Always', 'OnFailure', 'Never'].includes(rp as string)) out.push(unsupported('spec.restartPolicy', rp, ['Always', 'OnFailure', 'Never']));
+  if (rp !== undefined && !['Always', 'OnFailure', 'Never'].includes(rp as string))
+    out.push(unsupported('spec.restartPolicy', rp, ['Always', 'OnFailure', 'Never']));
   const dp = spec['dnsPolicy'];
   const dnsPolicies = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
   if (dp !== undefined && !dnsPolicies.includes(dp as string)) out.push(unsupported('spec.dnsPolicy', dp, dnsPolicies));
   const ads = spec['activeDeadlineSeconds'];
-  if (typeof ads === 'number' && (ads < 1 || ads > 2147483647)) out.push(invalid('spec.activeDeadlineSeconds', ads, 'must be between 1 and 2147483647, inclusive'));
+  if (typeof ads === 'number' && (ads < 1 || ads > 2147483647))
+    out.push(invalid('spec.activeDeadlineSeconds', ads, 'must be between 1 and 2147483647, inclusive'));
   const tgs = spec['terminationGracePeriodSeconds'];
-  if (typeof tgs === 'number' && tgs < 0) out.push(invalid('spec.terminationGracePeriodSeconds', tgs, 'must be greater than or equal to 0'));
+  if (typeof tgs === 'number' && tgs < 0)
+    out.push(invalid('spec.terminationGracePeriodSeconds', tgs, 'must be greater than or equal to 0'));
   const node = spec['nodeName'];
   if (typeof node === 'string' && node !== '') out.push(...nameErrors('spec.nodeName', node, false));
-  ((spec['tolerations'] ?? []) as { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }[]).forEach((t, i) => {
+  (
+    (spec['tolerations'] ?? []) as {
+      key?: string;
+      operator?: string;
+      value?: string;
+      effect?: string;
+      tolerationSeconds?: number;
+    }[]
+  ).forEach((t, i) => {
     const f = `spec.tolerations[${i}]`;
     const op = t.operator ?? 'Equal';
     if (!['Equal', 'Exists'].includes(op)) out.push(unsupported(`${f}.operator`, op, ['Equal', 'Exists']));
-    if ((t.key ?? '') === '' && op !== 'Exists') out.push(invalid(`${f}.operator`, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
-    if (op === 'Exists' && (t.value ?? '') !== '') out.push(invalid(`${f}.operator`, t.value, "value must be empty when `operator` is 'Exists'"));
+    if ((t.key ?? '') === '' && op !== 'Exists')
+      out.push(
+        invalid(
+          `${f}.operator`,
+          op,
+          'operator must be Exists when `key` is empty, which means "match all values and all keys"',
+        ),
+      );
+    if (op === 'Exists' && (t.value ?? '') !== '')
+      out.push(invalid(`${f}.operator`, t.value, "value must be empty when `operator` is 'Exists'"));
     if ((t.key ?? '') !== '') out.push(...keyErrors(`${f}.key`, t.key ?? ''));
-    if (t.effect !== undefined && t.effect !== '' && !['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect)) {
+    if (
+      t.effect !== undefined &&
+      t.effect !== '' &&
+      !['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect)
+    ) {
       out.push(unsupported(`${f}.effect`, t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute']));
     }
     if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
-      out.push(invalid(`${f}.effect`, t.effect ?? '', 'effect must be \'NoExecute\' when `tolerationSeconds` is set'));
+      out.push(invalid(`${f}.effect`, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
     }
   });
   ((spec['imagePullSecrets'] ?? []) as { name?: string }[]).forEach((s, i) => {

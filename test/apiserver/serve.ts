@@ -5,8 +5,16 @@
 import { ApiServerDouble } from './server.ts';
 
 const [count = '1', delay = '0', netns = '', backend = 'cached'] = process.argv.slice(2);
-const nodes = Array.from({ length: Number(count) }, (_, i) => ({ name: `node-${String(i).padStart(3, '0')}`, netns, internalIP: `10.78.${i >> 8}.${i & 255}` }));
-const d = await ApiServerDouble.start({ nodes, startDelayMs: Number(delay), execBackend: backend === 'netns' ? 'netns' : 'cached' });
+const nodes = Array.from({ length: Number(count) }, (_, i) => ({
+  name: `node-${String(i).padStart(3, '0')}`,
+  netns,
+  internalIP: `10.78.${i >> 8}.${i & 255}`,
+}));
+const d = await ApiServerDouble.start({
+  nodes,
+  startDelayMs: Number(delay),
+  execBackend: backend === 'netns' ? 'netns' : 'cached',
+});
 process.stdout.write(`${JSON.stringify({ kubeconfig: d.kubeconfigPath, url: d.url })}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => void d.close().then(() => process.exit(0)));

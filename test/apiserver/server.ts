@@ -69,7 +69,13 @@ interface Resource {
   namespaced: boolean;
 }
 
-const CORE = (resource: string, kind: string, namespaced: boolean): Resource => ({ group: '', version: 'v1', resource, kind, namespaced });
+const CORE = (resource: string, kind: string, namespaced: boolean): Resource => ({
+  group: '',
+  version: 'v1',
+  resource,
+  kind,
+  namespaced,
+});
 const calicoKinds = (group: string, version: string): Resource[] =>
   [
     ['ippools', 'IPPool'],
@@ -84,7 +90,16 @@ export function status(code: number, reason: string, message: string, details?: 
   return s;
 }
 
-const REASON_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 422: 'Unprocessable Entity', 500: 'Internal Server Error' };
+const REASON_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  422: 'Unprocessable Entity',
+  500: 'Internal Server Error',
+};
 
 interface Route {
   res: Resource;
@@ -121,7 +136,9 @@ export function parseLabelSelector(sel: string): Requirement[] | string {
     if ((m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p)) !== null) {
       const [, k, op, vs] = m;
       const set = new Set(vs!.split(',').map((v) => v.trim()));
-      reqs.push(op === 'in' ? (l) => l[k!] !== undefined && set.has(l[k!]!) : (l) => l[k!] === undefined || !set.has(l[k!]!));
+      reqs.push(
+        op === 'in' ? (l) => l[k!] !== undefined && set.has(l[k!]!) : (l) => l[k!] === undefined || !set.has(l[k!]!),
+      );
     } else if ((m = /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(p)) !== null) {
       const [, k, op, v] = m;
       reqs.push(op === '!=' ? (l) => l[k!] !== v : (l) => l[k!] === v);
@@ -142,7 +159,16 @@ function fieldValue(o: Obj, path: string): string | undefined {
   return cur === undefined ? undefined : String(cur);
 }
 
-const FIELD_SELECTABLE: Record<string, string[]> = { pods: ['spec.nodeName', 'status.phase', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.podIP'] };
+const FIELD_SELECTABLE: Record<string, string[]> = {
+  pods: [
+    'spec.nodeName',
+    'status.phase',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'status.podIP',
+  ],
+};
 
 export class ApiServerDouble {
   readonly pki: TestPki;
@@ -177,17 +203,37 @@ export class ApiServerDouble {
       CORE('services', 'Service', true),
       CORE('configmaps', 'ConfigMap', true),
       { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
-      { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
+      {
+        group: 'networking.k8s.io',
+        version: 'v1',
+        resource: 'networkpolicies',
+        kind: 'NetworkPolicy',
+        namespaced: true,
+      },
     ];
     const calico = opts.calico ?? 'crd';
     if (calico !== 'none') this.resources.push(...calicoKinds('crd.projectcalico.org', 'v1'));
     if (calico === 'v3') this.resources.push(...calicoKinds('projectcalico.org', 'v3'));
-    if (opts.cilium === true) this.resources.push({ group: 'cilium.io', version: 'v2', resource: 'ciliumnodes', kind: 'CiliumNode', namespaced: false });
+    if (opts.cilium === true)
+      this.resources.push({
+        group: 'cilium.io',
+        version: 'v2',
+        resource: 'ciliumnodes',
+        kind: 'CiliumNode',
+        namespaced: false,
+      });
     for (const n of opts.nodes) this.addNode(n);
     for (const ns of ['default', 'kube-system', 'kube-public']) {
       const labels: Record<string, string> = { 'kubernetes.io/metadata.name': ns };
       if (ns === 'kube-system') labels['pod-security.kubernetes.io/enforce'] = 'privileged';
-      this.put(CORE('namespaces', 'Namespace', false), this.stamp({ metadata: { name: ns, labels }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }));
+      this.put(
+        CORE('namespaces', 'Namespace', false),
+        this.stamp({
+          metadata: { name: ns, labels },
+          spec: { finalizers: ['kubernetes'] },
+          status: { phase: 'Active' },
+        }),
+      );
     }
   }
 
@@ -209,7 +255,10 @@ export class ApiServerDouble {
       kind: 'Config',
       clusters: [{ name: 'double', cluster: { server: this.url, 'certificate-authority-data': b64(this.pki.caCert) } }],
       users: [
-        { name: this.user, user: { 'client-certificate-data': b64(this.pki.clientCert), 'client-key-data': b64(this.pki.clientKey) } },
+        {
+          name: this.user,
+          user: { 'client-certificate-data': b64(this.pki.clientCert), 'client-key-data': b64(this.pki.clientKey) },
+        },
         { name: `${this.user}-token`, user: { token: this.token } },
       ],
       contexts: [
@@ -222,8 +271,15 @@ export class ApiServerDouble {
   }
 
   private listen(port: number): Promise<void> {
-    const server = https.createServer({ key: this.pki.serverKey, cert: this.pki.serverCert, ca: this.pki.caCert, requestCert: true, rejectUnauthorized: false }, (req, res) =>
-      this.handle(req, res),
+    const server = https.createServer(
+      {
+        key: this.pki.serverKey,
+        cert: this.pki.serverCert,
+        ca: this.pki.caCert,
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (req, res) => this.handle(req, res),
     );
     server.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.handleUpgrade(req, socket));
     server.on('secureConnection', (s: Socket) => {
@@ -315,7 +371,12 @@ export class ApiServerDouble {
           conditions: [
             ready
               ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
-              : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' },
+              : {
+                  type: 'Ready',
+                  status: 'Unknown',
+                  reason: 'NodeStatusUnknown',
+                  message: 'Kubelet stopped posting node status.',
+                },
           ],
           addresses: [
             { type: 'InternalIP', address: n.internalIP ?? '192.0.2.1' },
@@ -335,7 +396,9 @@ export class ApiServerDouble {
 
   /** Pods currently stored, optionally in one namespace. */
   pods(namespace?: string): Obj[] {
-    return [...this.table(CORE('pods', 'Pod', true)).values()].filter((p) => namespace === undefined || (p['metadata'] as Obj)['namespace'] === namespace);
+    return [...this.table(CORE('pods', 'Pod', true)).values()].filter(
+      (p) => namespace === undefined || (p['metadata'] as Obj)['namespace'] === namespace,
+    );
   }
 
   namespaces(): Obj[] {
@@ -347,14 +410,17 @@ export class ApiServerDouble {
   private authenticate(req: IncomingMessage): User | undefined {
     const auth = req.headers.authorization;
     if (typeof auth === 'string' && auth.startsWith('Bearer ')) {
-      return auth.slice(7) === this.token ? { name: `${this.user}-token`, groups: ['system:authenticated'] } : undefined;
+      return auth.slice(7) === this.token
+        ? { name: `${this.user}-token`, groups: ['system:authenticated'] }
+        : undefined;
     }
     const tls = req.socket as TLSSocket;
     if (tls.authorized) {
       const subject = tls.getPeerCertificate().subject as unknown as Record<string, string | string[]>;
       const cn = subject['CN'];
       const o = subject['O'];
-      if (typeof cn === 'string') return { name: cn, groups: [...(Array.isArray(o) ? o : o !== undefined ? [o] : []), 'system:authenticated'] };
+      if (typeof cn === 'string')
+        return { name: cn, groups: [...(Array.isArray(o) ? o : o !== undefined ? [o] : []), 'system:authenticated'] };
     }
     return undefined;
   }
@@ -407,14 +473,22 @@ export class ApiServerDouble {
   /** RBAC-style denial (k8s.io/apiserver responsewriters.ForbiddenStatusError wording). */
   private authorize(user: User, verb: string, r: Route): Obj | undefined {
     const resource = r.res.resource + (r.sub !== undefined ? `/${r.sub}` : '');
-    const full = r.res.group === '' ? resource : `${r.res.resource}.${r.res.group}${r.sub !== undefined ? `/${r.sub}` : ''}`;
-    const denied = this.forbidden.some((f) => f.verb === verb && f.resource === full && (f.namespace === undefined || f.namespace === r.namespace));
+    const full =
+      r.res.group === '' ? resource : `${r.res.resource}.${r.res.group}${r.sub !== undefined ? `/${r.sub}` : ''}`;
+    const denied = this.forbidden.some(
+      (f) => f.verb === verb && f.resource === full && (f.namespace === undefined || f.namespace === r.namespace),
+    );
     if (!denied) return undefined;
     const subject = `${r.res.group === '' ? r.res.resource : `${r.res.resource}.${r.res.group}`}${r.name !== undefined ? ` "${r.name}"` : ''}`;
     const scope = r.namespace !== undefined ? `in the namespace "${r.namespace}"` : 'at the cluster scope';
     const details: Obj = { group: r.res.group, kind: r.res.resource };
     if (r.name !== undefined) details['name'] = r.name;
-    return status(403, 'Forbidden', `${subject} is forbidden: User "${user.name}" cannot ${verb} resource "${resource}" in API group "${r.res.group}" ${scope}`, details);
+    return status(
+      403,
+      'Forbidden',
+      `${subject} is forbidden: User "${user.name}" cannot ${verb} resource "${resource}" in API group "${r.res.group}" ${scope}`,
+      details,
+    );
   }
 
   private send(res: ServerResponse, code: number, body: Obj): void {
@@ -447,7 +521,8 @@ export class ApiServerDouble {
     const r = this.route(url.pathname);
     // An unknown group/version is the mux's plain-text 404; an unknown resource is a Status.
     if (r === 'no-group') return [404, {}, '404 page not found\n'];
-    if (r === 'no-resource') return [404, status(404, 'NotFound', 'the server could not find the requested resource', {})];
+    if (r === 'no-resource')
+      return [404, status(404, 'NotFound', 'the server could not find the requested resource', {})];
     const q = url.searchParams;
     const verb = this.verbOf(req.method ?? 'GET', r, q.get('watch') === 'true' || q.get('watch') === '1');
     const denied = this.authorize(user, verb, r);
@@ -462,17 +537,29 @@ export class ApiServerDouble {
       case 'delete':
         return this.remove(r);
       default:
-        return [405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {})];
+        return [
+          405,
+          status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}),
+        ];
     }
   }
 
   private notFound(r: Route): [number, Obj] {
     const plural = r.res.group === '' ? r.res.resource : `${r.res.resource}.${r.res.group}`;
-    return [404, status(404, 'NotFound', `${plural} "${r.name ?? ''}" not found`, { name: r.name ?? '', group: r.res.group, kind: r.res.resource })];
+    return [
+      404,
+      status(404, 'NotFound', `${plural} "${r.name ?? ''}" not found`, {
+        name: r.name ?? '',
+        group: r.res.group,
+        kind: r.res.resource,
+      }),
+    ];
   }
 
   private list(r: Route, q: URLSearchParams): [number, Obj] {
-    let items = [...this.table(r.res).values()].filter((o) => r.namespace === undefined || (o['metadata'] as Obj)['namespace'] === r.namespace);
+    let items = [...this.table(r.res).values()].filter(
+      (o) => r.namespace === undefined || (o['metadata'] as Obj)['namespace'] === r.namespace,
+    );
     const ls = q.get('labelSelector');
     if (ls !== null && ls !== '') {
       const reqs = parseLabelSelector(ls);
@@ -486,7 +573,8 @@ export class ApiServerDouble {
     if (fs !== null && fs !== '') {
       for (const term of fs.split(',')) {
         const m = /^([\w.]+)(==|=|!=)(.*)$/.exec(term.trim());
-        if (m === null) return [400, status(400, 'BadRequest', `invalid selector: '${fs}'; can't understand '${term}'`)];
+        if (m === null)
+          return [400, status(400, 'BadRequest', `invalid selector: '${fs}'; can't understand '${term}'`)];
         const [, field, op, value] = m;
         const allowed = ['metadata.name', 'metadata.namespace', ...(FIELD_SELECTABLE[r.res.resource] ?? [])];
         if (!allowed.includes(field!)) return [400, status(400, 'BadRequest', `field label not supported: ${field}`)];
@@ -510,7 +598,15 @@ export class ApiServerDouble {
       }
       return c;
     });
-    return [200, { kind: `${r.res.kind}List`, apiVersion: r.res.group === '' ? 'v1' : `${r.res.group}/${r.res.version}`, metadata: meta, items: out }];
+    return [
+      200,
+      {
+        kind: `${r.res.kind}List`,
+        apiVersion: r.res.group === '' ? 'v1' : `${r.res.group}/${r.res.version}`,
+        metadata: meta,
+        items: out,
+      },
+    ];
   }
 
   private get(r: Route): [number, Obj] {
@@ -526,7 +622,8 @@ export class ApiServerDouble {
     if (o === undefined) return this.notFound(r);
     t.delete(key);
     if (r.res.resource === 'namespaces') {
-      for (const [k, p] of this.table(CORE('pods', 'Pod', true))) if ((p['metadata'] as Obj)['namespace'] === r.name) this.table(CORE('pods', 'Pod', true)).delete(k);
+      for (const [k, p] of this.table(CORE('pods', 'Pod', true)))
+        if ((p['metadata'] as Obj)['namespace'] === r.name) this.table(CORE('pods', 'Pod', true)).delete(k);
     }
     const out = structuredClone(o);
     (out['metadata'] as Obj)['deletionTimestamp'] = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -535,7 +632,10 @@ export class ApiServerDouble {
 
   private create(r: Route, text: string, q: URLSearchParams): [number, Obj] {
     if (r.name !== undefined || !['pods', 'namespaces'].includes(r.res.resource) || r.res.group !== '') {
-      return [405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {})];
+      return [
+        405,
+        status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}),
+      ];
     }
     let body: unknown;
     try {
@@ -545,12 +645,27 @@ export class ApiServerDouble {
     }
     const kind = r.res.kind;
     const o = body as Obj;
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) return [400, status(400, 'BadRequest', `couldn't get version/kind; json parse error: expected an object`)];
+    if (typeof o !== 'object' || o === null || Array.isArray(o))
+      return [400, status(400, 'BadRequest', `couldn't get version/kind; json parse error: expected an object`)];
     if (o['apiVersion'] !== undefined && o['apiVersion'] !== 'v1') {
-      return [400, status(400, 'BadRequest', `the API version in the data (${String(o['apiVersion'])}) does not match the expected API version (v1)`)];
+      return [
+        400,
+        status(
+          400,
+          'BadRequest',
+          `the API version in the data (${String(o['apiVersion'])}) does not match the expected API version (v1)`,
+        ),
+      ];
     }
     if (o['kind'] !== undefined && o['kind'] !== kind) {
-      return [400, status(400, 'BadRequest', `the kind in the data (${String(o['kind'])}) does not match the expected kind (${kind})`)];
+      return [
+        400,
+        status(
+          400,
+          'BadRequest',
+          `the kind in the data (${String(o['kind'])}) does not match the expected kind (${kind})`,
+        ),
+      ];
     }
     // Strict decoding: unknown fields are rejected whatever fieldValidation says (a strict server).
     void q;
@@ -559,7 +674,14 @@ export class ApiServerDouble {
     const meta = (o['metadata'] ?? {}) as Obj;
     if (r.namespace !== undefined) {
       if (meta['namespace'] !== undefined && meta['namespace'] !== r.namespace) {
-        return [400, status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request')];
+        return [
+          400,
+          status(
+            400,
+            'BadRequest',
+            'the namespace of the provided object does not match the namespace sent on the request',
+          ),
+        ];
       }
       meta['namespace'] = r.namespace;
     }
@@ -567,16 +689,38 @@ export class ApiServerDouble {
     const errs = kind === 'Pod' ? validatePod(o, r.namespace ?? '') : validateNamespace(o);
     const name = String(meta['name'] ?? meta['generateName'] ?? '');
     if (errs.length > 0) {
-      return [422, status(422, 'Invalid', invalidMessage(kind, name, errs), { name, kind, causes: errs.map((e) => ({ reason: e.reason, message: e.message, field: e.field })) })];
+      return [
+        422,
+        status(422, 'Invalid', invalidMessage(kind, name, errs), {
+          name,
+          kind,
+          causes: errs.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
+        }),
+      ];
     }
     const plural = r.res.resource;
     if (kind === 'Pod') {
       const ns = this.table(CORE('namespaces', 'Namespace', false)).get(`/${r.namespace ?? ''}`);
-      if (ns === undefined) return [404, status(404, 'NotFound', `namespaces "${r.namespace ?? ''}" not found`, { name: r.namespace ?? '', kind: 'namespaces' })];
-      if (this.table(r.res).has(`${r.namespace}/${name}`)) return [409, status(409, 'AlreadyExists', `${plural} "${name}" already exists`, { name, kind: plural })];
+      if (ns === undefined)
+        return [
+          404,
+          status(404, 'NotFound', `namespaces "${r.namespace ?? ''}" not found`, {
+            name: r.namespace ?? '',
+            kind: 'namespaces',
+          }),
+        ];
+      if (this.table(r.res).has(`${r.namespace}/${name}`))
+        return [409, status(409, 'AlreadyExists', `${plural} "${name}" already exists`, { name, kind: plural })];
       const labels = ((ns['metadata'] as Obj)['labels'] ?? {}) as Record<string, string>;
-      const violation = podSecurityViolation((o['spec'] ?? {}) as never, enforcePolicy(labels, this.opts.defaultPodSecurity ?? 'restricted'));
-      if (violation !== undefined) return [403, status(403, 'Forbidden', `${plural} "${name}" is forbidden: ${violation}`, { name, kind: plural })];
+      const violation = podSecurityViolation(
+        (o['spec'] ?? {}) as never,
+        enforcePolicy(labels, this.opts.defaultPodSecurity ?? 'restricted'),
+      );
+      if (violation !== undefined)
+        return [
+          403,
+          status(403, 'Forbidden', `${plural} "${name}" is forbidden: ${violation}`, { name, kind: plural }),
+        ];
       const pod = this.stamp(o);
       pod['apiVersion'] = 'v1';
       pod['kind'] = 'Pod';
@@ -584,8 +728,9 @@ export class ApiServerDouble {
       this.put(r.res, pod);
       return [201, structuredClone(pod)];
     }
-    if (this.table(r.res).has(`/${name}`)) return [409, status(409, 'AlreadyExists', `${plural} "${name}" already exists`, { name, kind: plural })];
-    const labels = ((meta['labels'] ?? {}) as Record<string, string>);
+    if (this.table(r.res).has(`/${name}`))
+      return [409, status(409, 'AlreadyExists', `${plural} "${name}" already exists`, { name, kind: plural })];
+    const labels = (meta['labels'] ?? {}) as Record<string, string>;
     labels['kubernetes.io/metadata.name'] = name;
     meta['labels'] = labels;
     o['spec'] = { finalizers: ['kubernetes'] };
@@ -607,7 +752,11 @@ export class ApiServerDouble {
   }
 
   private startPod(pod: Obj): void {
-    const spec = pod['spec'] as { nodeName?: string; containers: { name: string; image: string }[]; activeDeadlineSeconds?: number };
+    const spec = pod['spec'] as {
+      nodeName?: string;
+      containers: { name: string; image: string }[];
+      activeDeadlineSeconds?: number;
+    };
     const node = this.nodes.get(spec.nodeName ?? '');
     const c = spec.containers[0]!;
     const base = { name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: false };
@@ -633,12 +782,25 @@ export class ApiServerDouble {
         update((p) => {
           const st = p['status'] as Obj;
           st['containerStatuses'] = [
-            { ...base, state: { waiting: { reason: 'ErrImagePull', message: `failed to pull and unpack image "docker.io/${c.image}": failed to resolve reference "docker.io/${c.image}": not found` } } },
+            {
+              ...base,
+              state: {
+                waiting: {
+                  reason: 'ErrImagePull',
+                  message: `failed to pull and unpack image "docker.io/${c.image}": failed to resolve reference "docker.io/${c.image}": not found`,
+                },
+              },
+            },
           ];
         });
         this.later(100, () =>
           update((p) => {
-            (p['status'] as Obj)['containerStatuses'] = [{ ...base, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } } }];
+            (p['status'] as Obj)['containerStatuses'] = [
+              {
+                ...base,
+                state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } },
+              },
+            ];
           }),
         );
         return;
@@ -652,8 +814,19 @@ export class ApiServerDouble {
           hostIP: ip,
           podIP: ip,
           startTime: now,
-          conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True' })),
-          containerStatuses: [{ ...base, imageID: `docker.io/${c.image}@sha256:0`, ready: true, started: true, state: { running: { startedAt: now } } }],
+          conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
+            type,
+            status: 'True',
+          })),
+          containerStatuses: [
+            {
+              ...base,
+              imageID: `docker.io/${c.image}@sha256:0`,
+              ready: true,
+              started: true,
+              state: { running: { startedAt: now } },
+            },
+          ],
         };
       });
       if (spec.activeDeadlineSeconds !== undefined) {
@@ -673,7 +846,9 @@ export class ApiServerDouble {
 
   private refuse(socket: Duplex, code: number, body: Obj): void {
     const text = JSON.stringify(body);
-    socket.end(`HTTP/1.1 ${code} ${REASON_TEXT[code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    socket.end(
+      `HTTP/1.1 ${code} ${REASON_TEXT[code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex): void {
@@ -694,19 +869,38 @@ export class ApiServerDouble {
     if (pod === undefined) return this.refuse(socket, 404, this.notFound(r)[1]);
     const q = url.searchParams;
     const command = q.getAll('command');
-    if (command.length === 0) return this.refuse(socket, 400, status(400, 'BadRequest', 'you must specify at least 1 command'));
+    if (command.length === 0)
+      return this.refuse(socket, 400, status(400, 'BadRequest', 'you must specify at least 1 command'));
     const spec = pod['spec'] as { nodeName?: string; containers: { name: string }[] };
     const container = q.get('container') ?? (spec.containers.length === 1 ? spec.containers[0]!.name : '');
     if (!spec.containers.some((c) => c.name === container)) {
-      return this.refuse(socket, 400, status(400, 'BadRequest', `container ${container} is not valid for pod ${r.name}`));
+      return this.refuse(
+        socket,
+        400,
+        status(400, 'BadRequest', `container ${container} is not valid for pod ${r.name}`),
+      );
     }
     const phase = (pod['status'] as { phase?: string }).phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
-      return this.refuse(socket, 400, status(400, 'BadRequest', `cannot exec into a container in a completed pod; current phase is ${phase}`));
+      return this.refuse(
+        socket,
+        400,
+        status(400, 'BadRequest', `cannot exec into a container in a completed pod; current phase is ${phase}`),
+      );
     }
-    if (phase !== 'Running') return this.refuse(socket, 400, status(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`));
+    if (phase !== 'Running')
+      return this.refuse(
+        socket,
+        400,
+        status(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`),
+      );
     const ws = acceptWebSocket(req, socket, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
-    if (ws === undefined) return this.refuse(socket, 400, status(400, 'BadRequest', 'unable to upgrade connection: missing or unsupported Sec-WebSocket-Protocol'));
+    if (ws === undefined)
+      return this.refuse(
+        socket,
+        400,
+        status(400, 'BadRequest', 'unable to upgrade connection: missing or unsupported Sec-WebSocket-Protocol'),
+      );
     const node = this.nodes.get(spec.nodeName ?? '');
     this.onExec(r.name, node?.name ?? '', command);
     void this.runExec(ws, node, command);
@@ -723,18 +917,28 @@ export class ApiServerDouble {
         details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
       };
     }
-    return { metadata: {}, status: 'Failure', message: `error executing command in container: command killed by ${signal ?? 'signal'}`, reason: 'InternalError', code: 500 };
+    return {
+      metadata: {},
+      status: 'Failure',
+      message: `error executing command in container: command killed by ${signal ?? 'signal'}`,
+      reason: 'InternalError',
+      code: 500,
+    };
   }
 
   /** Spawns the command in the node's namespace, as the container runtime would in the pod. */
   private spawnInNode(netns: string, command: string[]): ChildProcess {
     // hostPID stand-in: a PID namespace of its own, so `nsenter -t 1` reaches the node's
     // namespaces (its PID 1 lives in the node's network namespace), never this machine's.
-    const child = spawn('ip', ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--', ...command], {
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--', ...command],
+      {
+        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     this.children.add(child);
     child.on('close', () => this.children.delete(child));
     return child;

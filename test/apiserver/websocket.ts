@@ -97,7 +97,11 @@ export class WsConnection {
 }
 
 /** Completes the opening handshake, choosing the client's first protocol the server supports. */
-export function acceptWebSocket(req: IncomingMessage, socket: Duplex, supported: readonly string[]): WsConnection | undefined {
+export function acceptWebSocket(
+  req: IncomingMessage,
+  socket: Duplex,
+  supported: readonly string[],
+): WsConnection | undefined {
   const key = req.headers['sec-websocket-key'];
   const offered = String(req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
@@ -105,9 +109,19 @@ export function acceptWebSocket(req: IncomingMessage, socket: Duplex, supported:
     .filter((s) => s !== '');
   const protocol = offered.find((p) => supported.includes(p));
   if (typeof key !== 'string' || protocol === undefined) return undefined;
-  const accept = createHash('sha1').update(key + GUID).digest('base64');
+  const accept = createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
   socket.write(
-    ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, `Sec-WebSocket-Protocol: ${protocol}`, '', ''].join('\r\n'),
+    [
+      'HTTP/1.1 101 Switching Protocols',
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Accept: ${accept}`,
+      `Sec-WebSocket-Protocol: ${protocol}`,
+      '',
+      '',
+    ].join('\r\n'),
   );
   return new WsConnection(socket, protocol);
 }

@@ -25,7 +25,11 @@ describe('REST client against the double', () => {
   });
 
   test('lists page through continue tokens', async () => {
-    for (let i = 0; i < 1203; i++) d.seed('', 'v1', 'services', { metadata: { name: `svc-${String(i).padStart(4, '0')}`, namespace: 'default' }, spec: { clusterIP: '10.96.0.1' } });
+    for (let i = 0; i < 1203; i++)
+      d.seed('', 'v1', 'services', {
+        metadata: { name: `svc-${String(i).padStart(4, '0')}`, namespace: 'default' },
+        spec: { clusterIP: '10.96.0.1' },
+      });
     const c = new KubeClient(loadClusterAccess({ kubeconfig: d.kubeconfigPath }));
     try {
       const items = await c.list('/api/v1/services');
@@ -38,24 +42,49 @@ describe('REST client against the double', () => {
   });
 
   test('Calico v3 first, the CRDs when v3 is not served; missing kinds are warnings', async () => {
-    d.seed('crd.projectcalico.org', 'v1', 'ippools', { apiVersion: 'crd.projectcalico.org/v1', kind: 'IPPool', metadata: { name: 'default-ipv4-ippool' }, spec: { cidr: '10.244.0.0/16', ipipMode: 'Always' } });
-    d.seed('', 'v1', 'configmaps', { metadata: { name: 'kube-proxy', namespace: 'kube-system' }, data: { 'config.conf': 'mode: ipvs' } });
+    d.seed('crd.projectcalico.org', 'v1', 'ippools', {
+      apiVersion: 'crd.projectcalico.org/v1',
+      kind: 'IPPool',
+      metadata: { name: 'default-ipv4-ippool' },
+      spec: { cidr: '10.244.0.0/16', ipipMode: 'Always' },
+    });
+    d.seed('', 'v1', 'configmaps', {
+      metadata: { name: 'kube-proxy', namespace: 'kube-system' },
+      data: { 'config.conf': 'mode: ipvs' },
+    });
     d.seed('', 'v1', 'configmaps', { metadata: { name: 'unrelated', namespace: 'kube-system' }, data: {} });
     const c = new KubeClient(loadClusterAccess({ kubeconfig: d.kubeconfigPath }));
     try {
       const r = await listObjects(c);
-      assert.deepEqual(r.objects.ipPools.map((p) => (p['metadata'] as { name: string }).name), ['default-ipv4-ippool']);
-      assert.deepEqual(r.objects.configMaps.map((p) => (p['metadata'] as { name: string }).name), ['kube-proxy']);
+      assert.deepEqual(
+        r.objects.ipPools.map((p) => (p['metadata'] as { name: string }).name),
+        ['default-ipv4-ippool'],
+      );
+      assert.deepEqual(
+        r.objects.configMaps.map((p) => (p['metadata'] as { name: string }).name),
+        ['kube-proxy'],
+      );
       assert.deepEqual(r.warnings, ['ciliumNodes: this cluster does not serve ciliumnodes.cilium.io; none collected']);
-      assert.ok(d.log.some((l) => l.path.startsWith('/apis/projectcalico.org/v3/ippools')), 'tried v3 first');
+      assert.ok(
+        d.log.some((l) => l.path.startsWith('/apis/projectcalico.org/v3/ippools')),
+        'tried v3 first',
+      );
     } finally {
       c.close();
     }
-    v3.seed('projectcalico.org', 'v3', 'ippools', { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'v3-pool' }, spec: { cidr: '10.245.0.0/16' } });
+    v3.seed('projectcalico.org', 'v3', 'ippools', {
+      apiVersion: 'projectcalico.org/v3',
+      kind: 'IPPool',
+      metadata: { name: 'v3-pool' },
+      spec: { cidr: '10.245.0.0/16' },
+    });
     const c3 = new KubeClient(loadClusterAccess({ kubeconfig: v3.kubeconfigPath }));
     try {
       const r = await listObjects(c3);
-      assert.deepEqual(r.objects.ipPools.map((p) => (p['metadata'] as { name: string }).name), ['v3-pool']);
+      assert.deepEqual(
+        r.objects.ipPools.map((p) => (p['metadata'] as { name: string }).name),
+        ['v3-pool'],
+      );
       assert.deepEqual(r.warnings, []);
     } finally {
       c3.close();
@@ -79,7 +108,14 @@ describe('REST client against the double', () => {
     writeFileSync(join(sa, 'token'), 'wrong');
     const bad = new KubeClient(loadClusterAccess({ env, inClusterRoot: root }));
     try {
-      await assert.rejects(bad.list('/api/v1/nodes'), (e: unknown) => e instanceof ApiError && /^the API server rejected the credentials of user "inClusterUser" \(401 Unauthorized\)/.test(apiErrorMessage(e, 'inClusterUser')));
+      await assert.rejects(
+        bad.list('/api/v1/nodes'),
+        (e: unknown) =>
+          e instanceof ApiError &&
+          /^the API server rejected the credentials of user "inClusterUser" \(401 Unauthorized\)/.test(
+            apiErrorMessage(e, 'inClusterUser'),
+          ),
+      );
     } finally {
       bad.close();
     }
@@ -91,7 +127,10 @@ describe('REST client against the double', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const port = (silent.address() as { port: number }).port;
     const cfg = join(dir, 'silent.yaml');
-    writeFileSync(cfg, `apiVersion: v1\nkind: Config\ncurrent-context: s\nclusters: [{name: s, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: s, context: {cluster: s, user: u}}]\n`);
+    writeFileSync(
+      cfg,
+      `apiVersion: v1\nkind: Config\ncurrent-context: s\nclusters: [{name: s, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: s, context: {cluster: s, user: u}}]\n`,
+    );
     const c = new KubeClient(loadClusterAccess({ kubeconfig: cfg, requestTimeout: '300ms' }));
     try {
       await assert.rejects(c.list('/api/v1/nodes'), (e: unknown) => (e as { errCode?: string }).errCode === 'TIMEOUT');

@@ -17,7 +17,10 @@ import { PLATFORMS } from '../../krew/platforms.ts';
 const bun = bunRuns();
 const darwin = (arch: string) => PLATFORMS.find((p) => p.os === 'darwin' && p.arch === arch)!;
 
-describe('macOS code signatures', { skip: bun.ok ? false : `bun cannot run here: ${bun.ok ? '' : bun.why}`, concurrency: false }, () => {
+describe('macOS code signatures', {
+  skip: bun.ok ? false : `bun cannot run here: ${bun.ok ? '' : bun.why}`,
+  concurrency: false,
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'netcheck-darwin-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,8 +41,13 @@ describe('macOS code signatures', { skip: bun.ok ? false : `bun cannot run here:
     const bin = readFileSync(join(dir, 'darwin_arm64', 'kubectl-netcheck'));
     const page = Buffer.from(bin);
     page[5000] = page[5000]! ^ 1;
-    assert.deepEqual(checkMachoSignature(page).problems, ['1 of ' + checkMachoSignature(bin).pages + ' page hashes do not match']);
-    assert.match(checkMachoSignature(Buffer.concat([bin, Buffer.alloc(7)])).problems.join(), /7 stray bytes after the signature/);
+    assert.deepEqual(checkMachoSignature(page).problems, [
+      `1 of ${checkMachoSignature(bin).pages} page hashes do not match`,
+    ]);
+    assert.match(
+      checkMachoSignature(Buffer.concat([bin, Buffer.alloc(7)])).problems.join(),
+      /7 stray bytes after the signature/,
+    );
     assert.equal(checkMachoSignature(Buffer.from('not a mach-o file at all, just text')).ok, false);
   });
 });

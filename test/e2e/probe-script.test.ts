@@ -31,7 +31,10 @@ test('batch script: commands, not-found, listings, files, sizes', () => {
             { section: 'missing', argv: ['no-such-tool-netcheck', '-x'] },
             { section: 'quoted', argv: ['echo', "a b 'c'", '$HOME'] },
           ],
-          dirs: [{ dir: join(dir, 'cni'), suffixes: ['.conf', '.conflist'] }, { dir: join(dir, 'absent'), suffixes: ['.conf'] }],
+          dirs: [
+            { dir: join(dir, 'cni'), suffixes: ['.conf', '.conflist'] },
+            { dir: join(dir, 'absent'), suffixes: ['.conf'] },
+          ],
           files: [join(dir, 'big.env'), join(dir, 'none.env')],
           maxFileBytes: 1000,
           commandTimeoutSeconds: 5,
@@ -40,7 +43,10 @@ test('batch script: commands, not-found, listings, files, sizes', () => {
       { maxBuffer: 1 << 26 },
     );
     const r = parseBatch(out);
-    assert.deepEqual(Buffer.from(r.commands.get('bytes')!.stdout, 'utf8'), Buffer.from('@@netcheck C fake 0 1 1\n\u0000\ufffdend', 'utf8'));
+    assert.deepEqual(
+      Buffer.from(r.commands.get('bytes')!.stdout, 'utf8'),
+      Buffer.from('@@netcheck C fake 0 1 1\n\u0000\ufffdend', 'utf8'),
+    );
     assert.deepEqual(r.commands.get('fails'), { code: 3, stdout: 'out\n', stderr: 'err\n' });
     assert.equal(r.commands.get('missing')!.code, 127);
     assert.match(r.commands.get('missing')!.stderr, /no-such-tool-netcheck: not found/);
@@ -48,8 +54,14 @@ test('batch script: commands, not-found, listings, files, sizes', () => {
     const rec = (type: string, path: string) => r.records.find((x) => x.type === type && x.path === path);
     assert.deepEqual(rec('D', join(dir, 'cni'))?.lines.sort(), ['10-calico.conflist', "it's odd.conf", 'notes.txt']);
     assert.equal(rec('D', join(dir, 'absent'))?.code, 'ENOENT');
-    assert.equal(Buffer.from(rec('F', join(dir, 'cni', '10-calico.conflist'))!.lines.join(''), 'base64').toString(), '{"name":"k8s-pod-network"}\n');
-    assert.deepEqual(Buffer.from(rec('F', join(dir, 'cni', "it's odd.conf"))!.lines.join(''), 'base64'), Buffer.from([0x7b, 0x0a, 0xc3, 0xa9, 0x7d]));
+    assert.equal(
+      Buffer.from(rec('F', join(dir, 'cni', '10-calico.conflist'))!.lines.join(''), 'base64').toString(),
+      '{"name":"k8s-pod-network"}\n',
+    );
+    assert.deepEqual(
+      Buffer.from(rec('F', join(dir, 'cni', "it's odd.conf"))!.lines.join(''), 'base64'),
+      Buffer.from([0x7b, 0x0a, 0xc3, 0xa9, 0x7d]),
+    );
     assert.equal(rec('F', join(dir, 'cni', 'notes.txt')), undefined);
     assert.equal(rec('F', join(dir, 'big.env'))?.code, 'TOOBIG');
     assert.equal(rec('F', join(dir, 'none.env'))?.code, 'ENOENT');

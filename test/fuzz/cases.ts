@@ -29,34 +29,121 @@ function pick<T>(r: Rng, xs: readonly T[]): T {
 
 const family = oneOf('inet', 'inet6');
 const link = obj({
-  index: num, name: str, kind: oneOf('loopback', 'ether', 'veth', 'bridge', 'vxlan', 'ipip', 'dummy', 'other'),
-  infoKind: opt(str), master: opt(str), mtu: num, up: bool, operState: str, mac: opt(str),
-  peerIndex: opt(num), linkNetnsId: opt(num), slaveKind: opt(str), raw: jsonText,
-  vxlan: opt(obj({ vni: num, local: opt(str), remote: opt(str), group: opt(str), link: opt(str), port: num, learning: bool, external: opt(bool) })),
+  index: num,
+  name: str,
+  kind: oneOf('loopback', 'ether', 'veth', 'bridge', 'vxlan', 'ipip', 'dummy', 'other'),
+  infoKind: opt(str),
+  master: opt(str),
+  mtu: num,
+  up: bool,
+  operState: str,
+  mac: opt(str),
+  peerIndex: opt(num),
+  linkNetnsId: opt(num),
+  slaveKind: opt(str),
+  raw: jsonText,
+  vxlan: opt(
+    obj({
+      vni: num,
+      local: opt(str),
+      remote: opt(str),
+      group: opt(str),
+      link: opt(str),
+      port: num,
+      learning: bool,
+      external: opt(bool),
+    }),
+  ),
   ipip: opt(obj({ local: opt(str), remote: opt(str), link: opt(str) })),
 });
 const address = obj({
-  dev: str, family, local: str, prefixLen: num, peer: opt(str), broadcast: opt(str), scope: str,
-  secondary: bool, label: opt(str), raw: jsonText,
+  dev: str,
+  family,
+  local: str,
+  prefixLen: num,
+  peer: opt(str),
+  broadcast: opt(str),
+  scope: str,
+  secondary: bool,
+  label: opt(str),
+  raw: jsonText,
 });
 const route = obj({
-  family, table: num, type: oneOf('unicast', 'local', 'broadcast', 'multicast', 'anycast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat'),
-  dst: str, tos: num, gateway: opt(str), dev: opt(str), onlink: bool, prefsrc: opt(str), metric: num,
-  protocol: str, scope: str, mtu: opt(num), tableName: opt(str), flags: opt(arr(str)), unmodeled: opt(arr(str)),
-  nexthops: arr(obj({ gateway: opt(str), dev: opt(str), weight: num, onlink: bool })), raw: jsonText,
+  family,
+  table: num,
+  type: oneOf(
+    'unicast',
+    'local',
+    'broadcast',
+    'multicast',
+    'anycast',
+    'blackhole',
+    'unreachable',
+    'prohibit',
+    'throw',
+    'nat',
+  ),
+  dst: str,
+  tos: num,
+  gateway: opt(str),
+  dev: opt(str),
+  onlink: bool,
+  prefsrc: opt(str),
+  metric: num,
+  protocol: str,
+  scope: str,
+  mtu: opt(num),
+  tableName: opt(str),
+  flags: opt(arr(str)),
+  unmodeled: opt(arr(str)),
+  nexthops: arr(obj({ gateway: opt(str), dev: opt(str), weight: num, onlink: bool })),
+  raw: jsonText,
 });
 const rule = obj({
-  family, priority: num, invert: bool, src: opt(str), dst: opt(str), iif: opt(str), oif: opt(str),
-  fwmark: opt(num), fwmask: opt(num), tos: opt(num), action: oneOf('table', 'goto', 'nop', 'blackhole', 'unreachable', 'prohibit'),
-  table: opt(num), gotoPriority: opt(num), suppressPrefixLength: opt(num), tableName: opt(str), unmodeled: opt(arr(str)), raw: jsonText,
+  family,
+  priority: num,
+  invert: bool,
+  src: opt(str),
+  dst: opt(str),
+  iif: opt(str),
+  oif: opt(str),
+  fwmark: opt(num),
+  fwmask: opt(num),
+  tos: opt(num),
+  action: oneOf('table', 'goto', 'nop', 'blackhole', 'unreachable', 'prohibit'),
+  table: opt(num),
+  gotoPriority: opt(num),
+  suppressPrefixLength: opt(num),
+  tableName: opt(str),
+  unmodeled: opt(arr(str)),
+  raw: jsonText,
 });
 const neighbor = obj({ dst: str, dev: str, lladdr: opt(str), state: arr(str), raw: jsonText });
-const fdb = obj({ mac: str, dev: str, dst: opt(str), vni: opt(num), master: opt(str), self: bool, state: str, raw: jsonText });
+const fdb = obj({
+  mac: str,
+  dev: str,
+  dst: opt(str),
+  vni: opt(num),
+  master: opt(str),
+  self: bool,
+  state: str,
+  raw: jsonText,
+});
 const cni = obj({
-  path: str, name: opt(str), cniVersion: opt(str), raw: str,
+  path: str,
+  name: opt(str),
+  cniVersion: opt(str),
+  raw: str,
   plugins: arr(obj({ type: str, ipamSubnets: arr(str), ipamType: opt(str), config: obj({}) })),
 });
-const flannel = obj({ network: opt(str), subnet: opt(str), mtu: opt(num), ipMasq: opt(bool), raw: str, vars: map(str) });
+const flannel = obj({
+  network: opt(str),
+  subnet: opt(str),
+  mtu: opt(num),
+  ipMasq: opt(bool),
+  raw: str,
+  vars: map(str),
+});
 
 // ---------------------------------------------------------------- the parsers
 
@@ -82,7 +169,14 @@ export const PARSERS: readonly ParserCase[] = [
     items: (v) => (v as { links: { raw: string }[] }).links,
     json: true,
   },
-  { name: 'ip-route', parse: parseIpRoute, shape: arr(route), fixtures: ['ip/ip-route.json'], items: asList, json: true },
+  {
+    name: 'ip-route',
+    parse: parseIpRoute,
+    shape: arr(route),
+    fixtures: ['ip/ip-route.json'],
+    items: asList,
+    json: true,
+  },
   {
     name: 'ip-rule',
     parse: (t) => parseIpRule(t),
@@ -91,8 +185,22 @@ export const PARSERS: readonly ParserCase[] = [
     items: asList,
     json: true,
   },
-  { name: 'ip-neigh', parse: parseIpNeigh, shape: arr(neighbor), fixtures: ['ip/ip-neigh.json'], items: asList, json: true },
-  { name: 'bridge-fdb', parse: parseBridgeFdb, shape: arr(fdb), fixtures: ['ip/bridge-fdb.json'], items: asList, json: true },
+  {
+    name: 'ip-neigh',
+    parse: parseIpNeigh,
+    shape: arr(neighbor),
+    fixtures: ['ip/ip-neigh.json'],
+    items: asList,
+    json: true,
+  },
+  {
+    name: 'bridge-fdb',
+    parse: parseBridgeFdb,
+    shape: arr(fdb),
+    fixtures: ['ip/bridge-fdb.json'],
+    items: asList,
+    json: true,
+  },
   { name: 'sysctl', parse: parseSysctl, shape: map(str), fixtures: ['ip/sysctl.txt'], json: false },
   {
     name: 'cni',
@@ -129,7 +237,8 @@ export function check(p: ParserCase, text: string, label: string): { problems: s
   else {
     if (result.warnings.length > MAX_WARNINGS) problems.push(`${label}: ${result.warnings.length} warnings`);
     for (const w of result.warnings) {
-      if (typeof w !== 'string' || w.length > MAX_WARNING_CHARS) problems.push(`${label}: bad warning ${String(w).slice(0, 100)}`);
+      if (typeof w !== 'string' || w.length > MAX_WARNING_CHARS)
+        problems.push(`${label}: bad warning ${String(w).slice(0, 100)}`);
     }
   }
   return { problems: problems.slice(0, 5), result };
@@ -164,7 +273,10 @@ export function runTruncations(p: ParserCase, seed: number): { inputs: number; p
       const cutInside = text.trim() !== '' && text.trimEnd() !== whole.trimEnd();
       if (p.items !== undefined) {
         const got = p.items(c.result.value).map((x) => x.raw);
-        const want = p.items(full.value).map((x) => x.raw).slice(0, got.length);
+        const want = p
+          .items(full.value)
+          .map((x) => x.raw)
+          .slice(0, got.length);
         if (got.join('\n') !== want.join('\n')) problems.push(`${label}: items are not a prefix of the whole result`);
         if (cutInside && silent) problems.push(`${label}: cut short without a warning`);
       } else if (p.json) {
@@ -178,36 +290,137 @@ export function runTruncations(p: ParserCase, seed: number): { inputs: number; p
 }
 
 const VOCAB = [
-  'ifindex', 'ifname', 'flags', 'mtu', 'operstate', 'link_type', 'address', 'master', 'linkinfo', 'info_kind',
-  'info_data', 'info_slave_kind', 'addr_info', 'family', 'local', 'prefixlen', 'scope', 'secondary', 'label',
-  'broadcast', 'link_index', 'link_netnsid', 'link', 'id', 'port', 'learning', 'remote', 'group', 'external',
-  'type', 'dst', 'gateway', 'dev', 'table', 'protocol', 'prefsrc', 'metric', 'nexthops', 'weight', 'metrics',
-  'via', 'host', 'encap', 'from', 'tos', 'pref', 'nhid', 'priority', 'not', 'src', 'srclen', 'dstlen', 'iif',
-  'oif', 'fwmark', 'fwmask', 'goto', 'nop', 'action', 'suppress_prefixlen', 'lladdr', 'state', 'mac', 'vni',
-  'self', 'name', 'cniVersion', 'plugins', 'ipam', 'subnet', 'ranges', 'ipv4_pools', 'delegate',
+  'ifindex',
+  'ifname',
+  'flags',
+  'mtu',
+  'operstate',
+  'link_type',
+  'address',
+  'master',
+  'linkinfo',
+  'info_kind',
+  'info_data',
+  'info_slave_kind',
+  'addr_info',
+  'family',
+  'local',
+  'prefixlen',
+  'scope',
+  'secondary',
+  'label',
+  'broadcast',
+  'link_index',
+  'link_netnsid',
+  'link',
+  'id',
+  'port',
+  'learning',
+  'remote',
+  'group',
+  'external',
+  'type',
+  'dst',
+  'gateway',
+  'dev',
+  'table',
+  'protocol',
+  'prefsrc',
+  'metric',
+  'nexthops',
+  'weight',
+  'metrics',
+  'via',
+  'host',
+  'encap',
+  'from',
+  'tos',
+  'pref',
+  'nhid',
+  'priority',
+  'not',
+  'src',
+  'srclen',
+  'dstlen',
+  'iif',
+  'oif',
+  'fwmark',
+  'fwmask',
+  'goto',
+  'nop',
+  'action',
+  'suppress_prefixlen',
+  'lladdr',
+  'state',
+  'mac',
+  'vni',
+  'self',
+  'name',
+  'cniVersion',
+  'plugins',
+  'ipam',
+  'subnet',
+  'ranges',
+  'ipv4_pools',
+  'delegate',
 ];
 const STRINGS = [
-  '', 'default', 'all', 'any', 'main', 'local', 'calico', 'UP', 'veth', 'vxlan', 'ipip', 'bridge', 'eth0',
-  '10.0.0.0/8', '10.0.0.1', '300.1.1.1', '::1', 'fe80::/64', '0x10', '0xffffffffffffffffff', '-1', '1e999',
-  'inet', 'inet6', 'onlink', 'PERMANENT', '00:00:00:00:00:00', 'zz:zz', '\u0000', '"', '\\', '🙂'.repeat(3),
+  '',
+  'default',
+  'all',
+  'any',
+  'main',
+  'local',
+  'calico',
+  'UP',
+  'veth',
+  'vxlan',
+  'ipip',
+  'bridge',
+  'eth0',
+  '10.0.0.0/8',
+  '10.0.0.1',
+  '300.1.1.1',
+  '::1',
+  'fe80::/64',
+  '0x10',
+  '0xffffffffffffffffff',
+  '-1',
+  '1e999',
+  'inet',
+  'inet6',
+  'onlink',
+  'PERMANENT',
+  '00:00:00:00:00:00',
+  'zz:zz',
+  '\u0000',
+  '"',
+  '\\',
+  '🙂'.repeat(3),
 ];
 
 function randomJson(r: Rng, depth: number): unknown {
   const k = int(r, depth > 3 ? 6 : 9);
   switch (k) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return pick(r, [0, 1, -1, 1.5, 2 ** 32, 2 ** 53 + 2, 1e300, -0]);
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return pick(r, [0, 1, -1, 1.5, 2 ** 32, 2 ** 53 + 2, 1e300, -0]);
     case 3:
-    case 4: return pick(r, STRINGS);
-    case 5: return pick(r, VOCAB);
+    case 4:
+      return pick(r, STRINGS);
+    case 5:
+      return pick(r, VOCAB);
     case 6:
     case 7: {
       const o: Record<string, unknown> = {};
       for (let i = int(r, 6); i > 0; i--) o[pick(r, VOCAB)] = randomJson(r, depth + 1);
       return o;
     }
-    default: return Array.from({ length: int(r, 5) }, () => randomJson(r, depth + 1));
+    default:
+      return Array.from({ length: int(r, 5) }, () => randomJson(r, depth + 1));
   }
 }
 
@@ -252,8 +465,17 @@ function mutateLines(r: Rng, text: string): string {
     const i = int(r, lines.length);
     const l = lines[i] ?? '';
     lines[i] = pick(r, [
-      l.replace('=', ''), `${l}=${l}`, `=${l}`, l.replace(/[a-z]/, '\u0000'), '', l.toUpperCase(),
-      l.slice(0, int(r, l.length + 1)), `  ${l}  `, `export ${l}`, `"${l}"`, l.repeat(3),
+      l.replace('=', ''),
+      `${l}=${l}`,
+      `=${l}`,
+      l.replace(/[a-z]/, '\u0000'),
+      '',
+      l.toUpperCase(),
+      l.slice(0, int(r, l.length + 1)),
+      `  ${l}  `,
+      `export ${l}`,
+      `"${l}"`,
+      l.repeat(3),
     ]);
   }
   return lines.join('\n');
@@ -286,7 +508,8 @@ export const HUGE: Readonly<Record<string, () => string>> = {
   'balanced nesting': () => '['.repeat(MB10 / 2) + ']'.repeat(MB10 / 2),
   'unterminated string': () => `[{"ifname":"${'a'.repeat(MB10)}`,
   'one huge string value': () => `[{"ifname":"${'a'.repeat(MB10)}","ifindex":1,"dst":"default"}]`,
-  'a route table': () => `[${'{"type":"unicast","dst":"10.0.0.0/8","dev":"eth0","table":"main"},'.repeat(MB10 / 64)}{}]`,
+  'a route table': () =>
+    `[${'{"type":"unicast","dst":"10.0.0.0/8","dev":"eth0","table":"main"},'.repeat(MB10 / 64)}{}]`,
   'tiny objects': () => `[${'{"a":1},'.repeat(MB10 / 8)}{}]`,
   'sysctl-like line': () => `net.ipv4.conf.all.rp_filter = ${'1'.repeat(MB10)}`,
   'equals signs': () => '='.repeat(MB10),

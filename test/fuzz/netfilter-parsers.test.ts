@@ -93,7 +93,8 @@ const targets: Target[] = [
     check: (_input, r) => {
       const rs = (r as Parsed<import('../../src/model/types.ts').NftRuleset>).value;
       assert.ok(Array.isArray(rs.tables));
-      for (const t of rs.tables) for (const c of t.chains.values()) for (const rule of c.rules) assert.equal(typeof rule.text, 'string');
+      for (const t of rs.tables)
+        for (const c of t.chains.values()) for (const rule of c.rules) assert.equal(typeof rule.text, 'string');
     },
   },
 ];
@@ -129,7 +130,28 @@ function randomBytesAsText(rng: Prng, length: number, encoding: 'utf8' | 'latin1
 /** Words of the fixtures, shuffled back into lines: gets deeper into the grammar than noise. */
 function tokenSoup(rng: Prng, fixture: string, lines: number): string {
   const vocab = fixture.split(/\s+/).filter((w) => w.length > 0);
-  vocab.push('!', '"', '\\', '-A', '-m', '-j', '-g', '*nat', ':X - [0:0]', 'COMMIT', '[1:2]', '--', '-', '""', '{', '}', '[', ']', ':', ',');
+  vocab.push(
+    '!',
+    '"',
+    '\\',
+    '-A',
+    '-m',
+    '-j',
+    '-g',
+    '*nat',
+    ':X - [0:0]',
+    'COMMIT',
+    '[1:2]',
+    '--',
+    '-',
+    '""',
+    '{',
+    '}',
+    '[',
+    ']',
+    ':',
+    ',',
+  );
   // Names that an object-literal lookup would find on Object.prototype.
   vocab.push('constructor', '__proto__', 'toString', 'hasOwnProperty', '--constructor', '-constructor', 'valueOf');
   const out: string[] = [];
@@ -163,9 +185,12 @@ describe(`netfilter parsers under fuzzing (FUZZ_SEED=${SEED})`, () => {
 
       it('random text, binary junk and token soup', () => {
         const rng = prng(SEED ^ target.name.length);
-        for (let i = 0; i < 150; i++) runCase(target, randomText(rng, rng.int(4096), HOSTILE_ALPHABET), `random text #${i}`);
-        for (let i = 0; i < 50; i++) runCase(target, randomBytesAsText(rng, rng.int(8192), i % 2 === 0 ? 'utf8' : 'latin1'), `binary #${i}`);
-        for (let i = 0; i < 100; i++) runCase(target, tokenSoup(rng, rng.pick(target.fixtures), 1 + rng.int(60)), `token soup #${i}`);
+        for (let i = 0; i < 150; i++)
+          runCase(target, randomText(rng, rng.int(4096), HOSTILE_ALPHABET), `random text #${i}`);
+        for (let i = 0; i < 50; i++)
+          runCase(target, randomBytesAsText(rng, rng.int(8192), i % 2 === 0 ? 'utf8' : 'latin1'), `binary #${i}`);
+        for (let i = 0; i < 100; i++)
+          runCase(target, tokenSoup(rng, rng.pick(target.fixtures), 1 + rng.int(60)), `token soup #${i}`);
       });
 
       it('fixtures with random damage: dropped, duplicated and cut lines, stray quotes', () => {
@@ -219,7 +244,23 @@ describe(`netfilter parsers under fuzzing (FUZZ_SEED=${SEED})`, () => {
   describe('nft: wrong JSON types', () => {
     const nft = targets.find((t) => t.name === 'nft');
     assert.ok(nft);
-    const VALUES: readonly unknown[] = [null, 0, -1, 1e308, 'x', '', '@set', true, [], {}, [[]], { a: 1 }, [null, null], { payload: 'x' }, { match: 7 }];
+    const VALUES: readonly unknown[] = [
+      null,
+      0,
+      -1,
+      1e308,
+      'x',
+      '',
+      '@set',
+      true,
+      [],
+      {},
+      [[]],
+      { a: 1 },
+      [null, null],
+      { payload: 'x' },
+      { match: 7 },
+    ];
 
     /** Replaces a random node of the document with a value of another type. */
     function mutate(rng: Prng, doc: unknown, depth = 0): unknown {
@@ -246,7 +287,8 @@ describe(`netfilter parsers under fuzzing (FUZZ_SEED=${SEED})`, () => {
 
     it('deep nesting and odd top-level values', () => {
       const deep = (n: number, open: string, close: string): string => open.repeat(n) + close.repeat(n);
-      const rule = (expr: string): string => `{"nftables": [{"table": {"family": "ip", "name": "t"}}, {"chain": {"family": "ip", "table": "t", "name": "c"}}, {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": ${expr}}}]}`;
+      const rule = (expr: string): string =>
+        `{"nftables": [{"table": {"family": "ip", "name": "t"}}, {"chain": {"family": "ip", "table": "t", "name": "c"}}, {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": ${expr}}}]}`;
       const cases = [
         deep(100000, '[', ']'),
         deep(100000, '{"a":', '}').replace(/\}$/, '}'),

@@ -7,7 +7,13 @@ import { InputError } from '../../src/lib/errors.ts';
 import { mulberry32 } from './prng.ts';
 
 const good = encodeSnapshot(
-  { apiVersion: SNAPSHOT_API_VERSION, kind: 'Snapshot', capturedAt: 'x', objects: emptyObjects(), hosts: { n: { sections: { a: 'b' }, errors: {} } } },
+  {
+    apiVersion: SNAPSHOT_API_VERSION,
+    kind: 'Snapshot',
+    capturedAt: 'x',
+    objects: emptyObjects(),
+    hosts: { n: { sections: { a: 'b' }, errors: {} } },
+  },
   false,
 );
 
@@ -50,6 +56,12 @@ test('wrong JSON types in every position', () => {
 });
 
 test('a 10 MB line and deep nesting', () => {
-  tryDecode(Buffer.from('{"kind":"Snapshot","apiVersion":"netcheck.dev/v1","hosts":{"n":{"sections":{"a":"' + 'x'.repeat(10 * 1024 * 1024) + '"}}}}'));
+  tryDecode(
+    Buffer.from(
+      '{"kind":"Snapshot","apiVersion":"netcheck.dev/v1","hosts":{"n":{"sections":{"a":"' +
+        'x'.repeat(10 * 1024 * 1024) +
+        '"}}}}',
+    ),
+  );
   tryDecode(Buffer.from('['.repeat(100000)));
 });

@@ -16,12 +16,17 @@ interface Rule {
 }
 
 export function clusterRoleRules(file = join(REPO_ROOT, 'deploy/rbac.yaml')): Rule[] {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJSON() as { kind?: string; rules?: Rule[] });
+  const docs = parseAllDocuments(readFileSync(file, 'utf8')).map(
+    (d) => d.toJSON() as { kind?: string; rules?: Rule[] },
+  );
   return docs.find((d) => d.kind === 'ClusterRole')?.rules ?? [];
 }
 
 /** The verb and group/resource/name of a logged request, as the authorizer sees it. */
-export function authzAttributes(method: string, pathWithQuery: string): { verb: string; group: string; resource: string; name?: string } {
+export function authzAttributes(
+  method: string,
+  pathWithQuery: string,
+): { verb: string; group: string; resource: string; name?: string } {
   const [path = '', query = ''] = pathWithQuery.split('?');
   const q = new URLSearchParams(query);
   const info = requestInfo(method, path, Object.fromEntries(q));
@@ -45,6 +50,8 @@ export function allowed(rules: readonly Rule[], method: string, path: string): b
       (r.apiGroups ?? []).some((g) => g === '*' || g === a.group) &&
       (r.resources ?? []).some((x) => x === '*' || x === a.resource) &&
       (r.verbs ?? []).some((v) => v === '*' || v === a.verb) &&
-      (r.resourceNames === undefined || r.resourceNames.length === 0 || (a.name !== undefined && r.resourceNames.includes(a.name))),
+      (r.resourceNames === undefined ||
+        r.resourceNames.length === 0 ||
+        (a.name !== undefined && r.resourceNames.includes(a.name))),
   );
 }

@@ -37,13 +37,33 @@ interface Template {
 }
 
 const TEMPLATES: Template[] = [
-  { name: 'routed', lab: ROUTED, probed: ['client', 'r1', 'r2', 'server'], flush: ['client', 'r1', 'r2', 'server'], share: 0.5, scenario: routedScenario },
-  { name: 'overlay', lab: OVERLAY, probed: OVERLAY_PROBED, flush: [...OVERLAY_NODES, 'lan'], share: 0.5, scenario: overlayScenario, transit: { host: 'lan', ip: LAN_IP } },
+  {
+    name: 'routed',
+    lab: ROUTED,
+    probed: ['client', 'r1', 'r2', 'server'],
+    flush: ['client', 'r1', 'r2', 'server'],
+    share: 0.5,
+    scenario: routedScenario,
+  },
+  {
+    name: 'overlay',
+    lab: OVERLAY,
+    probed: OVERLAY_PROBED,
+    flush: [...OVERLAY_NODES, 'lan'],
+    share: 0.5,
+    scenario: overlayScenario,
+    transit: { host: 'lan', ip: LAN_IP },
+  },
 ];
 
 for (const [ti, tpl] of TEMPLATES.entries()) {
   if (ONLY !== undefined && ONLY !== tpl.name) continue;
-  const count = ONLY !== undefined ? TOTAL : ti === TEMPLATES.length - 1 ? TOTAL - TEMPLATES.slice(0, -1).reduce((n, t) => n + Math.round(TOTAL * t.share), 0) : Math.round(TOTAL * tpl.share);
+  const count =
+    ONLY !== undefined
+      ? TOTAL
+      : ti === TEMPLATES.length - 1
+        ? TOTAL - TEMPLATES.slice(0, -1).reduce((n, t) => n + Math.round(TOTAL * t.share), 0)
+        : Math.round(TOTAL * tpl.share);
 
   test(`engine agrees with the kernel on ${count} random ${tpl.name} scenarios (seed ${SEED})`, async (t) => {
     const unsupported = await labUnsupportedReason();
@@ -69,7 +89,8 @@ for (const [ti, tpl] of TEMPLATES.entries()) {
           [...byHost.values()].map(async (cmds) => {
             for (const c of cmds) {
               const r = await lab.exec(c.host, c.argv, c.input !== undefined ? { input: c.input } : {});
-              if (r.code !== 0 && c.mayFail !== true) throw new Error(`scenario ${seed}: ${c.host}: ${c.argv.join(' ')}: ${r.startError ?? r.stderr}`);
+              if (r.code !== 0 && c.mayFail !== true)
+                throw new Error(`scenario ${seed}: ${c.host}: ${c.argv.join(' ')}: ${r.startError ?? r.stderr}`);
             }
           }),
         );
@@ -81,13 +102,26 @@ for (const [ti, tpl] of TEMPLATES.entries()) {
           const kernel = await kernelObservation(lab, f);
           const { obs: engine, trace } = engineObservation(world, f);
           if (engine.unknown === true) unknown++;
-          if (tpl.transit !== undefined && f.from !== tpl.transit.host && f.dst !== tpl.transit.ip && engine.crossed?.includes(tpl.transit.host) === true) transit++;
+          if (
+            tpl.transit !== undefined &&
+            f.from !== tpl.transit.host &&
+            f.dst !== tpl.transit.ip &&
+            engine.crossed?.includes(tpl.transit.host) === true
+          )
+            transit++;
           const key = `${f.proto} ${kernel.forwardDelivered ? 'delivered' : 'lost'}/${kernel.replyDelivered ? 'answered' : 'unanswered'}`;
           tally.set(key, (tally.get(key) ?? 0) + 1);
           const d = compare(kernel, engine, f.proto);
           if (d.length > 0) {
             failures.push(
-              [`scenario seed ${seed}: ${f.from} → ${f.dst} ${f.proto}${f.srcAddr ? ` from ${f.srcAddr}` : ''}`, ...d.map((x) => `  ${x}`), '  knobs:', ...sc.summary.map((s) => `    ${s}`), '  engine trace:', trace].join('\n'),
+              [
+                `scenario seed ${seed}: ${f.from} → ${f.dst} ${f.proto}${f.srcAddr ? ` from ${f.srcAddr}` : ''}`,
+                ...d.map((x) => `  ${x}`),
+                '  knobs:',
+                ...sc.summary.map((s) => `    ${s}`),
+                '  engine trace:',
+                trace,
+              ].join('\n'),
             );
           }
         }
@@ -95,7 +129,13 @@ for (const [ti, tpl] of TEMPLATES.entries()) {
     } finally {
       await lab.stop();
     }
-    t.diagnostic(`${count} ${tpl.name} scenarios, ${flows} flows (${unknown} answered unknown by the engine, each a disagreement${tpl.transit !== undefined ? `; ${transit} walked across ${tpl.transit.host} as a gateway` : ''}); kernel outcomes: ${[...tally].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    assert.equal(failures.length, 0, `${failures.length} of ${flows} flows disagree:\n${failures.slice(0, 5).join('\n\n')}`);
+    t.diagnostic(
+      `${count} ${tpl.name} scenarios, ${flows} flows (${unknown} answered unknown by the engine, each a disagreement${tpl.transit !== undefined ? `; ${transit} walked across ${tpl.transit.host} as a gateway` : ''}); kernel outcomes: ${[...tally].map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    );
+    assert.equal(
+      failures.length,
+      0,
+      `${failures.length} of ${flows} flows disagree:\n${failures.slice(0, 5).join('\n\n')}`,
+    );
   });
 }

@@ -55,7 +55,16 @@ function chain(opts: { forwarding?: boolean; serverRoutes?: string[]; r?: Parame
 }
 
 function masquerade(): string {
-  return ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', '-A POSTROUTING -o eth1 -j MASQUERADE', 'COMMIT', ''].join('\n');
+  return [
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    '-A POSTROUTING -o eth1 -j MASQUERADE',
+    'COMMIT',
+    '',
+  ].join('\n');
 }
 
 describe('lab topology (no root needed)', () => {
@@ -71,7 +80,14 @@ describe('lab topology (no root needed)', () => {
       () => validateLab(bad),
       (e: unknown) => {
         assert.ok(e instanceof LabTopologyError);
-        for (const want of ['"a b"', 'unknown host "ghost"', 'device "eth0" defined twice', 'averyveryverylongname', 'master "br0"', 'underlay device "nope"']) {
+        for (const want of [
+          '"a b"',
+          'unknown host "ghost"',
+          'device "eth0" defined twice',
+          'averyveryverylongname',
+          'master "br0"',
+          'underlay device "nope"',
+        ]) {
           assert.ok(e.message.includes(want), `missing ${want} in:\n${e.message}`);
         }
         return true;
@@ -88,7 +104,9 @@ describe('lab topology (no root needed)', () => {
       (h) => `NS-${h}`,
     );
     const veth = vethName('veth', 'p1');
-    assert.deepEqual(plan.links, [`link add name eth0 index 1000 netns NS-p1 type veth peer name ${veth} index 1001 netns NS-n1`]);
+    assert.deepEqual(plan.links, [
+      `link add name eth0 index 1000 netns NS-p1 type veth peer name ${veth} index 1001 netns NS-n1`,
+    ]);
     const n1 = plan.hosts.find((h) => h.host === 'n1');
     assert.ok(n1 !== undefined);
     assert.deepEqual(n1.devices, [
@@ -114,10 +132,17 @@ describe('lab topology (no root needed)', () => {
   });
 
   test('mergeLabs joins a host described by several builders and refuses contradictions', () => {
-    const lab = mergeLabs(node('n'), calicoPod({ name: 'p1', node: 'n', ip: '10.65.0.2' }), calicoPod({ name: 'p2', node: 'n', ip: '10.65.0.3' }));
+    const lab = mergeLabs(
+      node('n'),
+      calicoPod({ name: 'p1', node: 'n', ip: '10.65.0.2' }),
+      calicoPod({ name: 'p2', node: 'n', ip: '10.65.0.3' }),
+    );
     const n = lab.hosts.find((h) => h.name === 'n');
     assert.equal(n?.forwarding, true);
-    assert.deepEqual(n?.routes, [`10.65.0.2 dev ${vethName('cali', 'p1')} scope link`, `10.65.0.3 dev ${vethName('cali', 'p2')} scope link`]);
+    assert.deepEqual(n?.routes, [
+      `10.65.0.2 dev ${vethName('cali', 'p1')} scope link`,
+      `10.65.0.3 dev ${vethName('cali', 'p2')} scope link`,
+    ]);
     assert.throws(() => mergeLabs(node('n'), lanHost('n')), /conflicting forwarding/);
   });
 });
@@ -125,7 +150,11 @@ describe('lab topology (no root needed)', () => {
 describe('lab harness in network namespaces', { skip }, () => {
   test('two hosts on one veth: UDP, TCP and ICMP delivered, with the source each end saw', async () => {
     await withLab(
-      mergeLabs(lanHost('a'), lanHost('b'), link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0', addr: '10.0.0.2/24' })),
+      mergeLabs(
+        lanHost('a'),
+        lanHost('b'),
+        link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0', addr: '10.0.0.2/24' }),
+      ),
       async (lab) => {
         for (const proto of ['udp', 'tcp', 'icmp'] as const) {
           const r = await lab.send({ from: 'a', dst: '10.0.0.2', proto });
@@ -135,7 +164,10 @@ describe('lab harness in network namespaces', { skip }, () => {
           assert.equal(r.seenSrc, '10.0.0.1', proto);
         }
         const miss = await lab.send({ from: 'a', dst: '10.0.0.3', proto: 'udp' });
-        assert.deepEqual({ f: miss.forwardDelivered, r: miss.replyDelivered, by: miss.receivedBy }, { f: false, r: false, by: undefined });
+        assert.deepEqual(
+          { f: miss.forwardDelivered, r: miss.replyDelivered, by: miss.receivedBy },
+          { f: false, r: false, by: undefined },
+        );
         const ls = await lab.exec('b', ['ip', '-br', 'addr', 'show', 'eth0']);
         assert.match(ls.stdout, /10\.0\.0\.2\/24/);
       },
@@ -197,7 +229,8 @@ describe('lab harness in network namespaces', { skip }, () => {
           assert.equal(r.seenSrc, '10.0.2.1', `${backend} ${proto}`);
           assert.equal(r.replyDelivered, true, `${backend} ${proto}`);
         }
-        const save = (await lab.probe('r')).sections[backend === 'iptables' ? 'iptables-nft-save' : 'iptables-legacy-save'] ?? '';
+        const save =
+          (await lab.probe('r')).sections[backend === 'iptables' ? 'iptables-nft-save' : 'iptables-legacy-save'] ?? '';
         assert.match(save, /-A POSTROUTING -o eth1 -j MASQUERADE/);
       });
     }
@@ -228,7 +261,10 @@ describe('lab harness in network namespaces', { skip }, () => {
         { by: 'server2', dst: '10.0.3.2', src: '10.0.1.2', reply: true, from: '10.96.0.10' },
       );
       const t = await lab.send({ from: 'client', dst: '10.96.0.10', proto: 'tcp', dport: 80, listen: [8080] });
-      assert.deepEqual({ by: t.receivedBy, dst: t.seenDst, reply: t.replyDelivered }, { by: 'server2', dst: '10.0.3.2', reply: true });
+      assert.deepEqual(
+        { by: t.receivedBy, dst: t.seenDst, reply: t.replyDelivered },
+        { by: 'server2', dst: '10.0.3.2', reply: true },
+      );
       const i = await lab.send({ from: 'client', dst: '10.96.0.10', proto: 'icmp' });
       assert.deepEqual({ by: i.receivedBy, reply: i.replyDelivered }, { by: 'server2', reply: true });
       // Without the rule nothing answers for the VIP.
@@ -250,7 +286,11 @@ describe('lab harness in network namespaces', { skip }, () => {
       '',
     ].join('\n');
     await withLab(
-      mergeLabs(lanHost('a'), lanHost('b', { iptables: dropReplies }), link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0', addr: '10.0.0.2/24' })),
+      mergeLabs(
+        lanHost('a'),
+        lanHost('b', { iptables: dropReplies }),
+        link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0', addr: '10.0.0.2/24' }),
+      ),
       async (lab) => {
         for (const proto of ['udp', 'tcp', 'icmp'] as const) {
           // TCP: the SYN reached the listener (a request socket in SYN_RECV), the SYN-ACK never left.
@@ -277,13 +317,22 @@ describe('lab harness in network namespaces', { skip }, () => {
       ]),
       bridgePod({ name: 'pa', node: 'n1', addr: '10.244.1.5/24', gateway: '10.244.1.1/24', mtu: 1450 }),
       bridgePod({ name: 'pb', node: 'n2', addr: '10.244.2.5/24', gateway: '10.244.2.1/24', mtu: 1450 }),
-      node('n1', { files: { '/run/flannel/subnet.env': 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n' } }),
+      node('n1', {
+        files: {
+          '/run/flannel/subnet.env':
+            'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+        },
+      }),
     );
     await withLab(topo, async (lab) => {
       const txBefore = await vxlanTxPackets(lab, 'n1');
       for (const proto of ['udp', 'tcp', 'icmp'] as const) {
         const r = await lab.send({ from: 'pa', dst: '10.244.2.5', proto });
-        assert.deepEqual({ f: r.forwardDelivered, by: r.receivedBy, src: r.seenSrc, r: r.replyDelivered }, { f: true, by: 'pb', src: '10.244.1.5', r: true }, proto);
+        assert.deepEqual(
+          { f: r.forwardDelivered, by: r.receivedBy, src: r.seenSrc, r: r.replyDelivered },
+          { f: true, by: 'pb', src: '10.244.1.5', r: true },
+          proto,
+        );
       }
       assert.ok((await vxlanTxPackets(lab, 'n1')) > txBefore, 'packets left n1 through flannel.1');
 
@@ -307,9 +356,15 @@ describe('lab harness in network namespaces', { skip }, () => {
     );
     await withLab(topo, async (lab) => {
       const pp = await lab.send({ from: 'p1', dst: '10.244.1.3', proto: 'udp' });
-      assert.deepEqual({ by: pp.receivedBy, src: pp.seenSrc, r: pp.replyDelivered }, { by: 'p2', src: '10.244.1.2', r: true });
+      assert.deepEqual(
+        { by: pp.receivedBy, src: pp.seenSrc, r: pp.replyDelivered },
+        { by: 'p2', src: '10.244.1.2', r: true },
+      );
       const pn = await lab.send({ from: 'p2', dst: '10.244.1.1', proto: 'tcp' });
-      assert.deepEqual({ by: pn.receivedBy, src: pn.seenSrc, r: pn.replyDelivered }, { by: 'n', src: '10.244.1.3', r: true });
+      assert.deepEqual(
+        { by: pn.receivedBy, src: pn.seenSrc, r: pn.replyDelivered },
+        { by: 'n', src: '10.244.1.3', r: true },
+      );
       const links = await lab.exec('n', ['ip', '-j', 'link', 'show', 'master', 'cni0']);
       assert.equal((JSON.parse(links.stdout) as unknown[]).length, 2);
     });
@@ -327,7 +382,10 @@ describe('lab harness in network namespaces', { skip }, () => {
     );
     await withLab(topo, async (lab) => {
       const r = await lab.send({ from: 'p1', dst: '10.65.0.3', proto: 'udp' });
-      assert.deepEqual({ by: r.receivedBy, src: r.seenSrc, reply: r.replyDelivered }, { by: 'p2', src: '10.65.0.2', reply: true });
+      assert.deepEqual(
+        { by: r.receivedBy, src: r.seenSrc, reply: r.replyDelivered },
+        { by: 'p2', src: '10.65.0.2', reply: true },
+      );
       const neigh = await lab.exec('p1', ['ip', 'neigh', 'show', '169.254.1.1']);
       assert.match(neigh.stdout, /lladdr ee:ee:ee:ee:ee:ee/);
     });
@@ -345,7 +403,11 @@ describe('lab harness in network namespaces', { skip }, () => {
       ]),
     );
     await withLab(topo, async (lab) => {
-      for (const [from, dst, by] of [['h1', '192.168.1.2', 'h2'], ['h2', '192.168.1.3', 'h3'], ['h3', '192.168.1.1', 'h1']] as const) {
+      for (const [from, dst, by] of [
+        ['h1', '192.168.1.2', 'h2'],
+        ['h2', '192.168.1.3', 'h3'],
+        ['h3', '192.168.1.1', 'h1'],
+      ] as const) {
         const r = await lab.send({ from, dst, proto: 'udp' });
         assert.deepEqual({ by: r.receivedBy, reply: r.replyDelivered }, { by, reply: true }, `${from} → ${dst}`);
       }
@@ -355,7 +417,11 @@ describe('lab harness in network namespaces', { skip }, () => {
   test('a failing setup command is named with its host, namespace and stderr, and nothing is left behind', async () => {
     const cases: [Lab, RegExp, RegExp][] = [
       [
-        mergeLabs(lanHost('a', { routes: ['10.9.0.0/24 via 10.77.0.1'] }), lanHost('b'), link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0' })),
+        mergeLabs(
+          lanHost('a', { routes: ['10.9.0.0/24 via 10.77.0.1'] }),
+          lanHost('b'),
+          link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0' }),
+        ),
         /route add 10\.9\.0\.0\/24 via 10\.77\.0\.1/,
         /Nexthop has invalid gateway/,
       ],
@@ -380,7 +446,11 @@ describe('lab harness in network namespaces', { skip }, () => {
 
   test('stop removes every namespace, every process in them and the files directory', async () => {
     const lab = await startLab(
-      mergeLabs(lanHost('a', { files: { '/etc/cni/net.d/10-x.conflist': '{}' } }), lanHost('b'), link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0', addr: '10.0.0.2/24' })),
+      mergeLabs(
+        lanHost('a', { files: { '/etc/cni/net.d/10-x.conflist': '{}' } }),
+        lanHost('b'),
+        link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0', addr: '10.0.0.2/24' }),
+      ),
       { prefix: 'stoptest' },
     );
     assert.equal(listNetns(lab.prefix).length, 2);
@@ -425,7 +495,10 @@ describe('lab harness in network namespaces', { skip }, () => {
     assert.deepEqual(await survivors(child.pids), []);
     const lab = await startLab(mergeLabs(lanHost('a')));
     try {
-      assert.deepEqual([...lab.removedStale].filter((n) => n.startsWith(child.prefix)).sort(), [`${child.prefix}a`, `${child.prefix}b`]);
+      assert.deepEqual([...lab.removedStale].filter((n) => n.startsWith(child.prefix)).sort(), [
+        `${child.prefix}a`,
+        `${child.prefix}b`,
+      ]);
       assert.deepEqual(listNetns(child.prefix), []);
     } finally {
       await lab.stop();
@@ -446,7 +519,9 @@ async function startChild(mode: 'wait' | 'throw' | 'forget') {
   let stderr = '';
   proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const lines = createInterface({ input: proc.stdout });
-  const [line] = (await Promise.race([once(lines, 'line'), once(proc, 'exit').then(() => [undefined])])) as [string | undefined];
+  const [line] = (await Promise.race([once(lines, 'line'), once(proc, 'exit').then(() => [undefined])])) as [
+    string | undefined,
+  ];
   if (line === undefined) throw new Error(`child-lab ${mode} exited before its lab was up: ${stderr}`);
   const { prefix, pids } = JSON.parse(line) as { prefix: string; pids: number[] };
   assert.ok(pids.length >= 4, `child-lab: agents and socat witnesses, got ${pids.join(' ')}`);

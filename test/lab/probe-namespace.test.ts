@@ -15,7 +15,16 @@ import { parseSysctl } from '../../src/model/parse/sysctl.ts';
 import type { Parsed } from '../../src/model/types.ts';
 import type { HostEntry } from '../../src/snapshot/types.ts';
 import { fixture } from '../helpers/fixtures.ts';
-import { host, labUnsupportedReason, link, mergeLabs, node, startLab, type Lab, type RunningLab } from './harness/index.ts';
+import {
+  host,
+  labUnsupportedReason,
+  link,
+  mergeLabs,
+  node,
+  startLab,
+  type Lab,
+  type RunningLab,
+} from './harness/index.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
 
@@ -34,7 +43,16 @@ const topology: Lab = mergeLabs(
     },
     devices: [
       { kind: 'bridge', name: 'cni0', mac: '02:00:00:00:01:01', mtu: 1450 },
-      { kind: 'vxlan', name: 'flannel.1', vni: 1, local: '192.168.77.10', dev: 'eth0', dstport: 8472, mac: '02:00:00:00:02:01', mtu: 1450 },
+      {
+        kind: 'vxlan',
+        name: 'flannel.1',
+        vni: 1,
+        local: '192.168.77.10',
+        dev: 'eth0',
+        dstport: 8472,
+        mac: '02:00:00:00:02:01',
+        mtu: 1450,
+      },
     ],
     addresses: ['192.168.77.11/24 dev eth0', '10.244.7.1/24 dev cni0', '10.244.7.0/32 dev flannel.1'],
     routes: [
@@ -101,7 +119,13 @@ describe('probe inside a namespace, parsed', { skip }, () => {
     assert.equal(by('cni0')?.mtu, 1450);
     assert.equal(by('vethpod')?.master, 'cni0');
     assert.equal(by('vethpod')?.mtu, 1450);
-    assert.deepEqual(by('flannel.1')?.vxlan, { vni: 1, port: 8472, learning: false, local: '192.168.77.10', link: 'eth0' });
+    assert.deepEqual(by('flannel.1')?.vxlan, {
+      vni: 1,
+      port: 8472,
+      learning: false,
+      local: '192.168.77.10',
+      link: 'eth0',
+    });
     // The pod's eth0 names vethpod as its peer, and vethpod names the pod's eth0.
     const podAddr = await lab?.exec('pod', ['ip', '-d', '-j', 'addr', 'show']);
     const pod = parseIpAddr(podAddr?.stdout ?? '');
@@ -112,7 +136,9 @@ describe('probe inside a namespace, parsed', { skip }, () => {
 
   it('addresses: primary and secondary, bridge, tunnel', () => {
     const { addresses } = section(entry, 'ip-addr', parseIpAddr);
-    const rows = addresses.filter((a) => a.family === 'inet').map((a) => [a.dev, `${a.local}/${a.prefixLen}`, a.secondary]);
+    const rows = addresses
+      .filter((a) => a.family === 'inet')
+      .map((a) => [a.dev, `${a.local}/${a.prefixLen}`, a.secondary]);
     assert.deepEqual(sorted(rows), [
       ['cni0', '10.244.7.1/24', false],
       ['eth0', '192.168.77.10/24', false],
@@ -126,7 +152,17 @@ describe('probe inside a namespace, parsed', { skip }, () => {
     const routes = section(entry, 'ip-route', parseIpRoute);
     const summary = routes
       .filter((r) => r.family === 'inet' && r.table !== 255)
-      .map((r) => [r.table, r.type, r.dst, r.gateway ?? '-', r.dev ?? '-', r.onlink, r.metric, r.protocol, r.prefsrc ?? '-']);
+      .map((r) => [
+        r.table,
+        r.type,
+        r.dst,
+        r.gateway ?? '-',
+        r.dev ?? '-',
+        r.onlink,
+        r.metric,
+        r.protocol,
+        r.prefsrc ?? '-',
+      ]);
     assert.deepEqual(sorted(summary), [
       [100, 'unicast', '0.0.0.0/0', '192.168.77.20', 'eth0', false, 0, 'boot', '-'],
       [254, 'blackhole', '10.244.9.0/24', '-', '-', false, 0, 'boot', '-'],
@@ -144,7 +180,17 @@ describe('probe inside a namespace, parsed', { skip }, () => {
   it('rules: priority order, selectors, actions', () => {
     const rules = section(entry, 'ip-rule', parseIpRule);
     assert.deepEqual(
-      rules.map((r) => [r.priority, r.invert, r.src ?? '-', r.dst ?? '-', r.iif ?? '-', r.fwmark ?? '-', r.fwmask ?? '-', r.action, r.table ?? '-']),
+      rules.map((r) => [
+        r.priority,
+        r.invert,
+        r.src ?? '-',
+        r.dst ?? '-',
+        r.iif ?? '-',
+        r.fwmark ?? '-',
+        r.fwmask ?? '-',
+        r.action,
+        r.table ?? '-',
+      ]),
       [
         [0, false, '-', '-', '-', '-', '-', 'table', 255],
         [100, false, '10.244.7.0/24', '-', '-', '-', '-', 'table', 100],
@@ -158,13 +204,16 @@ describe('probe inside a namespace, parsed', { skip }, () => {
 
   it("neighbours and fdb: flannel's entries for the peer", () => {
     const neigh = section(entry, 'ip-neigh', parseIpNeigh).find((n) => n.dev === 'flannel.1');
-    assert.deepEqual({ ...neigh, raw: undefined }, {
-      dst: '10.244.8.0',
-      dev: 'flannel.1',
-      lladdr: '02:00:00:00:02:02',
-      state: ['PERMANENT'],
-      raw: undefined,
-    });
+    assert.deepEqual(
+      { ...neigh, raw: undefined },
+      {
+        dst: '10.244.8.0',
+        dev: 'flannel.1',
+        lladdr: '02:00:00:00:02:02',
+        state: ['PERMANENT'],
+        raw: undefined,
+      },
+    );
     const fdb = section(entry, 'bridge-fdb', parseBridgeFdb).filter((e) => e.dev === 'flannel.1');
     assert.deepEqual(
       fdb.map((e) => [e.mac, e.dst, e.self, e.state]),

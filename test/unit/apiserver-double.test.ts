@@ -5,11 +5,26 @@ import { describe, test } from 'node:test';
 import { probeNamespaceManifest, probePodManifest } from '../../src/collect/kube/probe-pod.ts';
 import type { KubeObject } from '../../src/snapshot/types.ts';
 import { enforcePolicy, podSecurityViolation } from '../apiserver/admission.ts';
-import { invalidMessage, parseQuantity, strictDecodeError, validateNamespace, validatePod } from '../apiserver/schema.ts';
+import {
+  invalidMessage,
+  parseQuantity,
+  strictDecodeError,
+  validateNamespace,
+  validatePod,
+} from '../apiserver/schema.ts';
 import { parseLabelSelector } from '../apiserver/server.ts';
 
 const probe = (): KubeObject =>
-  probePodManifest({ node: 'node-a', namespace: 'netcheck', image: 'nicolaka/netshoot:v0.13', imagePullSecrets: ['regcred'], runId: 'abc123', deadlineSeconds: 600, owner: 'h/1', now: new Date(0) });
+  probePodManifest({
+    node: 'node-a',
+    namespace: 'netcheck',
+    image: 'nicolaka/netshoot:v0.13',
+    imagePullSecrets: ['regcred'],
+    runId: 'abc123',
+    deadlineSeconds: 600,
+    owner: 'h/1',
+    now: new Date(0),
+  });
 
 const clone = <T>(o: T): T => structuredClone(o);
 
@@ -33,10 +48,16 @@ describe('strict decoding (400)', () => {
   test('wrong JSON types are Go unmarshal errors', () => {
     const p = clone(probe()) as Record<string, Record<string, unknown>>;
     p['spec']!['hostPID'] = 'true';
-    assert.equal(strictDecodeError(p, 'V1Pod', 'Pod', 'v1'), 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.hostPID of type bool');
+    assert.equal(
+      strictDecodeError(p, 'V1Pod', 'Pod', 'v1'),
+      'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.hostPID of type bool',
+    );
     const q = clone(probe()) as Record<string, Record<string, unknown>>;
     q['spec']!['activeDeadlineSeconds'] = 1.5;
-    assert.match(strictDecodeError(q, 'V1Pod', 'Pod', 'v1') ?? '', /cannot unmarshal number into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64/);
+    assert.match(
+      strictDecodeError(q, 'V1Pod', 'Pod', 'v1') ?? '',
+      /cannot unmarshal number into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64/,
+    );
   });
 
   test('resource quantities must parse', () => {
@@ -58,7 +79,10 @@ describe('validation (422)', () => {
   });
 
   test('names, labels and required fields as core/validation words them', () => {
-    const p = clone(probe()) as { metadata: { name: string; labels: Record<string, string> }; spec: { containers: Record<string, unknown>[] } };
+    const p = clone(probe()) as {
+      metadata: { name: string; labels: Record<string, string> };
+      spec: { containers: Record<string, unknown>[] };
+    };
     p.metadata.name = 'Probe_A';
     p.metadata.labels['bad key!'] = 'x';
     p.metadata.labels['ok'] = 'not ok!';
@@ -66,27 +90,61 @@ describe('validation (422)', () => {
     const errs = validatePod(p, 'netcheck');
     assert.deepEqual(
       errs.map((e) => `${e.field}: ${e.reason}`),
-      ['metadata.name: FieldValueInvalid', 'metadata.labels: FieldValueInvalid', 'metadata.labels: FieldValueInvalid', 'spec.containers[0].image: FieldValueRequired'],
+      [
+        'metadata.name: FieldValueInvalid',
+        'metadata.labels: FieldValueInvalid',
+        'metadata.labels: FieldValueInvalid',
+        'spec.containers[0].image: FieldValueRequired',
+      ],
     );
     const msg = invalidMessage('Pod', 'Probe_A', errs);
-    assert.match(msg, /^Pod "Probe_A" is invalid: \[metadata\.name: Invalid value: "Probe_A": a lowercase RFC 1123 subdomain must consist of/);
+    assert.match(
+      msg,
+      /^Pod "Probe_A" is invalid: \[metadata\.name: Invalid value: "Probe_A": a lowercase RFC 1123 subdomain must consist of/,
+    );
     assert.match(msg, /spec\.containers\[0\]\.image: Required value\]$/);
   });
 
   test('enums, tolerations, requests above limits', () => {
-    const p = clone(probe()) as { spec: Record<string, unknown> & { containers: { resources: { requests: Record<string, string> } }[] } };
+    const p = clone(probe()) as {
+      spec: Record<string, unknown> & { containers: { resources: { requests: Record<string, string> } }[] };
+    };
     p.spec['restartPolicy'] = 'Sometimes';
-    p.spec['tolerations'] = [{ operator: 'Exists', value: 'x' }, { key: 'a', operator: 'Equal', effect: 'NoSchedule', tolerationSeconds: 5 }];
+    p.spec['tolerations'] = [
+      { operator: 'Exists', value: 'x' },
+      { key: 'a', operator: 'Equal', effect: 'NoSchedule', tolerationSeconds: 5 },
+    ];
     p.spec.containers[0]!.resources.requests['cpu'] = '2';
     const msgs = validatePod(p, 'netcheck').map((e) => `${e.field}: ${e.message}`);
-    assert.ok(msgs.includes('spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"'), msgs.join('\n'));
-    assert.ok(msgs.includes("spec.tolerations[0].operator: Invalid value: \"x\": value must be empty when `operator` is 'Exists'"), msgs.join('\n'));
-    assert.ok(msgs.some((m) => m.startsWith('spec.tolerations[1].effect: Invalid value')), msgs.join('\n'));
-    assert.ok(msgs.includes('spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1'), msgs.join('\n'));
+    assert.ok(
+      msgs.includes(
+        'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+      ),
+      msgs.join('\n'),
+    );
+    assert.ok(
+      msgs.includes(
+        'spec.tolerations[0].operator: Invalid value: "x": value must be empty when `operator` is \'Exists\'',
+      ),
+      msgs.join('\n'),
+    );
+    assert.ok(
+      msgs.some((m) => m.startsWith('spec.tolerations[1].effect: Invalid value')),
+      msgs.join('\n'),
+    );
+    assert.ok(
+      msgs.includes(
+        'spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1',
+      ),
+      msgs.join('\n'),
+    );
   });
 
   test('namespace names are DNS-1123 labels', () => {
-    assert.match(validateNamespace(probeNamespaceManifest('a.b'))[0]?.message ?? '', /a lowercase RFC 1123 label must consist/);
+    assert.match(
+      validateNamespace(probeNamespaceManifest('a.b'))[0]?.message ?? '',
+      /a lowercase RFC 1123 label must consist/,
+    );
   });
 });
 
@@ -102,7 +160,13 @@ describe('Pod Security admission', () => {
   test('baseline rejects host namespaces and privileged; privileged admits', () => {
     const spec = probe()['spec'] as never;
     assert.equal(
-      podSecurityViolation(spec, enforcePolicy({ 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/enforce-version': 'v1.30' }, 'restricted')),
+      podSecurityViolation(
+        spec,
+        enforcePolicy(
+          { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/enforce-version': 'v1.30' },
+          'restricted',
+        ),
+      ),
       'violates PodSecurity "baseline:v1.30": host namespaces (hostNetwork=true, hostPID=true), privileged (container "probe" must not set securityContext.privileged=true)',
     );
     const ns = probeNamespaceManifest('netcheck') as { metadata: { labels: Record<string, string> } };
@@ -112,7 +176,9 @@ describe('Pod Security admission', () => {
   test('a compliant pod passes restricted', () => {
     const spec = {
       securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{ name: 'app', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+      containers: [
+        { name: 'app', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } },
+      ],
     };
     assert.equal(podSecurityViolation(spec, enforcePolicy({}, 'restricted')), undefined);
   });

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrContains, cidrOverlaps, cidrWithin, formatCidr4, formatIpv4, parseCidr4, parseIpv4 } from '../../src/lib/ipv4.ts';
+import {
+  cidrContains,
+  cidrOverlaps,
+  cidrWithin,
+  formatCidr4,
+  formatIpv4,
+  parseCidr4,
+  parseIpv4,
+} from '../../src/lib/ipv4.ts';
 
 test('parseIpv4 accepts dotted quads and rejects everything else', () => {
   assert.equal(parseIpv4('10.0.0.1'), 0x0a000001);

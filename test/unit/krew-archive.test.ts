@@ -15,7 +15,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 // An executable whose size is not a multiple of the tar block, and a text file.
 const entries: ArchiveEntry[] = [
-  { name: 'kubectl-netcheck', data: Buffer.from(Array.from({ length: 70_001 }, (_, i) => (i * 7919) % 251)), mode: 0o755 },
+  {
+    name: 'kubectl-netcheck',
+    data: Buffer.from(Array.from({ length: 70_001 }, (_, i) => (i * 7919) % 251)),
+    mode: 0o755,
+  },
   { name: 'LICENSE', data: Buffer.from('Apache License\nVersion 2.0\n'), mode: 0o644 },
 ];
 
@@ -43,7 +47,9 @@ describe('release archives', () => {
   });
 
   const python = spawnSync('python3', ['--version']).status === 0;
-  test('zip: Python zipfile verifies the CRCs and reads both files and their Unix modes', { skip: python ? false : 'python3 is not installed (it reads the zip back)' }, () => {
+  test('zip: Python zipfile verifies the CRCs and reads both files and their Unix modes', {
+    skip: python ? false : 'python3 is not installed (it reads the zip back)',
+  }, () => {
     const file = join(dir, 'a.zip');
     writeFileSync(file, zip(entries));
     const script = [
@@ -55,7 +61,11 @@ describe('release archives', () => {
     const r = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-    assert.equal(r.stdout, entries.map((e) => `${e.name} ${'0o' + (0o100000 | e.mode).toString(8)} ${e.data.length} ${sha(e.data)}\n`).join(''));
+    assert.equal(
+      r.stdout,
+      entries
+        .map((e) => `${e.name} ${`0o${(0o100000 | e.mode).toString(8)}`} ${e.data.length} ${sha(e.data)}\n`)
+        .join(''),
+    );
   });
 });
-

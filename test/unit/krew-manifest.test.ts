@@ -29,7 +29,7 @@ describe('plugin.yaml', () => {
     assert.deepEqual(validateKrewManifest(INDEX_NAME, fresh()), []);
   });
 
-  test('its version is package.json\'s, with a v, and the CLI prints the same', () => {
+  test("its version is package.json's, with a v, and the CLI prints the same", () => {
     assert.equal(spec(fresh())['version'], `v${packageVersion()}`);
     assert.equal(VERSION, packageVersion());
   });
@@ -54,7 +54,8 @@ describe('plugin.yaml', () => {
 
   test('its caveats name the privileged probe pods, their namespace and the RBAC manifest', () => {
     const c = String(spec(fresh())['caveats']);
-    for (const word of ['privileged', 'hostNetwork', 'hostPID', 'namespace', 'deploy/rbac.yaml', 'pods/exec']) assert.ok(c.includes(word), word);
+    for (const word of ['privileged', 'hostNetwork', 'hostPID', 'namespace', 'deploy/rbac.yaml', 'pods/exec'])
+      assert.ok(c.includes(word), word);
   });
 });
 
@@ -64,12 +65,28 @@ describe('each krew rule rejects a manifest that breaks it', () => {
     ['name = file name', () => undefined, /plugin should be named "plugin", not "netcheck"/, 'plugin.yaml'],
     ['unsafe name', (d) => ((d['metadata'] as Obj)['name'] = 'net check'), /not allowed/, 'net check.yaml'],
     ['Windows reserved name', (d) => ((d['metadata'] as Obj)['name'] = 'con'), /"con" is not allowed/, 'con.yaml'],
-    ['apiVersion', (d) => (d['apiVersion'] = 'krew.googlecontainertools.github.com/v1alpha1'), /apiVersion=.*not supported/],
+    [
+      'apiVersion',
+      (d) => (d['apiVersion'] = 'krew.googlecontainertools.github.com/v1alpha1'),
+      /apiVersion=.*not supported/,
+    ],
     ['kind', (d) => (d['kind'] = 'Plugins'), /kind="Plugins"/],
     ['short description present', (d) => delete spec(d)['shortDescription'], /should have a short description/],
-    ['short description on one line', (d) => (spec(d)['shortDescription'] = 'two\nlines'), /line breaks in short description/],
-    ['short description length', (d) => (spec(d)['shortDescription'] = 'word '.repeat(15).trim()), /`shortDescription` exceeds 70/],
-    ['description line length', (d) => (spec(d)['description'] = `${'word '.repeat(17)}\n`), /`description` exceeds 80/],
+    [
+      'short description on one line',
+      (d) => (spec(d)['shortDescription'] = 'two\nlines'),
+      /line breaks in short description/,
+    ],
+    [
+      'short description length',
+      (d) => (spec(d)['shortDescription'] = 'word '.repeat(15).trim()),
+      /`shortDescription` exceeds 70/,
+    ],
+    [
+      'description line length',
+      (d) => (spec(d)['description'] = `${'word '.repeat(17)}\n`),
+      /`description` exceeds 80/,
+    ],
     ['caveats line length', (d) => (spec(d)['caveats'] = `${'word '.repeat(17)}\n`), /`caveats` exceeds 80/],
     ['version present', (d) => delete spec(d)['version'], /should have a version specified/],
     ['version has a v', (d) => (spec(d)['version'] = '0.1.0'), /not starting with 'v'/],
@@ -78,29 +95,93 @@ describe('each krew rule rejects a manifest that breaks it', () => {
     ['platforms present', (d) => (spec(d)['platforms'] = []), /should have a platform specified/],
     ['uri present', (d) => delete platform(d, 0)['uri'], /platforms\[0\]: `uri` has to be set/],
     ['sha256 present', (d) => delete platform(d, 1)['sha256'], /platforms\[1\]: `sha256` sum has to be set/],
-    ['sha256 lowercase', (d) => (platform(d, 2)['sha256'] = String(platform(d, 2)['sha256']).toUpperCase().replace(/^[0-9]/, 'A')), /platforms\[2\]: `sha256` value .* is not valid/],
-    ['sha256 64 hex digits', (d) => (platform(d, 2)['sha256'] = 'abc123'), /platforms\[2\]: `sha256` value abc123 is not valid/],
+    [
+      'sha256 lowercase',
+      (d) =>
+        (platform(d, 2)['sha256'] = String(platform(d, 2)['sha256'])
+          .toUpperCase()
+          .replace(/^[0-9]/, 'A')),
+      /platforms\[2\]: `sha256` value .* is not valid/,
+    ],
+    [
+      'sha256 64 hex digits',
+      (d) => (platform(d, 2)['sha256'] = 'abc123'),
+      /platforms\[2\]: `sha256` value abc123 is not valid/,
+    ],
     ['bin present', (d) => delete platform(d, 3)['bin'], /platforms\[3\]: `bin` has to be set/],
-    ['bin ends in .exe on Windows', (d) => (platform(d, 4)['bin'] = 'kubectl-netcheck'), /platforms\[4\]: bin "kubectl-netcheck" for Windows must end in \.exe/],
-    ['bin has no .exe elsewhere', (d) => (platform(d, 0)['bin'] = 'kubectl-netcheck.exe'), /platforms\[0\]: bin "kubectl-netcheck.exe" ends in \.exe on a non-Windows/],
-    ['files not empty', (d) => (platform(d, 0)['files'] = []), /platforms\[0\]: `files` is invalid: `files` has to be unspecified or non-empty/],
+    [
+      'bin ends in .exe on Windows',
+      (d) => (platform(d, 4)['bin'] = 'kubectl-netcheck'),
+      /platforms\[4\]: bin "kubectl-netcheck" for Windows must end in \.exe/,
+    ],
+    [
+      'bin has no .exe elsewhere',
+      (d) => (platform(d, 0)['bin'] = 'kubectl-netcheck.exe'),
+      /platforms\[0\]: bin "kubectl-netcheck.exe" ends in \.exe on a non-Windows/,
+    ],
+    [
+      'files not empty',
+      (d) => (platform(d, 0)['files'] = []),
+      /platforms\[0\]: `files` is invalid: `files` has to be unspecified or non-empty/,
+    ],
     ['files from', (d) => ((platform(d, 0)['files'] as Obj[])[0]!['from'] = ''), /`from` field has to be set/],
     ['files to', (d) => delete (platform(d, 0)['files'] as Obj[])[1]!['to'], /`to` field has to be set/],
     ['files install a LICENSE', (d) => (platform(d, 0)['files'] as Obj[]).pop(), /platforms\[0\]: no LICENSE/],
-    ['files install the bin', (d) => (platform(d, 0)['files'] as Obj[]).shift(), /platforms\[0\]: `files` does not install the bin/],
+    [
+      'files install the bin',
+      (d) => (platform(d, 0)['files'] as Obj[]).shift(),
+      /platforms\[0\]: `files` does not install the bin/,
+    ],
     ['selector present', (d) => delete platform(d, 0)['selector'], /nil selector is not supported/],
     ['selector not empty', (d) => (platform(d, 0)['selector'] = {}), /empty selector is not supported/],
-    ['selector keys only os and arch', (d) => (((platform(d, 0)['selector'] as Obj)['matchLabels'] as Obj)['libc'] = 'glibc'), /key "libc" not supported/],
-    ['matchLabels not empty', (d) => (platform(d, 0)['selector'] = { matchLabels: {}, matchExpressions: [{ key: 'os', operator: 'In', values: ['linux'] }] }), /`matchLabels` specified but empty/],
-    ['matchExpressions not empty', (d) => (platform(d, 0)['selector'] = { matchLabels: { os: 'linux', arch: 'amd64' }, matchExpressions: [] }), /`matchExpressions` specified but empty/],
-    ['selector matches a supported platform', (d) => (((platform(d, 0)['selector'] as Obj)['matchLabels'] as Obj)['arch'] = 'riscv64'), /platforms\[0\]'s selector doesn't match any supported platforms/],
-    ['selectors do not overlap', (d) => (platform(d, 1)['selector'] = { matchLabels: { os: 'linux' } }), /indexes 0 1\) have overlapping selectors that select os=linux\/arch=amd64/],
-    ['expression selectors overlap too', (d) => (platform(d, 5)['selector'] = { matchExpressions: [{ key: 'os', operator: 'In', values: ['windows'] }, { key: 'arch', operator: 'NotIn', values: ['386'] }] }), /indexes 4 5\) have overlapping selectors that select os=windows\/arch=amd64/],
+    [
+      'selector keys only os and arch',
+      (d) => (((platform(d, 0)['selector'] as Obj)['matchLabels'] as Obj)['libc'] = 'glibc'),
+      /key "libc" not supported/,
+    ],
+    [
+      'matchLabels not empty',
+      (d) =>
+        (platform(d, 0)['selector'] = {
+          matchLabels: {},
+          matchExpressions: [{ key: 'os', operator: 'In', values: ['linux'] }],
+        }),
+      /`matchLabels` specified but empty/,
+    ],
+    [
+      'matchExpressions not empty',
+      (d) => (platform(d, 0)['selector'] = { matchLabels: { os: 'linux', arch: 'amd64' }, matchExpressions: [] }),
+      /`matchExpressions` specified but empty/,
+    ],
+    [
+      'selector matches a supported platform',
+      (d) => (((platform(d, 0)['selector'] as Obj)['matchLabels'] as Obj)['arch'] = 'riscv64'),
+      /platforms\[0\]'s selector doesn't match any supported platforms/,
+    ],
+    [
+      'selectors do not overlap',
+      (d) => (platform(d, 1)['selector'] = { matchLabels: { os: 'linux' } }),
+      /indexes 0 1\) have overlapping selectors that select os=linux\/arch=amd64/,
+    ],
+    [
+      'expression selectors overlap too',
+      (d) =>
+        (platform(d, 5)['selector'] = {
+          matchExpressions: [
+            { key: 'os', operator: 'In', values: ['windows'] },
+            { key: 'arch', operator: 'NotIn', values: ['386'] },
+          ],
+        }),
+      /indexes 4 5\) have overlapping selectors that select os=windows\/arch=amd64/,
+    ],
   ];
   for (const [rule, mutate, want, file] of cases) {
     test(rule, () => {
       const errors = errorsAfter(mutate, file);
-      assert.ok(errors.some((e) => want.test(e)), `expected ${want} in:\n${errors.join('\n')}`);
+      assert.ok(
+        errors.some((e) => want.test(e)),
+        `expected ${want} in:\n${errors.join('\n')}`,
+      );
     });
   }
 });

@@ -3,7 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DEFAULT_REQUEST_TIMEOUT_MS, loadClusterAccess, parseRequestTimeout } from '../../src/collect/kube/kubeconfig.ts';
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  loadClusterAccess,
+  parseRequestTimeout,
+} from '../../src/collect/kube/kubeconfig.ts';
 import { ClusterError, InputError } from '../../src/lib/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'netcheck-kc-'));
@@ -92,31 +96,62 @@ describe('kubeconfig resolution (kubectl rules)', () => {
   });
 
   test('--cluster and --user override the context', () => {
-    const a = loadClusterAccess({ env: env([first, second].join(delimiter)), context: 'prod', cluster: 'staging', user: 'bob' });
+    const a = loadClusterAccess({
+      env: env([first, second].join(delimiter)),
+      context: 'prod',
+      cluster: 'staging',
+      user: 'bob',
+    });
     assert.equal(a.server, 'https://10.0.0.2:6443');
     assert.equal(a.kc.getCurrentUser()?.token, 'bob-token');
   });
 
   test('--kubeconfig reads only that file', () => {
-    assert.throws(() => loadClusterAccess({ env: env(second), kubeconfig: first }), /sets no current-context; pick one with --context \(contexts: prod, shared\)/);
+    assert.throws(
+      () => loadClusterAccess({ env: env(second), kubeconfig: first }),
+      /sets no current-context; pick one with --context \(contexts: prod, shared\)/,
+    );
   });
 
   test('unknown context, cluster or user: a ClusterError naming what exists', () => {
-    assert.throws(() => loadClusterAccess({ env: env(first), context: 'nope' }), (e: unknown) => e instanceof ClusterError && /context "nope" does not exist in KUBECONFIG=.*\(contexts: prod, shared\)/.test(e.message));
-    assert.throws(() => loadClusterAccess({ env: env(first), context: 'prod', cluster: 'gone' }), /cluster "gone" does not exist/);
-    assert.throws(() => loadClusterAccess({ env: env(first), context: 'prod', user: 'mallory' }), /user "mallory" \(--user\) does not exist/);
+    assert.throws(
+      () => loadClusterAccess({ env: env(first), context: 'nope' }),
+      (e: unknown) =>
+        e instanceof ClusterError &&
+        /context "nope" does not exist in KUBECONFIG=.*\(contexts: prod, shared\)/.test(e.message),
+    );
+    assert.throws(
+      () => loadClusterAccess({ env: env(first), context: 'prod', cluster: 'gone' }),
+      /cluster "gone" does not exist/,
+    );
+    assert.throws(
+      () => loadClusterAccess({ env: env(first), context: 'prod', user: 'mallory' }),
+      /user "mallory" \(--user\) does not exist/,
+    );
   });
 
   test('nothing configured is an error, never http://localhost:8080', () => {
     const empty = mkdtempSync(join(dir, 'home-'));
-    assert.throws(() => loadClusterAccess({ env: { HOME: empty } }), (e: unknown) => e instanceof ClusterError && /no kubeconfig found/.test(e.message) && !/8080/.test(e.message));
-    assert.throws(() => loadClusterAccess({ env: { HOME: empty, KUBECONFIG: join(empty, 'missing') } }), /none of the files in KUBECONFIG exists/);
-    assert.throws(() => loadClusterAccess({ env: { HOME: empty }, kubeconfig: join(empty, 'missing') }), /does not exist/);
+    assert.throws(
+      () => loadClusterAccess({ env: { HOME: empty } }),
+      (e: unknown) => e instanceof ClusterError && /no kubeconfig found/.test(e.message) && !/8080/.test(e.message),
+    );
+    assert.throws(
+      () => loadClusterAccess({ env: { HOME: empty, KUBECONFIG: join(empty, 'missing') } }),
+      /none of the files in KUBECONFIG exists/,
+    );
+    assert.throws(
+      () => loadClusterAccess({ env: { HOME: empty }, kubeconfig: join(empty, 'missing') }),
+      /does not exist/,
+    );
   });
 
   test('~/.kube/config when KUBECONFIG is unset', () => {
     const home = mkdtempSync(join(dir, 'home-'));
-    file(join(home.slice(dir.length + 1), '.kube', 'config'), `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: k, cluster: {server: "https://h:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n`);
+    file(
+      join(home.slice(dir.length + 1), '.kube', 'config'),
+      `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: k, cluster: {server: "https://h:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n`,
+    );
     assert.equal(loadClusterAccess({ env: { HOME: home } }).server, 'https://h:1');
   });
 
@@ -128,7 +163,10 @@ describe('kubeconfig resolution (kubectl rules)', () => {
     writeFileSync(join(sa, 'ca.crt'), 'x');
     writeFileSync(join(sa, 'namespace'), 'monitoring\n');
     const home = mkdtempSync(join(dir, 'home-'));
-    const a = loadClusterAccess({ env: { HOME: home, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, inClusterRoot: root });
+    const a = loadClusterAccess({
+      env: { HOME: home, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
+      inClusterRoot: root,
+    });
     assert.equal(a.server, 'https://10.96.0.1:443');
     assert.equal(a.namespace, 'monitoring');
     assert.equal(a.source, 'the in-cluster service account');

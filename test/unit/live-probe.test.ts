@@ -4,18 +4,36 @@ import { isStaleProbePod } from '../../src/collect/kube/cleanup.ts';
 import { ApiError, TransportError, requestInfo } from '../../src/collect/kube/client.ts';
 import { apiErrorMessage, transportMessage } from '../../src/collect/kube/errors.ts';
 import { exitCodeOfStatus } from '../../src/collect/kube/exec.ts';
-import { DEFAULT_PROBE_IMAGE, parseBatch, probePodManifest, probePodName, shellQuote } from '../../src/collect/kube/probe-pod.ts';
+import {
+  DEFAULT_PROBE_IMAGE,
+  parseBatch,
+  probePodManifest,
+  probePodName,
+  shellQuote,
+} from '../../src/collect/kube/probe-pod.ts';
 import { podState } from '../../src/collect/kube/probe-runner.ts';
 import { chooseTargets, dryRunManifests, nodeUnavailable } from '../../src/collect/live-source.ts';
 import { InputError } from '../../src/lib/errors.ts';
 import type { KubeObject } from '../../src/snapshot/types.ts';
 
 const manifest = (node = 'node-a', now = new Date('2026-01-01T00:00:00Z')) =>
-  probePodManifest({ node, namespace: 'netcheck', image: DEFAULT_PROBE_IMAGE, imagePullSecrets: [], runId: 'abc123', deadlineSeconds: 600, owner: 'laptop/4242', now });
+  probePodManifest({
+    node,
+    namespace: 'netcheck',
+    image: DEFAULT_PROBE_IMAGE,
+    imagePullSecrets: [],
+    runId: 'abc123',
+    deadlineSeconds: 600,
+    owner: 'laptop/4242',
+    now,
+  });
 
 describe('probe pod manifest', () => {
   test('pinned, privileged, host namespaces, every taint, no token, limits, deadline, labels', () => {
-    const m = manifest() as { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: Record<string, unknown> & { containers: Record<string, unknown>[] } };
+    const m = manifest() as {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+      spec: Record<string, unknown> & { containers: Record<string, unknown>[] };
+    };
     assert.equal(m.spec['nodeName'], 'node-a');
     assert.equal(m.spec['hostNetwork'], true);
     assert.equal(m.spec['hostPID'], true);
@@ -41,7 +59,7 @@ describe('probe pod manifest', () => {
     const y = dryRunManifests(['n1', 'n2']);
     assert.equal((y.match(/^kind: Pod$/gm) ?? []).length, 2);
     assert.equal((y.match(/^kind: Namespace$/gm) ?? []).length, 1);
-    assert.match(y, /#   nft -j list ruleset/);
+    assert.match(y, /# {3}nft -j list ruleset/);
     assert.doesNotMatch(dryRunManifests(['n1'], { probeNamespace: 'ops' }), /kind: Namespace/);
   });
 });
@@ -52,7 +70,9 @@ describe('batch framing', () => {
       Buffer.from('@@netcheck C ip-addr 0 6 0\n'),
       Buffer.from('a\n@@ne'),
       Buffer.from('@@netcheck C ipvsadm 2 0 5\nfail\n'),
-      Buffer.from('@@netcheck D OK /etc/cni/net.d\n10-calico.conflist\n.x\n.\n@@netcheck F OK /run/a b.env\naGVsbG8K\n.\n@@netcheck F ENOENT /nope\n.\n'),
+      Buffer.from(
+        '@@netcheck D OK /etc/cni/net.d\n10-calico.conflist\n.x\n.\n@@netcheck F OK /run/a b.env\naGVsbG8K\n.\n@@netcheck F ENOENT /nope\n.\n',
+      ),
     ]);
     const r = parseBatch(out);
     assert.deepEqual(r.commands.get('ip-addr'), { code: 0, stdout: 'a\n@@ne', stderr: '' });
@@ -74,27 +94,70 @@ describe('batch framing', () => {
 describe('pod status', () => {
   const pod = (status: unknown): KubeObject => ({ status });
   test('running, pending with the reason, pull failures with the fix', () => {
-    assert.deepEqual(podState(pod({ phase: 'Running', containerStatuses: [{ name: 'probe', state: { running: {} } }] }), 'n', 'img'), { state: 'running' });
-    assert.deepEqual(podState(pod({ phase: 'Pending', containerStatuses: [{ name: 'probe', state: { waiting: { reason: 'ContainerCreating' } } }] }), 'n', 'img'), {
-      state: 'pending',
-      why: 'ContainerCreating',
-    });
-    const s = podState(pod({ phase: 'Pending', containerStatuses: [{ name: 'probe', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "img"' } } }] }), 'n', 'img');
+    assert.deepEqual(
+      podState(pod({ phase: 'Running', containerStatuses: [{ name: 'probe', state: { running: {} } }] }), 'n', 'img'),
+      { state: 'running' },
+    );
+    assert.deepEqual(
+      podState(
+        pod({
+          phase: 'Pending',
+          containerStatuses: [{ name: 'probe', state: { waiting: { reason: 'ContainerCreating' } } }],
+        }),
+        'n',
+        'img',
+      ),
+      {
+        state: 'pending',
+        why: 'ContainerCreating',
+      },
+    );
+    const s = podState(
+      pod({
+        phase: 'Pending',
+        containerStatuses: [
+          {
+            name: 'probe',
+            state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "img"' } },
+          },
+        ],
+      }),
+      'n',
+      'img',
+    );
     assert.equal(s.state, 'failed');
-    assert.match(s.state === 'failed' ? s.message : '', /^node n cannot pull the probe image "img" \(ImagePullBackOff: Back-off pulling image "img"\); .*--image/);
+    assert.match(
+      s.state === 'failed' ? s.message : '',
+      /^node n cannot pull the probe image "img" \(ImagePullBackOff: Back-off pulling image "img"\); .*--image/,
+    );
     const f = podState(pod({ phase: 'Failed', reason: 'DeadlineExceeded', message: 'too long' }), 'n', 'img');
-    assert.match(f.state === 'failed' ? f.message : '', /stopped before netcheck could use it \(DeadlineExceeded: too long\)/);
+    assert.match(
+      f.state === 'failed' ? f.message : '',
+      /stopped before netcheck could use it \(DeadlineExceeded: too long\)/,
+    );
   });
 
   test('exec status: exit codes from NonZeroExitCode causes', () => {
     assert.equal(exitCodeOfStatus({ status: 'Success' }), 0);
-    assert.equal(exitCodeOfStatus({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '127' }] } }), 127);
+    assert.equal(
+      exitCodeOfStatus({
+        status: 'Failure',
+        reason: 'NonZeroExitCode',
+        details: { causes: [{ reason: 'ExitCode', message: '127' }] },
+      }),
+      127,
+    );
     assert.equal(exitCodeOfStatus({ status: 'Failure', reason: 'InternalError' }), null);
   });
 });
 
 describe('nodes to probe', () => {
-  const node = (name: string, ready: string): KubeObject => ({ metadata: { name }, status: { conditions: [{ type: 'Ready', status: ready, reason: 'KubeletNotReady', message: 'PLEG is not healthy' }] } });
+  const node = (name: string, ready: string): KubeObject => ({
+    metadata: { name },
+    status: {
+      conditions: [{ type: 'Ready', status: ready, reason: 'KubeletNotReady', message: 'PLEG is not healthy' }],
+    },
+  });
   test('NotReady nodes are named with the reason; unknown --nodes are a usage error', () => {
     assert.equal(nodeUnavailable(node('a', 'True')), undefined);
     assert.equal(
@@ -102,9 +165,21 @@ describe('nodes to probe', () => {
       'node b is NotReady (KubeletNotReady: PLEG is not healthy), so no probe pod can run there and its state is left out; fix the node, or leave it out with --nodes',
     );
     const targets = chooseTargets([node('b', 'False'), node('a', 'True')], undefined, true);
-    assert.deepEqual(targets.map((t) => [t.name, t.unavailable !== undefined]), [['a', false], ['b', true]]);
-    assert.throws(() => chooseTargets([node('a', 'True')], ['zz'], true), (e: unknown) => e instanceof InputError && /no such node: zz \(nodes: a\)/.test(e.message));
-    assert.deepEqual(chooseTargets([], ['zz'], false).map((t) => t.name), ['zz']);
+    assert.deepEqual(
+      targets.map((t) => [t.name, t.unavailable !== undefined]),
+      [
+        ['a', false],
+        ['b', true],
+      ],
+    );
+    assert.throws(
+      () => chooseTargets([node('a', 'True')], ['zz'], true),
+      (e: unknown) => e instanceof InputError && /no such node: zz \(nodes: a\)/.test(e.message),
+    );
+    assert.deepEqual(
+      chooseTargets([], ['zz'], false).map((t) => t.name),
+      ['zz'],
+    );
   });
 });
 
@@ -115,30 +190,70 @@ describe('stale probe pods', () => {
     assert.equal(isStaleProbePod(withStatus('Running'), now, 'other-host'), false);
     assert.equal(isStaleProbePod(withStatus('Failed'), now, 'other-host'), true);
     assert.equal(isStaleProbePod(withStatus('Running'), new Date('2026-01-01T00:11:00Z'), 'other-host'), true);
-    assert.equal(isStaleProbePod(withStatus('Running'), now, 'laptop', () => false), true);
-    assert.equal(isStaleProbePod(withStatus('Running'), now, 'laptop', () => true), false);
+    assert.equal(
+      isStaleProbePod(withStatus('Running'), now, 'laptop', () => false),
+      true,
+    );
+    assert.equal(
+      isStaleProbePod(withStatus('Running'), now, 'laptop', () => true),
+      false,
+    );
     assert.equal(isStaleProbePod({ metadata: { name: 'x' }, status: { phase: 'Failed' } }, now), false);
   });
 });
 
 describe('error sentences', () => {
   test('RBAC denial names the verb and the resource', () => {
-    const e = new ApiError(403, { message: 'ippools.crd.projectcalico.org is forbidden: User "u" cannot list resource "ippools" in API group "crd.projectcalico.org" at the cluster scope' }, '', requestInfo('GET', '/apis/crd.projectcalico.org/v1/ippools'));
-    assert.match(apiErrorMessage(e, 'u'), /^user "u" may not list ippools\.crd\.projectcalico\.org at cluster scope \(RBAC: .*\); ask a cluster admin to grant "list" on "ippools\.crd\.projectcalico\.org"$/);
+    const e = new ApiError(
+      403,
+      {
+        message:
+          'ippools.crd.projectcalico.org is forbidden: User "u" cannot list resource "ippools" in API group "crd.projectcalico.org" at the cluster scope',
+      },
+      '',
+      requestInfo('GET', '/apis/crd.projectcalico.org/v1/ippools'),
+    );
+    assert.match(
+      apiErrorMessage(e, 'u'),
+      /^user "u" may not list ippools\.crd\.projectcalico\.org at cluster scope \(RBAC: .*\); ask a cluster admin to grant "list" on "ippools\.crd\.projectcalico\.org"$/,
+    );
     const ex = requestInfo('GET', '/api/v1/namespaces/netcheck/pods/p/exec');
     assert.deepEqual([ex.verb, ex.resource, ex.namespace], ['create', 'pods/exec', 'netcheck']);
-    assert.deepEqual([requestInfo('DELETE', '/api/v1/namespaces/n/pods/p').verb, requestInfo('POST', '/api/v1/namespaces').verb], ['delete', 'create']);
+    assert.deepEqual(
+      [requestInfo('DELETE', '/api/v1/namespaces/n/pods/p').verb, requestInfo('POST', '/api/v1/namespaces').verb],
+      ['delete', 'create'],
+    );
   });
 
   test('exec denial asks for get and create on pods/exec (servers before 1.35 authorize WebSocket exec as get)', () => {
-    const e = new ApiError(403, { message: 'pods "p" is forbidden: User "u" cannot get resource "pods/exec" in API group "" in the namespace "netcheck"' }, '', requestInfo('GET', '/api/v1/namespaces/netcheck/pods/p/exec'));
-    assert.match(apiErrorMessage(e, 'u'), /^user "u" may not exec into pods in namespace "netcheck" .*grant "get" and "create" on "pods\/exec"/);
+    const e = new ApiError(
+      403,
+      {
+        message:
+          'pods "p" is forbidden: User "u" cannot get resource "pods/exec" in API group "" in the namespace "netcheck"',
+      },
+      '',
+      requestInfo('GET', '/api/v1/namespaces/netcheck/pods/p/exec'),
+    );
+    assert.match(
+      apiErrorMessage(e, 'u'),
+      /^user "u" may not exec into pods in namespace "netcheck" .*grant "get" and "create" on "pods\/exec"/,
+    );
   });
 
   test('transport failures say what to check', () => {
     const info = requestInfo('GET', '/api/v1/nodes');
-    assert.match(transportMessage(new TransportError('ECONNREFUSED', 'x', info), 'https://k:6443', 30_000), /^cannot reach the API server at https:\/\/k:6443: connection refused;/);
-    assert.match(transportMessage(new TransportError('TIMEOUT', 'x', info), 'https://k:6443', 30_000), /did not answer within 30 s; .*--request-timeout/);
-    assert.match(transportMessage(new TransportError('DEPTH_ZERO_SELF_SIGNED_CERT', 'x', info), 'https://k:6443', 30_000), /failed TLS verification/);
+    assert.match(
+      transportMessage(new TransportError('ECONNREFUSED', 'x', info), 'https://k:6443', 30_000),
+      /^cannot reach the API server at https:\/\/k:6443: connection refused;/,
+    );
+    assert.match(
+      transportMessage(new TransportError('TIMEOUT', 'x', info), 'https://k:6443', 30_000),
+      /did not answer within 30 s; .*--request-timeout/,
+    );
+    assert.match(
+      transportMessage(new TransportError('DEPTH_ZERO_SELF_SIGNED_CERT', 'x', info), 'https://k:6443', 30_000),
+      /failed TLS verification/,
+    );
   });
 });

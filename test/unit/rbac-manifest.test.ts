@@ -13,8 +13,12 @@ describe('deploy/rbac.yaml', () => {
   });
   test('reads the networking ConfigMaps by name, listed or got, and no other ConfigMap', () => {
     for (const cm of NETWORK_CONFIGMAPS) {
-      assert.ok(allowed(rules, 'GET', `/api/v1/configmaps?fieldSelector=metadata.name%3D${cm.name}&limit=500`), cm.name);
-      for (const ns of cm.namespaces) assert.ok(allowed(rules, 'GET', `/api/v1/namespaces/${ns}/configmaps/${cm.name}`), `${ns}/${cm.name}`);
+      assert.ok(
+        allowed(rules, 'GET', `/api/v1/configmaps?fieldSelector=metadata.name%3D${cm.name}&limit=500`),
+        cm.name,
+      );
+      for (const ns of cm.namespaces)
+        assert.ok(allowed(rules, 'GET', `/api/v1/namespaces/${ns}/configmaps/${cm.name}`), `${ns}/${cm.name}`);
     }
     assert.equal(allowed(rules, 'GET', '/api/v1/configmaps?limit=500'), false);
     assert.equal(allowed(rules, 'GET', '/api/v1/namespaces/kube-system/configmaps/coredns'), false);
@@ -23,7 +27,9 @@ describe('deploy/rbac.yaml', () => {
     assert.ok(allowed(rules, 'POST', '/api/v1/namespaces/netcheck/pods'));
     assert.ok(allowed(rules, 'DELETE', '/api/v1/namespaces/netcheck/pods/netcheck-probe-x'));
     assert.ok(allowed(rules, 'POST', '/api/v1/namespaces/netcheck/pods/p/exec'));
-    assert.ok(rules.some((r) => r.resources?.includes('pods/exec') && r.verbs?.includes('get') && r.verbs.includes('create')));
+    assert.ok(
+      rules.some((r) => r.resources?.includes('pods/exec') && r.verbs?.includes('get') && r.verbs.includes('create')),
+    );
   });
   test('deletes only its own namespace, and grants no secrets, no updates, no writes elsewhere', () => {
     assert.ok(allowed(rules, 'DELETE', '/api/v1/namespaces/netcheck'));

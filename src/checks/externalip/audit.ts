@@ -30,10 +30,13 @@ function svcEvidence(u: ExternalIpUse): string {
 function ownersOf(ctx: AnalysisContext, ip: string): { node: string; line: string }[] {
   const out: { node: string; line: string }[] = [];
   for (const h of ctx.model.hosts.values()) {
-    for (const a of h.addresses) if (a.family === 'inet' && a.local === ip && a.dev !== 'kube-ipvs0') out.push({ node: h.name, line: `${h.name}: ${renderAddress(a)} dev ${a.dev}` });
+    for (const a of h.addresses)
+      if (a.family === 'inet' && a.local === ip && a.dev !== 'kube-ipvs0')
+        out.push({ node: h.name, line: `${h.name}: ${renderAddress(a)} dev ${a.dev}` });
   }
   for (const n of ctx.model.cluster.nodes) {
-    if ([...n.internalIPs, ...n.externalIPs].includes(ip) && !out.some((o) => o.node === n.name)) out.push({ node: n.name, line: `Node ${n.name}: status.addresses has ${ip}` });
+    if ([...n.internalIPs, ...n.externalIPs].includes(ip) && !out.some((o) => o.node === n.name))
+      out.push({ node: n.name, line: `Node ${n.name}: status.addresses has ${ip}` });
   }
   return out;
 }
@@ -42,7 +45,9 @@ function ownersOf(ctx: AnalysisContext, ip: string): { node: string; line: strin
 function ipvsCarriers(ctx: AnalysisContext, ip: string): { node: string; line: string }[] {
   const out: { node: string; line: string }[] = [];
   for (const h of ctx.model.hosts.values()) {
-    for (const a of h.addresses) if (a.dev === 'kube-ipvs0' && a.local === ip) out.push({ node: h.name, line: `${h.name}: ${renderAddress(a)} dev ${a.dev}` });
+    for (const a of h.addresses)
+      if (a.dev === 'kube-ipvs0' && a.local === ip)
+        out.push({ node: h.name, line: `${h.name}: ${renderAddress(a)} dev ${a.dev}` });
   }
   return out;
 }
@@ -51,11 +56,15 @@ function ipvsCarriers(ctx: AnalysisContext, ip: string): { node: string; line: s
 function controlPlaneAddresses(ctx: AnalysisContext): Map<string, string> {
   const out = new Map<string, string>();
   for (const s of ctx.model.cluster.endpointSlices) {
-    if (s.namespace === 'default' && s.service === 'kubernetes') for (const e of s.endpoints) for (const a of e.addresses) out.set(a, `EndpointSlice default/${s.name}: API server endpoint ${a}`);
+    if (s.namespace === 'default' && s.service === 'kubernetes')
+      for (const e of s.endpoints)
+        for (const a of e.addresses) out.set(a, `EndpointSlice default/${s.name}: API server endpoint ${a}`);
   }
   for (const p of ctx.model.cluster.pods) {
     if (p.namespace === 'kube-system' && (p.name.startsWith('etcd-') || p.name.startsWith('kube-apiserver-'))) {
-      for (const ip of p.ips) if (!out.has(ip)) out.set(ip, `Pod kube-system/${p.name} (${p.name.startsWith('etcd-') ? 'etcd' : 'API server'}) at ${ip}`);
+      for (const ip of p.ips)
+        if (!out.has(ip))
+          out.set(ip, `Pod kube-system/${p.name} (${p.name.startsWith('etcd-') ? 'etcd' : 'API server'}) at ${ip}`);
     }
   }
   return out;
@@ -65,8 +74,10 @@ function controlPlaneAddresses(ctx: AnalysisContext): Map<string, string> {
 function clusterNetworks(ctx: AnalysisContext): { cidr: string; what: string }[] {
   const out: { cidr: string; what: string }[] = [];
   for (const p of ctx.model.cluster.ipPools) out.push({ cidr: p.cidr, what: `IPPool ${p.name}` });
-  for (const n of ctx.model.cluster.nodes) for (const c of n.podCIDRs) out.push({ cidr: c, what: `Node ${n.name} spec.podCIDR` });
-  for (const s of ctx.model.cluster.services) for (const c of s.clusterIPs) out.push({ cidr: `${c}/32`, what: `ClusterIP of Service ${svcName(s)}` });
+  for (const n of ctx.model.cluster.nodes)
+    for (const c of n.podCIDRs) out.push({ cidr: c, what: `Node ${n.name} spec.podCIDR` });
+  for (const s of ctx.model.cluster.services)
+    for (const c of s.clusterIPs) out.push({ cidr: `${c}/32`, what: `ClusterIP of Service ${svcName(s)}` });
   for (const r of ctx.model.cluster.serviceCidrs) out.push(r);
   return out.filter((x) => parseCidr4(x.cidr) !== undefined);
 }
@@ -77,7 +88,11 @@ function connectedNode(ctx: AnalysisContext, ip: string): string | undefined {
   for (const h of ctx.world.hosts.values()) {
     for (const [dev, addrs] of h.addresses) {
       if (dev === 'kube-ipvs0' || dev === 'lo') continue;
-      if (addrs.some((x) => x.len < 32 && cidrContains({ net: x.net, len: x.len }, a))) return `${h.name} (${dev} ${addrs.filter((x) => x.len < 32).map((x) => `${formatIpv4(x.net)}/${x.len}`).join(', ')})`;
+      if (addrs.some((x) => x.len < 32 && cidrContains({ net: x.net, len: x.len }, a)))
+        return `${h.name} (${dev} ${addrs
+          .filter((x) => x.len < 32)
+          .map((x) => `${formatIpv4(x.net)}/${x.len}`)
+          .join(', ')})`;
     }
   }
   return undefined;
@@ -92,7 +107,13 @@ export function auditExternalIps(ctx: AnalysisContext, uses: readonly ExternalIp
   for (const u of uses) {
     if (parseIpv4(u.ip) === undefined) continue;
     const carriers = ipvsCarriers(ctx, u.ip);
-    const carried = carriers.length > 0 ? [`nodes carrying ${u.ip} on kube-ipvs0: ${carriers.map((c) => c.node).join(', ')}`, ...carriers.map((c) => c.line)] : [];
+    const carried =
+      carriers.length > 0
+        ? [
+            `nodes carrying ${u.ip} on kube-ipvs0: ${carriers.map((c) => c.node).join(', ')}`,
+            ...carriers.map((c) => c.line),
+          ]
+        : [];
     const owners = ownersOf(ctx, u.ip);
     const cp = control.get(u.ip);
     if (cp !== undefined) {

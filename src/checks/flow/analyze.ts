@@ -43,7 +43,9 @@ export function combineVerdicts(outcomes: readonly QueryVerdict[]): QueryVerdict
   if (outcomes.every((o) => o === 'unreachable')) return 'unreachable';
   if (outcomes.some((o) => o === 'reachable') && outcomes.some((o) => o !== 'reachable')) return 'partial';
   if (outcomes.some((o) => o === 'partial')) return 'partial';
-  return outcomes.some((o) => o === 'unreachable') && !outcomes.some((o) => o === 'unknown') ? 'unreachable' : 'unknown';
+  return outcomes.some((o) => o === 'unreachable') && !outcomes.some((o) => o === 'unknown')
+    ? 'unreachable'
+    : 'unknown';
 }
 
 function toVerdict(o: Outcome): QueryVerdict {
@@ -77,7 +79,8 @@ export function analyzeFlow(ctx: AnalysisContext, c: FlowCase): FlowReport {
         fix: FINDINGS['nftables-not-evaluated'].fix,
       });
     }
-    const f = findingFromTrace(r.forward, c.label) ?? (r.reply !== undefined ? findingFromTrace(r.reply, c.label) : undefined);
+    const f =
+      findingFromTrace(r.forward, c.label) ?? (r.reply !== undefined ? findingFromTrace(r.reply, c.label) : undefined);
     if (f !== undefined) findings.push(explainMartian(ctx, f));
     outcomes.push(toVerdict(outcomeOf(r, uncertainNodes.length > 0)));
   }
@@ -95,11 +98,19 @@ function explainMartian(ctx: AnalysisContext, f: Finding): Finding {
   const h = ctx.model.hosts.get(f.node);
   const a = m === null ? undefined : h?.addresses.find((x) => x.local === m[1] && x.dev === 'kube-ipvs0');
   if (a === undefined || m === null) return f;
-  const svc = ctx.model.cluster.services.find((s) => s.externalIPs.includes(m[1]!) || s.clusterIPs.includes(m[1]!) || s.loadBalancerIPs.includes(m[1]!));
+  const svc = ctx.model.cluster.services.find(
+    (s) => s.externalIPs.includes(m[1]!) || s.clusterIPs.includes(m[1]!) || s.loadBalancerIPs.includes(m[1]!),
+  );
   return {
     ...f,
     summary: `${f.summary}: kube-proxy bound ${m[1]} on kube-ipvs0 of ${f.node}${svc !== undefined ? ` for Service ${svc.namespace}/${svc.name}` : ''}, so ${f.node} takes another node's address as its own`,
-    evidence: [...f.evidence, `${f.node}: ${a.raw.startsWith('{') ? `inet ${a.local}/${a.prefixLen} dev kube-ipvs0` : a.raw}`],
-    fix: svc !== undefined ? `Remove ${m[1]} from Service ${svc.namespace}/${svc.name} (kubectl -n ${svc.namespace} patch svc ${svc.name} --type=json -p '[{"op":"remove","path":"/spec/externalIPs"}]'); see externalip-node-address.` : f.fix,
+    evidence: [
+      ...f.evidence,
+      `${f.node}: ${a.raw.startsWith('{') ? `inet ${a.local}/${a.prefixLen} dev kube-ipvs0` : a.raw}`,
+    ],
+    fix:
+      svc !== undefined
+        ? `Remove ${m[1]} from Service ${svc.namespace}/${svc.name} (kubectl -n ${svc.namespace} patch svc ${svc.name} --type=json -p '[{"op":"remove","path":"/spec/externalIPs"}]'); see externalip-node-address.`
+        : f.fix,
   };
 }

@@ -20,16 +20,32 @@ export function masqueradeConfig(ctx: AnalysisContext, podIp: string, node: stri
   }
   const cilium = configMap(ctx.model.cluster, 'cilium-config');
   if (cilium !== undefined) {
-    for (const k of ['enable-ipv4-masquerade', 'masquerade', 'enable-bpf-masquerade', 'ipv4-native-routing-cidr', 'native-routing-cidr', 'routing-mode', 'tunnel']) {
+    for (const k of [
+      'enable-ipv4-masquerade',
+      'masquerade',
+      'enable-bpf-masquerade',
+      'ipv4-native-routing-cidr',
+      'native-routing-cidr',
+      'routing-mode',
+      'tunnel',
+    ]) {
       const v = cilium.data[k];
-      if (v !== undefined) out.push(`ConfigMap ${cilium.namespace}/cilium-config: ${k}: ${JSON.stringify(v)}${DEPRECATED_CILIUM_KEYS[k] !== undefined ? ` (deprecated: ${DEPRECATED_CILIUM_KEYS[k]})` : ''}`);
+      if (v !== undefined)
+        out.push(
+          `ConfigMap ${cilium.namespace}/cilium-config: ${k}: ${JSON.stringify(v)}${DEPRECATED_CILIUM_KEYS[k] !== undefined ? ` (deprecated: ${DEPRECATED_CILIUM_KEYS[k]})` : ''}`,
+        );
     }
-    if (cilium.data['enable-ipv4-masquerade'] === undefined && cilium.data['masquerade'] === undefined) out.push(`ConfigMap ${cilium.namespace}/cilium-config: enable-ipv4-masquerade not set (Cilium's default is true)`);
+    if (cilium.data['enable-ipv4-masquerade'] === undefined && cilium.data['masquerade'] === undefined)
+      out.push(
+        `ConfigMap ${cilium.namespace}/cilium-config: enable-ipv4-masquerade not set (Cilium's default is true)`,
+      );
   }
   const flannel = ctx.model.hosts.get(node)?.flannel;
   if (flannel?.ipMasq !== undefined) out.push(`${node}:/run/flannel/subnet.env: FLANNEL_IPMASQ=${flannel.ipMasq}`);
   const agent = configMap(ctx.model.cluster, 'ip-masq-agent');
-  if (agent !== undefined) for (const [k, v] of Object.entries(agent.data)) out.push(`ConfigMap ${agent.namespace}/ip-masq-agent: ${k}: ${v.trim().replace(/\s+/g, ' ')}`);
+  if (agent !== undefined)
+    for (const [k, v] of Object.entries(agent.data))
+      out.push(`ConfigMap ${agent.namespace}/ip-masq-agent: ${k}: ${v.trim().replace(/\s+/g, ' ')}`);
   return out;
 }
 
@@ -45,7 +61,12 @@ export const DEPRECATED_CILIUM_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** A finding when the pod's traffic reaches `dst` from another address than the pod's own. */
-export function egressSourceFinding(ctx: AnalysisContext, t: Trace, pod: { name: string; ip: string; node: string }, label: string): Finding | undefined {
+export function egressSourceFinding(
+  ctx: AnalysisContext,
+  t: Trace,
+  pod: { name: string; ip: string; node: string },
+  label: string,
+): Finding | undefined {
   if (t.verdict !== 'delivered' || t.seenAs === undefined || t.seenAs.src === pod.ip) return undefined;
   const hop = sourceNatHop(t);
   const config = masqueradeConfig(ctx, pod.ip, hop?.node ?? pod.node);

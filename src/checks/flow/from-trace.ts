@@ -41,7 +41,9 @@ function fixFor(id: FindingId, hop: Hop): string {
     case 'netfilter-reject':
       return netfilterFix(hop, 'rejects');
     case 'link-down':
-      return dev !== undefined ? `ip link set ${dev} up on ${hop.node}, and find out why it went down.` : FINDINGS[id].fix;
+      return dev !== undefined
+        ? `ip link set ${dev} up on ${hop.node}, and find out why it went down.`
+        : FINDINGS[id].fix;
     default:
       return FINDINGS[id].fix;
   }

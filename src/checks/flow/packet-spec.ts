@@ -12,9 +12,11 @@ export const CLIENT_PORT = 40000;
 /** tcp when a port is given, icmp (echo) otherwise, unless --protocol says. */
 export function flowProtocol(protocol: string | undefined, port: number | undefined): FlowProtocol {
   const p = protocol ?? (port !== undefined ? 'tcp' : 'icmp');
-  if (p !== 'tcp' && p !== 'udp' && p !== 'icmp') throw new InputError(`--protocol must be tcp, udp or icmp, not ${JSON.stringify(p)}`);
+  if (p !== 'tcp' && p !== 'udp' && p !== 'icmp')
+    throw new InputError(`--protocol must be tcp, udp or icmp, not ${JSON.stringify(p)}`);
   if (p !== 'icmp' && port === undefined) throw new InputError(`--protocol ${p} needs --port`);
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new InputError(`--port must be 1-65535, not ${port}`);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
+    throw new InputError(`--port must be 1-65535, not ${port}`);
   return p;
 }
 
@@ -22,7 +24,16 @@ export function flowPacket(src: string, dst: string, proto: FlowProtocol, port: 
   const s = parseIpv4(src);
   const d = parseIpv4(dst);
   if (s === undefined || d === undefined) throw new InputError(`not an IPv4 address: ${s === undefined ? src : dst}`);
-  const p: Packet = { src: s, dst: d, proto, sport: proto === 'icmp' ? 0 : CLIENT_PORT, dport: proto === 'icmp' ? 0 : (port ?? 0), mark: 0, connmark: 0, length: 84 };
+  const p: Packet = {
+    src: s,
+    dst: d,
+    proto,
+    sport: proto === 'icmp' ? 0 : CLIENT_PORT,
+    dport: proto === 'icmp' ? 0 : (port ?? 0),
+    mark: 0,
+    connmark: 0,
+    length: 84,
+  };
   if (proto === 'icmp') p.icmpType = 8;
   return p;
 }

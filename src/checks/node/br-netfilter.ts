@@ -13,7 +13,9 @@ export const brNetfilterCheck: NodeCheck = {
   run(ctx) {
     const out: Finding[] = [];
     for (const h of ctx.model.hosts.values()) {
-      const bridges = h.links.filter((l) => l.kind === 'bridge' && h.links.some((p) => p.master === l.name && p.kind === 'veth'));
+      const bridges = h.links.filter(
+        (l) => l.kind === 'bridge' && h.links.some((p) => p.master === l.name && p.kind === 'veth'),
+      );
       if (bridges.length === 0) continue;
       const b = bridgeCallsIptables(h.sysctls);
       if (b.value === 1) continue;

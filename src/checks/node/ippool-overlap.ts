@@ -13,9 +13,15 @@ export const ippoolOverlapCheck: NodeCheck = {
   describe: 'pod networks do not overlap node, LAN or Service networks',
   run(ctx) {
     const out: Finding[] = [];
-    const pools: { cidr: string; what: string }[] = ctx.model.cluster.ipPools.filter((p) => !p.disabled).map((p) => ({ cidr: p.cidr, what: `IPPool ${p.name}` }));
+    const pools: { cidr: string; what: string }[] = ctx.model.cluster.ipPools
+      .filter((p) => !p.disabled)
+      .map((p) => ({ cidr: p.cidr, what: `IPPool ${p.name}` }));
     for (const h of ctx.model.hosts.values()) {
-      if (h.flannel?.network !== undefined && !pools.some((p) => p.cidr === h.flannel!.network)) pools.push({ cidr: h.flannel.network, what: `flannel Network (${h.name}:/run/flannel/subnet.env FLANNEL_NETWORK)` });
+      if (h.flannel?.network !== undefined && !pools.some((p) => p.cidr === h.flannel!.network))
+        pools.push({
+          cidr: h.flannel.network,
+          what: `flannel Network (${h.name}:/run/flannel/subnet.env FLANNEL_NETWORK)`,
+        });
     }
     for (const pool of pools) {
       const pc = parseCidr4(pool.cidr);

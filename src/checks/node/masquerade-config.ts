@@ -32,7 +32,10 @@ export const masqueradeConfigCheck: NodeCheck = {
         id: 'masquerade-config-ignored',
         severity: 'warning',
         summary,
-        evidence: [`${where}: ${old}: ${JSON.stringify(o)}`, `${where}: ${current}: ${c === undefined ? '(not set)' : JSON.stringify(c)}`],
+        evidence: [
+          `${where}: ${old}: ${JSON.stringify(o)}`,
+          `${where}: ${current}: ${c === undefined ? '(not set)' : JSON.stringify(c)}`,
+        ],
         why: FINDINGS['masquerade-config-ignored'].meaning,
         fix: `kubectl -n ${cilium.namespace} edit configmap cilium-config: set ${current}: ${JSON.stringify(o)} (what ${old} meant) and remove ${old}; then restart the Cilium agents (kubectl -n ${cilium.namespace} rollout restart ds/cilium).`,
       });

@@ -12,7 +12,15 @@ export const nativeNftablesCheck: NodeCheck = {
     for (const h of ctx.model.hosts.values()) {
       const chains = nativeNftChains(h);
       if (chains.length === 0) continue;
-      out.push({ id: 'nftables-not-evaluated', severity: 'warning', node: h.name, summary: `${h.name} has ${chains.length} native nftables base chain(s) that netcheck does not evaluate`, evidence: chains.slice(0, 8).map(describeNftChain), why: FINDINGS['nftables-not-evaluated'].meaning, fix: FINDINGS['nftables-not-evaluated'].fix });
+      out.push({
+        id: 'nftables-not-evaluated',
+        severity: 'warning',
+        node: h.name,
+        summary: `${h.name} has ${chains.length} native nftables base chain(s) that netcheck does not evaluate`,
+        evidence: chains.slice(0, 8).map(describeNftChain),
+        why: FINDINGS['nftables-not-evaluated'].meaning,
+        fix: FINDINGS['nftables-not-evaluated'].fix,
+      });
     }
     return out;
   },

@@ -12,7 +12,14 @@ export const nodeNotProbed: NodeCheck = {
     for (const n of [...names].sort()) {
       if (ctx.model.hosts.has(n)) continue;
       const why = ctx.model.unprobed.get(n) ?? 'the snapshot has no entry for this node (collected with --nodes?)';
-      out.push({ id: 'node-not-probed', severity: 'warning', node: n, summary: `${n} was not probed: no check ran on it`, evidence: [why], fix: FINDINGS['node-not-probed'].fix });
+      out.push({
+        id: 'node-not-probed',
+        severity: 'warning',
+        node: n,
+        summary: `${n} was not probed: no check ran on it`,
+        evidence: [why],
+        fix: FINDINGS['node-not-probed'].fix,
+      });
     }
     return out;
   },

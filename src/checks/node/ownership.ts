@@ -20,7 +20,9 @@ export function podBlocks(ctx: AnalysisContext): Block[] {
     out.push({ cidr: b.cidr, node: b.node, source: `BlockAffinity ${b.node}: cidr ${b.cidr}` });
   }
   for (const n of ctx.model.cluster.nodes) {
-    for (const c of n.podCIDRs) if (!out.some((b) => b.cidr === c)) out.push({ cidr: c, node: n.name, source: `Node ${n.name}: spec.podCIDR ${c}` });
+    for (const c of n.podCIDRs)
+      if (!out.some((b) => b.cidr === c))
+        out.push({ cidr: c, node: n.name, source: `Node ${n.name}: spec.podCIDR ${c}` });
   }
   return out.filter((b) => parseCidr4(b.cidr) !== undefined);
 }
@@ -32,7 +34,8 @@ export function blockOf(blocks: readonly Block[], prefix: string): Block | undef
   let best: Block | undefined;
   for (const b of blocks) {
     const c = parseCidr4(b.cidr)!;
-    if (c.len <= p.len && cidrContains(c, p.net) && (best === undefined || c.len > parseCidr4(best.cidr)!.len)) best = b;
+    if (c.len <= p.len && cidrContains(c, p.net) && (best === undefined || c.len > parseCidr4(best.cidr)!.len))
+      best = b;
   }
   return best;
 }
@@ -50,11 +53,17 @@ function bare(addr: string | undefined): string | undefined {
  */
 export function knownUnderlay(n: NodeInfo): { ip: string; source: string } | undefined {
   const calico = bare(n.calicoIPv4);
-  if (calico !== undefined) return { ip: calico, source: `Node ${n.name}: annotation projectcalico.org/IPv4Address=${n.calicoIPv4}` };
+  if (calico !== undefined)
+    return { ip: calico, source: `Node ${n.name}: annotation projectcalico.org/IPv4Address=${n.calicoIPv4}` };
   const flannel = bare(n.flannelPublicIP);
-  if (flannel !== undefined) return { ip: flannel, source: `Node ${n.name}: annotation flannel.alpha.coreos.com/public-ip=${n.flannelPublicIP}` };
+  if (flannel !== undefined)
+    return {
+      ip: flannel,
+      source: `Node ${n.name}: annotation flannel.alpha.coreos.com/public-ip=${n.flannelPublicIP}`,
+    };
   const internal = n.internalIPs.find((a) => parseIpv4(a) !== undefined);
-  if (internal !== undefined) return { ip: internal, source: `Node ${n.name}: status.addresses InternalIP ${internal}` };
+  if (internal !== undefined)
+    return { ip: internal, source: `Node ${n.name}: status.addresses InternalIP ${internal}` };
   return undefined;
 }
 
@@ -66,7 +75,12 @@ export function nodeInfo(ctx: AnalysisContext, name: string): NodeInfo | undefin
 export function nodeAddresses(ctx: AnalysisContext, name: string): Set<Ipv4> {
   const out = new Set<Ipv4>();
   const n = nodeInfo(ctx, name);
-  for (const a of [bare(n?.calicoIPv4), bare(n?.flannelPublicIP), ...(n?.internalIPs ?? []), ...(n?.externalIPs ?? [])]) {
+  for (const a of [
+    bare(n?.calicoIPv4),
+    bare(n?.flannelPublicIP),
+    ...(n?.internalIPs ?? []),
+    ...(n?.externalIPs ?? []),
+  ]) {
     const ip = a === undefined ? undefined : parseIpv4(a);
     if (ip !== undefined) out.add(ip);
   }
@@ -75,6 +89,8 @@ export function nodeAddresses(ctx: AnalysisContext, name: string): Set<Ipv4> {
 
 /** Which node has `ip` on one of its devices (not kube-ipvs0, where IPVS puts Service addresses). */
 export function hostOwning(ctx: AnalysisContext, ip: Ipv4): string | undefined {
-  for (const h of ctx.world.hosts.values()) for (const [dev, addrs] of h.addresses) if (dev !== 'kube-ipvs0' && dev !== 'lo' && addrs.some((a) => a.local === ip)) return h.name;
+  for (const h of ctx.world.hosts.values())
+    for (const [dev, addrs] of h.addresses)
+      if (dev !== 'kube-ipvs0' && dev !== 'lo' && addrs.some((a) => a.local === ip)) return h.name;
   return undefined;
 }

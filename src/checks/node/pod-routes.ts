@@ -11,7 +11,7 @@ import type { NodeCheck } from './types.ts';
 
 export const podRoutesCheck: NodeCheck = {
   name: 'pod-routes',
-  describe: 'routes to every other node\'s pod blocks; no blackhole for a block the node does not own',
+  describe: "routes to every other node's pod blocks; no blackhole for a block the node does not own",
   run(ctx) {
     const out: Finding[] = [];
     const blocks = podBlocks(ctx);
@@ -42,7 +42,10 @@ export const podRoutesCheck: NodeCheck = {
         // /16 on flannel.1, Cilium's cilium_host), is the CNI's design; the default route or a
         // LAN route is not.
         const specific = route !== undefined && parseCidr4(route.dst)!.len >= c.len;
-        const viaCni = route?.dev !== undefined && parseCidr4(route.dst)!.len > 0 && /^(tunl0|vxlan\.calico|flannel\.|cilium_|cni0)/.test(route.dev);
+        const viaCni =
+          route?.dev !== undefined &&
+          parseCidr4(route.dst)!.len > 0 &&
+          /^(tunl0|vxlan\.calico|flannel\.|cilium_|cni0)/.test(route.dev);
         if (r.ok && route?.type === 'unicast' && (specific || viaCni)) continue;
         if (!r.ok && r.error !== 'no-route') continue; // a blackhole is reported above (or is this node's own)
         out.push({

@@ -29,14 +29,20 @@ export const podSubnetCheck: NodeCheck = {
       const claims: Claim[] = [];
       if (h.flannel?.subnet !== undefined) {
         const c = subnetOf(h.flannel.subnet);
-        if (c !== undefined) claims.push({ cidr: c, source: `/run/flannel/subnet.env FLANNEL_SUBNET=${h.flannel.subnet}`, kind: 'subnet' });
+        if (c !== undefined)
+          claims.push({
+            cidr: c,
+            source: `/run/flannel/subnet.env FLANNEL_SUBNET=${h.flannel.subnet}`,
+            kind: 'subnet',
+          });
       }
       for (const conf of h.cni) {
         for (const p of conf.plugins) {
           for (const s of p.ipamSubnets) {
             const c = subnetOf(s);
             // host-local "usePodCidr" and Calico IPAM have no subnet; a whole-cluster range is not a node subnet.
-            if (c !== undefined) claims.push({ cidr: c, source: `${conf.path} ${p.type} ipam subnet ${s}`, kind: 'subnet' });
+            if (c !== undefined)
+              claims.push({ cidr: c, source: `${conf.path} ${p.type} ipam subnet ${s}`, kind: 'subnet' });
           }
         }
       }
@@ -47,25 +53,57 @@ export const podSubnetCheck: NodeCheck = {
       }
       for (const a of h.addresses) {
         if (a.family !== 'inet') continue;
-        if (a.dev === 'cni0') claims.push({ cidr: parseCidr4(`${a.local}/${a.prefixLen}`)!, source: `${renderAddress(a)} dev ${a.dev}`, kind: 'subnet' });
-        if (a.dev === 'flannel.1') claims.push({ cidr: parseCidr4(`${a.local}/32`)!, source: `${renderAddress(a)} dev ${a.dev}`, kind: 'address' });
+        if (a.dev === 'cni0')
+          claims.push({
+            cidr: parseCidr4(`${a.local}/${a.prefixLen}`)!,
+            source: `${renderAddress(a)} dev ${a.dev}`,
+            kind: 'subnet',
+          });
+        if (a.dev === 'flannel.1')
+          claims.push({
+            cidr: parseCidr4(`${a.local}/32`)!,
+            source: `${renderAddress(a)} dev ${a.dev}`,
+            kind: 'address',
+          });
       }
       if (claims.filter((c) => c.kind === 'subnet').length === 0) continue;
       for (const p of ctx.model.cluster.pods) {
         if (p.node !== h.name || p.hostNetwork || p.phase === 'Succeeded' || p.phase === 'Failed') continue;
         for (const ip of p.ips) {
           const a = parseIpv4(ip);
-          if (a !== undefined) claims.push({ cidr: { net: a, len: 32 }, source: `Pod ${p.namespace}/${p.name}: podIP ${ip}`, kind: 'address' });
+          if (a !== undefined)
+            claims.push({
+              cidr: { net: a, len: 32 },
+              source: `Pod ${p.namespace}/${p.name}: podIP ${ip}`,
+              kind: 'address',
+            });
         }
       }
       // The subnet most claims agree with (subnets equal, addresses inside).
       const subnets = claims.filter((c) => c.kind === 'subnet');
-      const votes = subnets.map((s) => ({ s, n: claims.filter((c) => (c.kind === 'subnet' ? c.cidr.net === s.cidr.net && c.cidr.len === s.cidr.len : cidrContains(s.cidr, c.cidr.net))).length }));
+      const votes = subnets.map((s) => ({
+        s,
+        n: claims.filter((c) =>
+          c.kind === 'subnet'
+            ? c.cidr.net === s.cidr.net && c.cidr.len === s.cidr.len
+            : cidrContains(s.cidr, c.cidr.net),
+        ).length,
+      }));
       votes.sort((a, b) => b.n - a.n);
       const right = votes[0]!.s.cidr;
-      const odd = claims.filter((c) => (c.kind === 'subnet' ? c.cidr.net !== right.net || c.cidr.len !== right.len : !cidrContains(right, c.cidr.net)));
+      const odd = claims.filter((c) =>
+        c.kind === 'subnet' ? c.cidr.net !== right.net || c.cidr.len !== right.len : !cidrContains(right, c.cidr.net),
+      );
       // A cluster-wide ipam range (e.g. the flannel network in a conflist) that contains the node subnet is not a disagreement.
-      const realOdd = odd.filter((c) => !(c.kind === 'subnet' && c.cidr.len < right.len && cidrOverlaps(c.cidr, right) && /ipam subnet/.test(c.source)));
+      const realOdd = odd.filter(
+        (c) =>
+          !(
+            c.kind === 'subnet' &&
+            c.cidr.len < right.len &&
+            cidrOverlaps(c.cidr, right) &&
+            /ipam subnet/.test(c.source)
+          ),
+      );
       if (realOdd.length === 0) continue;
       const agree = claims.filter((c) => !odd.includes(c));
       out.push({
@@ -73,7 +111,10 @@ export const podSubnetCheck: NodeCheck = {
         severity: 'error',
         node: h.name,
         summary: `${h.name}'s pod subnet sources disagree: ${agree.length} say ${formatCidr4(right)}, but ${realOdd.map((c) => c.source).join('; ')}`,
-        evidence: [...agree.map((c) => `agrees: ${h.name}: ${c.source}`), ...realOdd.map((c) => `differs: ${h.name}: ${c.source}`)],
+        evidence: [
+          ...agree.map((c) => `agrees: ${h.name}: ${c.source}`),
+          ...realOdd.map((c) => `differs: ${h.name}: ${c.source}`),
+        ],
         why: FINDINGS['pod-subnet-mismatch'].meaning,
         fix: `On ${h.name}, make the odd source say ${formatCidr4(right)} (a stale CNI conflist or subnet.env: remove it and restart the CNI pod on ${h.name}, e.g. kubectl -n kube-system delete pod -l k8s-app=canal --field-selector spec.nodeName=${h.name}), then recreate the pods of ${h.name} so they get addresses from the right subnet.`,
       });

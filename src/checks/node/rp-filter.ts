@@ -18,7 +18,12 @@ const BEYOND_DEFAULT = ((198 << 24) | (51 << 16) | (100 << 8) | 10) >>> 0;
 
 /** Pod-side devices (cali*, lxc*, bridge ports), bridges, loopback and kube-ipvs0 lead to no LAN. */
 function isUplink(l: Link): boolean {
-  return l.kind !== 'loopback' && l.kind !== 'bridge' && l.master === undefined && !/^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name);
+  return (
+    l.kind !== 'loopback' &&
+    l.kind !== 'bridge' &&
+    l.master === undefined &&
+    !/^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name)
+  );
 }
 
 /** One representative outside source per network the node reaches without a tunnel. */
@@ -44,12 +49,16 @@ export const rpFilterTunnelCheck: NodeCheck = {
     const out: Finding[] = [];
     for (const h of ctx.model.hosts.values()) {
       const net = ctx.world.hosts.get(h.name)!;
-      const tunnels = new Set(h.links.filter((l) => (l.kind === 'ipip' || l.kind === 'vxlan') && l.up).map((l) => l.name));
+      const tunnels = new Set(
+        h.links.filter((l) => (l.kind === 'ipip' || l.kind === 'vxlan') && l.up).map((l) => l.name),
+      );
       for (const t of tunnels) {
         const mode = rpFilter(h.sysctls, t);
         if (mode.value !== 1) continue;
         // The destination: one of this node's pods is what such traffic is for; any local address will do for the check.
-        const dropped = lanSources(net, tunnels).map((s) => ({ s, r: validateSource(net, s.ip, 0, t, undefined, 0, 0) })).filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
+        const dropped = lanSources(net, tunnels)
+          .map((s) => ({ s, r: validateSource(net, s.ip, 0, t, undefined, 0, 0) }))
+          .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
         if (dropped.length === 0) continue;
         // A device without an IPv4 address fails reverse-path validation in loose mode too (fib_validate_source last_resort).
         const looseHelps = !dropped.some((d) => d.r.evidence.some((e) => e.includes('loose mode cannot help')));
@@ -59,7 +68,10 @@ export const rpFilterTunnelCheck: NodeCheck = {
           severity: 'warning',
           node: h.name,
           summary: `${t} on ${h.name} is in strict rp_filter mode: traffic from ${dropped.map((d) => d.s.what).join(', ')} that reaches ${h.name} through ${t} (a LAN router sending the pod network to another node) is dropped, because the way back leaves by ${dropped[0]!.r.reverseDev ?? 'another device'}`,
-          evidence: [...mode.lines, ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`)],
+          evidence: [
+            ...mode.lines,
+            ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`),
+          ],
           why: FINDINGS['rp-filter-strict-tunnel'].meaning,
           fix: `On ${h.name}: sysctl -w ${confKey(t, 'rp_filter')}=${value}${mode.lines.some((l) => l.startsWith('net.ipv4.conf.all.rp_filter = 1')) ? ` and net.ipv4.conf.all.rp_filter=${value.slice(0, 1)} (the kernel uses the larger of all and the device)` : ''}, persisted in /etc/sysctl.d/ (Calico sets it when it creates ${t}: prefer its own setting); or route the LAN to the node that owns each pod block (BGP peering).`,
         });
@@ -76,7 +88,9 @@ function strictUplinks(ctx: Parameters<NodeCheck['run']>[0]): Finding[] {
   for (const h of ctx.model.hosts.values()) {
     const net = ctx.world.hosts.get(h.name)!;
     const tunnels = new Set(h.links.filter((l) => l.kind === 'ipip' || l.kind === 'vxlan').map((l) => l.name));
-    const uplinks = h.links.filter((l) => l.up && !tunnels.has(l.name) && isUplink(l) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32));
+    const uplinks = h.links.filter(
+      (l) => l.up && !tunnels.has(l.name) && isUplink(l) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32),
+    );
     if (uplinks.length < 2) continue;
     for (const u of uplinks) {
       const mode = rpFilter(h.sysctls, u.name);
@@ -84,14 +98,19 @@ function strictUplinks(ctx: Parameters<NodeCheck['run']>[0]): Finding[] {
       // Only hosts beyond the default route: a host on another uplink's own network talks to that
       // uplink directly, and strict mode on every NIC is the default of several distributions.
       const others = lanSources(net, tunnels).filter((s) => s.ip === BEYOND_DEFAULT);
-      const dropped = others.map((s) => ({ s, r: validateSource(net, s.ip, 0, u.name, undefined, 0, 0) })).filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
+      const dropped = others
+        .map((s) => ({ s, r: validateSource(net, s.ip, 0, u.name, undefined, 0, 0) }))
+        .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
       if (dropped.length === 0) continue;
       out.push({
         id: 'rp-filter-strict-ingress',
         severity: 'warning',
         node: h.name,
         summary: `${u.name} on ${h.name} is in strict rp_filter mode, but the way back to ${dropped.map((d) => d.s.what).join(', ')} leaves by ${dropped[0]!.r.reverseDev ?? 'another device'}: such traffic arriving on ${u.name} is dropped`,
-        evidence: [...mode.lines, ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`)],
+        evidence: [
+          ...mode.lines,
+          ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`),
+        ],
         why: FINDINGS['rp-filter-strict-ingress'].meaning,
         fix: `On ${h.name}: sysctl -w ${confKey(u.name, 'rp_filter')}=2 (loose), persisted in /etc/sysctl.d/; or make the router use the uplink the default route leaves by.`,
       });

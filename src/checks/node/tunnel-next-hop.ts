@@ -37,7 +37,8 @@ function acceptableGateways(ctx: AnalysisContext, owner: string, kind: 'ipip' | 
   // flannel's VTEP address is the network address of the node's subnet, on flannel.1 (/32).
   for (const b of podBlocks(ctx)) if (b.node === owner) out.add(parseCidr4(b.cidr)!.net);
   const h = ctx.world.hosts.get(owner);
-  for (const l of h?.linkOrder ?? []) if (l.kind === 'vxlan') for (const a of h!.addresses.get(l.name) ?? []) out.add(a.local);
+  for (const l of h?.linkOrder ?? [])
+    if (l.kind === 'vxlan') for (const a of h!.addresses.get(l.name) ?? []) out.add(a.local);
   return out;
 }
 
@@ -63,7 +64,10 @@ export const tunnelNextHopCheck: NodeCheck = {
         const ownerUnderlay = nodeInfo(ctx, owner) !== undefined ? knownUnderlay(nodeInfo(ctx, owner)!) : undefined;
         const ok = acceptableGateways(ctx, owner, kind);
         if (!ok.has(gw)) {
-          const expected = kind === 'ipip' ? ownerUnderlay?.ip : (nodeInfo(ctx, owner)?.calicoTunnelVXLAN?.split('/')[0] ?? [...ok].map(formatIpv4)[0]);
+          const expected =
+            kind === 'ipip'
+              ? ownerUnderlay?.ip
+              : (nodeInfo(ctx, owner)?.calicoTunnelVXLAN?.split('/')[0] ?? [...ok].map(formatIpv4)[0]);
           out.push({
             id: 'tunnel-next-hop-wrong',
             severity: 'critical',
@@ -71,9 +75,10 @@ export const tunnelNextHopCheck: NodeCheck = {
             summary: `on ${h.name}, the route to ${owner}'s pod block ${r.dst} goes through ${r.dev} to ${r.gateway}, which is ${whoIs(ctx, r.gateway)}, not ${owner}${expected !== undefined ? ` (${expected})` : ''}`,
             evidence: [renderRoute(r), block.source, ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : [])],
             why: FINDINGS['tunnel-next-hop-wrong'].meaning,
-            fix: expected !== undefined
-              ? `On ${h.name}: ip route replace ${r.dst} via ${expected} dev ${r.dev} onlink${r.protocol !== 'boot' ? ` proto ${r.protocol}` : ''} — then find why the CNI wrote the wrong next hop (BGP peer, stale route after an address change) or it comes back.`
-              : FINDINGS['tunnel-next-hop-wrong'].fix,
+            fix:
+              expected !== undefined
+                ? `On ${h.name}: ip route replace ${r.dst} via ${expected} dev ${r.dev} onlink${r.protocol !== 'boot' ? ` proto ${r.protocol}` : ''} — then find why the CNI wrote the wrong next hop (BGP peer, stale route after an address change) or it comes back.`
+                : FINDINGS['tunnel-next-hop-wrong'].fix,
           });
           continue;
         }
@@ -99,7 +104,12 @@ export const tunnelNextHopCheck: NodeCheck = {
             severity: 'critical',
             node: h.name,
             summary: `on ${h.name}, VXLAN traffic for ${owner}'s block ${r.dst} is sent to VTEP ${formatIpv4(outer.dst)}, which is ${whoIs(ctx, formatIpv4(outer.dst))}, not ${owner}${ownerUnderlay !== undefined ? ` (${ownerUnderlay.ip})` : ''}`,
-            evidence: [renderRoute(r), ...outer.evidence, block.source, ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : [])],
+            evidence: [
+              renderRoute(r),
+              ...outer.evidence,
+              block.source,
+              ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : []),
+            ],
             why: FINDINGS['tunnel-next-hop-wrong'].meaning,
             fix: `On ${h.name}: bridge fdb replace <MAC of ${r.gateway}> dev ${r.dev} dst ${ownerUnderlay?.ip ?? `<${owner}'s address>`} (or restart the CNI agent there).`,
           });

@@ -13,7 +13,10 @@ import { knownUnderlay, nodeAddresses, nodeInfo, podBlocks } from './ownership.t
 import type { NodeCheck } from './types.ts';
 
 /** felix's allow-lists of cluster hosts, by encapsulation (felix/ipsets: IPSetIDAllHostNets, IPSetIDAllVXLANSourceNets). */
-const ALLOW_LISTS = { ipip: ['cali40all-hosts-net', 'cali40all-hosts'], vxlan: ['cali40all-vxlan-net', 'cali40all-hosts-net'] } as const;
+const ALLOW_LISTS = {
+  ipip: ['cali40all-hosts-net', 'cali40all-hosts'],
+  vxlan: ['cali40all-vxlan-net', 'cali40all-hosts-net'],
+} as const;
 
 function allowList(h: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined {
   for (const name of ALLOW_LISTS[kind]) {
@@ -32,7 +35,8 @@ function inSet(s: IpSet, ip: Ipv4): boolean {
 
 export const tunnelSourceCheck: NodeCheck = {
   name: 'tunnel-source',
-  describe: 'the outer source of tunnel traffic between every pair of nodes is an address the peer accepts, both directions',
+  describe:
+    'the outer source of tunnel traffic between every pair of nodes is an address the peer accepts, both directions',
   run(ctx) {
     const out: Finding[] = [];
     const blocks = podBlocks(ctx);
@@ -65,11 +69,17 @@ export const tunnelSourceCheck: NodeCheck = {
           severity: 'error',
           node: a.name,
           summary: `${a.name} sends ${outer.kind.toUpperCase()} traffic to ${b.node} (${formatIpv4(outer.dst)}) from ${src}${known !== undefined ? `, but ${b.node} knows ${a.name} as ${known.ip}` : ''}${rejectedByList ? `; ${src} is not in ${b.node}'s allow-list ${list!.name}, so ${b.node} drops it` : ''}`,
-          evidence: [`outer source: ${outer.srcFrom}`, ...outer.evidence, ...(known !== undefined ? [known.source] : []), ...(list !== undefined ? [`${b.node}: ipset ${list.name}: ${list.members.join(' ')}`] : [])],
+          evidence: [
+            `outer source: ${outer.srcFrom}`,
+            ...outer.evidence,
+            ...(known !== undefined ? [known.source] : []),
+            ...(list !== undefined ? [`${b.node}: ipset ${list.name}: ${list.members.join(' ')}`] : []),
+          ],
           why: FINDINGS['tunnel-source-mismatch'].meaning,
-          fix: known !== undefined
-            ? `Make ${a.name} send from ${known.ip}: ip route replace ${formatIpv4(outer.dst)} dev ${outer.dev ?? '<dev>'} src ${known.ip} (persist it), or set the CNI's address detection to the NIC peers use (Calico: IP_AUTODETECTION_METHOD=can-reach=${formatIpv4(outer.dst)}; flannel: --iface / --public-ip)${list !== undefined ? `; or make ${b.node}'s allow-list hold ${src}` : ''}.`
-            : FINDINGS['tunnel-source-mismatch'].fix,
+          fix:
+            known !== undefined
+              ? `Make ${a.name} send from ${known.ip}: ip route replace ${formatIpv4(outer.dst)} dev ${outer.dev ?? '<dev>'} src ${known.ip} (persist it), or set the CNI's address detection to the NIC peers use (Calico: IP_AUTODETECTION_METHOD=can-reach=${formatIpv4(outer.dst)}; flannel: --iface / --public-ip)${list !== undefined ? `; or make ${b.node}'s allow-list hold ${src}` : ''}.`
+              : FINDINGS['tunnel-source-mismatch'].fix,
         });
       }
     }

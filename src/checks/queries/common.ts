@@ -14,7 +14,8 @@ import { NODE_CHECKS } from '../node/index.ts';
 
 export function podIp(p: PodInfo): string {
   const ip = p.ips.find((x) => parseIpv4(x) !== undefined);
-  if (ip === undefined) throw new InputError(`pod ${p.namespace}/${p.name} has no IPv4 address (phase ${p.phase ?? 'unknown'})`);
+  if (ip === undefined)
+    throw new InputError(`pod ${p.namespace}/${p.name} has no IPv4 address (phase ${p.phase ?? 'unknown'})`);
   return ip;
 }
 
@@ -24,7 +25,8 @@ export function podEndpoint(ctx: AnalysisContext, p: PodInfo): Endpoint {
   if (p.node === undefined) throw new InputError(`pod ${p.namespace}/${p.name} is not scheduled on a node`);
   if (p.hostNetwork) return { kind: 'host', host: p.node, ip: parseIpv4(ip)! };
   const ep = ctx.world.pods.find((x) => x.name === `${p.namespace}/${p.name}` && parseIpv4(ip) === x.ip);
-  if (ep === undefined) return { kind: 'pod', pod: { name: `${p.namespace}/${p.name}`, ip: parseIpv4(ip)!, node: p.node } };
+  if (ep === undefined)
+    return { kind: 'pod', pod: { name: `${p.namespace}/${p.name}`, ip: parseIpv4(ip)!, node: p.node } };
   return { kind: 'pod', pod: ep };
 }
 
@@ -34,7 +36,14 @@ export function unprobedFindings(model: Model, nodes: Iterable<string>): Finding
   for (const n of new Set(nodes)) {
     const why = model.unprobed.get(n) ?? (model.hosts.has(n) ? undefined : 'the snapshot has no entry for this node');
     if (why === undefined) continue;
-    out.push({ id: 'node-not-probed', severity: 'warning', node: n, summary: `${n} was not probed: nothing on it could be checked`, evidence: [why], fix: FINDINGS['node-not-probed'].fix });
+    out.push({
+      id: 'node-not-probed',
+      severity: 'warning',
+      node: n,
+      summary: `${n} was not probed: nothing on it could be checked`,
+      evidence: [why],
+      fix: FINDINGS['node-not-probed'].fix,
+    });
   }
   return out;
 }
@@ -44,7 +53,12 @@ export function notesOf(model: Model): string[] {
 }
 
 export function traceDocs(reports: readonly FlowReport[]): TraceDoc[] {
-  return reports.flatMap((r) => r.results.flatMap((x) => [traceDoc(r.label, x.forward), ...(x.reply !== undefined ? [traceDoc(r.label, x.reply)] : [])]));
+  return reports.flatMap((r) =>
+    r.results.flatMap((x) => [
+      traceDoc(r.label, x.forward),
+      ...(x.reply !== undefined ? [traceDoc(r.label, x.reply)] : []),
+    ]),
+  );
 }
 
 /**
@@ -52,12 +66,29 @@ export function traceDocs(reports: readonly FlowReport[]): TraceDoc[] {
  * often there (a subnet mismatch, a wrong tunnel route) even where the trace stops short of it —
  * at an unprobed router, say. A flow that works gets no such findings: they would answer another question.
  */
-const PATH_CHECKS = new Set(['ip-forward', 'forward-policy', 'pod-routes', 'tunnel-next-hop', 'tunnel-source', 'rp-filter', 'pod-subnet', 'tunnel-mtu', 'br-netfilter']);
+const PATH_CHECKS = new Set([
+  'ip-forward',
+  'forward-policy',
+  'pod-routes',
+  'tunnel-next-hop',
+  'tunnel-source',
+  'rp-filter',
+  'pod-subnet',
+  'tunnel-mtu',
+  'br-netfilter',
+]);
 
-export function pathNodeFindings(ctx: AnalysisContext, reports: readonly FlowReport[], endpoints: readonly string[]): Finding[] {
+export function pathNodeFindings(
+  ctx: AnalysisContext,
+  reports: readonly FlowReport[],
+  endpoints: readonly string[],
+): Finding[] {
   if (reports.every((r) => r.verdict === 'reachable')) return [];
   const nodes = new Set(endpoints);
-  for (const r of reports) for (const x of r.results) for (const t of [x.forward, ...(x.reply !== undefined ? [x.reply] : [])]) for (const h of t.hops) nodes.add(h.node);
+  for (const r of reports)
+    for (const x of r.results)
+      for (const t of [x.forward, ...(x.reply !== undefined ? [x.reply] : [])])
+        for (const h of t.hops) nodes.add(h.node);
   return NODE_CHECKS.filter((c) => PATH_CHECKS.has(c.name))
     .flatMap((c) => c.run(ctx))
     .filter((f) => f.node !== undefined && nodes.has(f.node));

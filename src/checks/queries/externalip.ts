@@ -33,7 +33,10 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
   const uses = externalIpUses(services);
   const findings = auditExternalIps(ctx0, uses);
   const notes = notesOf(ctx0.model);
-  if (uses.length === 0) notes.push(`no Service${q.service !== undefined ? ` ${q.service}` : q.allNamespaces ? '' : ` in namespace ${q.namespace}`} has externalIPs${!q.allNamespaces && q.service === undefined ? ' (-A: every namespace)' : ''}`);
+  if (uses.length === 0)
+    notes.push(
+      `no Service${q.service !== undefined ? ` ${q.service}` : q.allNamespaces ? '' : ` in namespace ${q.namespace}`} has externalIPs${!q.allNamespaces && q.service === undefined ? ' (-A: every namespace)' : ''}`,
+    );
   const reports: FlowReport[] = [];
   let ctx = ctx0;
   if (q.from !== undefined) {
@@ -44,7 +47,11 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
       // The LAN delivers an externalIP to the node that owns it on the LAN, else where the LAN
       // router's route points (--via), else to the node on the LAN host's own link.
       const entry = q.via ?? hostOwning(ctx0, parseIpv4(u.ip)!);
-      const lan: ExternalEndpoint = { name: `LAN host ${lanIp}`, ip: parseIpv4(lanIp)!, ...(entry !== undefined ? { entry: { host: entry } } : {}) };
+      const lan: ExternalEndpoint = {
+        name: `LAN host ${lanIp}`,
+        ip: parseIpv4(lanIp)!,
+        ...(entry !== undefined ? { entry: { host: entry } } : {}),
+      };
       ctx = withExternals(ctx0, [lan]);
       const ports = u.service.ports.length > 0 ? u.service.ports : [{ port: 0, protocol: 'ICMP' }];
       for (const p of ports) {
@@ -57,14 +64,25 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
         });
         reports.push(r);
         findings.push(...r.findings);
-        const entered = new Set(r.results.map((x) => x.forward.hops[0]?.node).filter((n): n is string => n !== undefined));
-        notes.push(`${r.label}: enters the cluster at ${[...entered].join(', ') || 'no node'}${entry === undefined ? ' (the node on the LAN host\'s link; name the LAN router\'s target with --via)' : ''}; ${r.verdict}`);
+        const entered = new Set(
+          r.results.map((x) => x.forward.hops[0]?.node).filter((n): n is string => n !== undefined),
+        );
+        notes.push(
+          `${r.label}: enters the cluster at ${[...entered].join(', ') || 'no node'}${entry === undefined ? " (the node on the LAN host's link; name the LAN router's target with --via)" : ''}; ${r.verdict}`,
+        );
       }
     }
   }
   const problems = findings.some((f) => f.severity !== 'info');
   return reportDoc({
-    query: { command: 'externalip', service: q.service, namespace: q.allNamespaces ? undefined : q.namespace, allNamespaces: q.allNamespaces || undefined, from: q.from, via: q.via },
+    query: {
+      command: 'externalip',
+      service: q.service,
+      namespace: q.allNamespaces ? undefined : q.namespace,
+      allNamespaces: q.allNamespaces || undefined,
+      from: q.from,
+      via: q.via,
+    },
     verdict: reports.length > 0 ? combineVerdicts(reports.map((r) => r.verdict)) : problems ? 'problems' : 'healthy',
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs(reports),

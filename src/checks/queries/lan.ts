@@ -38,18 +38,40 @@ interface Destination {
   owner?: string;
 }
 
-function serviceDestination(ctx: AnalysisContext, svc: ServiceInfo, ip: string | undefined, port: number | undefined, via: string | undefined): Destination {
+function serviceDestination(
+  ctx: AnalysisContext,
+  svc: ServiceInfo,
+  ip: string | undefined,
+  port: number | undefined,
+  via: string | undefined,
+): Destination {
   const name = `Service ${svc.namespace}/${svc.name}`;
   const sp = port !== undefined ? svc.ports.find((p) => p.port === port || p.nodePort === port) : svc.ports[0];
   const chosen = ip ?? svc.externalIPs[0] ?? svc.loadBalancerIPs[0];
-  if (chosen !== undefined) return { ip: chosen, ...(port ?? sp?.port) !== undefined ? { port: port ?? sp!.port } : {}, describe: `${name} at ${chosen}`, ...ownerOf(ctx, chosen) };
+  if (chosen !== undefined)
+    return {
+      ip: chosen,
+      ...((port ?? sp?.port) !== undefined ? { port: port ?? sp!.port } : {}),
+      describe: `${name} at ${chosen}`,
+      ...ownerOf(ctx, chosen),
+    };
   if (sp?.nodePort !== undefined && via !== undefined) {
     const host = ctx.world.hosts.get(via);
     const node = ctx.model.cluster.nodes.find((n) => n.name === via);
-    const nodeIp = node?.internalIPs[0] ?? (host !== undefined ? [...host.addresses.values()].flat().map((a) => formatIpv4(a.local)).find((a) => !a.startsWith('127.')) : undefined);
-    if (nodeIp !== undefined) return { ip: nodeIp, port: sp.nodePort, describe: `${name} NodePort ${sp.nodePort} on ${via}`, owner: via };
+    const nodeIp =
+      node?.internalIPs[0] ??
+      (host !== undefined
+        ? [...host.addresses.values()]
+            .flat()
+            .map((a) => formatIpv4(a.local))
+            .find((a) => !a.startsWith('127.'))
+        : undefined);
+    if (nodeIp !== undefined)
+      return { ip: nodeIp, port: sp.nodePort, describe: `${name} NodePort ${sp.nodePort} on ${via}`, owner: via };
   }
-  throw new InputError(`${name} has no externalIP or load-balancer address a LAN host could use${sp?.nodePort !== undefined ? ' (it has a NodePort: name the node with --via)' : ''}`);
+  throw new InputError(
+    `${name} has no externalIP or load-balancer address a LAN host could use${sp?.nodePort !== undefined ? ' (it has a NodePort: name the node with --via)' : ''}`,
+  );
 }
 
 function ownerOf(ctx: AnalysisContext, ip: string): { owner?: string } {
@@ -59,7 +81,9 @@ function ownerOf(ctx: AnalysisContext, ip: string): { owner?: string } {
 
 /** A ready backend pod of the Service that runs on a probed node (for the target → LAN direction). */
 function backendPod(ctx: AnalysisContext, svc: ServiceInfo): PodInfo | undefined {
-  const slices = ctx.model.cluster.endpointSlices.filter((s) => s.namespace === svc.namespace && s.service === svc.name);
+  const slices = ctx.model.cluster.endpointSlices.filter(
+    (s) => s.namespace === svc.namespace && s.service === svc.name,
+  );
   const names = slices.flatMap((s) => s.endpoints.filter((e) => e.ready && e.pod !== undefined).map((e) => e.pod!));
   const pods = ctx.model.cluster.pods.filter((p) => p.namespace === svc.namespace && names.includes(p.name));
   return pods.find((p) => p.node !== undefined && ctx.model.hosts.has(p.node)) ?? pods[0];
@@ -73,17 +97,28 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
 
   const dest: Destination =
     target.kind === 'pod'
-      ? { ip: podIp(target.pod), ...(q.port !== undefined ? { port: q.port } : {}), describe: `${target.pod.namespace}/${target.pod.name} (${podIp(target.pod)})` }
+      ? {
+          ip: podIp(target.pod),
+          ...(q.port !== undefined ? { port: q.port } : {}),
+          describe: `${target.pod.namespace}/${target.pod.name} (${podIp(target.pod)})`,
+        }
       : serviceDestination(ctx0, target.service, target.ip, q.port, q.via);
-  const protocol: FlowProtocol = q.protocol === 'icmp' && dest.port !== undefined && q.port === undefined ? 'tcp' : q.protocol;
+  const protocol: FlowProtocol =
+    q.protocol === 'icmp' && dest.port !== undefined && q.port === undefined ? 'tcp' : q.protocol;
 
   // Where the LAN's packets enter the cluster: --via (the LAN router's static route), else the
   // node owning the address, else the pod's own node (a route straight to it), else the node on the LAN host's link.
   const entryNode = q.via ?? dest.owner ?? (target.kind === 'pod' ? target.pod.node : undefined);
   if (q.via === undefined && entryNode !== undefined && dest.owner === undefined) {
-    notes.push(`assumed the LAN sends ${dest.ip} to ${entryNode}; name the node its router's static route points at with --via`);
+    notes.push(
+      `assumed the LAN sends ${dest.ip} to ${entryNode}; name the node its router's static route points at with --via`,
+    );
   }
-  const lan: ExternalEndpoint = { name: `LAN host ${lanIp}`, ip: parseIpv4(lanIp)!, ...(entryNode !== undefined ? { entry: { host: entryNode } } : {}) };
+  const lan: ExternalEndpoint = {
+    name: `LAN host ${lanIp}`,
+    ip: parseIpv4(lanIp)!,
+    ...(entryNode !== undefined ? { entry: { host: entryNode } } : {}),
+  };
   const ctx = withExternals(ctx0, [lan]);
 
   const reports: FlowReport[] = [];
@@ -103,17 +138,39 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
     // on the LAN side; echo is what any host answers.
     const outProto: FlowProtocol = q.protocol === 'udp' ? 'udp' : q.port !== undefined ? 'tcp' : 'icmp';
     const label = `${pod.namespace}/${pod.name} (${ip}) → ${lanIp} ${describeFlow(outProto, q.port)}`;
-    const outbound = analyzeFlow(ctx, { label, from: podEndpoint(ctx, pod), packet: flowPacket(ip, lanIp, outProto, q.port) });
+    const outbound = analyzeFlow(ctx, {
+      label,
+      from: podEndpoint(ctx, pod),
+      packet: flowPacket(ip, lanIp, outProto, q.port),
+    });
     reports.push(outbound);
     findings.push(...outbound.findings);
     for (const r of outbound.results) {
-      if (r.forward.verdict === 'delivered' && r.forward.seenAs !== undefined) notes.push(`${lanIp} sees ${pod.namespace}/${pod.name} as ${r.forward.seenAs.src}${r.forward.seenAs.src === ip ? ' (its own pod IP: no source NAT on the way)' : ''}`);
-      const f = egressSourceFinding(ctx, r.forward, { name: `${pod.namespace}/${pod.name}`, ip, node: pod.node }, label);
+      if (r.forward.verdict === 'delivered' && r.forward.seenAs !== undefined)
+        notes.push(
+          `${lanIp} sees ${pod.namespace}/${pod.name} as ${r.forward.seenAs.src}${r.forward.seenAs.src === ip ? ' (its own pod IP: no source NAT on the way)' : ''}`,
+        );
+      const f = egressSourceFinding(
+        ctx,
+        r.forward,
+        { name: `${pod.namespace}/${pod.name}`, ip, node: pod.node },
+        label,
+      );
       if (f !== undefined) findings.push(f);
     }
   }
   return reportDoc({
-    query: { command: 'lan', lanHost: lanIp, target: target.kind === 'pod' ? `${target.pod.namespace}/${target.pod.name}` : `svc/${target.service.namespace}/${target.service.name}`, via: q.via, port: q.port, protocol },
+    query: {
+      command: 'lan',
+      lanHost: lanIp,
+      target:
+        target.kind === 'pod'
+          ? `${target.pod.namespace}/${target.pod.name}`
+          : `svc/${target.service.namespace}/${target.service.name}`,
+      via: q.via,
+      port: q.port,
+      protocol,
+    },
     verdict: combineVerdicts(reports.map((r) => r.verdict)),
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs(reports),

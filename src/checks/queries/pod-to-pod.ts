@@ -22,10 +22,20 @@ export function podToPod(ctx: AnalysisContext, q: PodToPodQuery): ReportDoc {
   const srcIp = podIp(src);
   const dstIp = podIp(dst);
   const label = `${src.namespace}/${src.name} (${srcIp}) → ${dst.namespace}/${dst.name} (${dstIp}) ${describeFlow(q.protocol, q.port)}`;
-  const flow = analyzeFlow(ctx, { label, from: podEndpoint(ctx, src), packet: flowPacket(srcIp, dstIp, q.protocol, q.port) });
+  const flow = analyzeFlow(ctx, {
+    label,
+    from: podEndpoint(ctx, src),
+    packet: flowPacket(srcIp, dstIp, q.protocol, q.port),
+  });
   const ends = [src.node, dst.node].filter((n): n is string => n !== undefined);
   return reportDoc({
-    query: { command: 'pod-to-pod', source: `${src.namespace}/${src.name}`, destination: `${dst.namespace}/${dst.name}`, protocol: q.protocol, port: q.port },
+    query: {
+      command: 'pod-to-pod',
+      source: `${src.namespace}/${src.name}`,
+      destination: `${dst.namespace}/${dst.name}`,
+      protocol: q.protocol,
+      port: q.port,
+    },
     verdict: flow.verdict,
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs([flow]),

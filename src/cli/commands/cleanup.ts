@@ -14,16 +14,26 @@ export const cleanupCommand: CommandModule<GlobalArgs, CleanupArgs> = {
   describe: 'Delete every netcheck probe pod left in the cluster, and the netcheck namespace',
   builder: (y) =>
     y
-      .option('probe-namespace', { type: 'string', describe: 'The probe namespace was one you named: keep it (only its probe pods go)' })
+      .option('probe-namespace', {
+        type: 'string',
+        describe: 'The probe namespace was one you named: keep it (only its probe pods go)',
+      })
       .example('kubectl netcheck cleanup', "Delete every probe pod, and netcheck's namespace")
-      .example('kubectl netcheck cleanup --probe-namespace netops --context prod', 'Probe pods ran in a namespace you named: delete them, keep the namespace'),
+      .example(
+        'kubectl netcheck cleanup --probe-namespace netops --context prod',
+        'Probe pods ran in a namespace you named: delete them, keep the namespace',
+      ),
   handler: async (argv) => {
     const o = clusterAccessOptions(argv);
     const { cleanupProbes } = await import('../../collect/live-source.ts');
-    const report = await cleanupProbes(argv['probe-namespace'] !== undefined ? { ...o, probeNamespace: argv['probe-namespace'] } : o);
+    const report = await cleanupProbes(
+      argv['probe-namespace'] !== undefined ? { ...o, probeNamespace: argv['probe-namespace'] } : o,
+    );
     for (const p of report.deleted) process.stdout.write(`pod/${p} deleted\n`);
     if (report.namespaceDeleted !== undefined) process.stdout.write(`namespace/${report.namespaceDeleted} deleted\n`);
-    if (report.deleted.length === 0 && report.namespaceDeleted === undefined) process.stdout.write('no netcheck probe pods found\n');
-    if (report.failed.length > 0) throw new ClusterError(`could not delete ${report.failed.join(', ')}; check your access (delete pods) and retry`);
+    if (report.deleted.length === 0 && report.namespaceDeleted === undefined)
+      process.stdout.write('no netcheck probe pods found\n');
+    if (report.failed.length > 0)
+      throw new ClusterError(`could not delete ${report.failed.join(', ')}; check your access (delete pods) and retry`);
   },
 };

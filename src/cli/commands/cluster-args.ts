@@ -2,7 +2,9 @@
 import type { ClusterAccessOptions } from '../../collect/kube/kubeconfig.ts';
 import type { GlobalArgs } from '../global-options.ts';
 
-export function clusterAccessOptions(argv: Pick<GlobalArgs, 'kubeconfig' | 'context' | 'cluster' | 'user' | 'namespace' | 'request-timeout'>): ClusterAccessOptions {
+export function clusterAccessOptions(
+  argv: Pick<GlobalArgs, 'kubeconfig' | 'context' | 'cluster' | 'user' | 'namespace' | 'request-timeout'>,
+): ClusterAccessOptions {
   const o: ClusterAccessOptions = {};
   if (argv.kubeconfig !== undefined) o.kubeconfig = argv.kubeconfig;
   if (argv.context !== undefined) o.context = argv.context;

@@ -21,13 +21,21 @@ interface CollectArgs extends Omit<GlobalArgs, 'output'> {
 /** The global -o is a format (table|json|yaml); here it names the file, as kubectl cp/debug users expect. */
 function freeOutputOption<T>(y: Argv<T>): Argv<T> {
   // yargs keeps a global option's choices and default in getOptions(), absent from its typings.
-  const o = (y as unknown as { getOptions(): { choices: Record<string, unknown>; default: Record<string, unknown> } }).getOptions();
+  const o = (
+    y as unknown as { getOptions(): { choices: Record<string, unknown>; default: Record<string, unknown> } }
+  ).getOptions();
   delete o.choices['output'];
   delete o.default['output'];
   return y;
 }
 
-const splitList = (v: string[] | undefined): string[] | undefined => (v === undefined ? undefined : v.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter((x) => x !== ''));
+const splitList = (v: string[] | undefined): string[] | undefined =>
+  v === undefined
+    ? undefined
+    : v
+        .flatMap((x) => String(x).split(','))
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
 
 export function liveOptions(argv: CollectArgs): LiveOptions {
   const o: LiveOptions = {
@@ -51,14 +59,36 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
   builder: (y) =>
     freeOutputOption(y)
       .option('output', { alias: 'o', type: 'string', describe: 'Snapshot file to write (.gz: gzipped; -: stdout)' })
-      .option('nodes', { type: 'string', array: true, describe: 'Probe only these nodes (comma-separated or repeated; default: all)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Print the namespace and probe pod manifests as YAML, and create nothing' })
-      .option('probe-namespace', { type: 'string', describe: 'Run probe pods in this existing namespace (it must allow privileged pods) instead of netcheck\'s own' })
-      .option('image-pull-secret', { type: 'string', array: true, describe: 'Image pull secret for the probe image (must exist in the probe namespace)' })
-      .option('command-timeout', { type: 'number', default: 60, describe: 'Seconds one probe command may run on a node' })
+      .option('nodes', {
+        type: 'string',
+        array: true,
+        describe: 'Probe only these nodes (comma-separated or repeated; default: all)',
+      })
+      .option('dry-run', {
+        type: 'boolean',
+        default: false,
+        describe: 'Print the namespace and probe pod manifests as YAML, and create nothing',
+      })
+      .option('probe-namespace', {
+        type: 'string',
+        describe: "Run probe pods in this existing namespace (it must allow privileged pods) instead of netcheck's own",
+      })
+      .option('image-pull-secret', {
+        type: 'string',
+        array: true,
+        describe: 'Image pull secret for the probe image (must exist in the probe namespace)',
+      })
+      .option('command-timeout', {
+        type: 'number',
+        default: 60,
+        describe: 'Seconds one probe command may run on a node',
+      })
       .example('kubectl netcheck collect -o snap.json.gz', 'Snapshot the whole cluster')
       .example('kubectl netcheck collect --dry-run --nodes node-a', 'Show what would run, for a security review')
-      .example('kubectl netcheck collect -o snap.json --image registry.local/netshoot:v0.13', 'Air-gapped: use a mirrored probe image') as unknown as Argv<CollectArgs>,
+      .example(
+        'kubectl netcheck collect -o snap.json --image registry.local/netshoot:v0.13',
+        'Air-gapped: use a mirrored probe image',
+      ) as unknown as Argv<CollectArgs>,
   handler: async (argv) => {
     const opts = liveOptions(argv);
     const { collectLive, dryRunManifests, dryRunNodes } = await import('../../collect/live-source.ts');
@@ -66,7 +96,8 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
       process.stdout.write(dryRunManifests(await dryRunNodes(opts), opts));
       return;
     }
-    if (argv.output === undefined || argv.output === '') throw new InputError('collect needs -o FILE (or -o - for stdout)');
+    if (argv.output === undefined || argv.output === '')
+      throw new InputError('collect needs -o FILE (or -o - for stdout)');
     const progress = await probeProgress();
     if (progress.onProgress !== undefined) opts.onProgress = progress.onProgress;
     const snap = await collectLive(opts).finally(() => progress.stop());
@@ -76,9 +107,13 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
     const hosts = Object.values(snap.hosts);
     const failed = hosts.filter((h) => h.errors['probe'] !== undefined).length;
     const objects = Object.values(snap.objects).reduce((n, l) => n + l.length, 0);
-    process.stderr.write(`wrote ${argv.output === '-' ? 'the snapshot' : argv.output}: ${hosts.length - failed} node(s) probed, ${objects} objects\n`);
+    process.stderr.write(
+      `wrote ${argv.output === '-' ? 'the snapshot' : argv.output}: ${hosts.length - failed} node(s) probed, ${objects} objects\n`,
+    );
     if (failed > 0) {
-      process.stderr.write(`error: ${failed} of ${hosts.length} node(s) could not be probed (see the warnings above); the snapshot holds the others\n`);
+      process.stderr.write(
+        `error: ${failed} of ${hosts.length} node(s) could not be probed (see the warnings above); the snapshot holds the others\n`,
+      );
       process.exitCode = 3;
     }
   },

@@ -17,16 +17,29 @@ interface ExternalIpArgs extends GlobalArgs {
 
 export const externalIpCommand: CommandModule<GlobalArgs, ExternalIpArgs> = {
   command: 'externalip [service]',
-  describe: 'Audit Service externalIPs (node, API server and etcd addresses, cluster networks, unrouted) and, with --from, trace a LAN host to them',
+  describe:
+    'Audit Service externalIPs (node, API server and etcd addresses, cluster networks, unrouted) and, with --from, trace a LAN host to them',
   builder: (y) =>
     y
       .positional('service', { type: 'string', describe: 'Only this Service ([namespace/]name)' })
-      .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'Every namespace (default: -n, or "default")' })
+      .option('all-namespaces', {
+        alias: 'A',
+        type: 'boolean',
+        default: false,
+        describe: 'Every namespace (default: -n, or "default")',
+      })
       .option('from', { type: 'string', describe: 'A LAN host: trace it to every audited externalIP and port' })
       .option('via', { type: 'string', describe: 'With --from: the node the LAN router sends the externalIPs to' })
-      .option('all-branches', { type: 'boolean', default: false, describe: 'Show every load-balancing branch in the table' })
+      .option('all-branches', {
+        type: 'boolean',
+        default: false,
+        describe: 'Show every load-balancing branch in the table',
+      })
       .example('kubectl netcheck externalip -A', 'Audit every externalIP in the cluster')
-      .example('kubectl netcheck externalip shop/frontend --from 192.168.1.50', 'Does the LAN host reach the Service, and through which node?') as unknown as Argv<ExternalIpArgs>,
+      .example(
+        'kubectl netcheck externalip shop/frontend --from 192.168.1.50',
+        'Does the LAN host reach the Service, and through which node?',
+      ) as unknown as Argv<ExternalIpArgs>,
   handler: async (argv) => {
     if (argv.from !== undefined) requireIpv4('--from', argv.from);
     const model = await loadModel(argv);

@@ -10,5 +10,13 @@ import { podToPodCommand } from './pod-to-pod.ts';
 import { probeCommand } from './probe.ts';
 
 // yargs' CommandModule is invariant in its args type; each module narrows GlobalArgs itself.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalArgs, any>[] = [podToPodCommand, lanCommand, externalIpCommand, doctorCommand, collectCommand, cleanupCommand, probeCommand];
+// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
+export const commands: CommandModule<GlobalArgs, any>[] = [
+  podToPodCommand,
+  lanCommand,
+  externalIpCommand,
+  doctorCommand,
+  collectCommand,
+  cleanupCommand,
+  probeCommand,
+];

@@ -20,18 +20,48 @@ interface LanArgs extends GlobalArgs {
 
 export const lanCommand: CommandModule<GlobalArgs, LanArgs> = {
   command: 'lan <lan> <target>',
-  describe: 'A LAN host and a pod or Service, both ways: where it enters, every rp_filter on the way, the way back, and the source address the LAN host sees',
+  describe:
+    'A LAN host and a pod or Service, both ways: where it enters, every rp_filter on the way, the way back, and the source address the LAN host sees',
   builder: (y) =>
     y
-      .positional('lan', { type: 'string', demandOption: true, describe: 'IPv4 address of the host outside the cluster' })
-      .positional('target', { type: 'string', demandOption: true, describe: 'A pod ([namespace/]name or IP) or a Service (svc/[namespace/]name, or its externalIP / load-balancer IP)' })
-      .option('via', { type: 'string', describe: 'The node the LAN router sends the target network to (its static route or BGP next hop)' })
+      .positional('lan', {
+        type: 'string',
+        demandOption: true,
+        describe: 'IPv4 address of the host outside the cluster',
+      })
+      .positional('target', {
+        type: 'string',
+        demandOption: true,
+        describe:
+          'A pod ([namespace/]name or IP) or a Service (svc/[namespace/]name, or its externalIP / load-balancer IP)',
+      })
+      .option('via', {
+        type: 'string',
+        describe: 'The node the LAN router sends the target network to (its static route or BGP next hop)',
+      })
       .option('port', { type: 'number', describe: 'Destination port (default protocol becomes tcp)' })
-      .option('protocol', { type: 'string', choices: ['tcp', 'udp', 'icmp'], describe: 'Protocol (default: tcp with --port, else icmp echo)' })
-      .option('all-branches', { type: 'boolean', default: false, describe: 'Show every load-balancing and multipath branch in the table' })
-      .example('kubectl netcheck lan 192.168.1.50 default/web-0 --via node-c --port 80', 'The LAN router sends the pod network to node-c: does 192.168.1.50 reach web-0, and back?')
-      .example('kubectl netcheck lan 192.168.1.20 default/api-0 --port 3306', 'Which source address does the database at 192.168.1.20 see for api-0?')
-      .example('kubectl netcheck lan 192.168.1.50 svc/shop/frontend --port 443', 'A LAN host to a Service externalIP') as unknown as Argv<LanArgs>,
+      .option('protocol', {
+        type: 'string',
+        choices: ['tcp', 'udp', 'icmp'],
+        describe: 'Protocol (default: tcp with --port, else icmp echo)',
+      })
+      .option('all-branches', {
+        type: 'boolean',
+        default: false,
+        describe: 'Show every load-balancing and multipath branch in the table',
+      })
+      .example(
+        'kubectl netcheck lan 192.168.1.50 default/web-0 --via node-c --port 80',
+        'The LAN router sends the pod network to node-c: does 192.168.1.50 reach web-0, and back?',
+      )
+      .example(
+        'kubectl netcheck lan 192.168.1.20 default/api-0 --port 3306',
+        'Which source address does the database at 192.168.1.20 see for api-0?',
+      )
+      .example(
+        'kubectl netcheck lan 192.168.1.50 svc/shop/frontend --port 443',
+        'A LAN host to a Service externalIP',
+      ) as unknown as Argv<LanArgs>,
   handler: async (argv) => {
     requireIpv4('LAN host', argv.lan);
     const protocol = flowProtocol(argv.protocol, argv.port);

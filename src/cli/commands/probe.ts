@@ -13,16 +13,22 @@ interface ProbeArgs extends GlobalArgs {
 
 export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
   command: 'probe',
-  describe: "Read this host's network state (routes, rules, sysctls, iptables, ...) and print it as a snapshot host entry",
+  describe:
+    "Read this host's network state (routes, rules, sysctls, iptables, ...) and print it as a snapshot host entry",
   builder: (y) =>
     y
-      .option('local', { type: 'boolean', default: false, describe: 'Probe the host this command runs on (required: the live probe runs in pods)' })
+      .option('local', {
+        type: 'boolean',
+        default: false,
+        describe: 'Probe the host this command runs on (required: the live probe runs in pods)',
+      })
       .option('root', { type: 'string', describe: 'Read CNI and flannel files below this directory instead of /' })
       .example('kubectl netcheck probe --local > node-a.json', "Record this node's state")
       .example('ssh node-a kubectl-netcheck probe --local > node-a.json', 'Record a node reached over SSH'),
   handler: async (argv) => {
-    if (!argv.local) throw new InputError('probe needs --local: it reads the host it runs on (use `collect` for a cluster)');
+    if (!argv.local)
+      throw new InputError('probe needs --local: it reads the host it runs on (use `collect` for a cluster)');
     const entry = await probeLocal(argv.root !== undefined ? { root: argv.root } : {});
-    process.stdout.write(JSON.stringify(entry, null, 1) + '\n');
+    process.stdout.write(`${JSON.stringify(entry, null, 1)}\n`);
   },
 };

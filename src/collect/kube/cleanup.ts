@@ -94,7 +94,9 @@ export function onTerminationSignals(handler: (signal: 'SIGINT' | 'SIGTERM') => 
   let seen = false;
   const make = (signal: 'SIGINT' | 'SIGTERM') => () => {
     if (seen) {
-      process.stderr.write(`netcheck: ${signal} again: exiting without waiting for cleanup; run "kubectl netcheck cleanup"\n`);
+      process.stderr.write(
+        `netcheck: ${signal} again: exiting without waiting for cleanup; run "kubectl netcheck cleanup"\n`,
+      );
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
     seen = true;
@@ -128,7 +130,12 @@ function processAlive(pid: number): boolean {
  * A probe pod nobody will delete: its deadline has passed, it has finished, or it belongs to a
  * netcheck process on this machine that no longer runs. Pods of a live run elsewhere are kept.
  */
-export function isStaleProbePod(o: KubeObject, now: Date, host = hostname(), alive: (pid: number) => boolean = processAlive): boolean {
+export function isStaleProbePod(
+  o: KubeObject,
+  now: Date,
+  host = hostname(),
+  alive: (pid: number) => boolean = processAlive,
+): boolean {
   if (!isProbePod(o)) return false;
   const meta = (o['metadata'] ?? {}) as { annotations?: Record<string, string> };
   const phase = ((o['status'] ?? {}) as { phase?: string }).phase;

@@ -17,7 +17,12 @@ export interface KubeStatus {
   message?: string;
   reason?: string;
   code?: number;
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[] };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: { reason?: string; message?: string; field?: string }[];
+  };
 }
 
 /** What a request was, so that a failure can be named in one sentence (errors.ts). */
@@ -67,7 +72,10 @@ export interface RequestOptions {
 
 /** Maps an API path to its RBAC verb and resource (k8s.io/apiserver RequestInfoFactory). */
 export function requestInfo(method: string, path: string, query: RequestOptions['query'] = {}): RequestInfo {
-  const parts = path.split('?')[0]!.split('/').filter((p) => p !== '');
+  const parts = path
+    .split('?')[0]!
+    .split('/')
+    .filter((p) => p !== '');
   let group = '';
   let rest: string[];
   if (parts[0] === 'api') rest = parts.slice(2);
@@ -136,7 +144,12 @@ class SharedTlsKubeConfig extends KubeConfig {
     private readonly shared: () => Promise<SharedTls>,
   ) {
     super();
-    this.loadFromOptions({ clusters: base.getClusters(), users: base.getUsers(), contexts: base.getContexts(), currentContext: base.getCurrentContext() });
+    this.loadFromOptions({
+      clusters: base.getClusters(),
+      users: base.getUsers(),
+      contexts: base.getContexts(),
+      currentContext: base.getCurrentContext(),
+    });
   }
 
   override async applyToHTTPSOptions(opts: Parameters<KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
@@ -179,7 +192,8 @@ export class KubeClient {
         // client-node builds the proxy agent (HTTP CONNECT or SOCKS); use it as it is.
         return { rest: opts.agent as http.Agent, ws: opts.agent as http.Agent, proxied: true };
       }
-      if (this.server.startsWith('http:')) return { rest: new http.Agent({ keepAlive: true }), ws: new http.Agent(), proxied: false };
+      if (this.server.startsWith('http:'))
+        return { rest: new http.Agent({ keepAlive: true }), ws: new http.Agent(), proxied: false };
       const ctx: tls.SecureContextOptions = {};
       if (opts.ca !== undefined) ctx.ca = opts.ca;
       if (opts.cert !== undefined) ctx.cert = opts.cert;
@@ -191,7 +205,12 @@ export class KubeClient {
       if (opts.rejectUnauthorized !== undefined) agentOpts.rejectUnauthorized = opts.rejectUnauthorized;
       if (cluster?.skipTLSVerify) agentOpts.rejectUnauthorized = false;
       if (cluster?.tlsServerName) agentOpts.servername = cluster.tlsServerName;
-      return { rest: new https.Agent({ ...agentOpts, keepAlive: true, maxSockets: 64 }), ws: new https.Agent(agentOpts), secureContext, proxied: false };
+      return {
+        rest: new https.Agent({ ...agentOpts, keepAlive: true, maxSockets: 64 }),
+        ws: new https.Agent(agentOpts),
+        secureContext,
+        proxied: false,
+      };
     })();
     return this.tls;
   }
@@ -202,7 +221,8 @@ export class KubeClient {
     await this.access.kc.applyToHTTPSOptions(opts);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k] = String(v);
-    if (typeof opts.auth === 'string' && opts.auth !== '') headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    if (typeof opts.auth === 'string' && opts.auth !== '')
+      headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     return { agent: (await this.sharedTls()).rest, headers };
   }
 
@@ -230,7 +250,9 @@ export class KubeClient {
             ...headers,
             Accept: 'application/json',
             'User-Agent': 'kubectl-netcheck',
-            ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(body.length) } : {}),
+            ...(body !== undefined
+              ? { 'Content-Type': 'application/json', 'Content-Length': String(body.length) }
+              : {}),
           },
         },
         (res) => {
@@ -251,7 +273,10 @@ export class KubeClient {
             const code = res.statusCode ?? 0;
             if (code >= 200 && code < 300 && json !== undefined) resolve(json);
             else {
-              const status = json !== undefined && typeof json === 'object' && (json as KubeStatus).kind === 'Status' ? (json as KubeStatus) : undefined;
+              const status =
+                json !== undefined && typeof json === 'object' && (json as KubeStatus).kind === 'Status'
+                  ? (json as KubeStatus)
+                  : undefined;
               reject(new ApiError(code, status, text, info));
             }
           });

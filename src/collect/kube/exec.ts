@@ -85,21 +85,37 @@ export async function execInPod(
   let status: KubeStatus | undefined;
   if (o.signal?.aborted) throw new TransportError('ABORTED', 'aborted', requestInfo('GET', path));
   let socket: Socket;
-  const handshake = new Exec(client.execConfig).exec(namespace, pod, container, [...argv], stdout, stderr, null, false, (s) => {
-    status = s as KubeStatus;
-  }) as unknown as Promise<Socket>;
+  const handshake = new Exec(client.execConfig).exec(
+    namespace,
+    pod,
+    container,
+    [...argv],
+    stdout,
+    stderr,
+    null,
+    false,
+    (s) => {
+      status = s as KubeStatus;
+    },
+  ) as unknown as Promise<Socket>;
   const handshakeLimit = client.access.requestTimeoutMs > 0 ? client.access.requestTimeoutMs : o.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   try {
     socket = await Promise.race([
       handshake,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${handshakeLimit} ms`), { code: 'TIMEOUT' })), handshakeLimit);
+        timer = setTimeout(
+          () => reject(Object.assign(new Error(`no answer within ${handshakeLimit} ms`), { code: 'TIMEOUT' })),
+          handshakeLimit,
+        );
       }),
     ]);
   } catch (e) {
     // A late socket from a handshake that lost the race must not linger.
-    handshake.then((s) => s.close(), () => undefined);
+    handshake.then(
+      (s) => s.close(),
+      () => undefined,
+    );
     throw handshakeError(e, path);
   } finally {
     clearTimeout(timer);
@@ -126,11 +142,25 @@ export async function execInPod(
     };
     o.signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('close', () => finish());
-    socket.on('error', (e: Error) => finish(new TransportError((e as NodeJS.ErrnoException).code ?? 'ECONNRESET', e.message, requestInfo('GET', path))));
+    socket.on('error', (e: Error) =>
+      finish(
+        new TransportError((e as NodeJS.ErrnoException).code ?? 'ECONNRESET', e.message, requestInfo('GET', path)),
+      ),
+    );
   });
   if (status === undefined) {
-    throw new TransportError('ECONNRESET', 'the exec stream closed before the command reported its exit status', requestInfo('GET', path));
+    throw new TransportError(
+      'ECONNRESET',
+      'the exec stream closed before the command reported its exit status',
+      requestInfo('GET', path),
+    );
   }
   const bytes = stdout.bytes();
-  return { stdoutBytes: bytes, stdout: bytes.toString('utf8'), stderr: stderr.text(), code: exitCodeOfStatus(status), status };
+  return {
+    stdoutBytes: bytes,
+    stdout: bytes.toString('utf8'),
+    stderr: stderr.text(),
+    code: exitCodeOfStatus(status),
+    status,
+  };
 }

@@ -44,7 +44,7 @@ export interface ClusterAccess {
 /** Used when --request-timeout is not given, so that a server that never answers is an error, not a hang. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses a Go duration (time.ParseDuration) or bare seconds, as kubectl's --request-timeout does. */
 export function parseRequestTimeout(text: string): number {
@@ -58,7 +58,9 @@ export function parseRequestTimeout(text: string): number {
     pos = re.lastIndex;
   }
   if (t === '' || pos !== t.length) {
-    throw new InputError(`invalid --request-timeout ${JSON.stringify(text)}: use a duration such as 30s, 1m or 500ms (0 = no limit)`);
+    throw new InputError(
+      `invalid --request-timeout ${JSON.stringify(text)}: use a duration such as 30s, 1m or 500ms (0 = no limit)`,
+    );
   }
   return Math.round(total);
 }
@@ -73,7 +75,9 @@ function loadFile(path: string): LoadedFile {
   try {
     kc.loadFromString(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new ClusterError(`cannot read kubeconfig ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ClusterError(
+      `cannot read kubeconfig ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   // Relative certificate paths are relative to the file that names them (clientcmd ResolvePaths).
   kc.makePathsAbsolute(dirname(path));
@@ -93,20 +97,31 @@ export function mergeKubeconfigs(files: readonly LoadedFile[]): KubeConfig {
     if (currentContext === '' && kc.getCurrentContext()) currentContext = kc.getCurrentContext();
   }
   const merged = new KubeConfig();
-  merged.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext });
+  merged.loadFromOptions({
+    clusters: [...clusters.values()],
+    users: [...users.values()],
+    contexts: [...contexts.values()],
+    currentContext,
+  });
   return merged;
 }
 
-function loadConfigFiles(opts: ClusterAccessOptions, env: Record<string, string | undefined>): { kc: KubeConfig; source: string } | undefined {
+function loadConfigFiles(
+  opts: ClusterAccessOptions,
+  env: Record<string, string | undefined>,
+): { kc: KubeConfig; source: string } | undefined {
   if (opts.kubeconfig !== undefined) {
-    if (!existsSync(opts.kubeconfig)) throw new ClusterError(`kubeconfig ${opts.kubeconfig} (--kubeconfig) does not exist`);
+    if (!existsSync(opts.kubeconfig))
+      throw new ClusterError(`kubeconfig ${opts.kubeconfig} (--kubeconfig) does not exist`);
     return { kc: mergeKubeconfigs([loadFile(opts.kubeconfig)]), source: opts.kubeconfig };
   }
   const list = (env['KUBECONFIG'] ?? '').split(delimiter).filter((p) => p !== '');
   if (list.length > 0) {
     const present = [...new Set(list)].filter((p) => existsSync(p));
     if (present.length === 0) {
-      throw new ClusterError(`none of the files in KUBECONFIG exists (${list.join(delimiter)}); point KUBECONFIG or --kubeconfig at your cluster's kubeconfig`);
+      throw new ClusterError(
+        `none of the files in KUBECONFIG exists (${list.join(delimiter)}); point KUBECONFIG or --kubeconfig at your cluster's kubeconfig`,
+      );
     }
     return { kc: mergeKubeconfigs(present.map(loadFile)), source: `KUBECONFIG=${list.join(delimiter)}` };
   }
@@ -128,26 +143,39 @@ function loadInCluster(opts: ClusterAccessOptions, env: Record<string, string | 
   try {
     kc.loadFromCluster(root);
   } finally {
-    for (const [k, v] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+    for (const [k, v] of [
+      ['KUBERNETES_SERVICE_HOST', saved.host],
+      ['KUBERNETES_SERVICE_PORT', saved.port],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
   }
   // The namespace file may end in a newline.
-  const contexts = kc.getContexts().map((c) => (typeof c.namespace === 'string' ? { ...c, namespace: c.namespace.trim() } : c));
-  kc.loadFromOptions({ clusters: kc.getClusters(), users: kc.getUsers(), contexts, currentContext: kc.getCurrentContext() });
+  const contexts = kc
+    .getContexts()
+    .map((c) => (typeof c.namespace === 'string' ? { ...c, namespace: c.namespace.trim() } : c));
+  kc.loadFromOptions({
+    clusters: kc.getClusters(),
+    users: kc.getUsers(),
+    contexts,
+    currentContext: kc.getCurrentContext(),
+  });
   return kc;
 }
 
 /** Resolves the kubeconfig and flags into one ready-to-use access, or says exactly what is missing. */
 export function loadClusterAccess(opts: ClusterAccessOptions = {}): ClusterAccess {
   const env = opts.env ?? process.env;
-  const requestTimeoutMs = opts.requestTimeout === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : parseRequestTimeout(opts.requestTimeout);
+  const requestTimeoutMs =
+    opts.requestTimeout === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : parseRequestTimeout(opts.requestTimeout);
   let loaded = loadConfigFiles(opts, env);
   if (loaded === undefined) {
     const inCluster = loadInCluster(opts, env);
     if (inCluster === undefined) {
-      throw new ClusterError('no kubeconfig found (KUBECONFIG is unset, ~/.kube/config does not exist, and this is not a pod with a service account); pass --kubeconfig or set KUBECONFIG');
+      throw new ClusterError(
+        'no kubeconfig found (KUBECONFIG is unset, ~/.kube/config does not exist, and this is not a pod with a service account); pass --kubeconfig or set KUBECONFIG',
+      );
     }
     loaded = { kc: inCluster, source: 'the in-cluster service account' };
   }
@@ -159,18 +187,26 @@ export function loadClusterAccess(opts: ClusterAccessOptions = {}): ClusterAcces
   if (contextName !== '') {
     ctx = kc.getContexts().find((c) => c.name === contextName);
     if (ctx === undefined) {
-      throw new ClusterError(`context "${contextName}" does not exist in ${source}${known.length > 0 ? ` (contexts: ${known.join(', ')})` : ''}; pick one with --context`);
+      throw new ClusterError(
+        `context "${contextName}" does not exist in ${source}${known.length > 0 ? ` (contexts: ${known.join(', ')})` : ''}; pick one with --context`,
+      );
     }
   } else if (opts.cluster === undefined) {
-    throw new ClusterError(`${source} sets no current-context; pick one with --context${known.length > 0 ? ` (contexts: ${known.join(', ')})` : ''}`);
+    throw new ClusterError(
+      `${source} sets no current-context; pick one with --context${known.length > 0 ? ` (contexts: ${known.join(', ')})` : ''}`,
+    );
   }
   const clusterName = opts.cluster ?? ctx?.cluster ?? '';
   const cluster = kc.getClusters().find((c) => c.name === clusterName);
   if (cluster === undefined) {
-    throw new ClusterError(`cluster "${clusterName}"${opts.cluster === undefined ? ` (named by context "${contextName}")` : ''} does not exist in ${source}`);
+    throw new ClusterError(
+      `cluster "${clusterName}"${opts.cluster === undefined ? ` (named by context "${contextName}")` : ''} does not exist in ${source}`,
+    );
   }
   if (!/^https?:\/\//.test(cluster.server)) {
-    throw new ClusterError(`cluster "${clusterName}" in ${source} has no valid server URL (${JSON.stringify(cluster.server)})`);
+    throw new ClusterError(
+      `cluster "${clusterName}" in ${source} has no valid server URL (${JSON.stringify(cluster.server)})`,
+    );
   }
   const userName = opts.user ?? ctx?.user ?? '';
   if (opts.user !== undefined && !kc.getUsers().some((u) => u.name === opts.user)) {
@@ -186,5 +222,14 @@ export function loadClusterAccess(opts: ClusterAccessOptions = {}): ClusterAcces
     contexts: [...kc.getContexts().filter((c) => c.name !== effectiveName), effective],
     currentContext: effectiveName,
   });
-  return { kc: out, contextName: effectiveName, clusterName, userName, server: cluster.server, namespace, requestTimeoutMs, source };
+  return {
+    kc: out,
+    contextName: effectiveName,
+    clusterName,
+    userName,
+    server: cluster.server,
+    namespace,
+    requestTimeoutMs,
+    source,
+  };
 }

@@ -16,7 +16,10 @@ interface KindSource {
 // Calico's aggregated API (projectcalico.org/v3, served by calico-apiserver) is what calicoctl and
 // the docs show; clusters without calico-apiserver only have the CRDs behind it
 // (crd.projectcalico.org/v1), which hold the same spec.
-const calico = (plural: string): readonly string[] => [`/apis/projectcalico.org/v3/${plural}`, `/apis/crd.projectcalico.org/v1/${plural}`];
+const calico = (plural: string): readonly string[] => [
+  `/apis/projectcalico.org/v3/${plural}`,
+  `/apis/crd.projectcalico.org/v1/${plural}`,
+];
 
 export const KIND_SOURCES: readonly KindSource[] = [
   { kind: 'nodes', paths: ['/api/v1/nodes'] },
@@ -46,10 +49,14 @@ export interface ListedObjects {
 
 function kindLabel(path: string): string {
   const parts = path.split('/').filter((p) => p !== '');
-  return parts[0] === 'api' ? parts[2] ?? path : `${parts[3] ?? ''}.${parts[1] ?? ''}`;
+  return parts[0] === 'api' ? (parts[2] ?? path) : `${parts[3] ?? ''}.${parts[1] ?? ''}`;
 }
 
-async function listKind(client: KubeClient, src: KindSource, signal: AbortSignal | undefined): Promise<{ items: KubeObject[]; warning?: string }> {
+async function listKind(
+  client: KubeClient,
+  src: KindSource,
+  signal: AbortSignal | undefined,
+): Promise<{ items: KubeObject[]; warning?: string }> {
   const failures: ApiError[] = [];
   for (const path of src.paths) {
     try {
@@ -61,14 +68,21 @@ async function listKind(client: KubeClient, src: KindSource, signal: AbortSignal
     }
   }
   if (failures.every((f) => isNotFound(f))) {
-    return { items: [], warning: `${src.kind}: this cluster does not serve ${src.paths.map(kindLabel).join(' or ')}; none collected` };
+    return {
+      items: [],
+      warning: `${src.kind}: this cluster does not serve ${src.paths.map(kindLabel).join(' or ')}; none collected`,
+    };
   }
   const worst = failures.find((f) => !isNotFound(f)) ?? failures[0]!;
   return { items: [], warning: `${src.kind}: not collected: ${apiErrorMessage(worst, client.access.userName)}` };
 }
 
 /** A ConfigMap by name in any namespace; falls back to the usual namespaces when listing is denied. */
-async function findConfigMap(client: KubeClient, cm: (typeof NETWORK_CONFIGMAPS)[number], signal: AbortSignal | undefined): Promise<{ items: KubeObject[]; warning?: string }> {
+async function findConfigMap(
+  client: KubeClient,
+  cm: (typeof NETWORK_CONFIGMAPS)[number],
+  signal: AbortSignal | undefined,
+): Promise<{ items: KubeObject[]; warning?: string }> {
   try {
     return { items: await client.list('/api/v1/configmaps', { fieldSelector: `metadata.name=${cm.name}` }, signal) };
   } catch (e) {
@@ -86,7 +100,9 @@ async function findConfigMap(client: KubeClient, cm: (typeof NETWORK_CONFIGMAPS)
       if (!isNotFound(e)) denied = e;
     }
   }
-  return denied === undefined ? { items } : { items, warning: `configMaps: ${cm.name} not collected: ${apiErrorMessage(denied, client.access.userName)}` };
+  return denied === undefined
+    ? { items }
+    : { items, warning: `configMaps: ${cm.name} not collected: ${apiErrorMessage(denied, client.access.userName)}` };
 }
 
 function sortObjects(list: KubeObject[]): KubeObject[] {

@@ -39,16 +39,22 @@ export function podAccess(client: KubeClient, namespace: string, pod: string, o:
   let batch: Promise<BatchResult> | undefined;
   const result = (): Promise<BatchResult> => {
     batch ??= (async () => {
-      const eo: { timeoutMs: number; signal?: AbortSignal } = { timeoutMs: o.commandTimeoutMs * (request.commands.length + 2) };
+      const eo: { timeoutMs: number; signal?: AbortSignal } = {
+        timeoutMs: o.commandTimeoutMs * (request.commands.length + 2),
+      };
       if (o.signal !== undefined) eo.signal = o.signal;
-      let r;
+      let r: Awaited<ReturnType<typeof execInPod>>;
       try {
         r = await execInPod(client, namespace, pod, PROBE_CONTAINER, batchArgv(request), eo);
       } catch (e) {
-        if (e instanceof ExecTimeout) throw new PodExecError(`the probe in pod ${pod} did not finish within ${Math.round(eo.timeoutMs / 1000)} s`);
+        if (e instanceof ExecTimeout)
+          throw new PodExecError(`the probe in pod ${pod} did not finish within ${Math.round(eo.timeoutMs / 1000)} s`);
         throw e;
       }
-      if (r.code !== 0) throw new PodExecError(`the probe script in pod ${pod} failed: ${r.status.message ?? r.status.reason ?? ''} ${r.stderr.trim().slice(0, 300)}`.trim());
+      if (r.code !== 0)
+        throw new PodExecError(
+          `the probe script in pod ${pod} failed: ${r.status.message ?? r.status.reason ?? ''} ${r.stderr.trim().slice(0, 300)}`.trim(),
+        );
       return parseBatch(r.stdoutBytes);
     })();
     return batch;
@@ -58,16 +64,26 @@ export function podAccess(client: KubeClient, namespace: string, pod: string, o:
       const name = argv[0] ?? '';
       const section = request.commands.find((c) => c.argv === argv || c.argv.join('\0') === argv.join('\0'))?.section;
       const r = section === undefined ? undefined : (await result()).commands.get(section);
-      if (r === undefined) return { stdout: '', stderr: '', code: null, startError: `${name}: no result from the probe pod` };
+      if (r === undefined)
+        return { stdout: '', stderr: '', code: null, startError: `${name}: no result from the probe pod` };
       // Exit 127 with "not found": neither the node nor the image has the tool. 124: timeout(1).
-      if (r.code === 127 && /not found/.test(r.stderr)) return { stdout: '', stderr: r.stderr, code: null, startError: `${name}: not found` };
-      if (r.code === 124) return { stdout: r.stdout, stderr: r.stderr, code: null, startError: `${name}: timed out after ${o.commandTimeoutMs} ms` };
+      if (r.code === 127 && /not found/.test(r.stderr))
+        return { stdout: '', stderr: r.stderr, code: null, startError: `${name}: not found` };
+      if (r.code === 124)
+        return {
+          stdout: r.stdout,
+          stderr: r.stderr,
+          code: null,
+          startError: `${name}: timed out after ${o.commandTimeoutMs} ms`,
+        };
       return { stdout: r.stdout, stderr: r.stderr, code: r.code };
     },
     listDir: async (dir): Promise<ReadResult<string[]>> => {
       const rec = (await result()).records.find((x) => x.type === 'D' && x.path === dir);
       if (rec === undefined) return { ok: false, error: 'not read' };
-      return rec.code === 'OK' ? { ok: true, value: rec.lines.filter((l) => l !== '') } : { ok: false, error: codeText(rec.code) };
+      return rec.code === 'OK'
+        ? { ok: true, value: rec.lines.filter((l) => l !== '') }
+        : { ok: false, error: codeText(rec.code) };
     },
     readFiles: async (paths) => {
       const out = new Map<string, ReadResult<string>>();
@@ -75,7 +91,12 @@ export function podAccess(client: KubeClient, namespace: string, pod: string, o:
       for (const p of paths) {
         const rec = records.find((x) => x.type === 'F' && x.path === p);
         if (rec === undefined) continue;
-        out.set(p, rec.code === 'OK' ? { ok: true, value: Buffer.from(rec.lines.join(''), 'base64').toString('utf8') } : { ok: false, error: codeText(rec.code) });
+        out.set(
+          p,
+          rec.code === 'OK'
+            ? { ok: true, value: Buffer.from(rec.lines.join(''), 'base64').toString('utf8') }
+            : { ok: false, error: codeText(rec.code) },
+        );
       }
       return out;
     },

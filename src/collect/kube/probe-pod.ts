@@ -59,7 +59,12 @@ export function ownerId(): string {
  * so the readable part is cut and a hash of the full name keeps it unique.
  */
 export function probePodName(node: string, runId: string): string {
-  const slug = node.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30).replace(/-+$/, '');
+  const slug = node
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 30)
+    .replace(/-+$/, '');
   const hash = createHash('sha256').update(node).digest('hex').slice(0, 6);
   return `netcheck-${runId}-${slug === '' ? 'node' : slug}-${hash}`;
 }
@@ -248,11 +253,21 @@ export function parseBatch(out: Buffer): BatchResult {
       } else cur.lines.push(line);
       continue;
     }
-    if (!out.subarray(end - line.length, end).subarray(0, MARK.length).equals(MARK)) continue;
+    if (
+      !out
+        .subarray(end - line.length, end)
+        .subarray(0, MARK.length)
+        .equals(MARK)
+    )
+      continue;
     const c = /^@@netcheck C (\S+) (\d+) (\d+) (\d+)$/.exec(line);
     if (c !== null) {
       const [o, e] = [Number(c[3]), Number(c[4])];
-      commands.set(c[1]!, { code: Number(c[2]), stdout: out.subarray(pos, pos + o).toString('utf8'), stderr: out.subarray(pos + o, pos + o + e).toString('utf8') });
+      commands.set(c[1]!, {
+        code: Number(c[2]),
+        stdout: out.subarray(pos, pos + o).toString('utf8'),
+        stderr: out.subarray(pos + o, pos + o + e).toString('utf8'),
+      });
       pos += o + e;
       continue;
     }

@@ -39,7 +39,11 @@ export interface ProbeRunOptions {
   onProgress?: (event: ProbeProgress) => void;
 }
 
-export type ProbeProgress = { node: string; phase: 'creating' | 'waiting' | 'collecting' | 'done' | 'failed'; detail?: string };
+export type ProbeProgress = {
+  node: string;
+  phase: 'creating' | 'waiting' | 'collecting' | 'done' | 'failed';
+  detail?: string;
+};
 
 export interface ProbeOutcome {
   hosts: Record<string, HostEntry>;
@@ -90,11 +94,28 @@ interface PodStatus {
   containerStatuses?: { name?: string; state?: ContainerState }[];
 }
 
-const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable', 'SignatureValidationFailed']);
-const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff', 'PreStartHookError']);
+const PULL_FAILURES = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'RegistryUnavailable',
+  'SignatureValidationFailed',
+]);
+const START_FAILURES = new Set([
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+  'CrashLoopBackOff',
+  'PreStartHookError',
+]);
 
 /** Reads a pod's status: running, still starting (with why), or failed for good (with a sentence). */
-export function podState(pod: KubeObject, node: string, image: string): { state: 'running' } | { state: 'pending'; why: string } | { state: 'failed'; message: string } {
+export function podState(
+  pod: KubeObject,
+  node: string,
+  image: string,
+): { state: 'running' } | { state: 'pending'; why: string } | { state: 'failed'; message: string } {
   const st = (pod['status'] ?? {}) as PodStatus;
   const cs = st.containerStatuses?.find((c) => c.name === PROBE_CONTAINER)?.state;
   if (st.phase === 'Failed' || st.phase === 'Succeeded') {
@@ -109,7 +130,10 @@ export function podState(pod: KubeObject, node: string, image: string): { state:
     };
   }
   if (w?.reason !== undefined && START_FAILURES.has(w.reason)) {
-    return { state: 'failed', message: `the probe container on node ${node} cannot start (${w.reason}${w.message ? `: ${w.message}` : ''})` };
+    return {
+      state: 'failed',
+      message: `the probe container on node ${node} cannot start (${w.reason}${w.message ? `: ${w.message}` : ''})`,
+    };
   }
   if (st.phase === 'Running' && cs?.running !== undefined) return { state: 'running' };
   const cond = st.conditions?.find((c) => c.status === 'False' && c.reason);
@@ -143,7 +167,14 @@ class PodPoller {
 
   wait(name: string, node: string, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.waiters.set(name, { node, timeoutMs, deadline: Date.now() + timeoutMs, lastWhy: 'not yet reported', resolve, reject });
+      this.waiters.set(name, {
+        node,
+        timeoutMs,
+        deadline: Date.now() + timeoutMs,
+        lastWhy: 'not yet reported',
+        resolve,
+        reject,
+      });
       if (!this.running) void this.loop();
     });
   }
@@ -156,12 +187,18 @@ class PodPoller {
       const interval = Date.now() - started < 5000 ? 150 : 500;
       await new Promise((r) => setTimeout(r, interval));
       if (this.signal.aborted) {
-        this.failAll(new TransportError('ABORTED', 'aborted', { method: 'GET', path: '', verb: 'list', resource: 'pods' }));
+        this.failAll(
+          new TransportError('ABORTED', 'aborted', { method: 'GET', path: '', verb: 'list', resource: 'pods' }),
+        );
         break;
       }
       let pods: KubeObject[];
       try {
-        pods = await this.client.list(`/api/v1/namespaces/${this.namespace}/pods`, { labelSelector: `${LABEL_RUN}=${this.runId}` }, this.signal);
+        pods = await this.client.list(
+          `/api/v1/namespaces/${this.namespace}/pods`,
+          { labelSelector: `${LABEL_RUN}=${this.runId}` },
+          this.signal,
+        );
       } catch (e) {
         this.failAll(e as Error);
         break;
@@ -208,7 +245,9 @@ export async function ensureNamespace(client: KubeClient, name: string, own: boo
   try {
     const ns = (await client.request('GET', `/api/v1/namespaces/${name}`)) as KubeObject;
     if (((ns['metadata'] ?? {}) as { deletionTimestamp?: string }).deletionTimestamp !== undefined) {
-      throw new ClusterError(`namespace "${name}" is being deleted; wait for it to go (kubectl get ns ${name}) and run again`);
+      throw new ClusterError(
+        `namespace "${name}" is being deleted; wait for it to go (kubectl get ns ${name}) and run again`,
+      );
     }
     return;
   } catch (e) {
@@ -216,9 +255,15 @@ export async function ensureNamespace(client: KubeClient, name: string, own: boo
     if (e instanceof ApiError && e.code === 403) return; // may not read namespaces; pod creation will tell
     if (!isNotFound(e)) throw e;
   }
-  if (!own) throw new ClusterError(`namespace "${name}" (--probe-namespace) does not exist; create it with the label pod-security.kubernetes.io/enforce=privileged, or leave --probe-namespace out`);
+  if (!own)
+    throw new ClusterError(
+      `namespace "${name}" (--probe-namespace) does not exist; create it with the label pod-security.kubernetes.io/enforce=privileged, or leave --probe-namespace out`,
+    );
   try {
-    await client.request('POST', '/api/v1/namespaces', { body: probeNamespaceManifest(name), query: { fieldValidation: 'Strict' } });
+    await client.request('POST', '/api/v1/namespaces', {
+      body: probeNamespaceManifest(name),
+      query: { fieldValidation: 'Strict' },
+    });
   } catch (e) {
     if (!(e instanceof ApiError && e.code === 409)) throw e;
   }
@@ -229,11 +274,20 @@ function isFatal(e: unknown): boolean {
   if (e instanceof TransportError) return true;
   if (isPodSecurityRejection(e)) return true;
   // Denied or refused pod creation fails the same way on every node.
-  return e instanceof ApiError && e.info.resource === 'pods' && e.info.verb === 'create' && [400, 401, 403, 404, 422].includes(e.code);
+  return (
+    e instanceof ApiError &&
+    e.info.resource === 'pods' &&
+    e.info.verb === 'create' &&
+    [400, 401, 403, 404, 422].includes(e.code)
+  );
 }
 
 /** Probes every target; returns the host entries and the per-node failures as warnings. */
-export async function probeNodes(client: KubeClient, targets: readonly NodeTarget[], o: ProbeRunOptions): Promise<ProbeOutcome> {
+export async function probeNodes(
+  client: KubeClient,
+  targets: readonly NodeTarget[],
+  o: ProbeRunOptions,
+): Promise<ProbeOutcome> {
   const hosts: Record<string, HostEntry> = {};
   const warnings: string[] = [];
   if (targets.length === 0) return { hosts, warnings };
@@ -285,13 +339,22 @@ export async function probeNodes(client: KubeClient, targets: readonly NodeTarge
       // Not aborted mid-flight: a create the server already accepted must be seen through, so
       // that the pod it makes is deleted rather than raced.
       await ops.with(() =>
-        o.registry.track(client.request('POST', `/api/v1/namespaces/${o.namespace}/pods`, { body: manifest, query: { fieldValidation: 'Strict' } })),
+        o.registry.track(
+          client.request('POST', `/api/v1/namespaces/${o.namespace}/pods`, {
+            body: manifest,
+            query: { fieldValidation: 'Strict' },
+          }),
+        ),
       );
       if (ac.signal.aborted) return;
       progress(t.name, 'waiting');
       await poller.wait(podRef.name, t.name, o.startTimeoutMs);
       progress(t.name, 'collecting');
-      const entry = await ops.with(() => collectHost(podAccess(client, o.namespace, podRef.name, { commandTimeoutMs: o.commandTimeoutMs, signal: ac.signal })));
+      const entry = await ops.with(() =>
+        collectHost(
+          podAccess(client, o.namespace, podRef.name, { commandTimeoutMs: o.commandTimeoutMs, signal: ac.signal }),
+        ),
+      );
       hosts[t.name] = entry;
       progress(t.name, 'done');
     } catch (e) {
@@ -321,7 +384,9 @@ export async function probeNodes(client: KubeClient, targets: readonly NodeTarge
   }
   if (fatal !== undefined) {
     if (fatal instanceof TransportError) {
-      throw new ClusterError(`lost the API server during collection: ${transportMessage(fatal, client.server, client.access.requestTimeoutMs)}`);
+      throw new ClusterError(
+        `lost the API server during collection: ${transportMessage(fatal, client.server, client.access.requestTimeoutMs)}`,
+      );
     }
     throw toClusterError(fatal, client.server, client.access.userName, client.access.requestTimeoutMs);
   }

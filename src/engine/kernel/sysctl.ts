@@ -65,7 +65,10 @@ export function forwarding(s: Sysctls, dev: string): SysctlEvidence {
   const global = num(s, 'net.ipv4.ip_forward') ?? num(s, 'net.ipv4.conf.all.forwarding') ?? 0;
   return {
     value: own ?? global,
-    lines: own !== undefined ? [line(s, confKey(dev, 'forwarding')), line(s, 'net.ipv4.ip_forward')] : [line(s, 'net.ipv4.ip_forward')],
+    lines:
+      own !== undefined
+        ? [line(s, confKey(dev, 'forwarding')), line(s, 'net.ipv4.ip_forward')]
+        : [line(s, 'net.ipv4.ip_forward')],
   };
 }
 
@@ -95,5 +98,12 @@ export function routeLocalnet(s: Sysctls, dev: string): boolean {
  */
 export function bridgeCallsIptables(s: Sysctls): SysctlEvidence {
   const v = num(s, 'net.bridge.bridge-nf-call-iptables');
-  return { value: v ?? 0, lines: [v === undefined ? 'net.bridge.bridge-nf-call-iptables absent (br_netfilter not loaded)' : line(s, 'net.bridge.bridge-nf-call-iptables')] };
+  return {
+    value: v ?? 0,
+    lines: [
+      v === undefined
+        ? 'net.bridge.bridge-nf-call-iptables absent (br_netfilter not loaded)'
+        : line(s, 'net.bridge.bridge-nf-call-iptables'),
+    ],
+  };
 }

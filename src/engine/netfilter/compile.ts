@@ -138,7 +138,8 @@ export function compileRulesetNow(ruleset: IptRuleset): CompiledRuleset {
   const c = compileRuleset(ruleset);
   for (const [name, table] of ruleset.tables) {
     const t = c.table(name);
-    for (const chain of table.chains.values()) if (chain.policy !== null || chain.rules.length >= EAGER_CHAIN_RULES) t?.chain(chain.name);
+    for (const chain of table.chains.values())
+      if (chain.policy !== null || chain.rules.length >= EAGER_CHAIN_RULES) t?.chain(chain.name);
   }
   return c;
 }

@@ -27,7 +27,13 @@ function natApplies(ct: ConntrackView, hook: Hook): boolean {
   return natManip(hook) === 'dst' ? !ct.dnat : !ct.snat;
 }
 
-function tableRun(cr: CompiledRuleset, table: TableName, input: HookInput, env: NetfilterEnv, budget: Budget): TableRun | undefined {
+function tableRun(
+  cr: CompiledRuleset,
+  table: TableName,
+  input: HookInput,
+  env: NetfilterEnv,
+  budget: Budget,
+): TableRun | undefined {
   const t = cr.table(table);
   // iptables-nft creates built-in chains only when used: a missing chain does not hook in.
   const builtin = t?.chain(input.hook);
@@ -56,7 +62,8 @@ function runInTurn(runs: readonly TableRun[], start: WalkState): TableEnd[] {
   return [...ended, ...live.map((state): TableEnd => ({ verdict: 'accept', state, translated: false }))];
 }
 
-const marksChanged = (a: WalkState, b: WalkState): boolean => a.packet.mark !== b.packet.mark || a.packet.connmark !== b.packet.connmark;
+const marksChanged = (a: WalkState, b: WalkState): boolean =>
+  a.packet.mark !== b.packet.mark || a.packet.connmark !== b.packet.connmark;
 
 function natRuleOf(e: TableEnd): IptRule | undefined {
   if (e.verdict === 'unknown') return e.rule;
@@ -73,11 +80,23 @@ function natRuleOf(e: TableEnd): IptRule | undefined {
  * keeps the packet as it was before the nat tables (no translation is certain) and the steps of
  * the first table as evidence.
  */
-function ambiguous(start: WalkState, kept: TableEnd, other: TableEnd, otherRun: TableRun, firstRun: TableRun): TableEnd {
+function ambiguous(
+  start: WalkState,
+  kept: TableEnd,
+  other: TableEnd,
+  otherRun: TableRun,
+  firstRun: TableRun,
+): TableEnd {
   const mine = natRuleOf(kept);
   const theirs = natRuleOf(other);
   const what =
-    other.verdict === 'accept' ? (other.translated ? 'would translate it with' : 'would change its marks with') : other.verdict === 'unknown' ? 'cannot be evaluated at' : `would ${other.verdict} it at`;
+    other.verdict === 'accept'
+      ? other.translated
+        ? 'would translate it with'
+        : 'would change its marks with'
+      : other.verdict === 'unknown'
+        ? 'cannot be evaluated at'
+        : `would ${other.verdict} it at`;
   const reason =
     `both iptables-${firstRun.backend} and iptables-${otherRun.backend} have nat ${firstRun.input.hook} rules for this connection: ` +
     `${firstRun.backend} ${kept.state.nat !== undefined ? 'translates it with' : 'changes its marks with'} "${mine?.raw ?? '(policy)'}", ` +
@@ -110,7 +129,11 @@ function runNatTables(runs: readonly TableRun[], start: WalkState): TableEnd[] {
       if (!e.translated) {
         for (const e2 of runTable(run, e.state)) {
           // Had `run` registered first, its binding would have stopped `prev`'s mark changes.
-          next.push(e2.verdict === 'accept' && e2.translated && marksChanged(start, e.state) ? ambiguous(start, e, e2, run, prev) : e2);
+          next.push(
+            e2.verdict === 'accept' && e2.translated && marksChanged(start, e.state)
+              ? ambiguous(start, e, e2, run, prev)
+              : e2,
+          );
         }
         continue;
       }
@@ -137,12 +160,16 @@ function outcome(e: TableEnd): NfOutcome {
 const BACKEND_ORDER: Readonly<Record<IptRuleset['backend'], number>> = { nft: 0, legacy: 1 };
 
 export const evaluateHook: EvaluateHook = (rulesets, input, env) => {
-  const compiled = [...rulesets].sort((a, b) => BACKEND_ORDER[a.backend] - BACKEND_ORDER[b.backend]).map(compileRuleset);
+  const compiled = [...rulesets]
+    .sort((a, b) => BACKEND_ORDER[a.backend] - BACKEND_ORDER[b.backend])
+    .map(compileRuleset);
   const budget: Budget = { remaining: OUTCOME_CAP - 1, cap: OUTCOME_CAP };
   let live: WalkState[] = [{ packet: input.packet, ct: input.ct, steps: [], branch: [] }];
   const done: NfOutcome[] = [];
   for (const slot of HOOK_TABLES[input.hook]) {
-    const runs = compiled.map((c) => tableRun(c, slot.table, input, env, budget)).filter((r): r is TableRun => r !== undefined);
+    const runs = compiled
+      .map((c) => tableRun(c, slot.table, input, env, budget))
+      .filter((r): r is TableRun => r !== undefined);
     if (runs.length === 0) continue;
     const next: WalkState[] = [];
     for (const s of live) {

@@ -35,7 +35,14 @@ const TYPE_DIMS: Readonly<Record<string, readonly Dim[]>> = {
 };
 
 /** Types whose elements may carry `nomatch` (IPSET_TYPE_NOMATCH). */
-const NOMATCH_TYPES: ReadonlySet<string> = new Set(['hash:net', 'hash:net,port', 'hash:ip,port,net', 'hash:net,port,net', 'hash:net,net', 'hash:net,iface']);
+const NOMATCH_TYPES: ReadonlySet<string> = new Set([
+  'hash:net',
+  'hash:net,port',
+  'hash:ip,port,net',
+  'hash:net,port,net',
+  'hash:net,net',
+  'hash:net,iface',
+]);
 
 interface CompiledSet {
   dims: readonly Dim[];
@@ -60,7 +67,8 @@ function portKey(s: string, dim: Dim): string | undefined {
     const m = /^(\d{1,3})\/(\d{1,3})$/.exec(port);
     return m === null ? undefined : `1:${(Number(m[1]) << 8) | Number(m[2])}`;
   }
-  const num = proto === 'tcp' ? 6 : proto === 'udp' ? 17 : proto === 'sctp' ? 132 : proto === 'udplite' ? 136 : undefined;
+  const num =
+    proto === 'tcp' ? 6 : proto === 'udp' ? 17 : proto === 'sctp' ? 132 : proto === 'udplite' ? 136 : undefined;
   if (num === undefined || !/^\d{1,5}$/.test(port) || Number(port) > 65535) return undefined;
   return `${num}:${Number(port)}`;
 }
@@ -196,7 +204,9 @@ export interface SetTestOptions {
 export function testSet(env: NetfilterEnv, name: string, packet: Packet, opts: SetTestOptions, depth = 0): MatchResult {
   const set = env.ipset(name);
   if (set === undefined) {
-    return { unknown: `ipset ${name} does not exist on the host (the kernel would have refused to load this rule, so the dump and the sets disagree)` };
+    return {
+      unknown: `ipset ${name} does not exist on the host (the kernel would have refused to load this rule, so the dump and the sets disagree)`,
+    };
   }
   if (set.type === 'list:set') {
     if (depth > 0) return { unknown: `list:set ${name} inside another list:set` };

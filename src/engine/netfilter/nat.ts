@@ -60,14 +60,17 @@ const hasPorts = (p: Packet): boolean => p.proto === 'tcp' || p.proto === 'udp';
 function choosePort(current: number, range: NatRange, notes: string[]): number {
   if (range.minPort === undefined || range.maxPort === undefined) return current;
   if (current >= range.minPort && current <= range.maxPort && range.minPort !== range.maxPort) return current;
-  if (range.minPort !== range.maxPort) notes.push(`port ${range.minPort} is the first of ${range.minPort}-${range.maxPort}; the kernel picks a free one`);
+  if (range.minPort !== range.maxPort)
+    notes.push(`port ${range.minPort} is the first of ${range.minPort}-${range.maxPort}; the kernel picks a free one`);
   return range.minPort;
 }
 
 function chooseAddr(range: NatRange, fallback: number, notes: string[]): number {
   if (range.minAddr === undefined || range.maxAddr === undefined) return fallback;
   if (range.maxAddr !== range.minAddr) {
-    notes.push(`${formatIpv4(range.minAddr)} is the first of ${formatIpv4(range.minAddr)}-${formatIpv4(range.maxAddr)}; the kernel picks one by hashing the connection`);
+    notes.push(
+      `${formatIpv4(range.minAddr)} is the first of ${formatIpv4(range.minAddr)}-${formatIpv4(range.maxAddr)}; the kernel picks one by hashing the connection`,
+    );
   }
   return range.minAddr;
 }
@@ -87,11 +90,17 @@ export function applyNat(t: Extract<CompiledTarget, { kind: 'nat' }>, input: Nat
     case 'redirect': {
       let addr: number;
       if (t.nat === 'dnat') addr = chooseAddr(t.range, p.dst, notes);
-      else if (input.hook === 'OUTPUT') addr = 0x7f000001; // nf_nat_redirect_ipv4: loopback for local traffic
+      else if (input.hook === 'OUTPUT')
+        addr = 0x7f000001; // nf_nat_redirect_ipv4: loopback for local traffic
       else {
         const a = input.env.primaryAddress(input.inIface);
         // nf_nat_redirect_ipv4: no address on the input device → NF_DROP.
-        if (a === undefined) return { ok: false, verdict: 'drop', reason: `REDIRECT: ${input.inIface} has no IPv4 address, the kernel drops the packet` };
+        if (a === undefined)
+          return {
+            ok: false,
+            verdict: 'drop',
+            reason: `REDIRECT: ${input.inIface} has no IPv4 address, the kernel drops the packet`,
+          };
         addr = a;
       }
       const port = ports ? choosePort(p.dport, t.range, notes) : undefined;
@@ -112,7 +121,12 @@ export function applyNat(t: Extract<CompiledTarget, { kind: 'nat' }>, input: Nat
       else {
         const a = input.env.masqueradeSource(input.outIface, input.nextHop);
         // nf_nat_masquerade_ipv4: inet_select_addr() found nothing → "ate my IP address", NF_DROP.
-        if (a === undefined) return { ok: false, verdict: 'drop', reason: `MASQUERADE: ${input.outIface} has no IPv4 address to use as source, the kernel drops the packet` };
+        if (a === undefined)
+          return {
+            ok: false,
+            verdict: 'drop',
+            reason: `MASQUERADE: ${input.outIface} has no IPv4 address to use as source, the kernel drops the packet`,
+          };
         addr = a;
       }
       let port: number | undefined = ports ? choosePort(p.sport, t.range, notes) : undefined;

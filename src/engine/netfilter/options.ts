@@ -85,7 +85,11 @@ export function arg(o: IptOption): string | undefined {
 
 export function badOption(module: string, o: IptOption): CompiledMatch {
   const dashes = o.name.length === 1 ? '-' : '--';
-  return { kind: 'unknown', reason: `-m ${module}: option ${o.negated ? '! ' : ''}${dashes}${o.name} ${o.args.join(' ')} not understood`.trimEnd() };
+  return {
+    kind: 'unknown',
+    reason:
+      `-m ${module}: option ${o.negated ? '! ' : ''}${dashes}${o.name} ${o.args.join(' ')} not understood`.trimEnd(),
+  };
 }
 
 /** Splits "A,B,C" lists (multiport, addrtype, ctstate...). */

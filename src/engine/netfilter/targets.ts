@@ -72,12 +72,16 @@ function markOp(o: IptOption): MarkOp | undefined {
 }
 
 function bad(name: string, o: IptOption): CompiledTarget {
-  return { kind: 'unknown', reason: `-j ${name}: option ${o.negated ? '! ' : ''}--${o.name} ${o.args.join(' ')} not understood`.trimEnd() };
+  return {
+    kind: 'unknown',
+    reason: `-j ${name}: option ${o.negated ? '! ' : ''}--${o.name} ${o.args.join(' ')} not understood`.trimEnd(),
+  };
 }
 
 function compileMarkTarget(options: readonly IptOption[]): CompiledTarget {
   const o = options[0];
-  if (options.length !== 1 || o === undefined) return { kind: 'unknown', reason: '-j MARK: expected exactly one option' };
+  if (options.length !== 1 || o === undefined)
+    return { kind: 'unknown', reason: '-j MARK: expected exactly one option' };
   const op = markOp(o);
   return op === undefined ? bad('MARK', o) : { kind: 'mark', op };
 }
@@ -103,7 +107,10 @@ function compileConnmark(options: readonly IptOption[]): CompiledTarget {
   return mode === 'save' ? { kind: 'connmark-save', nfmask, ctmask } : { kind: 'connmark-restore', nfmask, ctmask };
 }
 
-function compileNat(name: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT' | 'NETMAP', options: readonly IptOption[]): CompiledTarget {
+function compileNat(
+  name: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT' | 'NETMAP',
+  options: readonly IptOption[],
+): CompiledTarget {
   let range: NatRange = {};
   let randomFully = false;
   let netmap: { net: number; mask: number } | undefined;
@@ -127,18 +134,33 @@ function compileNat(name: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT' | 'NETMAP'
       if (netmap === undefined) return bad(name, o);
     } else return bad(name, o);
   }
-  const nat = name === 'DNAT' ? 'dnat' : name === 'SNAT' ? 'snat' : name === 'MASQUERADE' ? 'masquerade' : name === 'REDIRECT' ? 'redirect' : 'netmap';
+  const nat =
+    name === 'DNAT'
+      ? 'dnat'
+      : name === 'SNAT'
+        ? 'snat'
+        : name === 'MASQUERADE'
+          ? 'masquerade'
+          : name === 'REDIRECT'
+            ? 'redirect'
+            : 'netmap';
   if (nat === 'netmap' && netmap === undefined) return { kind: 'unknown', reason: '-j NETMAP without --to' };
   if ((nat === 'dnat' || nat === 'snat') && range.minAddr === undefined && range.minPort === undefined) {
     return { kind: 'unknown', reason: `-j ${name} without a range` };
   }
-  return netmap === undefined ? { kind: 'nat', nat, range, randomFully } : { kind: 'nat', nat, range, randomFully, netmapPrefix: netmap };
+  return netmap === undefined
+    ? { kind: 'nat', nat, range, randomFully }
+    : { kind: 'nat', nat, range, randomFully, netmapPrefix: netmap };
 }
 
 function compileCt(options: readonly IptOption[]): CompiledTarget {
   if (options.some((o) => o.name === 'notrack')) return { kind: 'notrack' };
   // CT --zone/--helper/--timeout/--ctevents: conntrack zones and helpers are not modelled.
-  return { kind: 'inert', name: 'CT', note: `CT ${options.map((o) => `--${o.name} ${o.args.join(' ')}`.trim()).join(' ')}: not modelled` };
+  return {
+    kind: 'inert',
+    name: 'CT',
+    note: `CT ${options.map((o) => `--${o.name} ${o.args.join(' ')}`.trim()).join(' ')}: not modelled`,
+  };
 }
 
 export function compileTarget(rule: IptRule, table: IptTable): CompiledTarget {
@@ -173,7 +195,10 @@ export function compileTarget(rule: IptRule, table: IptTable): CompiledTarget {
       return compileNat(t.name, opts);
     default:
       if (INERT.has(t.name)) return { kind: 'inert', name: t.name };
-      return { kind: 'unknown', reason: `-j ${t.name}: ${NOT_MODELLED[t.name] ?? (table.chains.has(t.name) ? 'jump to a built-in chain' : `no chain ${t.name} in table ${table.name} and not a target the evaluator knows`)}` };
+      return {
+        kind: 'unknown',
+        reason: `-j ${t.name}: ${NOT_MODELLED[t.name] ?? (table.chains.has(t.name) ? 'jump to a built-in chain' : `no chain ${t.name} in table ${table.name} and not a target the evaluator knows`)}`,
+      };
   }
 }
 

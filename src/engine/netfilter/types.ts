@@ -47,7 +47,19 @@ export interface HookInput {
 }
 
 /** Address types as the `addrtype` match and the kernel's inet_addr_type() report them. */
-export type AddrType = 'UNSPEC' | 'UNICAST' | 'LOCAL' | 'BROADCAST' | 'ANYCAST' | 'MULTICAST' | 'BLACKHOLE' | 'UNREACHABLE' | 'PROHIBIT' | 'THROW' | 'NAT' | 'XRESOLVE';
+export type AddrType =
+  | 'UNSPEC'
+  | 'UNICAST'
+  | 'LOCAL'
+  | 'BROADCAST'
+  | 'ANYCAST'
+  | 'MULTICAST'
+  | 'BLACKHOLE'
+  | 'UNREACHABLE'
+  | 'PROHIBIT'
+  | 'THROW'
+  | 'NAT'
+  | 'XRESOLVE';
 
 /** Facts about the host that matches and targets consult. The engine implements it from the Model. */
 export interface NetfilterEnv {
@@ -66,7 +78,11 @@ export interface NetfilterEnv {
    * `-m rpfilter`: does a reverse route lookup (source as destination, `iface` as input) pass?
    * `loose`: any route will do; otherwise it must leave through `iface`.
    */
-  rpfilterPasses(packet: Packet, iface: string | undefined, opts: { loose: boolean; validmark: boolean; acceptLocal: boolean }): boolean;
+  rpfilterPasses(
+    packet: Packet,
+    iface: string | undefined,
+    opts: { loose: boolean; validmark: boolean; acceptLocal: boolean },
+  ): boolean;
 }
 
 export type NfVerdict = 'accept' | 'drop' | 'reject' | 'unknown';

@@ -70,7 +70,11 @@ function hasConntrackEntry(ct: ConntrackView): boolean {
   return ct.state !== 'UNTRACKED' && ct.state !== 'INVALID';
 }
 
-export type RuleEval = { kind: 'no' } | { kind: 'yes' } | { kind: 'unknown'; reason: string } | { kind: 'fork'; forks: Fork[] };
+export type RuleEval =
+  | { kind: 'no' }
+  | { kind: 'yes' }
+  | { kind: 'unknown'; reason: string }
+  | { kind: 'fork'; forks: Fork[] };
 
 /** Do the matches of a rule hold for this packet? Exported for tests of single rules. */
 export function evalRule(cr: CompiledRule, ctx: MatchCtx): RuleEval {
@@ -96,7 +100,13 @@ function cloneJob(j: Job): Job {
 
 export function runTable(run: TableRun, start: WalkState): TableEnd[] {
   const ends: TableEnd[] = [];
-  const jobs: Job[] = [{ state: { ...start, steps: [...start.steps], branch: [...start.branch] }, frames: [{ chain: run.builtin, pos: 0 }], entries: 0 }];
+  const jobs: Job[] = [
+    {
+      state: { ...start, steps: [...start.steps], branch: [...start.branch] },
+      frames: [{ chain: run.builtin, pos: 0 }],
+      entries: 0,
+    },
+  ];
   while (jobs.length > 0) {
     const job = jobs.pop() as Job;
     ends.push(advance(run, job, jobs));
@@ -249,7 +259,10 @@ function applyTarget(run: TableRun, job: Job, cr: CompiledRule, chainName: strin
         record(`CONNMARK restore: mark ${hex(p.mark)} → ${hex(mark)}`);
         s.packet = { ...p, mark };
       } else {
-        const connmark = t.kind === 'connmark-set' ? applyMark(p.connmark, t.op) : ((p.connmark & ~t.ctmask) ^ (p.mark & t.nfmask)) >>> 0;
+        const connmark =
+          t.kind === 'connmark-set'
+            ? applyMark(p.connmark, t.op)
+            : ((p.connmark & ~t.ctmask) ^ (p.mark & t.nfmask)) >>> 0;
         record(`CONNMARK ${t.kind === 'connmark-set' ? 'set' : 'save'}: ctmark ${hex(p.connmark)} → ${hex(connmark)}`);
         s.packet = { ...p, connmark };
       }
@@ -270,14 +283,20 @@ function applyTarget(run: TableRun, job: Job, cr: CompiledRule, chainName: strin
       });
       if (!r.ok) {
         record(r.reason);
-        return r.verdict === 'drop' ? { verdict: 'drop', state: s } : { verdict: 'unknown', state: s, rule: cr.rule, reason: r.reason };
+        return r.verdict === 'drop'
+          ? { verdict: 'drop', state: s }
+          : { verdict: 'unknown', state: s, rule: cr.rule, reason: r.reason };
       }
       record(r.action);
       const st = s.steps[s.steps.length - 1] as NfStep;
       s.packet = r.packet;
       s.nat = { ...r.decision, step: st };
       // nf_nat_setup_info sets IPS_DST_NAT / IPS_SRC_NAT only when the tuple really changed.
-      if (r.changed) s.ct = r.decision.kind === 'dnat' || r.decision.kind === 'redirect' ? { ...s.ct, dnat: true } : { ...s.ct, snat: true };
+      if (r.changed)
+        s.ct =
+          r.decision.kind === 'dnat' || r.decision.kind === 'redirect'
+            ? { ...s.ct, dnat: true }
+            : { ...s.ct, snat: true };
       // A NAT target returns NF_ACCEPT: the nat table is done for this hook.
       return { verdict: 'accept', state: s, translated: true };
     }

@@ -44,7 +44,8 @@ export function parseFlannelSubnetEnv(text: string): Parsed<FlannelSubnetEnv> {
   });
 
   // flanneld ends every line with \n; a last line without one was cut short, value and all.
-  if (text !== '' && !text.endsWith('\n')) w.add(`${SECTION}: the last line has no line end; the file may be cut short`);
+  if (text !== '' && !text.endsWith('\n'))
+    w.add(`${SECTION}: the last line has no line end; the file may be cut short`);
 
   const env: FlannelSubnetEnv = { raw: text, vars };
   const network = cidrVar(vars, 'FLANNEL_NETWORK', w);

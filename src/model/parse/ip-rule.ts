@@ -17,8 +17,26 @@ const FULL_MASK = 0xffffffff;
 
 /** Keys the model represents, or that do not select packets ("protocol" says who added the rule). */
 const MODELLED_KEYS: ReadonlySet<string> = new Set([
-  'priority', 'not', 'src', 'srclen', 'dst', 'dstlen', 'iif', 'oif', 'iif_detached', 'oif_detached',
-  'fwmark', 'fwmask', 'tos', 'table', 'goto', 'unresolved', 'nop', 'action', 'suppress_prefixlen', 'protocol',
+  'priority',
+  'not',
+  'src',
+  'srclen',
+  'dst',
+  'dstlen',
+  'iif',
+  'oif',
+  'iif_detached',
+  'oif_detached',
+  'fwmark',
+  'fwmask',
+  'tos',
+  'table',
+  'goto',
+  'unresolved',
+  'nop',
+  'action',
+  'suppress_prefixlen',
+  'protocol',
 ]);
 const ACTIONS: ReadonlySet<string> = new Set(['blackhole', 'unreachable', 'prohibit']);
 
@@ -86,7 +104,8 @@ function parseRule(f: Fields, raw: string, w: Warnings, fallback: Family): Polic
   const tosText = f.text('tos');
   if (tosText !== undefined) {
     const tos = parseUint(tosText);
-    if (tos === undefined) unmodeled.push(`tos ${tosText}`); // a name from rt_dsfield
+    if (tos === undefined)
+      unmodeled.push(`tos ${tosText}`); // a name from rt_dsfield
     else rule.tos = tos;
   }
   const tableText = f.text('table');

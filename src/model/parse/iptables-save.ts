@@ -22,7 +22,17 @@
 // during the parse (so every warning is reported), but a rule's matches are kept only once they
 // are asked for (SavedRule), and the pieces many rules share are shared: see `npm run bench`.
 
-import type { IptablesBackend, IptChain, IptMatch, IptOption, IptRule, IptRuleset, IptTable, IptTarget, Parsed } from '../types.ts';
+import type {
+  IptablesBackend,
+  IptChain,
+  IptMatch,
+  IptOption,
+  IptRule,
+  IptRuleset,
+  IptTable,
+  IptTarget,
+  Parsed,
+} from '../types.ts';
 import { forEachLine } from './lines.ts';
 import { clip, excerpt, Warnings } from './warnings.ts';
 
@@ -41,10 +51,27 @@ const CORE_ARITY: ReadonlyMap<string, number> = new Map([
  * it is made of [A-Za-z0-9_-] only, so "--comment -x" is possible: the argument must be taken
  * even though it looks like an option.
  */
-const FREE_TEXT_OPTIONS: ReadonlySet<string> = new Set(['comment', 'log-prefix', 'nflog-prefix', 'name', 'helper', 'set-class']);
+const FREE_TEXT_OPTIONS: ReadonlySet<string> = new Set([
+  'comment',
+  'log-prefix',
+  'nflog-prefix',
+  'name',
+  'helper',
+  'set-class',
+]);
 
 /** Protocols for which "-p PROTO" loads a match of the same name (iptables/xshared.c load_proto). */
-const IMPLICIT_PROTO_MATCHES: ReadonlySet<string> = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'ipv6-icmp', 'mh']);
+const IMPLICIT_PROTO_MATCHES: ReadonlySet<string> = new Set([
+  'tcp',
+  'udp',
+  'udplite',
+  'sctp',
+  'dccp',
+  'icmp',
+  'icmpv6',
+  'ipv6-icmp',
+  'mh',
+]);
 
 /**
  * Options of those protocol matches (libxt_tcp.c, libxt_udp.c, libipt_icmp.c, libxt_sctp.c,
@@ -166,7 +193,10 @@ class WordCache {
     const len = end - start;
     if (len > WORD_CACHE_MAX_LENGTH || len === 0) return text.slice(start, end);
     const h =
-      (Math.imul(len, 0x9e3779b1) ^ (text.charCodeAt(start) << 3) ^ (text.charCodeAt(start + (len >> 1)) << 9) ^ (text.charCodeAt(end - 1) << 15)) &
+      (Math.imul(len, 0x9e3779b1) ^
+        (text.charCodeAt(start) << 3) ^
+        (text.charCodeAt(start + (len >> 1)) << 9) ^
+        (text.charCodeAt(end - 1) << 15)) &
       (WORD_CACHE_SLOTS - 1);
     const cached = this.slots[h];
     if (cached !== undefined && cached.length === len && text.startsWith(cached, start)) return cached;
@@ -286,7 +316,8 @@ class LineContext {
   }
 
   match(m: IptMatch): IptMatch {
-    if (m.options.length === 0) return getOrAdd(this.bareMatches, m.module, () => Object.freeze({ module: m.module, options: NO_OPTIONS }));
+    if (m.options.length === 0)
+      return getOrAdd(this.bareMatches, m.module, () => Object.freeze({ module: m.module, options: NO_OPTIONS }));
     m.options = m.options.slice(); // exact size: a pushed-to [] reserves room for 17 elements
     return m;
   }
@@ -350,7 +381,7 @@ function coreOption(name: string, long: boolean): string | undefined {
 }
 
 /** What the options that follow belong to. */
-const enum Ctx {
+enum Ctx {
   None,
   Core,
   Match,
@@ -479,7 +510,12 @@ function buildRule(w: Words, out: LineContext, keepMatches: boolean): RuleParts 
       k++;
     } else {
       let end = k;
-      while (end < w.n && !isOptionWord(w.text[end] as string, w.quoted[end] as boolean) && !(w.text[end] === '!' && !w.quoted[end])) end++;
+      while (
+        end < w.n &&
+        !isOptionWord(w.text[end] as string, w.quoted[end] as boolean) &&
+        !(w.text[end] === '!' && !w.quoted[end])
+      )
+        end++;
       // Arrays of the exact size: a pushed-to [] reserves room for 17 elements, and a 100k-rule
       // dump holds a million of these arrays.
       if (end > k && keepArgs) opt.args = w.text.slice(k, end);
@@ -585,7 +621,15 @@ class SavedRule implements IptRule {
     reader: MatchReader,
     start: number,
     end: number,
-    fields: { table: string; chain: string; position: number; target: IptTarget | null; goto: boolean; raw: string; line: number },
+    fields: {
+      table: string;
+      chain: string;
+      position: number;
+      target: IptTarget | null;
+      goto: boolean;
+      raw: string;
+      line: number;
+    },
     counters: { packets: number; bytes: number } | undefined,
   ) {
     this.table = fields.table;
@@ -608,7 +652,9 @@ class SavedRule implements IptRule {
 
   toJSON(): IptRule {
     const { table, chain, position, matches, target, goto, counters, raw, line } = this;
-    return counters === undefined ? { table, chain, position, matches, target, goto, raw, line } : { table, chain, position, matches, target, goto, counters, raw, line };
+    return counters === undefined
+      ? { table, chain, position, matches, target, goto, raw, line }
+      : { table, chain, position, matches, target, goto, counters, raw, line };
   }
 }
 
@@ -666,7 +712,10 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
 
     if (first === '#') {
       if (line.includes(LEGACY_WARNING)) {
-        warnings.atLine(lineNo, 'iptables-nft-save reports iptables-legacy tables too: rules are split between both backends');
+        warnings.atLine(
+          lineNo,
+          'iptables-nft-save reports iptables-legacy tables too: rules are split between both backends',
+        );
       } else if (line.includes('incompatible')) {
         // xtables-save.c: "# Table `%s' contains incompatible base-chains, use 'nft' tool to list
         // them." (older: "... is incompatible, use 'nft' tool.") — the table holds chains or
@@ -686,7 +735,10 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       }
       if (ruleset.tables.has(name)) {
         // iptables-restore replaces a table each time it reads one (it flushes it first).
-        warnings.atLine(lineNo, `table ${clip(name)} appears twice; the later one replaces the earlier, as iptables-restore would`);
+        warnings.atLine(
+          lineNo,
+          `table ${clip(name)} appears twice; the later one replaces the earlier, as iptables-restore would`,
+        );
       }
       table = { name, chains: new Map() };
       ruleset.tables.set(name, table);
@@ -706,7 +758,10 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       }
       const existing = table.chains.get(header.name);
       if (existing !== undefined) {
-        warnings.atLine(lineNo, `chain ${clip(header.name)} declared twice in table ${clip(table.name)}; the first header is kept`);
+        warnings.atLine(
+          lineNo,
+          `chain ${clip(header.name)} declared twice in table ${clip(table.name)}; the first header is kept`,
+        );
         if (existing.raw === '') {
           existing.raw = line;
           existing.policy = header.policy;
@@ -742,16 +797,23 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
       }
       tokenize(scanner, wordCache, lineStart + from, lineEnd, words);
       if (!words.balanced) warnings.atLine(lineNo, `unbalanced quote in ${excerpt(line)}`);
-      if (words.truncated) warnings.atLine(lineNo, `more than ${MAX_WORDS_PER_LINE} words in one rule; the rest of the line was not read`);
+      if (words.truncated)
+        warnings.atLine(lineNo, `more than ${MAX_WORDS_PER_LINE} words in one rule; the rest of the line was not read`);
       const t: IptTable = table;
       lineContext.lineNo = lineNo;
       lineContext.table = t.name;
       const parts = buildRule(words, lineContext, false);
       if (parts === undefined) return;
       // iptables-save prints a chain's rules together: reuse the last chain before hashing.
-      let chain = lastChain !== undefined && lastChain.name === parts.chain && lastChainTable === t ? lastChain : t.chains.get(parts.chain);
+      let chain =
+        lastChain !== undefined && lastChain.name === parts.chain && lastChainTable === t
+          ? lastChain
+          : t.chains.get(parts.chain);
       if (chain === undefined) {
-        warnings.atLine(lineNo, `rule for chain ${excerpt(parts.chain)} which has no ":${clip(parts.chain)}" header in table ${clip(t.name)}`);
+        warnings.atLine(
+          lineNo,
+          `rule for chain ${excerpt(parts.chain)} which has no ":${clip(parts.chain)}" header in table ${clip(t.name)}`,
+        );
         chain = { name: parts.chain, policy: null, rules: [], raw: '' } satisfies IptChain;
         t.chains.set(parts.chain, chain);
       }
@@ -759,7 +821,15 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
         matchReader,
         lineStart + from,
         lineEnd,
-        { table: t.name, chain: chain.name, position: chain.rules.length + 1, target: parts.target, goto: parts.goto, raw: line, line: lineNo },
+        {
+          table: t.name,
+          chain: chain.name,
+          position: chain.rules.length + 1,
+          target: parts.target,
+          goto: parts.goto,
+          raw: line,
+          line: lineNo,
+        },
         counters ?? parts.counters,
       );
       chain.rules.push(rule);

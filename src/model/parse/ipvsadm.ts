@@ -47,7 +47,16 @@ const IGNORED_WITH_ARG: ReadonlySet<string> = new Set([
   '--tun-type',
   '--tun-port',
 ]);
-const IGNORED_FLAGS: ReadonlySet<string> = new Set(['-6', '--ipv6', 'ops', '-o', '--ops', '--tun-nocsum', '--tun-csum', '--tun-remcsum']);
+const IGNORED_FLAGS: ReadonlySet<string> = new Set([
+  '-6',
+  '--ipv6',
+  'ops',
+  '-o',
+  '--ops',
+  '--tun-nocsum',
+  '--tun-csum',
+  '--tun-remcsum',
+]);
 
 interface Endpoint {
   address: string;
@@ -115,7 +124,15 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
     let k = spec.next;
 
     if (cmd === '-A' || cmd === '--add-service') {
-      const svc: IpvsService = { protocol, address, port, scheduler: 'wlc', persistent: false, realServers: [], raw: line };
+      const svc: IpvsService = {
+        protocol,
+        address,
+        port,
+        scheduler: 'wlc',
+        persistent: false,
+        realServers: [],
+        raw: line,
+      };
       while (k < w.length) {
         const opt = w[k] as string;
         if (opt === '-s' || opt === '--scheduler') {
@@ -197,7 +214,11 @@ export function parseIpvsadmSave(text: string): Parsed<IpvsService[]> {
   return { value: services, warnings: warnings.done() };
 }
 
-function readServiceSpec(w: string[], k: number, warn: (msg: string) => void): { spec: ServiceSpec; next: number } | undefined {
+function readServiceSpec(
+  w: string[],
+  k: number,
+  warn: (msg: string) => void,
+): { spec: ServiceSpec; next: number } | undefined {
   const flag = w[k];
   const protocol = flag === undefined ? undefined : SERVICE_FLAGS.get(flag);
   const arg = w[k + 1];

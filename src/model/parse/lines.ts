@@ -2,7 +2,10 @@
 // all lines built (a 100k-rule iptables dump is ~20 MB; splitting it first doubles the memory).
 
 /** Calls `visit` with each line (without its "\n" or "\r\n"), its number and its offsets in `text`. */
-export function forEachLine(text: string, visit: (line: string, lineNo: number, start: number, end: number) => void): void {
+export function forEachLine(
+  text: string,
+  visit: (line: string, lineNo: number, start: number, end: number) => void,
+): void {
   let lineNo = 0;
   let pos = 0;
   const len = text.length;

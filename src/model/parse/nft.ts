@@ -116,7 +116,8 @@ function contextOf(left: Json): RenderContext {
   const meta = left['meta'];
   if (isObject(meta)) {
     const key = str(meta['key']);
-    if (key === 'iifname' || key === 'oifname' || key === 'ibrname' || key === 'obrname') return { hex: false, quote: true };
+    if (key === 'iifname' || key === 'oifname' || key === 'ibrname' || key === 'obrname')
+      return { hex: false, quote: true };
     if (key === 'mark') return { hex: true, quote: false };
   }
   const ct = left['ct'];
@@ -172,7 +173,9 @@ function renderExpr(v: Json, ctx: RenderContext, depth: number): string {
     case 'prefix':
       return `${renderExpr(o['addr'], ctx, depth + 1)}/${int(o['len']) ?? '?'}`;
     case 'range':
-      return Array.isArray(val) ? `${renderExpr(val[0], ctx, depth + 1)}-${renderExpr(val[1], ctx, depth + 1)}` : opaque(v);
+      return Array.isArray(val)
+        ? `${renderExpr(val[0], ctx, depth + 1)}-${renderExpr(val[1], ctx, depth + 1)}`
+        : opaque(v);
     case 'concat':
       return Array.isArray(val) ? val.map((x) => renderExpr(x, ctx, depth + 1)).join(' . ') : opaque(v);
     case 'set':
@@ -212,7 +215,9 @@ function renderExpr(v: Json, ctx: RenderContext, depth: number): string {
 function renderSetLiteral(val: Json, ctx: RenderContext, depth: number): string {
   if (!Array.isArray(val)) return renderExpr(val, ctx, depth + 1);
   const items = val.map((e) =>
-    Array.isArray(e) && e.length === 2 ? `${renderExpr(e[0], ctx, depth + 1)} : ${renderExpr(e[1], PLAIN, depth + 1)}` : renderExpr(e, ctx, depth + 1),
+    Array.isArray(e) && e.length === 2
+      ? `${renderExpr(e[0], ctx, depth + 1)} : ${renderExpr(e[1], PLAIN, depth + 1)}`
+      : renderExpr(e, ctx, depth + 1),
   );
   return `{ ${items.join(', ')} }`;
 }
@@ -344,7 +349,8 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
   } catch (e) {
     return empty(`not JSON: ${e instanceof Error ? e.message.slice(0, 200) : 'parse error'}`);
   }
-  if (!isObject(doc) || !Array.isArray(doc['nftables'])) return empty('not nft -j output: no top-level "nftables" array');
+  if (!isObject(doc) || !Array.isArray(doc['nftables']))
+    return empty('not nft -j output: no top-level "nftables" array');
 
   const tables = new Map<string, NftTable>();
   const getTable = (fam: NftFamily, name: string, where: string, what: string): NftTable => {
@@ -407,7 +413,13 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
         warnings.add(`${where}: table ${fam} ${clip(name)} listed twice`);
         continue;
       }
-      const t: NftTable = { family: fam, name, flags: strings(body['flags']) ?? [], chains: new Map(), sets: new Map() };
+      const t: NftTable = {
+        family: fam,
+        name,
+        flags: strings(body['flags']) ?? [],
+        chains: new Map(),
+        sets: new Map(),
+      };
       const handle = int(body['handle']);
       if (handle !== undefined) t.handle = handle;
       const comment = str(body['comment']);
@@ -443,7 +455,8 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       if (hook !== undefined) chain.hook = hook;
       if (body['prio'] !== undefined) {
         const prio = priority(body['prio']);
-        if (prio === undefined) warnings.add(`${where}: chain ${clip(name)} has an unreadable priority ${excerpt(jsonText(body['prio']))}`);
+        if (prio === undefined)
+          warnings.add(`${where}: chain ${clip(name)} has an unreadable priority ${excerpt(jsonText(body['prio']))}`);
         else chain.prio = prio;
       }
       const policy = str(body['policy']);
@@ -468,7 +481,9 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
       const t = getTable(fam, tableName, where, 'a rule');
       let chain = t.chains.get(chainName);
       if (chain === undefined) {
-        warnings.add(`${where}: rule for chain ${clip(chainName)} that was not listed in table ${fam} ${clip(tableName)}`);
+        warnings.add(
+          `${where}: rule for chain ${clip(chainName)} that was not listed in table ${fam} ${clip(tableName)}`,
+        );
         chain = { family: fam, table: tableName, name: chainName, rules: [], raw: '' };
         t.chains.set(chainName, chain);
       }
@@ -515,7 +530,8 @@ export function parseNftJson(text: string): Parsed<NftRuleset> {
     if (timeout !== undefined) set.timeout = timeout;
     const comment = str(body['comment']);
     if (comment !== undefined) set.comment = comment;
-    if (t.sets.has(name)) warnings.add(`${where}: ${kind} ${clip(name)} listed twice in table ${fam} ${clip(tableName)}`);
+    if (t.sets.has(name))
+      warnings.add(`${where}: ${kind} ${clip(name)} listed twice in table ${fam} ${clip(tableName)}`);
     else t.sets.set(name, set);
   }
   return { value: ruleset, warnings: warnings.done() };
@@ -527,14 +543,62 @@ const IPTABLES_TABLES: ReadonlySet<string> = new Set(['filter', 'nat', 'mangle',
 
 /** Priorities iptables-nft gives its built-in chains (iptables/nft.c, `builtin_table`). */
 const IPTABLES_PRIORITY: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map([
-  ['raw', new Map([['prerouting', -300], ['output', -300]])],
-  ['mangle', new Map([['prerouting', -150], ['input', -150], ['forward', -150], ['output', -150], ['postrouting', -150]])],
-  ['nat', new Map([['prerouting', -100], ['input', 100], ['output', -100], ['postrouting', 100]])],
-  ['filter', new Map([['input', 0], ['forward', 0], ['output', 0]])],
-  ['security', new Map([['input', 50], ['forward', 50], ['output', 50]])],
+  [
+    'raw',
+    new Map([
+      ['prerouting', -300],
+      ['output', -300],
+    ]),
+  ],
+  [
+    'mangle',
+    new Map([
+      ['prerouting', -150],
+      ['input', -150],
+      ['forward', -150],
+      ['output', -150],
+      ['postrouting', -150],
+    ]),
+  ],
+  [
+    'nat',
+    new Map([
+      ['prerouting', -100],
+      ['input', 100],
+      ['output', -100],
+      ['postrouting', 100],
+    ]),
+  ],
+  [
+    'filter',
+    new Map([
+      ['input', 0],
+      ['forward', 0],
+      ['output', 0],
+    ]),
+  ],
+  [
+    'security',
+    new Map([
+      ['input', 50],
+      ['forward', 50],
+      ['output', 50],
+    ]),
+  ],
 ]);
 /** Statements iptables-nft writes itself: xt matches/targets and its native translations. */
-const IPTABLES_NFT_STATEMENTS: ReadonlySet<string> = new Set(['xt', 'counter', 'accept', 'drop', 'return', 'jump', 'goto', 'limit', 'log', 'reject']);
+const IPTABLES_NFT_STATEMENTS: ReadonlySet<string> = new Set([
+  'xt',
+  'counter',
+  'accept',
+  'drop',
+  'return',
+  'jump',
+  'goto',
+  'limit',
+  'log',
+  'reject',
+]);
 /** Left-hand sides of the matches iptables-nft translates natively (-s -d -i -o -p, ports, mark). */
 const IPTABLES_NFT_MATCH_LEFT: ReadonlySet<string> = new Set(['payload', 'meta', 'ct', '&']);
 

@@ -28,6 +28,7 @@ export function parseSysctl(text: string): Parsed<Sysctls> {
   });
   // sysctl ends every line with \n: a last line without one was cut short, maybe mid-value.
   const last = lines[lines.length - 1] ?? '';
-  if (last.trim() !== '') w.add(`${SECTION}: the last line has no line end; its value may be cut short: ${quote(last)}`);
+  if (last.trim() !== '')
+    w.add(`${SECTION}: the last line has no line end; its value may be cut short: ${quote(last)}`);
   return { value: out, warnings: w.done() };
 }

@@ -54,7 +54,9 @@ function gatewayWords(o: Json, key: string): string[] {
 /** The route metrics array: [{"mtu": 1400}] → "mtu 1400". */
 function metricsWords(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
-  return v.flatMap((m) => (typeof m === 'object' && m !== null ? Object.entries(m as Json).flatMap(([k, x]) => [k, text(x)]) : []));
+  return v.flatMap((m) =>
+    typeof m === 'object' && m !== null ? Object.entries(m as Json).flatMap(([k, x]) => [k, text(x)]) : [],
+  );
 }
 
 /** Keys of a lightweight tunnel (`encap ip`), printed after "encap TYPE" (ip/iproute_lwtunnel.c print_encap_ip). */
@@ -215,8 +217,20 @@ export function renderRule(r: PolicyRule): string {
 
 /** Boolean address flags as ip prints them (ip/ipaddress.c ifa_flag_names). */
 const ADDRESS_FLAGS: ReadonlySet<string> = new Set([
-  'secondary', 'temporary', 'nodad', 'optimistic', 'dadfailed', 'home', 'deprecated', 'tentative',
-  'permanent', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'stable-privacy', 'dynamic',
+  'secondary',
+  'temporary',
+  'nodad',
+  'optimistic',
+  'dadfailed',
+  'home',
+  'deprecated',
+  'tentative',
+  'permanent',
+  'mngtmpaddr',
+  'noprefixroute',
+  'autojoin',
+  'stable-privacy',
+  'dynamic',
 ]);
 
 /** One address line of `ip addr show`, without its indentation: "inet 10.0.0.1/24 brd 10.0.0.255 scope global eth0". */

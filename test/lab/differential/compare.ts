@@ -38,7 +38,11 @@ export interface FlowComparison {
 const PORT = 7777;
 
 /** The engine's world: the probed hosts, plus the scenario's pods and external hosts (not probed, as in a cluster). */
-export async function worldOf(lab: RunningLab, hosts: readonly string[], sc: Pick<Scenario, 'pods' | 'externals'> = {}): Promise<World> {
+export async function worldOf(
+  lab: RunningLab,
+  hosts: readonly string[],
+  sc: Pick<Scenario, 'pods' | 'externals'> = {},
+): Promise<World> {
   const entries = await Promise.all(hosts.map(async (h) => [h, await lab.probe(h)] as const));
   const nets = new Map(entries.map(([h, e]) => [h, buildHostNet(buildHostState(h, e))]));
   return {
@@ -82,10 +86,20 @@ export function engineObservation(world: World, f: FlowSpec): { obs: Observation
   const results = traceFlow(world, { evaluate: evaluateHook }, from, p);
   const r = results[0];
   const trace = results
-    .map((x) => [x.forward, ...(x.reply ? [x.reply] : [])].map((t) => `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${h.detail}${h.evidence.length ? `\n        ${h.evidence.join('\n        ')}` : ''}`).join('\n')}`).join('\n'))
+    .map((x) =>
+      [x.forward, ...(x.reply ? [x.reply] : [])]
+        .map(
+          (t) =>
+            `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${h.detail}${h.evidence.length ? `\n        ${h.evidence.join('\n        ')}` : ''}`).join('\n')}`,
+        )
+        .join('\n'),
+    )
     .join('\n---\n');
   if (r === undefined) return { obs: { forwardDelivered: false, replyDelivered: false }, trace };
-  const obs: Observation = { forwardDelivered: r.forward.verdict === 'delivered', replyDelivered: r.reply?.verdict === 'delivered' };
+  const obs: Observation = {
+    forwardDelivered: r.forward.verdict === 'delivered',
+    replyDelivered: r.reply?.verdict === 'delivered',
+  };
   obs.crossed = [...new Set([...r.forward.hops, ...(r.reply?.hops ?? [])].map((h) => h.node))];
   if (r.forward.verdict === 'unknown' || r.reply?.verdict === 'unknown') obs.unknown = true;
   if (obs.forwardDelivered) {
@@ -112,20 +126,33 @@ export function observationOf(s: SendResult, proto: string, dst: string): Observ
 }
 
 export async function kernelObservation(lab: RunningLab, f: FlowSpec): Promise<Observation> {
-  const s = await lab.send({ from: f.from, dst: f.dst, proto: f.proto, dport: PORT, ...(f.srcAddr !== undefined ? { srcAddr: f.srcAddr } : {}) });
+  const s = await lab.send({
+    from: f.from,
+    dst: f.dst,
+    proto: f.proto,
+    dport: PORT,
+    ...(f.srcAddr !== undefined ? { srcAddr: f.srcAddr } : {}),
+  });
   return observationOf(s, f.proto, f.dst);
 }
 
 export function compare(kernel: Observation, engine: Observation, proto: FlowSpec['proto']): string[] {
   const d: string[] = [];
-  if (engine.unknown === true) d.push(`engine answered unknown (kernel: forward ${kernel.forwardDelivered ? 'delivered' : 'lost'}, reply ${kernel.replyDelivered ? 'delivered' : 'lost'})`);
+  if (engine.unknown === true)
+    d.push(
+      `engine answered unknown (kernel: forward ${kernel.forwardDelivered ? 'delivered' : 'lost'}, reply ${kernel.replyDelivered ? 'delivered' : 'lost'})`,
+    );
   // TCP and ICMP cannot tell a lost request from a lost answer at a socket; UDP can.
-  if (proto === 'udp' && kernel.forwardDelivered !== engine.forwardDelivered) d.push(`forward delivered: kernel ${kernel.forwardDelivered}, engine ${engine.forwardDelivered}`);
+  if (proto === 'udp' && kernel.forwardDelivered !== engine.forwardDelivered)
+    d.push(`forward delivered: kernel ${kernel.forwardDelivered}, engine ${engine.forwardDelivered}`);
   if (kernel.forwardDelivered && engine.forwardDelivered) {
-    if (kernel.receivedBy !== undefined && kernel.receivedBy !== engine.receivedBy) d.push(`received by: kernel ${kernel.receivedBy}, engine ${engine.receivedBy ?? '-'}`);
-    if (kernel.seenSrc !== undefined && kernel.seenSrc !== engine.seenSrc) d.push(`seen source: kernel ${kernel.seenSrc}, engine ${engine.seenSrc ?? '-'}`);
+    if (kernel.receivedBy !== undefined && kernel.receivedBy !== engine.receivedBy)
+      d.push(`received by: kernel ${kernel.receivedBy}, engine ${engine.receivedBy ?? '-'}`);
+    if (kernel.seenSrc !== undefined && kernel.seenSrc !== engine.seenSrc)
+      d.push(`seen source: kernel ${kernel.seenSrc}, engine ${engine.seenSrc ?? '-'}`);
   }
-  if (kernel.replyDelivered !== engine.replyDelivered) d.push(`reply delivered: kernel ${kernel.replyDelivered}, engine ${engine.replyDelivered}`);
+  if (kernel.replyDelivered !== engine.replyDelivered)
+    d.push(`reply delivered: kernel ${kernel.replyDelivered}, engine ${engine.replyDelivered}`);
   return d;
 }
 

@@ -15,7 +15,17 @@
 //   pods fa1 10.245.1.10 (node1), fa2 10.245.2.10 (node2).
 // References: projectcalico/calico felix/dataplane/linux/vxlan_mgr.go (device, routes, ARP and
 // FDB entries), cni-plugin dataplane_linux.go (pods); flannel-io/flannel pkg/backend/vxlan.
-import { bridgePod, calicoPod, flannelVxlan, lanSegment, mergeLabs, node, lanHost, host, vethName } from '../harness/index.ts';
+import {
+  bridgePod,
+  calicoPod,
+  flannelVxlan,
+  lanSegment,
+  mergeLabs,
+  node,
+  lanHost,
+  host,
+  vethName,
+} from '../harness/index.ts';
 import type { Lab } from '../harness/index.ts';
 import { chance, pick } from './routed.ts';
 import type { FlowSpec, Rand, Scenario } from './routed.ts';
@@ -33,9 +43,33 @@ export interface OverlayNode {
 }
 
 export const NODES: readonly OverlayNode[] = [
-  { name: 'node1', ip: '192.168.10.11', block: '10.244.1.0/26', vtep: '10.244.1.0', vtepMac: '66:00:00:00:01:01', subnet: '10.245.1.0/24', flannelMac: '0a:58:00:00:01:01' },
-  { name: 'node2', ip: '192.168.10.12', block: '10.244.2.0/26', vtep: '10.244.2.0', vtepMac: '66:00:00:00:02:01', subnet: '10.245.2.0/24', flannelMac: '0a:58:00:00:02:01' },
-  { name: 'node3', ip: '192.168.10.13', block: '10.244.3.0/26', vtep: '10.244.3.0', vtepMac: '66:00:00:00:03:01', subnet: '10.245.3.0/24', flannelMac: '0a:58:00:00:03:01' },
+  {
+    name: 'node1',
+    ip: '192.168.10.11',
+    block: '10.244.1.0/26',
+    vtep: '10.244.1.0',
+    vtepMac: '66:00:00:00:01:01',
+    subnet: '10.245.1.0/24',
+    flannelMac: '0a:58:00:00:01:01',
+  },
+  {
+    name: 'node2',
+    ip: '192.168.10.12',
+    block: '10.244.2.0/26',
+    vtep: '10.244.2.0',
+    vtepMac: '66:00:00:00:02:01',
+    subnet: '10.245.2.0/24',
+    flannelMac: '0a:58:00:00:02:01',
+  },
+  {
+    name: 'node3',
+    ip: '192.168.10.13',
+    block: '10.244.3.0/26',
+    vtep: '10.244.3.0',
+    vtepMac: '66:00:00:00:03:01',
+    subnet: '10.245.3.0/24',
+    flannelMac: '0a:58:00:00:03:01',
+  },
 ];
 
 export const LAN_IP = '192.168.10.1';
@@ -78,10 +112,26 @@ function calicoVxlan(): Lab {
   return mergeLabs(
     ...NODES.map((n) =>
       host(n.name, {
-        devices: [{ kind: 'vxlan', name: 'vxlan.calico', vni: CALICO_VNI, local: n.ip, dev: 'eth0', dstport: CALICO_PORT, mac: n.vtepMac, mtu: 1450 }],
+        devices: [
+          {
+            kind: 'vxlan',
+            name: 'vxlan.calico',
+            vni: CALICO_VNI,
+            local: n.ip,
+            dev: 'eth0',
+            dstport: CALICO_PORT,
+            mac: n.vtepMac,
+            mtu: 1450,
+          },
+        ],
         addresses: [`${n.vtep}/32 dev vxlan.calico`],
-        routes: [`blackhole ${n.block} proto 80`, ...NODES.filter((p) => p !== n).map((p) => calicoRoute(p, p.vtep).join(' '))],
-        neighbors: NODES.filter((p) => p !== n).map((p) => `${p.vtep} lladdr ${p.vtepMac} dev vxlan.calico nud permanent`),
+        routes: [
+          `blackhole ${n.block} proto 80`,
+          ...NODES.filter((p) => p !== n).map((p) => calicoRoute(p, p.vtep).join(' ')),
+        ],
+        neighbors: NODES.filter((p) => p !== n).map(
+          (p) => `${p.vtep} lladdr ${p.vtepMac} dev vxlan.calico nud permanent`,
+        ),
         fdb: NODES.filter((p) => p !== n).map((p) => `${p.vtepMac} dev vxlan.calico dst ${p.ip} self permanent`),
       }),
     ),
@@ -91,7 +141,10 @@ function calicoVxlan(): Lab {
 export const OVERLAY: Lab = mergeLabs(
   lanHost('lan', { routes: [`10.244.0.0/15 via ${NODES[0]!.ip}`] }),
   ...NODES.map((n) => node(n.name, { routes: [`default via ${LAN_IP} dev eth0`] })),
-  lanSegment('sw', [{ host: 'lan', dev: 'eth0', addr: `${LAN_IP}/24` }, ...NODES.map((n) => ({ host: n.name, dev: 'eth0', addr: `${n.ip}/24` }))]),
+  lanSegment('sw', [
+    { host: 'lan', dev: 'eth0', addr: `${LAN_IP}/24` },
+    ...NODES.map((n) => ({ host: n.name, dev: 'eth0', addr: `${n.ip}/24` })),
+  ]),
   calicoVxlan(),
   flannelVxlan(
     NODES.map((n) => ({ host: n.name, underlayIp: n.ip, underlayDev: 'eth0', podCidr: n.subnet, mac: n.flannelMac })),
@@ -142,7 +195,11 @@ function iptablesFor(r: Rand, n: OverlayNode, summary: string[]): string {
     if (chance(r, 0.6)) add(filter, '-A FORWARD -d 10.244.0.0/15 -j ACCEPT');
   }
   if (chance(r, 0.1)) add(filter, `-A FORWARD -d ${pick(r, PODS).ip} -j ${pick(r, ['DROP', 'REJECT'])}`);
-  if (chance(r, 0.06)) add(filter, `-A FORWARD -i ${pick(r, ['vxlan.calico', 'flannel.1', 'eth0'])} -p ${pick(r, ['udp', 'tcp', 'icmp'])} -j DROP`);
+  if (chance(r, 0.06))
+    add(
+      filter,
+      `-A FORWARD -i ${pick(r, ['vxlan.calico', 'flannel.1', 'eth0'])} -p ${pick(r, ['udp', 'tcp', 'icmp'])} -j DROP`,
+    );
   if (chance(r, 0.06)) add(filter, `-A INPUT -p udp --dport ${pick(r, [CALICO_PORT, FLANNEL_PORT])} -j DROP`);
   if (chance(r, 0.04)) add(filter, `-A OUTPUT -p udp --dport ${pick(r, [CALICO_PORT, FLANNEL_PORT])} -j DROP`);
   if (chance(r, 0.05)) add(filter, `-A INPUT -s ${LAN_IP} -p icmp -j REJECT --reject-with icmp-host-prohibited`);
@@ -156,7 +213,11 @@ function iptablesFor(r: Rand, n: OverlayNode, summary: string[]): string {
   if (chance(r, 0.08)) add(nat, `-A POSTROUTING -o ${pick(r, ['vxlan.calico', 'flannel.1'])} -j MASQUERADE`);
   if (chance(r, 0.06)) add(nat, `-A POSTROUTING -o eth0 -s 10.244.0.0/15 -j SNAT --to-source ${n.ip}`);
   // A NodePort-like DNAT: the node's address on port 7777 to a pod.
-  if (chance(r, 0.25)) add(nat, `-A PREROUTING -d ${n.ip} -p ${pick(r, ['udp', 'tcp'])} --dport 7777 -j DNAT --to-destination ${pick(r, PODS).ip}`);
+  if (chance(r, 0.25))
+    add(
+      nat,
+      `-A PREROUTING -d ${n.ip} -p ${pick(r, ['udp', 'tcp'])} --dport 7777 -j DNAT --to-destination ${pick(r, PODS).ip}`,
+    );
   return [
     '*filter',
     ':INPUT ACCEPT [0:0]',
@@ -188,12 +249,25 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
       sh(n.name, 'ip', 'route', 'replace', ...calicoRoute(p, p.vtep));
       sh(n.name, 'ip', 'route', 'replace', p.subnet, 'via', p.subnet.replace('/24', ''), 'dev', 'flannel.1', 'onlink');
       sh(n.name, 'ip', 'neigh', 'replace', p.vtep, 'lladdr', p.vtepMac, 'dev', 'vxlan.calico', 'nud', 'permanent');
-      sh(n.name, 'ip', 'neigh', 'replace', p.subnet.replace('/24', ''), 'lladdr', p.flannelMac, 'dev', 'flannel.1', 'nud', 'permanent');
+      sh(
+        n.name,
+        'ip',
+        'neigh',
+        'replace',
+        p.subnet.replace('/24', ''),
+        'lladdr',
+        p.flannelMac,
+        'dev',
+        'flannel.1',
+        'nud',
+        'permanent',
+      );
       sh(n.name, 'bridge', 'fdb', 'replace', p.vtepMac, 'dev', 'vxlan.calico', 'dst', p.ip, 'self', 'permanent');
       sh(n.name, 'bridge', 'fdb', 'replace', p.flannelMac, 'dev', 'flannel.1', 'dst', p.ip, 'self', 'permanent');
     }
   }
-  for (const p of PODS) if (p.style === 'calico') sh(p.node, 'ip', 'route', 'replace', p.ip, 'dev', p.hostIf, 'scope', 'link');
+  for (const p of PODS)
+    if (p.style === 'calico') sh(p.node, 'ip', 'route', 'replace', p.ip, 'dev', p.hostIf, 'scope', 'link');
 
   for (const n of NODES) {
     for (const p of NODES) {
@@ -243,7 +317,13 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
 
   // Sysctls: rp_filter per device and all, ip_forward.
   for (const n of NODES) {
-    const devs = ['eth0', 'vxlan.calico', 'flannel.1', ...PODS.filter((p) => p.node === n.name).map((p) => p.hostIf), ...(PODS.some((p) => p.node === n.name && p.style === 'flannel') ? ['cni0'] : [])];
+    const devs = [
+      'eth0',
+      'vxlan.calico',
+      'flannel.1',
+      ...PODS.filter((p) => p.node === n.name).map((p) => p.hostIf),
+      ...(PODS.some((p) => p.node === n.name && p.style === 'flannel') ? ['cni0'] : []),
+    ];
     const all = pick(r, ['0', '0', '1', '2']);
     sh(n.name, 'sysctl', '-qw', `net.ipv4.conf.all.rp_filter=${all}`);
     const set: string[] = [];
@@ -266,7 +346,10 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
     const kind = pick(r, ['pod-pod', 'pod-pod', 'lan-pod', 'pod-lan', 'lan-node']);
     if (kind === 'pod-pod') {
       const a = pick(r, PODS);
-      const b = pick(r, PODS.filter((p) => p.node !== a.node));
+      const b = pick(
+        r,
+        PODS.filter((p) => p.node !== a.node),
+      );
       flows.push({ from: a.name, dst: b.ip, proto });
     } else if (kind === 'lan-pod') flows.push({ from: 'lan', dst: pick(r, PODS).ip, proto });
     else if (kind === 'pod-lan') flows.push({ from: pick(r, PODS).name, dst: LAN_IP, proto });

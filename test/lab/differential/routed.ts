@@ -68,16 +68,42 @@ function iptablesFor(r: Rand, host: string, summary: string[]): string {
     if (chance(r, 0.1)) add(filter, '-A INPUT -p icmp -j REJECT --reject-with icmp-host-prohibited');
     if (chance(r, 0.1)) add(filter, '-A OUTPUT -p udp -d 10.3.0.2 -j DROP');
   } else {
-    if (chance(r, 0.15)) add(filter, `-A FORWARD -d ${pick(r, ['10.2.0.2', '10.4.0.2', '10.9.0.1', '10.1.0.2'])} -j ${pick(r, ['DROP', 'REJECT'])}`);
+    if (chance(r, 0.15))
+      add(
+        filter,
+        `-A FORWARD -d ${pick(r, ['10.2.0.2', '10.4.0.2', '10.9.0.1', '10.1.0.2'])} -j ${pick(r, ['DROP', 'REJECT'])}`,
+      );
     if (chance(r, 0.1)) add(filter, `-A FORWARD -i eth1 -o eth0 -p ${pick(r, ['udp', 'tcp', 'icmp'])} -j DROP`);
-    if (chance(r, 0.1)) filter.unshift(':FORWARD DROP [0:0]'), summary.push(`${host}: FORWARD policy DROP`), add(filter, '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'), add(filter, '-A FORWARD -i eth0 -o eth1 -j ACCEPT');
+    if (chance(r, 0.1)) {
+      filter.unshift(':FORWARD DROP [0:0]');
+      summary.push(`${host}: FORWARD policy DROP`);
+      add(filter, '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+      add(filter, '-A FORWARD -i eth0 -o eth1 -j ACCEPT');
+    }
     if (chance(r, 0.2)) add(nat, '-A POSTROUTING -o eth1 -j MASQUERADE');
-    else if (chance(r, 0.1)) add(nat, `-A POSTROUTING -o eth1 -s 10.0.0.0/8 -j SNAT --to-source ${host === 'r1' ? '10.2.0.1' : '10.4.0.1'}`);
-    if (chance(r, 0.2)) add(nat, `-A PREROUTING -d 10.9.0.1 -p udp -j DNAT --to-destination ${pick(r, ['10.2.0.2', '10.4.0.2'])}`);
+    else if (chance(r, 0.1))
+      add(nat, `-A POSTROUTING -o eth1 -s 10.0.0.0/8 -j SNAT --to-source ${host === 'r1' ? '10.2.0.1' : '10.4.0.1'}`);
+    if (chance(r, 0.2))
+      add(nat, `-A PREROUTING -d 10.9.0.1 -p udp -j DNAT --to-destination ${pick(r, ['10.2.0.2', '10.4.0.2'])}`);
   }
   const hasPolicy = filter[0]?.startsWith(':FORWARD') === true;
   const chains = hasPolicy ? [filter[0]!, ...filter.slice(1)] : filter;
-  return ['*filter', ...(hasPolicy ? [] : [':FORWARD ACCEPT [0:0]']), ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ...chains, 'COMMIT', '*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ...nat, 'COMMIT', ''].join('\n');
+  return [
+    '*filter',
+    ...(hasPolicy ? [] : [':FORWARD ACCEPT [0:0]']),
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ...chains,
+    'COMMIT',
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ...nat,
+    'COMMIT',
+    '',
+  ].join('\n');
 }
 
 export function routedScenario(r: Rand, seed: number): Scenario {
@@ -99,10 +125,31 @@ export function routedScenario(r: Rand, seed: number): Scenario {
   const serverBack = pick(r, ['r1', 'r1', 'r2', 'prohibit']);
   summary.push(`server: 10.1.0.0/16 → ${serverBack}`);
   if (serverBack === 'prohibit') sh('server', 'ip', 'route', 'replace', 'prohibit', '10.1.0.0/16');
-  else sh('server', 'ip', 'route', 'replace', '10.1.0.0/16', 'via', serverBack === 'r1' ? '10.2.0.1' : '10.4.0.1', 'dev', serverBack === 'r1' ? 'eth0' : 'eth1');
+  else
+    sh(
+      'server',
+      'ip',
+      'route',
+      'replace',
+      '10.1.0.0/16',
+      'via',
+      serverBack === 'r1' ? '10.2.0.1' : '10.4.0.1',
+      'dev',
+      serverBack === 'r1' ? 'eth0' : 'eth1',
+    );
   const serverBack3 = pick(r, ['r1', 'r2', 'r2']);
   summary.push(`server: 10.3.0.0/24 → ${serverBack3}`);
-  sh('server', 'ip', 'route', 'replace', '10.3.0.0/24', 'via', serverBack3 === 'r1' ? '10.2.0.1' : '10.4.0.1', 'dev', serverBack3 === 'r1' ? 'eth0' : 'eth1');
+  sh(
+    'server',
+    'ip',
+    'route',
+    'replace',
+    '10.3.0.0/24',
+    'via',
+    serverBack3 === 'r1' ? '10.2.0.1' : '10.4.0.1',
+    'dev',
+    serverBack3 === 'r1' ? 'eth0' : 'eth1',
+  );
   for (const rt of ['r1', 'r2']) {
     // Each router reaches the far client subnet through the client's other leg only via the client: none.
     const other = rt === 'r1' ? '10.3.0.0/24' : '10.1.0.0/24';
@@ -144,7 +191,8 @@ export function routedScenario(r: Rand, seed: number): Scenario {
   }
 
   // Netfilter.
-  for (const h of ['r1', 'r2', 'server']) cmds.push({ host: h, argv: ['iptables-nft-restore'], input: iptablesFor(r, h, summary) });
+  for (const h of ['r1', 'r2', 'server'])
+    cmds.push({ host: h, argv: ['iptables-nft-restore'], input: iptablesFor(r, h, summary) });
 
   const flows: FlowSpec[] = [];
   const nFlows = 3;

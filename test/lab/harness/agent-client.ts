@@ -90,11 +90,19 @@ export class AgentClient {
    * Starts the agent in `netns`. The process exists (and `kill()` works) at once; `ready`
    * settles when the agent says it is listening for requests.
    */
-  static spawn(host: string, netns: string, onRecv: (host: string, e: RecvEvent) => void, timeoutMs = 15_000): AgentClient {
+  static spawn(
+    host: string,
+    netns: string,
+    onRecv: (host: string, e: RecvEvent) => void,
+    timeoutMs = 15_000,
+  ): AgentClient {
     // A minimal environment: NODE_OPTIONS (e.g. a loader) would slow every start, and the
     // test runner's NODE_TEST_CONTEXT has nothing to do with the agent.
     const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
-    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, AGENT_PATH], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, AGENT_PATH], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env,
+    });
     let settle: (err?: Error) => void = () => undefined;
     const ready = new Promise<void>((resolve, reject) => {
       settle = (err) => (err === undefined ? resolve() : reject(err));
@@ -173,7 +181,7 @@ export class AgentClient {
       }, timeoutMs);
       this.pending.set(id, { op: String(req['op']), resolve, reject, timer });
       this.busy();
-      this.child.stdin.write(JSON.stringify({ ...req, id }) + '\n');
+      this.child.stdin.write(`${JSON.stringify({ ...req, id })}\n`);
     });
   }
 

@@ -26,7 +26,7 @@ const REPLY = 'NCR ';
 /** ICMP payload pattern = this marker + the 8-byte token (ping -p takes at most 16 bytes). */
 const ICMP_MARK = '4e434b54';
 
-const emit = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const emit = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 process.stdout.on('error', () => process.exit(0));
 
 /**
@@ -103,8 +103,16 @@ function listenTcp(port) {
         const line = buf.slice(0, i);
         if (!line.startsWith(QUERY)) return void c.destroy();
         const token = line.slice(QUERY.length);
-        emit({ ev: 'recv', proto: 'tcp', token, from: c.remoteAddress, fromPort: c.remotePort, local: c.localAddress, port: c.localPort });
-        c.end(REPLY + token + '\n');
+        emit({
+          ev: 'recv',
+          proto: 'tcp',
+          token,
+          from: c.remoteAddress,
+          fromPort: c.remotePort,
+          local: c.localAddress,
+          port: c.localPort,
+        });
+        c.end(`${REPLY + token}\n`);
       });
     });
     srv.once('error', (e) => resolve([`tcp 0.0.0.0:${port}: ${e.code ?? e.message}`]));
@@ -208,7 +216,7 @@ function sendTcp({ token, dst, dport, src, sport, timeoutMs }) {
     c.setEncoding('utf8');
     c.on('connect', () => {
       connected = true;
-      c.write(QUERY + token + '\n');
+      c.write(`${QUERY + token}\n`);
     });
     c.on('data', (d) => {
       buf += d;
@@ -268,7 +276,8 @@ async function handle(req) {
       return { ok: true };
     case 'listen': {
       const errors = [];
-      for (const port of req.ports) errors.push(...(req.proto === 'udp' ? await listenUdp(port) : await listenTcp(port)));
+      for (const port of req.ports)
+        errors.push(...(req.proto === 'udp' ? await listenUdp(port) : await listenTcp(port)));
       return { ok: errors.length === 0, errors };
     }
     case 'icmpListen':

@@ -23,7 +23,12 @@ function mergeScalar<T>(host: string, field: string, a: T | undefined, b: T | un
   throw new LabTopologyError(`host "${host}": conflicting ${field}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
 }
 
-function mergeRecord(host: string, field: string, a?: Record<string, string>, b?: Record<string, string>): Record<string, string> | undefined {
+function mergeRecord(
+  host: string,
+  field: string,
+  a?: Record<string, string>,
+  b?: Record<string, string>,
+): Record<string, string> | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   const out = { ...a };
@@ -39,7 +44,8 @@ function mergeDevices(host: string, a?: readonly DeviceSpec[], b?: readonly Devi
   const all = mergeList(a, b);
   const names = new Set<string>();
   for (const d of all ?? []) {
-    if (names.has(d.name)) throw new LabTopologyError(`host "${host}": device "${d.name}" declared twice with different settings`);
+    if (names.has(d.name))
+      throw new LabTopologyError(`host "${host}": device "${d.name}" declared twice with different settings`);
     names.add(d.name);
   }
   return all;
@@ -63,7 +69,10 @@ function mergeHost(a: HostSpec, b: HostSpec): HostSpec {
   set('iptables', mergeScalar(n, 'iptables', a.iptables, b.iptables));
   set('iptablesLegacy', mergeScalar(n, 'iptablesLegacy', a.iptablesLegacy, b.iptablesLegacy));
   set('files', mergeRecord(n, 'file', a.files, b.files));
-  set('commands', a.commands === undefined && b.commands === undefined ? undefined : [...(a.commands ?? []), ...(b.commands ?? [])]);
+  set(
+    'commands',
+    a.commands === undefined && b.commands === undefined ? undefined : [...(a.commands ?? []), ...(b.commands ?? [])],
+  );
   return out;
 }
 
@@ -134,7 +143,10 @@ export function calicoPod(o: CalicoPodOptions): Lab {
   const hostIf = o.hostIf ?? vethName('cali', o.name);
   const podIf = o.podIf ?? 'eth0';
   return mergeLabs(
-    host(o.name, { ...o.pod, routes: [`169.254.1.1 dev ${podIf} scope link`, `default via 169.254.1.1 dev ${podIf}`, ...(o.pod?.routes ?? [])] }),
+    host(o.name, {
+      ...o.pod,
+      routes: [`169.254.1.1 dev ${podIf} scope link`, `default via 169.254.1.1 dev ${podIf}`, ...(o.pod?.routes ?? [])],
+    }),
     host(o.node, {
       sysctls: {
         [`net.ipv4.conf.${hostIf}.proxy_arp`]: '1',
@@ -143,7 +155,11 @@ export function calicoPod(o: CalicoPodOptions): Lab {
       },
       routes: [`${o.ip} dev ${hostIf} scope link`],
     }),
-    link({ host: o.name, dev: podIf, addr: `${o.ip}/32` }, { host: o.node, dev: hostIf, mac: 'ee:ee:ee:ee:ee:ee' }, o.mtu !== undefined ? { mtu: o.mtu } : {}),
+    link(
+      { host: o.name, dev: podIf, addr: `${o.ip}/32` },
+      { host: o.node, dev: hostIf, mac: 'ee:ee:ee:ee:ee:ee' },
+      o.mtu !== undefined ? { mtu: o.mtu } : {},
+    ),
   );
 }
 
@@ -180,7 +196,11 @@ export function bridgePod(o: BridgePodOptions): Lab {
   return mergeLabs(
     host(o.name, { ...o.pod, routes: [`default via ${gw} dev ${podIf}`, ...(o.pod?.routes ?? [])] }),
     bridge(o.node, br, o.gateway),
-    link({ host: o.name, dev: podIf, addr: o.addr }, { host: o.node, dev: hostIf, master: br }, o.mtu !== undefined ? { mtu: o.mtu } : {}),
+    link(
+      { host: o.name, dev: podIf, addr: o.addr },
+      { host: o.node, dev: hostIf, master: br },
+      o.mtu !== undefined ? { mtu: o.mtu } : {},
+    ),
   );
 }
 
@@ -216,7 +236,10 @@ export interface FlannelVxlanNode {
  * network address as /32, and for every other node a route `SUBNET via VTEP-IP dev flannel.1
  * onlink`, a permanent neighbour VTEP-IP → VTEP-MAC and an fdb entry VTEP-MAC → underlay IP.
  */
-export function flannelVxlan(nodes: readonly FlannelVxlanNode[], opts: { vni?: number; port?: number; mtu?: number } = {}): Lab {
+export function flannelVxlan(
+  nodes: readonly FlannelVxlanNode[],
+  opts: { vni?: number; port?: number; mtu?: number } = {},
+): Lab {
   const vtepIp = (n: FlannelVxlanNode) => n.podCidr.split('/')[0] ?? n.podCidr;
   return mergeLabs(
     ...nodes.map((n) => {

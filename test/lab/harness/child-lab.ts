@@ -8,12 +8,16 @@ import { startLab } from './lab.ts';
 
 const mode = process.argv[2] ?? 'wait';
 const lab = await startLab(
-  mergeLabs(lanHost('a'), lanHost('b'), link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0', addr: '10.0.0.2/24' })),
+  mergeLabs(
+    lanHost('a'),
+    lanHost('b'),
+    link({ host: 'a', dev: 'eth0', addr: '10.0.0.1/24' }, { host: 'b', dev: 'eth0', addr: '10.0.0.2/24' }),
+  ),
   { prefix: `child_${mode}` },
 );
 // An ICMP send starts the raw-socket witness (socat) in every namespace: more to clean up.
 await lab.send({ from: 'a', dst: '10.0.0.2', proto: 'icmp' });
-process.stdout.write(JSON.stringify({ prefix: lab.prefix, pids: lab.processes() }) + '\n');
+process.stdout.write(`${JSON.stringify({ prefix: lab.prefix, pids: lab.processes() })}\n`);
 if (mode === 'wait') setInterval(() => undefined, 60_000);
 else {
   process.stdin.once('data', () => {

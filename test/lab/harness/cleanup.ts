@@ -78,7 +78,11 @@ export async function deleteNetns(names: readonly string[]): Promise<void> {
 
 export function deleteNetnsSync(names: readonly string[]): void {
   if (names.length === 0) return;
-  spawnSync('ip', ['-force', '-batch', '-'], { input: netnsDelBatch(names), stdio: ['pipe', 'ignore', 'ignore'], timeout: 10_000 });
+  spawnSync('ip', ['-force', '-batch', '-'], {
+    input: netnsDelBatch(names),
+    stdio: ['pipe', 'ignore', 'ignore'],
+    timeout: 10_000,
+  });
 }
 
 function alive(pid: number): boolean {

@@ -94,10 +94,11 @@ export async function mustExec(where: Where, argv: readonly string[], opts: Exec
 export async function mustBatch(where: Where, tool: 'ip' | 'bridge', lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
   const argv = [tool, ...(where.netns !== undefined ? ['-n', where.netns] : []), '-batch', '-'];
-  const r = await execCapture(argv, { input: lines.join('\n') + '\n' });
+  const r = await execCapture(argv, { input: `${lines.join('\n')}\n` });
   if (r.code === 0 && r.startError === undefined) return;
   const m = /Command failed -:(\d+)/.exec(r.stderr);
   const line = m !== null ? lines[Number(m[1]) - 1] : undefined;
-  const command = line !== undefined ? `${tool}${where.netns !== undefined ? ` -n ${where.netns}` : ''} ${line}` : argv.join(' ');
+  const command =
+    line !== undefined ? `${tool}${where.netns !== undefined ? ` -n ${where.netns}` : ''} ${line}` : argv.join(' ');
   fail(where, command, { ...r, stderr: r.stderr.replace(/\n?Command failed -:\d+\s*$/, '') });
 }

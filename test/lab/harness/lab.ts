@@ -6,7 +6,17 @@ import { join } from 'node:path';
 import { probeLocal, type CommandResult } from '../../../src/collect/local-probe.ts';
 import type { HostEntry } from '../../../src/snapshot/types.ts';
 import { AgentClient } from './agent-client.ts';
-import { deleteNetns, deleteNetnsSync, killAllIn, listNetns, netnsInodes, pidsInNetns, registerCleanup, removeStale, unregisterCleanup } from './cleanup.ts';
+import {
+  deleteNetns,
+  deleteNetnsSync,
+  killAllIn,
+  listNetns,
+  netnsInodes,
+  pidsInNetns,
+  registerCleanup,
+  removeStale,
+  unregisterCleanup,
+} from './cleanup.ts';
 import { LabCommandError, LabTopologyError } from './errors.ts';
 import { execCapture, inNetns, normalizeNetnsResult, type ExecOptions } from './exec.ts';
 import { labDir, newLabPrefix } from './naming.ts';
@@ -95,7 +105,10 @@ class LabInstance implements RunningLab {
 
   startAgents(): Promise<void> {
     for (const h of this.topology.hosts) {
-      this.agents.set(h.name, AgentClient.spawn(h.name, this.prefix + h.name, (host, e) => this.book.add(host, e)));
+      this.agents.set(
+        h.name,
+        AgentClient.spawn(h.name, this.prefix + h.name, (host, e) => this.book.add(host, e)),
+      );
     }
     return Promise.all([...this.agents.values()].map((a) => a.ready)).then(() => undefined);
   }

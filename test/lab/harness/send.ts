@@ -94,9 +94,16 @@ interface SynRecvEntry {
 }
 
 /** SYN_RECV request sockets on every host, on the ports the agents listen on. */
-async function synRecvEntries(agents: readonly AgentClient[], ports: readonly number[]): Promise<(SynRecvEntry & { host: string })[]> {
-  const answers = await Promise.all(agents.map(async (a) => ({ host: a.host, r: await a.request({ op: 'synRecv', ports }) })));
-  return answers.flatMap(({ host, r }) => ((r['entries'] as SynRecvEntry[] | undefined) ?? []).map((e) => ({ ...e, host })));
+async function synRecvEntries(
+  agents: readonly AgentClient[],
+  ports: readonly number[],
+): Promise<(SynRecvEntry & { host: string })[]> {
+  const answers = await Promise.all(
+    agents.map(async (a) => ({ host: a.host, r: await a.request({ op: 'synRecv', ports }) })),
+  );
+  return answers.flatMap(({ host, r }) =>
+    ((r['entries'] as SynRecvEntry[] | undefined) ?? []).map((e) => ({ ...e, host })),
+  );
 }
 
 /**
@@ -137,17 +144,32 @@ export async function sendProbe(
   } else {
     // Idempotent; for UDP it also binds addresses added since the last send. A host that cannot
     // listen would answer with a port-unreachable and pass for one the packet never reached.
-    const rs = await Promise.all(all.map(async (a) => ({ host: a.host, r: await a.request({ op: 'listen', proto: o.proto, ports: listenPorts }) })));
-    const errors = rs.flatMap(({ host, r }) => ((r['errors'] as string[] | undefined) ?? []).map((e) => `${host}: ${e}`));
+    const rs = await Promise.all(
+      all.map(async (a) => ({
+        host: a.host,
+        r: await a.request({ op: 'listen', proto: o.proto, ports: listenPorts }),
+      })),
+    );
+    const errors = rs.flatMap(({ host, r }) =>
+      ((r['errors'] as string[] | undefined) ?? []).map((e) => `${host}: ${e}`),
+    );
     if (errors.length > 0) {
-      throw new LabCommandError({ step: 'send', command: `listen ${o.proto} ${listenPorts.join(',')} on every host`, exitCode: null, stderr: errors.join('\n') });
+      throw new LabCommandError({
+        step: 'send',
+        command: `listen ${o.proto} ${listenPorts.join(',')} on every host`,
+        exitCode: null,
+        stderr: errors.join('\n'),
+      });
     }
   }
   const token = randomBytes(8).toString('hex');
   let r: Record<string, unknown> = {};
   for (let attempt = 0; attempt < 3; attempt++) {
     const sport = o.sport ?? (o.proto === 'tcp' ? ports.next() : undefined);
-    r = await sender.request({ op: o.proto, token, dst: o.dst, dport, src: o.srcAddr, sport, timeoutMs }, timeoutMs + 5_000);
+    r = await sender.request(
+      { op: o.proto, token, dst: o.dst, dport, src: o.srcAddr, sport, timeoutMs },
+      timeoutMs + 5_000,
+    );
     if (r['error'] !== 'EADDRINUSE' || o.sport !== undefined) break;
   }
   // Each agent writes its events before its answer to this ping on the same pipe, so after
@@ -165,7 +187,15 @@ export async function sendProbe(
     // keeps and which no other send of this lab used recently (SourcePorts).
     for (const e of await synRecvEntries(all, listenPorts)) {
       if (e.remotePort !== r['localPort']) continue;
-      got.push({ proto: 'tcp', token, host: e.host, from: e.remote, fromPort: e.remotePort, local: e.local, port: e.localPort });
+      got.push({
+        proto: 'tcp',
+        token,
+        host: e.host,
+        from: e.remote,
+        fromPort: e.remotePort,
+        local: e.local,
+        port: e.localPort,
+      });
     }
   }
   if (o.proto === 'icmp' && !witnessed) got = [];

@@ -48,7 +48,12 @@ export async function waitForLinks(lab: Lab, nsOf: (host: string) => string, tim
     const pending = await notReady(lab, nsOf);
     if (pending.length === 0) return;
     if (Date.now() > until) {
-      throw new LabCommandError({ step: 'settle', command: 'ip -j -d link show (every host)', exitCode: null, stderr: `links not up after ${timeoutMs} ms: ${pending.join(', ')}` });
+      throw new LabCommandError({
+        step: 'settle',
+        command: 'ip -j -d link show (every host)',
+        exitCode: null,
+        stderr: `links not up after ${timeoutMs} ms: ${pending.join(', ')}`,
+      });
     }
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -29,20 +29,31 @@ async function sysctls(where: Where & { netns: string }, list: readonly Sysctl[]
   await mustExec(where, inNetns(where.netns, ['sysctl', '-q', '-w', ...list.map((s) => `${s.key}=${s.value}`)]));
 }
 
-async function restore(where: Where & { netns: string }, argv: readonly string[], input: string | undefined): Promise<void> {
+async function restore(
+  where: Where & { netns: string },
+  argv: readonly string[],
+  input: string | undefined,
+): Promise<void> {
   if (input === undefined) return;
   await mustExec(where, inNetns(where.netns, argv), { input });
 }
 
 /** Step 1: namespaces. Their names are registered for cleanup before this runs. */
 export async function createNamespaces(names: readonly string[]): Promise<void> {
-  await mustBatch({ step: 'netns' }, 'ip', names.map((n) => `netns add ${n}`));
+  await mustBatch(
+    { step: 'netns' },
+    'ip',
+    names.map((n) => `netns add ${n}`),
+  );
 }
 
 /** Step 2, per host: files and the sysctls that must precede devices. */
 export async function prepareHost(h: HostPlan, ctx: SetupContext): Promise<void> {
   const netns = ctx.nsOf(h.host);
-  await Promise.all([writeFiles(ctx.rootOf(h.host), h.files), sysctls({ step: 'sysctls (global)', host: h.host, netns }, h.earlySysctls)]);
+  await Promise.all([
+    writeFiles(ctx.rootOf(h.host), h.files),
+    sysctls({ step: 'sysctls (global)', host: h.host, netns }, h.earlySysctls),
+  ]);
 }
 
 /** Step 3: veth pairs, created directly inside their namespaces (nothing is named in the root namespace). */

@@ -7,7 +7,8 @@ let cached: Promise<string | undefined> | undefined;
 /** undefined when labs can run here; otherwise why not (not root, no iproute2, no netns support). */
 export function labUnsupportedReason(): Promise<string | undefined> {
   cached ??= (async () => {
-    if (process.platform !== 'linux') return `lab tests need Linux network namespaces (platform is ${process.platform})`;
+    if (process.platform !== 'linux')
+      return `lab tests need Linux network namespaces (platform is ${process.platform})`;
     if (process.getuid?.() !== 0) return 'lab tests need root (creating network namespaces needs CAP_SYS_ADMIN)';
     // Creating one namespace is the only proof that `ip netns` works here (a container without
     // CAP_SYS_ADMIN lists fine and fails on add).

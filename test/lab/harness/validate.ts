@@ -72,15 +72,18 @@ export function validateLab(lab: Lab): void {
     for (const [field, list] of lines) {
       for (const s of list ?? []) {
         // Batch input is one command per line: a newline would smuggle in a second command.
-        if (/[\r\n]/.test(s) || s.trim() === '') problems.push(`host "${h.name}" ${field}: "${s}" must be one non-empty line`);
+        if (/[\r\n]/.test(s) || s.trim() === '')
+          problems.push(`host "${h.name}" ${field}: "${s}" must be one non-empty line`);
       }
     }
     for (const [k, v] of Object.entries(h.sysctls ?? {})) {
       // Values may hold spaces (ip_local_port_range = "32768 60999"): each key=value is one argv.
-      if (!/^[A-Za-z0-9_./-]+$/.test(k) || /[\r\n]/.test(v)) problems.push(`host "${h.name}" sysctl "${k}=${v}" is malformed`);
+      if (!/^[A-Za-z0-9_./-]+$/.test(k) || /[\r\n]/.test(v))
+        problems.push(`host "${h.name}" sysctl "${k}=${v}" is malformed`);
     }
     for (const p of Object.keys(h.files ?? {})) {
-      if (!p.startsWith('/') || p.split('/').includes('..')) problems.push(`host "${h.name}" file "${p}" must be an absolute path without ".."`);
+      if (!p.startsWith('/') || p.split('/').includes('..'))
+        problems.push(`host "${h.name}" file "${p}" must be an absolute path without ".."`);
     }
   }
   if (problems.length > 0) throw new LabTopologyError(`invalid lab topology:\n  ${problems.join('\n  ')}`);

@@ -16,11 +16,28 @@ function nodes(blocks: readonly [string, string, string], macs: readonly [string
   }));
 }
 
-function pod(namespace: string, name: string, node: string, ip: string, app: string, port: number, image: string): PodDecl {
+function pod(
+  namespace: string,
+  name: string,
+  node: string,
+  ip: string,
+  app: string,
+  port: number,
+  image: string,
+): PodDecl {
   return { namespace, name, node, ip, app, port, image };
 }
 
-const KUBERNETES: ServiceDecl = { namespace: 'default', name: 'kubernetes', app: '', clusterIP: '10.96.0.1', port: 443, targetPort: 6443, protocol: 'TCP', portName: 'https' };
+const KUBERNETES: ServiceDecl = {
+  namespace: 'default',
+  name: 'kubernetes',
+  app: '',
+  clusterIP: '10.96.0.1',
+  port: 443,
+  targetPort: 6443,
+  protocol: 'TCP',
+  portName: 'https',
+};
 
 /**
  * Calico VXLAN, pool 10.65.0.0/16 in /26 blocks, natOutgoing on (Calico's default). The LAN
@@ -31,15 +48,34 @@ export function calicoHealthy(): ClusterDecl {
     name: 'healthy',
     cni: 'calico-vxlan',
     segments: [LAN],
-    router: { name: 'lan-router', nics: [{ dev: 'eth0', addr: '192.168.1.1/24', segment: 'lan' }], routes: ['10.65.0.0/16 via 192.168.1.11 dev eth0'] },
+    router: {
+      name: 'lan-router',
+      nics: [{ dev: 'eth0', addr: '192.168.1.1/24', segment: 'lan' }],
+      routes: ['10.65.0.0/16 via 192.168.1.11 dev eth0'],
+    },
     lanHosts: [{ name: 'lan-pc', addr: '192.168.1.50/24', segment: 'lan', gateway: '192.168.1.1' }],
-    nodes: nodes(['10.65.0.0/26', '10.65.0.64/26', '10.65.0.128/26'], ['66:8e:3a:1c:0a:11', '66:8e:3a:1c:0a:12', '66:8e:3a:1c:0a:13']),
+    nodes: nodes(
+      ['10.65.0.0/26', '10.65.0.64/26', '10.65.0.128/26'],
+      ['66:8e:3a:1c:0a:11', '66:8e:3a:1c:0a:12', '66:8e:3a:1c:0a:13'],
+    ),
     pods: [
       pod('default', 'client-0', 'node-a', '10.65.0.2', 'client', 8080, 'docker.io/library/busybox:1.36'),
       pod('default', 'web-1', 'node-b', '10.65.0.66', 'web', 8080, 'docker.io/library/nginx:1.25'),
       pod('default', 'web-0', 'node-c', '10.65.0.130', 'web', 8080, 'docker.io/library/nginx:1.25'),
     ],
-    services: [KUBERNETES, { namespace: 'default', name: 'web', app: 'web', clusterIP: '10.96.120.15', port: 80, targetPort: 8080, protocol: 'TCP', portName: 'http' }],
+    services: [
+      KUBERNETES,
+      {
+        namespace: 'default',
+        name: 'web',
+        app: 'web',
+        clusterIP: '10.96.120.15',
+        port: 80,
+        targetPort: 8080,
+        protocol: 'TCP',
+        portName: 'http',
+      },
+    ],
     podNetwork: '10.65.0.0/16',
     serviceCidr: '10.96.0.0/12',
     kubeProxyMode: 'iptables',
@@ -59,15 +95,34 @@ export function ciliumHealthy(): ClusterDecl {
     router: {
       name: 'lan-router',
       nics: [{ dev: 'eth0', addr: '192.168.1.1/24', segment: 'lan' }],
-      routes: ['10.0.1.0/24 via 192.168.1.11 dev eth0 proto bgp', '10.0.2.0/24 via 192.168.1.12 dev eth0 proto bgp', '10.0.3.0/24 via 192.168.1.13 dev eth0 proto bgp'],
+      routes: [
+        '10.0.1.0/24 via 192.168.1.11 dev eth0 proto bgp',
+        '10.0.2.0/24 via 192.168.1.12 dev eth0 proto bgp',
+        '10.0.3.0/24 via 192.168.1.13 dev eth0 proto bgp',
+      ],
     },
     lanHosts: [{ name: 'mysql', addr: '192.168.1.50/24', segment: 'lan', gateway: '192.168.1.1' }],
-    nodes: nodes(['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24'], ['02:00:00:00:0b:11', '02:00:00:00:0b:12', '02:00:00:00:0b:13']),
+    nodes: nodes(
+      ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24'],
+      ['02:00:00:00:0b:11', '02:00:00:00:0b:12', '02:00:00:00:0b:13'],
+    ),
     pods: [
       pod('default', 'orders-0', 'node-c', '10.0.3.21', 'orders', 8080, 'registry.example.com/shop/orders:4.2.0'),
       pod('default', 'billing-0', 'node-a', '10.0.1.34', 'billing', 8080, 'registry.example.com/shop/billing:2.9.1'),
     ],
-    services: [KUBERNETES, { namespace: 'default', name: 'orders', app: 'orders', clusterIP: '10.96.44.7', port: 80, targetPort: 8080, protocol: 'TCP', portName: 'http' }],
+    services: [
+      KUBERNETES,
+      {
+        namespace: 'default',
+        name: 'orders',
+        app: 'orders',
+        clusterIP: '10.96.44.7',
+        port: 80,
+        targetPort: 8080,
+        protocol: 'TCP',
+        portName: 'http',
+      },
+    ],
     podNetwork: '10.0.0.0/16',
     serviceCidr: '10.96.0.0/12',
     kubeProxyMode: 'iptables',
@@ -75,8 +130,8 @@ export function ciliumHealthy(): ClusterDecl {
       config: {
         'cluster-pool-ipv4-cidr': '10.0.0.0/16',
         'cluster-pool-ipv4-mask-size': '24',
-        'ipam': 'cluster-pool',
-        'tunnel': 'disabled',
+        ipam: 'cluster-pool',
+        tunnel: 'disabled',
         'auto-direct-node-routes': 'true',
         'ipv4-native-routing-cidr': '10.0.0.0/16',
         'enable-ipv4-masquerade': 'false',
@@ -97,16 +152,45 @@ export function canalHealthy(): ClusterDecl {
     segments: [LAN],
     router: { name: 'lan-router', nics: [{ dev: 'eth0', addr: '192.168.1.1/24', segment: 'lan' }], routes: [] },
     lanHosts: [{ name: 'lan-pc', addr: '192.168.1.50/24', segment: 'lan', gateway: '192.168.1.1' }],
-    nodes: nodes(['10.1.1.0/24', '10.1.2.0/24', '10.1.3.0/24'], ['d6:51:2e:7f:3a:11', 'd6:51:2e:7f:3a:12', 'd6:51:2e:7f:3a:13']),
+    nodes: nodes(
+      ['10.1.1.0/24', '10.1.2.0/24', '10.1.3.0/24'],
+      ['d6:51:2e:7f:3a:11', 'd6:51:2e:7f:3a:12', 'd6:51:2e:7f:3a:13'],
+    ),
     pods: [
-      pod('kube-system', 'coredns-5dd5756b68-7xq2k', 'node-a', '10.1.1.10', 'kube-dns', 53, 'registry.k8s.io/coredns/coredns:v1.11.1'),
+      pod(
+        'kube-system',
+        'coredns-5dd5756b68-7xq2k',
+        'node-a',
+        '10.1.1.10',
+        'kube-dns',
+        53,
+        'registry.k8s.io/coredns/coredns:v1.11.1',
+      ),
       pod('default', 'api-1', 'node-b', '10.1.2.7', 'api', 8080, 'registry.example.com/shop/api:1.4.0'),
       pod('default', 'api-0', 'node-c', '10.1.3.5', 'api', 8080, 'registry.example.com/shop/api:1.4.0'),
     ],
     services: [
       KUBERNETES,
-      { namespace: 'kube-system', name: 'kube-dns', app: 'kube-dns', clusterIP: '10.96.0.10', port: 53, targetPort: 53, protocol: 'UDP', portName: 'dns' },
-      { namespace: 'default', name: 'api', app: 'api', clusterIP: '10.96.88.20', port: 80, targetPort: 8080, protocol: 'TCP', portName: 'http' },
+      {
+        namespace: 'kube-system',
+        name: 'kube-dns',
+        app: 'kube-dns',
+        clusterIP: '10.96.0.10',
+        port: 53,
+        targetPort: 53,
+        protocol: 'UDP',
+        portName: 'dns',
+      },
+      {
+        namespace: 'default',
+        name: 'api',
+        app: 'api',
+        clusterIP: '10.96.88.20',
+        port: 80,
+        targetPort: 8080,
+        protocol: 'TCP',
+        portName: 'http',
+      },
     ],
     podNetwork: '10.1.0.0/16',
     serviceCidr: '10.96.0.0/12',

@@ -37,7 +37,14 @@ export const canalSubnetMismatch: Scenario = {
       expect: { forward: false, reply: false },
       decisive: { direction: 'forward', node: 'lan-router', step: 'route', evidence: '10.1.9.5' },
     },
-    { label: 'api-1 (node-b) → CoreDNS (node-a): works', from: 'api-1', dst: '10.1.1.10', proto: 'udp', dport: 53, expect: { forward: true, reply: true, receivedBy: 'coredns-5dd5756b68-7xq2k', seenSrc: '10.1.2.7' } },
+    {
+      label: 'api-1 (node-b) → CoreDNS (node-a): works',
+      from: 'api-1',
+      dst: '10.1.1.10',
+      proto: 'udp',
+      dport: 53,
+      expect: { forward: true, reply: true, receivedBy: 'coredns-5dd5756b68-7xq2k', seenSrc: '10.1.2.7' },
+    },
   ],
 };
 
@@ -48,6 +55,13 @@ export const canalConsistent: Scenario = {
   node: '-',
   summary: 'FLANNEL_SUBNET, podCIDR and the CNI ipam subnet agree on every node.',
   flows: [
-    { label: 'api-0 (node-c) → CoreDNS (node-a) udp/53', from: 'api-0', dst: '10.1.1.10', proto: 'udp', dport: 53, expect: { forward: true, reply: true, receivedBy: 'coredns-5dd5756b68-7xq2k', seenSrc: '10.1.3.5' } },
+    {
+      label: 'api-0 (node-c) → CoreDNS (node-a) udp/53',
+      from: 'api-0',
+      dst: '10.1.1.10',
+      proto: 'udp',
+      dport: 53,
+      expect: { forward: true, reply: true, receivedBy: 'coredns-5dd5756b68-7xq2k', seenSrc: '10.1.3.5' },
+    },
   ],
 };

@@ -197,9 +197,10 @@ function defaultRoute(d: ClusterDecl, n: NodeDecl): string {
 /** Endpoints of a service: its selected pods, or (the `kubernetes` service) the API servers. */
 export function serviceEndpoints(d: ClusterDecl, s: ServiceDecl): { ip: string; node: string; pod?: PodDecl }[] {
   if (s.app === '') return d.nodes.filter((n) => n.controlPlane === true).map((n) => ({ ip: n.ip, node: n.name }));
-  return d.pods.filter((p) => p.app === s.app && p.namespace === s.namespace).map((p) => ({ ip: p.ip, node: p.node, pod: p }));
+  return d.pods
+    .filter((p) => p.app === s.app && p.namespace === s.namespace)
+    .map((p) => ({ ip: p.ip, node: p.node, pod: p }));
 }
-
 
 /** One table's share of a ruleset: chain declarations and rules. */
 interface TableParts {
@@ -219,21 +220,40 @@ function iptablesText(parts: readonly IptablesParts[]): string {
     const name = (l: string) => l.split(' ')[0];
     // A writer may set a built-in chain's policy (Docker: `:FORWARD DROP`): its line replaces the default.
     const builtins = head.map((l) => declared.find((c) => name(c) === name(l)) ?? l);
-    return [...builtins, ...declared.filter((c) => !head.some((l) => name(l) === name(c))), ...p.flatMap((x) => x.rules), 'COMMIT'];
+    return [
+      ...builtins,
+      ...declared.filter((c) => !head.some((l) => name(l) === name(c))),
+      ...p.flatMap((x) => x.rules),
+      'COMMIT',
+    ];
   };
   return [...table(NAT_HEAD, 'nat'), ...table(FILTER_HEAD, 'filter'), ''].join('\n');
 }
 
 /** Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode). */
-function nodeIptables(d: ClusterDecl, n: NodeDecl, cni: IptablesParts): string {
-  return iptablesText(d.kubeProxyMode === 'iptables' ? [cni, kubeProxyIptables(d, (s) => serviceEndpoints(d, s))] : [cni]);
+function nodeIptables(d: ClusterDecl, cni: IptablesParts): string {
+  return iptablesText(
+    d.kubeProxyMode === 'iptables' ? [cni, kubeProxyIptables(d, (s) => serviceEndpoints(d, s))] : [cni],
+  );
 }
 
-const NAT_HEAD = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
+const NAT_HEAD = [
+  '*nat',
+  ':PREROUTING ACCEPT [0:0]',
+  ':INPUT ACCEPT [0:0]',
+  ':OUTPUT ACCEPT [0:0]',
+  ':POSTROUTING ACCEPT [0:0]',
+];
 const FILTER_HEAD = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'];
 
 /** What dockerd adds to the filter table (moby libnetwork/drivers/bridge/setup_ip_tables_linux.go), FORWARD policy DROP aside. */
-const DOCKER_CHAINS = [':FORWARD DROP [0:0]', ':DOCKER - [0:0]', ':DOCKER-ISOLATION-STAGE-1 - [0:0]', ':DOCKER-ISOLATION-STAGE-2 - [0:0]', ':DOCKER-USER - [0:0]'];
+const DOCKER_CHAINS = [
+  ':FORWARD DROP [0:0]',
+  ':DOCKER - [0:0]',
+  ':DOCKER-ISOLATION-STAGE-1 - [0:0]',
+  ':DOCKER-ISOLATION-STAGE-2 - [0:0]',
+  ':DOCKER-USER - [0:0]',
+];
 const DOCKER_FILTER = [
   '-A FORWARD -j DOCKER-USER',
   '-A FORWARD -j DOCKER-ISOLATION-STAGE-1',
@@ -257,7 +277,9 @@ export function calicoIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
   const nat = ['-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING'];
   nat.push('-A cali-POSTROUTING -m comment --comment "cali:Z-c7XtVd2Bq7s_hA" -j cali-nat-outgoing');
   if (d.calico?.natOutgoing === true) {
-    nat.push('-A cali-nat-outgoing -m comment --comment "cali:flqWnvo8yq4ULQLa" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully');
+    nat.push(
+      '-A cali-nat-outgoing -m comment --comment "cali:flqWnvo8yq4ULQLa" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully',
+    );
   }
   const docker = d.dockerNodes?.includes(n.name) === true;
   const filter = [
@@ -267,7 +289,10 @@ export function calicoIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
     `-A cali-INPUT -p udp -m comment --comment "cali:4cgmbdWsLmozYhJh" -m comment --comment "Drop IPv4 VXLAN packets from non-allowed hosts" -m multiport --dports ${CALICO_VXLAN_PORT} -m addrtype --dst-type LOCAL -j DROP`,
   ];
   const filterChains = [...(docker ? DOCKER_CHAINS : []), ':cali-INPUT - [0:0]'];
-  return { nat: { chains: [':cali-POSTROUTING - [0:0]', ':cali-nat-outgoing - [0:0]'], rules: nat }, filter: { chains: filterChains, rules: filter } };
+  return {
+    nat: { chains: [':cali-POSTROUTING - [0:0]', ':cali-nat-outgoing - [0:0]'], rules: nat },
+    filter: { chains: filterChains, rules: filter },
+  };
 }
 
 /** Felix's ipsets: the hosts VXLAN is accepted from (their registered addresses), and the pools. */
@@ -280,7 +305,7 @@ export function calicoIpsets(d: ClusterDecl): string {
     'create cali40masq-ipam-pools hash:net family inet hashsize 1024 maxelem 1048576',
     ...(d.calico?.natOutgoing === true ? [`add cali40masq-ipam-pools ${d.podNetwork}`] : []),
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** The native-routing CIDR Cilium uses, from the key the running version reads (1.11+). */
@@ -290,14 +315,19 @@ export function ciliumNativeCidr(d: ClusterDecl): string {
 
 /** Does the running Cilium (1.11+) masquerade? It reads enable-ipv4-masquerade (default true) and ignores the old `masquerade` key. */
 export function ciliumMasquerades(d: ClusterDecl): boolean {
-  return (d.cilium?.config['enable-ipv4-masquerade'] ?? 'true') === 'true' && d.cilium?.config['enable-bpf-masquerade'] !== 'true';
+  return (
+    (d.cilium?.config['enable-ipv4-masquerade'] ?? 'true') === 'true' &&
+    d.cilium?.config['enable-bpf-masquerade'] !== 'true'
+  );
 }
 
 /** Cilium's iptables masquerade (pkg/datapath/iptables/iptables.go, non-BPF masquerading). */
 export function ciliumIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
   const nat = ['-A POSTROUTING -m comment --comment "cilium-feeder: CILIUM_POST_nat" -j CILIUM_POST_nat'];
   if (ciliumMasquerades(d)) {
-    nat.push(`-A CILIUM_POST_nat -s ${n.podCidr} ! -d ${ciliumNativeCidr(d)} ! -o cilium_+ -m comment --comment "cilium masquerade non-cluster" -j MASQUERADE`);
+    nat.push(
+      `-A CILIUM_POST_nat -s ${n.podCidr} ! -d ${ciliumNativeCidr(d)} ! -o cilium_+ -m comment --comment "cilium masquerade non-cluster" -j MASQUERADE`,
+    );
   }
   return { nat: { chains: [':CILIUM_POST_nat - [0:0]'], rules: nat }, filter: { chains: [], rules: [] } };
 }
@@ -322,7 +352,7 @@ export function flannelIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
 // ------------------------------------------------------------------------------------ files
 
 export function calicoConflist(n: NodeDecl): string {
-  return JSON.stringify(
+  return `${JSON.stringify(
     {
       name: 'k8s-pod-network',
       cniVersion: '0.3.1',
@@ -344,13 +374,13 @@ export function calicoConflist(n: NodeDecl): string {
     },
     null,
     2,
-  ) + '\n';
+  )}\n`;
 }
 
 /** Canal's conflist with the subnet written in, as CDK's canal charm did (test/fixtures/cni/10-canal-cdk.conflist). */
 export function canalConflist(d: ClusterDecl, n: NodeDecl): string {
   const subnet = d.canal?.cniSubnet?.[n.name] ?? n.podCidr;
-  return JSON.stringify(
+  return `${JSON.stringify(
     {
       name: 'k8s-pod-network',
       cniVersion: '0.3.1',
@@ -370,7 +400,7 @@ export function canalConflist(d: ClusterDecl, n: NodeDecl): string {
     },
     null,
     2,
-  ) + '\n';
+  )}\n`;
 }
 
 export function flannelSubnetEnv(d: ClusterDecl, n: NodeDecl): string {
@@ -404,7 +434,7 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${p.vtepMac} dev ${VXLAN_CALICO} nud permanent`),
     fdb: peers.map((p) => `${p.vtepMac} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
     ipsets: calicoIpsets(d),
-    iptables: nodeIptables(d, n, calicoIptables(d, n)),
+    iptables: nodeIptables(d, calicoIptables(d, n)),
     files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },
   };
 }
@@ -414,7 +444,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   const peers = d.nodes.filter((p) => p !== n);
   return {
     routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${nic.dev}`)],
-    iptables: nodeIptables(d, n, ciliumIptables(d, n)),
+    iptables: nodeIptables(d, ciliumIptables(d, n)),
     // What cilium-agent's install-cni writes (test/fixtures/cni/SOURCES.md).
     files: { '/etc/cni/net.d/05-cilium.conflist': fixture('cni/05-cilium.conflist') },
   };
@@ -423,7 +453,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
 function canalNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   return {
     routes: [defaultRoute(d, n)],
-    iptables: nodeIptables(d, n, flannelIptables(d, n)),
+    iptables: nodeIptables(d, flannelIptables(d, n)),
     files: {
       '/etc/cni/net.d/10-canal.conflist': canalConflist(d, n),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
@@ -479,7 +509,7 @@ export function ipvsadmSave(d: ClusterDecl, endpoints: (s: ServiceDecl) => { ip:
       for (const e of endpoints(s)) lines.push(`-a ${proto(s)} ${vip}:${s.port} -r ${e.ip}:${port} -m -w 1`);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function applyRouteEdits(lab: Lab, edits: ClusterDecl['routeEdits']): Lab {
@@ -495,7 +525,8 @@ function applyRouteEdits(lab: Lab, edits: ClusterDecl['routeEdits']): Lab {
         if (e === undefined) routes.push(r);
         else if (e.to !== null) routes.push(e.to);
       }
-      for (const e of mine) if (!(h.routes ?? []).includes(e.from)) throw new Error(`route edit on ${h.name}: no route "${e.from}"`);
+      for (const e of mine)
+        if (!(h.routes ?? []).includes(e.from)) throw new Error(`route edit on ${h.name}: no route "${e.from}"`);
       return { ...h, routes };
     }),
   };
@@ -506,9 +537,13 @@ export function labOf(d: ClusterDecl): Lab {
   const parts: Lab[] = [];
   for (const s of d.segments) {
     const ports: SegmentPort[] = [
-      ...d.router.nics.filter((x) => x.segment === s.name).map((x) => ({ host: d.router.name, dev: x.dev, addr: x.addr })),
+      ...d.router.nics
+        .filter((x) => x.segment === s.name)
+        .map((x) => ({ host: d.router.name, dev: x.dev, addr: x.addr })),
       ...d.lanHosts.filter((x) => x.segment === s.name).map((x) => ({ host: x.name, dev: 'eth0', addr: x.addr })),
-      ...d.nodes.flatMap((n) => n.nics.filter((x) => x.segment === s.name).map((x) => ({ host: n.name, dev: x.dev, addr: x.addr }))),
+      ...d.nodes.flatMap((n) =>
+        n.nics.filter((x) => x.segment === s.name).map((x) => ({ host: n.name, dev: x.dev, addr: x.addr })),
+      ),
     ];
     parts.push(lanSegment(switchName(s.name), ports));
   }
@@ -518,7 +553,15 @@ export function labOf(d: ClusterDecl): Lab {
   if (d.kubeProxyMode === 'ipvs') for (const n of d.nodes) parts.push(node(n.name, kubeIpvs0(d)));
   if (d.cni === 'canal') {
     parts.push(
-      flannelVxlan(d.nodes.map((n) => ({ host: n.name, underlayIp: n.ip, underlayDev: primaryNic(n).dev, podCidr: n.podCidr, mac: n.vtepMac }))),
+      flannelVxlan(
+        d.nodes.map((n) => ({
+          host: n.name,
+          underlayIp: n.ip,
+          underlayDev: primaryNic(n).dev,
+          podCidr: n.podCidr,
+          mac: n.vtepMac,
+        })),
+      ),
     );
   }
   for (const p of d.pods) parts.push(calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p) }));

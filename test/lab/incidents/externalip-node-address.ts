@@ -14,7 +14,7 @@ web.externalIPs = ['192.168.1.11'];
 
 export const externalipNodeAddress: Scenario = {
   decl,
-  title: "Service externalIP equal to a node address under kube-proxy IPVS",
+  title: 'Service externalIP equal to a node address under kube-proxy IPVS',
   node: 'node-b, node-c (and node-a)',
   summary:
     "Service default/web has externalIPs: [192.168.1.11], node-a's own address, and kube-proxy runs in IPVS mode (ConfigMap kube-proxy, mode: ipvs). kube-proxy binds 192.168.1.11/32 on kube-ipvs0 of every node, so node-b and node-c treat node-a's address as their own: kubelet → https://192.168.1.11:6443 (the API server) and etcd connections stay on the local node. LAN hosts still reach node-a (strictARP keeps the other nodes from answering ARP). Fix: remove the externalIP (an address nothing else owns, routed to a node, is what externalIPs are for).",
@@ -28,7 +28,21 @@ export const externalipNodeAddress: Scenario = {
       expect: { forward: true, reply: true, receivedBy: 'node-b', seenSrc: '192.168.1.11' },
       decisive: { direction: 'forward', node: 'node-b', step: 'route', evidence: 'local 192.168.1.11 dev kube-ipvs0' },
     },
-    { label: 'node-b → node-c 192.168.1.13:6443: works', from: 'node-b', dst: '192.168.1.13', proto: 'tcp', dport: 6443, expect: { forward: true, reply: true, receivedBy: 'node-c', seenSrc: '192.168.1.12' } },
-    { label: 'LAN host → 192.168.1.11:6443: reaches node-a', from: 'lan-pc', dst: '192.168.1.11', proto: 'tcp', dport: 6443, expect: { forward: true, reply: true, receivedBy: 'node-a', seenSrc: '192.168.1.50' } },
+    {
+      label: 'node-b → node-c 192.168.1.13:6443: works',
+      from: 'node-b',
+      dst: '192.168.1.13',
+      proto: 'tcp',
+      dport: 6443,
+      expect: { forward: true, reply: true, receivedBy: 'node-c', seenSrc: '192.168.1.12' },
+    },
+    {
+      label: 'LAN host → 192.168.1.11:6443: reaches node-a',
+      from: 'lan-pc',
+      dst: '192.168.1.11',
+      proto: 'tcp',
+      dport: 6443,
+      expect: { forward: true, reply: true, receivedBy: 'node-a', seenSrc: '192.168.1.50' },
+    },
   ],
 };

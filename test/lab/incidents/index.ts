@@ -9,4 +9,12 @@ import { tunnelNextHop } from './tunnel-next-hop.ts';
 import { tunnelOuterSource } from './tunnel-outer-source.ts';
 
 /** The scenarios captured as examples/<name>.json. */
-export const SCENARIOS: readonly Scenario[] = [healthy, rpFilterTunnel, tunnelNextHop, tunnelOuterSource, externalipNodeAddress, podEgressMasquerade, canalSubnetMismatch];
+export const SCENARIOS: readonly Scenario[] = [
+  healthy,
+  rpFilterTunnel,
+  tunnelNextHop,
+  tunnelOuterSource,
+  externalipNodeAddress,
+  podEgressMasquerade,
+  canalSubnetMismatch,
+];

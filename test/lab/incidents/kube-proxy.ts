@@ -36,7 +36,12 @@ export interface KubeProxyRules {
 }
 
 export function kubeProxyIptables(d: ClusterDecl, endpoints: (s: ServiceDecl) => { ip: string }[]): KubeProxyRules {
-  const natChains = [':KUBE-MARK-MASQ - [0:0]', ':KUBE-NODEPORTS - [0:0]', ':KUBE-POSTROUTING - [0:0]', ':KUBE-SERVICES - [0:0]'];
+  const natChains = [
+    ':KUBE-MARK-MASQ - [0:0]',
+    ':KUBE-NODEPORTS - [0:0]',
+    ':KUBE-POSTROUTING - [0:0]',
+    ':KUBE-SERVICES - [0:0]',
+  ];
   const nat = [
     '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
     '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
@@ -55,8 +60,12 @@ export function kubeProxyIptables(d: ClusterDecl, endpoints: (s: ServiceDecl) =>
     const eps = endpoints(s);
     const port = s.app === '' ? 6443 : s.targetPort;
     natChains.push(`:${svc} - [0:0]`);
-    svcRules.push(`-A KUBE-SERVICES -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j ${svc}`);
-    perService.push(`-A ${svc} ! -s ${d.podNetwork} -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j KUBE-MARK-MASQ`);
+    svcRules.push(
+      `-A KUBE-SERVICES -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j ${svc}`,
+    );
+    perService.push(
+      `-A ${svc} ! -s ${d.podNetwork} -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j KUBE-MARK-MASQ`,
+    );
     eps.forEach((e, i) => {
       const ep = `${e.ip}:${port}`;
       const sep = `KUBE-SEP-${kubeChainHash(name, proto, ep)}`;
@@ -65,10 +74,16 @@ export function kubeProxyIptables(d: ClusterDecl, endpoints: (s: ServiceDecl) =>
       const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(11)}` : '';
       perService.push(`-A ${svc} -m comment --comment "${name} -> ${ep}"${pick} -j ${sep}`);
       perService.push(`-A ${sep} -s ${e.ip}/32 -m comment --comment "${name}" -j KUBE-MARK-MASQ`);
-      perService.push(`-A ${sep} -p ${proto} -m comment --comment "${name}" -m ${proto} -j DNAT --to-destination ${ep}`);
+      perService.push(
+        `-A ${sep} -p ${proto} -m comment --comment "${name}" -m ${proto} -j DNAT --to-destination ${ep}`,
+      );
     });
   }
-  nat.push(...svcRules, '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS', ...perService);
+  nat.push(
+    ...svcRules,
+    '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+    ...perService,
+  );
   const filter = {
     chains: [':KUBE-FIREWALL - [0:0]', ':KUBE-FORWARD - [0:0]'],
     rules: [

@@ -20,12 +20,27 @@ function uid(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function meta(name: string, namespace: string | undefined, kind: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function meta(
+  name: string,
+  namespace: string | undefined,
+  kind: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     name,
     ...(namespace !== undefined ? { namespace } : {}),
     uid: uid(kind, namespace ?? '', name),
-    resourceVersion: String(1000 + (parseInt(createHash('sha1').update(kind + name).digest('hex').slice(0, 4), 16) % 9000)),
+    resourceVersion: String(
+      1000 +
+        (parseInt(
+          createHash('sha1')
+            .update(kind + name)
+            .digest('hex')
+            .slice(0, 4),
+          16,
+        ) %
+          9000),
+    ),
     creationTimestamp: CREATED,
     ...extra,
   };
@@ -40,7 +55,11 @@ function nodeAnnotations(d: ClusterDecl, n: NodeDecl): Record<string, string> {
   };
   switch (d.cni) {
     case 'calico-vxlan':
-      return { ...common, 'projectcalico.org/IPv4Address': `${n.ip}/${prefixLen}`, 'projectcalico.org/IPv4VXLANTunnelAddr': tunnelIp(n) };
+      return {
+        ...common,
+        'projectcalico.org/IPv4Address': `${n.ip}/${prefixLen}`,
+        'projectcalico.org/IPv4VXLANTunnelAddr': tunnelIp(n),
+      };
     case 'canal':
       return {
         ...common,
@@ -62,12 +81,15 @@ function nodeObject(d: ClusterDecl, n: NodeDecl): KubeObject {
     'kubernetes.io/arch': 'amd64',
     'kubernetes.io/hostname': n.name,
     'kubernetes.io/os': 'linux',
-    ...(n.controlPlane === true ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {}),
+    ...(n.controlPlane === true
+      ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' }
+      : {}),
   };
   // Calico with its own IPAM ignores node.spec.podCIDR and these clusters were set up without
   // --allocate-node-cidrs; Cilium (cluster-pool) and flannel use it.
   const spec: Record<string, unknown> = d.cni === 'calico-vxlan' ? {} : { podCIDR: n.podCidr, podCIDRs: [n.podCidr] };
-  if (n.controlPlane === true) spec['taints'] = [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }];
+  if (n.controlPlane === true)
+    spec['taints'] = [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }];
   return {
     kind: 'Node',
     apiVersion: 'v1',
@@ -79,7 +101,12 @@ function nodeObject(d: ClusterDecl, n: NodeDecl): KubeObject {
         { type: 'Hostname', address: n.name },
       ],
       conditions: [
-        { type: 'NetworkUnavailable', status: 'False', reason: d.cni === 'calico-vxlan' || d.cni === 'canal' ? 'CalicoIsUp' : 'CiliumIsUp', message: 'network is up' },
+        {
+          type: 'NetworkUnavailable',
+          status: 'False',
+          reason: d.cni === 'calico-vxlan' || d.cni === 'canal' ? 'CalicoIsUp' : 'CiliumIsUp',
+          message: 'network is up',
+        },
         { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory' },
         { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure' },
         { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID' },
@@ -102,7 +129,11 @@ function podObject(d: ClusterDecl, p: PodDecl): KubeObject {
   const node = d.nodes.find((n) => n.name === p.node)!;
   const annotations: Record<string, string> =
     d.cni === 'calico-vxlan' || d.cni === 'canal'
-      ? { 'cni.projectcalico.org/containerID': createHash('sha256').update(p.name).digest('hex'), 'cni.projectcalico.org/podIP': `${p.ip}/32`, 'cni.projectcalico.org/podIPs': `${p.ip}/32` }
+      ? {
+          'cni.projectcalico.org/containerID': createHash('sha256').update(p.name).digest('hex'),
+          'cni.projectcalico.org/podIP': `${p.ip}/32`,
+          'cni.projectcalico.org/podIPs': `${p.ip}/32`,
+        }
       : {};
   const proto = p.port === 53 ? 'UDP' : 'TCP';
   return {
@@ -146,7 +177,18 @@ function serviceObject(s: ServiceDecl): KubeObject {
   };
   if (s.app !== '') spec['selector'] = { app: s.app };
   if (s.externalIPs !== undefined) spec['externalIPs'] = s.externalIPs;
-  return { kind: 'Service', apiVersion: 'v1', metadata: meta(s.name, s.namespace, 'Service', s.app !== '' ? { labels: { app: s.app } } : { labels: { component: 'apiserver', provider: 'kubernetes' } }), spec, status: { loadBalancer: {} } };
+  return {
+    kind: 'Service',
+    apiVersion: 'v1',
+    metadata: meta(
+      s.name,
+      s.namespace,
+      'Service',
+      s.app !== '' ? { labels: { app: s.app } } : { labels: { component: 'apiserver', provider: 'kubernetes' } },
+    ),
+    spec,
+    status: { loadBalancer: {} },
+  };
 }
 
 function endpointSliceObject(d: ClusterDecl, s: ServiceDecl): KubeObject {
@@ -158,16 +200,35 @@ function endpointSliceObject(d: ClusterDecl, s: ServiceDecl): KubeObject {
     metadata: meta(name, s.namespace, 'EndpointSlice', {
       labels: {
         'kubernetes.io/service-name': s.name,
-        'endpointslice.kubernetes.io/managed-by': s.app === '' ? 'endpointslicemirroring-controller.k8s.io' : 'endpointslice-controller.k8s.io',
+        'endpointslice.kubernetes.io/managed-by':
+          s.app === '' ? 'endpointslicemirroring-controller.k8s.io' : 'endpointslice-controller.k8s.io',
       },
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: s.name, uid: uid('Service', s.namespace, s.name), controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          name: s.name,
+          uid: uid('Service', s.namespace, s.name),
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     }),
     addressType: 'IPv4',
     endpoints: eps.map((e) => ({
       addresses: [e.ip],
       conditions: { ready: true, serving: true, terminating: false },
       nodeName: e.node,
-      ...(e.pod !== undefined ? { targetRef: { kind: 'Pod', name: e.pod.name, namespace: e.pod.namespace, uid: uid('Pod', e.pod.namespace, e.pod.name) } } : {}),
+      ...(e.pod !== undefined
+        ? {
+            targetRef: {
+              kind: 'Pod',
+              name: e.pod.name,
+              namespace: e.pod.namespace,
+              uid: uid('Pod', e.pod.namespace, e.pod.name),
+            },
+          }
+        : {}),
     })),
     ports: [{ name: s.portName, port: s.app === '' ? 6443 : s.targetPort, protocol: s.protocol }],
   };
@@ -237,12 +298,20 @@ function calicoObjects(d: ClusterDecl, o: SnapshotObjects): void {
     kind: 'FelixConfiguration',
     apiVersion: 'crd.projectcalico.org/v1',
     metadata: meta('default', undefined, 'FelixConfiguration', { generation: 1 }),
-    spec: { bpfEnabled: false, floatingIPs: 'Disabled', logSeverityScreen: 'Info', reportingInterval: '0s', vxlanPort: CALICO_VXLAN_PORT, vxlanVNI: CALICO_VNI },
+    spec: {
+      bpfEnabled: false,
+      floatingIPs: 'Disabled',
+      logSeverityScreen: 'Info',
+      reportingInterval: '0s',
+      vxlanPort: CALICO_VXLAN_PORT,
+      vxlanVNI: CALICO_VNI,
+    },
   });
   o.configMaps.push(
     configMap('kube-system', 'calico-config', {
       calico_backend: 'vxlan',
-      cni_network_config: '{\n  "name": "k8s-pod-network",\n  "cniVersion": "0.3.1",\n  "plugins": [\n    {\n      "type": "calico",\n      "log_level": "info",\n      "log_file_path": "/var/log/calico/cni/cni.log",\n      "datastore_type": "kubernetes",\n      "nodename": "__KUBERNETES_NODE_NAME__",\n      "mtu": __CNI_MTU__,\n      "ipam": {\n          "type": "calico-ipam"\n      },\n      "policy": {\n          "type": "k8s"\n      },\n      "kubernetes": {\n          "kubeconfig": "__KUBECONFIG_FILEPATH__"\n      }\n    },\n    {\n      "type": "portmap",\n      "snat": true,\n      "capabilities": {"portMappings": true}\n    },\n    {\n      "type": "bandwidth",\n      "capabilities": {"bandwidth": true}\n    }\n  ]\n}',
+      cni_network_config:
+        '{\n  "name": "k8s-pod-network",\n  "cniVersion": "0.3.1",\n  "plugins": [\n    {\n      "type": "calico",\n      "log_level": "info",\n      "log_file_path": "/var/log/calico/cni/cni.log",\n      "datastore_type": "kubernetes",\n      "nodename": "__KUBERNETES_NODE_NAME__",\n      "mtu": __CNI_MTU__,\n      "ipam": {\n          "type": "calico-ipam"\n      },\n      "policy": {\n          "type": "k8s"\n      },\n      "kubernetes": {\n          "kubeconfig": "__KUBECONFIG_FILEPATH__"\n      }\n    },\n    {\n      "type": "portmap",\n      "snat": true,\n      "capabilities": {"portMappings": true}\n    },\n    {\n      "type": "bandwidth",\n      "capabilities": {"bandwidth": true}\n    }\n  ]\n}',
       typha_service_name: 'none',
       veth_mtu: '0',
     }),
@@ -274,8 +343,16 @@ function ciliumObjects(d: ClusterDecl, o: SnapshotObjects): void {
 function canalObjects(d: ClusterDecl, o: SnapshotObjects): void {
   const netConf = JSON.stringify({ Network: d.podNetwork, Backend: { Type: 'vxlan' } }, null, 2);
   const first = d.nodes[0];
-  const cniConf = first !== undefined ? canalConflist({ ...d, canal: {} }, first).replace(`"nodename": "${first.name}"`, '"nodename": "__KUBERNETES_NODE_NAME__"') : '';
-  o.configMaps.push(configMap('kube-flannel', 'kube-flannel-cfg', { 'cni-conf.json': cniConf, 'net-conf.json': netConf }));
+  const cniConf =
+    first !== undefined
+      ? canalConflist({ ...d, canal: {} }, first).replace(
+          `"nodename": "${first.name}"`,
+          '"nodename": "__KUBERNETES_NODE_NAME__"',
+        )
+      : '';
+  o.configMaps.push(
+    configMap('kube-flannel', 'kube-flannel-cfg', { 'cni-conf.json': cniConf, 'net-conf.json': netConf }),
+  );
 }
 
 /** Every object of the cluster, sorted as a list call returns them (by namespace, then name). */

@@ -9,7 +9,17 @@ import { labUnsupportedReason, startLab } from '../harness/index.ts';
 import type { RunningLab } from '../harness/index.ts';
 import { labOf, machineHosts } from './cluster.ts';
 import type { Scenario } from './scenario.ts';
-import { decisiveHop, disagreements, engineObservation, formatResults, kernelObservation, probeHosts, traceCase, unexpected, worldOf } from './scenario.ts';
+import {
+  decisiveHop,
+  disagreements,
+  engineObservation,
+  formatResults,
+  kernelObservation,
+  probeHosts,
+  traceCase,
+  unexpected,
+  worldOf,
+} from './scenario.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
 
@@ -34,9 +44,17 @@ export function scenarioTests(s: Scenario): void {
         const kernel = await kernelObservation(lab!, f);
         const results = traceCase(s.decl, world!, f);
         const trace = formatResults(results);
-        assert.deepEqual(unexpected(kernel, f), [], `the lab does not behave as the scenario says\nkernel: ${JSON.stringify(kernel)}\nengine trace:\n${trace}`);
+        assert.deepEqual(
+          unexpected(kernel, f),
+          [],
+          `the lab does not behave as the scenario says\nkernel: ${JSON.stringify(kernel)}\nengine trace:\n${trace}`,
+        );
         const engine = engineObservation(results);
-        assert.deepEqual(disagreements(kernel, engine, f.proto), [], `engine and kernel disagree\nkernel: ${JSON.stringify(kernel)}\nengine: ${JSON.stringify(engine)}\n${trace}`);
+        assert.deepEqual(
+          disagreements(kernel, engine, f.proto),
+          [],
+          `engine and kernel disagree\nkernel: ${JSON.stringify(kernel)}\nengine: ${JSON.stringify(engine)}\n${trace}`,
+        );
         if (f.decisive !== undefined) {
           const { hop } = decisiveHop(results, f.decisive);
           assert.ok(hop !== undefined, `no deciding hop on the ${f.decisive.direction} trace\n${trace}`);

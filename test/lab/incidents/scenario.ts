@@ -115,7 +115,10 @@ function labName(deliveredTo: string | undefined): string | undefined {
 export function engineObservation(results: FlowResult[]): Observation {
   const r = results[0];
   if (r === undefined) return { forwardDelivered: false, replyDelivered: false };
-  const obs: Observation = { forwardDelivered: r.forward.verdict === 'delivered', replyDelivered: r.reply?.verdict === 'delivered' };
+  const obs: Observation = {
+    forwardDelivered: r.forward.verdict === 'delivered',
+    replyDelivered: r.reply?.verdict === 'delivered',
+  };
   if (obs.forwardDelivered) {
     const to = labName(r.forward.deliveredTo);
     if (to !== undefined) obs.receivedBy = to;
@@ -134,20 +137,29 @@ export async function kernelObservation(lab: RunningLab, f: FlowCase): Promise<O
 export function unexpected(kernel: Observation, f: FlowCase): string[] {
   const d: string[] = [];
   const e = f.expect;
-  if (f.proto === 'udp' && kernel.forwardDelivered !== e.forward) d.push(`kernel forward delivered ${kernel.forwardDelivered}, scenario says ${e.forward}`);
-  if (kernel.replyDelivered !== e.reply) d.push(`kernel reply delivered ${kernel.replyDelivered}, scenario says ${e.reply}`);
-  if (e.receivedBy !== undefined && kernel.receivedBy !== e.receivedBy) d.push(`kernel received by ${kernel.receivedBy ?? '-'}, scenario says ${e.receivedBy}`);
-  if (e.seenSrc !== undefined && kernel.seenSrc !== e.seenSrc) d.push(`kernel seen source ${kernel.seenSrc ?? '-'}, scenario says ${e.seenSrc}`);
+  if (f.proto === 'udp' && kernel.forwardDelivered !== e.forward)
+    d.push(`kernel forward delivered ${kernel.forwardDelivered}, scenario says ${e.forward}`);
+  if (kernel.replyDelivered !== e.reply)
+    d.push(`kernel reply delivered ${kernel.replyDelivered}, scenario says ${e.reply}`);
+  if (e.receivedBy !== undefined && kernel.receivedBy !== e.receivedBy)
+    d.push(`kernel received by ${kernel.receivedBy ?? '-'}, scenario says ${e.receivedBy}`);
+  if (e.seenSrc !== undefined && kernel.seenSrc !== e.seenSrc)
+    d.push(`kernel seen source ${kernel.seenSrc ?? '-'}, scenario says ${e.seenSrc}`);
   return d;
 }
 
 /** The hop that decides a trace: the decisive one of a failed trace, else the matching hop of a delivered one. */
-export function decisiveHop(results: FlowResult[], want: NonNullable<FlowCase['decisive']>): { hop?: Hop; trace?: Trace } {
+export function decisiveHop(
+  results: FlowResult[],
+  want: NonNullable<FlowCase['decisive']>,
+): { hop?: Hop; trace?: Trace } {
   const r = results[0];
   const t = want.direction === 'forward' ? r?.forward : r?.reply;
   if (t === undefined) return {};
   if (t.verdict !== 'delivered') return { ...(t.decisive !== undefined ? { hop: t.decisive } : {}), trace: t };
-  const h = t.hops.find((x) => x.node === want.node && x.step === want.step && x.evidence.some((e) => e.includes(want.evidence)));
+  const h = t.hops.find(
+    (x) => x.node === want.node && x.step === want.step && x.evidence.some((e) => e.includes(want.evidence)),
+  );
   return { ...(h !== undefined ? { hop: h } : {}), trace: t };
 }
 
@@ -155,7 +167,10 @@ export function formatResults(results: FlowResult[]): string {
   return results
     .map((x) =>
       [x.forward, ...(x.reply ? [x.reply] : [])]
-        .map((t) => `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${h.detail}${h.evidence.length ? `\n        ${h.evidence.join('\n        ')}` : ''}`).join('\n')}`)
+        .map(
+          (t) =>
+            `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${h.detail}${h.evidence.length ? `\n        ${h.evidence.join('\n        ')}` : ''}`).join('\n')}`,
+        )
         .join('\n'),
     )
     .join('\n---\n');

@@ -42,8 +42,20 @@ export const tunnelNextHop: Scenario = {
       proto: 'udp',
       dport: 8080,
       expect: { forward: false, reply: false },
-      decisive: { direction: 'forward', node: 'node-c', step: 'neighbor', evidence: 'via 10.65.0.130 dev vxlan.calico' },
+      decisive: {
+        direction: 'forward',
+        node: 'node-c',
+        step: 'neighbor',
+        evidence: 'via 10.65.0.130 dev vxlan.calico',
+      },
     },
-    { label: 'web-1 (node-b) → web-0 (node-c): works', from: 'web-1', dst: '10.65.0.130', proto: 'udp', dport: 8080, expect: { forward: true, reply: true, receivedBy: 'web-0', seenSrc: '10.65.0.66' } },
+    {
+      label: 'web-1 (node-b) → web-0 (node-c): works',
+      from: 'web-1',
+      dst: '10.65.0.130',
+      proto: 'udp',
+      dport: 8080,
+      expect: { forward: true, reply: true, receivedBy: 'web-0', seenSrc: '10.65.0.66' },
+    },
   ],
 };

@@ -20,7 +20,7 @@ decl.calico = { natOutgoing: true, vxlanLocal: false };
 
 export const tunnelOuterSource: Scenario = {
   decl,
-  title: "Two-NIC node: tunnel outer source is not the address peers know",
+  title: 'Two-NIC node: tunnel outer source is not the address peers know',
   node: 'node-b',
   summary:
     "node-b is registered as 192.168.3.12 (projectcalico.org/IPv4Address, InternalIP, the fdb entries of its peers), but its route to the other nodes is the connected 192.168.1.0/24 on eth0, so the kernel sends its VXLAN packets from 192.168.1.12. node-a and node-c accept VXLAN only from the addresses in cali40all-vxlan-net (192.168.1.11, 192.168.3.12, 192.168.1.13) and drop the rest in cali-INPUT: traffic to node-b's pods arrives, their answers and anything they send to other nodes are dropped. Fix: make the registered address and the outer source agree (IP_AUTODETECTION_METHOD=interface=eth0, or a route with `src 192.168.3.12`).",
@@ -33,7 +33,12 @@ export const tunnelOuterSource: Scenario = {
       dport: 8080,
       expect: { forward: true, reply: false, receivedBy: 'web-1', seenSrc: '10.65.0.2' },
       crossesRouter: true,
-      decisive: { direction: 'reply', node: 'node-a', step: 'input', evidence: 'Drop IPv4 VXLAN packets from non-allowed hosts' },
+      decisive: {
+        direction: 'reply',
+        node: 'node-a',
+        step: 'input',
+        evidence: 'Drop IPv4 VXLAN packets from non-allowed hosts',
+      },
     },
     {
       label: 'web-1 (node-b) → web-0 (node-c): dropped by node-c',
@@ -42,8 +47,20 @@ export const tunnelOuterSource: Scenario = {
       proto: 'udp',
       dport: 8080,
       expect: { forward: false, reply: false },
-      decisive: { direction: 'forward', node: 'node-c', step: 'input', evidence: 'Drop IPv4 VXLAN packets from non-allowed hosts' },
+      decisive: {
+        direction: 'forward',
+        node: 'node-c',
+        step: 'input',
+        evidence: 'Drop IPv4 VXLAN packets from non-allowed hosts',
+      },
     },
-    { label: 'client-0 (node-a) → web-0 (node-c): works', from: 'client-0', dst: '10.65.0.130', proto: 'tcp', dport: 8080, expect: { forward: true, reply: true, receivedBy: 'web-0', seenSrc: '10.65.0.2' } },
+    {
+      label: 'client-0 (node-a) → web-0 (node-c): works',
+      from: 'client-0',
+      dst: '10.65.0.130',
+      proto: 'tcp',
+      dport: 8080,
+      expect: { forward: true, reply: true, receivedBy: 'web-0', seenSrc: '10.65.0.2' },
+    },
   ],
 };

@@ -24,27 +24,45 @@ interface Knobs {
 }
 
 function world(k: Knobs): World {
-  const c = withLocal(host('node-c', {
-    links: [link(2, 'ens18'), link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} })],
-    addresses: [addr('ens18', '192.168.1.11/24'), addr('tunl0', '10.244.1.0/32')],
-    routes: [
-      route('default via 192.168.1.1 dev ens18'),
-      route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.11'),
-      ...(k.cExtraRoutes ?? ['10.244.3.0/26 via 192.168.1.12 dev tunl0 proto bird onlink']).map(route),
-    ],
-    sysctls: { 'net.ipv4.ip_forward': k.cForward ?? '1', 'net.ipv4.conf.ens18.forwarding': k.cForward ?? '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.ens18.rp_filter': '0' },
-  }));
-  const d: HostState = withLocal(host('node-d', {
-    links: [link(2, 'ens18'), link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} }), link(9, 'cali123', { kind: 'veth' })],
-    addresses: [addr('ens18', '192.168.1.12/24'), addr('tunl0', '10.244.3.0/32')],
-    routes: [
-      route('default via 192.168.1.1 dev ens18'),
-      route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.12'),
-      route('10.244.3.5 dev cali123 scope link'),
-      route('10.244.1.0/26 via 192.168.1.11 dev tunl0 proto bird onlink'),
-    ],
-    sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.tunl0.rp_filter': k.tunlRpFilter ?? '0', 'net.ipv4.conf.ens18.rp_filter': '0' },
-  }));
+  const c = withLocal(
+    host('node-c', {
+      links: [link(2, 'ens18'), link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} })],
+      addresses: [addr('ens18', '192.168.1.11/24'), addr('tunl0', '10.244.1.0/32')],
+      routes: [
+        route('default via 192.168.1.1 dev ens18'),
+        route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.11'),
+        ...(k.cExtraRoutes ?? ['10.244.3.0/26 via 192.168.1.12 dev tunl0 proto bird onlink']).map(route),
+      ],
+      sysctls: {
+        'net.ipv4.ip_forward': k.cForward ?? '1',
+        'net.ipv4.conf.ens18.forwarding': k.cForward ?? '1',
+        'net.ipv4.conf.all.rp_filter': '0',
+        'net.ipv4.conf.ens18.rp_filter': '0',
+      },
+    }),
+  );
+  const d: HostState = withLocal(
+    host('node-d', {
+      links: [
+        link(2, 'ens18'),
+        link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} }),
+        link(9, 'cali123', { kind: 'veth' }),
+      ],
+      addresses: [addr('ens18', '192.168.1.12/24'), addr('tunl0', '10.244.3.0/32')],
+      routes: [
+        route('default via 192.168.1.1 dev ens18'),
+        route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.12'),
+        route('10.244.3.5 dev cali123 scope link'),
+        route('10.244.1.0/26 via 192.168.1.11 dev tunl0 proto bird onlink'),
+      ],
+      sysctls: {
+        'net.ipv4.ip_forward': '1',
+        'net.ipv4.conf.all.rp_filter': '0',
+        'net.ipv4.conf.tunl0.rp_filter': k.tunlRpFilter ?? '0',
+        'net.ipv4.conf.ens18.rp_filter': '0',
+      },
+    }),
+  );
   if (k.dIptables !== undefined) d.iptables = [parseIptablesSave(k.dIptables, 'nft').value];
   return {
     hosts: new Map([c, d].map((h) => [h.name, buildHostNet(h)])),
@@ -53,7 +71,16 @@ function world(k: Knobs): World {
   };
 }
 
-const packet = (): Packet => ({ src: ip('192.168.1.50'), dst: ip('10.244.3.5'), proto: 'tcp', sport: 40000, dport: 8080, mark: 0, connmark: 0, length: 100 });
+const packet = (): Packet => ({
+  src: ip('192.168.1.50'),
+  dst: ip('10.244.3.5'),
+  proto: 'tcp',
+  sport: 40000,
+  dport: 8080,
+  mark: 0,
+  connmark: 0,
+  length: 100,
+});
 
 function finding(k: Knobs) {
   const w = world(k);
@@ -83,7 +110,10 @@ test('forwarding off on the entry node → forwarding-disabled', () => {
 test('a blackhole route for the block → blackhole-route', () => {
   const f = finding({ cExtraRoutes: ['blackhole 10.244.3.0/26'] })!;
   assert.equal(f.id, 'blackhole-route');
-  assert.ok(f.evidence.some((e) => /blackhole/.test(e)), f.evidence.join('\n'));
+  assert.ok(
+    f.evidence.some((e) => /blackhole/.test(e)),
+    f.evidence.join('\n'),
+  );
 });
 
 test('an unreachable route → blackhole-route too (ICMP error instead of silence)', () => {
@@ -92,21 +122,32 @@ test('an unreachable route → blackhole-route too (ICMP error instead of silenc
 });
 
 test('a FORWARD DROP rule → netfilter-drop with a delete command for that rule and table', () => {
-  const f = finding({ dIptables: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 10.244.3.5/32 -p tcp -m tcp --dport 8080 -j DROP\nCOMMIT\n' })!;
+  const f = finding({
+    dIptables:
+      '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 10.244.3.5/32 -p tcp -m tcp --dport 8080 -j DROP\nCOMMIT\n',
+  })!;
   assert.equal(f.id, 'netfilter-drop');
   assert.equal(f.node, 'node-d');
   assert.match(f.fix, /iptables -t filter -D FORWARD -d 10\.244\.3\.5\/32 -p tcp -m tcp --dport 8080 -j DROP/);
 });
 
 test('a FORWARD policy DROP → netfilter-drop whose fix accepts the flow or changes the policy', () => {
-  const f = finding({ dIptables: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' })!;
+  const f = finding({
+    dIptables: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n',
+  })!;
   assert.equal(f.id, 'netfilter-drop');
   assert.match(f.fix, /-P FORWARD ACCEPT/);
 });
 
 test('a REJECT rule → netfilter-reject; kube-proxy\'s "has no endpoints" REJECT → service-no-endpoints', () => {
-  const rej = finding({ dIptables: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 10.244.3.5/32 -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n' })!;
+  const rej = finding({
+    dIptables:
+      '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 10.244.3.5/32 -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n',
+  })!;
   assert.equal(rej.id, 'netfilter-reject');
-  const none = finding({ dIptables: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 10.244.3.5/32 -p tcp -m comment --comment "default/web:http has no endpoints" -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n' })!;
+  const none = finding({
+    dIptables:
+      '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 10.244.3.5/32 -p tcp -m comment --comment "default/web:http has no endpoints" -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n',
+  })!;
   assert.equal(none.id, 'service-no-endpoints');
 });

@@ -30,42 +30,118 @@ interface Case {
 }
 
 const lan = (lanHost: string, target: string, port: number, via?: string) => (ctx: AnalysisContext) =>
-  lanQuery(ctx, { lanHost, target, namespace: 'default', protocol: 'tcp', port, ...(via !== undefined ? { via } : {}) });
-const p2p = (source: string, destination: string, port: number) => (ctx: AnalysisContext) => podToPod(ctx, { source, destination, namespace: 'default', protocol: 'tcp', port });
+  lanQuery(ctx, {
+    lanHost,
+    target,
+    namespace: 'default',
+    protocol: 'tcp',
+    port,
+    ...(via !== undefined ? { via } : {}),
+  });
+const p2p = (source: string, destination: string, port: number) => (ctx: AnalysisContext) =>
+  podToPod(ctx, { source, destination, namespace: 'default', protocol: 'tcp', port });
 const doc = (ctx: AnalysisContext) => doctor(ctx);
 const audit = (ctx: AnalysisContext) => externalIpQuery(ctx, { namespace: 'default', allNamespaces: true });
 
 const EXAMPLES: Record<string, Case[]> = {
   healthy: [
     { name: 'doctor', run: doc, verdict: 'healthy', problems: [] },
-    { name: 'LAN → web-0 via node-a', run: lan('192.168.1.50', 'default/web-0', 8080, 'node-a'), verdict: 'reachable', problems: [] },
-    { name: 'client-0 → web-1', run: p2p('default/client-0', 'default/web-1', 8080), verdict: 'reachable', problems: [] },
-    { name: 'web-0 → client-0', run: p2p('default/web-0', 'default/client-0', 8080), verdict: 'reachable', problems: [] },
+    {
+      name: 'LAN → web-0 via node-a',
+      run: lan('192.168.1.50', 'default/web-0', 8080, 'node-a'),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'client-0 → web-1',
+      run: p2p('default/client-0', 'default/web-1', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'web-0 → client-0',
+      run: p2p('default/web-0', 'default/client-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
     { name: 'externalIP audit', run: audit, verdict: 'healthy', problems: [] },
   ],
   'rp-filter-tunnel': [
-    { name: 'doctor', run: doc, verdict: 'problems', problems: [{ id: 'rp-filter-strict-tunnel', node: 'node-c', evidence: [/^net\.ipv4\.conf\.vxlan\/calico\.rp_filter = 1$/, /^reverse route for 192\.168\.1\.\d+: 192\.168\.1\.0\/24 dev eth0/] }] },
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: [
+        {
+          id: 'rp-filter-strict-tunnel',
+          node: 'node-c',
+          evidence: [
+            /^net\.ipv4\.conf\.vxlan\/calico\.rp_filter = 1$/,
+            /^reverse route for 192\.168\.1\.\d+: 192\.168\.1\.0\/24 dev eth0/,
+          ],
+        },
+      ],
+    },
     {
       name: 'LAN → web-0 via node-a',
       run: lan('192.168.1.50', 'default/web-0', 8080, 'node-a'),
       verdict: 'partial',
       problems: [
-        { id: 'rp-filter-drop', node: 'node-c', evidence: [/^net\.ipv4\.conf\.vxlan\/calico\.rp_filter = 1$/, /reverse route to 192\.168\.1\.50 is "192\.168\.1\.0\/24 dev eth0/] },
+        {
+          id: 'rp-filter-drop',
+          node: 'node-c',
+          evidence: [
+            /^net\.ipv4\.conf\.vxlan\/calico\.rp_filter = 1$/,
+            /reverse route to 192\.168\.1\.50 is "192\.168\.1\.0\/24 dev eth0/,
+          ],
+        },
         { id: 'rp-filter-strict-tunnel', node: 'node-c' },
       ],
     },
-    { name: 'LAN → client-0 (on the entry node)', run: lan('192.168.1.50', 'default/client-0', 8080, 'node-a'), verdict: 'reachable', problems: [] },
-    { name: 'client-0 → web-0 (pods still reach it)', run: p2p('default/client-0', 'default/web-0', 8080), verdict: 'reachable', problems: [] },
+    {
+      name: 'LAN → client-0 (on the entry node)',
+      run: lan('192.168.1.50', 'default/client-0', 8080, 'node-a'),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'client-0 → web-0 (pods still reach it)',
+      run: p2p('default/client-0', 'default/web-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
   ],
   'tunnel-next-hop': [
-    { name: 'doctor', run: doc, verdict: 'problems', problems: [{ id: 'tunnel-next-hop-wrong', node: 'node-c', evidence: [/^10\.65\.0\.0\/26 via 10\.65\.0\.130 dev vxlan\.calico/, /BlockAffinity node-a: cidr 10\.65\.0\.0\/26/] }] },
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: [
+        {
+          id: 'tunnel-next-hop-wrong',
+          node: 'node-c',
+          evidence: [
+            /^10\.65\.0\.0\/26 via 10\.65\.0\.130 dev vxlan\.calico/,
+            /BlockAffinity node-a: cidr 10\.65\.0\.0\/26/,
+          ],
+        },
+      ],
+    },
     {
       name: 'web-0 (node-c) → client-0 (node-a): lost on node-c',
       run: p2p('default/web-0', 'default/client-0', 8080),
       verdict: 'unreachable',
-      problems: [{ id: 'no-neighbor', node: 'node-c', evidence: [/via 10\.65\.0\.130 dev vxlan\.calico/] }, { id: 'tunnel-next-hop-wrong', node: 'node-c' }],
+      problems: [
+        { id: 'no-neighbor', node: 'node-c', evidence: [/via 10\.65\.0\.130 dev vxlan\.calico/] },
+        { id: 'tunnel-next-hop-wrong', node: 'node-c' },
+      ],
     },
-    { name: 'web-1 (node-b) → web-0 (node-c): works', run: p2p('default/web-1', 'default/web-0', 8080), verdict: 'reachable', problems: [] },
+    {
+      name: 'web-1 (node-b) → web-0 (node-c): works',
+      run: p2p('default/web-1', 'default/web-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
   ],
   'tunnel-outer-source': [
     {
@@ -73,17 +149,34 @@ const EXAMPLES: Record<string, Case[]> = {
       run: doc,
       verdict: 'problems',
       problems: [
-        { id: 'tunnel-source-mismatch', node: 'node-b', evidence: [/^outer source: src of the route "192\.168\.1\.0\/24 dev eth0/, /annotation projectcalico\.org\/IPv4Address=192\.168\.3\.12/, /ipset cali40all-vxlan-net/] },
+        {
+          id: 'tunnel-source-mismatch',
+          node: 'node-b',
+          evidence: [
+            /^outer source: src of the route "192\.168\.1\.0\/24 dev eth0/,
+            /annotation projectcalico\.org\/IPv4Address=192\.168\.3\.12/,
+            /ipset cali40all-vxlan-net/,
+          ],
+        },
         { id: 'tunnel-source-mismatch', node: 'node-b' },
       ],
     },
     {
-      name: 'web-1 (node-b) → web-0 (node-c): dropped by node-c\'s allow-list',
+      name: "web-1 (node-b) → web-0 (node-c): dropped by node-c's allow-list",
       run: p2p('default/web-1', 'default/web-0', 8080),
       verdict: 'unreachable',
-      problems: [{ id: 'netfilter-drop', node: 'node-c', evidence: [/Drop IPv4 VXLAN packets from non-allowed hosts/] }, { id: 'tunnel-source-mismatch', node: 'node-b' }, { id: 'tunnel-source-mismatch', node: 'node-b' }],
+      problems: [
+        { id: 'netfilter-drop', node: 'node-c', evidence: [/Drop IPv4 VXLAN packets from non-allowed hosts/] },
+        { id: 'tunnel-source-mismatch', node: 'node-b' },
+        { id: 'tunnel-source-mismatch', node: 'node-b' },
+      ],
     },
-    { name: 'client-0 (node-a) → web-0 (node-c): works', run: p2p('default/client-0', 'default/web-0', 8080), verdict: 'reachable', problems: [] },
+    {
+      name: 'client-0 (node-a) → web-0 (node-c): works',
+      run: p2p('default/client-0', 'default/web-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
   ],
   'externalip-node-address': [
     {
@@ -91,16 +184,32 @@ const EXAMPLES: Record<string, Case[]> = {
       run: doc,
       verdict: 'problems',
       problems: [
-        { id: 'externalip-node-address', node: 'node-a', evidence: [/Service default\/web: spec\.externalIPs: \["192\.168\.1\.11"\]/, /kube-proxy mode: ipvs/, /nodes carrying 192\.168\.1\.11 on kube-ipvs0: .*node-b/] },
+        {
+          id: 'externalip-node-address',
+          node: 'node-a',
+          evidence: [
+            /Service default\/web: spec\.externalIPs: \["192\.168\.1\.11"\]/,
+            /kube-proxy mode: ipvs/,
+            /nodes carrying 192\.168\.1\.11 on kube-ipvs0: .*node-b/,
+          ],
+        },
         { id: 'externalip-control-plane', node: 'node-a', evidence: [/API server endpoint 192\.168\.1\.11/] },
       ],
     },
-    { name: 'externalIP audit', run: audit, verdict: 'problems', problems: [{ id: 'externalip-node-address', node: 'node-a' }, { id: 'externalip-control-plane', node: 'node-a' }] },
+    {
+      name: 'externalIP audit',
+      run: audit,
+      verdict: 'problems',
+      problems: [
+        { id: 'externalip-node-address', node: 'node-a' },
+        { id: 'externalip-control-plane', node: 'node-a' },
+      ],
+    },
     {
       // IPVS itself is not in the lab kernel: this is the engine's reading of the recorded virtual
       // server. node-a's VXLAN packets to the backends' nodes come from 192.168.1.11, which node-b
       // and node-c hold on kube-ipvs0: a martian source there.
-      name: 'externalIP from the LAN host: the backends\' nodes drop node-a\'s tunnel packets as martian',
+      name: "externalIP from the LAN host: the backends' nodes drop node-a's tunnel packets as martian",
       run: (ctx) => externalIpQuery(ctx, { namespace: 'default', allNamespaces: true, from: '192.168.1.50' }),
       verdict: 'unreachable',
       problems: [
@@ -112,24 +221,84 @@ const EXAMPLES: Record<string, Case[]> = {
     },
   ],
   'pod-egress-masquerade': [
-    { name: 'doctor: the deprecated keys', run: doc, verdict: 'problems', problems: [{ id: 'masquerade-config-ignored', evidence: [/cilium-config: masquerade: "true"/] }, { id: 'masquerade-config-ignored', evidence: [/cilium-config: native-routing-cidr: "10\.0\.0\.0\/16"/] }] },
+    {
+      name: 'doctor: the deprecated keys',
+      run: doc,
+      verdict: 'problems',
+      problems: [
+        { id: 'masquerade-config-ignored', evidence: [/cilium-config: masquerade: "true"/] },
+        { id: 'masquerade-config-ignored', evidence: [/cilium-config: native-routing-cidr: "10\.0\.0\.0\/16"/] },
+      ],
+    },
     {
       name: 'orders-0 → MySQL: seen as node-c, by which rule and key',
       run: lan('192.168.1.50', 'default/orders-0', 3306),
       verdict: 'reachable',
-      problems: [{ id: 'pod-egress-masquerade', node: 'node-c', evidence: [/-A CILIUM_POST_nat -s 10\.0\.3\.0\/24 ! -d 10\.0\.0\.0\/16 ! -o cilium_\+ .*-j MASQUERADE/, /cilium-config: enable-ipv4-masquerade: "true"/, /masquerade: "true" \(deprecated/] }],
+      problems: [
+        {
+          id: 'pod-egress-masquerade',
+          node: 'node-c',
+          evidence: [
+            /-A CILIUM_POST_nat -s 10\.0\.3\.0\/24 ! -d 10\.0\.0\.0\/16 ! -o cilium_\+ .*-j MASQUERADE/,
+            /cilium-config: enable-ipv4-masquerade: "true"/,
+            /masquerade: "true" \(deprecated/,
+          ],
+        },
+      ],
     },
-    { name: 'orders-0 → billing-0 keeps the pod address', run: p2p('default/orders-0', 'default/billing-0', 8080), verdict: 'reachable', problems: [] },
+    {
+      name: 'orders-0 → billing-0 keeps the pod address',
+      run: p2p('default/orders-0', 'default/billing-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
   ],
   'canal-subnet-mismatch': [
-    { name: 'doctor', run: doc, verdict: 'problems', problems: [{ id: 'pod-subnet-mismatch', node: 'node-c', evidence: [/differs: node-c: \/etc\/cni\/net\.d\/10-canal\.conflist calico ipam subnet 10\.1\.9\.1\/24/, /agrees: node-c: \/run\/flannel\/subnet\.env FLANNEL_SUBNET=10\.1\.3\.1\/24/, /differs: node-c: Pod default\/api-0: podIP 10\.1\.9\.5/] }] },
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: [
+        {
+          id: 'pod-subnet-mismatch',
+          node: 'node-c',
+          evidence: [
+            /differs: node-c: \/etc\/cni\/net\.d\/10-canal\.conflist calico ipam subnet 10\.1\.9\.1\/24/,
+            /agrees: node-c: \/run\/flannel\/subnet\.env FLANNEL_SUBNET=10\.1\.3\.1\/24/,
+            /differs: node-c: Pod default\/api-0: podIP 10\.1\.9\.5/,
+          ],
+        },
+      ],
+    },
     {
       name: 'api-0 → CoreDNS: the answer is lost beyond the nodes; the node finding explains it',
-      run: (ctx) => podToPod(ctx, { source: 'default/api-0', destination: 'kube-system/coredns-5dd5756b68-7xq2k', namespace: 'default', protocol: 'udp', port: 53 }),
+      run: (ctx) =>
+        podToPod(ctx, {
+          source: 'default/api-0',
+          destination: 'kube-system/coredns-5dd5756b68-7xq2k',
+          namespace: 'default',
+          protocol: 'udp',
+          port: 53,
+        }),
       verdict: 'unknown',
-      problems: [{ id: 'path-unknown', node: 'node-a' }, { id: 'pod-subnet-mismatch', node: 'node-c' }],
+      problems: [
+        { id: 'path-unknown', node: 'node-a' },
+        { id: 'pod-subnet-mismatch', node: 'node-c' },
+      ],
     },
-    { name: 'api-1 → CoreDNS works', run: (ctx) => podToPod(ctx, { source: 'default/api-1', destination: 'kube-system/coredns-5dd5756b68-7xq2k', namespace: 'default', protocol: 'udp', port: 53 }), verdict: 'reachable', problems: [] },
+    {
+      name: 'api-1 → CoreDNS works',
+      run: (ctx) =>
+        podToPod(ctx, {
+          source: 'default/api-1',
+          destination: 'kube-system/coredns-5dd5756b68-7xq2k',
+          namespace: 'default',
+          protocol: 'udp',
+          port: 53,
+        }),
+      verdict: 'reachable',
+      problems: [],
+    },
   ],
 };
 
@@ -145,15 +314,30 @@ for (const [example, cases] of Object.entries(EXAMPLES)) {
       await t.test(c.name, () => {
         const d = c.run(ctx);
         const got = problemsOf(d);
-        const explain = JSON.stringify(got.map((f) => ({ id: f.id, node: f.node, summary: f.summary, evidence: f.evidence })), null, 1);
+        const explain = JSON.stringify(
+          got.map((f) => ({ id: f.id, node: f.node, summary: f.summary, evidence: f.evidence })),
+          null,
+          1,
+        );
         assert.equal(d.verdict, c.verdict, explain);
-        assert.deepEqual(got.map((f) => `${f.id}@${f.node ?? ''}`).sort(), c.problems.map((e) => `${e.id}@${e.node ?? ''}`).sort(), explain);
+        assert.deepEqual(
+          got.map((f) => `${f.id}@${f.node ?? ''}`).sort(),
+          c.problems.map((e) => `${e.id}@${e.node ?? ''}`).sort(),
+          explain,
+        );
         for (const e of c.problems) {
           // Each pattern must match a line of some finding with this ID and node (an ID may be reported twice).
           const same = got.filter((x) => x.id === e.id && x.node === e.node);
-          for (const re of e.evidence ?? []) assert.ok(same.some((f) => f.evidence.some((l) => re.test(l))), `${e.id}: no evidence line matches ${re}\n${same.map((f) => f.evidence.join('\n')).join('\n--\n')}`);
+          for (const re of e.evidence ?? [])
+            assert.ok(
+              same.some((f) => f.evidence.some((l) => re.test(l))),
+              `${e.id}: no evidence line matches ${re}\n${same.map((f) => f.evidence.join('\n')).join('\n--\n')}`,
+            );
         }
-        assert.equal(exitStatus(d), c.problems.length === 0 && (c.verdict === 'reachable' || c.verdict === 'healthy') ? 0 : 1);
+        assert.equal(
+          exitStatus(d),
+          c.problems.length === 0 && (c.verdict === 'reachable' || c.verdict === 'healthy') ? 0 : 1,
+        );
       });
     }
   });

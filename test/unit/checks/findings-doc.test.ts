@@ -18,7 +18,10 @@ test('docs/findings.md equals the catalog (run npm run docs:findings)', () => {
 });
 
 test('every catalogued finding is produced by some check', () => {
-  const code = sources('src/checks').filter((p) => !p.endsWith('catalog.ts') && !p.endsWith('findings-doc.ts')).map((p) => readFileSync(p, 'utf8')).join('\n');
+  const code = sources('src/checks')
+    .filter((p) => !p.endsWith('catalog.ts') && !p.endsWith('findings-doc.ts'))
+    .map((p) => readFileSync(p, 'utf8'))
+    .join('\n');
   const unused = Object.keys(FINDINGS).filter((id) => !code.includes(`'${id}'`));
   assert.deepEqual(unused, []);
 });

@@ -55,8 +55,14 @@ for (const s of SCENARIOS) {
 
     it('holds every node, pod and service of the declaration', () => {
       assert.deepEqual(Object.keys(snap.hosts), s.decl.nodes.map((n) => n.name).sort());
-      assert.deepEqual(cluster.pods.map((p) => `${p.namespace}/${p.name} ${p.ips.join()} ${p.node ?? ''}`).sort(), s.decl.pods.map((p) => `${p.namespace}/${p.name} ${p.ip} ${p.node}`).sort());
-      assert.deepEqual(cluster.nodes.map((n) => `${n.name} ${n.internalIPs.join()}`).sort(), s.decl.nodes.map((n) => `${n.name} ${n.ip}`).sort());
+      assert.deepEqual(
+        cluster.pods.map((p) => `${p.namespace}/${p.name} ${p.ips.join()} ${p.node ?? ''}`).sort(),
+        s.decl.pods.map((p) => `${p.namespace}/${p.name} ${p.ip} ${p.node}`).sort(),
+      );
+      assert.deepEqual(
+        cluster.nodes.map((n) => `${n.name} ${n.internalIPs.join()}`).sort(),
+        s.decl.nodes.map((n) => `${n.name} ${n.ip}`).sort(),
+      );
       for (const st of states) assert.deepEqual(st.warnings, [], `${st.name}: parser warnings`);
     });
 

@@ -14,8 +14,18 @@ const ip = (s: string) => parseIpv4(s)!;
 const CALI = 'cali68caf03a5f4';
 
 function world(routes: string[]): World {
-  const n = withLocal(host('node', { links: [link(2, 'eth0'), link(9, CALI, { kind: 'veth' })], addresses: [addr('eth0', '192.168.1.11/24')], routes: routes.map(route) }));
-  return { hosts: new Map([['node', buildHostNet(n)]]), pods: [{ name: 'default/web', ip: ip('10.244.3.5'), node: 'node' }], externals: [] };
+  const n = withLocal(
+    host('node', {
+      links: [link(2, 'eth0'), link(9, CALI, { kind: 'veth' })],
+      addresses: [addr('eth0', '192.168.1.11/24')],
+      routes: routes.map(route),
+    }),
+  );
+  return {
+    hosts: new Map([['node', buildHostNet(n)]]),
+    pods: [{ name: 'default/web', ip: ip('10.244.3.5'), node: 'node' }],
+    externals: [],
+  };
 }
 
 test("Calico's veth name for a pod", () => {

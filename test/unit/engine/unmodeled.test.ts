@@ -55,7 +55,16 @@ test('unmodelled rules after the deciding one change nothing', () => {
 
 test('the trace ends unknown on the rule, quoted as ip rule prints it', () => {
   const w: World = { hosts: new Map([['node', node]]), pods: [], externals: [] };
-  const p = { src: ip('10.244.1.1'), dst: ip('10.77.0.1'), proto: 'udp' as const, sport: 40000, dport: 53, mark: 0, connmark: 0, length: 80 };
+  const p = {
+    src: ip('10.244.1.1'),
+    dst: ip('10.77.0.1'),
+    proto: 'udp' as const,
+    sport: 40000,
+    dport: 53,
+    mark: 0,
+    connmark: 0,
+    length: 80,
+  };
   const [res, ...more] = traceFlow(w, { evaluate: acceptAll }, { kind: 'host', host: 'node', ip: p.src }, p);
   assert.equal(more.length, 0);
   assert.equal(res!.forward.verdict, 'unknown');
@@ -67,10 +76,24 @@ test('the trace ends unknown on the rule, quoted as ip rule prints it', () => {
 
 test('the trace ends unknown on the route, quoted as ip route prints it', () => {
   const w: World = { hosts: new Map([['node', node]]), pods: [], externals: [] };
-  const p = { src: ip('10.244.1.1'), dst: ip('10.204.3.4'), proto: 'udp' as const, sport: 40000, dport: 53, mark: 0, connmark: 0, length: 80 };
+  const p = {
+    src: ip('10.244.1.1'),
+    dst: ip('10.204.3.4'),
+    proto: 'udp' as const,
+    sport: 40000,
+    dport: 53,
+    mark: 0,
+    connmark: 0,
+    length: 80,
+  };
   const [res] = traceFlow(w, { evaluate: acceptAll }, { kind: 'host', host: 'node', ip: p.src }, p);
   assert.equal(res!.forward.verdict, 'unknown');
-  assert.ok(res!.forward.decisive!.evidence.includes('10.204.0.0/16  encap ip id 5 src 0.0.0.0 dst 192.168.50.20 ttl 0 tos 0 dev vxlanext scope link'), res!.forward.decisive!.evidence.join('\n'));
+  assert.ok(
+    res!.forward.decisive!.evidence.includes(
+      '10.204.0.0/16  encap ip id 5 src 0.0.0.0 dst 192.168.50.20 ttl 0 tos 0 dev vxlanext scope link',
+    ),
+    res!.forward.decisive!.evidence.join('\n'),
+  );
 });
 
 test('an unmodelled selector cannot matter when a modelled one already decides, with or without not', () => {
@@ -80,7 +103,10 @@ test('an unmodelled selector cannot matter when a modelled one already decides, 
         host('h', {
           links: [link(2, 'eth0')],
           addresses: [addr('eth0', '192.168.1.2/24')],
-          routes: [route('192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.2'), route('default via 192.168.1.1 dev eth0 table 100')],
+          routes: [
+            route('192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.2'),
+            route('default via 192.168.1.1 dev eth0 table 100'),
+          ],
           rules: [rule(0, { table: 255 }), r, rule(32766, { table: 254 })],
         }),
       ),

@@ -13,34 +13,42 @@ import { acceptAll, addr, host, link, route, withLocal } from './model-builder.t
 const ip = (s: string) => parseIpv4(s)!;
 
 function world(tunlRpFilter: string): World {
-  const c = withLocal(host('node-c', {
-    links: [link(2, 'ens18'), link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} })],
-    addresses: [addr('ens18', '192.168.1.11/24'), addr('tunl0', '10.244.1.0/32')],
-    routes: [
-      route('default via 192.168.1.1 dev ens18'),
-      route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.11'),
-      route('10.244.3.0/26 via 192.168.1.12 dev tunl0 proto bird onlink'),
-    ],
-    sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.ens18.rp_filter': '0' },
-  }));
-  const d = withLocal(host('node-d', {
-    links: [link(2, 'ens18'), link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} }), link(9, 'cali123', { kind: 'veth' })],
-    addresses: [addr('ens18', '192.168.1.12/24'), addr('tunl0', '10.244.3.0/32')],
-    routes: [
-      route('default via 192.168.1.1 dev ens18'),
-      route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.12'),
-      route('10.244.3.5 dev cali123 scope link'),
-      route('10.244.1.0/26 via 192.168.1.11 dev tunl0 proto bird onlink'),
-    ],
-    sysctls: {
-      'net.ipv4.ip_forward': '1',
-      'net.ipv4.conf.all.rp_filter': '0',
-      'net.ipv4.conf.default.rp_filter': '1',
-      'net.ipv4.conf.tunl0.rp_filter': tunlRpFilter,
-      'net.ipv4.conf.cali123.rp_filter': '1',
-      'net.ipv4.conf.ens18.rp_filter': '0',
-    },
-  }));
+  const c = withLocal(
+    host('node-c', {
+      links: [link(2, 'ens18'), link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} })],
+      addresses: [addr('ens18', '192.168.1.11/24'), addr('tunl0', '10.244.1.0/32')],
+      routes: [
+        route('default via 192.168.1.1 dev ens18'),
+        route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.11'),
+        route('10.244.3.0/26 via 192.168.1.12 dev tunl0 proto bird onlink'),
+      ],
+      sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.ens18.rp_filter': '0' },
+    }),
+  );
+  const d = withLocal(
+    host('node-d', {
+      links: [
+        link(2, 'ens18'),
+        link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} }),
+        link(9, 'cali123', { kind: 'veth' }),
+      ],
+      addresses: [addr('ens18', '192.168.1.12/24'), addr('tunl0', '10.244.3.0/32')],
+      routes: [
+        route('default via 192.168.1.1 dev ens18'),
+        route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.12'),
+        route('10.244.3.5 dev cali123 scope link'),
+        route('10.244.1.0/26 via 192.168.1.11 dev tunl0 proto bird onlink'),
+      ],
+      sysctls: {
+        'net.ipv4.ip_forward': '1',
+        'net.ipv4.conf.all.rp_filter': '0',
+        'net.ipv4.conf.default.rp_filter': '1',
+        'net.ipv4.conf.tunl0.rp_filter': tunlRpFilter,
+        'net.ipv4.conf.cali123.rp_filter': '1',
+        'net.ipv4.conf.ens18.rp_filter': '0',
+      },
+    }),
+  );
   return {
     hosts: new Map([c, d].map((h) => [h.name, buildHostNet(h)])),
     pods: [{ name: 'default/web', ip: ip('10.244.3.5'), node: 'node-d' }],
@@ -48,7 +56,16 @@ function world(tunlRpFilter: string): World {
   };
 }
 
-const syn = (): Packet => ({ src: ip('192.168.1.50'), dst: ip('10.244.3.5'), proto: 'udp', sport: 40000, dport: 8080, mark: 0, connmark: 0, length: 100 });
+const syn = (): Packet => ({
+  src: ip('192.168.1.50'),
+  dst: ip('10.244.3.5'),
+  proto: 'udp',
+  sport: 40000,
+  dport: 8080,
+  mark: 0,
+  connmark: 0,
+  length: 100,
+});
 
 test('strict rp_filter on tunl0 drops the decapsulated packet, naming the sysctl and the reverse route', () => {
   const w = world('1');
@@ -60,7 +77,10 @@ test('strict rp_filter on tunl0 drops the decapsulated packet, naming the sysctl
   assert.equal(f.decisive?.node, 'node-d');
   assert.equal(f.decisive?.device, 'tunl0');
   assert.ok(f.decisive?.evidence.includes('net.ipv4.conf.tunl0.rp_filter = 1'));
-  assert.ok(f.decisive?.evidence.some((e) => e.includes('192.168.1.0/24 dev ens18')), 'names the reverse route');
+  assert.ok(
+    f.decisive?.evidence.some((e) => e.includes('192.168.1.0/24 dev ens18')),
+    'names the reverse route',
+  );
   const steps = f.hops.map((h) => `${h.node}:${h.step}`);
   assert.deepEqual(steps.slice(0, 4), ['node-c:enter', 'node-c:route', 'node-c:encapsulate', 'node-c:route']);
   assert.ok(steps.includes('node-d:decapsulate'));
@@ -74,5 +94,8 @@ test('loose rp_filter lets it through; the reply leaves node-d straight to the L
   assert.deepEqual(r!.forward.seenAs, { src: '192.168.1.50', dst: '10.244.3.5', sport: 40000, dport: 8080 });
   assert.equal(r!.reply?.verdict, 'delivered');
   assert.deepEqual(r!.reply?.seenAs, { src: '10.244.3.5', dst: '192.168.1.50', sport: 8080, dport: 40000 });
-  assert.ok(r!.reply!.hops.every((h) => h.node === 'node-d'), 'asymmetric: the reply never touches node-c');
+  assert.ok(
+    r!.reply!.hops.every((h) => h.node === 'node-d'),
+    'asymmetric: the reply never touches node-c',
+  );
 });

@@ -16,7 +16,9 @@ function world(): World {
     host('node', {
       links: [link(2, 'eth0'), link(3, 'cni0', { kind: 'bridge' })],
       addresses: [addr('eth0', '192.168.1.11/24'), addr('cni0', '10.244.3.1/24')],
-      routes: ['default via 192.168.1.1 dev eth0', '10.244.3.0/24 dev cni0 proto kernel scope link src 10.244.3.1'].map(route),
+      routes: ['default via 192.168.1.1 dev eth0', '10.244.3.0/24 dev cni0 proto kernel scope link src 10.244.3.1'].map(
+        route,
+      ),
     }),
   );
   return {

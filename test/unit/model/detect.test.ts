@@ -8,8 +8,18 @@ import { emptyObjects } from '../../../src/snapshot/types.ts';
 import type { KubeObject } from '../../../src/snapshot/types.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
 
-const cm = (name: string, data: Record<string, string>, namespace = 'kube-system'): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
-const pool = (name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name }, spec });
+const cm = (name: string, data: Record<string, string>, namespace = 'kube-system'): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace },
+  data,
+});
+const pool = (name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'projectcalico.org/v3',
+  kind: 'IPPool',
+  metadata: { name },
+  spec,
+});
 
 function flavour(objs: Partial<Record<'configMaps' | 'ipPools' | 'pods', KubeObject[]>>) {
   const o = emptyObjects();
@@ -18,23 +28,44 @@ function flavour(objs: Partial<Record<'configMaps' | 'ipPools' | 'pods', KubeObj
 }
 
 test('Calico IPIP, VXLAN and BGP from the IPPools', () => {
-  assert.equal(flavour({ ipPools: [pool('p', { cidr: '10.0.0.0/16', ipipMode: 'Always', vxlanMode: 'Never' })] }).encapsulation.value, 'ipip');
-  assert.equal(flavour({ ipPools: [pool('p', { cidr: '10.0.0.0/16', ipipMode: 'Never', vxlanMode: 'CrossSubnet' })] }).encapsulation.value, 'vxlan');
+  assert.equal(
+    flavour({ ipPools: [pool('p', { cidr: '10.0.0.0/16', ipipMode: 'Always', vxlanMode: 'Never' })] }).encapsulation
+      .value,
+    'ipip',
+  );
+  assert.equal(
+    flavour({ ipPools: [pool('p', { cidr: '10.0.0.0/16', ipipMode: 'Never', vxlanMode: 'CrossSubnet' })] })
+      .encapsulation.value,
+    'vxlan',
+  );
   const bgp = flavour({ ipPools: [pool('p', { cidr: '10.0.0.0/16', ipipMode: 'Never', vxlanMode: 'Never' })] });
   assert.equal(bgp.cni.value, 'calico');
   assert.equal(bgp.encapsulation.value, 'none');
 });
 
 test('Canal is Calico and flannel together; flannel backend from net-conf.json', () => {
-  const f = flavour({ ipPools: [pool('p', { cidr: '10.1.0.0/16' })], configMaps: [cm('canal-config', { 'net-conf.json': '{"Network":"10.1.0.0/16","Backend":{"Type":"vxlan"}}' })] });
+  const f = flavour({
+    ipPools: [pool('p', { cidr: '10.1.0.0/16' })],
+    configMaps: [cm('canal-config', { 'net-conf.json': '{"Network":"10.1.0.0/16","Backend":{"Type":"vxlan"}}' })],
+  });
   assert.equal(f.cni.value, 'canal');
-  const fl = flavour({ configMaps: [cm('kube-flannel-cfg', { 'net-conf.json': '{ "Network": "10.244.0.0/16", "Backend": { "Type": "host-gw" } }' }, 'kube-flannel')] });
+  const fl = flavour({
+    configMaps: [
+      cm(
+        'kube-flannel-cfg',
+        { 'net-conf.json': '{ "Network": "10.244.0.0/16", "Backend": { "Type": "host-gw" } }' },
+        'kube-flannel',
+      ),
+    ],
+  });
   assert.equal(fl.cni.value, 'flannel');
   assert.equal(fl.encapsulation.value, 'none');
 });
 
 test('Cilium: native routing, tunnel, kube-proxy replacement', () => {
-  const native = flavour({ configMaps: [cm('cilium-config', { 'routing-mode': 'native', 'kube-proxy-replacement': 'true' })] });
+  const native = flavour({
+    configMaps: [cm('cilium-config', { 'routing-mode': 'native', 'kube-proxy-replacement': 'true' })],
+  });
   assert.equal(native.cni.value, 'cilium');
   assert.equal(native.encapsulation.value, 'none');
   assert.equal(native.proxy.value, 'ebpf');
@@ -43,7 +74,14 @@ test('Cilium: native routing, tunnel, kube-proxy replacement', () => {
 });
 
 test('kube-proxy mode from its ConfigMap: empty means iptables; ipvs; nftables', () => {
-  const mode = (m: string) => flavour({ configMaps: [cm('kube-proxy', { 'config.conf': `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: "${m}"\n` })] }).proxy;
+  const mode = (m: string) =>
+    flavour({
+      configMaps: [
+        cm('kube-proxy', {
+          'config.conf': `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: "${m}"\n`,
+        }),
+      ],
+    }).proxy;
   assert.equal(mode('').value, 'iptables');
   assert.equal(mode('ipvs').value, 'ipvs');
   assert.equal(mode('nftables').value, 'nftables');

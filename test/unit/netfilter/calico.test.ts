@@ -10,24 +10,50 @@ const calico = ruleset('netfilter/output/calico.iptables-nft-save.txt', 'nft');
 const sets = ipsets('netfilter/output/calico.ipset-save.txt');
 const POD_IF = 'cali9d7310e16e7';
 const env = (rpfilter = true) =>
-  host({ addrs: { eth0: ['192.168.3.110'], tunl0: ['10.244.17.64'], lo: ['127.0.0.1'] }, sets, rpfilter: () => rpfilter });
+  host({
+    addrs: { eth0: ['192.168.3.110'], tunl0: ['10.244.17.64'], lo: ['127.0.0.1'] },
+    sets,
+    rpfilter: () => rpfilter,
+  });
 
 test('raw: a workload packet gets mark 0x40000 and passes the strict rpfilter check', () => {
-  const o = only(evaluateHook([calico], hookInput({ hook: 'PREROUTING', in: POD_IF, packet: { src: '10.244.17.65', dst: '10.244.127.130' } }), env()));
+  const o = only(
+    evaluateHook(
+      [calico],
+      hookInput({ hook: 'PREROUTING', in: POD_IF, packet: { src: '10.244.17.65', dst: '10.244.127.130' } }),
+      env(),
+    ),
+  );
   assert.equal(o.verdict, 'accept');
   assert.equal(o.packet.mark, 0x40000);
   assert.ok(path(o).includes('raw/cali-PREROUTING: jump cali-rpf-skip'));
 });
 
 test('raw: a spoofed workload source fails rpfilter --validmark --invert and is dropped before mangle', () => {
-  const o = only(evaluateHook([calico], hookInput({ hook: 'PREROUTING', in: POD_IF, packet: { src: '10.244.99.9', dst: '10.244.127.130' } }), env(false)));
+  const o = only(
+    evaluateHook(
+      [calico],
+      hookInput({ hook: 'PREROUTING', in: POD_IF, packet: { src: '10.244.99.9', dst: '10.244.127.130' } }),
+      env(false),
+    ),
+  );
   assert.equal(o.verdict, 'drop');
   assert.match(o.steps.at(-1)!.raw, /-m rpfilter --validmark --invert -j DROP/);
-  assert.equal(o.steps.some((s) => s.table !== 'raw'), false, 'DROP ends the hook: mangle and nat never run');
+  assert.equal(
+    o.steps.some((s) => s.table !== 'raw'),
+    false,
+    'DROP ends the hook: mangle and nat never run',
+  );
 });
 
 test('a non-workload packet skips rpfilter (mark 0x0/0x40000 → cali-from-host-endpoint)', () => {
-  const o = only(evaluateHook([calico], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '192.168.3.110' } }), env(false)));
+  const o = only(
+    evaluateHook(
+      [calico],
+      hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '192.168.3.110' } }),
+      env(false),
+    ),
+  );
   assert.equal(o.verdict, 'accept');
   assert.equal(o.packet.mark, 0);
   assert.ok(path(o).includes('raw/cali-PREROUTING: jump cali-from-host-endpoint'));
@@ -35,13 +61,21 @@ test('a non-workload packet skips rpfilter (mark 0x0/0x40000 → cali-from-host-
 
 test('IPIP from a host in cali40all-hosts-net is accepted; from any other address it is dropped (INCIDENTS #3)', () => {
   const known = only(
-    evaluateHook([calico], hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '192.168.0.111', dst: '192.168.3.110', proto: 'ipip' } }), env()),
+    evaluateHook(
+      [calico],
+      hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '192.168.0.111', dst: '192.168.3.110', proto: 'ipip' } }),
+      env(),
+    ),
   );
   assert.equal(known.verdict, 'accept');
   assert.match(known.steps.find((s) => s.action === 'ACCEPT')!.raw, /Allow IPIP packets from Calico hosts/);
   // node4 picked 192.168.0.113 as the outer source: not a Calico host address.
   const other = only(
-    evaluateHook([calico], hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '192.168.0.113', dst: '192.168.3.110', proto: 'ipip' } }), env()),
+    evaluateHook(
+      [calico],
+      hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '192.168.0.113', dst: '192.168.3.110', proto: 'ipip' } }),
+      env(),
+    ),
   );
   assert.equal(other.verdict, 'drop');
   assert.match(other.steps.at(-1)!.raw, /Drop IPIP packets from non-Calico hosts/);
@@ -52,7 +86,12 @@ test('FORWARD from a workload: dispatch by goto, RETURN from the policy chain re
   const o = only(
     evaluateHook(
       [calico],
-      hookInput({ hook: 'FORWARD', in: POD_IF, out: 'tunl0', packet: { src: '10.244.17.65', dst: '10.244.127.130', mark: 0x40000 } }),
+      hookInput({
+        hook: 'FORWARD',
+        in: POD_IF,
+        out: 'tunl0',
+        packet: { src: '10.244.17.65', dst: '10.244.127.130', mark: 0x40000 },
+      }),
       env(),
     ),
   );
@@ -80,7 +119,13 @@ test('FORWARD from a workload: dispatch by goto, RETURN from the policy chain re
 });
 
 test('INPUT from a workload: goto cali-wl-to-host, RETURN from the fw chain lands in cali-wl-to-host', () => {
-  const o = only(evaluateHook([calico], hookInput({ hook: 'INPUT', in: POD_IF, packet: { src: '10.244.17.65', dst: '10.244.17.64' } }), env()));
+  const o = only(
+    evaluateHook(
+      [calico],
+      hookInput({ hook: 'INPUT', in: POD_IF, packet: { src: '10.244.17.65', dst: '10.244.17.64' } }),
+      env(),
+    ),
+  );
   assert.equal(o.verdict, 'accept');
   const p = path(o);
   assert.ok(p.includes('filter/cali-INPUT: goto cali-wl-to-host'));
@@ -92,13 +137,25 @@ test('INPUT from a workload: goto cali-wl-to-host, RETURN from the fw chain land
 
 test('nat-outgoing: a pod to the internet is masqueraded to the node address; pod to pod is not', () => {
   const internet = only(
-    evaluateHook([calico], hookInput({ hook: 'POSTROUTING', out: 'eth0', packet: { src: '10.244.17.65', dst: '8.8.8.8', mark: 0x10000 } }), env()),
+    evaluateHook(
+      [calico],
+      hookInput({ hook: 'POSTROUTING', out: 'eth0', packet: { src: '10.244.17.65', dst: '8.8.8.8', mark: 0x10000 } }),
+      env(),
+    ),
   );
   assert.equal(internet.nat?.kind, 'masquerade');
   assert.equal(fmt(internet.packet.src), '192.168.3.110');
   assert.match(internet.nat!.step.raw, /cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst/);
   const pod = only(
-    evaluateHook([calico], hookInput({ hook: 'POSTROUTING', out: 'tunl0', packet: { src: '10.244.17.65', dst: '10.244.127.130', mark: 0x10000 } }), env()),
+    evaluateHook(
+      [calico],
+      hookInput({
+        hook: 'POSTROUTING',
+        out: 'tunl0',
+        packet: { src: '10.244.17.65', dst: '10.244.127.130', mark: 0x10000 },
+      }),
+      env(),
+    ),
   );
   assert.equal(pod.nat, undefined);
   assert.equal(pod.packet.src, ip('10.244.17.65'));
@@ -106,7 +163,11 @@ test('nat-outgoing: a pod to the internet is masqueraded to the node address; po
 
 test('host traffic into the IPIP tunnel takes the tunnel address (addrtype --limit-iface-out)', () => {
   const o = only(
-    evaluateHook([calico], hookInput({ hook: 'POSTROUTING', out: 'tunl0', packet: { src: '192.168.3.110', dst: '10.244.127.130' } }), env()),
+    evaluateHook(
+      [calico],
+      hookInput({ hook: 'POSTROUTING', out: 'tunl0', packet: { src: '192.168.3.110', dst: '10.244.127.130' } }),
+      env(),
+    ),
   );
   assert.equal(o.nat?.kind, 'masquerade');
   assert.equal(fmt(o.packet.src), '10.244.17.64');
@@ -115,8 +176,20 @@ test('host traffic into the IPIP tunnel takes the tunnel address (addrtype --lim
 
 test('the nat table is not consulted for an established connection', () => {
   const o = only(
-    evaluateHook([calico], hookInput({ hook: 'POSTROUTING', out: 'eth0', state: 'ESTABLISHED', packet: { src: '10.244.17.65', dst: '8.8.8.8' } }), env()),
+    evaluateHook(
+      [calico],
+      hookInput({
+        hook: 'POSTROUTING',
+        out: 'eth0',
+        state: 'ESTABLISHED',
+        packet: { src: '10.244.17.65', dst: '8.8.8.8' },
+      }),
+      env(),
+    ),
   );
   assert.equal(o.nat, undefined);
-  assert.equal(o.steps.some((s) => s.table === 'nat'), false);
+  assert.equal(
+    o.steps.some((s) => s.table === 'nat'),
+    false,
+  );
 });

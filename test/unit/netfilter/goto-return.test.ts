@@ -12,12 +12,22 @@ const env = host({ addrs: { eth0: ['192.168.1.1'] } });
 for (const backend of ['nft', 'legacy'] as const) {
   const rs = ruleset(`netfilter-eval/output/goto-return.iptables-${backend}-save.txt`, backend);
   const fwd = (inIface: string, src: string, dport: number, proto: 'tcp' | 'udp' = 'tcp') =>
-    only(evaluateHook([rs], hookInput({ hook: 'FORWARD', in: inIface, out: 'eth0', packet: { src, dst: '198.51.100.1', proto, dport } }), env));
+    only(
+      evaluateHook(
+        [rs],
+        hookInput({ hook: 'FORWARD', in: inIface, out: 'eth0', packet: { src, dst: '198.51.100.1', proto, dport } }),
+        env,
+      ),
+    );
 
   test(`${backend}: RETURN in a chain goto'd from FORWARD ends in FORWARD's policy, skipping its later rules`, () => {
     const o = fwd('eth1', '192.168.10.5', 80);
     assert.equal(o.verdict, 'drop');
-    assert.deepEqual(path(o), ['filter/FORWARD: goto from-lan', 'filter/from-lan: RETURN', 'filter/FORWARD: policy DROP']);
+    assert.deepEqual(path(o), [
+      'filter/FORWARD: goto from-lan',
+      'filter/from-lan: RETURN',
+      'filter/FORWARD: policy DROP',
+    ]);
   });
 
   test(`${backend}: RETURN from a jumped chain resumes after the jump`, () => {
@@ -53,7 +63,10 @@ for (const backend of ['nft', 'legacy'] as const) {
 
   test(`${backend}: without RETURN the goto'd chain decides`, () => {
     assert.equal(fwd('eth2', '192.168.1.9', 80).verdict, 'drop');
-    assert.deepEqual(path(fwd('eth2', '10.1.1.1', 53, 'udp')), ['filter/FORWARD: jump dispatch', 'filter/dispatch: DROP']);
+    assert.deepEqual(path(fwd('eth2', '10.1.1.1', 53, 'udp')), [
+      'filter/FORWARD: jump dispatch',
+      'filter/dispatch: DROP',
+    ]);
   });
 
   test(`${backend}: other interfaces reach the final ACCEPT of FORWARD`, () => {

@@ -8,7 +8,16 @@ import { parseIpsetSave } from '../../../src/model/parse/ipset.ts';
 import { parseIptablesSave } from '../../../src/model/parse/iptables-save.ts';
 import type { IpSet, IptablesBackend, IptRuleset } from '../../../src/model/types.ts';
 import type { Packet, Protocol } from '../../../src/engine/packet.ts';
-import type { AddrType, ConntrackView, CtState, Hook, HookInput, NetfilterEnv, NfOutcome, PhysdevView } from '../../../src/engine/netfilter/types.ts';
+import type {
+  AddrType,
+  ConntrackView,
+  CtState,
+  Hook,
+  HookInput,
+  NetfilterEnv,
+  NfOutcome,
+  PhysdevView,
+} from '../../../src/engine/netfilter/types.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
@@ -67,7 +76,16 @@ export function packet(p: PacketSpec): Packet {
 
 /** The conntrack view of a packet: its own tuple as the original one unless told otherwise. */
 export function ct(pkt: Packet, state: CtState = 'NEW', extra: Partial<ConntrackView> = {}): ConntrackView {
-  return { state, direction: 'ORIGINAL', dnat: false, snat: false, origSrc: pkt.src, origDst: pkt.dst, origDport: pkt.dport, ...extra };
+  return {
+    state,
+    direction: 'ORIGINAL',
+    dnat: false,
+    snat: false,
+    origSrc: pkt.src,
+    origDst: pkt.dst,
+    origDport: pkt.dport,
+    ...extra,
+  };
 }
 
 export interface InputSpec {
@@ -142,7 +160,11 @@ export function path(o: NfOutcome): string[] {
 
 /** The only outcome; fails when the hook branched. */
 export function only(outcomes: NfOutcome[]): NfOutcome {
-  assert.equal(outcomes.length, 1, `expected one outcome, got ${outcomes.length}: ${outcomes.map((o) => o.verdict).join(', ')}`);
+  assert.equal(
+    outcomes.length,
+    1,
+    `expected one outcome, got ${outcomes.length}: ${outcomes.map((o) => o.verdict).join(', ')}`,
+  );
   return outcomes[0] as NfOutcome;
 }
 

@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { testSet } from '../../../src/engine/netfilter/ipset-lookup.ts';
 import { host, ipsets, packet, type PacketSpec } from './helpers.ts';
 
-const env = host({ sets: [...ipsets('netfilter/output/calico.ipset-save.txt'), ...ipsets('netfilter/output/kube-proxy-ipvs.ipset-save.txt')] });
+const env = host({
+  sets: [
+    ...ipsets('netfilter/output/calico.ipset-save.txt'),
+    ...ipsets('netfilter/output/kube-proxy-ipvs.ipset-save.txt'),
+  ],
+});
 const member = (set: string, p: PacketSpec, flags: string, returnNomatch = false) =>
   testSet(env, set, packet(p), { flags: flags.split(',').map((f) => f === 'src'), returnNomatch });
 
@@ -32,7 +37,8 @@ test('hash:net with bare addresses (/32) and hash:ip', () => {
 });
 
 test('hash:ip,port: address and protocol:port, each from the side the flags name', () => {
-  const svc = (dst: string, proto: 'tcp' | 'udp', dport: number, flags = 'dst,dst') => member('KUBE-CLUSTER-IP', { src: '10.0.0.1', dst, proto, dport }, flags);
+  const svc = (dst: string, proto: 'tcp' | 'udp', dport: number, flags = 'dst,dst') =>
+    member('KUBE-CLUSTER-IP', { src: '10.0.0.1', dst, proto, dport }, flags);
   assert.equal(svc('10.96.0.10', 'udp', 53), true);
   assert.equal(svc('10.96.0.10', 'tcp', 53), true);
   assert.equal(svc('10.96.0.10', 'tcp', 54), false);
@@ -45,16 +51,31 @@ test('hash:ip,port: address and protocol:port, each from the side the flags name
 });
 
 test('hash:ip,port,ip (hairpin) and hash:ip,port,net (load balancer source ranges)', () => {
-  assert.equal(member('KUBE-LOOP-BACK', { src: '192.168.185.13', dst: '192.168.185.13', dport: 80 }, 'dst,dst,src'), true);
-  assert.equal(member('KUBE-LOOP-BACK', { src: '192.168.185.14', dst: '192.168.185.13', dport: 80 }, 'dst,dst,src'), false);
-  assert.equal(member('KUBE-LOAD-BALANCER-SOURCE-CIDR', { src: '203.0.113.9', dst: '5.6.7.8', dport: 80 }, 'dst,dst,src'), true);
-  assert.equal(member('KUBE-LOAD-BALANCER-SOURCE-CIDR', { src: '203.0.113.200', dst: '5.6.7.8', dport: 80 }, 'dst,dst,src'), false);
+  assert.equal(
+    member('KUBE-LOOP-BACK', { src: '192.168.185.13', dst: '192.168.185.13', dport: 80 }, 'dst,dst,src'),
+    true,
+  );
+  assert.equal(
+    member('KUBE-LOOP-BACK', { src: '192.168.185.14', dst: '192.168.185.13', dport: 80 }, 'dst,dst,src'),
+    false,
+  );
+  assert.equal(
+    member('KUBE-LOAD-BALANCER-SOURCE-CIDR', { src: '203.0.113.9', dst: '5.6.7.8', dport: 80 }, 'dst,dst,src'),
+    true,
+  );
+  assert.equal(
+    member('KUBE-LOAD-BALANCER-SOURCE-CIDR', { src: '203.0.113.200', dst: '5.6.7.8', dport: 80 }, 'dst,dst,src'),
+    false,
+  );
 });
 
 test('bitmap:port: TCP and UDP ports, nothing else', () => {
   assert.equal(member('KUBE-NODE-PORT-TCP', { src: '1.1.1.1', dst: '2.2.2.2', dport: 30001 }, 'dst'), true);
   assert.equal(member('KUBE-NODE-PORT-TCP', { src: '1.1.1.1', dst: '2.2.2.2', dport: 30003 }, 'dst'), false);
-  assert.equal(member('KUBE-NODE-PORT-TCP', { src: '1.1.1.1', dst: '2.2.2.2', proto: 'icmp', icmpType: 8 }, 'dst'), false);
+  assert.equal(
+    member('KUBE-NODE-PORT-TCP', { src: '1.1.1.1', dst: '2.2.2.2', proto: 'icmp', icmpType: 8 }, 'dst'),
+    false,
+  );
 });
 
 test('hash:ip with timeouts and list:set (the first member set that matches wins)', () => {

@@ -14,7 +14,11 @@ const node = host({ addrs: { eth0: ['192.168.99.10'], cni0: ['10.180.0.254'], lo
 test('ClusterIP with three endpoints: three DNAT branches, 1/3 each', () => {
   const outcomes = evaluateHook(
     [nft],
-    hookInput({ hook: 'PREROUTING', in: 'cni0', packet: { src: '10.1.0.20', dst: '10.96.0.10', proto: 'udp', dport: 53 } }),
+    hookInput({
+      hook: 'PREROUTING',
+      in: 'cni0',
+      packet: { src: '10.1.0.20', dst: '10.96.0.10', proto: 'udp', dport: 53 },
+    }),
     node,
   );
   assert.equal(outcomes.length, 3);
@@ -38,13 +42,24 @@ test('ClusterIP with three endpoints: three DNAT branches, 1/3 each', () => {
   assert.equal(second!.branch.length, 2);
   assert.match(second!.branch[0]!, /rule 2: not matched/);
   assert.match(second!.branch[1]!, /--probability 0\.50000000000 .*rule 3: matched/);
-  assert.deepEqual(third!.branch.map((b) => /: (not matched|matched)/.exec(b)?.[1]), ['not matched', 'not matched']);
+  assert.deepEqual(
+    third!.branch.map((b) => /: (not matched|matched)/.exec(b)?.[1]),
+    ['not matched', 'not matched'],
+  );
   assert.equal(third!.nat?.step.rule?.chain, 'KUBE-SEP-XQCFPAQSGQ46R77P');
 });
 
 test('NodePort from the LAN: KUBE-MARK-MASQ, DNAT, then MASQUERADE in POSTROUTING', () => {
   const pre = only(
-    evaluateHook([nft], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '192.168.99.50', dst: '192.168.99.10', dport: 3003 } }), node),
+    evaluateHook(
+      [nft],
+      hookInput({
+        hook: 'PREROUTING',
+        in: 'eth0',
+        packet: { src: '192.168.99.50', dst: '192.168.99.10', dport: 3003 },
+      }),
+      node,
+    ),
   );
   assert.equal(pre.verdict, 'accept');
   assert.equal(fmt(pre.packet.dst), '10.180.0.3');
@@ -64,7 +79,19 @@ test('NodePort from the LAN: KUBE-MARK-MASQ, DNAT, then MASQUERADE in POSTROUTIN
 
   // The forwarded packet: KUBE-FORWARD accepts what kube-proxy marked.
   const fwd = only(
-    evaluateHook([nft], { ...hookInput({ hook: 'FORWARD', in: 'eth0', out: 'cni0', packet: { src: '192.168.99.50', dst: '10.180.0.3', mark: 0x4000 } }), ct: pre.ct }, node),
+    evaluateHook(
+      [nft],
+      {
+        ...hookInput({
+          hook: 'FORWARD',
+          in: 'eth0',
+          out: 'cni0',
+          packet: { src: '192.168.99.50', dst: '10.180.0.3', mark: 0x4000 },
+        }),
+        ct: pre.ct,
+      },
+      node,
+    ),
   );
   assert.equal(fwd.verdict, 'accept');
   assert.equal(fwd.steps.at(-1)?.rule?.raw.includes('kubernetes forwarding rules'), true);
@@ -72,7 +99,18 @@ test('NodePort from the LAN: KUBE-MARK-MASQ, DNAT, then MASQUERADE in POSTROUTIN
   // POSTROUTING: the mark is cleared (--xor-mark, saved as --set-xmark 0x4000/0x0) and the
   // source becomes the address of the output device.
   const post = only(
-    evaluateHook([nft], { ...hookInput({ hook: 'POSTROUTING', out: 'cni0', packet: { src: '192.168.99.50', dst: '10.180.0.3', mark: 0x4000 } }), ct: pre.ct }, node),
+    evaluateHook(
+      [nft],
+      {
+        ...hookInput({
+          hook: 'POSTROUTING',
+          out: 'cni0',
+          packet: { src: '192.168.99.50', dst: '10.180.0.3', mark: 0x4000 },
+        }),
+        ct: pre.ct,
+      },
+      node,
+    ),
   );
   assert.equal(post.verdict, 'accept');
   assert.equal(post.nat?.kind, 'masquerade');
@@ -86,19 +124,42 @@ test('NodePort from the LAN: KUBE-MARK-MASQ, DNAT, then MASQUERADE in POSTROUTIN
 
 test('NodePort of an externalTrafficPolicy=Local Service keeps the client address', () => {
   const pre = only(
-    evaluateHook([nft], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '192.168.99.50', dst: '192.168.99.10', dport: 3001 } }), node),
+    evaluateHook(
+      [nft],
+      hookInput({
+        hook: 'PREROUTING',
+        in: 'eth0',
+        packet: { src: '192.168.99.50', dst: '192.168.99.10', dport: 3001 },
+      }),
+      node,
+    ),
   );
   assert.equal(fmt(pre.packet.dst), '10.180.0.2');
   assert.equal(pre.packet.mark, 0);
   assert.ok(path(pre).includes('nat/KUBE-EXT-GNZBNJ2PO5MGZ6GT: jump KUBE-SVL-GNZBNJ2PO5MGZ6GT'));
-  const post = only(evaluateHook([nft], { ...hookInput({ hook: 'POSTROUTING', out: 'cni0', packet: { src: '192.168.99.50', dst: '10.180.0.2' } }), ct: pre.ct }, node));
+  const post = only(
+    evaluateHook(
+      [nft],
+      {
+        ...hookInput({ hook: 'POSTROUTING', out: 'cni0', packet: { src: '192.168.99.50', dst: '10.180.0.2' } }),
+        ct: pre.ct,
+      },
+      node,
+    ),
+  );
   assert.equal(post.nat, undefined);
   assert.equal(fmt(post.packet.src), '192.168.99.50');
   assert.deepEqual(path(post).slice(-2), ['nat/KUBE-POSTROUTING: RETURN', 'nat/POSTROUTING: policy ACCEPT']);
 });
 
 test('a node process to a ClusterIP: nat OUTPUT DNATs and marks for masquerade', () => {
-  const out = only(evaluateHook([nft], hookInput({ hook: 'OUTPUT', out: 'eth0', packet: { src: '192.168.99.10', dst: '172.30.0.41' } }), node));
+  const out = only(
+    evaluateHook(
+      [nft],
+      hookInput({ hook: 'OUTPUT', out: 'eth0', packet: { src: '192.168.99.10', dst: '172.30.0.41' } }),
+      node,
+    ),
+  );
   assert.equal(out.verdict, 'accept');
   assert.equal(fmt(out.packet.dst), '10.180.0.1');
   assert.equal(out.packet.mark, 0x4000, '! -s 10.0.0.0/8: the node address is outside the cluster CIDR');
@@ -119,27 +180,57 @@ test('a Service without endpoints: filter KUBE-SERVICES rejects the first packet
 });
 
 test('session affinity (-m recent) makes that Service unknown, quoting the rule, and nothing else', () => {
-  const o = only(evaluateHook([nft], hookInput({ hook: 'PREROUTING', in: 'cni0', packet: { src: '10.1.0.20', dst: '172.30.0.45' } }), node));
+  const o = only(
+    evaluateHook(
+      [nft],
+      hookInput({ hook: 'PREROUTING', in: 'cni0', packet: { src: '10.1.0.20', dst: '172.30.0.45' } }),
+      node,
+    ),
+  );
   assert.equal(o.verdict, 'unknown');
   assert.equal(o.unknown?.rule.chain, 'KUBE-SVC-NUKIZ6OKUXPJNT4C');
   assert.match(o.unknown!.rule.raw, /-m recent --rcheck --seconds 10800/);
   assert.match(o.unknown!.reason, /-m recent/);
   // The Service next to it is unaffected.
-  const other = only(evaluateHook([nft], hookInput({ hook: 'PREROUTING', in: 'cni0', packet: { src: '10.1.0.20', dst: '172.30.0.43' } }), node));
+  const other = only(
+    evaluateHook(
+      [nft],
+      hookInput({ hook: 'PREROUTING', in: 'cni0', packet: { src: '10.1.0.20', dst: '172.30.0.43' } }),
+      node,
+    ),
+  );
   assert.equal(other.verdict, 'accept');
   assert.equal(fmt(other.packet.dst), '10.180.0.3');
 });
 
 test('loadBalancerSourceRanges: an allowed source is DNATed, others are dropped by KUBE-PROXY-FIREWALL', () => {
-  const allowed = only(evaluateHook([nft], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '203.0.113.9', dst: '5.6.7.8' } }), node));
+  const allowed = only(
+    evaluateHook(
+      [nft],
+      hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '203.0.113.9', dst: '5.6.7.8' } }),
+      node,
+    ),
+  );
   assert.equal(allowed.verdict, 'unknown', 'svc5 has session affinity: its endpoint choice uses -m recent');
   assert.match(allowed.unknown!.rule.raw, /-m recent/);
-  const other = only(evaluateHook([nft], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '198.51.100.7', dst: '5.6.7.8' } }), node));
+  const other = only(
+    evaluateHook(
+      [nft],
+      hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '198.51.100.7', dst: '5.6.7.8' } }),
+      node,
+    ),
+  );
   // KUBE-FW-... ends in a counters-only rule; nothing translates it.
   assert.equal(other.verdict, 'accept');
   assert.equal(other.nat, undefined);
   assert.ok(path(other).includes('nat/KUBE-FW-NUKIZ6OKUXPJNT4C: counted (no target)'));
-  const fwd = only(evaluateHook([nft], hookInput({ hook: 'FORWARD', in: 'eth0', out: 'eth1', packet: { src: '198.51.100.7', dst: '5.6.7.8' } }), node));
+  const fwd = only(
+    evaluateHook(
+      [nft],
+      hookInput({ hook: 'FORWARD', in: 'eth0', out: 'eth1', packet: { src: '198.51.100.7', dst: '5.6.7.8' } }),
+      node,
+    ),
+  );
   assert.equal(fwd.verdict, 'drop');
   assert.match(fwd.steps.at(-1)!.raw, /traffic not accepted by KUBE-FW-NUKIZ6OKUXPJNT4C/);
 });

@@ -31,7 +31,15 @@ interface Ctx {
 /** 'yes' | 'no' | 'unknown' | 'fork' for one rule and one packet. */
 function verdict(cr: ReturnType<typeof rule>, c: Ctx): string {
   const p = packet(c.packet);
-  const ctx: MatchCtx = { hook: c.hook ?? 'FORWARD', packet: p, ct: ct(p, c.state ?? 'NEW'), inIface: c.in ?? '', outIface: c.out ?? '', physdev: c.physdev, env };
+  const ctx: MatchCtx = {
+    hook: c.hook ?? 'FORWARD',
+    packet: p,
+    ct: ct(p, c.state ?? 'NEW'),
+    inIface: c.in ?? '',
+    outIface: c.out ?? '',
+    physdev: c.physdev,
+    env,
+  };
   return evalRule(cr, ctx).kind;
 }
 
@@ -49,7 +57,10 @@ test('core: -s/-d with "!", -i "!", -o with "+", "! -p udp"', () => {
 });
 
 test('-f: the engine never walks fragments, so "! -p tcp -f" never matches', () => {
-  assert.equal(verdict(rule('filter', 'INPUT', 5), { packet: { src: '1.1.1.1', dst: '192.168.1.5', proto: 'udp' } }), 'no');
+  assert.equal(
+    verdict(rule('filter', 'INPUT', 5), { packet: { src: '1.1.1.1', dst: '192.168.1.5', proto: 'udp' } }),
+    'no',
+  );
 });
 
 test('tcp: "!" on --sport ranges, --dport and --tcp-flags; flags follow the connection state', () => {
@@ -66,14 +77,22 @@ test('tcp: "!" on --sport ranges, --dport and --tcp-flags; flags follow the conn
 
 test('multiport ranges, iprange, icmp type, limit', () => {
   const mp = rule('filter', 'INPUT', 6); // --dports 80,443,30000:32767
-  for (const [port, want] of [[443, 'yes'], [31000, 'yes'], [8080, 'no']] as const) {
+  for (const [port, want] of [
+    [443, 'yes'],
+    [31000, 'yes'],
+    [8080, 'no'],
+  ] as const) {
     assert.equal(verdict(mp, { packet: { src: '1.1.1.1', dst: '192.168.1.5', dport: port } }), want);
   }
   const range = rule('filter', 'INPUT', 7);
   assert.equal(verdict(range, { packet: { src: '192.168.1.200', dst: '192.168.1.5' } }), 'yes');
   assert.equal(verdict(range, { packet: { src: '192.168.1.201', dst: '192.168.1.5' } }), 'no');
   const ping = rule('filter', 'INPUT', 3); // --icmp-type 8 -m limit
-  assert.equal(verdict(ping, { packet: { src: '1.1.1.1', dst: '192.168.1.5', proto: 'icmp', icmpType: 8 } }), 'yes', 'limit: a full bucket lets one packet through');
+  assert.equal(
+    verdict(ping, { packet: { src: '1.1.1.1', dst: '192.168.1.5', proto: 'icmp', icmpType: 8 } }),
+    'yes',
+    'limit: a full bucket lets one packet through',
+  );
   assert.equal(verdict(ping, { packet: { src: '1.1.1.1', dst: '192.168.1.5', proto: 'icmp', icmpType: 0 } }), 'no');
 });
 
@@ -102,7 +121,11 @@ test('physdev: bridged-only options, "!" and the no-bridge rule', () => {
   assert.equal(verdict(r, { packet: p, physdev: { in: 'veth0', out: 'veth2', bridged: true } }), 'yes');
   assert.equal(verdict(r, { packet: p, physdev: { in: 'veth0', out: 'veth1', bridged: true } }), 'no');
   assert.equal(verdict(r, { packet: p, physdev: { in: 'veth9', out: 'veth2', bridged: true } }), 'no');
-  assert.equal(verdict(r, { packet: p, physdev: { in: 'veth0', bridged: true } }), 'no', '--physdev-is-bridged needs the output port');
+  assert.equal(
+    verdict(r, { packet: p, physdev: { in: 'veth0', bridged: true } }),
+    'no',
+    '--physdev-is-bridged needs the output port',
+  );
   assert.equal(verdict(r, { packet: p }), 'no', 'not bridged: un-negated options fail');
   const notBridged = rule('filter', 'QUOTING', 12); // ! --physdev-is-in ! --physdev-is-out
   assert.equal(verdict(notBridged, { packet: p }), 'yes');
@@ -124,7 +147,13 @@ test('owner in OUTPUT: a failing length match decides before the unknown owner m
 
 test('LOG, NFLOG, TCPMSS, TRACE and rules with no target never stop the walk', () => {
   const filter = rs.tables.get('filter')!;
-  for (const [table, chain, pos] of [['filter', 'INPUT', 10], ['filter', 'INPUT', 11], ['mangle', 'FORWARD', 1], ['raw', 'PREROUTING', 1], ['filter', 'QUOTING', 15]] as const) {
+  for (const [table, chain, pos] of [
+    ['filter', 'INPUT', 10],
+    ['filter', 'INPUT', 11],
+    ['mangle', 'FORWARD', 1],
+    ['raw', 'PREROUTING', 1],
+    ['filter', 'QUOTING', 15],
+  ] as const) {
     const kind = rule(table, chain, pos).target.kind;
     assert.ok(kind === 'inert' || kind === 'none', `${table} ${chain} ${pos}: ${kind}`);
   }

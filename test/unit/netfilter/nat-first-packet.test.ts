@@ -21,7 +21,10 @@ for (const state of ['ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'] as CtStat
     const o = only(evaluateHook([nft], hookInput({ hook: 'PREROUTING', in: 'cni0', state, packet: toService }), node));
     assert.equal(o.nat, undefined);
     assert.equal(o.packet.dst, ip('172.30.0.41'));
-    assert.equal(o.steps.some((s) => s.table === 'nat'), false);
+    assert.equal(
+      o.steps.some((s) => s.table === 'nat'),
+      false,
+    );
   });
 }
 
@@ -29,7 +32,13 @@ test('a reply is not matched against nat rules either', () => {
   const o = only(
     evaluateHook(
       [nft],
-      hookInput({ hook: 'PREROUTING', in: 'eth0', state: 'ESTABLISHED', ct: { direction: 'REPLY', dnat: true }, packet: { src: '192.168.99.50', dst: '192.168.99.10', dport: 3003 } }),
+      hookInput({
+        hook: 'PREROUTING',
+        in: 'eth0',
+        state: 'ESTABLISHED',
+        ct: { direction: 'REPLY', dnat: true },
+        packet: { src: '192.168.99.50', dst: '192.168.99.10', dport: 3003 },
+      }),
       node,
     ),
   );
@@ -38,8 +47,19 @@ test('a reply is not matched against nat rules either', () => {
 
 test('a NEW connection that already has its DNAT binding skips nat PREROUTING but not nat POSTROUTING', () => {
   const bound = { dnat: true };
-  const pre = only(evaluateHook([nft], hookInput({ hook: 'PREROUTING', in: 'lo', ct: bound, packet: toService }), node));
-  assert.equal(pre.steps.some((s) => s.table === 'nat'), false);
-  const post = only(evaluateHook([nft], hookInput({ hook: 'POSTROUTING', out: 'eth0', ct: bound, packet: { ...toService, mark: 0x4000 } }), node));
+  const pre = only(
+    evaluateHook([nft], hookInput({ hook: 'PREROUTING', in: 'lo', ct: bound, packet: toService }), node),
+  );
+  assert.equal(
+    pre.steps.some((s) => s.table === 'nat'),
+    false,
+  );
+  const post = only(
+    evaluateHook(
+      [nft],
+      hookInput({ hook: 'POSTROUTING', out: 'eth0', ct: bound, packet: { ...toService, mark: 0x4000 } }),
+      node,
+    ),
+  );
   assert.equal(post.nat?.kind, 'masquerade');
 });

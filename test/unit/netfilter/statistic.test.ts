@@ -26,7 +26,11 @@ test('nth mode: every 3rd packet, so a 1/3 branch', () => {
 });
 
 test(`2^10 × 2 possible branches are capped at ${OUTCOME_CAP} outcomes, the rest reported unknown`, () => {
-  const outcomes = evaluateHook([fanout], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '192.0.2.1', dst: '192.0.2.2' } }), host());
+  const outcomes = evaluateHook(
+    [fanout],
+    hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '192.0.2.1', dst: '192.0.2.2' } }),
+    host(),
+  );
   assert.equal(outcomes.length, OUTCOME_CAP);
   const unknown = outcomes.filter((o) => o.verdict === 'unknown');
   const accepted = outcomes.filter((o) => o.verdict === 'accept');

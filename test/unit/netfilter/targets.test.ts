@@ -10,12 +10,29 @@ const ranges = ruleset('netfilter-eval/output/nat-ranges.iptables-nft-save.txt',
 const env = host({ addrs: { eth0: ['203.0.113.9'], eth2: ['192.0.2.1'] } });
 
 test('CONNMARK restore, MARK --set-xmark, CONNMARK save with masks', () => {
-  const known = only(evaluateHook([ranges], hookInput({ hook: 'PREROUTING', in: 'eth0', state: 'ESTABLISHED', packet: { src: '8.8.8.8', dst: '203.0.113.9', connmark: 0x1234 } }), env));
+  const known = only(
+    evaluateHook(
+      [ranges],
+      hookInput({
+        hook: 'PREROUTING',
+        in: 'eth0',
+        state: 'ESTABLISHED',
+        packet: { src: '8.8.8.8', dst: '203.0.113.9', connmark: 0x1234 },
+      }),
+      env,
+    ),
+  );
   // restore: (0 & ~0xff00) ^ (0x1234 & 0xff00) = 0x1200; the mark match 0x0/0xff00 then fails;
   // save: (0x1234 & ~0xff00) ^ (0x1200 & 0xff00) = 0x1234.
   assert.equal(known.packet.mark, 0x1200);
   assert.equal(known.packet.connmark, 0x1234);
-  const fresh = only(evaluateHook([ranges], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '203.0.113.9' } }), env));
+  const fresh = only(
+    evaluateHook(
+      [ranges],
+      hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '203.0.113.9' } }),
+      env,
+    ),
+  );
   assert.equal(fresh.packet.mark, 0x100);
   assert.equal(fresh.packet.connmark, 0x100);
   assert.deepEqual(path(fresh).slice(0, 3), [
@@ -26,26 +43,60 @@ test('CONNMARK restore, MARK --set-xmark, CONNMARK save with masks', () => {
 });
 
 test('CONNMARK does nothing without a conntrack entry', () => {
-  const o = only(evaluateHook([ranges], hookInput({ hook: 'PREROUTING', in: 'eth0', state: 'UNTRACKED', packet: { src: '8.8.8.8', dst: '203.0.113.9', connmark: 0x1234 } }), env));
+  const o = only(
+    evaluateHook(
+      [ranges],
+      hookInput({
+        hook: 'PREROUTING',
+        in: 'eth0',
+        state: 'UNTRACKED',
+        packet: { src: '8.8.8.8', dst: '203.0.113.9', connmark: 0x1234 },
+      }),
+      env,
+    ),
+  );
   assert.equal(o.packet.mark, 0x100);
   assert.equal(o.packet.connmark, 0x1234);
   assert.match(path(o)[0]!, /no conntrack entry \(UNTRACKED\)/);
 });
 
 test('MARK --and-mark / --or-mark / --xor-mark (saved as --set-xmark) and CONNMARK --set-xmark', () => {
-  const o = only(evaluateHook([ranges], hookInput({ hook: 'PREROUTING', in: 'eth1', state: 'ESTABLISHED', packet: { src: '8.8.8.8', dst: '203.0.113.9', mark: 0x12345, connmark: 0x1234 } }), env));
+  const o = only(
+    evaluateHook(
+      [ranges],
+      hookInput({
+        hook: 'PREROUTING',
+        in: 'eth1',
+        state: 'ESTABLISHED',
+        packet: { src: '8.8.8.8', dst: '203.0.113.9', mark: 0x12345, connmark: 0x1234 },
+      }),
+      env,
+    ),
+  );
   assert.equal(o.packet.mark, 0x10046); // (0x12345 & 0xff) | 0x10000, then ^ 0x3
   assert.equal(o.packet.connmark, 0x1237);
 });
 
 test('NETMAP keeps the host part', () => {
-  const o = only(evaluateHook([ranges], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '1.2.3.45' } }), env));
+  const o = only(
+    evaluateHook(
+      [ranges],
+      hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '1.2.3.45' } }),
+      env,
+    ),
+  );
   assert.equal(fmt(o.packet.dst), '5.6.7.45');
   assert.equal(o.nat?.kind, 'dnat');
 });
 
 test('DNAT to address and port ranges: the first of each, and the evaluator says so', () => {
-  const o = only(evaluateHook([ranges], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '198.51.100.10', dport: 8005 } }), env));
+  const o = only(
+    evaluateHook(
+      [ranges],
+      hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '198.51.100.10', dport: 8005 } }),
+      env,
+    ),
+  );
   assert.equal(fmt(o.packet.dst), '10.0.0.1');
   assert.equal(o.packet.dport, 9000);
   assert.match(o.nat!.step.action, /first of 10\.0\.0\.1-10\.0\.0\.3; the kernel picks one/);
@@ -53,11 +104,25 @@ test('DNAT to address and port ranges: the first of each, and the evaluator says
 });
 
 test('DNAT with an address only keeps the port; with a port only keeps the address', () => {
-  const addrOnly = only(evaluateHook([ranges], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '198.51.100.11', dport: 80 } }), env));
+  const addrOnly = only(
+    evaluateHook(
+      [ranges],
+      hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '198.51.100.11', dport: 80 } }),
+      env,
+    ),
+  );
   assert.equal(fmt(addrOnly.packet.dst), '10.0.0.5');
   assert.equal(addrOnly.packet.dport, 80);
   const portOnly = only(
-    evaluateHook([ranges], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '8.8.8.8', dst: '198.51.100.12', proto: 'udp', dport: 53 } }), env),
+    evaluateHook(
+      [ranges],
+      hookInput({
+        hook: 'PREROUTING',
+        in: 'eth0',
+        packet: { src: '8.8.8.8', dst: '198.51.100.12', proto: 'udp', dport: 53 },
+      }),
+      env,
+    ),
   );
   assert.equal(fmt(portOnly.packet.dst), '198.51.100.12');
   assert.equal(portOnly.packet.dport, 5353);
@@ -66,7 +131,13 @@ test('DNAT with an address only keeps the port; with a port only keeps the addre
 
 test('SNAT with a non-contiguous source mask; a source port inside the range is kept', () => {
   const post = (src: string, sport: number) =>
-    only(evaluateHook([ranges], hookInput({ hook: 'POSTROUTING', out: 'eth0', packet: { src, dst: '8.8.8.8', sport } }), env));
+    only(
+      evaluateHook(
+        [ranges],
+        hookInput({ hook: 'POSTROUTING', out: 'eth0', packet: { src, dst: '8.8.8.8', sport } }),
+        env,
+      ),
+    );
   const inRange = post('10.5.0.7', 1500);
   assert.equal(fmt(inRange.packet.src), '203.0.113.1');
   assert.equal(inRange.packet.sport, 1500);
@@ -76,10 +147,26 @@ test('SNAT with a non-contiguous source mask; a source port inside the range is 
 });
 
 test('MASQUERADE --to-ports; MASQUERADE out of a device without an address drops', () => {
-  const masq = only(evaluateHook([ranges], hookInput({ hook: 'POSTROUTING', out: 'eth0', packet: { src: '10.9.1.1', dst: '8.8.8.8', proto: 'udp', sport: 50000 } }), env));
+  const masq = only(
+    evaluateHook(
+      [ranges],
+      hookInput({
+        hook: 'POSTROUTING',
+        out: 'eth0',
+        packet: { src: '10.9.1.1', dst: '8.8.8.8', proto: 'udp', sport: 50000 },
+      }),
+      env,
+    ),
+  );
   assert.equal(fmt(masq.packet.src), '203.0.113.9');
   assert.equal(masq.packet.sport, 40000);
-  const none = only(evaluateHook([ranges], hookInput({ hook: 'POSTROUTING', out: 'eth1', packet: { src: '10.8.1.1', dst: '8.8.8.8' } }), env));
+  const none = only(
+    evaluateHook(
+      [ranges],
+      hookInput({ hook: 'POSTROUTING', out: 'eth1', packet: { src: '10.8.1.1', dst: '8.8.8.8' } }),
+      env,
+    ),
+  );
   assert.equal(none.verdict, 'drop');
   assert.match(none.steps.at(-1)!.action, /eth1 has no IPv4 address/);
 });
@@ -88,16 +175,34 @@ const istio = ruleset('netfilter-eval/output/istio.iptables-nft-save.txt', 'nft'
 const pod = host({ addrs: { eth0: ['10.244.1.5'], lo: ['127.0.0.1'] } });
 
 test('istio inbound: REDIRECT to Envoy on the address of the input device', () => {
-  const o = only(evaluateHook([istio], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '10.244.2.9', dst: '10.244.1.5', dport: 8080 } }), pod));
+  const o = only(
+    evaluateHook(
+      [istio],
+      hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '10.244.2.9', dst: '10.244.1.5', dport: 8080 } }),
+      pod,
+    ),
+  );
   assert.equal(o.nat?.kind, 'redirect');
   assert.equal(fmt(o.packet.dst), '10.244.1.5');
   assert.equal(o.packet.dport, 15006);
-  const health = only(evaluateHook([istio], hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '10.244.2.9', dst: '10.244.1.5', dport: 15021 } }), pod));
+  const health = only(
+    evaluateHook(
+      [istio],
+      hookInput({ hook: 'PREROUTING', in: 'eth0', packet: { src: '10.244.2.9', dst: '10.244.1.5', dport: 15021 } }),
+      pod,
+    ),
+  );
   assert.equal(health.nat, undefined);
 });
 
 test('istio outbound depends on the sending process (-m owner): unknown, with the rule', () => {
-  const o = only(evaluateHook([istio], hookInput({ hook: 'OUTPUT', out: 'eth0', packet: { src: '10.244.1.5', dst: '10.96.0.10' } }), pod));
+  const o = only(
+    evaluateHook(
+      [istio],
+      hookInput({ hook: 'OUTPUT', out: 'eth0', packet: { src: '10.244.1.5', dst: '10.96.0.10' } }),
+      pod,
+    ),
+  );
   assert.equal(o.verdict, 'unknown');
   assert.equal(o.unknown?.rule.position, 4);
   assert.match(o.unknown!.reason, /-m owner: it depends on the process that sent the packet/);
@@ -106,13 +211,37 @@ test('istio outbound depends on the sending process (-m owner): unknown, with th
 const redsocks = ruleset('netfilter-eval/output/redsocks.iptables-legacy-save.txt', 'legacy');
 
 test('REDIRECT in OUTPUT goes to 127.0.0.1; in PREROUTING to the input device, or drops without one', () => {
-  const local = only(evaluateHook([redsocks], hookInput({ hook: 'OUTPUT', out: 'eth0', packet: { src: '192.0.2.1', dst: '93.184.216.34', dport: 443 } }), env));
+  const local = only(
+    evaluateHook(
+      [redsocks],
+      hookInput({ hook: 'OUTPUT', out: 'eth0', packet: { src: '192.0.2.1', dst: '93.184.216.34', dport: 443 } }),
+      env,
+    ),
+  );
   assert.equal(fmt(local.packet.dst), '127.0.0.1');
   assert.equal(local.packet.dport, 12345);
-  const lan = only(evaluateHook([redsocks], hookInput({ hook: 'PREROUTING', in: 'eth2', packet: { src: '192.0.2.50', dst: '93.184.216.34', dport: 443 } }), env));
+  const lan = only(
+    evaluateHook(
+      [redsocks],
+      hookInput({ hook: 'PREROUTING', in: 'eth2', packet: { src: '192.0.2.50', dst: '93.184.216.34', dport: 443 } }),
+      env,
+    ),
+  );
   assert.equal(fmt(lan.packet.dst), '192.0.2.1');
-  const noAddr = only(evaluateHook([redsocks], hookInput({ hook: 'PREROUTING', in: 'eth5', packet: { src: '192.0.2.50', dst: '93.184.216.34', dport: 443 } }), env));
+  const noAddr = only(
+    evaluateHook(
+      [redsocks],
+      hookInput({ hook: 'PREROUTING', in: 'eth5', packet: { src: '192.0.2.50', dst: '93.184.216.34', dport: 443 } }),
+      env,
+    ),
+  );
   assert.equal(noAddr.verdict, 'drop');
-  const privateDst = only(evaluateHook([redsocks], hookInput({ hook: 'OUTPUT', out: 'eth0', packet: { src: '192.0.2.1', dst: '10.1.2.3', dport: 443 } }), env));
+  const privateDst = only(
+    evaluateHook(
+      [redsocks],
+      hookInput({ hook: 'OUTPUT', out: 'eth0', packet: { src: '192.0.2.1', dst: '10.1.2.3', dport: 443 } }),
+      env,
+    ),
+  );
   assert.equal(privateDst.nat, undefined);
 });

@@ -13,7 +13,13 @@ for (const backend of ['nft', 'legacy'] as const) {
   const rs = ruleset(`netfilter-eval/output/portscan.iptables-${backend}-save.txt`, backend);
 
   test(`${backend}: a TCP packet reaching the recent → DROP rule is unknown, that rule quoted`, () => {
-    const o = only(evaluateHook([rs], hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '203.0.113.7', dst: '192.168.1.5', dport: 22 } }), env));
+    const o = only(
+      evaluateHook(
+        [rs],
+        hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '203.0.113.7', dst: '192.168.1.5', dport: 22 } }),
+        env,
+      ),
+    );
     assert.equal(o.verdict, 'unknown');
     assert.equal(o.unknown?.rule.position, 4);
     assert.match(o.unknown!.rule.raw, /-m recent --rcheck --seconds 86400 --name portscan .* -j DROP$/);
@@ -22,14 +28,31 @@ for (const backend of ['nft', 'legacy'] as const) {
   });
 
   test(`${backend}: the recent → LOG rule before it is skipped (LOG does not change the verdict)`, () => {
-    const o = only(evaluateHook([rs], hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '203.0.113.7', dst: '192.168.1.5', dport: 139 } }), env));
+    const o = only(
+      evaluateHook(
+        [rs],
+        hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '203.0.113.7', dst: '192.168.1.5', dport: 139 } }),
+        env,
+      ),
+    );
     assert.equal(o.unknown?.rule.position, 4, 'the unknown is the DROP rule, not the LOG rule at position 3');
-    assert.equal(o.steps.some((s) => s.rule?.position === 3), false);
+    assert.equal(
+      o.steps.some((s) => s.rule?.position === 3),
+      false,
+    );
   });
 
   test(`${backend}: a UDP packet never depends on the recent rules (-p tcp fails first)`, () => {
     const o = only(
-      evaluateHook([rs], hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '203.0.113.7', dst: '192.168.1.5', proto: 'udp', dport: 53 } }), env),
+      evaluateHook(
+        [rs],
+        hookInput({
+          hook: 'INPUT',
+          in: 'eth0',
+          packet: { src: '203.0.113.7', dst: '192.168.1.5', proto: 'udp', dport: 53 },
+        }),
+        env,
+      ),
     );
     assert.equal(o.verdict, 'accept');
     assert.deepEqual(path(o), ['filter/INPUT: ACCEPT']);
@@ -38,7 +61,16 @@ for (const backend of ['nft', 'legacy'] as const) {
 
   test(`${backend}: an established connection is accepted before the recent rules`, () => {
     const o = only(
-      evaluateHook([rs], hookInput({ hook: 'INPUT', in: 'eth0', state: 'ESTABLISHED', packet: { src: '203.0.113.7', dst: '192.168.1.5', dport: 22 } }), env),
+      evaluateHook(
+        [rs],
+        hookInput({
+          hook: 'INPUT',
+          in: 'eth0',
+          state: 'ESTABLISHED',
+          packet: { src: '203.0.113.7', dst: '192.168.1.5', dport: 22 },
+        }),
+        env,
+      ),
     );
     assert.equal(o.verdict, 'accept');
     assert.equal(o.steps.at(-1)?.rule?.position, 2);
@@ -46,7 +78,15 @@ for (const backend of ['nft', 'legacy'] as const) {
 
   test(`${backend}: ICMP falls through to the final REJECT with its --reject-with`, () => {
     const o = only(
-      evaluateHook([rs], hookInput({ hook: 'INPUT', in: 'eth0', packet: { src: '203.0.113.7', dst: '192.168.1.5', proto: 'icmp', icmpType: 8 } }), env),
+      evaluateHook(
+        [rs],
+        hookInput({
+          hook: 'INPUT',
+          in: 'eth0',
+          packet: { src: '203.0.113.7', dst: '192.168.1.5', proto: 'icmp', icmpType: 8 },
+        }),
+        env,
+      ),
     );
     assert.equal(o.verdict, 'reject');
     assert.equal(o.rejectWith, 'icmp-host-prohibited');

@@ -16,10 +16,13 @@ describe('parseCniConfig', () => {
     assert.equal(r.value.path, '/etc/cni/net.d/10-flannel.conflist');
     assert.equal(r.value.name, 'cbr0');
     assert.equal(r.value.cniVersion, '0.3.1');
-    assert.deepEqual(r.value.plugins.map((p) => [p.type, p.ipamType, p.ipamSubnets]), [
-      ['flannel', undefined, []],
-      ['portmap', undefined, []],
-    ]);
+    assert.deepEqual(
+      r.value.plugins.map((p) => [p.type, p.ipamType, p.ipamSubnets]),
+      [
+        ['flannel', undefined, []],
+        ['portmap', undefined, []],
+      ],
+    );
     assert.deepEqual(r.value.plugins[0]?.config['delegate'], { hairpinMode: true, isDefaultGateway: true });
     assert.equal(r.value.raw, fixture('cni/10-flannel.conflist'));
   });
@@ -37,7 +40,7 @@ describe('parseCniConfig', () => {
     assert.equal(portmap?.type, 'portmap');
   });
 
-  it("the real 10-canal.conflist of incident 004: a concrete subnet", () => {
+  it('the real 10-canal.conflist of incident 004: a concrete subnet', () => {
     const r = cni('10-canal.conflist', '/etc/cni/net.d/10-canal.conflist');
     const cdk = parseCniConfig('/etc/cni/net.d/10-canal.conflist', fixture('cni/10-canal-cdk.conflist'));
     assert.deepEqual(cdk.warnings, []);
@@ -58,7 +61,10 @@ describe('parseCniConfig', () => {
     const r = cni('05-cilium.conflist');
     assert.deepEqual(r.warnings, []);
     assert.equal(r.value.name, 'cilium');
-    assert.deepEqual(r.value.plugins.map((p) => p.type), ['cilium-cni']);
+    assert.deepEqual(
+      r.value.plugins.map((p) => p.type),
+      ['cilium-cni'],
+    );
     assert.equal(r.value.plugins[0]?.config['log-file'], '/var/run/cilium/cilium-cni.log');
     assert.equal(r.value.plugins[0]?.ipamType, undefined);
   });

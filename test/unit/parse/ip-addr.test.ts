@@ -26,7 +26,20 @@ describe('parseIpAddr: captured node namespace', () => {
     assert.deepEqual(node.warnings, []);
     assert.deepEqual(
       node.value.links.map((l) => l.name),
-      ['lo', 'eth0', 'vethdown', 'cni0', 'vethpod1', 'vethpod2', 'flannel.1', 'vxlan42', 'vxlan43', 'vxlanext', 'hostveth1', 'hostveth0'],
+      [
+        'lo',
+        'eth0',
+        'vethdown',
+        'cni0',
+        'vethpod1',
+        'vethpod2',
+        'flannel.1',
+        'vxlan42',
+        'vxlan43',
+        'vxlanext',
+        'hostveth1',
+        'hostveth0',
+      ],
     );
   });
 
@@ -63,7 +76,10 @@ describe('parseIpAddr: captured node namespace', () => {
     assert.equal(br.kind, 'bridge');
     assert.equal(br.mtu, 1450);
     assert.equal(br.mac, '02:00:00:00:01:01');
-    for (const [name, netns] of [['vethpod1', 1], ['vethpod2', 2]] as const) {
+    for (const [name, netns] of [
+      ['vethpod1', 1],
+      ['vethpod2', 2],
+    ] as const) {
       const port = link(name);
       assert.equal(port.kind, 'veth');
       assert.equal(port.master, 'cni0');
@@ -82,7 +98,10 @@ describe('parseIpAddr: captured node namespace', () => {
     assert.equal(podEth0.mac, '02:00:00:00:01:12');
     assert.deepEqual(
       pod.value.addresses.filter((a) => a.family === 'inet').map((a) => [a.dev, a.local, a.prefixLen]),
-      [['lo', '127.0.0.1', 8], ['eth0', '10.244.1.2', 24]],
+      [
+        ['lo', '127.0.0.1', 8],
+        ['eth0', '10.244.1.2', 24],
+      ],
     );
   });
 

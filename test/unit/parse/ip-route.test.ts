@@ -33,10 +33,16 @@ describe('parseIpRoute: captured tables', () => {
   });
 
   it('covers every route type the capture made', () => {
-    assert.deepEqual(
-      [...new Set(routes.map((r) => r.type))].sort(),
-      ['blackhole', 'broadcast', 'local', 'multicast', 'prohibit', 'throw', 'unicast', 'unreachable'],
-    );
+    assert.deepEqual([...new Set(routes.map((r) => r.type))].sort(), [
+      'blackhole',
+      'broadcast',
+      'local',
+      'multicast',
+      'prohibit',
+      'throw',
+      'unicast',
+      'unreachable',
+    ]);
   });
 
   it('default routes with metrics, protocol and onlink', () => {
@@ -174,7 +180,10 @@ describe('parseIpRoute: captured tables', () => {
     const encap = find('10.204.0.0/16', MAIN);
     assert.deepEqual(encap.unmodeled, ['encap ip']);
     assert.equal(encap.dev, 'vxlanext');
-    assert.equal(routes.some((r) => r.dst === '192.168.50.20/32' && r.table === MAIN), false);
+    assert.equal(
+      routes.some((r) => r.dst === '192.168.50.20/32' && r.table === MAIN),
+      false,
+    );
     assert.ok(encap.raw.includes('"dst":"10.204.0.0/16"') && encap.raw.includes('"dst":"192.168.50.20"'));
     // Source-specific IPv6 route.
     assert.deepEqual(find('fd00:98::/64', MAIN).unmodeled, ['from fd00:50::/64']);

@@ -44,18 +44,39 @@ describe('parseIpRule: captured rules', () => {
       table: calico,
       tableName: 'calico',
     });
-    assert.deepEqual(rule(102), { ...base, priority: 102, dst: '10.96.0.0/12', action: 'table', table: 254, tableName: 'main' });
+    assert.deepEqual(rule(102), {
+      ...base,
+      priority: 102,
+      dst: '10.96.0.0/12',
+      action: 'table',
+      table: 254,
+      tableName: 'main',
+    });
   });
 
   it('iif, oif', () => {
     assert.deepEqual(rule(103), { ...base, priority: 103, iif: 'cni0', action: 'table', table: 100 });
-    assert.deepEqual(rule(104), { ...base, priority: 104, oif: 'eth0', action: 'table', table: calico, tableName: 'calico' });
+    assert.deepEqual(rule(104), {
+      ...base,
+      priority: 104,
+      oif: 'eth0',
+      action: 'table',
+      table: calico,
+      tableName: 'calico',
+    });
   });
 
   it('fwmark with and without a mask; tos', () => {
     assert.deepEqual(rule(105), { ...base, priority: 105, fwmark: 0xa00, fwmask: 0xf00, action: 'table', table: 2004 });
     // ip leaves out a full mask (0xffffffff), which is what the kernel uses without one.
-    assert.deepEqual(rule(106), { ...base, priority: 106, fwmark: 0x80000, fwmask: 0xffffffff, action: 'table', table: 100 });
+    assert.deepEqual(rule(106), {
+      ...base,
+      priority: 106,
+      fwmark: 0x80000,
+      fwmask: 0xffffffff,
+      action: 'table',
+      table: 100,
+    });
     assert.deepEqual(rule(107), { ...base, priority: 107, tos: 0x10, action: 'table', table: 100 });
   });
 

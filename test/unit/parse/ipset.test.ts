@@ -20,12 +20,13 @@ function assertRoundTrip(text: string, sets: IpSet[]): void {
     lines.filter((l) => l.startsWith('create ')),
   );
   const entries = sets.flatMap((s) => s.entries ?? []);
-  assert.deepEqual(
-    entries.map((e) => e.raw).sort(),
-    lines.filter((l) => l.startsWith('add ')).sort(),
-  );
+  assert.deepEqual(entries.map((e) => e.raw).sort(), lines.filter((l) => l.startsWith('add ')).sort());
   for (const e of entries) assert.equal(lines[e.line - 1], e.raw);
-  for (const s of sets) assert.deepEqual(s.members, (s.entries ?? []).map((e) => e.member));
+  for (const s of sets)
+    assert.deepEqual(
+      s.members,
+      (s.entries ?? []).map((e) => e.member),
+    );
 }
 
 describe('parseIpsetSave: Calico felix sets', () => {
@@ -53,20 +54,21 @@ describe('parseIpsetSave: Calico felix sets', () => {
     const pools = setNamed(sets, 'cali40all-ipam-pools');
     assert.deepEqual(pools.options.slice(0, 6), ['family', 'inet', 'hashsize', '1024', 'maxelem', '1048576']);
     assert.deepEqual(pools.members, ['10.244.0.0/16']);
-    assert.deepEqual(setNamed(sets, 'cali40all-hosts-net').members.sort(), ['192.168.0.111', '192.168.3.110', '192.168.3.111']);
+    assert.deepEqual(setNamed(sets, 'cali40all-hosts-net').members.sort(), [
+      '192.168.0.111',
+      '192.168.3.110',
+      '192.168.3.111',
+    ]);
     assert.deepEqual(setNamed(sets, 'cali40all-vxlan-net').members, []);
   });
 
   it('marks nomatch entries of a hash:net set', () => {
     const excluded = setNamed(sets, 'cali40s:excluded-nets');
-    assert.deepEqual(
-      (excluded.entries ?? []).map((e) => [e.member, e.nomatch, e.options]).sort(),
-      [
-        ['10.0.0.0/8', false, []],
-        ['10.244.17.64/26', true, ['nomatch']],
-        ['10.96.0.0/12', true, ['nomatch']],
-      ],
-    );
+    assert.deepEqual((excluded.entries ?? []).map((e) => [e.member, e.nomatch, e.options]).sort(), [
+      ['10.0.0.0/8', false, []],
+      ['10.244.17.64/26', true, ['nomatch']],
+      ['10.96.0.0/12', true, ['nomatch']],
+    ]);
   });
 });
 
@@ -95,11 +97,19 @@ describe('parseIpsetSave: kube-proxy IPVS mode sets', () => {
 
   it('reads ip,proto:port members and a quoted entry comment', () => {
     const cluster = setNamed(sets, 'KUBE-CLUSTER-IP');
-    assert.deepEqual(cluster.members.sort(), ['10.100.49.21,tcp:80', '10.96.0.1,tcp:443', '10.96.0.10,tcp:53', '10.96.0.10,udp:53']);
+    assert.deepEqual(cluster.members.sort(), [
+      '10.100.49.21,tcp:80',
+      '10.96.0.1,tcp:443',
+      '10.96.0.10,tcp:53',
+      '10.96.0.10,udp:53',
+    ]);
     assert.ok(cluster.options.includes('comment'));
     const commented = (cluster.entries ?? []).find((e) => e.member === '10.100.49.21,tcp:80');
     assert.deepEqual(commented?.options, ['comment', 'default/nginx-basic:http']);
-    assert.deepEqual(setNamed(sets, 'KUBE-LOOP-BACK').members.sort(), ['192.168.185.1,udp:53,192.168.185.1', '192.168.185.13,tcp:80,192.168.185.13']);
+    assert.deepEqual(setNamed(sets, 'KUBE-LOOP-BACK').members.sort(), [
+      '192.168.185.1,udp:53,192.168.185.1',
+      '192.168.185.13,tcp:80,192.168.185.13',
+    ]);
     assert.deepEqual(setNamed(sets, 'KUBE-LOAD-BALANCER-SOURCE-CIDR').members, ['5.6.7.8,tcp:80,203.0.113.0/25']);
   });
 
@@ -135,7 +145,9 @@ describe('parseIpsetSave: damaged input (real dumps, edited)', () => {
   });
 
   it('an unbalanced quote in a comment is a warning, the entry is kept', () => {
-    const { value, warnings } = parseIpsetSave(text.replace('comment "default/nginx-basic:http"', 'comment "default/nginx'));
+    const { value, warnings } = parseIpsetSave(
+      text.replace('comment "default/nginx-basic:http"', 'comment "default/nginx'),
+    );
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] ?? '', /unbalanced quote/);
     const e = value[0]?.entries?.find((x) => x.member === '10.100.49.21,tcp:80');

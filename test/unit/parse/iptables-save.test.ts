@@ -21,7 +21,8 @@ function ruleAt(rs: IptRuleset, table: string, chain: string, position: number):
 /** The rule whose raw line contains `needle` (exactly one). */
 function ruleWith(rs: IptRuleset, needle: string): IptRule {
   const found: IptRule[] = [];
-  for (const t of rs.tables.values()) for (const c of t.chains.values()) for (const r of c.rules) if (r.raw.includes(needle)) found.push(r);
+  for (const t of rs.tables.values())
+    for (const c of t.chains.values()) for (const r of c.rules) if (r.raw.includes(needle)) found.push(r);
   assert.equal(found.length, 1, `expected one rule containing ${needle}, found ${found.length}`);
   return found[0] as IptRule;
 }
@@ -135,11 +136,21 @@ describe('parseIptablesSave: kube-proxy (iptables mode, nf_tables backend)', () 
       { name: 'mask', negated: false, args: ['255.255.255.255'] },
       { name: 'rsource', negated: false, args: [] },
     ]);
-    assert.deepEqual(r.target, { name: 'DNAT', options: [{ name: 'to-destination', negated: false, args: ['10.180.0.3:80'] }] });
+    assert.deepEqual(r.target, {
+      name: 'DNAT',
+      options: [{ name: 'to-destination', negated: false, args: ['10.180.0.3:80'] }],
+    });
     const check = ruleAt(rs, 'nat', 'KUBE-SVC-NUKIZ6OKUXPJNT4C', 2);
     assert.deepEqual(
       moduleMatch(check, 'recent').options.map((o) => [o.name, ...o.args]),
-      [['rcheck'], ['seconds', '10800'], ['reap'], ['name', 'KUBE-SEP-I77PXRDZVX7PMWMN'], ['mask', '255.255.255.255'], ['rsource']],
+      [
+        ['rcheck'],
+        ['seconds', '10800'],
+        ['reap'],
+        ['name', 'KUBE-SEP-I77PXRDZVX7PMWMN'],
+        ['mask', '255.255.255.255'],
+        ['rsource'],
+      ],
     );
   });
 
@@ -149,9 +160,13 @@ describe('parseIptablesSave: kube-proxy (iptables mode, nf_tables backend)', () 
       options: [{ name: 'set-xmark', negated: false, args: ['0x4000/0x4000'] }],
     });
     const ret = ruleAt(rs, 'nat', 'KUBE-POSTROUTING', 1);
-    assert.deepEqual(ret.matches, [{ module: 'mark', options: [{ name: 'mark', negated: true, args: ['0x4000/0x4000'] }] }]);
+    assert.deepEqual(ret.matches, [
+      { module: 'mark', options: [{ name: 'mark', negated: true, args: ['0x4000/0x4000'] }] },
+    ]);
     assert.equal(ret.target?.name, 'RETURN');
-    assert.deepEqual(ruleAt(rs, 'nat', 'KUBE-POSTROUTING', 2).target?.options, [{ name: 'set-xmark', negated: false, args: ['0x4000/0x0'] }]);
+    assert.deepEqual(ruleAt(rs, 'nat', 'KUBE-POSTROUTING', 2).target?.options, [
+      { name: 'set-xmark', negated: false, args: ['0x4000/0x0'] },
+    ]);
     assert.deepEqual(ruleAt(rs, 'nat', 'KUBE-POSTROUTING', 3).target, {
       name: 'MASQUERADE',
       options: [{ name: 'random-fully', negated: false, args: [] }],
@@ -163,22 +178,38 @@ describe('parseIptablesSave: kube-proxy (iptables mode, nf_tables backend)', () 
     assert.equal(r.target, null);
     assert.equal(r.goto, false);
     assert.deepEqual(r.matches, [
-      { module: 'comment', options: [{ name: 'comment', negated: false, args: ['other traffic to ns5/svc5:p80 will be dropped by KUBE-PROXY-FIREWALL'] }] },
+      {
+        module: 'comment',
+        options: [
+          {
+            name: 'comment',
+            negated: false,
+            args: ['other traffic to ns5/svc5:p80 will be dropped by KUBE-PROXY-FIREWALL'],
+          },
+        ],
+      },
     ]);
   });
 
   it('reads addrtype, conntrack negation and REJECT --reject-with in the filter table', () => {
     const nodeports = ruleWith(rs, 'kubernetes service nodeports; NOTE');
-    assert.deepEqual(moduleMatch(nodeports, 'addrtype').options, [{ name: 'dst-type', negated: false, args: ['LOCAL'] }]);
+    assert.deepEqual(moduleMatch(nodeports, 'addrtype').options, [
+      { name: 'dst-type', negated: false, args: ['LOCAL'] },
+    ]);
     const fw = ruleAt(rs, 'filter', 'KUBE-FIREWALL', 1);
     assert.deepEqual(moduleMatch(fw, null).options, [
       { name: 's', negated: true, args: ['127.0.0.0/8'] },
       { name: 'd', negated: false, args: ['127.0.0.0/8'] },
     ]);
-    assert.deepEqual(moduleMatch(fw, 'conntrack').options, [{ name: 'ctstate', negated: true, args: ['RELATED,ESTABLISHED,DNAT'] }]);
+    assert.deepEqual(moduleMatch(fw, 'conntrack').options, [
+      { name: 'ctstate', negated: true, args: ['RELATED,ESTABLISHED,DNAT'] },
+    ]);
     assert.equal(fw.target?.name, 'DROP');
     const reject = ruleWith(rs, 'jenkins/jenkins:http has no endpoints');
-    assert.deepEqual(reject.target, { name: 'REJECT', options: [{ name: 'reject-with', negated: false, args: ['icmp-port-unreachable'] }] });
+    assert.deepEqual(reject.target, {
+      name: 'REJECT',
+      options: [{ name: 'reject-with', negated: false, args: ['icmp-port-unreachable'] }],
+    });
     assert.deepEqual(ruleAt(rs, 'filter', 'KUBE-FORWARD', 1).matches, [
       { module: 'conntrack', options: [{ name: 'ctstate', negated: false, args: ['INVALID'] }] },
     ]);
@@ -253,7 +284,9 @@ describe('parseIptablesSave: Calico felix', () => {
     const ipip = ruleWith(rs, 'Allow IPIP packets from Calico hosts');
     assert.deepEqual(moduleMatch(ipip, null).options, [{ name: 'p', negated: false, args: ['ipencap'] }]);
     assert.deepEqual(moduleMatch(ipip, 'comment', 1).options[0]?.args, ['Allow IPIP packets from Calico hosts']);
-    assert.deepEqual(moduleMatch(ipip, 'set').options, [{ name: 'match-set', negated: false, args: ['cali40all-hosts-net', 'src'] }]);
+    assert.deepEqual(moduleMatch(ipip, 'set').options, [
+      { name: 'match-set', negated: false, args: ['cali40all-hosts-net', 'src'] },
+    ]);
     const selector = ruleWith(rs, 'cali40s:NvVxuo5TpdJ9XcQNuWAN5Ec');
     assert.deepEqual(moduleMatch(selector, 'set').options[0]?.args, ['cali40s:NvVxuo5TpdJ9XcQNuWAN5Ec', 'src']);
     assert.deepEqual(moduleMatch(selector, 'multiport').options, [{ name: 'dports', negated: false, args: ['80'] }]);
@@ -294,7 +327,10 @@ describe('parseIptablesSave: Cilium with Docker', () => {
     assert.deepEqual(moduleMatch(r, 'comment').options[0]?.args, ['cilium masquerade non-cluster']);
     assert.equal(r.target?.name, 'MASQUERADE');
     const snat = ruleWith(rs, 'hairpin traffic that originated from a local pod');
-    assert.deepEqual(snat.target, { name: 'SNAT', options: [{ name: 'to-source', negated: false, args: ['10.0.0.96'] }] });
+    assert.deepEqual(snat.target, {
+      name: 'SNAT',
+      options: [{ name: 'to-source', negated: false, args: ['10.0.0.96'] }],
+    });
   });
 
   it('reads six negated mark matches, TPROXY and CT --notrack', () => {
@@ -311,8 +347,13 @@ describe('parseIptablesSave: Cilium with Docker', () => {
         { name: 'tproxy-mark', negated: false, args: ['0x200/0xffffffff'] },
       ],
     });
-    assert.deepEqual(moduleMatch(ruleAt(rs, 'mangle', 'CILIUM_PRE_mangle', 1), 'socket').options, [{ name: 'transparent', negated: false, args: [] }]);
-    assert.deepEqual(ruleAt(rs, 'raw', 'CILIUM_PRE_raw', 1).target, { name: 'CT', options: [{ name: 'notrack', negated: false, args: [] }] });
+    assert.deepEqual(moduleMatch(ruleAt(rs, 'mangle', 'CILIUM_PRE_mangle', 1), 'socket').options, [
+      { name: 'transparent', negated: false, args: [] },
+    ]);
+    assert.deepEqual(ruleAt(rs, 'raw', 'CILIUM_PRE_raw', 1).target, {
+      name: 'CT',
+      options: [{ name: 'notrack', negated: false, args: [] }],
+    });
   });
 
   it('reads the CILIUM_FORWARD accept rules', () => {
@@ -343,7 +384,10 @@ describe('parseIptablesSave: flannel + Docker + old kube-proxy on the legacy bac
     const rules = rs.tables.get('nat')?.chains.get('FLANNEL-POSTRTG')?.rules ?? [];
     assert.deepEqual(
       rules.map((r) => ({
-        core: r.matches.find((m) => m.module === null)?.options.map((o) => `${o.negated ? '!' : ''}${o.name} ${o.args.join(' ')}`) ?? [],
+        core:
+          r.matches
+            .find((m) => m.module === null)
+            ?.options.map((o) => `${o.negated ? '!' : ''}${o.name} ${o.args.join(' ')}`) ?? [],
         target: r.target?.name,
       })),
       [
@@ -416,12 +460,17 @@ describe('parseIptablesSave: quoting and option grammar', () => {
     const strip = (rs: IptRuleset) =>
       [...rs.tables.values()]
         .sort((a, b) => a.name.localeCompare(b.name))
-        .map((t) => [t.name, [...t.chains.values()].map((c) => [c.name, c.policy, c.rules.map((r) => [r.matches, r.target, r.goto])])]);
+        .map((t) => [
+          t.name,
+          [...t.chains.values()].map((c) => [c.name, c.policy, c.rules.map((r) => [r.matches, r.target, r.goto])]),
+        ]);
     assert.deepEqual(strip(nft.rs), strip(legacy.rs));
   });
 
   it('reads LOG/NFLOG prefixes with spaces and escaped quotes', () => {
-    assert.deepEqual(ruleWith(nft.rs, '-j LOG').target?.options, [{ name: 'log-prefix', negated: false, args: ['INPUT drop: '] }]);
+    assert.deepEqual(ruleWith(nft.rs, '-j LOG').target?.options, [
+      { name: 'log-prefix', negated: false, args: ['INPUT drop: '] },
+    ]);
     assert.deepEqual(ruleWith(nft.rs, '-j NFLOG').target?.options, [
       { name: 'nflog-prefix', negated: false, args: ['nflog "x"'] },
       { name: 'nflog-group', negated: false, args: ['5'] },
@@ -522,7 +571,10 @@ describe('parseIptablesSave: damaged dumps (real dumps, edited)', () => {
     const natStart = lines.indexOf('*nat');
     const natEnd = lines.indexOf('COMMIT', natStart);
     const natBlock = lines.slice(natStart, natEnd + 1);
-    const edited = [...lines, ...natBlock.map((l) => (l.startsWith(':KUBE-MARK-MASQ') ? ':KUBE-ONLY-IN-SECOND - [0:0]' : l))].join('\n');
+    const edited = [
+      ...lines,
+      ...natBlock.map((l) => (l.startsWith(':KUBE-MARK-MASQ') ? ':KUBE-ONLY-IN-SECOND - [0:0]' : l)),
+    ].join('\n');
     const { value, warnings } = parseIptablesSave(edited, 'nft');
     assert.equal(warnings.length, 2);
     assert.match(warnings[0] ?? '', /table nat appears twice/);
@@ -540,7 +592,8 @@ describe('parseIptablesSave: damaged dumps (real dumps, edited)', () => {
       .join('\n');
     const { value, warnings } = parseIptablesSave(edited, 'nft');
     const full = parseIptablesSave(text, 'nft').value;
-    const count = (rs: IptRuleset) => [...rs.tables.values()].reduce((n, t) => n + [...t.chains.values()].reduce((m, c) => m + c.rules.length, 0), 0);
+    const count = (rs: IptRuleset) =>
+      [...rs.tables.values()].reduce((n, t) => n + [...t.chains.values()].reduce((m, c) => m + c.rules.length, 0), 0);
     assert.equal(count(value), count(full));
     assert.ok(warnings.some((w) => /not an iptables-save line: "this is not iptables"/.test(w)));
     assert.ok(warnings.some((w) => /not a rule: expected "-A CHAIN", found "-X"/.test(w)));
@@ -561,11 +614,14 @@ describe('parseIptablesSave: damaged dumps (real dumps, edited)', () => {
   it('CRLF line ends are tolerated', () => {
     const { value, warnings } = parseIptablesSave(text.replace(/\n/g, '\r\n'), 'nft');
     assert.deepEqual(warnings, []);
-    assert.equal(value.tables.get('nat')?.chains.get('KUBE-MARK-MASQ')?.rules[0]?.raw, '[0:0] -A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000');
+    assert.equal(
+      value.tables.get('nat')?.chains.get('KUBE-MARK-MASQ')?.rules[0]?.raw,
+      '[0:0] -A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000',
+    );
   });
 });
 
-describe('parseIptablesSave: restore input in kube-proxy\'s own word order', () => {
+describe("parseIptablesSave: restore input in kube-proxy's own word order", () => {
   // kube-proxy writes "-m tcp -p tcp -d IP --dport 80" to iptables-restore; iptables resolves
   // --dport by name (it belongs to the tcp match), and so must we.
   const { value, warnings } = parseIptablesSave(loadedInput('kube-proxy.iptables'), 'nft');
@@ -584,7 +640,9 @@ describe('parseIptablesSave: restore input in kube-proxy\'s own word order', () 
     const masq = ruleWith(value, '-d 172.30.0.44 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ');
     assert.equal(masq.chain, 'KUBE-SVC-4SW47YFZTEDKD3PK');
     assert.deepEqual(moduleMatch(masq, null).options.at(-1), { name: 's', negated: true, args: ['10.0.0.0/8'] });
-    assert.deepEqual(ruleAt(value, 'nat', 'KUBE-MARK-MASQ', 1).target?.options, [{ name: 'or-mark', negated: false, args: ['0x4000'] }]);
+    assert.deepEqual(ruleAt(value, 'nat', 'KUBE-MARK-MASQ', 1).target?.options, [
+      { name: 'or-mark', negated: false, args: ['0x4000'] },
+    ]);
   });
 
   it('loads -p PROTO --dport without -m as the implicit protocol match', () => {
@@ -618,13 +676,29 @@ describe('parseIptablesSave: what the parsed rules are made of', () => {
   it('serialises to JSON with its matches', () => {
     const r = ruleAt(rs, 'nat', 'KUBE-MARK-MASQ', 1);
     const json = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(json).sort(), ['chain', 'counters', 'goto', 'line', 'matches', 'position', 'raw', 'table', 'target']);
+    assert.deepEqual(Object.keys(json).sort(), [
+      'chain',
+      'counters',
+      'goto',
+      'line',
+      'matches',
+      'position',
+      'raw',
+      'table',
+      'target',
+    ]);
     assert.deepEqual(json['matches'], []);
-    assert.deepEqual(json['target'], { name: 'MARK', options: [{ name: 'set-xmark', negated: false, args: ['0x4000/0x4000'] }] });
+    assert.deepEqual(json['target'], {
+      name: 'MARK',
+      options: [{ name: 'set-xmark', negated: false, args: ['0x4000/0x4000'] }],
+    });
   });
 
   it('reports a bad rule at parse time, before its matches are read', () => {
-    const text = capturedOutput('kube-proxy.iptables-nft-save.txt').replace('-m tcp --dport 3001 -j KUBE-EXT', '-m tcp --dport 3001 -x 9 -j KUBE-EXT');
+    const text = capturedOutput('kube-proxy.iptables-nft-save.txt').replace(
+      '-m tcp --dport 3001 -j KUBE-EXT',
+      '-m tcp --dport 3001 -x 9 -j KUBE-EXT',
+    );
     const { value, warnings } = parseIptablesSave(text, 'nft');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] ?? '', /unknown option "-x" \(table nat\)/);

@@ -12,16 +12,41 @@ describe('parseIpvsadmSave: recorded kube-proxy / kube-router IPVS output', () =
     const { value, warnings } = parseIpvsadmSave(text);
     assert.deepEqual(warnings, []);
     assert.deepEqual(
-      value.map((s) => ({ protocol: s.protocol, address: s.address, port: s.port, scheduler: s.scheduler, persistent: s.persistent, timeout: s.persistenceTimeout })),
+      value.map((s) => ({
+        protocol: s.protocol,
+        address: s.address,
+        port: s.port,
+        scheduler: s.scheduler,
+        persistent: s.persistent,
+        timeout: s.persistenceTimeout,
+      })),
       [
         { protocol: 'tcp', address: '10.1.0.1', port: 443, scheduler: 'rr', persistent: false, timeout: undefined },
         { protocol: 'tcp', address: '10.1.21.161', port: 8080, scheduler: 'rr', persistent: true, timeout: 10800 },
       ],
     );
     assert.deepEqual(value[0]?.realServers, [
-      { address: '192.168.10.100', port: 6443, method: 'masq', weight: 1, raw: '-a -t 10.1.0.1:443 -r 192.168.10.100:6443 -m -w 1' },
-      { address: '192.168.10.101', port: 6443, method: 'masq', weight: 1, raw: '-a -t 10.1.0.1:443 -r 192.168.10.101:6443 -m -w 1' },
-      { address: '192.168.10.102', port: 6443, method: 'masq', weight: 1, raw: '-a -t 10.1.0.1:443 -r 192.168.10.102:6443 -m -w 1' },
+      {
+        address: '192.168.10.100',
+        port: 6443,
+        method: 'masq',
+        weight: 1,
+        raw: '-a -t 10.1.0.1:443 -r 192.168.10.100:6443 -m -w 1',
+      },
+      {
+        address: '192.168.10.101',
+        port: 6443,
+        method: 'masq',
+        weight: 1,
+        raw: '-a -t 10.1.0.1:443 -r 192.168.10.101:6443 -m -w 1',
+      },
+      {
+        address: '192.168.10.102',
+        port: 6443,
+        method: 'masq',
+        weight: 1,
+        raw: '-a -t 10.1.0.1:443 -r 192.168.10.102:6443 -m -w 1',
+      },
     ]);
     assert.equal(value[1]?.realServers.length, 5);
     assert.equal(value[1]?.raw, '-A -t 10.1.21.161:8080 -s rr -p 10800');
@@ -38,11 +63,22 @@ describe('parseIpvsadmSave: recorded kube-proxy / kube-router IPVS output', () =
   });
 
   it('keeps every line verbatim as a service or real server', () => {
-    for (const name of ['kube-router-notes.ipvsadm-S.txt', 'kube-proxy-apiserver.ipvsadm-S.txt', 'kube-router-single.ipvsadm-S.txt']) {
+    for (const name of [
+      'kube-router-notes.ipvsadm-S.txt',
+      'kube-proxy-apiserver.ipvsadm-S.txt',
+      'kube-router-single.ipvsadm-S.txt',
+    ]) {
       const text = recordedIpvsadm(name);
       const { value } = parseIpvsadmSave(text);
       const raws = value.flatMap((s) => [s.raw, ...s.realServers.map((r) => r.raw)]);
-      assert.deepEqual(raws.sort(), text.split('\n').filter((l) => l !== '').sort(), name);
+      assert.deepEqual(
+        raws.sort(),
+        text
+          .split('\n')
+          .filter((l) => l !== '')
+          .sort(),
+        name,
+      );
     }
   });
 });

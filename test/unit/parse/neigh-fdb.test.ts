@@ -17,13 +17,16 @@ describe('parseIpNeigh', () => {
 
   it("flannel's permanent ARP entry for the remote VTEP", () => {
     const n = by('10.244.2.0');
-    assert.deepEqual({ ...n, raw: undefined }, {
-      dst: '10.244.2.0',
-      dev: 'flannel.1',
-      lladdr: '02:00:00:00:02:02',
-      state: ['PERMANENT'],
-      raw: undefined,
-    });
+    assert.deepEqual(
+      { ...n, raw: undefined },
+      {
+        dst: '10.244.2.0',
+        dev: 'flannel.1',
+        lladdr: '02:00:00:00:02:02',
+        state: ['PERMANENT'],
+        raw: undefined,
+      },
+    );
   });
 
   it('resolved, stale, unresolved and IPv6 router entries', () => {
@@ -52,18 +55,24 @@ describe('parseBridgeFdb', () => {
   it("flannel's fdb entry: VTEP MAC → remote public IP, self permanent", () => {
     const [e, ...more] = on('flannel.1');
     assert.equal(more.length, 0);
-    assert.deepEqual({ ...e, raw: undefined }, {
-      mac: '02:00:00:00:02:02',
-      dev: 'flannel.1',
-      dst: '192.168.50.20',
-      self: true,
-      state: 'permanent',
-      raw: undefined,
-    });
+    assert.deepEqual(
+      { ...e, raw: undefined },
+      {
+        mac: '02:00:00:00:02:02',
+        dev: 'flannel.1',
+        dst: '192.168.50.20',
+        self: true,
+        state: 'permanent',
+        raw: undefined,
+      },
+    );
   });
 
   it('default (all-zero) destinations: static remote, appended remote, multicast group', () => {
-    const zero = (dev: string) => on(dev).filter((e) => e.mac === '00:00:00:00:00:00').map((e) => e.dst);
+    const zero = (dev: string) =>
+      on(dev)
+        .filter((e) => e.mac === '00:00:00:00:00:00')
+        .map((e) => e.dst);
     assert.deepEqual(zero('vxlan43'), ['192.168.50.20', '192.168.50.21']);
     assert.deepEqual(zero('vxlan42'), ['239.1.1.42']);
   });

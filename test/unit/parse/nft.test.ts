@@ -28,7 +28,8 @@ function nftTextRules(text: string): Map<string, string> {
     if (t) current = `${t[1]} ${t[2]}`;
     const h = / # handle (\d+)$/.exec(line);
     const trimmed = line.trim();
-    if (h && !/^(table|chain|set|map|flowtable) /.test(trimmed)) out.set(`${current} ${h[1]}`, trimmed.replace(/\s+/g, ' '));
+    if (h && !/^(table|chain|set|map|flowtable) /.test(trimmed))
+      out.set(`${current} ${h[1]}`, trimmed.replace(/\s+/g, ' '));
   }
   return out;
 }
@@ -82,20 +83,32 @@ describe('parseNftJson: kube-proxy nftables mode', () => {
     assert.equal(clusterIps?.kind, 'set');
     assert.equal(clusterIps?.type, 'ipv4_addr');
     assert.equal(clusterIps?.comment, 'Active ClusterIPs');
-    assert.deepEqual(clusterIps?.elements, ['172.30.0.41', '172.30.0.42', '172.30.0.43', '172.30.0.44', '172.30.0.45', '172.30.0.46']);
+    assert.deepEqual(clusterIps?.elements, [
+      '172.30.0.41',
+      '172.30.0.42',
+      '172.30.0.43',
+      '172.30.0.44',
+      '172.30.0.45',
+      '172.30.0.46',
+    ]);
     const serviceIps = kp.sets.get('service-ips');
     assert.equal(serviceIps?.kind, 'map');
     assert.deepEqual(serviceIps?.type, ['ipv4_addr', 'inet_proto', 'inet_service']);
     assert.equal(serviceIps?.map, 'verdict');
     assert.equal(serviceIps?.elements.length, 9);
-    assert.deepEqual(serviceIps?.elements[0], [{ concat: ['1.2.3.4', 'tcp', 80] }, { goto: { target: 'external-42NFTM6N-ns2/svc2/tcp/p80' } }]);
+    assert.deepEqual(serviceIps?.elements[0], [
+      { concat: ['1.2.3.4', 'tcp', 80] },
+      { goto: { target: 'external-42NFTM6N-ns2/svc2/tcp/p80' } },
+    ]);
     const affinity = kp.sets.get('affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80');
     assert.deepEqual(affinity?.flags, ['timeout']);
     assert.equal(affinity?.timeout, 10800);
   });
 
-  it('keeps each rule\'s statements as nft gave them, with handle and position', () => {
-    const doc = JSON.parse(text) as { nftables: Record<string, { chain?: string; handle?: number; expr?: unknown[] }>[] };
+  it("keeps each rule's statements as nft gave them, with handle and position", () => {
+    const doc = JSON.parse(text) as {
+      nftables: Record<string, { chain?: string; handle?: number; expr?: unknown[] }>[];
+    };
     const jsonRules = doc.nftables.flatMap((o) => (o['rule'] ? [o['rule']] : []));
     const parsed = [...kp.chains.values()].flatMap((c) => c.rules);
     assert.equal(parsed.length, jsonRules.length);
@@ -151,7 +164,9 @@ describe('parseNftJson: tables written by iptables-nft', () => {
   it('keeps iptables chains with their hooks and iptables priorities', () => {
     const { value } = parseNftJson(capturedOutput('calico.iptables-nft.nft.json'));
     const hooks = value.tables.flatMap((t) =>
-      [...t.chains.values()].filter((c) => c.hook !== undefined).map((c) => `${t.name} ${c.name} ${c.hook} ${c.prio} ${c.policy}`),
+      [...t.chains.values()]
+        .filter((c) => c.hook !== undefined)
+        .map((c) => `${t.name} ${c.name} ${c.hook} ${c.prio} ${c.policy}`),
     );
     assert.deepEqual(hooks.sort(), [
       'filter FORWARD forward 0 accept',
@@ -168,7 +183,13 @@ describe('parseNftJson: tables written by iptables-nft', () => {
     ]);
     const xtRule = chain(table(value, 'ip', 'nat'), 'cali-nat-outgoing').rules[0];
     assert.ok(xtRule);
-    assert.equal(xtRule.text.startsWith('xt match "comment" xt match "set" xt match "set" counter packets 0 bytes 0 xt target "MASQUERADE"'), true, xtRule.text);
+    assert.equal(
+      xtRule.text.startsWith(
+        'xt match "comment" xt match "set" xt match "set" counter packets 0 bytes 0 xt target "MASQUERADE"',
+      ),
+      true,
+      xtRule.text,
+    );
   });
 
   it('renders native translations the way nft prints them', () => {
@@ -192,7 +213,7 @@ describe('parseNftJson: tables written by iptables-nft', () => {
 });
 
 describe('parseNftJson: iptables-nft tables next to native ones', () => {
-  it('mixed: tells Calico\'s iptables-nft tables from kube-proxy\'s native table', () => {
+  it("mixed: tells Calico's iptables-nft tables from kube-proxy's native table", () => {
     const { value, warnings } = parseNftJson(capturedOutput('mixed.nft.json'));
     assert.deepEqual(warnings, []);
     assert.deepEqual(
@@ -259,7 +280,13 @@ describe('parseNftJson: input that is not a ruleset', () => {
     assert.equal(kp.chains.get('named-prio')?.prio, -110);
     assert.equal(table(value, 'ip', 'nowhere').chains.get('c')?.rules[0]?.text, 'accept');
     assert.deepEqual(
-      warnings.map((w) => w.replace(/^item \d+: /, '').split(' ').slice(0, 3).join(' ')),
+      warnings.map((w) =>
+        w
+          .replace(/^item \d+: /, '')
+          .split(' ')
+          .slice(0, 3)
+          .join(' '),
+      ),
       [
         'not an object',
         'rule in ip',

@@ -8,13 +8,22 @@ import { parseIpAddr } from '../../../src/model/parse/ip-addr.ts';
 import { parseIpNeigh } from '../../../src/model/parse/ip-neigh.ts';
 import { parseIpRoute } from '../../../src/model/parse/ip-route.ts';
 import { parseIpRule } from '../../../src/model/parse/ip-rule.ts';
-import { renderAddress, renderFdb, renderNeighbor, renderRoute, renderRule } from '../../../src/model/render/iproute2.ts';
+import {
+  renderAddress,
+  renderFdb,
+  renderNeighbor,
+  renderRoute,
+  renderRule,
+} from '../../../src/model/render/iproute2.ts';
 import type { Route } from '../../../src/model/types.ts';
 import { fixture } from '../../helpers/fixtures.ts';
 
 /** ip pads some lines with a trailing space; a person does not see it. */
 function lines(text: string): string[] {
-  return text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '');
 }
 
 /** A multipath route's "\tnexthop …" lines belong to the route line above them. */
@@ -33,7 +42,12 @@ describe('renderRoute: ip route show table all', () => {
 
   it('renders every route exactly as ip prints it, in the same order', () => {
     assert.deepEqual(parsed.warnings, []);
-    const got = parsed.value.map((r) => renderRoute(r).split('\n').map((l) => l.trimEnd()).join('\n'));
+    const got = parsed.value.map((r) =>
+      renderRoute(r)
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n'),
+    );
     assert.equal(got.length, expected.length);
     for (let i = 0; i < got.length; i++) assert.equal(got[i], expected[i], `route ${i}: ${parsed.value[i]!.raw}`);
   });
@@ -52,7 +66,19 @@ describe('renderRoute: ip route show table all', () => {
   });
 
   it('prints a route that is not JSON as it is', () => {
-    const r: Route = { family: 'inet', table: 254, type: 'unicast', dst: '10.0.0.0/8', tos: 0, onlink: false, metric: 0, protocol: 'boot', scope: 'global', nexthops: [], raw: '10.0.0.0/8 dev eth0' };
+    const r: Route = {
+      family: 'inet',
+      table: 254,
+      type: 'unicast',
+      dst: '10.0.0.0/8',
+      tos: 0,
+      onlink: false,
+      metric: 0,
+      protocol: 'boot',
+      scope: 'global',
+      nexthops: [],
+      raw: '10.0.0.0/8 dev eth0',
+    };
     assert.equal(renderRoute(r), '10.0.0.0/8 dev eth0');
   });
 });

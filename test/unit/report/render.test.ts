@@ -13,7 +13,14 @@ const ESC = '\u001b[';
 
 async function doc() {
   const ctx = analysisContext(buildModel(await readSnapshot('examples/rp-filter-tunnel.json')));
-  return lanQuery(ctx, { lanHost: '192.168.1.50', target: 'default/web-0', namespace: 'default', via: 'node-a', port: 8080, protocol: 'tcp' });
+  return lanQuery(ctx, {
+    lanHost: '192.168.1.50',
+    target: 'default/web-0',
+    namespace: 'default',
+    via: 'node-a',
+    port: 8080,
+    protocol: 'tcp',
+  });
 }
 
 test('table: plain when piped, coloured on a terminal, plain again with NO_COLOR or --no-color', async () => {
@@ -38,9 +45,24 @@ test('json and yaml: the documented schema, the same document', async () => {
   const j = JSON.parse(renderReport(d, 'json', {}, { colour: true, env: {} })) as Record<string, unknown>;
   assert.equal(j['apiVersion'], 'netcheck.dev/v1');
   assert.equal(j['kind'], 'Report');
-  assert.deepEqual(Object.keys(j).sort(), ['apiVersion', 'cluster', 'findings', 'kind', 'notes', 'query', 'traces', 'verdict']);
-  const traces = j['traces'] as { direction: string; verdict: string; hops: { node: string; step: string; detail: string; evidence?: string }[] }[];
-  assert.ok(traces.some((t) => t.direction === 'forward' && t.verdict === 'dropped' && t.hops.at(-1)!.step === 'rp-filter'));
+  assert.deepEqual(Object.keys(j).sort(), [
+    'apiVersion',
+    'cluster',
+    'findings',
+    'kind',
+    'notes',
+    'query',
+    'traces',
+    'verdict',
+  ]);
+  const traces = j['traces'] as {
+    direction: string;
+    verdict: string;
+    hops: { node: string; step: string; detail: string; evidence?: string }[];
+  }[];
+  assert.ok(
+    traces.some((t) => t.direction === 'forward' && t.verdict === 'dropped' && t.hops.at(-1)!.step === 'rp-filter'),
+  );
   for (const t of traces) for (const h of t.hops) assert.ok(h.evidence === undefined || typeof h.evidence === 'string');
   const findings = j['findings'] as { id: string; severity: string; node?: string; evidence: string[]; fix: string }[];
   assert.equal(findings[0]!.id, 'rp-filter-drop');

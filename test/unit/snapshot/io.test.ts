@@ -32,7 +32,10 @@ test('gzip is recognised by content, not by file name', () => {
 });
 
 function rejects(doc: unknown, pattern: RegExp): void {
-  assert.throws(() => decodeSnapshot(Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc)), 'in.json'), (e: unknown) => e instanceof InputError && pattern.test(e.message));
+  assert.throws(
+    () => decodeSnapshot(Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc)), 'in.json'),
+    (e: unknown) => e instanceof InputError && pattern.test(e.message),
+  );
 }
 
 test('refuses what is not a snapshot, naming where', () => {
@@ -42,18 +45,27 @@ test('refuses what is not a snapshot, naming where', () => {
   rejects({ kind: 'Snapshot', apiVersion: 'netcheck.dev/v9' }, /apiVersion "netcheck.dev\/v9" is not supported/);
   rejects({ ...snap, objects: { nodes: {} } }, /objects\.nodes must be an array/);
   rejects({ ...snap, objects: { pods: [1] } }, /objects\.pods\[0\] must be an object/);
-  rejects({ ...snap, hosts: { a: { sections: { 'ip-route': 5 } } } }, /hosts\.a\.sections\.ip-route must be a string, not number/);
+  rejects(
+    { ...snap, hosts: { a: { sections: { 'ip-route': 5 } } } },
+    /hosts\.a\.sections\.ip-route must be a string, not number/,
+  );
   rejects({ ...snap, hosts: [] }, /hosts must be an object/);
 });
 
 test('a missing file is a clear error', async () => {
-  await assert.rejects(readSnapshot('/nonexistent/x.json'), (e: unknown) => e instanceof InputError && /cannot read snapshot .*ENOENT/.test(e.message));
+  await assert.rejects(
+    readSnapshot('/nonexistent/x.json'),
+    (e: unknown) => e instanceof InputError && /cannot read snapshot .*ENOENT/.test(e.message),
+  );
 });
 
 test('a corrupt gzip stream is a clear error', () => {
   const gz = encodeSnapshot(snap, true);
   const cut = gz.subarray(0, gz.length - 20);
-  assert.throws(() => decodeSnapshot(cut, 'cut.gz'), (e: unknown) => e instanceof InputError);
+  assert.throws(
+    () => decodeSnapshot(cut, 'cut.gz'),
+    (e: unknown) => e instanceof InputError,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'netcheck-snap-'));
   writeFileSync(join(dir, 'x'), cut);
 });

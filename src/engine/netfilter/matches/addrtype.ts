@@ -7,7 +7,20 @@ import type { AddrType } from '../types.ts';
 import type { CompiledMatch, MatchCtx } from '../compiled.ts';
 import { arg, badOption, commaList } from '../options.ts';
 
-const ADDR_TYPES: ReadonlySet<string> = new Set<AddrType>(['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE']);
+const ADDR_TYPES: ReadonlySet<string> = new Set<AddrType>([
+  'UNSPEC',
+  'UNICAST',
+  'LOCAL',
+  'BROADCAST',
+  'ANYCAST',
+  'MULTICAST',
+  'BLACKHOLE',
+  'UNREACHABLE',
+  'PROHIBIT',
+  'THROW',
+  'NAT',
+  'XRESOLVE',
+]);
 
 export function compileAddrtype(m: IptMatch): CompiledMatch[] {
   let limit: 'in' | 'out' | undefined;
@@ -19,14 +32,19 @@ export function compileAddrtype(m: IptMatch): CompiledMatch[] {
       continue;
     }
     const types = commaList(arg(o)).map((t) => t.toUpperCase());
-    if ((o.name !== 'src-type' && o.name !== 'dst-type') || types.length === 0 || types.some((t) => !ADDR_TYPES.has(t))) {
+    if (
+      (o.name !== 'src-type' && o.name !== 'dst-type') ||
+      types.length === 0 ||
+      types.some((t) => !ADDR_TYPES.has(t))
+    ) {
       out.push(badOption('addrtype', o));
       continue;
     }
     sides.push({ side: o.name === 'src-type' ? 'src' : 'dst', types: new Set(types), neg: o.negated });
   }
   for (const { side, types, neg } of sides) {
-    const dev = (c: MatchCtx): string | undefined => (limit === 'in' ? c.inIface || undefined : limit === 'out' ? c.outIface || undefined : undefined);
+    const dev = (c: MatchCtx): string | undefined =>
+      limit === 'in' ? c.inIface || undefined : limit === 'out' ? c.outIface || undefined : undefined;
     out.push({
       kind: 'pred',
       pred: (c) => types.has(c.env.addrType(side === 'src' ? c.packet.src : c.packet.dst, dev(c))) !== neg,

@@ -5,7 +5,15 @@ import type { CompiledMatch, MatchCtx, MatchResult } from '../compiled.ts';
 import { arg, badOption, commaList, parseAddrMask, parsePortRange } from '../options.ts';
 import { PROTO_NUMBER, protocolNumber } from './core.ts';
 
-const STATE_NAMES: ReadonlySet<string> = new Set(['INVALID', 'ESTABLISHED', 'NEW', 'RELATED', 'UNTRACKED', 'SNAT', 'DNAT']);
+const STATE_NAMES: ReadonlySet<string> = new Set([
+  'INVALID',
+  'ESTABLISHED',
+  'NEW',
+  'RELATED',
+  'UNTRACKED',
+  'SNAT',
+  'DNAT',
+]);
 
 /** The state bits the kernel computes for this packet (XT_CONNTRACK_STATE_BIT(ctinfo) + SNAT/DNAT). */
 function stateBits(ct: ConntrackView): Set<string> {
@@ -75,7 +83,7 @@ function compileConntrack(m: IptMatch): CompiledMatch[] {
           break;
         }
         const src = o.name === 'ctorigsrc';
-        others.push((c) => ((((src ? c.ct.origSrc : c.ct.origDst) & am.mask) >>> 0) === am.net) !== neg);
+        others.push((c) => (((src ? c.ct.origSrc : c.ct.origDst) & am.mask) >>> 0 === am.net) !== neg);
         break;
       }
       case 'ctorigdstport': {
@@ -93,10 +101,11 @@ function compileConntrack(m: IptMatch): CompiledMatch[] {
       case 'ctstatus': {
         const check = statusCheck(o);
         if (check === undefined) out.push(badOption('conntrack', o));
-        else others.push((c) => {
-          const r = check(c);
-          return typeof r === 'boolean' ? r !== neg : r;
-        });
+        else
+          others.push((c) => {
+            const r = check(c);
+            return typeof r === 'boolean' ? r !== neg : r;
+          });
         break;
       }
       default:
@@ -125,7 +134,12 @@ function compileConntrack(m: IptMatch): CompiledMatch[] {
 function compileState(m: IptMatch): CompiledMatch[] {
   return m.options.map((o): CompiledMatch => {
     const names = commaList(arg(o)).map((s) => s.toUpperCase());
-    if (o.name !== 'state' || names.length === 0 || names.some((n) => !STATE_NAMES.has(n) || n === 'SNAT' || n === 'DNAT')) return badOption('state', o);
+    if (
+      o.name !== 'state' ||
+      names.length === 0 ||
+      names.some((n) => !STATE_NAMES.has(n) || n === 'SNAT' || n === 'DNAT')
+    )
+      return badOption('state', o);
     const set = new Set<CtState | string>(names);
     // libxt_state.c turns "!" into the complement mask; xt_state.c tests statemask & statebit.
     const neg = o.negated;

@@ -59,8 +59,8 @@ function coreOption(o: IptOption): CompiledMatch {
       if (mask === 0) return neg ? { kind: 'never', why: `! -${o.name} 0.0.0.0/0` } : { kind: 'always' };
       const pred =
         o.name === 's'
-          ? (c: MatchCtx): boolean => (((c.packet.src & mask) >>> 0) === net) !== neg
-          : (c: MatchCtx): boolean => (((c.packet.dst & mask) >>> 0) === net) !== neg;
+          ? (c: MatchCtx): boolean => ((c.packet.src & mask) >>> 0 === net) !== neg
+          : (c: MatchCtx): boolean => ((c.packet.dst & mask) >>> 0 === net) !== neg;
       return { kind: 'pred', pred };
     }
     case 'i':
@@ -69,7 +69,9 @@ function coreOption(o: IptOption): CompiledMatch {
       if (name === undefined) return { kind: 'unknown', reason: `-${o.name} without an interface` };
       const test = ifaceTest(name);
       const pred =
-        o.name === 'i' ? (c: MatchCtx): boolean => test(c.inIface) !== neg : (c: MatchCtx): boolean => test(c.outIface) !== neg;
+        o.name === 'i'
+          ? (c: MatchCtx): boolean => test(c.inIface) !== neg
+          : (c: MatchCtx): boolean => test(c.outIface) !== neg;
       return { kind: 'pred', pred };
     }
     case 'p': {

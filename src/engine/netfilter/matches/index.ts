@@ -11,7 +11,14 @@ import { compileMultiport } from './multiport.ts';
 import { compilePhysdev } from './physdev.ts';
 import { compileRpfilter } from './rpfilter.ts';
 import { compileSetMatch } from './set.ts';
-import { compileComment, compileHashlimit, compileIprange, compileLength, compileLimit, compilePkttype } from './simple.ts';
+import {
+  compileComment,
+  compileHashlimit,
+  compileIprange,
+  compileLength,
+  compileLimit,
+  compilePkttype,
+} from './simple.ts';
 import { compileStatistic } from './statistic.ts';
 import { compileTcpUdp } from './tcpudp.ts';
 

@@ -13,10 +13,11 @@ export function compileMark(m: IptMatch): CompiledMatch[] {
     const { mask } = vm;
     const value = (vm.value & mask) >>> 0;
     const neg = o.negated;
-    if (!conn) return { kind: 'pred', pred: (c) => (((c.packet.mark & mask) >>> 0) === value) !== neg };
+    if (!conn) return { kind: 'pred', pred: (c) => ((c.packet.mark & mask) >>> 0 === value) !== neg };
     return {
       kind: 'pred',
-      pred: (c) => c.ct.state !== 'UNTRACKED' && c.ct.state !== 'INVALID' && (((c.packet.connmark & mask) >>> 0) === value) !== neg,
+      pred: (c) =>
+        c.ct.state !== 'UNTRACKED' && c.ct.state !== 'INVALID' && ((c.packet.connmark & mask) >>> 0 === value) !== neg,
     };
   });
 }

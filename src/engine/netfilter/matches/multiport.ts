@@ -8,7 +8,13 @@ export function compileMultiport(m: IptMatch): CompiledMatch[] {
   const out: CompiledMatch[] = [{ kind: 'pred', pred: (c) => c.packet.proto === 'tcp' || c.packet.proto === 'udp' }];
   for (const o of m.options) {
     const which =
-      o.name === 'dports' || o.name === 'destination-ports' ? 'dst' : o.name === 'sports' || o.name === 'source-ports' ? 'src' : o.name === 'ports' ? 'both' : undefined;
+      o.name === 'dports' || o.name === 'destination-ports'
+        ? 'dst'
+        : o.name === 'sports' || o.name === 'source-ports'
+          ? 'src'
+          : o.name === 'ports'
+            ? 'both'
+            : undefined;
     const ranges = commaList(arg(o)).map(parsePortRange);
     if (which === undefined || ranges.length === 0 || ranges.some((r) => r === undefined)) {
       out.push(badOption('multiport', o));

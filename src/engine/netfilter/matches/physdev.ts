@@ -19,7 +19,9 @@ function evaluate(s: PhysdevSpec, c: MatchCtx): boolean {
   const pd = c.physdev;
   if (pd === undefined) {
     // "Return MATCH if the invert flags of the used options are on".
-    return (s.isBridged ?? true) && (s.isIn ?? true) && (s.isOut ?? true) && (s.in?.neg ?? true) && (s.out?.neg ?? true);
+    return (
+      (s.isBridged ?? true) && (s.isIn ?? true) && (s.isOut ?? true) && (s.in?.neg ?? true) && (s.out?.neg ?? true)
+    );
   }
   const outdev = pd.out;
   const indev = pd.in;

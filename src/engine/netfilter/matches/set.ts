@@ -23,7 +23,6 @@ export function compileSetMatch(m: IptMatch): CompiledMatch[] {
     } else if (o.name === 'return-nomatch' && o.args.length === 0) {
       returnNomatch = true;
     } else if (COUNTER_OPTIONS.has(o.name) && o.args.length === 0) {
-      continue;
     } else {
       // --packets-gt/--bytes-lt... compare counters the snapshot does not have.
       out.push(badOption('set', o));

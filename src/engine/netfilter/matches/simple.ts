@@ -17,9 +17,10 @@ export function compileComment(m: IptMatch): CompiledMatch[] {
 export function compilePkttype(m: IptMatch): CompiledMatch[] {
   return m.options.map((o): CompiledMatch => {
     const want = arg(o)?.toLowerCase();
-    if (o.name !== 'pkt-type' || (want !== 'unicast' && want !== 'broadcast' && want !== 'multicast')) return badOption('pkttype', o);
+    if (o.name !== 'pkt-type' || (want !== 'unicast' && want !== 'broadcast' && want !== 'multicast'))
+      return badOption('pkttype', o);
     const kind = (c: MatchCtx): string => {
-      if ((c.packet.dst >>> 28) === 0xe) return 'multicast';
+      if (c.packet.dst >>> 28 === 0xe) return 'multicast';
       if (c.packet.dst === 0xffffffff || c.env.addrType(c.packet.dst) === 'BROADCAST') return 'broadcast';
       return 'unicast';
     };
@@ -46,7 +47,8 @@ export function compileHashlimit(m: IptMatch): CompiledMatch[] {
   const out: CompiledMatch[] = [];
   for (const o of m.options) {
     if (o.negated) out.push(badOption('hashlimit', o));
-    else if (o.name === 'hashlimit-above') out.push({ kind: 'never', why: '--hashlimit-above: a single packet is under any limit' });
+    else if (o.name === 'hashlimit-above')
+      out.push({ kind: 'never', why: '--hashlimit-above: a single packet is under any limit' });
     else if (!o.name.startsWith('hashlimit')) out.push(badOption('hashlimit', o));
   }
   return out;
@@ -69,7 +71,8 @@ export function compileIprange(m: IptMatch): CompiledMatch[] {
     const parts = (arg(o) ?? '').split('-');
     const lo = parseIpv4(parts[0] ?? '');
     const hi = parts.length === 2 ? parseIpv4(parts[1] ?? '') : lo;
-    if ((o.name !== 'src-range' && o.name !== 'dst-range') || lo === undefined || hi === undefined || parts.length > 2) return badOption('iprange', o);
+    if ((o.name !== 'src-range' && o.name !== 'dst-range') || lo === undefined || hi === undefined || parts.length > 2)
+      return badOption('iprange', o);
     const src = o.name === 'src-range';
     return {
       kind: 'pred',

@@ -52,7 +52,10 @@ function portPred(module: string, o: IptOption, which: 'sport' | 'dport'): Compi
   const proto = module;
   return {
     kind: 'pred',
-    pred: which === 'sport' ? (c) => c.packet.proto === proto && (c.packet.sport >= lo && c.packet.sport <= hi) !== neg : (c) => c.packet.proto === proto && (c.packet.dport >= lo && c.packet.dport <= hi) !== neg,
+    pred:
+      which === 'sport'
+        ? (c) => c.packet.proto === proto && (c.packet.sport >= lo && c.packet.sport <= hi) !== neg
+        : (c) => c.packet.proto === proto && (c.packet.dport >= lo && c.packet.dport <= hi) !== neg,
   };
 }
 
@@ -62,7 +65,8 @@ function tcpFlagsPred(mask: number, comp: number, neg: boolean, text: string): C
     pred: (c): MatchResult => {
       if (c.packet.proto !== 'tcp') return false;
       const flags = tcpFlagsOf(c);
-      if (flags === undefined) return { unknown: `--tcp-flags ${text}: the TCP flags of a ${c.ct.state} packet are not known` };
+      if (flags === undefined)
+        return { unknown: `--tcp-flags ${text}: the TCP flags of a ${c.ct.state} packet are not known` };
       return ((flags & mask) === comp) !== neg;
     },
   };
@@ -84,13 +88,18 @@ export function compileTcpUdp(m: IptMatch): CompiledMatch[] {
       case 'tcp-flags': {
         const mask = flagMask(o.args[0]);
         const comp = flagMask(o.args[1]);
-        if (module !== 'tcp' || o.args.length !== 2 || mask === undefined || comp === undefined) out.push(badOption(module, o));
+        if (module !== 'tcp' || o.args.length !== 2 || mask === undefined || comp === undefined)
+          out.push(badOption(module, o));
         else out.push(tcpFlagsPred(mask, comp, o.negated, o.args.join(' ')));
         break;
       }
       case 'syn':
         // --syn is --tcp-flags FIN,SYN,RST,ACK SYN (libxt_tcp.c).
-        out.push(module === 'tcp' && o.args.length === 0 ? tcpFlagsPred(0x17, 0x02, o.negated, 'FIN,SYN,RST,ACK SYN') : badOption(module, o));
+        out.push(
+          module === 'tcp' && o.args.length === 0
+            ? tcpFlagsPred(0x17, 0x02, o.negated, 'FIN,SYN,RST,ACK SYN')
+            : badOption(module, o),
+        );
         break;
       default:
         out.push(badOption(module, o));
