@@ -6,10 +6,11 @@ import { InputError } from '../../lib/errors.ts';
 import { loadModel } from '../analysis-source.ts';
 import type { NetcheckCommand } from '../command.ts';
 import { emitReport } from '../emit.ts';
-import { namespaceFlag, withNamespaceOption } from '../options/cluster.ts';
-import { reportStyle, withReportOptions } from '../options/report.ts';
-import { sourceOf, withSourceOptions } from '../options/source.ts';
-import { objectName, text } from '../options/values.ts';
+import { withNamespaceOption } from '../options/cluster.ts';
+import { analysisFlags } from '../options/analysis.ts';
+import { withReportOptions } from '../options/report.ts';
+import { withSourceOptions } from '../options/source.ts';
+import { nodeNameFlag, text } from '../options/values.ts';
 
 export const externalIpCommand: NetcheckCommand = {
   command: 'externalip [service]',
@@ -53,13 +54,10 @@ export const externalIpCommand: NetcheckCommand = {
       throw new InputError('-A audits every namespace; with SERVICE, name its namespace in it (namespace/name)');
     const fromFlag = text('--from', argv['from']);
     const from = fromFlag === undefined ? undefined : requireIpv4('--from', fromFlag);
-    const viaFlag = text('--via', argv['via']);
-    if (viaFlag !== undefined && from === undefined)
+    const via = nodeNameFlag('--via', argv['via']);
+    if (via !== undefined && from === undefined)
       throw new InputError('--via needs --from (the LAN host whose router sends the externalIPs to that node)');
-    const via = viaFlag === undefined ? undefined : objectName('--via', viaFlag);
-    const ns = namespaceFlag(argv) ?? 'default';
-    const style = reportStyle(argv);
-    const source = await sourceOf(argv);
+    const { namespace: ns, style, source } = await analysisFlags(argv);
     return async () => {
       const model = await loadModel(source);
       emitReport(

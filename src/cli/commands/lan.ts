@@ -6,11 +6,12 @@ import { requireIpv4, resolveLanTarget } from '../../checks/resolve.ts';
 import { loadModel } from '../analysis-source.ts';
 import type { NetcheckCommand } from '../command.ts';
 import { emitReport } from '../emit.ts';
-import { namespaceFlag, withNamespaceOption } from '../options/cluster.ts';
+import { withNamespaceOption } from '../options/cluster.ts';
+import { analysisFlags } from '../options/analysis.ts';
 import { flowFlags, withFlowOptions } from '../options/flow.ts';
-import { reportStyle, withReportOptions } from '../options/report.ts';
-import { sourceOf, withSourceOptions } from '../options/source.ts';
-import { objectName, text } from '../options/values.ts';
+import { withReportOptions } from '../options/report.ts';
+import { withSourceOptions } from '../options/source.ts';
+import { nodeNameFlag, text } from '../options/values.ts';
 
 export const lanCommand: NetcheckCommand = {
   command: 'lan <lan> <target>',
@@ -50,12 +51,9 @@ export const lanCommand: NetcheckCommand = {
   plan: async (argv) => {
     const lan = requireIpv4('LAN host', text('LAN_IP', argv['lan'])!);
     const target = text('TARGET', argv['target'])!;
-    const viaFlag = text('--via', argv['via']);
-    const via = viaFlag === undefined ? undefined : objectName('--via', viaFlag);
+    const via = nodeNameFlag('--via', argv['via']);
     const flow = flowFlags(argv);
-    const ns = namespaceFlag(argv) ?? 'default';
-    const style = reportStyle(argv);
-    const source = await sourceOf(argv);
+    const { namespace: ns, style, source } = await analysisFlags(argv);
     return async () => {
       const model = await loadModel(source, {
         nodes: (objects) => {

@@ -6,10 +6,11 @@ import { resolvePod } from '../../checks/resolve.ts';
 import { loadModel } from '../analysis-source.ts';
 import type { NetcheckCommand } from '../command.ts';
 import { emitReport } from '../emit.ts';
-import { namespaceFlag, withNamespaceOption } from '../options/cluster.ts';
+import { withNamespaceOption } from '../options/cluster.ts';
+import { analysisFlags } from '../options/analysis.ts';
 import { flowFlags, withFlowOptions } from '../options/flow.ts';
-import { reportStyle, withReportOptions } from '../options/report.ts';
-import { sourceOf, withSourceOptions } from '../options/source.ts';
+import { withReportOptions } from '../options/report.ts';
+import { withSourceOptions } from '../options/source.ts';
 import { text } from '../options/values.ts';
 
 export const podToPodCommand: NetcheckCommand = {
@@ -40,9 +41,7 @@ export const podToPodCommand: NetcheckCommand = {
     const src = text('SRC', argv['src'])!;
     const dst = text('DST', argv['dst'])!;
     const flow = flowFlags(argv);
-    const ns = namespaceFlag(argv) ?? 'default';
-    const style = reportStyle(argv);
-    const source = await sourceOf(argv);
+    const { namespace: ns, style, source } = await analysisFlags(argv);
     return async () => {
       const model = await loadModel(source, {
         nodes: (objects) => {

@@ -61,6 +61,12 @@ export function objectName(flag: string, name: string): string {
   return name;
 }
 
+/** A flag naming one node, checked; undefined when absent. */
+export function nodeNameFlag(flag: string, v: unknown): string | undefined {
+  const s = text(flag, v);
+  return s === undefined ? undefined : objectName(flag, s);
+}
+
 // An image reference (distribution/reference grammar, loosely): registry[:port]/path[:tag][@digest].
 // What matters here is that it is one word a container runtime can resolve, never shell syntax.
 const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*[A-Za-z0-9]$|^[A-Za-z0-9]$/;
