@@ -134,7 +134,7 @@ export function complete(words: readonly string[], all: readonly NetcheckCommand
 }
 
 function canonical(o: YargsOptions, name: string): string {
-  if (Object.hasOwn(o.key, name)) return name;
+  // An alias (-o) is a key too, but its choices and type are kept under the option's own name.
   for (const [k, aliases] of Object.entries(o.alias)) if (aliases.includes(name)) return k;
   return name;
 }

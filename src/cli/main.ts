@@ -39,7 +39,7 @@ async function parse(args: readonly string[]): Promise<Work | undefined> {
         handler: (argv: Args) => void (chosen = { cmd, argv }),
       })),
     )
-    .demandCommand(1, 'Name a command (see --help).')
+    .demandCommand(1, 'Name a command')
     .strict()
     .version(VERSION)
     .help()

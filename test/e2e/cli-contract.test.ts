@@ -109,6 +109,7 @@ current-context: x
     usage(['lan', '192.168.1.50', 'default/web-0', '--prot', '8080'], /Unknown argument/),
     usage(['doctor', 'extra', '--snapshot', SNAP], /Unknown argument: extra/),
     usage(['frobnicate'], /Unknown argument|Unknown command/),
+    usage([], /^error: Name a command \(see kubectl netcheck --help\)$/m),
     // Missing positionals, bad -o.
     usage(['pod-to-pod'], /Not enough non-option arguments/),
     usage(['pod-to-pod', 'default/web-0'], /Not enough non-option arguments/),
@@ -132,6 +133,7 @@ current-context: x
     usage(['lan', '192.168.1.500', 'default/web-0'], /LAN host "192\.168\.1\.500" is not an IPv4 address/),
     usage(['lan', '192.168.1.50', 'default/web-0', '--via', 'Node_A'], /--via "Node_A" is not a Kubernetes name/),
     usage(['externalip', 'svc', '-A'], /-A audits every namespace/),
+    usage(['externalip', '-A', '-n', 'shop'], /-n does not apply/),
     usage(['externalip', '--via', 'node-a'], /--via needs --from/),
     usage(['externalip', '--from', 'lan-pc'], /--from "lan-pc" is not an IPv4 address/),
     usage(['doctor', '--nodes', 'node-a', '--snapshot', SNAP], /--nodes applies to a live cluster, not to --snapshot/),
@@ -183,7 +185,9 @@ current-context: x
     { args: ['doctor', '--list', '-o', 'json'], code: 0 },
     { args: ['doctor', '--list', '-o', 'yaml'], code: 0 },
     { args: ['__complete', 'col'], code: 0, stdoutLines: 2 },
+    { args: ['__complete', 'doctor', '-o', 'y'], code: 0, stdoutLines: 2 },
     { args: ['collect', '--dry-run', '--nodes', 'node-a'], code: 0 },
+    { args: ['probe', '--local', '-o', 'yaml'], code: 0 },
   ];
 
   const results = new Map<Case, Run>();
@@ -218,7 +222,7 @@ current-context: x
 
   const out = (args: string[]) => [...results.entries()].find(([c]) => c.args.join(' ') === args.join(' '))![1].stdout;
 
-  test('one document per run: --version, -o json, -o yaml, doctor --list, completion', () => {
+  test('one document per run: --version, -o json, -o yaml, doctor --list, probe, completion', () => {
     const version = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
     assert.equal(out(['--version']), `${version}\n`);
     assert.equal(JSON.parse(out(['doctor', '--snapshot', SNAP, '-o', 'json'])).kind, 'Report');
@@ -234,6 +238,10 @@ current-context: x
       checks.map((c) => c.name),
     );
     assert.match(out(['__complete', 'col']), /^collect\t[^\n]+\n:4\n$/);
+    assert.equal(out(['__complete', 'doctor', '-o', 'y']), 'yaml\n:4\n');
+    const probe = out(['probe', '--local', '-o', 'yaml']);
+    assert.doesNotMatch(probe, /^\{/);
+    assert.equal(typeof (parseYaml(probe) as { sections: Record<string, string> }).sections['ip-route'], 'string');
   });
 
   test('collect --dry-run prints each probe command so that a shell gets its exact words back', () => {

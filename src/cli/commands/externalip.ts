@@ -52,6 +52,7 @@ export const externalIpCommand: NetcheckCommand = {
     const all = argv['all-namespaces'] === true;
     if (service !== undefined && all)
       throw new InputError('-A audits every namespace; with SERVICE, name its namespace in it (namespace/name)');
+    if (all && argv['namespace'] !== undefined) throw new InputError('-A audits every namespace: -n does not apply');
     const fromFlag = text('--from', argv['from']);
     const from = fromFlag === undefined ? undefined : requireIpv4('--from', fromFlag);
     const via = nodeNameFlag('--via', argv['via']);
