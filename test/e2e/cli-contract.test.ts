@@ -146,6 +146,7 @@ current-context: x
     usage(['doctor', '--request-timeout', 'soon'], /invalid --request-timeout "soon"/),
     usage(['pod-to-pod', 'a', 'b', '-n', 'Not_A_Name'], /-n\/--namespace "Not_A_Name" is not a namespace name/),
     usage(['collect', '--dry-run', '--nodes', ''], /--nodes has an empty name/),
+    usage(['collect', '-o', 'x.json', '--objects-only', '--nodes', 'node-a'], /--nodes does not apply/),
     usage(
       ['collect', '--dry-run', '--nodes', 'node a;rm -rf /'],
       /--nodes "node a;rm -rf \/" is not a Kubernetes name/,

@@ -23,6 +23,11 @@ export const collectCommand: NetcheckCommand = {
               requiresArg: true,
               describe: 'Snapshot file to write (.gz: gzipped; -: stdout)',
             })
+            .option('objects-only', {
+              type: 'boolean',
+              default: false,
+              describe: "Read the cluster's objects and probe no node (no probe pod is created)",
+            })
             .option('dry-run', {
               type: 'boolean',
               default: false,
@@ -43,7 +48,10 @@ export const collectCommand: NetcheckCommand = {
     if (dryRun && outFlag !== undefined) throw new InputError('--dry-run prints to stdout: -o does not apply');
     if (!dryRun && outFlag === undefined) throw new InputError('collect needs -o FILE (or -o - for stdout)');
     const out = outFlag === undefined ? undefined : writablePath('-o', outFlag);
-    const nodes = nodesFlag(argv);
+    const objectsOnly = argv['objects-only'] === true;
+    if (objectsOnly && argv['nodes'] !== undefined)
+      throw new InputError('--objects-only probes no node: --nodes does not apply');
+    const nodes = objectsOnly ? [] : nodesFlag(argv);
     const opts = { ...(await clusterAccess(argv)), ...probeSettings(argv), ...(nodes !== undefined ? { nodes } : {}) };
     return async () => {
       // client-node is heavy to load: the live source is imported only when a command runs.
