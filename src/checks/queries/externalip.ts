@@ -11,8 +11,8 @@ import type { FlowReport } from '../flow/analyze.ts';
 import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
 import { hostOwning } from '../node/ownership.ts';
 import { requireIpv4, resolveNode, resolveService } from '../resolve.ts';
-import { clusterDoc, reportDoc } from '../../report/document.ts';
-import type { ReportDoc } from '../../report/document.ts';
+import { clusterDoc, reportDoc } from '../report-doc.ts';
+import type { ReportDoc } from '../report-doc.ts';
 import { notesOf, traceDocs } from './common.ts';
 
 export interface ExternalIpQuery {

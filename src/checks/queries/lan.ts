@@ -16,9 +16,9 @@ import type { FlowProtocol } from '../flow/packet-spec.ts';
 import { hostOwning } from '../node/ownership.ts';
 import { requireIpv4, resolveLanTarget, resolveNode } from '../resolve.ts';
 import type { LanTarget } from '../resolve.ts';
-import { clusterDoc, reportDoc } from '../../report/document.ts';
-import type { ReportDoc } from '../../report/document.ts';
-import { notesOf, pathNodeFindings, podEndpoint, podIp, traceDocs, unprobedFindings } from './common.ts';
+import { clusterDoc, reportDoc } from '../report-doc.ts';
+import type { ReportDoc } from '../report-doc.ts';
+import { notesOf, pathFindings, podEndpoint, podIp, traceDocs } from './common.ts';
 
 export interface LanQuery {
   lanHost: string;
@@ -174,7 +174,7 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
     verdict: combineVerdicts(reports.map((r) => r.verdict)),
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs(reports),
-    findings: [...unprobedFindings(ctx.model, nodes), ...findings, ...pathNodeFindings(ctx, reports, nodes)],
+    findings: [...findings, ...pathFindings(ctx, reports, nodes)],
     notes,
   });
 }

@@ -4,9 +4,9 @@ import { analyzeFlow } from '../flow/analyze.ts';
 import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
 import type { FlowProtocol } from '../flow/packet-spec.ts';
 import { resolvePod } from '../resolve.ts';
-import { clusterDoc, reportDoc } from '../../report/document.ts';
-import type { ReportDoc } from '../../report/document.ts';
-import { notesOf, pathNodeFindings, podEndpoint, podIp, traceDocs, unprobedFindings } from './common.ts';
+import { clusterDoc, reportDoc } from '../report-doc.ts';
+import type { ReportDoc } from '../report-doc.ts';
+import { notesOf, pathFindings, podEndpoint, podIp, traceDocs } from './common.ts';
 
 export interface PodToPodQuery {
   source: string;
@@ -39,7 +39,7 @@ export function podToPod(ctx: AnalysisContext, q: PodToPodQuery): ReportDoc {
     verdict: flow.verdict,
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs([flow]),
-    findings: [...unprobedFindings(ctx.model, ends), ...flow.findings, ...pathNodeFindings(ctx, [flow], ends)],
+    findings: [...flow.findings, ...pathFindings(ctx, [flow], ends)],
     notes: notesOf(ctx.model),
   });
 }
