@@ -68,6 +68,24 @@ export function outsiderFindings(ctx: AnalysisContext): Finding[] {
   );
 }
 
+/** The object kinds a flow's analysis reads: who is where, Services and their backends, what the CNI is. */
+export function flowObjectGaps(ctx: AnalysisContext): DataGap[] {
+  const kinds = [
+    'nodes',
+    'pods',
+    'services',
+    'endpointSlices',
+    'configMaps',
+    ...(ctx.flavour.cni.value === 'calico' || ctx.flavour.cni.value === 'unknown'
+      ? (['ipPools', 'blockAffinities'] as const)
+      : []),
+  ] as const;
+  return kinds.flatMap((objects) => {
+    const status = ctx.model.objects.get(objects) ?? { state: 'absent' as const };
+    return usable(status) ? [] : [{ kind: 'objects' as const, objects, status, check: 'the flow analysis' }];
+  });
+}
+
 /** What the engine reads on every node a packet crosses; IPVS only where kube-proxy runs it. */
 export function traceSections(ctx: AnalysisContext): string[] {
   return [

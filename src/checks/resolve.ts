@@ -4,6 +4,8 @@ import type { NodeInfo, PodInfo, ServiceInfo } from '../model/cluster.ts';
 import type { ClusterInfo } from '../model/cluster.ts';
 import { cidrContains, isIpv4, parseCidr4, parseIpv4 } from '../lib/ipv4.ts';
 import { InputError } from '../lib/errors.ts';
+import { describeStatus, usable } from '../model/provenance.ts';
+import type { ObjectKind } from '../snapshot/types.ts';
 import type { AnalysisContext } from './context.ts';
 import { hostOwning, podBlocks } from './node/ownership.ts';
 
@@ -68,6 +70,24 @@ export function podsSharingIp(cluster: ClusterInfo): Map<string, PodInfo[]> {
     for (const ip of new Set(p.ips)) byIp.set(ip, [...(byIp.get(ip) ?? []), p]);
   }
   return new Map([...byIp].filter(([, ps]) => ps.length > 1));
+}
+
+/**
+ * Runs a lookup by name; when it finds nothing and the kinds it searched were not usable, the
+ * error says so — "no pod web-0" is not known when the pods were never collected.
+ */
+export function lookingUp<T>(ctx: AnalysisContext, kinds: readonly ObjectKind[], lookup: () => T): T {
+  try {
+    return lookup();
+  } catch (e) {
+    const missing = kinds
+      .map((k) => ({ k, s: ctx.model.objects.get(k) ?? { state: 'absent' as const } }))
+      .filter((x) => !usable(x.s));
+    if (!(e instanceof InputError) || missing.length === 0) throw e;
+    throw new InputError(
+      `${e.message}, but ${missing.map((x) => describeStatus(`objects.${x.k}`, x.s)).join('; ')}: collect them to look it up`,
+    );
+  }
 }
 
 function splitRef(ref: string, defaultNs: string): { ns: string; name: string } {

@@ -17,7 +17,7 @@ const PARSED: Partial<Record<ObjectKind, (c: ClusterInfo) => readonly unknown[]>
   endpointSlices: (c) => c.endpointSlices,
   ipPools: (c) => c.ipPools,
   blockAffinities: (c) => c.blockAffinities,
-  configMaps: (c) => c.configMaps,
+  configMaps: (c) => c.configMaps.filter((m) => m.name !== ''),
 };
 
 /**

@@ -5,10 +5,11 @@ import type { Model } from '../../model/model.ts';
 import type { Endpoint } from '../../engine/walk.ts';
 import { InputError } from '../../lib/errors.ts';
 import type { AnalysisContext } from '../context.ts';
-import { dataMissingFindings, notProbedFindings, outsiderFindings, traceGaps } from '../coverage.ts';
+import { dataMissingFindings, flowObjectGaps, notProbedFindings, outsiderFindings, traceGaps } from '../coverage.ts';
 import type { Finding } from '../finding.ts';
 import type { FlowReport } from '../flow/analyze.ts';
 import { runChecks } from '../run-checks.ts';
+import type { DataGap } from '../run-checks.ts';
 import type { TraceDoc } from '../report-doc.ts';
 import { traceDoc } from '../report-doc.ts';
 import { NODE_CHECKS } from '../node/index.ts';
@@ -61,21 +62,36 @@ export function pathFindings(
   reports: readonly FlowReport[],
   endpoints: readonly string[],
 ): Finding[] {
+  const nodes = pathNodes(reports, endpoints);
+  const checks = reports.every((r) => r.verdict === 'reachable')
+    ? { findings: [], gaps: [] }
+    : runChecks(
+        ctx,
+        NODE_CHECKS.filter((c) => c.onPath),
+        { nodes },
+      );
+  return [...pathCoverage(ctx, nodes, checks.gaps), ...checks.findings];
+}
+
+/** The nodes a flow involves: its ends and every node its traces cross. */
+export function pathNodes(reports: readonly FlowReport[], endpoints: readonly string[]): Set<string> {
   const nodes = new Set(endpoints);
   for (const r of reports)
     for (const x of r.results)
       for (const t of [x.forward, ...(x.reply !== undefined ? [x.reply] : [])])
         for (const h of t.hops) nodes.add(h.node);
-  const gaps = traceGaps(ctx, nodes);
-  const checks: Finding[] = [];
-  if (!reports.every((r) => r.verdict === 'reachable')) {
-    const run = runChecks(
-      ctx,
-      NODE_CHECKS.filter((c) => c.onPath),
-      { nodes },
-    );
-    checks.push(...run.findings);
-    gaps.push(...run.gaps);
-  }
-  return [...notProbedFindings(ctx.model, nodes), ...outsiderFindings(ctx), ...dataMissingFindings(gaps), ...checks];
+  return nodes;
+}
+
+/** What a flow's answer could not see on its nodes, and in the objects, as findings. */
+export function pathCoverage(
+  ctx: AnalysisContext,
+  nodes: ReadonlySet<string>,
+  more: readonly DataGap[] = [],
+): Finding[] {
+  return [
+    ...notProbedFindings(ctx.model, nodes),
+    ...outsiderFindings(ctx),
+    ...dataMissingFindings([...flowObjectGaps(ctx), ...traceGaps(ctx, nodes), ...more]),
+  ];
 }
