@@ -10,6 +10,16 @@ import { finding } from './finding.ts';
 import type { Finding } from './finding.ts';
 import type { DataGap } from './run-checks.ts';
 
+/** The findings that say what the analysis could not see, rather than what is wrong. */
+export const COVERAGE_IDS: ReadonlySet<string> = new Set(['node-not-probed', 'data-missing', 'host-not-in-cluster']);
+
+/** An audit's verdict: problems when something is wrong, unknown when only data is missing, else healthy. */
+export function auditVerdict(findings: readonly Finding[]): 'healthy' | 'problems' | 'unknown' {
+  const problems = findings.filter((f) => f.severity !== 'info');
+  if (problems.some((f) => !COVERAGE_IDS.has(f.id))) return 'problems';
+  return problems.length > 0 ? 'unknown' : 'healthy';
+}
+
 /** Nodes among `nodes` (default: every node the snapshot names) that have no state at all. */
 export function notProbedFindings(model: Model, nodes?: Iterable<string>): Finding[] {
   const names = nodes ?? [...model.cluster.nodes.map((n) => n.name), ...model.unprobed.keys()];
@@ -40,7 +50,7 @@ export function dataMissingFindings(gaps: readonly DataGap[]): Finding[] {
     const first = gs[0]!;
     if (first.kind === 'objects') {
       return finding('data-missing', {
-        summary: `${first.objects} objects: ${describeStatus(first.objects, first.status).replace(`${first.objects} `, '')}: ${checks} could not run`,
+        summary: `${describeStatus(`objects.${first.objects}`, first.status)}, so ${checks} could not run`,
         evidence: [describeStatus(`objects.${first.objects}`, first.status)],
         fix: `Get ${howToCollectObjects(first.objects)}.`,
       });

@@ -10,8 +10,11 @@ import type { CheckOutcome } from './run-checks.ts';
 
 export const REPORT_API_VERSION = 'netcheck.dev/v1';
 
-/** doctor and the externalIP audit have no single path: their verdict says whether anything is wrong. */
-export type AuditVerdict = 'healthy' | 'problems';
+/**
+ * doctor and the externalIP audit have no single path: their verdict says whether anything is
+ * wrong — or, when nothing wrong was found but data was missing, that it is not known (`unknown`).
+ */
+export type AuditVerdict = 'healthy' | 'problems' | 'unknown';
 
 export interface HopDoc {
   node: string;

@@ -1,6 +1,6 @@
 // kubectl netcheck doctor: every declared check on every probed node, with what each could not judge.
 import type { AnalysisContext } from '../context.ts';
-import { dataMissingFindings, outsiderFindings } from '../coverage.ts';
+import { auditVerdict, dataMissingFindings, outsiderFindings } from '../coverage.ts';
 import { NODE_CHECKS } from '../node/index.ts';
 import { clusterDoc, reportDoc } from '../report-doc.ts';
 import type { ReportDoc } from '../report-doc.ts';
@@ -21,7 +21,7 @@ export function doctor(ctx: AnalysisContext, only?: readonly string[]): ReportDo
   }
   return reportDoc({
     query: { command: 'doctor', checks: checks.map((c) => c.name) },
-    verdict: findings.some((f) => f.severity !== 'info') ? 'problems' : 'healthy',
+    verdict: auditVerdict(findings),
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: [],
     findings,

@@ -13,7 +13,7 @@ import { hostOwning } from '../node/ownership.ts';
 import { lookingUp, requireLanHost, resolveNode, resolveService } from '../resolve.ts';
 import { clusterDoc, reportDoc } from '../report-doc.ts';
 import type { ReportDoc } from '../report-doc.ts';
-import { dataMissingFindings } from '../coverage.ts';
+import { auditVerdict, dataMissingFindings } from '../coverage.ts';
 import { externalIpsCheck } from '../node/externalips.ts';
 import { runChecks } from '../run-checks.ts';
 import { notesOf, pathCoverage, pathNodes, traceDocs } from './common.ts';
@@ -91,7 +91,6 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
         )
       : dataMissingFindings(audit.gaps)),
   );
-  const problems = findings.some((f) => f.severity !== 'info');
   return reportDoc({
     query: {
       command: 'externalip',
@@ -101,7 +100,7 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
       from: q.from,
       via: q.via,
     },
-    verdict: reports.length > 0 ? combineVerdicts(reports.map((r) => r.verdict)) : problems ? 'problems' : 'healthy',
+    verdict: reports.length > 0 ? combineVerdicts(reports.map((r) => r.verdict)) : auditVerdict(findings),
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs(reports),
     findings,
