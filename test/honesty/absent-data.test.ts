@@ -12,11 +12,10 @@ import { analysisContext } from '../../src/checks/context.ts';
 import type { AnalysisContext } from '../../src/checks/context.ts';
 import { doctor } from '../../src/checks/queries/doctor.ts';
 import { externalIpQuery } from '../../src/checks/queries/externalip.ts';
-import { lanQuery } from '../../src/checks/queries/lan.ts';
-import { podToPod } from '../../src/checks/queries/pod-to-pod.ts';
 import type { ReportDoc } from '../../src/checks/report-doc.ts';
 import { buildModel } from '../../src/model/model.ts';
 import { validateSnapshot } from '../../src/snapshot/validate.ts';
+import { lanRun, podToPodRun } from '../helpers/queries.ts';
 import { loadExample, mutationsOf } from './mutations.ts';
 import type { RawSnapshot } from './mutations.ts';
 
@@ -30,20 +29,12 @@ interface Command {
 const doc: Command = { name: 'doctor', run: (ctx) => doctor(ctx), flow: false };
 const p2p = (source: string, destination: string, protocol: 'tcp' | 'udp', port: number): Command => ({
   name: `pod-to-pod ${source} ${destination}`,
-  run: (ctx) => podToPod(ctx, { source, destination, namespace: 'default', protocol, port }),
+  run: podToPodRun(source, destination, port, protocol),
   flow: true,
 });
 const lan = (lanHost: string, target: string, port: number, via?: string): Command => ({
   name: `lan ${lanHost} ${target}`,
-  run: (ctx) =>
-    lanQuery(ctx, {
-      lanHost,
-      target,
-      namespace: 'default',
-      protocol: 'tcp',
-      port,
-      ...(via !== undefined ? { via } : {}),
-    }),
+  run: lanRun(lanHost, target, port, via),
   flow: true,
 });
 
