@@ -19,7 +19,8 @@
 import { renderFdb, renderNeighbor, renderRoute } from '../model/render/iproute2.ts';
 import { formatIpv4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
-import type { FdbEntry, Neighbor } from '../model/types.ts';
+import type { FdbEntry } from '../model/types.ts';
+import { usableNeighbor } from './host-net.ts';
 import type { HostNet } from './host-net.ts';
 import { describeFibFailure, outputLookup, preferredSource } from './routing.ts';
 
@@ -53,14 +54,6 @@ export type EncapResult =
       problem: string;
       evidence: string[];
     };
-
-/**
- * A neighbour entry the kernel transmits with: it has a link-layer address and is not FAILED or
- * INCOMPLETE (a STALE entry is still used; neigh_resolve_output sends and re-probes later).
- */
-export function usableNeighbor(n: Neighbor | undefined): n is Neighbor & { lladdr: string } {
-  return n?.lladdr !== undefined && !n.state.includes('FAILED') && !n.state.includes('INCOMPLETE');
-}
 
 const ALL_ZEROS_MAC = '00:00:00:00:00:00';
 
@@ -217,7 +210,14 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
   if (!r.ok) return { ...out, problem: describeFibFailure(r, dst) };
   const src = preferredSource(h, r.route);
   if (src === undefined) return { ...out, problem: `no source address on ${out.dev ?? '?'} for ${formatIpv4(dst)}` };
-  const via = bound !== undefined ? `, lookup bound to ${bound.dev} by the ${bound.from}` : '';
+  const link = h.links.get(oif);
+  const devOf = link?.vxlan?.link ?? link?.ipip?.link;
+  const via =
+    bound !== undefined
+      ? `, lookup bound to ${bound.dev} by the ${bound.from}`
+      : devOf !== undefined
+        ? `; "dev ${devOf}" of ${oif} does not bind it: the fdb entry has no "via"`
+        : '';
   return {
     ...out,
     src,

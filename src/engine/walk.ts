@@ -683,9 +683,13 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
       ];
     }
     case 'none':
-      return [
-        die(st, h.name, 'neighbor', 'dropped', rcv.why, st.nextHopRoute !== undefined ? [st.nextHopRoute] : [], oif),
+    case 'undecided': {
+      const ev = [
+        ...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []),
+        ...(rcv.kind === 'none' ? rcv.evidence : []),
       ];
+      return [die(st, h.name, 'neighbor', rcv.kind === 'none' ? 'dropped' : 'unknown', rcv.why, ev, oif)];
+    }
   }
 }
 
