@@ -22,6 +22,7 @@ import type { Ipv4 } from '../lib/ipv4.ts';
 import type { FdbEntry } from '../model/types.ts';
 import { usableNeighbor } from './host-net.ts';
 import type { HostNet } from './host-net.ts';
+import type { Packet } from './packet.ts';
 import { describeFibFailure, outputLookup, preferredSource } from './routing.ts';
 
 export type TunnelKind = 'ipip' | 'vxlan';
@@ -165,6 +166,26 @@ export function encapsulation(h: HostNet, oif: string, nextHop: Ipv4, innerDst?:
   if (link?.kind === 'ipip') return ipipEncapsulation(h, oif, nextHop, innerDst);
   if (link?.kind === 'vxlan' && link.vxlan !== undefined) return vxlanEncapsulation(h, oif, nextHop);
   return { ok: false, verdict: 'unknown', step: 'encapsulate', problem: `${oif} is not a tunnel device`, evidence: [] };
+}
+
+/**
+ * The tunnel device that takes an encapsulated packet delivered locally, by name.
+ * IPIP (ip_tunnel_lookup): a tunnel whose remote and local match, else a wildcard one (Calico's
+ * tunl0). VXLAN (vxlan_rcv → vxlan_vs_find_vni): the device of that UDP port and VNI, whatever
+ * the outer destination — the socket is bound to INADDR_ANY (vxlan_socket_create), so `local`
+ * does not filter (measured: test/lab/tunnel-outer-rule.test.ts).
+ */
+export function decapsulator(h: HostNet, p: Packet): string | undefined {
+  for (const l of h.linkOrder) {
+    if (!l.up) continue;
+    if (p.proto === 'ipip' && l.kind === 'ipip') {
+      if (l.ipip?.remote !== undefined && l.ipip.remote !== formatIpv4(p.src)) continue;
+      if (l.ipip?.local !== undefined && l.ipip.local !== formatIpv4(p.dst)) continue;
+      return l.name;
+    }
+    if (p.proto === 'udp' && l.kind === 'vxlan' && l.vxlan?.port === p.dport && l.vxlan.vni === p.vni) return l.name;
+  }
+  return undefined;
 }
 
 export function isTunnel(h: HostNet, dev: string): boolean {

@@ -31,7 +31,7 @@ import type { Packet } from './packet.ts';
 import { describeFibFailure, fibLookup, nextHops, outputLookup, preferredSource } from './routing.ts';
 import type { FibFailure } from './routing.ts';
 import { validateSource } from './rpfilter.ts';
-import { encapsulation, isTunnel } from './tunnel.ts';
+import { decapsulator, encapsulation, isTunnel } from './tunnel.ts';
 import type { Hop, HopStep, Trace, TraceVerdict } from './trace.ts';
 import { directEntry, externalEntry, podAttachment, resolveReceiver } from './world.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from './world.ts';
@@ -408,7 +408,7 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
   const { st, p } = conntrackOut(st0, h, p0, dev);
   // Tunnel endpoints: the receive handlers of ipip.c and vxlan.c take the packet after LOCAL_IN.
   if (p.inner !== undefined) {
-    const tun = findTunnelDevice(h, p);
+    const tun = decapsulator(h, p);
     if (tun === undefined) {
       return [
         die(
@@ -449,29 +449,6 @@ function seen(p: Packet): NonNullable<Trace['seenAs']> {
     s.dport = p.dport;
   }
   return s;
-}
-
-function findTunnelDevice(h: HostNet, p: Packet): string | undefined {
-  for (const l of h.linkOrder) {
-    if (!l.up) continue;
-    if (p.proto === 'ipip' && l.kind === 'ipip') {
-      // ip_tunnel_lookup(): a tunnel with matching remote, else a wildcard one (Calico's tunl0).
-      if (l.ipip?.remote !== undefined && l.ipip.remote !== fmt(p.src)) continue;
-      if (l.ipip?.local !== undefined && l.ipip.local !== fmt(p.dst)) continue;
-      return l.name;
-    }
-    if (
-      p.proto === 'udp' &&
-      l.kind === 'vxlan' &&
-      l.vxlan !== undefined &&
-      l.vxlan.port === p.dport &&
-      l.vxlan.vni === p.vni
-    ) {
-      if (l.vxlan.local !== undefined && l.vxlan.local !== fmt(p.dst)) continue;
-      return l.name;
-    }
-  }
-  return undefined;
 }
 
 /** kube-proxy IPVS: the virtual server (bound on kube-ipvs0) picks a real server; each is a branch. */
@@ -682,13 +659,9 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
         ),
       ];
     }
-    case 'none':
     case 'undecided': {
-      const ev = [
-        ...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []),
-        ...(rcv.kind === 'none' ? rcv.evidence : []),
-      ];
-      return [die(st, h.name, 'neighbor', rcv.kind === 'none' ? 'dropped' : 'unknown', rcv.why, ev, oif)];
+      const ev = [...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...rcv.evidence];
+      return [die(st, h.name, 'neighbor', 'unknown', rcv.why, ev, oif)];
     }
   }
 }

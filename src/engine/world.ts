@@ -39,10 +39,8 @@ export type Receiver =
   | { kind: 'pod'; pod: PodEndpoint; how: string }
   | { kind: 'external'; external: ExternalEndpoint; how: string }
   | { kind: 'gateway'; gateway: Ipv4; how: string }
-  /** Nothing answers: the sender's own failed resolution says so. */
-  | { kind: 'none'; why: string; evidence: string[] }
-  /** Whether anything answers is not in the snapshot. */
-  | { kind: 'undecided'; why: string };
+  /** Whether anything answers ARP for the next hop is not in the snapshot. */
+  | { kind: 'undecided'; why: string; evidence: string[] };
 
 function devSubnets(h: HostNet, dev: string): { net: Ipv4; len: number }[] {
   return (h.addresses.get(dev) ?? []).filter((a) => a.len < 32).map((a) => ({ net: a.net, len: a.len }));
@@ -204,24 +202,23 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
   if (nextHop !== finalDst || onLink) {
     return { kind: 'gateway', gateway: nextHop, how: `${formatIpv4(nextHop)} is not a probed node, pod or named host` };
   }
-  // 6. Nobody known answers. Only the kernel's own failed resolution shows that nothing on the
-  //    link does; without it the link may hold a host netcheck has not seen (the snapshot does
-  //    not record cabling), so the answer is unknown, never unreachable.
+  // 6. Nobody known answers — which does not show that nothing does: the snapshot does not record
+  //    cabling, and even a FAILED entry is only the last attempt (neigh_event_send resolves a
+  //    FAILED neighbour again on the next packet). Unknown, never unreachable.
   const ip = formatIpv4(nextHop);
-  if (entry !== undefined && (entry.state.includes('FAILED') || entry.state.includes('INCOMPLETE')))
-    return {
-      kind: 'none',
-      why: `nothing on the link behind ${dev} answers ARP for ${ip} (${host.name}'s neighbour entry: ${renderNeighbor(entry)})`,
-      evidence: [renderNeighbor(entry)],
-    };
   const owner = addressOwner(w, host, nextHop);
+  const last =
+    entry !== undefined
+      ? `its last resolution is "${renderNeighbor(entry)}"`
+      : `${host.name} has no neighbour entry for it`;
   return {
     kind: 'undecided',
     why: `cannot tell whether anything on the link behind ${dev} answers ARP for ${ip}: ${
       owner !== undefined
         ? `${owner.host.name} holds it on ${owner.dev}, but no shared subnet or neighbour entry shows that ${owner.dev} is on that link`
         : 'no probed node, pod or named host holds it'
-    } and ${host.name} has no neighbour entry for it. Show it with \`ip neigh show ${ip} dev ${dev}\` on ${host.name} after sending to it (or \`arping -I ${dev} ${ip}\`), then collect again.`,
+    }, and ${last}. Show it with \`ip neigh show ${ip} dev ${dev}\` on ${host.name} after sending to it (or \`arping -I ${dev} ${ip}\`), then collect again.`,
+    evidence: entry !== undefined ? [renderNeighbor(entry)] : [],
   };
 }
 

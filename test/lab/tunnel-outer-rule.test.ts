@@ -14,6 +14,7 @@ import { buildHostNet } from '../../src/engine/host-net.ts';
 import { outerAddresses } from '../../src/engine/tunnel.ts';
 import { formatIpv4, parseIpv4 } from '../../src/lib/ipv4.ts';
 import { buildHostState } from '../../src/model/host.ts';
+import { compare, engineObservation, kernelObservation, worldOf } from './differential/compare.ts';
 import { bridge, host, labUnsupportedReason, link, mergeLabs, startLab } from './harness/index.ts';
 import type { RunningLab } from './harness/index.ts';
 
@@ -140,4 +141,56 @@ describe('VXLAN outer source and destination of a dev-bound device (measured)', 
       if (kernel.peer === 'p2' && kernel.dst !== PEER_IP.p2) assert.match(firstHop, /via 10\.0\.2\.3/);
     });
   }
+});
+
+describe('a VXLAN device with `local` takes packets sent to any address of its host (measured)', { skip }, () => {
+  // b's vx0 has `local 10.0.1.2 dev eth0`; p1's fdb entry sends to b's other address 10.0.2.2.
+  let lab: RunningLab | undefined;
+  before(async () => {
+    lab = await startLab(
+      mergeLabs(
+        bridge('sw', 'br0'),
+        host('b', {
+          devices: [
+            {
+              kind: 'vxlan',
+              name: 'vx0',
+              vni: 7,
+              dstport: 4789,
+              local: '10.0.1.2',
+              dev: 'eth0',
+              mac: '02:00:00:00:0b:0b',
+            },
+          ],
+          addresses: ['172.16.0.2/24 dev vx0'],
+          neighbors: ['172.16.0.3 lladdr 02:00:00:00:0a:0a dev vx0 nud permanent'],
+          fdb: ['02:00:00:00:0a:0a dev vx0 dst 10.0.1.3 self permanent'],
+        }),
+        host('p1', {
+          devices: [{ kind: 'vxlan', name: 'vx0', vni: 7, dstport: 4789, mac: '02:00:00:00:0a:0a' }],
+          addresses: ['172.16.0.3/24 dev vx0'],
+          neighbors: ['172.16.0.2 lladdr 02:00:00:00:0b:0b dev vx0 nud permanent'],
+          fdb: ['02:00:00:00:0b:0b dev vx0 dst 10.0.2.2 self permanent'],
+        }),
+        link({ host: 'b', dev: 'eth0', addr: '10.0.1.2/24' }, { host: 'sw', dev: 'port0', master: 'br0' }),
+        link({ host: 'b', dev: 'eth1', addr: '10.0.2.2/24' }, { host: 'sw', dev: 'port1', master: 'br0' }),
+        link(
+          { host: 'p1', dev: 'eth0', addr: ['10.0.1.3/24', '10.0.2.3/24'] },
+          { host: 'sw', dev: 'port2', master: 'br0' },
+        ),
+      ),
+      { prefix: 'vxrecv' },
+    );
+  });
+  after(async () => {
+    await lab?.stop();
+  });
+
+  it('p1 → 172.16.0.2 over VXLAN to 10.0.2.2: decapsulated by vx0 and answered; the engine agrees', async () => {
+    const flow = { from: 'p1', dst: '172.16.0.2', proto: 'udp' as const };
+    const kernel = await kernelObservation(lab!, flow);
+    assert.equal(kernel.replyDelivered, true, JSON.stringify(kernel));
+    const { obs, trace } = engineObservation(await worldOf(lab!, ['b', 'p1', 'sw']), flow);
+    assert.deepEqual(compare(kernel, obs, flow.proto), [], trace);
+  });
 });
