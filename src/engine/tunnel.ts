@@ -23,6 +23,7 @@ import type { FdbEntry } from '../model/types.ts';
 import { usableNeighbor } from './host-net.ts';
 import type { HostNet } from './host-net.ts';
 import type { Packet } from './packet.ts';
+import type { HopReason } from './trace.ts';
 import { describeFibFailure, outputLookup, preferredSource } from './routing.ts';
 
 export type TunnelKind = 'ipip' | 'vxlan';
@@ -52,6 +53,7 @@ export type EncapResult =
       /** 'unknown': resolution depends on something the snapshot does not show. */
       verdict: 'dropped' | 'unknown';
       step: 'neighbor' | 'encapsulate';
+      reason: HopReason;
       problem: string;
       evidence: string[];
     };
@@ -76,6 +78,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
         ok: false,
         verdict: 'unknown',
         step: 'neighbor',
+        reason: { kind: 'neighbor-unknown' },
         problem: `no usable neighbour entry for ${formatIpv4(nextHop)} on ${oif}: the kernel asks the default destination ${fallback} by ARP, and whether it answers is not in the snapshot (ip neigh show dev ${oif} after traffic)`,
         evidence: [...ev, ...(defaultEntry !== undefined ? [renderFdb(defaultEntry)] : [`remote ${fallback}`])],
       };
@@ -83,6 +86,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       ok: false,
       verdict: 'dropped',
       step: 'neighbor',
+      reason: { kind: 'no-neighbor' },
       problem: `no neighbour entry for ${formatIpv4(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`,
       evidence: ev,
     };
@@ -95,6 +99,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       ok: false,
       verdict: 'dropped',
       step: 'neighbor',
+      reason: { kind: 'no-neighbor' },
       problem: `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`,
       evidence: [renderNeighbor(neigh)],
     };
@@ -105,6 +110,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       ok: false,
       verdict: 'unknown',
       step: 'encapsulate',
+      reason: { kind: 'not-modelled' },
       problem: `VTEP ${vtep} is not an IPv4 address`,
       evidence: [fdbLine],
     };
@@ -140,6 +146,7 @@ function ipipEncapsulation(h: HostNet, oif: string, nextHop: Ipv4, innerDst: Ipv
       ok: false,
       verdict: 'dropped',
       step: 'encapsulate',
+      reason: { kind: 'no-neighbor' },
       problem: `IPIP device ${oif} has no remote and the route gives no gateway`,
       evidence: [],
     };
@@ -165,7 +172,14 @@ export function encapsulation(h: HostNet, oif: string, nextHop: Ipv4, innerDst?:
   const link = h.links.get(oif);
   if (link?.kind === 'ipip') return ipipEncapsulation(h, oif, nextHop, innerDst);
   if (link?.kind === 'vxlan' && link.vxlan !== undefined) return vxlanEncapsulation(h, oif, nextHop);
-  return { ok: false, verdict: 'unknown', step: 'encapsulate', problem: `${oif} is not a tunnel device`, evidence: [] };
+  return {
+    ok: false,
+    verdict: 'unknown',
+    step: 'encapsulate',
+    reason: { kind: 'not-modelled' },
+    problem: `${oif} is not a tunnel device`,
+    evidence: [],
+  };
 }
 
 /**
