@@ -144,7 +144,8 @@ export function routedScenario(r: Rand, seed: number): Scenario {
   clientVia('10.4.0.0/24');
   clientVia('10.9.0.0/24');
   clientVia('10.20.0.0/24');
-  const serverBack = pick(r, calm ? ['r1', 'r1', 'r2'] : ['r1', 'r1', 'r2', 'prohibit']);
+  // Calm: each client subnet is answered through its own router (symmetric paths).
+  const serverBack = calm ? 'r1' : pick(r, ['r1', 'r1', 'r2', 'prohibit']);
   summary.push(`server: 10.1.0.0/16 → ${serverBack}`);
   if (serverBack === 'prohibit') sh('server', 'ip', 'route', 'replace', 'prohibit', '10.1.0.0/16');
   else
@@ -159,7 +160,7 @@ export function routedScenario(r: Rand, seed: number): Scenario {
       'dev',
       serverBack === 'r1' ? 'eth0' : 'eth1',
     );
-  const serverBack3 = pick(r, ['r1', 'r2', 'r2']);
+  const serverBack3 = calm ? 'r2' : pick(r, ['r1', 'r2', 'r2']);
   summary.push(`server: 10.3.0.0/24 → ${serverBack3}`);
   sh(
     'server',
@@ -175,7 +176,7 @@ export function routedScenario(r: Rand, seed: number): Scenario {
   for (const rt of ['r1', 'r2']) {
     // Each router reaches the far client subnet through the client's other leg only via the client: none.
     const other = rt === 'r1' ? '10.3.0.0/24' : '10.1.0.0/24';
-    const v = pick(r, ['none', 'none', 'server']);
+    const v = calm ? 'server' : pick(r, ['none', 'none', 'server']);
     cmds.push({ host: rt, argv: ['ip', 'route', 'flush', other], mayFail: true });
     if (v === 'server') {
       sh(rt, 'ip', 'route', 'replace', other, 'via', rt === 'r1' ? '10.2.0.2' : '10.4.0.2', 'dev', 'eth1');
@@ -223,7 +224,8 @@ export function routedScenario(r: Rand, seed: number): Scenario {
   for (let i = 0; i < nFlows; i++) {
     const proto = pick(r, ['udp', 'udp', 'udp', 'tcp', 'icmp'] as const);
     const dst = pick(r, ['10.2.0.2', '10.4.0.2', '10.9.0.1', SECOND_SUBNET_IP]);
-    const srcAddr = pick(r, [undefined, '10.1.0.2', '10.3.0.2']);
+    // A source address the client's route does not pick makes the path asymmetric: not when calm.
+    const srcAddr = calm ? undefined : pick(r, [undefined, '10.1.0.2', '10.3.0.2']);
     flows.push({ from: 'client', dst, proto, ...(srcAddr !== undefined ? { srcAddr } : {}) });
   }
   return { seed, commands: cmds, flows, summary };
