@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Source install: run the TypeScript CLI through tsx. Release builds are standalone executables.
+// src/cli/main.ts runs itself when the process was started as kubectl-netcheck (its isMain test
+// matches this file's name): calling main() here too ran every command twice.
 import { register } from 'tsx/esm/api';
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/cli/main.ts');

@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 
 import type { OutputFormat } from '../report/render.ts';
+import { OUTPUT_FORMATS } from '../report/render.ts';
 
 export type { OutputFormat };
 
@@ -43,9 +44,9 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
     })
     .option('output', {
       alias: 'o',
-      choices: ['table', 'json', 'yaml'] as const,
+      choices: OUTPUT_FORMATS,
       default: 'table' as OutputFormat,
-      describe: 'Output format',
+      describe: 'Output format: table (one line per node), wide (every hop), json, yaml, html (a drawing of the path)',
       global: true,
     })
     .option('snapshot', {

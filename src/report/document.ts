@@ -3,7 +3,7 @@
 // so both always say the same thing.
 import type { Hop, Trace } from '../engine/trace.ts';
 import type { QueryVerdict } from '../checks/flow/analyze.ts';
-import type { Finding, Severity } from '../checks/finding.ts';
+import type { Finding } from '../checks/finding.ts';
 import { dedupeFindings } from '../checks/finding.ts';
 import type { ClusterFlavour } from '../model/detect.ts';
 
@@ -89,12 +89,4 @@ export function reportDoc(
     Object.entries(parts.query).filter(([, v]) => v !== undefined),
   ) as ReportDoc['query'];
   return { apiVersion: REPORT_API_VERSION, kind: 'Report', ...parts, query, findings: dedupeFindings(parts.findings) };
-}
-
-const PROBLEM: ReadonlySet<Severity> = new Set(['critical', 'error', 'warning']);
-
-/** Exit status: 0 nothing wrong, 1 problems found (ARCHITECTURE.md "Checks and findings"). */
-export function exitStatus(doc: ReportDoc): 0 | 1 {
-  if (doc.verdict !== 'reachable' && doc.verdict !== 'healthy') return 1;
-  return doc.findings.some((f) => PROBLEM.has(f.severity)) ? 1 : 0;
 }

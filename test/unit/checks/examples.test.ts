@@ -10,7 +10,7 @@ import { lanQuery } from '../../../src/checks/queries/lan.ts';
 import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import type { ReportDoc } from '../../../src/report/document.ts';
-import { exitStatus } from '../../../src/report/document.ts';
+import { exitStatus } from '../../../src/report/verdict.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
 import type { AnalysisContext } from '../../../src/checks/context.ts';
 
