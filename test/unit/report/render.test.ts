@@ -68,3 +68,20 @@ test('json and yaml: the documented schema, the same document', async () => {
   assert.equal(findings[0]!.id, 'rp-filter-drop');
   assert.deepEqual(parseYaml(renderReport(d, 'yaml', {}, { colour: true, env: {} })), j);
 });
+
+test('html: one self-contained page, text escaped, the report inside as inert JSON that reads back whole', async () => {
+  const d = await doc();
+  const hostile = { ...d, notes: [...d.notes, 'a </script><script>alert(1)</script> & <b>'] };
+  const html = renderReport(hostile, 'html', {}, { colour: true, env: {} });
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.doesNotMatch(html, /<script>|<link|<img|https?:\/\/(?!www\.w3\.org\/2000\/svg")/);
+  assert.ok(html.includes('a &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;'));
+  const json = /<script type="application\/json" id="netcheck-report">(.*?)<\/script>/s.exec(html)?.[1];
+  assert.deepEqual(JSON.parse(json!), hostile);
+  // The drawing: the nodes crossed, the drop on node-c with the sysctl that decided it.
+  assert.match(html, /<g class="node" data-node="node-a"/);
+  assert.match(html, /<g class="node decisive" data-node="node-c"/);
+  assert.match(html, /<g class="drop" data-node="node-c" data-step="rp-filter">/);
+  assert.match(html, /net\.ipv4\.conf\.vxlan\/calico\.rp_filter = 1/);
+  assert.ok(ESC.length > 0 && !html.includes(ESC));
+});
