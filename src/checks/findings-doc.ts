@@ -29,8 +29,9 @@ the externalIP audit), \`cluster\` (CNI, encapsulation, kube-proxy mode, probed 
 \`node\`, \`device\`, \`step\`, \`detail\`, \`evidence\` — the raw lines joined by newlines),
 \`findings\` sorted by severity, and \`notes\`.
 
-Exit status: 0 nothing wrong (info findings only), 1 problems found (a path that does not work, or a
-finding of severity warning or worse), 2 bad usage or input, 3 could not talk to the cluster or collect.
+Exit status: 0 nothing wrong (info findings only; the verdict reads ✔), 1 problems found (a path that
+does not work or is not shown to work, or a finding of severity warning or worse; the verdict reads
+⚠, ◐, ✘ or ?), 2 bad usage or input, 3 could not talk to the cluster or collect.
 
 | ID | Severity | Title |
 |----|----------|-------|

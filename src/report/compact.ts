@@ -6,8 +6,8 @@ import type { TraceDoc } from './document.ts';
 import { evidenceLines, rowLayout, rowLines } from './row-layout.ts';
 import type { Segment } from './segments.ts';
 import { segments, unnest } from './segments.ts';
-import { hanging, padEnd, textWidth } from './text-layout.ts';
-import { traceHeading } from './trace-heading.ts';
+import { joinParts, padEnd, textWidth } from './text-layout.ts';
+import { headingParts } from './trace-heading.ts';
 
 const GAP = '  ';
 const OPTS = { longTokens: 'truncate' } as const;
@@ -49,7 +49,7 @@ export function compactTrace(t: TraceDoc, p: Paint, width: number): string[] {
   const cells = (n: string, node: string, dev: string) =>
     `${padEnd(n, w.n)}${GAP}${padEnd(node, w.node)}${GAP}${padEnd(dev, w.dev)}`;
   const layout = rowLayout(width, textWidth(cells('', '', '')), w.n + GAP.length, OPTS);
-  const out = hanging('', traceHeading(t), width, '  ', OPTS).map((l) => p.bold(l));
+  const out = joinParts(headingParts(t), width, '  ', OPTS).map((l) => p.bold(l));
   out.push(p.dim(rowLines(cells('#', 'node', 'in → out'), 'what happens', layout)[0]!));
   for (const r of rows) {
     const tone = r.s.decisive !== undefined ? p.red : (l: string) => l;

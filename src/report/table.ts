@@ -5,7 +5,7 @@ import type { Finding } from '../checks/finding.ts';
 import type { Paint } from './colour.ts';
 import { compactTrace } from './compact.ts';
 import type { ReportDoc, TraceDoc } from './document.ts';
-import { hanging } from './text-layout.ts';
+import { hanging, joinParts } from './text-layout.ts';
 import type { Tone } from './verdict.ts';
 import { verdictMark } from './verdict.ts';
 import { wideTrace } from './wide.ts';
@@ -35,18 +35,6 @@ export function clusterLine(doc: ReportDoc): string[] {
     `kube-proxy ${c.kubeProxy}`,
     `${c.nodes.length} node(s) probed`,
   ];
-}
-
-/** Parts joined by " · ", a new line where the next part would not fit; a part never breaks. */
-function joinParts(parts: readonly string[], width: number): string[] {
-  const out: string[] = [];
-  for (const part of parts) {
-    const last = out.at(-1);
-    if (last !== undefined && [...last].length + 3 + [...part].length <= width)
-      out[out.length - 1] = `${last} · ${part}`;
-    else out.push(part);
-  }
-  return out;
 }
 
 export function toneOf(p: Paint, tone: Tone): (s: string) => string {
@@ -102,7 +90,7 @@ export function renderTable(
   const out: string[] = hanging(`${v.mark} ${v.words}  `, describeQuery(doc), width, '   ', PROSE).map((l, i) =>
     i === 0 ? `${p.bold(toneOf(p, v.tone)(`${v.mark} ${v.words}`))}${l.slice(v.mark.length + v.words.length + 1)}` : l,
   );
-  out.push(...joinParts(clusterLine(doc), width).map((l) => p.dim(l)));
+  out.push(...joinParts(clusterLine(doc), width, '  ', PROSE).map((l) => p.dim(l)));
   const shown = tracesToShow(doc.traces, opts.allBranches === true);
   for (const t of shown) out.push('', ...(wide ? wideTrace(t, p, width) : compactTrace(t, p, width)));
   const hidden = doc.traces.length - shown.length;

@@ -49,3 +49,17 @@ export function hanging(first: string, text: string, width: number, rest: string
     (l, i) => (i === 0 ? first : rest) + l,
   );
 }
+
+/**
+ * Parts joined by " · ", a new line where the next part would not fit; a part longer than the
+ * line is wrapped at spaces, its lines after the first indented by `rest`.
+ */
+export function joinParts(parts: readonly string[], width: number, rest: string, opts: WrapOptions): string[] {
+  const out: string[] = [];
+  for (const part of parts) {
+    const last = out.at(-1);
+    if (last !== undefined && textWidth(last) + 3 + textWidth(part) <= width) out[out.length - 1] = `${last} · ${part}`;
+    else out.push(...hanging(out.length === 0 ? '' : rest, part, width, rest, opts));
+  }
+  return out;
+}

@@ -24,10 +24,14 @@ export function seenAsText(t: TraceDoc): string | undefined {
   return `seen as ${s.src}${s.sport ? `:${s.sport}` : ''} → ${s.dst}${s.dport ? `:${s.dport}` : ''}`;
 }
 
-export function traceHeading(t: TraceDoc): string {
+export function headingParts(t: TraceDoc): string[] {
   const parts = [`${t.flow} · ${t.direction}: ${traceOutcome(t)}`];
   const seen = seenAsText(t);
   if (seen !== undefined) parts.push(seen);
   if (t.branch !== undefined) parts.push(`branch: ${t.branch.join('; ')}`);
-  return parts.join(' · ');
+  return parts;
+}
+
+export function traceHeading(t: TraceDoc): string {
+  return headingParts(t).join(' · ');
 }

@@ -3,8 +3,8 @@
 import type { Paint } from './colour.ts';
 import type { TraceDoc } from './document.ts';
 import { evidenceLines, rowLayout, rowLines } from './row-layout.ts';
-import { hanging, padEnd, textWidth } from './text-layout.ts';
-import { traceHeading } from './trace-heading.ts';
+import { joinParts, padEnd, textWidth } from './text-layout.ts';
+import { headingParts } from './trace-heading.ts';
 
 const GAP = '  ';
 const OPTS = { longTokens: 'overflow' } as const;
@@ -20,7 +20,7 @@ export function wideTrace(t: TraceDoc, p: Paint, width: number): string[] {
   const cells = (n: string, node: string, dev: string, step: string) =>
     `${padEnd(n, w.n)}${GAP}${padEnd(node, w.node)}${GAP}${padEnd(dev, w.dev)}${GAP}${padEnd(step, w.step)}`;
   const layout = rowLayout(width, textWidth(cells('', '', '', '')), w.n + GAP.length, OPTS);
-  const out = hanging('', traceHeading(t), width, '  ', OPTS).map((l) => p.bold(l));
+  const out = joinParts(headingParts(t), width, '  ', OPTS).map((l) => p.bold(l));
   out.push(p.dim(rowLines(cells('#', 'node', 'device', 'step'), 'what happened', layout)[0]!));
   t.hops.forEach((h, i) => {
     const tone = i === decisive ? p.red : (l: string) => l;

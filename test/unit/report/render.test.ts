@@ -2,6 +2,7 @@
 // YAML carry the documented schema, and the table says the same as the JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { analysisContext } from '../../../src/checks/context.ts';
 import { lanQuery } from '../../../src/checks/queries/lan.ts';
@@ -84,4 +85,12 @@ test('html: one self-contained page, text escaped, the report inside as inert JS
   assert.match(html, /<g class="drop" data-node="node-c" data-step="rp-filter">/);
   assert.match(html, /net\.ipv4\.conf\.vxlan\/calico\.rp_filter = 1/);
   assert.ok(ESC.length > 0 && !html.includes(ESC));
+});
+
+test("README: the main job's sample output is what the command prints at 100 columns", async () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const sample = /\n```text\n(◐[\s\S]*?)\n…\n```/.exec(readme)?.[1];
+  assert.ok(sample !== undefined, 'README has the sample');
+  const out = renderReport(await doc(), 'table', { isTTY: false }, { colour: false, env: { COLUMNS: '100' } });
+  assert.ok(out.startsWith(`${sample}\n`), 'README sample differs from the output: paste the new one');
 });
