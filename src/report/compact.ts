@@ -14,7 +14,7 @@ const OPTS = { longTokens: 'truncate' } as const;
 
 function devices(s: Segment): string {
   const inDev = s.inDevice ?? '·';
-  if (s.decisive !== undefined) return `${inDev} ✘`;
+  if (s.decisive !== undefined) return `${inDev} ${s.ending === 'unknown' ? '?' : '✘'}`;
   return `${inDev} → ${s.outDevice ?? '·'}`;
 }
 
@@ -52,7 +52,7 @@ export function compactTrace(t: TraceDoc, p: Paint, width: number): string[] {
   const out = joinParts(headingParts(t), width, '  ', OPTS).map((l) => p.bold(l));
   out.push(p.dim(rowLines(cells('#', 'node', 'in → out'), 'what happens', layout)[0]!));
   for (const r of rows) {
-    const tone = r.s.decisive !== undefined ? p.red : (l: string) => l;
+    const tone = r.s.decisive === undefined ? (l: string) => l : r.s.ending === 'unknown' ? p.yellow : p.red;
     out.push(...rowLines(cells(r.n, r.node, r.dev), r.what, layout).map(tone));
     out.push(...evidenceLines(r.s.decisive?.evidence, layout).map((l) => p.dim(l)));
   }

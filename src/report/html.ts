@@ -30,10 +30,16 @@ svg .drop line{stroke:#cf222e;stroke-width:2}
 svg .drop circle{fill:#cf222e}
 svg .drop .cross{fill:#fff;font-size:20px;font-weight:700}
 svg .drop .why{fill:#cf222e;font-weight:600}
-svg .drop .evidence{fill:#57606a}
+svg .drop .evidence,svg .stop .evidence{fill:#57606a}
+svg .node.stopped rect{fill:#fff8c5;stroke:#9a6700;stroke-width:2.5;stroke-dasharray:6 3}
+svg .stop line{stroke:#9a6700;stroke-width:2;stroke-dasharray:4 3}
+svg .stop circle{fill:#9a6700}
+svg .stop .cross{fill:#fff;font-size:20px;font-weight:700}
+svg .stop .why{fill:#7d4e00;font-weight:600}
 table.hops{border-collapse:collapse;margin-top:6px;font-size:12px}
 table.hops td,table.hops th{border-bottom:1px solid #eaeef2;padding:2px 8px;text-align:left;vertical-align:top}
 table.hops tr.decisive td{color:#cf222e;font-weight:600}
+table.hops tr.stopped td{color:#9a6700;font-weight:600}
 code,pre{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:8px;white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere}
 .finding{border-left:4px solid #d0d7de;padding:4px 12px;margin:12px 0}
@@ -46,7 +52,7 @@ function hopsTable(t: TraceDoc): string {
   const last = t.verdict !== 'delivered' ? t.hops.length - 1 : -1;
   const rows = t.hops.map(
     (h, i) =>
-      `<tr${i === last ? ' class="decisive"' : ''}><td>${i + 1}</td><td>${xml(h.node)}</td><td><code>${xml(h.device ?? '')}</code></td><td>${xml(h.step)}</td><td>${xml(h.detail)}${h.evidence !== undefined ? `<pre>${xml(h.evidence)}</pre>` : ''}</td></tr>`,
+      `<tr${i === last ? ` class="${t.verdict === 'unknown' ? 'stopped' : 'decisive'}"` : ''}><td>${i + 1}</td><td>${xml(h.node)}</td><td><code>${xml(h.device ?? '')}</code></td><td>${xml(h.step)}</td><td>${xml(h.detail)}${h.evidence !== undefined ? `<pre>${xml(h.evidence)}</pre>` : ''}</td></tr>`,
   );
   return `<details><summary>every hop (${t.hops.length})</summary><table class="hops"><thead><tr><th>#</th><th>node</th><th>device</th><th>step</th><th>what happened</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }

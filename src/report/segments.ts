@@ -22,6 +22,8 @@ export interface Segment {
   onward?: string;
   /** The hop that ended a trace that was not delivered. */
   decisive?: HopDoc;
+  /** How that trace ended: a fault, or `unknown` (the walk stopped: not a fault, never drawn as one). */
+  ending?: Exclude<TraceDoc['verdict'], 'delivered'>;
 }
 
 const NETFILTER_STEPS: ReadonlySet<HopDoc['step']> = new Set([
@@ -155,7 +157,10 @@ export function segments(t: TraceDoc): Segment[] {
     }
     s.hops.push(h);
     describe(s, h);
-    if (h === decisive) s.decisive = h;
+    if (h === decisive && t.verdict !== 'delivered') {
+      s.decisive = h;
+      s.ending = t.verdict;
+    }
   });
   return out;
 }

@@ -37,12 +37,13 @@ function textLines(x: number, y: number, lines: readonly string[], cls: string, 
 
 function nodeBox(x: number, s: Segment, i: number, top: number): string {
   const bad = s.decisive !== undefined;
+  const unknown = s.ending === 'unknown';
   const inDev = s.tunnelIn?.device !== undefined ? `${s.tunnelIn.device} ⇒ ${s.inDevice ?? '·'}` : (s.inDevice ?? '·');
   const outDev =
     s.tunnelOut?.device !== undefined ? `${s.outDevice ?? '·'} ⇒ ${s.tunnelOut.device}` : (s.outDevice ?? '·');
-  const lines = [`in  ${inDev}`, bad ? 'dropped here' : `out ${outDev}`];
+  const lines = [`in  ${inDev}`, bad ? ENDING_TEXT[s.ending ?? 'dropped'] : `out ${outDev}`];
   return [
-    `<g class="node${bad ? ' decisive' : ''}" data-node="${xml(s.node)}" data-segment="${i + 1}">`,
+    `<g class="node${bad ? (unknown ? ' stopped' : ' decisive') : ''}" data-node="${xml(s.node)}" data-segment="${i + 1}">`,
     `<rect x="${x}" y="${top}" width="${BOX_W}" height="${BOX_H}" rx="8"/>`,
     textLines(x + BOX_W / 2, top + 24, [s.node], 'name'),
     textLines(
@@ -87,7 +88,18 @@ function arrowLabels(s: Segment, next: Segment | undefined): string[] {
   return out;
 }
 
-/** The drop: a red mark after the deciding node, the step and the lines that decided it below. */
+const ENDING_TEXT: Record<NonNullable<Segment['ending']>, string> = {
+  dropped: 'dropped here',
+  rejected: 'rejected here',
+  'no-route': 'no route here',
+  unknown: 'walk stopped here',
+};
+
+/**
+ * The end of a trace that was not delivered: a red ✘ after the node that dropped it, or a grey ?
+ * where the walk stopped on something not collected or not modelled (not a fault: unknown beats
+ * wrong); the step and the lines that decided it below.
+ */
 function dropMark(x: number, s: Segment, top: number): { svg: string; height: number; right: number } {
   const h = s.decisive!;
   const cy = top + BOX_H / 2;
@@ -96,10 +108,10 @@ function dropMark(x: number, s: Segment, top: number): { svg: string; height: nu
   const y0 = top + BOX_H + 26;
   return {
     svg: [
-      `<g class="drop" data-node="${xml(s.node)}" data-step="${xml(h.step)}">`,
+      `<g class="${s.ending === 'unknown' ? 'stop' : 'drop'}" data-node="${xml(s.node)}" data-step="${xml(h.step)}">`,
       `<line x1="${x + 4}" y1="${cy}" x2="${x + 60}" y2="${cy}"/>`,
       `<circle cx="${x + 82}" cy="${cy}" r="20"/>`,
-      textLines(x + 82, cy + 7, ['✘'], 'cross'),
+      textLines(x + 82, cy + 7, [s.ending === 'unknown' ? '?' : '✘'], 'cross'),
       textLines(x - BOX_W, y0, what, 'why', 'start'),
       textLines(x - BOX_W, y0 + what.length * LINE + 6, evidence, 'evidence', 'start'),
       '</g>',

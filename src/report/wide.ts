@@ -23,7 +23,7 @@ export function wideTrace(t: TraceDoc, p: Paint, width: number): string[] {
   const out = joinParts(headingParts(t), width, '  ', OPTS).map((l) => p.bold(l));
   out.push(p.dim(rowLines(cells('#', 'node', 'device', 'step'), 'what happened', layout)[0]!));
   t.hops.forEach((h, i) => {
-    const tone = i === decisive ? p.red : (l: string) => l;
+    const tone = i !== decisive ? (l: string) => l : t.verdict === 'unknown' ? p.yellow : p.red;
     out.push(...rowLines(cells(String(i + 1), h.node, h.device ?? '', h.step), h.detail, layout).map(tone));
     out.push(...evidenceLines(h.evidence, layout).map((l) => p.dim(l)));
   });

@@ -1,4 +1,4 @@
-// -o html in a real browser: every command of the README's examples block, run through the
+// -o html in a real browser: the command that shows each example (examples/README.md), run through the
 // installed entry point with -o html, is opened in one headless Chromium. For each page: no
 // network, one drawing per trace shown, its boxes name the nodes the trace crossed, a failed
 // trace marks the drop on the node that decided it (in red, on screen), and the drawing is not
@@ -18,19 +18,19 @@ import { decodePng, inkAndColours, redPixels } from '../helpers/png.ts';
 
 const run = promisify(execFile);
 
-/** The README's example commands (`kubectl netcheck … --snapshot examples/…`), as argument lists. */
-function readmeCommands(): string[][] {
-  return readFileSync('README.md', 'utf8')
+/**
+ * The command that shows each example (examples/README.md, one per example) and one doctor, as
+ * argument lists: every example's report, and a report without traces.
+ */
+function exampleCommands(): string[][] {
+  const lines = readFileSync('examples/README.md', 'utf8')
     .split('\n')
-    .filter((l) => /^kubectl netcheck .*--snapshot examples\//.test(l))
-    .map((l) =>
-      l
-        .replace(/#.*$/, '')
-        .trim()
-        .split(/\s+/)
-        .slice(2)
-        .filter((a, i, all) => a !== '-o' && all[i - 1] !== '-o'),
-    );
+    .filter((l) => l.startsWith('kubectl netcheck '));
+  const doctor = lines.find((l) => l.startsWith('kubectl netcheck doctor '));
+  return [
+    ...lines.filter((l) => !l.startsWith('kubectl netcheck doctor ')),
+    ...(doctor !== undefined ? [doctor] : []),
+  ].map((l) => l.trim().split(/\s+/).slice(2));
 }
 
 const artefacts = process.env['NETCHECK_ARTIFACTS'] ?? mkdtempSync(join(tmpdir(), 'netcheck-html-'));
@@ -41,12 +41,13 @@ interface Drawing {
   box: { x: number; y: number; width: number; height: number };
   nodes: string[];
   drops: string[];
+  stops: string[];
 }
 
 test('-o html: each example report draws its path in a real browser', { skip: chromiumMissing() }, async (t) => {
   const started = Date.now();
-  const commands = readmeCommands();
-  assert.ok(commands.length >= 7, `README example commands: ${commands.length}`);
+  const commands = exampleCommands();
+  assert.ok(commands.length >= 8, `examples/README.md commands: ${commands.length}`);
   // Two at a time: the machine has two cores.
   const pages: { name: string; file: string; code: number }[] = [];
   for (let i = 0; i < commands.length; i += 2) {
@@ -90,6 +91,7 @@ test('-o html: each example report draws its path in a real browser', { skip: ch
           box: { x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height },
           nodes: [...s.querySelectorAll('.node')].map((n) => n.dataset.node),
           drops: [...s.querySelectorAll('.drop')].map((n) => n.dataset.node),
+          stops: [...s.querySelectorAll('.stop')].map((n) => n.dataset.node),
         };
       })`);
       const traces = await page.evaluate<number>('document.querySelectorAll("section.trace").length');
@@ -105,7 +107,14 @@ test('-o html: each example report draws its path in a real browser', { skip: ch
         assert.ok(tr !== undefined, `${p.name}: trace ${shown[i]}`);
         const crossed = tr.hops.map((h) => h.node).filter((n, k, all) => k === 0 || all[k - 1] !== n);
         assert.deepEqual(d.nodes, crossed, `${p.name} ${d.id}: boxes are the nodes crossed`);
-        assert.deepEqual(d.drops, tr.verdict === 'delivered' ? [] : [tr.hops.at(-1)!.node], `${p.name} ${d.id}: drop`);
+        // A fault is drawn as a drop; an unknown verdict where the walk stopped, never as a drop.
+        const end = [tr.hops.at(-1)!.node];
+        assert.deepEqual(
+          d.drops,
+          tr.verdict === 'delivered' || tr.verdict === 'unknown' ? [] : end,
+          `${p.name} ${d.id}: drop`,
+        );
+        assert.deepEqual(d.stops, tr.verdict === 'unknown' ? end : [], `${p.name} ${d.id}: walk stopped`);
         assert.ok(d.box.width > 300 && d.box.height > 60, `${p.name} ${d.id}: drawn ${d.box.width}×${d.box.height}`);
       });
       for (const d of drawings) {
@@ -118,6 +127,7 @@ test('-o html: each example report draws its path in a real browser', { skip: ch
         assert.ok(ink > 0.02 * px.width * px.height && ink > 10 * (floor + 1), `${p.name} ${d.id}: blank drawing`);
         assert.ok(colours > 8, `${p.name} ${d.id}: ${colours} colours`);
         if (d.drops.length > 0) assert.ok(red > 200, `${p.name} ${d.id}: the drop is not red on screen (${red})`);
+        else assert.equal(red, 0, `${p.name} ${d.id}: red on screen without a drop`);
       }
       const size = await page.evaluate<{ w: number; h: number }>(
         '({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight })',

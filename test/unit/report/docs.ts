@@ -41,3 +41,14 @@ export async function externalIpAudit(): Promise<ReportDoc> {
     from: '192.168.1.50',
   });
 }
+
+/** The walk stops at the LAN router, which netcheck did not probe: an unknown verdict, not a drop. */
+export async function unknownPodToPod(): Promise<ReportDoc> {
+  return podToPod(await ctx('tunnel-outer-source'), {
+    source: 'default/client-0',
+    destination: 'default/web-1',
+    namespace: 'default',
+    protocol: 'udp',
+    port: 8080,
+  });
+}

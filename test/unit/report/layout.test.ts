@@ -9,7 +9,7 @@ import { layoutWidth, renderReport } from '../../../src/report/render.ts';
 import { unnest } from '../../../src/report/segments.ts';
 import { textWidth, wrap } from '../../../src/report/text-layout.ts';
 import { verdictMark } from '../../../src/report/verdict.ts';
-import { externalIpAudit, healthyPodToPod, rpFilterLan } from './docs.ts';
+import { externalIpAudit, healthyPodToPod, rpFilterLan, unknownPodToPod } from './docs.ts';
 
 const plain = { colour: false, env: {} };
 
@@ -179,4 +179,15 @@ test('--all-branches: one delivered branch per flow and direction by default, ev
   const all = renderReport(doc, 'table', { columns: 100 }, { ...plain, allBranches: true });
   assert.equal(all.match(/ · forward: /g)?.length, 2);
   assert.match(all, /branch: multipath next hop 2\/2/);
+});
+
+test('unknown is not a drop: the walk that stopped at an unprobed router is marked ?, not ✘, in every view', async () => {
+  const doc = await unknownPodToPod();
+  assert.equal(doc.traces[0]!.verdict, 'unknown');
+  const rows = firstTraceRows(table(doc, 100));
+  assert.match(rows.at(-1)!, /^\d+ +node-a +cali56a6d256ab4 \? +transmit: leaves eth0 toward 192\.168\.1\.1/);
+  assert.doesNotMatch(rows.join('\n'), /✘/);
+  const html = renderReport(doc, 'html', {}, plain);
+  assert.match(html, /<g class="stop" data-node="node-a" data-step="transmit">/);
+  assert.doesNotMatch(html, /class="drop"|dropped here/);
 });
