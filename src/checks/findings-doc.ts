@@ -26,7 +26,8 @@ The whole report (\`kind: Report\`, \`apiVersion: netcheck.dev/v1\`) holds \`que
 (\`reachable | unreachable | partial | unknown\` for a flow; \`healthy | problems\` for \`doctor\` and
 the externalIP audit), \`cluster\` (CNI, encapsulation, kube-proxy mode, probed nodes), \`traces\`
 (one per branch and direction: \`flow\`, \`direction\`, \`verdict\`, \`seenAs\`, \`hops\` of
-\`node\`, \`device\`, \`step\`, \`detail\`, \`evidence\` — the raw lines joined by newlines),
+\`node\`, \`device\`, \`step\`, \`detail\`, \`evidence\` — the raw lines joined by newlines — and, on
+the hop that ended an undelivered trace, \`reason\` — why, typed: \`{"kind": "rp-filter", ...}\`),
 \`findings\` sorted by severity, and \`notes\`.
 
 Exit status: 0 nothing wrong (info findings only; the verdict reads ✔), 1 problems found (a path that

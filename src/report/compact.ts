@@ -5,7 +5,7 @@ import type { Paint } from './colour.ts';
 import type { TraceDoc } from './document.ts';
 import { evidenceLines, rowLayout, rowLines } from './row-layout.ts';
 import type { Segment } from './segments.ts';
-import { segments, unnest } from './segments.ts';
+import { decisiveLabel, segments, unnest } from './segments.ts';
 import { joinParts, padEnd, textWidth } from './text-layout.ts';
 import { headingParts } from './trace-heading.ts';
 
@@ -23,7 +23,7 @@ function whatHappens(s: Segment, prev: Segment | undefined): string {
   // The tunnel is named on the row that sent into it; say it here only when that row is not shown.
   if (s.tunnelIn !== undefined && prev?.tunnelOut === undefined) parts.push(`from ${s.tunnelIn.text}`);
   parts.push(...s.rewrites);
-  if (s.decisive !== undefined) parts.push(`${s.decisive.step}: ${unnest(s.decisive.detail)}`);
+  if (s.decisive !== undefined) parts.push(`${decisiveLabel(s.decisive)}: ${unnest(s.decisive.detail)}`);
   else {
     if (s.onward !== undefined && s.onward !== 'local') parts.push(s.onward);
     if (s.tunnelOut !== undefined)

@@ -3,6 +3,7 @@
 // fix: printable, and pasteable into an incident ticket.
 import type { Finding } from '../checks/finding.ts';
 import type { ReportDoc, TraceDoc } from './document.ts';
+import { decisiveHop } from './segments.ts';
 import { traceSvg, xml } from './svg.ts';
 import { clusterLine, describeQuery, tracesToShow } from './table.ts';
 import { traceHeading } from './trace-heading.ts';
@@ -49,10 +50,10 @@ pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:8px;wh
 `;
 
 function hopsTable(t: TraceDoc): string {
-  const last = t.verdict !== 'delivered' ? t.hops.length - 1 : -1;
+  const last = decisiveHop(t);
   const rows = t.hops.map(
     (h, i) =>
-      `<tr${i === last ? ` class="${t.verdict === 'unknown' ? 'stopped' : 'decisive'}"` : ''}><td>${i + 1}</td><td>${xml(h.node)}</td><td><code>${xml(h.device ?? '')}</code></td><td>${xml(h.step)}</td><td>${xml(h.detail)}${h.evidence !== undefined ? `<pre>${xml(h.evidence)}</pre>` : ''}</td></tr>`,
+      `<tr${h === last ? ` class="${t.verdict === 'unknown' ? 'stopped' : 'decisive'}"` : ''}><td>${i + 1}</td><td>${xml(h.node)}</td><td><code>${xml(h.device ?? '')}</code></td><td>${xml(h.step)}</td><td>${xml(h.detail)}${h.evidence !== undefined ? `<pre>${xml(h.evidence)}</pre>` : ''}</td></tr>`,
   );
   return `<details><summary>every hop (${t.hops.length})</summary><table class="hops"><thead><tr><th>#</th><th>node</th><th>device</th><th>step</th><th>what happened</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }

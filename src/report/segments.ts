@@ -144,9 +144,20 @@ function describe(s: Segment, h: HopDoc): void {
   }
 }
 
+/** The hop that ended a trace without delivery: the one the engine gave a reason, else the last. */
+export function decisiveHop(t: TraceDoc): HopDoc | undefined {
+  if (t.verdict === 'delivered') return undefined;
+  return t.hops.find((h) => h.reason !== undefined) ?? t.hops.at(-1);
+}
+
+/** How the decisive hop is named: its typed reason ("martian-source"), else its step. */
+export function decisiveLabel(h: HopDoc): string {
+  return h.reason?.kind ?? h.step;
+}
+
 export function segments(t: TraceDoc): Segment[] {
   const out: Segment[] = [];
-  const decisive = t.verdict !== 'delivered' ? t.hops.at(-1) : undefined;
+  const decisive = decisiveHop(t);
   t.hops.forEach((h, i) => {
     let s = out.at(-1);
     // A new segment where the node changes, or where a node receives the packet it sent (a LAN host

@@ -4,7 +4,7 @@
 // (a monospace font), so no browser is needed to lay it out.
 import type { TraceDoc } from './document.ts';
 import type { Segment } from './segments.ts';
-import { segments, unnest } from './segments.ts';
+import { decisiveLabel, segments, unnest } from './segments.ts';
 import { wrap } from './text-layout.ts';
 
 const BOX_W = 190;
@@ -103,12 +103,12 @@ const ENDING_TEXT: Record<NonNullable<Segment['ending']>, string> = {
 function dropMark(x: number, s: Segment, top: number): { svg: string; height: number; right: number } {
   const h = s.decisive!;
   const cy = top + BOX_H / 2;
-  const what = wrap(`${h.step}: ${unnest(h.detail)}`, CHARS_DROP, OPTS).slice(0, 4);
+  const what = wrap(`${decisiveLabel(h)}: ${unnest(h.detail)}`, CHARS_DROP, OPTS).slice(0, 4);
   const evidence = (h.evidence?.split('\n') ?? []).flatMap((e) => wrap(e, CHARS_DROP, OPTS)).slice(0, 8);
   const y0 = top + BOX_H + 26;
   return {
     svg: [
-      `<g class="${s.ending === 'unknown' ? 'stop' : 'drop'}" data-node="${xml(s.node)}" data-step="${xml(h.step)}">`,
+      `<g class="${s.ending === 'unknown' ? 'stop' : 'drop'}" data-node="${xml(s.node)}" data-step="${xml(h.step)}" data-reason="${xml(h.reason?.kind ?? '')}">`,
       `<line x1="${x + 4}" y1="${cy}" x2="${x + 60}" y2="${cy}"/>`,
       `<circle cx="${x + 82}" cy="${cy}" r="20"/>`,
       textLines(x + 82, cy + 7, [s.ending === 'unknown' ? '?' : '✘'], 'cross'),

@@ -3,6 +3,7 @@
 import type { Paint } from './colour.ts';
 import type { TraceDoc } from './document.ts';
 import { evidenceLines, rowLayout, rowLines } from './row-layout.ts';
+import { decisiveHop } from './segments.ts';
 import { joinParts, padEnd, textWidth } from './text-layout.ts';
 import { headingParts } from './trace-heading.ts';
 
@@ -10,7 +11,7 @@ const GAP = '  ';
 const OPTS = { longTokens: 'overflow' } as const;
 
 export function wideTrace(t: TraceDoc, p: Paint, width: number): string[] {
-  const decisive = t.verdict !== 'delivered' ? t.hops.length - 1 : -1;
+  const decisive = decisiveHop(t);
   const w = {
     n: String(t.hops.length).length,
     node: Math.max(...t.hops.map((h) => textWidth(h.node)), 4),
@@ -23,7 +24,7 @@ export function wideTrace(t: TraceDoc, p: Paint, width: number): string[] {
   const out = joinParts(headingParts(t), width, '  ', OPTS).map((l) => p.bold(l));
   out.push(p.dim(rowLines(cells('#', 'node', 'device', 'step'), 'what happened', layout)[0]!));
   t.hops.forEach((h, i) => {
-    const tone = i !== decisive ? (l: string) => l : t.verdict === 'unknown' ? p.yellow : p.red;
+    const tone = h !== decisive ? (l: string) => l : t.verdict === 'unknown' ? p.yellow : p.red;
     out.push(...rowLines(cells(String(i + 1), h.node, h.device ?? '', h.step), h.detail, layout).map(tone));
     out.push(...evidenceLines(h.evidence, layout).map((l) => p.dim(l)));
   });

@@ -185,9 +185,20 @@ test('unknown is not a drop: the walk that stopped at an unprobed router is mark
   const doc = await unknownPodToPod();
   assert.equal(doc.traces[0]!.verdict, 'unknown');
   const rows = firstTraceRows(table(doc, 100));
-  assert.match(rows.at(-1)!, /^\d+ +node-a +cali56a6d256ab4 \? +transmit: leaves eth0 toward 192\.168\.1\.1/);
+  assert.match(rows.at(-1)!, /^\d+ +node-a +cali56a6d256ab4 \? +not-probed: leaves eth0 toward 192\.168\.1\.1/);
   assert.doesNotMatch(rows.join('\n'), /✘/);
   const html = renderReport(doc, 'html', {}, plain);
-  assert.match(html, /<g class="stop" data-node="node-a" data-step="transmit">/);
+  assert.match(html, /<g class="stop" data-node="node-a" data-step="transmit" data-reason="not-probed">/);
   assert.doesNotMatch(html, /class="drop"|dropped here/);
+});
+
+test('the decisive hop is named by its typed reason: a martian source is not labelled rp-filter', async () => {
+  const doc = await externalIpAudit();
+  const hop = doc.traces[0]!.hops.at(-1)!;
+  assert.equal(hop.step, 'rp-filter');
+  assert.deepEqual(hop.reason, { kind: 'martian-source' });
+  const out = table(doc, 200);
+  assert.match(out, /^2 +node-b +eth0 ✘ +martian-source: martian source 192\.168\.1\.11/m);
+  assert.doesNotMatch(out, /rp-filter: martian/);
+  assert.match(renderReport(doc, 'html', {}, plain), /data-step="rp-filter" data-reason="martian-source"/);
 });

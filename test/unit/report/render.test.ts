@@ -82,7 +82,7 @@ test('html: one self-contained page, text escaped, the report inside as inert JS
   // The drawing: the nodes crossed, the drop on node-c with the sysctl that decided it.
   assert.match(html, /<g class="node" data-node="node-a"/);
   assert.match(html, /<g class="node decisive" data-node="node-c"/);
-  assert.match(html, /<g class="drop" data-node="node-c" data-step="rp-filter">/);
+  assert.match(html, /<g class="drop" data-node="node-c" data-step="rp-filter" data-reason="rp-filter">/);
   assert.match(html, /net\.ipv4\.conf\.vxlan\/calico\.rp_filter = 1/);
   assert.ok(ESC.length > 0 && !html.includes(ESC));
 });
