@@ -14,7 +14,9 @@ const OPTS = { longTokens: 'truncate' } as const;
 
 function devices(s: Segment): string {
   const inDev = s.inDevice ?? '·';
-  if (s.decisive !== undefined) return `${inDev} ${s.ending === 'unknown' ? '?' : '✘'}`;
+  // Where it ended: after the device a route chose, if one did before the end.
+  if (s.decisive !== undefined)
+    return `${inDev}${s.outDevice !== undefined ? ` → ${s.outDevice}` : ''} ${s.ending === 'unknown' ? '?' : '✘'}`;
   return `${inDev} → ${s.outDevice ?? '·'}`;
 }
 
@@ -23,12 +25,10 @@ function whatHappens(s: Segment, prev: Segment | undefined): string {
   // The tunnel is named on the row that sent into it; say it here only when that row is not shown.
   if (s.tunnelIn !== undefined && prev?.tunnelOut === undefined) parts.push(`from ${s.tunnelIn.text}`);
   parts.push(...s.rewrites);
+  if (s.onward !== undefined && s.onward !== 'local') parts.push(s.onward);
+  if (s.tunnelOut !== undefined)
+    parts.push(`${s.tunnelOut.text}${s.tunnelOut.device !== undefined ? ` out ${s.tunnelOut.device}` : ''}`);
   if (s.decisive !== undefined) parts.push(`${decisiveLabel(s.decisive)}: ${unnest(s.decisive.detail)}`);
-  else {
-    if (s.onward !== undefined && s.onward !== 'local') parts.push(s.onward);
-    if (s.tunnelOut !== undefined)
-      parts.push(`${s.tunnelOut.text}${s.tunnelOut.device !== undefined ? ` out ${s.tunnelOut.device}` : ''}`);
-  }
   return parts.join('; ');
 }
 

@@ -185,8 +185,12 @@ test('unknown is not a drop: the walk that stopped at an unprobed router is mark
   const doc = await unknownPodToPod();
   assert.equal(doc.traces[0]!.verdict, 'unknown');
   const rows = firstTraceRows(table(doc, 100));
-  assert.match(rows.at(-1)!, /^\d+ +node-a +cali56a6d256ab4 \? +not-probed: leaves eth0 toward 192\.168\.1\.1/);
+  assert.match(rows.at(-1)!, /^\d+ +node-a +cali56a6d256ab4 → vxlan\.calico \? +via 10\.65\.0\.64; VXLAN vni 4096/);
   assert.doesNotMatch(rows.join('\n'), /✘/);
+  assert.match(
+    table(doc, 200),
+    /out eth0; not-probed: leaves eth0 toward 192\.168\.1\.1, which netcheck did not probe\n/,
+  );
   const html = renderReport(doc, 'html', {}, plain);
   assert.match(html, /<g class="stop" data-node="node-a" data-step="transmit" data-reason="not-probed">/);
   assert.doesNotMatch(html, /class="drop"|dropped here/);
