@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Source install: run the TypeScript CLI through tsx. Release builds are standalone executables.
-// src/cli/main.ts runs itself when the process was started as kubectl-netcheck (its isMain test
-// matches this file's name): calling main() here too ran every command twice.
+// Source install (`npm link`): run the TypeScript CLI through tsx. Release builds are standalone
+// executables. main.ts runs itself only as the program, so here it is imported and run once.
 import { register } from 'tsx/esm/api';
 register();
-await import('../src/cli/main.ts');
+const { runProcess } = await import('../src/cli/main.ts');
+await runProcess();

@@ -79,6 +79,29 @@ export function tracesToShow(traces: readonly TraceDoc[], all: boolean): TraceDo
   });
 }
 
+/** doctor: which checks ran, which were skipped and why, which lacked data (and which). */
+function checksText(doc: ReportDoc, p: Paint, width: number): string[] {
+  if (doc.checks === undefined) return [];
+  const ran = doc.checks.filter((c) => c.status === 'ran').map((c) => c.check);
+  const lines = [p.bold(`Checks (${ran.length} of ${doc.checks.length} ran in full):`)];
+  if (ran.length > 0) lines.push(...hanging(`  ${p.green('✔')} `, ran.join(', '), width, '    ', PROSE));
+  for (const c of doc.checks) {
+    if (c.status === 'ran') continue;
+    const mark = c.status === 'skipped' ? p.dim('-') : p.yellow('?');
+    const what = c.status === 'skipped' ? 'skipped' : c.status === 'partial' ? 'partly run' : 'not run';
+    lines.push(
+      ...hanging(
+        `  ${mark} `,
+        `${c.check}: ${what}${c.reason !== undefined ? ` (${c.reason})` : ''}`,
+        width,
+        '    ',
+        PROSE,
+      ),
+    );
+  }
+  return [...lines, ''];
+}
+
 export function renderTable(
   doc: ReportDoc,
   p: Paint,
@@ -111,6 +134,7 @@ export function renderTable(
       ...hanging('', '(accepted hooks folded: -o wide shows every hop)', width, '', PROSE).map((l) => p.dim(l)),
     );
   out.push('');
+  out.push(...checksText(doc, p, width));
   if (doc.findings.length === 0) out.push(p.green('No findings.'));
   else {
     out.push(p.bold(`Findings (${doc.findings.length}):`));
