@@ -39,6 +39,7 @@ function verdict(cr: ReturnType<typeof rule>, c: Ctx): string {
     outIface: c.out ?? '',
     physdev: c.physdev,
     env,
+    assume: () => {},
   };
   return evalRule(cr, ctx).kind;
 }
