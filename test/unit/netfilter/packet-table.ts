@@ -52,7 +52,11 @@ function walk(rulesets: readonly IptRuleset[], env: NetfilterEnv, row: FlowRow):
     ...(row.out !== undefined ? { out: row.out } : {}),
   });
   const run = (hook: Hook, prev: Walked | undefined): Walked[] => {
-    const input = prev === undefined ? start : { ...start, hook, packet: prev.outcome.packet, ct: prev.outcome.ct };
+    const input = {
+      ...start,
+      hook,
+      ...(prev !== undefined ? { packet: prev.outcome.packet, ct: prev.outcome.ct } : {}),
+    };
     if (hook === 'INPUT' && row.in === undefined) input.inIface = 'lo';
     if (hook === 'INPUT' || hook === 'PREROUTING') delete input.outIface;
     return evaluateHook(rulesets, input, env).map((o) => {
@@ -114,8 +118,12 @@ export function mismatches(rulesets: readonly IptRuleset[], env: NetfilterEnv, r
   const trail = (w: Walked) => w.steps.map((s) => `    ${s.table}/${s.chain}: ${s.action}`).join('\n');
   if (got !== want) out.push(`got "${got}", want "${want}"\n${walked.map(trail).join('\n    --\n')}`);
   for (const w of walked) {
-    // The deciding rule: the DNAT of a translated packet, otherwise the last rule that applied.
-    const decided = w.steps.findLast((s) => s.action.startsWith('DNAT')) ?? w.steps.at(-1);
+    // The deciding rule: the DNAT of a translated packet, the last ACCEPT of an accepted one
+    // (later tables may still add policy steps), otherwise the last rule that applied.
+    const decided =
+      w.steps.findLast((s) => s.action.startsWith('DNAT')) ??
+      (w.verdict === 'accept' ? w.steps.findLast((s) => s.action === 'ACCEPT') : undefined) ??
+      w.steps.at(-1);
     if (row.rule !== undefined && !row.rule.test(decided?.raw ?? ''))
       out.push(`deciding rule ${JSON.stringify(decided?.raw)} does not match ${row.rule}`);
     // Masqueraded on the way out, or (staying on the host) still marked for it.
