@@ -108,7 +108,7 @@ export function renderTable(doc: ReportDoc, p: Paint, width: number, opts: { all
   const out: string[] = [verdictLine(doc, p)];
   out.push(
     p.dim(
-      `cluster: ${doc.cluster.context ?? 'snapshot'} (captured ${doc.cluster.capturedAt}) · CNI ${doc.cluster.cni}, ${doc.cluster.encapsulation === 'none' ? 'no encapsulation' : `encapsulation ${doc.cluster.encapsulation}`}, kube-proxy ${doc.cluster.kubeProxy} · ${doc.cluster.nodes.length} node(s) probed`,
+      `cluster: ${doc.cluster.context ?? 'snapshot'} (captured ${doc.cluster.capturedAt}) · CNI ${doc.cluster.cni}${doc.cluster.ipam !== 'unknown' ? ` (IPAM ${doc.cluster.ipam})` : ''}, ${doc.cluster.encapsulation === 'none' ? 'no encapsulation' : `encapsulation ${doc.cluster.encapsulation}`}, kube-proxy ${doc.cluster.kubeProxy} · ${doc.cluster.nodes.length} node(s) probed`,
     ),
   );
   const shown = tracesToShow(doc.traces, opts.allBranches === true);

@@ -1,9 +1,12 @@
 // Who owns which pod block, and which underlay and tunnel addresses each node is known by — the
-// facts the tunnel checks compare the nodes' routes with. Sources, most specific first: Calico
-// BlockAffinities, node spec.podCIDR (flannel, Cilium kubernetes IPAM), CiliumNode is not read yet.
+// facts the tunnel checks compare the nodes' routes with. The blocks come from the source the
+// CNI's IPAM allocates from (src/model/cni/: Calico BlockAffinities with calico-ipam,
+// node.spec.podCIDR with flannel, host-local usePodCidr or Cilium `ipam: kubernetes`, CiliumNode
+// with Cilium cluster-pool).
 import { cidrContains, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import type { NodeInfo } from '../../model/cluster.ts';
+import { podSideDevices } from '../../model/cni/pod-side.ts';
 import type { AnalysisContext } from '../context.ts';
 
 export interface Block {
@@ -15,16 +18,18 @@ export interface Block {
 
 export function podBlocks(ctx: AnalysisContext): Block[] {
   const out: Block[] = [];
-  for (const b of ctx.model.cluster.blockAffinities) {
-    if (b.state !== undefined && b.state !== 'confirmed') continue;
-    out.push({ cidr: b.cidr, node: b.node, source: `BlockAffinity ${b.node}: cidr ${b.cidr}` });
-  }
-  for (const n of ctx.model.cluster.nodes) {
-    for (const c of n.podCIDRs)
-      if (!out.some((b) => b.cidr === c))
-        out.push({ cidr: c, node: n.name, source: `Node ${n.name}: spec.podCIDR ${c}` });
-  }
-  return out.filter((b) => parseCidr4(b.cidr) !== undefined);
+  for (const r of ctx.flavour.podRanges)
+    if (parseCidr4(r.cidr) !== undefined && !out.some((b) => b.cidr === r.cidr && b.node === r.node)) out.push(r);
+  return out;
+}
+
+/** The devices of `node` on the pod side (model/cni/pod-side.ts): its pods' routes, bridges, gateways. */
+export function podSide(ctx: AnalysisContext, node: string): Set<string> {
+  const h = ctx.model.hosts.get(node);
+  if (h === undefined) return new Set();
+  const ranges = ctx.flavour.podRanges.filter((r) => r.node === node).map((r) => r.cidr);
+  const ips = ctx.model.cluster.pods.filter((p) => p.node === node && !p.hostNetwork).flatMap((p) => p.ips);
+  return podSideDevices(h, ranges, ips);
 }
 
 /** The block an address or prefix falls in (the longest containing block). */

@@ -11,26 +11,30 @@ import { validateSource } from '../../engine/rpfilter.ts';
 import type { Link } from '../../model/types.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
+import { podSide } from './ownership.ts';
 import type { NodeCheck } from './types.ts';
 
 /** TEST-NET-2 (RFC 5737): stands for "a host beyond the default route", never a real neighbour. */
 const BEYOND_DEFAULT = ((198 << 24) | (51 << 16) | (100 << 8) | 10) >>> 0;
 
-/** Pod-side devices (cali*, lxc*, bridge ports), bridges, loopback and kube-ipvs0 lead to no LAN. */
-function isUplink(l: Link): boolean {
-  return (
-    l.kind !== 'loopback' &&
-    l.kind !== 'bridge' &&
-    l.master === undefined &&
-    !/^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name)
-  );
+/**
+ * Pod-side devices (recognised from the node's state: ownership.ts podSide), bridges and their
+ * ports, and loopback lead to no LAN; kube-ipvs0 and cilium_host carry only /32s, which no LAN
+ * source is taken from.
+ */
+function isUplink(l: Link, podSide: ReadonlySet<string>): boolean {
+  return l.kind !== 'loopback' && l.kind !== 'bridge' && l.master === undefined && !podSide.has(l.name);
 }
 
 /** One representative outside source per network the node reaches without a tunnel. */
-function lanSources(h: HostNet, tunnels: ReadonlySet<string>): { ip: Ipv4; what: string }[] {
+function lanSources(
+  h: HostNet,
+  tunnels: ReadonlySet<string>,
+  podSide: ReadonlySet<string>,
+): { ip: Ipv4; what: string }[] {
   const out: { ip: Ipv4; what: string }[] = [];
   for (const l of h.linkOrder) {
-    if (tunnels.has(l.name) || !isUplink(l)) continue;
+    if (tunnels.has(l.name) || !isUplink(l, podSide)) continue;
     for (const a of h.addresses.get(l.name) ?? []) {
       if (a.len >= 31) continue;
       // The highest host address of the subnet: a LAN PC, not a node (nodes rarely sit there).
@@ -56,7 +60,7 @@ export const rpFilterTunnelCheck: NodeCheck = {
         const mode = rpFilter(h.sysctls, t);
         if (mode.value !== 1) continue;
         // The destination: one of this node's pods is what such traffic is for; any local address will do for the check.
-        const dropped = lanSources(net, tunnels)
+        const dropped = lanSources(net, tunnels, podSide(ctx, h.name))
           .map((s) => ({ s, r: validateSource(net, s.ip, 0, t, undefined, 0, 0) }))
           .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
         if (dropped.length === 0) continue;
@@ -88,8 +92,10 @@ function strictUplinks(ctx: Parameters<NodeCheck['run']>[0]): Finding[] {
   for (const h of ctx.model.hosts.values()) {
     const net = ctx.world.hosts.get(h.name)!;
     const tunnels = new Set(h.links.filter((l) => l.kind === 'ipip' || l.kind === 'vxlan').map((l) => l.name));
+    const side = podSide(ctx, h.name);
     const uplinks = h.links.filter(
-      (l) => l.up && !tunnels.has(l.name) && isUplink(l) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32),
+      (l) =>
+        l.up && !tunnels.has(l.name) && isUplink(l, side) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32),
     );
     if (uplinks.length < 2) continue;
     for (const u of uplinks) {
@@ -97,7 +103,7 @@ function strictUplinks(ctx: Parameters<NodeCheck['run']>[0]): Finding[] {
       if (mode.value !== 1) continue;
       // Only hosts beyond the default route: a host on another uplink's own network talks to that
       // uplink directly, and strict mode on every NIC is the default of several distributions.
-      const others = lanSources(net, tunnels).filter((s) => s.ip === BEYOND_DEFAULT);
+      const others = lanSources(net, tunnels, side).filter((s) => s.ip === BEYOND_DEFAULT);
       const dropped = others
         .map((s) => ({ s, r: validateSource(net, s.ip, 0, u.name, undefined, 0, 0) }))
         .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
