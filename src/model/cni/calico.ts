@@ -4,6 +4,7 @@
 // kubeadm's --pod-network-cidr makes the controller-manager allocate anyway, is ignored. With
 // `host-local` and `"subnet": "usePodCidr"` the plugin takes node.spec.podCIDR instead (Calico docs,
 // "Configure IP address management": host-local IPAM).
+import { createHash } from 'node:crypto';
 import type { ClusterInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
 import { cniPlugin, configMap, nodePodCidrs, podsNamed } from './common.ts';
@@ -78,9 +79,23 @@ export function calicoPluginIpam(cluster: ClusterInfo, hosts: readonly HostState
   };
 }
 
+/**
+ * The host-side device Calico's CNI plugin makes for a pod: "cali" + the first 11 hex digits of
+ * SHA-1("<namespace>.<name>") (libcalico-go conversion.VethNameForWorkload).
+ */
+export function calicoVethName(pod: string): string | undefined {
+  const slash = pod.indexOf('/');
+  if (slash < 0) return undefined;
+  return `cali${createHash('sha1')
+    .update(`${pod.slice(0, slash)}.${pod.slice(slash + 1)}`)
+    .digest('hex')
+    .slice(0, 11)}`;
+}
+
 export const calico: CniModule = {
   name: 'calico',
   detect,
+  podDevice: calicoVethName,
   tunnels: { tunl0: 'ipip', 'vxlan.calico': 'vxlan' },
   encapsulation,
   ipam: calicoPluginIpam,

@@ -5,7 +5,7 @@
 // a conflist subnet must agree with it (INCIDENTS.md #6).
 import type { ClusterInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
-import { calico, calicoPluginIpam } from './calico.ts';
+import { calico, calicoPluginIpam, calicoVethName } from './calico.ts';
 import { configMap } from './common.ts';
 import { flannel, flannelEncapsulation, flannelIpam } from './flannel.ts';
 import type { CniModule, Ipam } from './types.ts';
@@ -31,6 +31,7 @@ export const canal: CniModule = {
   name: 'canal',
   detect,
   combines: ['calico', 'flannel'],
+  podDevice: calicoVethName,
   tunnels: flannel.tunnels,
   encapsulation: flannelEncapsulation,
   ipam,

@@ -63,6 +63,11 @@ export interface CniModule {
   combines?: readonly string[];
   /** Tunnel devices it creates, by their fixed names (felix, flanneld, cilium-agent). */
   tunnels: Readonly<Record<string, Encapsulation>>;
+  /**
+   * The host-side device its CNI plugin makes for a pod (`namespace/name`), when the name is
+   * derived from the pod; undefined otherwise (the node's route to the pod then says).
+   */
+  podDevice?(pod: string): string | undefined;
   /** How its pod traffic crosses nodes, when its configuration says; undefined: ask the devices. */
   encapsulation(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<Encapsulation> | undefined;
   ipam(cluster: ClusterInfo, hosts: readonly HostState[]): Ipam;
