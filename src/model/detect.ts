@@ -75,10 +75,10 @@ function detectEncapsulation(
 /** kube-proxy's mode from its ConfigMap (KubeProxyConfiguration `mode`), else from the node state. */
 function detectProxy(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<ProxyMode> {
   const because: string[] = [];
-  const cilium = configMap(cluster, 'cilium-config');
-  const kpr = cilium?.data['kube-proxy-replacement'];
-  if (kpr === 'true' || kpr === 'strict')
-    return { value: 'ebpf', because: [`cilium-config: kube-proxy-replacement: ${kpr}`] };
+  for (const m of CNI_MODULES) {
+    const r = m.replacesKubeProxy?.(cluster);
+    if (r?.value === true) return { value: 'ebpf', because: r.because };
+  }
   const kp = configMap(cluster, 'kube-proxy');
   const conf = kp?.data['config.conf'];
   if (conf !== undefined) {

@@ -6,6 +6,7 @@
 import { cidrContains, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import type { NodeInfo } from '../../model/cluster.ts';
+import { CNI_MODULES } from '../../model/cni/index.ts';
 import { podSideDevices } from '../../model/cni/pod-side.ts';
 import type { AnalysisContext } from '../context.ts';
 
@@ -45,27 +46,16 @@ export function blockOf(blocks: readonly Block[], prefix: string): Block | undef
   return best;
 }
 
-function bare(addr: string | undefined): string | undefined {
-  if (addr === undefined) return undefined;
-  const a = addr.split('/')[0]!;
-  return parseIpv4(a) !== undefined ? a : undefined;
-}
-
 /**
- * The underlay address peers know a node by, and where that comes from: Calico's
- * projectcalico.org/IPv4Address (what felix puts in the all-hosts ipsets and BIRD uses as next
- * hop), flannel's public-ip annotation, else the first InternalIP.
+ * The underlay address peers know a node by, and where that comes from: the annotation a CNI
+ * writes (src/model/cni/: Calico's projectcalico.org/IPv4Address, flannel's public-ip), else the
+ * first InternalIP.
  */
 export function knownUnderlay(n: NodeInfo): { ip: string; source: string } | undefined {
-  const calico = bare(n.calicoIPv4);
-  if (calico !== undefined)
-    return { ip: calico, source: `Node ${n.name}: annotation projectcalico.org/IPv4Address=${n.calicoIPv4}` };
-  const flannel = bare(n.flannelPublicIP);
-  if (flannel !== undefined)
-    return {
-      ip: flannel,
-      source: `Node ${n.name}: annotation flannel.alpha.coreos.com/public-ip=${n.flannelPublicIP}`,
-    };
+  for (const m of CNI_MODULES) {
+    const u = m.underlay?.(n);
+    if (u !== undefined) return u;
+  }
   const internal = n.internalIPs.find((a) => parseIpv4(a) !== undefined);
   if (internal !== undefined)
     return { ip: internal, source: `Node ${n.name}: status.addresses InternalIP ${internal}` };
@@ -80,12 +70,8 @@ export function nodeInfo(ctx: AnalysisContext, name: string): NodeInfo | undefin
 export function nodeAddresses(ctx: AnalysisContext, name: string): Set<Ipv4> {
   const out = new Set<Ipv4>();
   const n = nodeInfo(ctx, name);
-  for (const a of [
-    bare(n?.calicoIPv4),
-    bare(n?.flannelPublicIP),
-    ...(n?.internalIPs ?? []),
-    ...(n?.externalIPs ?? []),
-  ]) {
+  const annotated = n === undefined ? [] : CNI_MODULES.map((m) => m.underlay?.(n)?.ip);
+  for (const a of [...annotated, ...(n?.internalIPs ?? []), ...(n?.externalIPs ?? [])]) {
     const ip = a === undefined ? undefined : parseIpv4(a);
     if (ip !== undefined) out.add(ip);
   }

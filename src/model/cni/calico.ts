@@ -5,9 +5,9 @@
 // `host-local` and `"subnet": "usePodCidr"` the plugin takes node.spec.podCIDR instead (Calico docs,
 // "Configure IP address management": host-local IPAM).
 import { createHash } from 'node:crypto';
-import type { ClusterInfo } from '../cluster.ts';
+import type { ClusterInfo, NodeInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
-import { cniPlugin, configMap, nodePodCidrs, podsNamed } from './common.ts';
+import { bareIpv4, cniPlugin, configMap, nodePodCidrs, podsNamed } from './common.ts';
 import type { CniModule, Detected, Encapsulation, Ipam, PodRange } from './types.ts';
 
 function detect(cluster: ClusterInfo, hosts: readonly HostState[]): string[] {
@@ -92,10 +92,19 @@ export function calicoVethName(pod: string): string | undefined {
     .slice(0, 11)}`;
 }
 
+/** projectcalico.org/IPv4Address: what felix puts in the all-hosts ipsets and BIRD uses as next hop. */
+export function calicoUnderlay(n: NodeInfo): { ip: string; source: string } | undefined {
+  const ip = bareIpv4(n.calicoIPv4);
+  return ip === undefined
+    ? undefined
+    : { ip, source: `Node ${n.name}: annotation projectcalico.org/IPv4Address=${n.calicoIPv4}` };
+}
+
 export const calico: CniModule = {
   name: 'calico',
   detect,
   podDevice: calicoVethName,
+  underlay: calicoUnderlay,
   tunnels: { tunl0: 'ipip', 'vxlan.calico': 'vxlan' },
   encapsulation,
   ipam: calicoPluginIpam,

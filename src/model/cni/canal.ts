@@ -5,9 +5,9 @@
 // a conflist subnet must agree with it (INCIDENTS.md #6).
 import type { ClusterInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
-import { calico, calicoPluginIpam, calicoVethName } from './calico.ts';
+import { calico, calicoPluginIpam, calicoUnderlay, calicoVethName } from './calico.ts';
 import { configMap } from './common.ts';
-import { flannel, flannelEncapsulation, flannelIpam } from './flannel.ts';
+import { flannel, flannelEncapsulation, flannelIpam, flannelUnderlay } from './flannel.ts';
 import type { CniModule, Ipam } from './types.ts';
 
 function detect(cluster: ClusterInfo, hosts: readonly HostState[]): string[] {
@@ -32,6 +32,8 @@ export const canal: CniModule = {
   detect,
   combines: ['calico', 'flannel'],
   podDevice: calicoVethName,
+  // Calico's felix checks tunnel sources against its all-hosts ipsets, built from IPv4Address.
+  underlay: (n) => calicoUnderlay(n) ?? flannelUnderlay(n),
   tunnels: flannel.tunnels,
   encapsulation: flannelEncapsulation,
   ipam,

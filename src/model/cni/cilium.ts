@@ -152,9 +152,19 @@ function ignoredKeys(cluster: ClusterInfo): IgnoredKey[] {
   return out;
 }
 
+/** kube-proxy-replacement: true (1.14+) or strict (before): Cilium's eBPF handles Services. */
+function replacesKubeProxy(cluster: ClusterInfo): Detected<boolean> {
+  const kpr = configMap(cluster, 'cilium-config')?.data['kube-proxy-replacement'];
+  return {
+    value: kpr === 'true' || kpr === 'strict',
+    because: kpr === undefined ? [] : [`cilium-config: kube-proxy-replacement: ${kpr}`],
+  };
+}
+
 export const cilium: CniModule = {
   name: 'cilium',
   detect,
+  replacesKubeProxy,
   tunnels: { cilium_vxlan: 'vxlan', cilium_geneve: 'unknown' },
   encapsulation,
   ipam,

@@ -1,6 +1,6 @@
 // Facts several CNI modules read the same way: ConfigMaps, agent pods, node.spec.podCIDR, the CNI
 // configuration the container runtime uses, and flannel's lease.
-import { formatCidr4, parseCidr4 } from '../../lib/ipv4.ts';
+import { formatCidr4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { ClusterInfo, ConfigMapInfo } from '../cluster.ts';
 import type { CniConfig, CniPlugin, HostState } from '../types.ts';
 import type { PodRange } from './types.ts';
@@ -63,4 +63,11 @@ export function flannelLeases(hosts: readonly HostState[]): PodRange[] {
 export function preferRanges(primary: readonly PodRange[], fallback: readonly PodRange[]): PodRange[] {
   const known = new Set(primary.map((r) => r.node));
   return [...primary, ...fallback.filter((r) => !known.has(r.node))];
+}
+
+/** The address part of an annotation value (`192.168.1.11/24` → `192.168.1.11`), if it is an IPv4 address. */
+export function bareIpv4(addr: string | undefined): string | undefined {
+  if (addr === undefined) return undefined;
+  const a = addr.split('/')[0]!;
+  return parseIpv4(a) !== undefined ? a : undefined;
 }

@@ -3,9 +3,9 @@
 // /run/flannel/subnet.env; its CNI plugin hands the bridge plugin a host-local range built from
 // FLANNEL_SUBNET at every ADD. With --kube-subnet-mgr (the kube-flannel manifest, k3s) the lease
 // is node.spec.podCIDR (annotation flannel.alpha.coreos.com/kube-subnet-manager: "true").
-import type { ClusterInfo } from '../cluster.ts';
+import type { ClusterInfo, NodeInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
-import { cniPlugin, configMap, flannelLeases, nodePodCidrs, podsNamed, preferRanges } from './common.ts';
+import { bareIpv4, cniPlugin, configMap, flannelLeases, nodePodCidrs, podsNamed, preferRanges } from './common.ts';
 import type { CniModule, Detected, Encapsulation, Ipam } from './types.ts';
 
 const KUBE_SUBNET_MGR = 'flannel.alpha.coreos.com/kube-subnet-manager';
@@ -67,10 +67,19 @@ export function flannelIpam(cluster: ClusterInfo, hosts: readonly HostState[]): 
   };
 }
 
+/** flannel.alpha.coreos.com/public-ip: the VTEP its peers send to. */
+export function flannelUnderlay(n: NodeInfo): { ip: string; source: string } | undefined {
+  const ip = bareIpv4(n.flannelPublicIP);
+  return ip === undefined
+    ? undefined
+    : { ip, source: `Node ${n.name}: annotation flannel.alpha.coreos.com/public-ip=${n.flannelPublicIP}` };
+}
+
 export const flannel: CniModule = {
   name: 'flannel',
   detect,
   tunnels: { 'flannel.1': 'vxlan' },
+  underlay: flannelUnderlay,
   encapsulation: flannelEncapsulation,
   ipam: flannelIpam,
 };

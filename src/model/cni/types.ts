@@ -3,7 +3,7 @@
 // which per-node subnet source is authoritative), and the configuration keys it renamed by
 // version. One file per CNI in this folder, registered in index.ts (docs/design-notes.md,
 // "Adding a CNI").
-import type { ClusterInfo } from '../cluster.ts';
+import type { ClusterInfo, NodeInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
 
 /** How pod traffic crosses nodes: an overlay, or plain routing (BGP / native routing / host-gw). */
@@ -68,6 +68,13 @@ export interface CniModule {
    * derived from the pod; undefined otherwise (the node's route to the pod then says).
    */
   podDevice?(pod: string): string | undefined;
+  /**
+   * The underlay address its peers know a node by, from the annotation the CNI writes (what
+   * felix puts in its all-hosts ipsets, flannel's public-ip), with that annotation as evidence.
+   */
+  underlay?(node: NodeInfo): { ip: string; source: string } | undefined;
+  /** Whether its eBPF datapath replaces kube-proxy (then kube-proxy's own mode does not matter). */
+  replacesKubeProxy?(cluster: ClusterInfo): Detected<boolean>;
   /** How its pod traffic crosses nodes, when its configuration says; undefined: ask the devices. */
   encapsulation(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<Encapsulation> | undefined;
   ipam(cluster: ClusterInfo, hosts: readonly HostState[]): Ipam;
