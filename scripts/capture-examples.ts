@@ -9,7 +9,7 @@ import { readSnapshot, writeSnapshot } from '../src/snapshot/io.ts';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../src/snapshot/types.ts';
 import type { HostEntry, Snapshot } from '../src/snapshot/types.ts';
 import { labUnsupportedReason, startLab } from '../test/lab/harness/index.ts';
-import { ipvsadmSave, labOf, serviceEndpoints } from '../test/lab/incidents/cluster.ts';
+import { ipvsadmSave, isCalico, labOf, serviceEndpoints } from '../test/lab/incidents/cluster.ts';
 import { SCENARIOS } from '../test/lab/incidents/index.ts';
 import { objectsOf } from '../test/lab/incidents/objects.ts';
 import { probeHosts } from '../test/lab/incidents/scenario.ts';
@@ -54,7 +54,10 @@ async function capture(s: Scenario): Promise<Snapshot> {
 function cluster(s: Scenario): string {
   const d = s.decl;
   const nodes = d.nodes
-    .map((n) => `${n.name} ${n.ip} (${d.cni === 'calico-vxlan' ? 'block' : 'podCIDR'} ${n.podCidr})`)
+    .map((n) => {
+      const kubeadm = d.nodePodCidrs?.[n.name];
+      return `${n.name} ${n.ip} (${isCalico(d) ? 'block' : 'podCIDR'} ${n.podCidr}${kubeadm !== undefined ? `; node.spec.podCIDR ${kubeadm}, unused by the CNI's IPAM` : ''})`;
+    })
     .join(', ');
   const pods = d.pods.map((p) => `${p.namespace}/${p.name} ${p.ip} on ${p.node}`).join(', ');
   const lan = d.lanHosts.map((l) => `${l.name} ${l.addr.split('/')[0]}`).join(', ');

@@ -252,7 +252,7 @@ export const FINDINGS = {
     meaning:
       "flannel's subnet.env, the CNI ipam subnet, the node podCIDR, the flannel annotations, the bridge and VXLAN addresses and the running pods must name the same subnet; when one disagrees, routes and masquerade rules are built for the wrong network and the pods of that node lose cross-node traffic (DNS fails first).",
     detection:
-      "Per node: FLANNEL_SUBNET, the CNI conflist ipam subnet, spec.podCIDR, the cni0 and flannel.1 addresses, the pods' IPs and the flannel POSTROUTING rules, compared; the odd one out is named.",
+      "Per node: FLANNEL_SUBNET, the CNI conflist ipam subnet, spec.podCIDR (when the CNI's IPAM allocates from it: not with Calico IPAM or Cilium cluster-pool), the pod bridge's and the CNI tunnel device's addresses and the pods' IPs, compared; the odd one out is named.",
     fix: 'Make the stale source agree (usually: delete the old CNI conflist or subnet.env and restart flannel/canal on the node, then recreate its pods).',
     incident: 6,
   },

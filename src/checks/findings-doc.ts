@@ -24,7 +24,7 @@ A finding in the JSON or YAML output (\`-o json\`) has this shape:
 
 The whole report (\`kind: Report\`, \`apiVersion: netcheck.dev/v1\`) holds \`query\`, \`verdict\`
 (\`reachable | unreachable | partial | unknown\` for a flow; \`healthy | problems | unknown\` for
-\`doctor\` and the externalIP audit — \`unknown\` when nothing wrong was found but data was missing), \`cluster\` (CNI, encapsulation, kube-proxy mode, probed nodes), \`traces\`
+\`doctor\` and the externalIP audit — \`unknown\` when nothing wrong was found but data was missing), \`cluster\` (CNI, its IPAM mode, encapsulation, kube-proxy mode, probed nodes), \`traces\`
 (one per branch and direction: \`flow\`, \`direction\`, \`verdict\`, \`seenAs\`, \`hops\` of
 \`node\`, \`device\`, \`step\`, \`detail\`, \`evidence\` — the raw lines joined by newlines — and, on
 the hop that ended an undelivered trace, \`reason\` — why, typed: \`{"kind": "rp-filter", ...}\`),

@@ -48,6 +48,8 @@ export interface ReportDoc {
     context?: string;
     capturedAt: string;
     cni: string;
+    /** The CNI's IPAM mode (calico-ipam, host-local (usePodCidr), kubernetes, cluster-pool, …). */
+    ipam: string;
     encapsulation: string;
     kubeProxy: string;
     nodes: string[];
@@ -83,6 +85,7 @@ export function clusterDoc(
   const c: ReportDoc['cluster'] = {
     capturedAt: m.capturedAt,
     cni: flavour.cni.value,
+    ipam: flavour.ipam.value,
     encapsulation: flavour.encapsulation.value,
     kubeProxy: flavour.proxy.value,
     nodes: [...m.hosts.keys()],

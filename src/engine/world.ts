@@ -2,8 +2,8 @@
 // network namespace is the pod's own), and external hosts (a LAN PC) that exist only as an
 // address. It also answers "who receives a frame sent out of this device toward that next hop",
 // which the snapshot does not record directly and is inferred from addressing (see adjacency).
-import { createHash } from 'node:crypto';
 import { cidrContains, cidrOverlaps, formatIpv4 } from '../lib/ipv4.ts';
+import { CNI_MODULES } from '../model/cni/index.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import { proxyArp } from './kernel/sysctl.ts';
 import { usableNeighbor } from './host-net.ts';
@@ -280,28 +280,17 @@ export function externalEntry(w: World, e: ExternalEndpoint): { host: HostNet; d
 }
 
 /**
- * The host-side device Calico's CNI plugin makes for a pod: "cali" + the first 11 hex digits of
- * SHA-1("<namespace>.<name>") (libcalico-go conversion.VethNameForWorkload).
- */
-export function calicoVethName(podName: string): string | undefined {
-  const slash = podName.indexOf('/');
-  if (slash < 0) return undefined;
-  return `cali${createHash('sha1')
-    .update(`${podName.slice(0, slash)}.${podName.slice(slash + 1)}`)
-    .digest('hex')
-    .slice(0, 11)}`;
-}
-
-/**
- * The node a pod lives on and the device its packets arrive on: the cali* veth Calico named for
- * it when the node has one (the pod sends through it whatever the node's routes say), else the
- * device its node routes it through.
+ * The node a pod lives on and the device its packets arrive on: the veth a CNI plugin named after
+ * the pod (Calico's cali*, src/model/cni/) when the node has one (the pod sends through it
+ * whatever the node's routes say), else the device its node routes it through.
  */
 export function podAttachment(w: World, p: PodEndpoint): { host: HostNet; dev: string } | undefined {
   const h = w.hosts.get(p.node);
   if (h === undefined) return undefined;
-  const cali = calicoVethName(p.name);
-  if (cali !== undefined && h.links.has(cali)) return { host: h, dev: cali };
+  for (const m of CNI_MODULES) {
+    const dev = m.podDevice?.(p.name);
+    if (dev !== undefined && h.links.has(dev)) return { host: h, dev };
+  }
   const r = fibLookup(h, { dst: p.ip, src: 0, iif: 'lo', mark: 0, tos: 0 });
   if (!r.ok || r.route.type !== 'unicast') return undefined;
   const dev = r.route.dev ?? r.route.nexthops[0]?.dev;

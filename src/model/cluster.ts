@@ -27,6 +27,8 @@ export interface PodInfo {
   hostNetwork: boolean;
   phase?: string;
   labels: Record<string, string>;
+  /** Container images (spec.containers[].image): a CNI agent's tag says which version runs. */
+  images: string[];
 }
 
 export interface ServicePortInfo {
@@ -66,6 +68,12 @@ export interface BlockAffinityInfo {
   state?: string;
 }
 
+/** cilium.io/v2 CiliumNode: the pod CIDRs Cilium's cluster-pool IPAM gave the node. */
+export interface CiliumNodeInfo {
+  node: string;
+  podCIDRs: string[];
+}
+
 export interface ConfigMapInfo {
   namespace: string;
   name: string;
@@ -91,6 +99,7 @@ export interface ClusterInfo {
   ipPools: IpPoolInfo[];
   blockAffinities: BlockAffinityInfo[];
   configMaps: ConfigMapInfo[];
+  ciliumNodes: CiliumNodeInfo[];
 }
 
 type Rec = Record<string, unknown>;
@@ -167,6 +176,9 @@ export function podInfo(o: KubeObject): PodInfo {
     ips,
     hostNetwork: spec['hostNetwork'] === true,
     labels: strMap(meta['labels']),
+    images: arr(spec['containers'])
+      .map((c) => str(rec(c)['image']))
+      .filter((x): x is string => x !== undefined),
   };
   const node = str(spec['nodeName']);
   if (node !== undefined) p.node = node;
@@ -295,6 +307,13 @@ export function configMapInfo(o: KubeObject): ConfigMapInfo {
   return { namespace: str(meta['namespace']) ?? '', name: str(meta['name']) ?? '', data: strMap(o['data']) };
 }
 
+export function ciliumNodeInfo(o: KubeObject): CiliumNodeInfo {
+  return {
+    node: str(rec(o['metadata'])['name']) ?? '',
+    podCIDRs: strs(rec(rec(o['spec'])['ipam'])['podCIDRs']),
+  };
+}
+
 export function clusterInfo(objects: SnapshotObjects): ClusterInfo {
   return {
     nodes: objects.nodes.map(nodeInfo).filter((n) => n.name !== ''),
@@ -305,5 +324,6 @@ export function clusterInfo(objects: SnapshotObjects): ClusterInfo {
     ipPools: objects.ipPools.map(ipPoolInfo).filter((p) => p.cidr !== ''),
     blockAffinities: objects.blockAffinities.map(blockAffinityInfo).filter((b) => b.cidr !== ''),
     configMaps: objects.configMaps.map(configMapInfo),
+    ciliumNodes: objects.ciliumNodes.map(ciliumNodeInfo).filter((c) => c.node !== ''),
   };
 }

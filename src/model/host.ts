@@ -27,7 +27,12 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
   const sec = entry.sections;
   const provenance = new Map<string, SectionStatus>();
   for (const [section, reason] of Object.entries(entry.errors)) {
-    if (sec[section] === undefined) provenance.set(section, { state: 'failed', reason });
+    if (sec[section] !== undefined) continue;
+    // A file or directory the probe found not to exist is an observation, not a gap: the node
+    // has no such file (collect/collect-host.ts records it as "<path>: ENOENT").
+    if (section.startsWith(FILE_SECTION_PREFIX) && /: ENOENT$/.test(reason))
+      provenance.set(section, { state: 'collected' });
+    else provenance.set(section, { state: 'failed', reason });
   }
   function take<T>(section: string, parse: (text: string) => Parsed<T>, empty: T): T {
     const text = sec[section];

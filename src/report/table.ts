@@ -31,7 +31,7 @@ export function clusterLine(doc: ReportDoc): string[] {
   return [
     `cluster ${c.context ?? 'snapshot'}`,
     `captured ${c.capturedAt}`,
-    `CNI ${c.cni}, ${c.encapsulation === 'none' ? 'no encapsulation' : `encapsulation ${c.encapsulation}`}`,
+    `CNI ${c.cni}${c.ipam !== 'unknown' ? ` (IPAM ${c.ipam})` : ''}, ${c.encapsulation === 'none' ? 'no encapsulation' : `encapsulation ${c.encapsulation}`}`,
     `kube-proxy ${c.kubeProxy}`,
     `${c.nodes.length} node(s) probed`,
   ];

@@ -5,8 +5,7 @@ import { cidrOverlaps, parseCidr4 } from '../../lib/ipv4.ts';
 import type { WideScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-
-const POD_SIDE = /^(cali|tunl0|vxlan\.calico|flannel\.|cni0|cilium_|lxc|veth|kube-ipvs0|lo$|docker0)/;
+import { podSide } from './ownership.ts';
 
 export const ippoolOverlapCheck: WideScopeCheck = {
   name: 'ippool-overlap',
@@ -36,8 +35,11 @@ export const ippoolOverlapCheck: WideScopeCheck = {
       if (pc === undefined) continue;
       const hits: string[] = [];
       for (const h of ctx.judged.values()) {
+        // Pod-side devices (the pods' bridge and gateway, whatever their names) hold pod addresses by design.
+        const side = podSide(ctx, h.name);
+        const loopback = new Set(h.links.filter((l) => l.kind === 'loopback').map((l) => l.name));
         for (const a of h.addresses) {
-          if (a.family !== 'inet' || POD_SIDE.test(a.dev) || a.prefixLen === 32) continue;
+          if (a.family !== 'inet' || side.has(a.dev) || loopback.has(a.dev) || a.prefixLen === 32) continue;
           const c = parseCidr4(`${a.local}/${a.prefixLen}`);
           if (c !== undefined && cidrOverlaps(c, pc)) hits.push(`${h.name}: ${renderAddress(a)} dev ${a.dev}`);
         }

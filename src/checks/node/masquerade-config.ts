@@ -1,15 +1,12 @@
-// CNI masquerade settings that do not mean what they seem (INCIDENTS.md #5): Cilium keys renamed
-// in 1.10/1.11 (masquerade → enable-ipv4-masquerade, native-routing-cidr → ipv4-native-routing-cidr).
-import { configMap } from '../../model/detect.ts';
+// CNI masquerade settings that do not mean what they seem (docs/incidents.md #5): a renamed key the
+// running version ignores, set to something else than the value in effect. Which keys were
+// renamed in which release, and how the release is known, is the CNI module's knowledge
+// (src/model/cni/cilium.ts).
+import { FINDINGS } from '../catalog.ts';
 import { fixedNeeds } from '../check.ts';
 import type { WideScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-
-const RENAMED: readonly [string, string][] = [
-  ['masquerade', 'enable-ipv4-masquerade'],
-  ['native-routing-cidr', 'ipv4-native-routing-cidr'],
-];
 
 export const masqueradeConfigCheck: WideScopeCheck = {
   name: 'masquerade-config',
@@ -24,27 +21,21 @@ export const masqueradeConfigCheck: WideScopeCheck = {
   needs: fixedNeeds([], ['configMaps']),
   run(ctx) {
     const out: Finding[] = [];
-    const cilium = configMap(ctx.model.cluster, 'cilium-config');
-    if (cilium === undefined) return out;
-    for (const [old, current] of RENAMED) {
-      const o = cilium.data[old];
-      if (o === undefined) continue;
-      const c = cilium.data[current];
-      const where = `ConfigMap ${cilium.namespace}/cilium-config`;
-      const summary =
-        c === undefined
-          ? `${where} sets the deprecated key ${old}: ${JSON.stringify(o)} but not ${current}: Cilium versions that no longer read ${old} use ${current}'s default instead`
-          : c !== o
-            ? `${where} sets ${old}: ${JSON.stringify(o)} and ${current}: ${JSON.stringify(c)}: only ${current} counts`
-            : `${where} still sets the deprecated key ${old}: ${JSON.stringify(o)} beside ${current}: changing ${old} no longer changes anything`;
+    for (const k of ctx.flavour.module?.ignoredKeys?.(ctx.model.cluster) ?? []) {
+      const old = `${k.old}: ${JSON.stringify(k.oldValue)}`;
       out.push(
         finding('masquerade-config-ignored', {
-          summary,
+          summary:
+            k.currentValue === undefined
+              ? `${k.where} sets ${old}, which ${ctx.flavour.cni.value} ${k.version.value} no longer reads: ${k.current} is not set, so its default ${k.effective} applies`
+              : `${k.where} sets ${old} and ${k.current}: ${JSON.stringify(k.currentValue)}: only ${k.current} counts`,
           evidence: [
-            `${where}: ${old}: ${JSON.stringify(o)}`,
-            `${where}: ${current}: ${c === undefined ? '(not set)' : JSON.stringify(c)}`,
+            `${k.where}: ${old}`,
+            `${k.where}: ${k.current}: ${k.currentValue === undefined ? '(not set)' : JSON.stringify(k.currentValue)}`,
+            `running version: ${k.version.value}${k.version.because.length > 0 ? ` (${k.version.because.join('; ')})` : ''}`,
           ],
-          fix: `kubectl -n ${cilium.namespace} edit configmap cilium-config: set ${current}: ${JSON.stringify(o)} (what ${old} meant) and remove ${old}; then restart the Cilium agents (kubectl -n ${cilium.namespace} rollout restart ds/cilium).`,
+          why: `${FINDINGS['masquerade-config-ignored'].meaning} ${k.why}.`,
+          fix: k.fix,
         }),
       );
     }

@@ -1,9 +1,13 @@
 // Who owns which pod block, and which underlay and tunnel addresses each node is known by — the
-// facts the tunnel checks compare the nodes' routes with. Sources, most specific first: Calico
-// BlockAffinities, node spec.podCIDR (flannel, Cilium kubernetes IPAM), CiliumNode is not read yet.
+// facts the tunnel checks compare the nodes' routes with. The blocks come from the source the
+// CNI's IPAM allocates from (src/model/cni/: Calico BlockAffinities with calico-ipam,
+// node.spec.podCIDR with flannel, host-local usePodCidr or Cilium `ipam: kubernetes`, CiliumNode
+// with Cilium cluster-pool).
 import { cidrContains, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import type { NodeInfo } from '../../model/cluster.ts';
+import { CNI_MODULES } from '../../model/cni/index.ts';
+import { podSideDevices } from '../../model/cni/pod-side.ts';
 import type { ObjectKind } from '../../snapshot/types.ts';
 import type { AnalysisContext } from '../context.ts';
 
@@ -22,16 +26,18 @@ export function ownershipObjects(ctx: AnalysisContext): ObjectKind[] {
 
 export function podBlocks(ctx: AnalysisContext): Block[] {
   const out: Block[] = [];
-  for (const b of ctx.model.cluster.blockAffinities) {
-    if (b.state !== undefined && b.state !== 'confirmed') continue;
-    out.push({ cidr: b.cidr, node: b.node, source: `BlockAffinity ${b.node}: cidr ${b.cidr}` });
-  }
-  for (const n of ctx.model.cluster.nodes) {
-    for (const c of n.podCIDRs)
-      if (!out.some((b) => b.cidr === c))
-        out.push({ cidr: c, node: n.name, source: `Node ${n.name}: spec.podCIDR ${c}` });
-  }
-  return out.filter((b) => parseCidr4(b.cidr) !== undefined);
+  for (const r of ctx.flavour.podRanges)
+    if (parseCidr4(r.cidr) !== undefined && !out.some((b) => b.cidr === r.cidr && b.node === r.node)) out.push(r);
+  return out;
+}
+
+/** The devices of `node` on the pod side (model/cni/pod-side.ts): its pods' routes, bridges, gateways. */
+export function podSide(ctx: AnalysisContext, node: string): Set<string> {
+  const h = ctx.model.hosts.get(node);
+  if (h === undefined) return new Set();
+  const ranges = ctx.flavour.podRanges.filter((r) => r.node === node).map((r) => r.cidr);
+  const ips = ctx.model.cluster.pods.filter((p) => p.node === node && !p.hostNetwork).flatMap((p) => p.ips);
+  return podSideDevices(h, ranges, ips);
 }
 
 /** The block an address or prefix falls in (the longest containing block). */
@@ -47,27 +53,16 @@ export function blockOf(blocks: readonly Block[], prefix: string): Block | undef
   return best;
 }
 
-function bare(addr: string | undefined): string | undefined {
-  if (addr === undefined) return undefined;
-  const a = addr.split('/')[0]!;
-  return parseIpv4(a) !== undefined ? a : undefined;
-}
-
 /**
- * The underlay address peers know a node by, and where that comes from: Calico's
- * projectcalico.org/IPv4Address (what felix puts in the all-hosts ipsets and BIRD uses as next
- * hop), flannel's public-ip annotation, else the first InternalIP.
+ * The underlay address peers know a node by, and where that comes from: the annotation a CNI
+ * writes (src/model/cni/: Calico's projectcalico.org/IPv4Address, flannel's public-ip), else the
+ * first InternalIP.
  */
 export function knownUnderlay(n: NodeInfo): { ip: string; source: string } | undefined {
-  const calico = bare(n.calicoIPv4);
-  if (calico !== undefined)
-    return { ip: calico, source: `Node ${n.name}: annotation projectcalico.org/IPv4Address=${n.calicoIPv4}` };
-  const flannel = bare(n.flannelPublicIP);
-  if (flannel !== undefined)
-    return {
-      ip: flannel,
-      source: `Node ${n.name}: annotation flannel.alpha.coreos.com/public-ip=${n.flannelPublicIP}`,
-    };
+  for (const m of CNI_MODULES) {
+    const u = m.underlay?.(n);
+    if (u !== undefined) return u;
+  }
   const internal = n.internalIPs.find((a) => parseIpv4(a) !== undefined);
   if (internal !== undefined)
     return { ip: internal, source: `Node ${n.name}: status.addresses InternalIP ${internal}` };
@@ -82,12 +77,8 @@ export function nodeInfo(ctx: AnalysisContext, name: string): NodeInfo | undefin
 export function nodeAddresses(ctx: AnalysisContext, name: string): Set<Ipv4> {
   const out = new Set<Ipv4>();
   const n = nodeInfo(ctx, name);
-  for (const a of [
-    bare(n?.calicoIPv4),
-    bare(n?.flannelPublicIP),
-    ...(n?.internalIPs ?? []),
-    ...(n?.externalIPs ?? []),
-  ]) {
+  const annotated = n === undefined ? [] : CNI_MODULES.map((m) => m.underlay?.(n)?.ip);
+  for (const a of [...annotated, ...(n?.internalIPs ?? []), ...(n?.externalIPs ?? [])]) {
     const ip = a === undefined ? undefined : parseIpv4(a);
     if (ip !== undefined) out.add(ip);
   }

@@ -7,7 +7,8 @@ import { fibLookup } from '../../engine/routing.ts';
 import type { NodeScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-import { blockOf, ownershipObjects, podBlocks } from './ownership.ts';
+import { tunnelOwner } from '../../model/cni/index.ts';
+import { blockOf, ownershipObjects, podBlocks, podSide } from './ownership.ts';
 
 export const podRoutesCheck: NodeScopeCheck = {
   name: 'pod-routes',
@@ -19,6 +20,12 @@ export const podRoutesCheck: NodeScopeCheck = {
   node(ctx, h, net) {
     const out: Finding[] = [];
     const blocks = podBlocks(ctx);
+    if (blocks.length === 0) return out;
+    const side = podSide(ctx, h.name);
+    const cniDevice = (dev: string) => {
+      const kind = net.links.get(dev)?.kind;
+      return kind === 'ipip' || kind === 'vxlan' || tunnelOwner(dev) !== undefined || side.has(dev);
+    };
     for (const r of h.routes) {
       if (r.type !== 'blackhole' && r.type !== 'unreachable' && r.type !== 'prohibit') continue;
       const b = blockOf(blocks, r.dst);
@@ -38,14 +45,11 @@ export const podRoutesCheck: NodeScopeCheck = {
       const probe = (c.net + (c.len < 32 ? 1 : 0)) >>> 0;
       const r = fibLookup(net, { dst: probe, src: 0, iif: 'lo', mark: 0, tos: 0 });
       const route = r.route;
-      // A route as specific as the block, or a wider one into the CNI's own device (flannel's
-      // /16 on flannel.1, Cilium's cilium_host), is the CNI's design; the default route or a
-      // LAN route is not.
+      // A route as specific as the block, or a wider one into a tunnel or a pod-side device
+      // (flannel's /16 on flannel.1, Cilium's cilium_host), is the CNI's design; the default
+      // route or a LAN route is not.
       const specific = route !== undefined && parseCidr4(route.dst)!.len >= c.len;
-      const viaCni =
-        route?.dev !== undefined &&
-        parseCidr4(route.dst)!.len > 0 &&
-        /^(tunl0|vxlan\.calico|flannel\.|cilium_|cni0)/.test(route.dev);
+      const viaCni = route?.dev !== undefined && parseCidr4(route.dst)!.len > 0 && cniDevice(route.dev);
       if (r.ok && route?.type === 'unicast' && (specific || viaCni)) continue;
       if (!r.ok && r.error !== 'no-route') continue; // a blackhole is reported above (or is this node's own)
       out.push(

@@ -1,13 +1,15 @@
 // Per node, every source that names its pod subnet must agree (INCIDENTS.md #6, Canal): flannel's
-// subnet.env, the CNI conflist's ipam subnet, spec.podCIDR, the cni0 and flannel.1 addresses and the
-// IPs of the pods running there. The value most sources give is taken as right; the others are named.
+// subnet.env, the CNI conflist's ipam subnet, spec.podCIDR when the CNI's IPAM uses it (Calico
+// IPAM and Cilium cluster-pool ignore it: src/model/cni/), the address of the pods' bridge and of
+// the CNI's tunnel device, and the IPs of the pods running there. The value most sources give is
+// taken as right; the others are named.
 import { renderAddress } from '../../model/render/iproute2.ts';
 import { cidrContains, cidrOverlaps, formatCidr4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Cidr4 } from '../../lib/ipv4.ts';
 import { fileSection } from '../../collect/probe-commands.ts';
 import type { NodeScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
-import { nodeInfo } from './ownership.ts';
+import { nodeInfo, podSide } from './ownership.ts';
 
 /** flannel's lease, read on the clusters whose pod network flannel runs. */
 const FLANNEL_ENV = fileSection('/run/flannel/subnet.env');
@@ -57,20 +59,23 @@ export const podSubnetCheck: NodeScopeCheck = {
         }
       }
     }
-    const node = nodeInfo(ctx, h.name);
+    const node = ctx.flavour.usesNodePodCidr ? nodeInfo(ctx, h.name) : undefined;
     for (const s of node?.podCIDRs ?? []) {
       const c = subnetOf(s);
       if (c !== undefined) claims.push({ cidr: c, source: `Node ${h.name}: spec.podCIDR ${s}`, kind: 'subnet' });
     }
+    const side = podSide(ctx, h.name);
+    const bridges = new Set(h.links.filter((l) => l.kind === 'bridge' && side.has(l.name)).map((l) => l.name));
+    const tunnels = ctx.flavour.module?.tunnels ?? {};
     for (const a of h.addresses) {
       if (a.family !== 'inet') continue;
-      if (a.dev === 'cni0')
+      if (bridges.has(a.dev))
         claims.push({
           cidr: parseCidr4(`${a.local}/${a.prefixLen}`)!,
           source: `${renderAddress(a)} dev ${a.dev}`,
           kind: 'subnet',
         });
-      if (a.dev === 'flannel.1')
+      if (tunnels[a.dev] !== undefined && a.prefixLen === 32)
         claims.push({
           cidr: parseCidr4(`${a.local}/32`)!,
           source: `${renderAddress(a)} dev ${a.dev}`,

@@ -12,26 +12,30 @@ import type { HostState, Link } from '../../model/types.ts';
 import { fixedNeeds } from '../check.ts';
 import type { NodeScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
+import { podSide } from './ownership.ts';
 import type { Finding } from '../finding.ts';
 
 /** TEST-NET-2 (RFC 5737): stands for "a host beyond the default route", never a real neighbour. */
 const BEYOND_DEFAULT = ((198 << 24) | (51 << 16) | (100 << 8) | 10) >>> 0;
 
-/** Pod-side devices (cali*, lxc*, bridge ports), bridges, loopback and kube-ipvs0 lead to no LAN. */
-function isUplink(l: Link): boolean {
-  return (
-    l.kind !== 'loopback' &&
-    l.kind !== 'bridge' &&
-    l.master === undefined &&
-    !/^(cali|lxc|veth|kube-ipvs0|cilium_|docker)/.test(l.name)
-  );
+/**
+ * Pod-side devices (recognised from the node's state: ownership.ts podSide), bridges and their
+ * ports, and loopback lead to no LAN; kube-ipvs0 and cilium_host carry only /32s, which no LAN
+ * source is taken from.
+ */
+function isUplink(l: Link, podSide: ReadonlySet<string>): boolean {
+  return l.kind !== 'loopback' && l.kind !== 'bridge' && l.master === undefined && !podSide.has(l.name);
 }
 
 /** One representative outside source per network the node reaches without a tunnel. */
-function lanSources(h: HostNet, tunnels: ReadonlySet<string>): { ip: Ipv4; what: string }[] {
+function lanSources(
+  h: HostNet,
+  tunnels: ReadonlySet<string>,
+  podSide: ReadonlySet<string>,
+): { ip: Ipv4; what: string }[] {
   const out: { ip: Ipv4; what: string }[] = [];
   for (const l of h.linkOrder) {
-    if (tunnels.has(l.name) || !isUplink(l)) continue;
+    if (tunnels.has(l.name) || !isUplink(l, podSide)) continue;
     for (const a of h.addresses.get(l.name) ?? []) {
       if (a.len >= 31) continue;
       // The highest host address of the subnet: a LAN PC, not a node (nodes rarely sit there).
@@ -50,7 +54,7 @@ export const rpFilterCheck: NodeScopeCheck = {
   emits: ['rp-filter-strict-tunnel', 'rp-filter-strict-ingress'],
   onPath: true,
   needs: fixedNeeds(['sysctl', 'ip-addr', 'ip-route', 'ip-rule']),
-  node(_ctx, h, net) {
+  node(ctx, h, net) {
     const out: Finding[] = [];
     const tunnels = new Set(
       h.links.filter((l) => (l.kind === 'ipip' || l.kind === 'vxlan') && l.up).map((l) => l.name),
@@ -59,7 +63,7 @@ export const rpFilterCheck: NodeScopeCheck = {
       const mode = rpFilter(h.sysctls, t);
       if (mode.value !== 1) continue;
       // The destination: one of this node's pods is what such traffic is for; any local address will do for the check.
-      const dropped = lanSources(net, tunnels)
+      const dropped = lanSources(net, tunnels, podSide(ctx, h.name))
         .map((s) => ({ s, r: validateSource(net, { src: s.ip, dst: 0, iif: t, mark: 0, tos: 0 }) }))
         .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
       if (dropped.length === 0) continue;
@@ -78,17 +82,18 @@ export const rpFilterCheck: NodeScopeCheck = {
         }),
       );
     }
-    out.push(...strictUplinks(h, net));
+    out.push(...strictUplinks(h, net, podSide(ctx, h.name)));
     return out;
   },
 };
 
 /** Uplinks (not tunnels, not pod devices) in strict mode that the way back to some LAN does not use. */
-function strictUplinks(h: HostState, net: HostNet): Finding[] {
+function strictUplinks(h: HostState, net: HostNet, side: ReadonlySet<string>): Finding[] {
   const out: Finding[] = [];
   const tunnels = new Set(h.links.filter((l) => l.kind === 'ipip' || l.kind === 'vxlan').map((l) => l.name));
   const uplinks = h.links.filter(
-    (l) => l.up && !tunnels.has(l.name) && isUplink(l) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32),
+    (l) =>
+      l.up && !tunnels.has(l.name) && isUplink(l, side) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32),
   );
   if (uplinks.length < 2) return out;
   for (const u of uplinks) {
@@ -96,7 +101,7 @@ function strictUplinks(h: HostState, net: HostNet): Finding[] {
     if (mode.value !== 1) continue;
     // Only hosts beyond the default route: a host on another uplink's own network talks to that
     // uplink directly, and strict mode on every NIC is the default of several distributions.
-    const others = lanSources(net, tunnels).filter((s) => s.ip === BEYOND_DEFAULT);
+    const others = lanSources(net, tunnels, side).filter((s) => s.ip === BEYOND_DEFAULT);
     const dropped = others
       .map((s) => ({ s, r: validateSource(net, { src: s.ip, dst: 0, iif: u.name, mark: 0, tos: 0 }) }))
       .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');

@@ -14,6 +14,7 @@ export function doctor(ctx: AnalysisContext, only?: readonly string[]): ReportDo
   const notes = notesOf(ctx.model);
   for (const [k, v] of [
     ['CNI', ctx.flavour.cni],
+    ['IPAM', ctx.flavour.ipam],
     ['encapsulation', ctx.flavour.encapsulation],
     ['kube-proxy', ctx.flavour.proxy],
   ] as const) {

@@ -198,3 +198,105 @@ export function canalHealthy(): ClusterDecl {
     canal: {},
   };
 }
+
+/** The three nodes' node.spec.podCIDR from kubeadm init --pod-network-cidr=10.244.0.0/16. */
+const KUBEADM_POD_CIDRS: Readonly<Record<string, string>> = {
+  'node-a': '10.244.0.0/24',
+  'node-b': '10.244.1.0/24',
+  'node-c': '10.244.2.0/24',
+};
+
+/**
+ * kubeadm + Calico: the controller-manager gives every Node a podCIDR (--pod-network-cidr), which
+ * calico-ipam ignores: pods get addresses from the IPPool's /26 blocks.
+ */
+export function kubeadmCalico(mode: 'vxlan' | 'ipip'): ClusterDecl {
+  const d = calicoHealthy();
+  d.name = `kubeadm-calico-${mode}`;
+  d.cni = mode === 'vxlan' ? 'calico-vxlan' : 'calico-ipip';
+  d.nodePodCidrs = { ...KUBEADM_POD_CIDRS };
+  d.agentImage = 'docker.io/calico/node:v3.27.3';
+  return d;
+}
+
+/**
+ * flannel's VXLAN backend with its CNI plugin: pods on cni0 with host-local addresses from
+ * subnet.env, which flanneld (--kube-subnet-mgr) writes from node.spec.podCIDR. `k3s`: the
+ * flannel k3s embeds, on k3s's default networks (10.42.0.0/16, Services 10.43.0.0/16).
+ */
+export function flannelHealthy(k3s: boolean): ClusterDecl {
+  const net = k3s ? '10.42' : '10.244';
+  const d: ClusterDecl = {
+    name: k3s ? 'k3s-flannel' : 'kubeadm-flannel',
+    cni: 'flannel',
+    segments: [LAN],
+    router: { name: 'lan-router', nics: [{ dev: 'eth0', addr: '192.168.1.1/24', segment: 'lan' }], routes: [] },
+    lanHosts: [{ name: 'lan-pc', addr: '192.168.1.50/24', segment: 'lan', gateway: '192.168.1.1' }],
+    nodes: nodes(
+      [`${net}.0.0/24`, `${net}.1.0/24`, `${net}.2.0/24`],
+      ['4e:1f:0a:6b:22:11', '4e:1f:0a:6b:22:12', '4e:1f:0a:6b:22:13'],
+    ),
+    pods: [
+      pod('default', 'client-0', 'node-a', `${net}.0.2`, 'client', 8080, 'docker.io/library/busybox:1.36'),
+      pod('default', 'web-1', 'node-b', `${net}.1.3`, 'web', 8080, 'docker.io/library/nginx:1.25'),
+      pod('default', 'web-0', 'node-c', `${net}.2.4`, 'web', 8080, 'docker.io/library/nginx:1.25'),
+    ],
+    services: [
+      { ...KUBERNETES, clusterIP: k3s ? '10.43.0.1' : KUBERNETES.clusterIP },
+      {
+        namespace: 'default',
+        name: 'web',
+        app: 'web',
+        clusterIP: k3s ? '10.43.120.15' : '10.96.120.15',
+        port: 80,
+        targetPort: 8080,
+        protocol: 'TCP',
+        portName: 'http',
+      },
+    ],
+    podNetwork: `${net}.0.0/16`,
+    serviceCidr: k3s ? '10.43.0.0/16' : '10.96.0.0/12',
+    kubeProxyMode: 'iptables',
+    flannel: { k3s },
+    agentImage: k3s ? 'docker.io/rancher/k3s:v1.29.4-k3s1' : 'docker.io/flannel/flannel:v0.25.1',
+  };
+  // k3s runs flannel inside the k3s agent: no separate flannel pod.
+  if (k3s) delete d.agentImage;
+  return d;
+}
+
+/** Canal with the manifest's conflist (the subnet written in from the lease, as CDK did). */
+export function canalInstall(): ClusterDecl {
+  const d = canalHealthy();
+  d.agentImage = 'docker.io/calico/node:v3.27.3';
+  return d;
+}
+
+/**
+ * Cilium native routing on kubeadm. `kubernetes`: pods get addresses from node.spec.podCIDR
+ * (--pod-network-cidr 10.244.0.0/16). `cluster-pool`: the operator carves 10.0.x.0/24 per node
+ * out of cluster-pool-ipv4-cidr into CiliumNode, and the controller-manager's podCIDRs go unused.
+ */
+export function ciliumInstall(ipam: 'kubernetes' | 'cluster-pool'): ClusterDecl {
+  const d = ciliumHealthy();
+  d.name = `cilium-${ipam}`;
+  d.agentImage = 'quay.io/cilium/cilium:v1.15.6';
+  if (ipam === 'cluster-pool') {
+    d.nodePodCidrs = { ...KUBEADM_POD_CIDRS };
+    return d;
+  }
+  const re = (s: string) => s.replace(/^10\.0\.(\d+)\./, (_m, x: string) => `10.244.${Number(x) - 1}.`);
+  for (const n of d.nodes) n.podCidr = re(n.podCidr);
+  for (const p of d.pods) p.ip = re(p.ip);
+  d.router.routes = d.nodes.map((n) => `${n.podCidr} via ${n.ip} dev eth0 proto bgp`);
+  d.podNetwork = '10.244.0.0/16';
+  const config: Record<string, string> = {
+    ...d.cilium!.config,
+    ipam: 'kubernetes',
+    'ipv4-native-routing-cidr': '10.244.0.0/16',
+  };
+  delete config['cluster-pool-ipv4-cidr'];
+  delete config['cluster-pool-ipv4-mask-size'];
+  d.cilium = { config };
+  return d;
+}

@@ -16,15 +16,34 @@
 //  - cilium-native: Cilium with native routing (tunnel: disabled, auto-direct-node-routes) and
 //    iptables masquerading (CILIUM_POST_nat); the LAN router learns each node's pod CIDR (BGP).
 //    Pods sit on lxc* veths; Cilium's BPF answers ARP on them, modelled here with proxy ARP.
+//  - calico-ipip: Calico with an IPIP pool (IPPool ipipMode Always, BGP routes). This kernel has no
+//    IPIP driver ("Unknown device type" for `ip link add … type ipip`), so the packets are carried
+//    by the VXLAN stand-in of calico-vxlan (vxlan.calico and felix's VXLAN rules); the objects are
+//    those of an IPIP install (pool modes, IPv4IPIPTunnelAddr, calico_backend: bird).
 //  - canal: flannel's VXLAN backend (flannel.1, VNI 1, port 8472) for routing, Calico's CNI plugin
 //    for the pods (cali* veths, host-local IPAM with the subnet written into the conflist).
-import { calicoPod, flannelVxlan, lanHost, lanSegment, mergeLabs, node, router, vethName } from '../harness/index.ts';
+//  - flannel: flannel's VXLAN backend and its CNI plugin, which delegates to the bridge plugin with
+//    a host-local range from subnet.env: pods on cni0 (the first address of the node's subnet
+//    is the bridge's, the pods' gateway), br_netfilter on as kubeadm requires. `k3s` is the
+//    flannel k3s embeds: no kube-flannel or kube-proxy ConfigMap, its conflist under
+//    /var/lib/rancher/k3s/agent/etc/cni/net.d (which the probe does not read).
+import {
+  bridgePod,
+  calicoPod,
+  flannelVxlan,
+  lanHost,
+  lanSegment,
+  mergeLabs,
+  node,
+  router,
+  vethName,
+} from '../harness/index.ts';
 import type { HostOptions, Lab, SegmentPort } from '../harness/index.ts';
 import { parseCidr4, formatIpv4 } from '../../../src/lib/ipv4.ts';
 import { fixture } from '../../helpers/fixtures.ts';
 import { kubeProxyIptables } from './kube-proxy.ts';
 
-export type Cni = 'calico-vxlan' | 'cilium-native' | 'canal';
+export type Cni = 'calico-vxlan' | 'calico-ipip' | 'cilium-native' | 'canal' | 'flannel';
 
 export interface Nic {
   dev: string;
@@ -113,6 +132,14 @@ export interface ClusterDecl {
     vxlanDevOnly?: boolean;
   };
   cilium?: { config: Record<string, string> };
+  flannel?: { k3s?: boolean };
+  /**
+   * Per node: node.spec.podCIDR when the controller-manager allocated one that is not the CNI's
+   * range (kubeadm --pod-network-cidr beside Calico IPAM or Cilium cluster-pool, which ignore it).
+   */
+  nodePodCidrs?: Record<string, string>;
+  /** The CNI agent's image: one host-network agent pod per node is listed (its tag is the running release). */
+  agentImage?: string;
   canal?: {
     /** Per node: the subnet written into the CNI conflist's host-local IPAM, when not the node's podCidr. */
     cniSubnet?: Record<string, string>;
@@ -158,7 +185,18 @@ export function firstHost(cidr: string): string {
 
 /** The interface name the CNI plugin gives a pod's host-side veth (Calico: cali + sha1("ns.name")[:11]). */
 export function podHostIf(d: ClusterDecl, p: PodDecl): string {
-  return vethName(d.cni === 'cilium-native' ? 'lxc' : 'cali', `${p.namespace}.${p.name}`);
+  const prefix = d.cni === 'cilium-native' ? 'lxc' : d.cni === 'flannel' ? 'veth' : 'cali';
+  return vethName(prefix, `${p.namespace}.${p.name}`);
+}
+
+/** Calico in either pool mode (IPIP runs on the VXLAN stand-in here). */
+export function isCalico(d: ClusterDecl): boolean {
+  return d.cni === 'calico-vxlan' || d.cni === 'calico-ipip';
+}
+
+/** flannel routes the pod network (flannel alone, or Canal). */
+export function isFlannel(d: ClusterDecl): boolean {
+  return d.cni === 'flannel' || d.cni === 'canal';
 }
 
 /** Lab host name of a pod: its name (pod names are unique in these clusters). */
@@ -408,6 +446,9 @@ export function canalConflist(d: ClusterDecl, n: NodeDecl): string {
   )}\n`;
 }
 
+/** The conflist kube-flannel's install-cni writes (test/fixtures/cni/10-flannel.conflist). */
+export const FLANNEL_CONFLIST = '/etc/cni/net.d/10-flannel.conflist';
+
 export function flannelSubnetEnv(d: ClusterDecl, n: NodeDecl): string {
   return `FLANNEL_NETWORK=${d.podNetwork}\nFLANNEL_SUBNET=${firstHost(n.podCidr)}\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n`;
 }
@@ -466,10 +507,26 @@ function canalNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   };
 }
 
+function flannelNode(d: ClusterDecl, n: NodeDecl): HostOptions {
+  return {
+    routes: [defaultRoute(d, n)],
+    // kubeadm's preflight requires bridged traffic to pass iptables.
+    sysctls: { 'net.bridge.bridge-nf-call-iptables': '1' },
+    iptables: nodeIptables(d, flannelIptables(d, n)),
+    files: {
+      ...(d.flannel?.k3s === true ? {} : { [FLANNEL_CONFLIST]: fixture('cni/10-flannel.conflist') }),
+      '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
+    },
+  };
+}
+
 function nodeOptions(d: ClusterDecl, n: NodeDecl): HostOptions {
   switch (d.cni) {
     case 'calico-vxlan':
+    case 'calico-ipip':
       return calicoNode(d, n);
+    case 'flannel':
+      return flannelNode(d, n);
     case 'cilium-native':
       return ciliumNode(d, n);
     case 'canal':
@@ -537,6 +594,19 @@ function applyRouteEdits(lab: Lab, edits: ClusterDecl['routeEdits']): Lab {
   };
 }
 
+/** A pod as its CNI plugin attaches it: on cni0 for flannel, a routed veth otherwise. */
+function podLab(d: ClusterDecl, p: PodDecl): Lab {
+  if (d.cni !== 'flannel') return calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p) });
+  const cidr = nodeOf(d, p.node).podCidr;
+  return bridgePod({
+    name: podHost(p),
+    node: p.node,
+    addr: `${p.ip}/${cidr.split('/')[1]}`,
+    gateway: firstHost(cidr),
+    hostIf: podHostIf(d, p),
+  });
+}
+
 /** The lab of a cluster: switches, router, LAN hosts, nodes with their CNI state, pods. */
 export function labOf(d: ClusterDecl): Lab {
   const parts: Lab[] = [];
@@ -556,7 +626,7 @@ export function labOf(d: ClusterDecl): Lab {
   for (const l of d.lanHosts) parts.push(lanHost(l.name, { routes: [`default via ${l.gateway} dev eth0`] }));
   for (const n of d.nodes) parts.push(node(n.name, nodeOptions(d, n)));
   if (d.kubeProxyMode === 'ipvs') for (const n of d.nodes) parts.push(node(n.name, kubeIpvs0(d)));
-  if (d.cni === 'canal') {
+  if (isFlannel(d)) {
     parts.push(
       flannelVxlan(
         d.nodes.map((n) => ({
@@ -569,7 +639,7 @@ export function labOf(d: ClusterDecl): Lab {
       ),
     );
   }
-  for (const p of d.pods) parts.push(calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p) }));
+  for (const p of d.pods) parts.push(podLab(d, p));
   if (d.tweaks !== undefined) parts.push(d.tweaks);
   return applyRouteEdits(mergeLabs(...parts), d.routeEdits);
 }

@@ -2,6 +2,7 @@
 import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
 import { externalipNodeAddress } from './externalip-node-address.ts';
 import { healthy } from './healthy.ts';
+import { INSTALLERS } from './installers.ts';
 import { podEgressMasquerade } from './pod-egress-masquerade.ts';
 import { rpFilterTunnel } from './rp-filter-tunnel.ts';
 import type { Scenario } from './scenario.ts';
@@ -17,4 +18,5 @@ export const SCENARIOS: readonly Scenario[] = [
   externalipNodeAddress,
   podEgressMasquerade,
   canalSubnetMismatch,
+  ...INSTALLERS,
 ];

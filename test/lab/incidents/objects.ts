@@ -9,7 +9,8 @@ import { emptyObjects } from '../../../src/snapshot/types.ts';
 import type { KubeObject, SnapshotObjects } from '../../../src/snapshot/types.ts';
 import type { ClusterDecl, NodeDecl, PodDecl, ServiceDecl } from './cluster.ts';
 
-import { CALICO_VNI, CALICO_VXLAN_PORT, canalConflist, serviceEndpoints, tunnelIp } from './cluster.ts';
+import { fixture } from '../../helpers/fixtures.ts';
+import { CALICO_VNI, CALICO_VXLAN_PORT, canalConflist, isCalico, serviceEndpoints, tunnelIp } from './cluster.ts';
 
 const CREATED = '2024-05-13T08:12:41Z';
 const K8S_VERSION = 'v1.29.4';
@@ -53,6 +54,12 @@ function nodeAnnotations(d: ClusterDecl, n: NodeDecl): Record<string, string> {
     'node.alpha.kubernetes.io/ttl': '0',
     'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
   };
+  const flannel = {
+    'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: 1, VtepMAC: n.vtepMac }),
+    'flannel.alpha.coreos.com/backend-type': 'vxlan',
+    'flannel.alpha.coreos.com/kube-subnet-manager': 'true',
+    'flannel.alpha.coreos.com/public-ip': n.ip,
+  };
   switch (d.cni) {
     case 'calico-vxlan':
       return {
@@ -60,15 +67,18 @@ function nodeAnnotations(d: ClusterDecl, n: NodeDecl): Record<string, string> {
         'projectcalico.org/IPv4Address': `${n.ip}/${prefixLen}`,
         'projectcalico.org/IPv4VXLANTunnelAddr': tunnelIp(n),
       };
-    case 'canal':
+    case 'calico-ipip':
       return {
         ...common,
-        'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: 1, VtepMAC: n.vtepMac }),
-        'flannel.alpha.coreos.com/backend-type': 'vxlan',
-        'flannel.alpha.coreos.com/kube-subnet-manager': 'true',
-        'flannel.alpha.coreos.com/public-ip': n.ip,
         'projectcalico.org/IPv4Address': `${n.ip}/${prefixLen}`,
+        'projectcalico.org/IPv4IPIPTunnelAddr': tunnelIp(n),
       };
+    case 'flannel':
+      return d.flannel?.k3s === true
+        ? { ...flannel, 'k3s.io/hostname': n.name, 'k3s.io/internal-ip': n.ip, 'node.alpha.kubernetes.io/ttl': '0' }
+        : { ...common, ...flannel };
+    case 'canal':
+      return { ...common, ...flannel, 'projectcalico.org/IPv4Address': `${n.ip}/${prefixLen}` };
     case 'cilium-native':
       return { ...common, 'io.cilium.network.ipv4-pod-cidr': n.podCidr };
   }
@@ -85,9 +95,11 @@ function nodeObject(d: ClusterDecl, n: NodeDecl): KubeObject {
       ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' }
       : {}),
   };
-  // Calico with its own IPAM ignores node.spec.podCIDR and these clusters were set up without
-  // --allocate-node-cidrs; Cilium (cluster-pool) and flannel use it.
-  const spec: Record<string, unknown> = d.cni === 'calico-vxlan' ? {} : { podCIDR: n.podCidr, podCIDRs: [n.podCidr] };
+  // Calico with its own IPAM ignores node.spec.podCIDR: the incident clusters were set up without
+  // --allocate-node-cidrs, the kubeadm ones (nodePodCidrs) with --pod-network-cidr. flannel and
+  // Cilium `ipam: kubernetes` use it; Cilium cluster-pool has its own (CiliumNode).
+  const podCidr = d.nodePodCidrs?.[n.name] ?? (isCalico(d) ? undefined : n.podCidr);
+  const spec: Record<string, unknown> = podCidr === undefined ? {} : { podCIDR: podCidr, podCIDRs: [podCidr] };
   if (n.controlPlane === true)
     spec['taints'] = [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }];
   return {
@@ -104,7 +116,7 @@ function nodeObject(d: ClusterDecl, n: NodeDecl): KubeObject {
         {
           type: 'NetworkUnavailable',
           status: 'False',
-          reason: d.cni === 'calico-vxlan' || d.cni === 'canal' ? 'CalicoIsUp' : 'CiliumIsUp',
+          reason: isCalico(d) || d.cni === 'canal' ? 'CalicoIsUp' : d.cni === 'flannel' ? 'FlannelIsUp' : 'CiliumIsUp',
           message: 'network is up',
         },
         { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory' },
@@ -128,7 +140,7 @@ function nodeObject(d: ClusterDecl, n: NodeDecl): KubeObject {
 function podObject(d: ClusterDecl, p: PodDecl): KubeObject {
   const node = d.nodes.find((n) => n.name === p.node)!;
   const annotations: Record<string, string> =
-    d.cni === 'calico-vxlan' || d.cni === 'canal'
+    isCalico(d) || d.cni === 'canal'
       ? {
           'cni.projectcalico.org/containerID': createHash('sha256').update(p.name).digest('hex'),
           'cni.projectcalico.org/podIP': `${p.ip}/32`,
@@ -280,10 +292,10 @@ function calicoObjects(d: ClusterDecl, o: SnapshotObjects): void {
       allowedUses: ['Workload', 'Tunnel'],
       blockSize: 26,
       cidr: d.podNetwork,
-      ipipMode: 'Never',
+      ipipMode: d.cni === 'calico-ipip' ? 'Always' : 'Never',
       natOutgoing: d.calico?.natOutgoing === true,
       nodeSelector: 'all()',
-      vxlanMode: 'Always',
+      vxlanMode: d.cni === 'calico-ipip' ? 'Never' : 'Always',
     },
   });
   for (const n of d.nodes) {
@@ -309,7 +321,7 @@ function calicoObjects(d: ClusterDecl, o: SnapshotObjects): void {
   });
   o.configMaps.push(
     configMap('kube-system', 'calico-config', {
-      calico_backend: 'vxlan',
+      calico_backend: d.cni === 'calico-ipip' ? 'bird' : 'vxlan',
       cni_network_config:
         '{\n  "name": "k8s-pod-network",\n  "cniVersion": "0.3.1",\n  "plugins": [\n    {\n      "type": "calico",\n      "log_level": "info",\n      "log_file_path": "/var/log/calico/cni/cni.log",\n      "datastore_type": "kubernetes",\n      "nodename": "__KUBERNETES_NODE_NAME__",\n      "mtu": __CNI_MTU__,\n      "ipam": {\n          "type": "calico-ipam"\n      },\n      "policy": {\n          "type": "k8s"\n      },\n      "kubernetes": {\n          "kubeconfig": "__KUBECONFIG_FILEPATH__"\n      }\n    },\n    {\n      "type": "portmap",\n      "snat": true,\n      "capabilities": {"portMappings": true}\n    },\n    {\n      "type": "bandwidth",\n      "capabilities": {"bandwidth": true}\n    }\n  ]\n}',
       typha_service_name: 'none',
@@ -355,15 +367,57 @@ function canalObjects(d: ClusterDecl, o: SnapshotObjects): void {
   );
 }
 
+/** kube-flannel's ConfigMap (kube-flannel.yml): the CNI conflist it installs and the network. */
+function flannelObjects(d: ClusterDecl, o: SnapshotObjects): void {
+  if (d.flannel?.k3s === true) return; // k3s runs flannel inside its agent, configured by flags
+  const netConf = JSON.stringify({ Network: d.podNetwork, Backend: { Type: 'vxlan' } }, null, 2);
+  o.configMaps.push(
+    configMap('kube-flannel', 'kube-flannel-cfg', {
+      'cni-conf.json': fixture('cni/10-flannel.conflist'),
+      'net-conf.json': netConf,
+    }),
+  );
+}
+
+/** The CNI agent's DaemonSet pods: host network, one per node, the image whose tag is the release. */
+function agentPods(d: ClusterDecl): KubeObject[] {
+  if (d.agentImage === undefined) return [];
+  const app = isCalico(d)
+    ? 'calico-node'
+    : d.cni === 'cilium-native'
+      ? 'cilium'
+      : d.cni === 'canal'
+        ? 'canal'
+        : 'flannel';
+  const namespace = d.cni === 'flannel' ? 'kube-flannel' : 'kube-system';
+  const prefix = d.cni === 'flannel' ? 'kube-flannel-ds' : app;
+  return d.nodes.map((n) => {
+    const suffix = createHash('sha1').update(`${app}/${n.name}`).digest('hex').replace(/[0-9]/g, '').padEnd(5, 'x');
+    return {
+      kind: 'Pod',
+      apiVersion: 'v1',
+      metadata: meta(`${prefix}-${suffix.slice(0, 5)}`, namespace, 'Pod', { labels: { 'k8s-app': app, app } }),
+      spec: {
+        nodeName: n.name,
+        hostNetwork: true,
+        containers: [{ name: app, image: d.agentImage }],
+      },
+      status: { phase: 'Running', hostIP: n.ip, podIP: n.ip, podIPs: [{ ip: n.ip }] },
+    };
+  });
+}
+
 /** Every object of the cluster, sorted as a list call returns them (by namespace, then name). */
 export function objectsOf(d: ClusterDecl): SnapshotObjects {
   const o = emptyObjects();
   o.nodes = d.nodes.map((n) => nodeObject(d, n));
-  o.pods = d.pods.map((p) => podObject(d, p));
+  o.pods = [...d.pods.map((p) => podObject(d, p)), ...agentPods(d)];
   o.services = d.services.map(serviceObject);
   o.endpointSlices = d.services.map((s) => endpointSliceObject(d, s));
-  o.configMaps.push(kubeProxyConfigMap(d));
-  if (d.cni === 'calico-vxlan') calicoObjects(d, o);
+  // k3s runs kube-proxy inside its agent, configured by flags: no ConfigMap.
+  if (d.flannel?.k3s !== true) o.configMaps.push(kubeProxyConfigMap(d));
+  if (isCalico(d)) calicoObjects(d, o);
+  if (d.cni === 'flannel') flannelObjects(d, o);
   if (d.cni === 'cilium-native') ciliumObjects(d, o);
   if (d.cni === 'canal') canalObjects(d, o);
   const key = (x: KubeObject) => {

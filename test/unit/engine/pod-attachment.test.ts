@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHostNet } from '../../../src/engine/host-net.ts';
-import { calicoVethName, podAttachment } from '../../../src/engine/world.ts';
+import { podAttachment } from '../../../src/engine/world.ts';
+import { calicoVethName } from '../../../src/model/cni/calico.ts';
 import type { World } from '../../../src/engine/world.ts';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
 import { addr, host, link, route, withLocal } from './model-builder.ts';

@@ -1,0 +1,15 @@
+// Every CNI netcheck knows. Adding one is a new file in this folder implementing CniModule and one
+// line here (docs/design-notes.md, "Adding a CNI"). A module that combines others (Canal) comes
+// before them: when it is detected it stands for them.
+import { calico } from './calico.ts';
+import { canal } from './canal.ts';
+import { cilium } from './cilium.ts';
+import { flannel } from './flannel.ts';
+import type { CniModule } from './types.ts';
+
+export const CNI_MODULES: readonly CniModule[] = [cilium, canal, calico, flannel];
+
+/** Tunnel device name → the module that creates it, over every known CNI. */
+export function tunnelOwner(dev: string): CniModule | undefined {
+  return CNI_MODULES.find((m) => m.tunnels[dev] !== undefined);
+}
