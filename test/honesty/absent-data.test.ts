@@ -137,9 +137,12 @@ export interface Tally {
 
 export function runExample(example: string, c: Command): Tally {
   const snap = loadExample(example);
+  const t0 = performance.now();
   const before = answer(snap, c);
+  totals.floorMs += performance.now() - t0;
   assert.equal(before.error, undefined, `${example} ${c.name}: the unmutated example fails: ${before.error}`);
   const t: Tally = { cases: 0, unchanged: 0, named: 0, violations: [], engine: [] };
+  const t1 = performance.now();
   for (const m of mutationsOf(snap)) {
     const s = structuredClone(snap);
     m.apply(s);
@@ -150,10 +153,12 @@ export function runExample(example: string, c: Command): Tally {
     for (const v of violations(before, after, c.flow))
       (v.engine ? t.engine : t.violations).push(`${m.name}: ${v.text}`);
   }
+  totals.mutatedMs += performance.now() - t1;
   return t;
 }
 
-const totals = { cases: 0, unchanged: 0, named: 0, engine: [] as string[] };
+/** floorMs: each command once on its unmutated example, the least one pass over a case costs. */
+const totals = { cases: 0, unchanged: 0, named: 0, engine: [] as string[], floorMs: 0, mutatedMs: 0 };
 
 for (const [example, commands] of Object.entries(COMMANDS)) {
   for (const c of commands) {
@@ -184,6 +189,6 @@ test('flow traces on missing data: no trace finding from absence, no verdict fli
 
 test('summary', () => {
   process.stdout.write(
-    `# honesty: ${totals.cases} mutated inputs; ${totals.named} named the missing data, ${totals.unchanged} answered as before, ${totals.engine.length} engine violations (todo)\n`,
+    `# honesty: ${totals.cases} mutated inputs; ${totals.named} named the missing data, ${totals.unchanged} answered as before, ${totals.engine.length} engine violations (todo); ${Math.round(totals.mutatedMs)} ms for the mutated inputs, floor ${Math.round(totals.floorMs)} ms for one unmutated pass of each command\n`,
   );
 });
