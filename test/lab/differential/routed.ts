@@ -14,6 +14,7 @@
 //          eth1 ─────── eth0 r2 eth1 ─────── eth1
 //            10.3.0.0/24            10.4.0.0/24
 import type { Lab } from '../harness/index.ts';
+import { sessionAffinityService } from './affinity.ts';
 
 /** The server's address in a second subnet on the r1–server segment, and its eth0's MAC. */
 export const SECOND_SUBNET_IP = '10.20.0.2';
@@ -104,6 +105,7 @@ function iptablesFor(r: Rand, host: string, summary: string[], calm: boolean): s
       add(nat, `-A POSTROUTING -o eth1 -s 10.0.0.0/8 -j SNAT --to-source ${host === 'r1' ? '10.2.0.1' : '10.4.0.1'}`);
     if (chance(r, 0.2))
       add(nat, `-A PREROUTING -d 10.9.0.1 -p udp -j DNAT --to-destination ${pick(r, ['10.2.0.2', '10.4.0.2'])}`);
+    nat.push(...sessionAffinityService(r, host, summary));
   }
   const hasPolicy = filter[0]?.startsWith(':FORWARD') === true;
   const chains = hasPolicy ? [filter[0]!, ...filter.slice(1)] : filter;
