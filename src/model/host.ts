@@ -68,6 +68,8 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     warnings,
   };
   if (sec['nft'] !== undefined && sec['nft'].trim() !== '') state.nft = take('nft', parseNftJson, undefined as never);
+  // `nft -j list ruleset` prints nothing when there is no table at all: collected, and empty.
+  else if (sec['nft'] !== undefined) provenance.set('nft', { state: 'collected' });
   if (sec[FLANNEL_ENV] !== undefined) state.flannel = take(FLANNEL_ENV, parseFlannelSubnetEnv, undefined as never);
   return state;
 }
