@@ -58,9 +58,9 @@ function unknownFix(hop: Hop): string | undefined {
   const r = hop.reason;
   switch (r?.kind) {
     case 'data-missing':
-      return `Collect ${howToCollect(r.section)} (${r.node}: ${describeStatus(r.section, r.status)}), e.g. kubectl netcheck collect --nodes ${r.node}, and run the command again on that snapshot.`;
+      return `Collect ${howToCollect(r.section)} (${r.node}: ${describeStatus(r.section, r.status)}), e.g. kubectl netcheck collect -o snapshot.json --nodes ${r.node} and run the command again with --snapshot snapshot.json.`;
     case 'not-probed':
-      return `Probe ${r.node} (kubectl netcheck collect --nodes ${r.node}) if it is a node, or check that hop by hand.`;
+      return `Probe ${r.node} (kubectl netcheck collect -o snapshot.json --nodes ${r.node}) if it is a node, or check that hop by hand.`;
     case 'datapath-not-modelled':
       return `netcheck does not walk this datapath (${r.because.join('; ')}): use the CNI's own tracing (cilium-dbg monitor, hubble observe) for ${r.node}.`;
     default:
