@@ -1109,6 +1109,16 @@ export function send(
     }
     case 'external': {
       const at = directEntry(world, from.external, p.dst) ?? externalEntry(world, from.external);
+      // Where it enters is read from the nodes' addresses and routes: a node without them may be the one.
+      const entryGap =
+        at === undefined
+          ? [...world.hosts.values()]
+              .filter((h) => from.external.entry === undefined || h.name === from.external.entry.host)
+              .map((h) => gapOn(h, [...NEEDS.links, ...NEEDS.routing]))
+              .find((g) => g !== undefined)
+          : undefined;
+      if (entryGap !== undefined)
+        return [unknownWithout(st, entryGap, 'enter', `where ${from.external.name} enters the cluster`)];
       if (at === undefined)
         return [
           die(

@@ -195,3 +195,16 @@ test('a node whose datapath is eBPF is not walked: unknown with the configuratio
   // node-c alone is walked: the trace reaches node-d before it stops.
   assert.ok(t!.hops.some((h) => h.node === 'node-c' && h.step === 'encapsulate'));
 });
+
+test('an external host entering by a node without addresses and routes: unknown naming them, not "no node on its link"', () => {
+  const failed: SectionStatus = { state: 'failed', reason: 'ip: exited 1' };
+  // As the model leaves a failed section: empty, with the status saying why.
+  const c = { ...withSection(withSection(nodeC(), 'ip-addr', failed), 'ip-route', failed), addresses: [], routes: [] };
+  const w = world([c, nodeD()]);
+  const lan = { name: 'lan-pc', ip: ip('192.168.5.50'), entry: { host: 'node-c' } };
+  const [t] = walk(w, { kind: 'external', external: lan });
+  assert.equal(t!.verdict, 'unknown');
+  assert.deepEqual(t!.decisive!.reason, { kind: 'data-missing', node: 'node-c', section: 'ip-addr', status: failed });
+  assert.equal(t!.decisive!.step, 'enter');
+  assert.equal(t!.hops.length, 1);
+});
