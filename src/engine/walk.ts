@@ -136,7 +136,7 @@ function die(
  * Ends the trace as unknown: `decision` rests on a section of `gap.node` that the snapshot does not
  * vouch for. For every decision that reads collected state (NEEDS in data-gaps.ts).
  */
-export function unknownWithout(st: State, gap: DataMissing, step: HopStep, decision: string, device?: string): Leaf {
+function unknownWithout(st: State, gap: DataMissing, step: HopStep, decision: string, device?: string): Leaf {
   return die(st, gap.node, step, 'unknown', gap, describeMissing(gap, decision), [collectHint(gap)], device);
 }
 
@@ -174,18 +174,18 @@ function enterable(ctx: Ctx, st: State, h: HostNet, dev?: string): Leaf | undefi
 
 // ------------------------------------------------------------------------------------- netfilter
 
-/** " in <backend> <table>/<chain>" of the step that decided, so a fix can name the right table. */
-function where(o: NfOutcome): string {
-  const last = o.steps.at(-1);
-  return last === undefined
-    ? ''
-    : ` in ${last.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${last.table}/${last.chain}`;
-}
-
 /** The table and chain of the step that decided, for the typed reason. */
 function place(o: NfOutcome): { at?: NetfilterPlace } {
   const last = o.steps.at(-1);
   return last === undefined ? {} : { at: { backend: last.backend, table: last.table, chain: last.chain } };
+}
+
+/** " in <backend> <table>/<chain>" of the step that decided, so a fix can name the right table. */
+function where(o: NfOutcome): string {
+  const at = place(o).at;
+  return at === undefined
+    ? ''
+    : ` in ${at.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${at.table}/${at.chain}`;
 }
 
 function runHook(
