@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Source install: run the TypeScript CLI through tsx. Release builds are standalone executables.
+// Source install (`npm link`): run the TypeScript CLI through tsx. Release builds are standalone
+// executables. main.ts runs itself only as the program, so here it is imported and run once.
 import { register } from 'tsx/esm/api';
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { runProcess } = await import('../src/cli/main.ts');
+await runProcess();

@@ -21,7 +21,8 @@ export function renderReport(
     case 'json':
       return `${JSON.stringify(doc, null, 2)}\n`;
     case 'yaml':
-      return toYaml(doc, { lineWidth: 0 });
+      // YAML 1.1 style: 1.1 readers (PyYAML, go-yaml v2) would read an unquoted capturedAt as a date.
+      return toYaml(doc, { lineWidth: 0, version: '1.1' });
     case 'table':
       return renderTable(
         doc,

@@ -104,6 +104,21 @@ function tracesToShow(traces: readonly TraceDoc[], all: boolean): TraceDoc[] {
   });
 }
 
+/** doctor: which checks ran, which were skipped and why, which lacked data (and which). */
+function checksText(doc: ReportDoc, p: Paint): string[] {
+  if (doc.checks === undefined) return [];
+  const ran = doc.checks.filter((c) => c.status === 'ran').map((c) => c.check);
+  const lines = [p.bold(`Checks (${ran.length} of ${doc.checks.length} ran in full):`)];
+  if (ran.length > 0) lines.push(`  ${p.green('✔')} ${ran.join(', ')}`);
+  for (const c of doc.checks) {
+    if (c.status === 'ran') continue;
+    const mark = c.status === 'skipped' ? p.dim('-') : p.yellow('?');
+    const what = c.status === 'skipped' ? 'skipped' : c.status === 'partial' ? 'partly run' : 'not run';
+    lines.push(`  ${mark} ${c.check}: ${what}${c.reason !== undefined ? ` (${c.reason})` : ''}`);
+  }
+  return [...lines, ''];
+}
+
 export function renderTable(doc: ReportDoc, p: Paint, width: number, opts: { allBranches?: boolean } = {}): string {
   const out: string[] = [verdictLine(doc, p)];
   out.push(
@@ -118,6 +133,7 @@ export function renderTable(doc: ReportDoc, p: Paint, width: number, opts: { all
   if (hidden > 0)
     out.push(p.dim(`(${hidden} more delivered branch(es) like the ones above: -o json shows every trace)`));
   out.push('');
+  out.push(...checksText(doc, p));
   if (doc.findings.length === 0) out.push(p.green('No findings.'));
   else {
     out.push(p.bold(`Findings (${doc.findings.length}):`));
