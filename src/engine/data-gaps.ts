@@ -44,3 +44,16 @@ export function describeMissing(m: DataMissing, decision: string): string {
 export function collectHint(m: DataMissing): string {
   return `to decide it, collect ${howToCollect(m.section)} ${m.node}`.replace(/on the node (\S+)$/, 'on $1');
 }
+
+/**
+ * ipvsadm's answer on a kernel without IPVS: libipvs ipvs_init() finds neither the IPVS generic
+ * netlink family nor /proc/net/ip_vs and reports ENOPROTOOPT. That failure is a fact, not a gap:
+ * no virtual server can take a packet on this host.
+ */
+const NO_IPVS_IN_KERNEL = /Can't initialize ipvs: Protocol not available/;
+
+/** The IPVS decision's gap on `host`, if any; a kernel without IPVS is no gap (there is nothing to take the packet). */
+export function ipvsGap(host: HostState): DataMissing | undefined {
+  const gap = missingSection(host, NEEDS.ipvs);
+  return gap?.status.state === 'failed' && NO_IPVS_IN_KERNEL.test(gap.status.reason) ? undefined : gap;
+}

@@ -30,7 +30,7 @@ import type { ConntrackView, EvaluateHook, Hook, NfOutcome, PhysdevView } from '
 import type { Packet } from './packet.ts';
 import { describeFibFailure, fibLookup, nextHops, preferredSource } from './routing.ts';
 import type { FibFailure } from './routing.ts';
-import { collectHint, describeMissing, missingSection, NEEDS } from './data-gaps.ts';
+import { collectHint, describeMissing, ipvsGap, missingSection, NEEDS } from './data-gaps.ts';
 import type { DataMissing } from './data-gaps.ts';
 import { validateSource } from './rpfilter.ts';
 import type { RpfResult } from './rpfilter.ts';
@@ -590,9 +590,9 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
     return receive(ctx, leaveHost(s2), h, tun, p.inner);
   }
   // IPVS takes a packet for one of its virtual servers at LOCAL_IN (ip_vs_core.c ip_vs_in_hook).
-  const ipvsGap = ctx.world.datapath?.get(h.name)?.ipvs === true ? gapOn(h, NEEDS.ipvs) : undefined;
-  if (ipvsGap !== undefined)
-    return [unknownWithout(st, ipvsGap, 'ipvs', `whether IPVS takes ${fmt(p.dst)}:${p.dport}`, dev)];
+  const ipvsMissing = ctx.world.datapath?.get(h.name)?.ipvs === true ? ipvsGap(h.state) : undefined;
+  if (ipvsMissing !== undefined)
+    return [unknownWithout(st, ipvsMissing, 'ipvs', `whether IPVS takes ${fmt(p.dst)}:${p.dport}`, dev)];
   const ipvs = h.state.ipvs.filter((v) => v.protocol === p.proto && v.address === fmt(p.dst) && v.port === p.dport);
   if (ipvs.length > 0) return ipvsSchedule(ctx, st, h, p, ipvs[0]!);
   const s2 = recordEntry(st, h, p);

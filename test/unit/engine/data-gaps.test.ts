@@ -131,6 +131,14 @@ test('IPVS: a local delivery on a node running IPVS needs ipvsadm; a forwarded p
   assert.equal(walk(world(seen, { datapath }), undefined, toWeb('192.168.1.11', 80))[0]!.verdict, 'delivered');
   // To the pod: forwarded on both nodes, IPVS never consulted.
   assertDelivered(walk(world(hosts, { datapath })));
+  // ipvsadm's answer on a kernel without IPVS is a fact: nothing takes the packet.
+  const noIpvs: SectionStatus = {
+    state: 'failed',
+    reason:
+      "ipvsadm exited 2: Can't initialize ipvs: Protocol not available Are you sure that IP Virtual Server is built in the kernel or as module?",
+  };
+  const kernel = [withSection(nodeC(), 'ipvsadm', noIpvs), nodeD()];
+  assert.equal(walk(world(kernel, { datapath }), undefined, toWeb('192.168.1.11', 80))[0]!.verdict, 'delivered');
 });
 
 test('rp_filter without sysctls: a symmetric source passes, an asymmetric one is unknown', () => {
