@@ -205,8 +205,8 @@ export const FINDINGS = {
     meaning:
       "The kernel picks the outer source of tunnel traffic to a peer by route lookup: on a node with several NICs it can be an address the peer does not know as a cluster host, and the peer's CNI drops it (Calico accepts IPIP/VXLAN only from its all-hosts ipset).",
     detection:
-      "For each node pair, the outer source the kernel chooses (tunnel local address, route src, else the primary address of the egress device) against the address the peer knows for the node (Calico IPv4Address annotation, InternalIP, flannel public-ip) and the peer's allow-list ipsets.",
-    fix: "Make the addresses agree: set Calico's IP autodetection (IP_AUTODETECTION_METHOD=interface=<nic> or can-reach=<peer>) or flannel --iface, or add a route with src <expected address> toward the peer network.",
+      "For each node pair, the outer source the kernel chooses (the tunnel's local address, else the source of the route to the peer: a VXLAN device's `dev` does not bind that lookup, only an fdb entry's `via` does; IPIP's `dev` does) against the address the peer knows for the node (Calico IPv4Address annotation, InternalIP, flannel public-ip) and the peer's allow-list ipsets.",
+    fix: "Make the addresses agree: give the tunnel device `local <expected address>`, set Calico's IP autodetection (IP_AUTODETECTION_METHOD=interface=<nic> or can-reach=<peer>) or flannel --iface, or add a route with src <expected address> toward the peer network.",
     incident: 3,
   },
   'externalip-node-address': {

@@ -1,7 +1,7 @@
 // The machine-readable result of a command (`-o json|yaml`), the schema of docs/architecture.md
 // ("Checks and findings") and docs/findings.md: what the queries answer. report/ renders it —
 // the table for people too, so both always say the same thing.
-import type { Hop, Trace } from '../engine/trace.ts';
+import type { Hop, HopReason, Trace } from '../engine/trace.ts';
 import type { ClusterFlavour } from '../model/detect.ts';
 import type { QueryVerdict } from './flow/analyze.ts';
 import type { Finding } from './finding.ts';
@@ -23,6 +23,8 @@ export interface HopDoc {
   detail: string;
   /** The raw lines that decided this step, one per line. */
   evidence?: string;
+  /** On the hop that ended a trace without delivery: why, typed (engine/trace.ts HopReason). */
+  reason?: HopReason;
 }
 
 export interface TraceDoc {
@@ -62,6 +64,7 @@ export function hopDoc(h: Hop): HopDoc {
   const d: HopDoc = { node: h.node, step: h.step, detail: h.detail };
   if (h.device !== undefined) d.device = h.device;
   if (h.evidence.length > 0) d.evidence = h.evidence.join('\n');
+  if (h.reason !== undefined) d.reason = h.reason;
   return d;
 }
 

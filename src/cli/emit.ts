@@ -1,6 +1,6 @@
 // Prints a report in the format asked for and sets the exit status it implies.
 import type { ReportDoc } from '../report/document.ts';
-import { exitStatus } from '../report/document.ts';
+import { exitStatus } from '../report/verdict.ts';
 import { renderReport } from '../report/render.ts';
 import type { OutputFormat } from '../report/render.ts';
 

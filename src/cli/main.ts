@@ -1,6 +1,6 @@
 // Entry point: `kubectl netcheck ...` (kubectl finds the `kubectl-netcheck` executable on PATH).
 //
-// The contract (docs/install.md, "Exit status"): yargs parses, each command's `plan` checks every
+// The contract (docs/install.md, "The command-line contract"): yargs parses, each command's `plan` checks every
 // argument, and only then does the work run; a usage error is one line on stderr, exit 2, and
 // nothing done. Exit 4 is a bug in netcheck. Each message is printed once.
 import { realpathSync } from 'node:fs';

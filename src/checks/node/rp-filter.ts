@@ -60,7 +60,7 @@ export const rpFilterCheck: NodeScopeCheck = {
       if (mode.value !== 1) continue;
       // The destination: one of this node's pods is what such traffic is for; any local address will do for the check.
       const dropped = lanSources(net, tunnels)
-        .map((s) => ({ s, r: validateSource(net, s.ip, 0, t, undefined, 0, 0) }))
+        .map((s) => ({ s, r: validateSource(net, { src: s.ip, dst: 0, iif: t, mark: 0, tos: 0 }) }))
         .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
       if (dropped.length === 0) continue;
       // A device without an IPv4 address fails reverse-path validation in loose mode too (fib_validate_source last_resort).
@@ -98,7 +98,7 @@ function strictUplinks(h: HostState, net: HostNet): Finding[] {
     // uplink directly, and strict mode on every NIC is the default of several distributions.
     const others = lanSources(net, tunnels).filter((s) => s.ip === BEYOND_DEFAULT);
     const dropped = others
-      .map((s) => ({ s, r: validateSource(net, s.ip, 0, u.name, undefined, 0, 0) }))
+      .map((s) => ({ s, r: validateSource(net, { src: s.ip, dst: 0, iif: u.name, mark: 0, tos: 0 }) }))
       .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
     if (dropped.length === 0) continue;
     out.push(

@@ -70,6 +70,7 @@ export const tunnelSourceCheck: WideScopeCheck = {
         const unknownToPeer = aAddrs.size > 0 && !aAddrs.has(outer.src);
         if (!rejectedByList && !unknownToPeer) continue;
         const src = formatIpv4(outer.src);
+        const pinned = (link.kind === 'ipip' ? link.ipip?.local : link.vxlan?.local) !== undefined;
         out.push(
           finding('tunnel-source-mismatch', {
             node: a.name,
@@ -82,7 +83,7 @@ export const tunnelSourceCheck: WideScopeCheck = {
             ],
             ...(known !== undefined
               ? {
-                  fix: `Make ${a.name} send from ${known.ip}: ip route replace ${formatIpv4(outer.dst)} dev ${outer.dev ?? '<dev>'} src ${known.ip} (persist it), or set the CNI's address detection to the NIC peers use (Calico: IP_AUTODETECTION_METHOD=can-reach=${formatIpv4(outer.dst)}; flannel: --iface / --public-ip)${list !== undefined ? `; or make ${b.node}'s allow-list hold ${src}` : ''}.`,
+                  fix: `Make ${a.name} send from ${known.ip}: ${pinned ? '' : `create ${dev} with \`local ${known.ip}\` (it has none, so routing picks the source), or `}ip route replace ${formatIpv4(outer.dst)} dev ${outer.dev ?? '<dev>'} src ${known.ip} (persist it), or set the CNI's address detection to the NIC peers use (Calico: IP_AUTODETECTION_METHOD=can-reach=${formatIpv4(outer.dst)}; flannel: --iface / --public-ip)${list !== undefined ? `; or make ${b.node}'s allow-list hold ${src}` : ''}.`,
                 }
               : {}),
           }),

@@ -9,7 +9,7 @@ import { emitReport } from '../emit.ts';
 import { printData } from '../print-data.ts';
 import { CLUSTER_FLAGS } from '../options/cluster.ts';
 import { COLLECTION_FLAGS, nodesFlag, withNodesOption } from '../options/collection.ts';
-import { REPORT_FORMATS, outputFormat } from '../options/output.ts';
+import { DATA_FORMATS, outputFormat } from '../options/output.ts';
 import { reportStyle, withReportOptions } from '../options/report.ts';
 import { sourceOf, withSourceOptions } from '../options/source.ts';
 import { list } from '../options/values.ts';
@@ -17,7 +17,8 @@ import { list } from '../options/values.ts';
 function planList(argv: Args): Work {
   const stray = given(argv, ['check', 'nodes', 'snapshot', ...CLUSTER_FLAGS, ...COLLECTION_FLAGS]);
   if (stray.length > 0) throw new InputError(`--list takes no ${stray.join(', ')}: it only lists the checks`);
-  const format = outputFormat(argv, REPORT_FORMATS, 'table');
+  // A list of checks, not a report: a table, or data (-o wide and -o html have nothing to add).
+  const format = outputFormat(argv, ['table', ...DATA_FORMATS] as const, 'table');
   return async () => {
     if (format === 'table') {
       for (const c of NODE_CHECKS) process.stdout.write(`${c.name.padEnd(18)} ${c.describe}\n`);

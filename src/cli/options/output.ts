@@ -1,10 +1,12 @@
 // -o for the commands that print a report (a format) or a document (json or yaml), and --no-color.
 import type { Argv } from 'yargs';
 import type { OutputFormat } from '../../report/render.ts';
+import { OUTPUT_FORMATS } from '../../report/render.ts';
 import type { Args } from '../command.ts';
 import { oneOf } from './values.ts';
 
-export const REPORT_FORMATS = ['table', 'json', 'yaml'] as const satisfies readonly OutputFormat[];
+/** Every format a report renders to (report/render.ts): table, wide, json, yaml, html. */
+export const REPORT_FORMATS = OUTPUT_FORMATS;
 /** Commands that print data rather than a report: JSON or YAML. */
 export const DATA_FORMATS = ['json', 'yaml'] as const satisfies readonly OutputFormat[];
 export type DataFormat = (typeof DATA_FORMATS)[number];

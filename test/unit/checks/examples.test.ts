@@ -8,7 +8,7 @@ import { doctor } from '../../../src/checks/queries/doctor.ts';
 import { externalIpQuery } from '../../../src/checks/queries/externalip.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import type { ReportDoc } from '../../../src/report/document.ts';
-import { exitStatus } from '../../../src/report/document.ts';
+import { exitStatus } from '../../../src/report/verdict.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
 import type { AnalysisContext } from '../../../src/checks/context.ts';
 import { lanRun, podToPodRun } from '../../helpers/queries.ts';

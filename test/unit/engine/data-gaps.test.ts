@@ -145,15 +145,36 @@ test('rp_filter without sysctls: a symmetric source passes, an asymmetric one is
   const absent: SectionStatus = { state: 'absent' };
   const d = buildHostNet(withSection(nodeD(), 'sysctl', absent));
   // From node-c's pod block over tunl0: the way back is tunl0 itself, every mode passes.
-  const sym = validateSource(d, ip('10.244.1.7'), ip('10.244.3.5'), 'tunl0', 'cali123', 0, 0);
+  const sym = validateSource(d, {
+    src: ip('10.244.1.7'),
+    dst: ip('10.244.3.5'),
+    iif: 'tunl0',
+    oif: 'cali123',
+    mark: 0,
+    tos: 0,
+  });
   assert.equal(sym.pass, true);
   // From the LAN over tunl0: the way back is ens18; strict would drop, loose or off would pass.
-  const asym = validateSource(d, ip('192.168.1.50'), ip('10.244.3.5'), 'tunl0', 'cali123', 0, 0);
+  const asym = validateSource(d, {
+    src: ip('192.168.1.50'),
+    dst: ip('10.244.3.5'),
+    iif: 'tunl0',
+    oif: 'cali123',
+    mark: 0,
+    tos: 0,
+  });
   assert.equal(asym.pass, false);
   assert.equal(asym.reason, 'data-missing');
   assert.deepEqual(asym.missing, { kind: 'data-missing', node: 'node-d', section: 'sysctl', status: absent });
   // Collected: decided (mode 0, passes).
-  const seen = validateSource(buildHostNet(nodeD()), ip('192.168.1.50'), ip('10.244.3.5'), 'tunl0', 'cali123', 0, 0);
+  const seen = validateSource(buildHostNet(nodeD()), {
+    src: ip('192.168.1.50'),
+    dst: ip('10.244.3.5'),
+    iif: 'tunl0',
+    oif: 'cali123',
+    mark: 0,
+    tos: 0,
+  });
   assert.equal(seen.pass, true);
 });
 
@@ -172,12 +193,12 @@ test('a pod on a node that was not probed: unknown naming the node, as source an
   assert.match(to[0]!.decisive!.detail, /node-x, which was not probed/);
 });
 
-test('a pod on a node not probed, on the link of the sender: unknown, not "nothing answers ARP"', () => {
+test('a pod on a node not probed, on the link of the sender: unknown naming the node', () => {
   const unprobed = { name: 'default/db', ip: ip('10.244.9.5'), node: 'node-x' };
   const c = nodeC();
   c.routes.push(route('10.244.9.5 dev ens18 scope link'));
   const before = walk(world([c, nodeD()]), undefined, toWeb('10.244.9.5'));
-  assert.equal(before[0]!.decisive!.reason?.kind, 'no-neighbor');
+  assert.equal(before[0]!.decisive!.reason?.kind, 'neighbor-unknown');
   const after = walk(world([c, nodeD()], { unprobedPods: [unprobed] }), undefined, toWeb('10.244.9.5'));
   assert.equal(after[0]!.verdict, 'unknown');
   assert.deepEqual(after[0]!.decisive!.reason, { kind: 'not-probed', node: 'node-x' });
@@ -187,7 +208,7 @@ test('a probed host whose addresses were not collected may be the one that answe
   const c = nodeC();
   c.routes.push(route('192.168.2.0/24 dev ens18 scope link'));
   const p = toWeb('192.168.2.7');
-  assert.equal(walk(world([c, nodeD()]), undefined, p)[0]!.decisive!.reason?.kind, 'no-neighbor');
+  assert.equal(walk(world([c, nodeD()]), undefined, p)[0]!.decisive!.reason?.kind, 'neighbor-unknown');
   const failed: SectionStatus = { state: 'failed', reason: 'ip: not found' };
   const t = walk(world([c, withSection(nodeD(), 'ip-addr', failed)]), undefined, p)[0]!;
   assert.equal(t.verdict, 'unknown');
