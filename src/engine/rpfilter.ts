@@ -8,14 +8,18 @@ import { renderRoute, renderRule } from '../model/render/iproute2.ts';
 import { acceptLocal, rpFilter, srcValidMark } from './kernel/sysctl.ts';
 import type { HostNet } from './host-net.ts';
 import { describeFibFailure, fibLookup, routeUsesDev } from './routing.ts';
+import { missingSection, NEEDS } from './data-gaps.ts';
+import type { DataMissing } from './data-gaps.ts';
 
 export interface RpfResult {
   pass: boolean;
-  /** Effective mode 0/1/2 = max(conf.all.rp_filter, conf.<dev>.rp_filter). */
-  mode: number;
+  /** Effective mode 0/1/2 = max(conf.all.rp_filter, conf.<dev>.rp_filter); undefined when the sysctls were not collected. */
+  mode: number | undefined;
   /** 'martian-source': the source is one of this host's own addresses (EINVAL). */
   /** 'unknown': the reverse lookup reached a rule or route the model does not represent. */
-  reason?: 'martian-source' | 'rp-filter' | 'unknown';
+  /** 'data-missing': the answer depends on sysctls the snapshot does not have (`missing`). */
+  reason?: 'martian-source' | 'rp-filter' | 'unknown' | 'data-missing';
+  missing?: DataMissing;
   /** For 'rp-filter': false when loose mode would refuse it too (a device without IPv4 addresses). */
   looseHelps?: boolean;
   /** The sysctl lines and the reverse route that decided. */
@@ -42,6 +46,8 @@ export interface RpfQuery {
 
 export function validateSource(h: HostNet, q: RpfQuery): RpfResult {
   const { src, dst, iif, oif, mark, tos } = q;
+  const sysGap = missingSection(h.state, NEEDS.sysctl);
+  if (sysGap !== undefined) return withoutSysctls(h, { src, dst, iif, oif, mark, tos }, sysGap);
   const sys = h.state.sysctls;
   const rpf = rpFilter(sys, iif);
   const mode = rpf.value;
@@ -110,6 +116,25 @@ export function validateSource(h: HostNet, q: RpfQuery): RpfResult {
   if (mode === 1) return { pass: false, reason: 'rp-filter', evidence: [...ev, why], ...base };
   // Loose: any unicast route back is enough (the oif-restricted second lookup only sets itag).
   return { pass: true, evidence: [...ev, `${why} (loose mode: accepted)`], ...base };
+}
+
+/**
+ * Without the sysctls, rp_filter's mode, accept_local and src_valid_mark are unknown. The packet
+ * still passes when every setting would pass it: a source that is not the host's own whose way
+ * back (with and without the mark) leaves by the input device. Anything else is unknown.
+ */
+function withoutSysctls(
+  h: HostNet,
+  k: { src: Ipv4; dst: Ipv4; iif: string; oif: string | undefined; mark: number; tos: number },
+  missing: DataMissing,
+): RpfResult {
+  const unknown: RpfResult = { pass: false, mode: undefined, reason: 'data-missing', missing, evidence: [] };
+  if (isLocalAddress(h, k.src)) return unknown;
+  for (const mark of k.mark === 0 ? [0] : [0, k.mark]) {
+    const rev = fibLookup(h, { dst: k.src, src: k.dst, iif: k.oif ?? 'lo', mark, tos: k.tos });
+    if (!rev.ok || rev.route.type !== 'unicast' || !routeUsesDev(rev.route, k.iif)) return unknown;
+  }
+  return { pass: true, mode: undefined, evidence: [] };
 }
 
 /** True when `ip` is configured on any device of the host (inet_lookup_ifaddr). */

@@ -30,6 +30,8 @@ import type { ConntrackView, EvaluateHook, Hook, NfOutcome, PhysdevView } from '
 import type { Packet } from './packet.ts';
 import { describeFibFailure, fibLookup, nextHops, outputLookup, preferredSource } from './routing.ts';
 import type { FibFailure } from './routing.ts';
+import { collectHint, describeMissing, ipvsGap, missingSection, NEEDS } from './data-gaps.ts';
+import type { DataMissing } from './data-gaps.ts';
 import { validateSource } from './rpfilter.ts';
 import { decapsulator, encapsulation, isTunnel } from './tunnel.ts';
 import type { RpfResult } from './rpfilter.ts';
@@ -131,20 +133,60 @@ function die(
   return end(hop(st, node, step, detail, evidence, device, reason), verdict);
 }
 
-// ------------------------------------------------------------------------------------- netfilter
-
-/** " in <backend> <table>/<chain>" of the step that decided, so a fix can name the right table. */
-function where(o: NfOutcome): string {
-  const last = o.steps.at(-1);
-  return last === undefined
-    ? ''
-    : ` in ${last.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${last.table}/${last.chain}`;
+/**
+ * Ends the trace as unknown: `decision` rests on a section of `gap.node` that the snapshot does not
+ * vouch for. For every decision that reads collected state (NEEDS in data-gaps.ts).
+ */
+function unknownWithout(st: State, gap: DataMissing, step: HopStep, decision: string, device?: string): Leaf {
+  return die(st, gap.node, step, 'unknown', gap, describeMissing(gap, decision), [collectHint(gap)], device);
 }
+
+/** The first section of `sections` that host `h` lacks, if any. */
+function gapOn(h: HostNet, sections: readonly string[]): DataMissing | undefined {
+  return missingSection(h.state, sections);
+}
+
+/**
+ * A node whose datapath the engine does not model (eBPF service load balancing, masquerading or
+ * host firewall) is not walked: its iptables are not the whole story.
+ */
+function unmodelledNode(ctx: Ctx, st: State, h: HostNet, dev?: string): Leaf | undefined {
+  const because = ctx.world.datapath?.get(h.name)?.notModelled ?? [];
+  if (because.length === 0) return undefined;
+  return die(
+    st,
+    h.name,
+    'enter',
+    'unknown',
+    { kind: 'datapath-not-modelled', node: h.name, because },
+    `${h.name} runs a datapath netcheck does not walk: ${because.join('; ')}`,
+    because,
+    dev,
+  );
+}
+
+/** Checks every host must pass before the walk decides anything on it: a walked datapath, known devices. */
+function enterable(ctx: Ctx, st: State, h: HostNet, dev?: string): Leaf | undefined {
+  const bpf = unmodelledNode(ctx, st, h, dev);
+  if (bpf !== undefined) return bpf;
+  const gap = gapOn(h, NEEDS.links);
+  return gap === undefined ? undefined : unknownWithout(st, gap, 'enter', 'its devices and addresses', dev);
+}
+
+// ------------------------------------------------------------------------------------- netfilter
 
 /** The table and chain of the step that decided, for the typed reason. */
 function place(o: NfOutcome): { at?: NetfilterPlace } {
   const last = o.steps.at(-1);
   return last === undefined ? {} : { at: { backend: last.backend, table: last.table, chain: last.chain } };
+}
+
+/** " in <backend> <table>/<chain>" of the step that decided, so a fix can name the right table. */
+function where(o: NfOutcome): string {
+  const at = place(o).at;
+  return at === undefined
+    ? ''
+    : ` in ${at.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${at.table}/${at.chain}`;
 }
 
 function runHook(
@@ -156,6 +198,9 @@ function runHook(
   io: { inIface?: string; outIface?: string; nextHop?: Ipv4; physdev?: PhysdevView },
   next: (st: State, p: Packet, o: NfOutcome) => Leaf[],
 ): Leaf[] {
+  const nfGap = gapOn(h, NEEDS.netfilter);
+  if (nfGap !== undefined)
+    return [unknownWithout(st, nfGap, hook.toLowerCase() as HopStep, `what ${hook} does`, io.inIface ?? io.outIface)];
   const ct = st.ctView ?? newView(p);
   const outcomes = ctx.opt.evaluate(h.state.iptables, { hook, packet: p, ct, ...io }, netfilterEnv(h));
   const step = hook.toLowerCase() as HopStep;
@@ -190,7 +235,11 @@ function runHook(
             dev,
           ),
         ];
-      case 'unknown':
+      case 'unknown': {
+        // A set match the rule could not decide, on a host whose sets were not collected: that is why.
+        const setGap = o.unknown?.rule.matches.some((m) => m.module === 'set') ? gapOn(h, NEEDS.ipsets) : undefined;
+        if (setGap !== undefined)
+          return [unknownWithout(st2, setGap, step, `whether "${o.unknown!.rule.raw}" matches`, dev)];
         return [
           die(
             st2,
@@ -203,6 +252,7 @@ function runHook(
             dev,
           ),
         ];
+      }
       case 'accept': {
         const changed = o.nat !== undefined ? `; ${o.nat.step.action}` : '';
         // Only rules that matched are evidence; a chain policy that accepted says nothing.
@@ -243,6 +293,8 @@ export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packe
     [],
     dev,
   );
+  const blocked = enterable(ctx, st, h, dev);
+  if (blocked !== undefined) return [blocked];
   const link = h.links.get(dev);
   if (link !== undefined && !link.up)
     return [die(st, h.name, 'enter', 'dropped', { kind: 'link-down' }, `${dev} is down`, [link.raw], dev)];
@@ -311,6 +363,11 @@ function isMartianSource(h: HostNet, dev: string, src: Ipv4): string | undefined
 
 /** ip_route_input_slow(): where does a received packet go? */
 function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, physdev: PhysdevView | undefined): Leaf[] {
+  const sysGap = gapOn(h, NEEDS.sysctl);
+  if (p.src >>> 24 === 127 && sysGap !== undefined)
+    return [
+      unknownWithout(st, sysGap, 'route', `whether a loopback source is routable on ${dev} (route_localnet)`, dev),
+    ];
   const martian = isMartianSource(h, dev, p.src);
   if (martian !== undefined)
     return [
@@ -325,10 +382,13 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
         dev,
       ),
     ];
+  const routeGap = gapOn(h, NEEDS.routing);
+  if (routeGap !== undefined) return [unknownWithout(st, routeGap, 'route', `where ${fmt(p.dst)} is routed`, dev)];
   const fib = fibLookup(h, { dst: p.dst, src: p.src, iif: dev, mark: p.mark, tos: 0 });
   const fwd = forwarding(h.state.sysctls, dev);
   if (!fib.ok) {
-    if (fwd.value === 0 && fib.error !== 'unknown')
+    // Without the sysctls the missing route is still a fault; only the "forwarding off" variant needs them.
+    if (sysGap === undefined && fwd.value === 0 && fib.error !== 'unknown')
       return [
         die(
           st,
@@ -370,6 +430,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
       ),
     ];
   }
+  if (sysGap !== undefined) return [unknownWithout(st, sysGap, 'forward', `whether forwarding is on for ${dev}`, dev)];
   if (fwd.value === 0)
     return [
       die(
@@ -415,7 +476,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
       h.name,
       'route',
       `forward to ${fmt(p.dst)} via ${nh.gateway !== undefined ? `${fmt(nh.gateway)} ` : ''}dev ${oif}`,
-      [...evidence, ...(rpf.mode > 0 ? rpf.evidence.slice(0, 2) : [])],
+      [...evidence, ...((rpf.mode ?? 0) > 0 ? rpf.evidence.slice(0, 2) : [])],
       dev,
     );
     s = { ...s, nextHopRoute: renderRoute(r) };
@@ -433,6 +494,14 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
 }
 
 function rpfDrop(st: State, h: HostNet, dev: string, p: Packet, rpf: RpfResult): Leaf {
+  if (rpf.missing !== undefined)
+    return unknownWithout(
+      st,
+      rpf.missing,
+      'rp-filter',
+      `whether the reverse-path filter on ${dev} passes ${fmt(p.src)}`,
+      dev,
+    );
   if (rpf.reason === 'unknown')
     return die(
       st,
@@ -521,6 +590,10 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
     );
     return receive(ctx, leaveHost(s2), h, tun, p.inner);
   }
+  // IPVS takes a packet for one of its virtual servers at LOCAL_IN (ip_vs_core.c ip_vs_in_hook).
+  const ipvsMissing = ctx.world.datapath?.get(h.name)?.ipvs === true ? ipvsGap(h.state) : undefined;
+  if (ipvsMissing !== undefined)
+    return [unknownWithout(st, ipvsMissing, 'ipvs', `whether IPVS takes ${fmt(p.dst)}:${p.dport}`, dev)];
   const ipvs = h.state.ipvs.filter((v) => v.protocol === p.proto && v.address === fmt(p.dst) && v.port === p.dport);
   if (ipvs.length > 0) return ipvsSchedule(ctx, st, h, p, ipvs[0]!);
   const s2 = recordEntry(st, h, p);
@@ -604,6 +677,10 @@ export function localOut(
         [],
       ),
     ];
+  const blocked = enterable(ctx, st, h);
+  if (blocked !== undefined) return [blocked];
+  const routeGap = gapOn(h, NEEDS.routing);
+  if (routeGap !== undefined) return [unknownWithout(st, routeGap, 'route', `where ${fmt(p0.dst)} is routed`)];
   // A bound output (a tunnel's underlay device) falls back to "on the link" (outputLookup).
   const fib = outputLookup(h, {
     dst: p0.dst,
@@ -781,6 +858,21 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
         ),
       ];
     }
+    case 'unseen':
+      return [
+        rcv.gap !== undefined
+          ? unknownWithout(st, rcv.gap, 'neighbor', `who answers ARP for ${fmt(nextHop)} (${rcv.how})`, oif)
+          : die(
+              st,
+              h.name,
+              'transmit',
+              'unknown',
+              { kind: 'not-probed', node: rcv.node },
+              `leaves ${oif} toward ${fmt(nextHop)}: ${rcv.how}`,
+              [],
+              oif,
+            ),
+      ];
     case 'undecided': {
       const ev = [...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...rcv.evidence];
       return [die(st, h.name, 'neighbor', 'unknown', { kind: 'neighbor-unknown' }, rcv.why, ev, oif)];
@@ -796,6 +888,9 @@ function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endp
 
 /** A tunnel device encapsulates (tunnel.ts); the outer packet is then routed as a local one. */
 function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
+  const l2Gap = h.links.get(oif)?.kind === 'vxlan' ? gapOn(h, NEEDS.neighbours) : undefined;
+  if (l2Gap !== undefined)
+    return [unknownWithout(st, l2Gap, 'neighbor', `which VTEP ${fmt(nextHop)} on ${oif} is behind`, oif)];
   const e = encapsulation(h, oif, nextHop, p.dst);
   if (!e.ok) {
     // The route that picked this next hop is the line to look at (INCIDENTS.md #2: a tunnel route
@@ -872,7 +967,25 @@ export function send(
       return localOut(ctx, st, h, p);
     }
     case 'pod': {
+      const node = world.hosts.get(from.pod.node);
+      if (node === undefined)
+        return [
+          die(
+            st,
+            from.pod.node,
+            'enter',
+            'unknown',
+            { kind: 'not-probed', node: from.pod.node },
+            `pod ${from.pod.name} runs on ${from.pod.node}, which was not probed`,
+            [],
+          ),
+        ];
+      const blocked = enterable(ctx, st, node);
+      if (blocked !== undefined) return [blocked];
       const at = podAttachment(world, from.pod);
+      const routeGap = at === undefined ? gapOn(node, NEEDS.routing) : undefined;
+      if (routeGap !== undefined)
+        return [unknownWithout(st, routeGap, 'enter', `which device pod ${from.pod.name} sits behind`)];
       if (at === undefined)
         return [
           die(
@@ -889,6 +1002,16 @@ export function send(
     }
     case 'external': {
       const at = directEntry(world, from.external, p.dst) ?? externalEntry(world, from.external);
+      // Where it enters is read from the nodes' addresses and routes: a node without them may be the one.
+      const entryGap =
+        at === undefined
+          ? [...world.hosts.values()]
+              .filter((h) => from.external.entry === undefined || h.name === from.external.entry.host)
+              .map((h) => gapOn(h, [...NEEDS.links, ...NEEDS.routing]))
+              .find((g) => g !== undefined)
+          : undefined;
+      if (entryGap !== undefined)
+        return [unknownWithout(st, entryGap, 'enter', `where ${from.external.name} enters the cluster`)];
       if (at === undefined)
         return [
           die(

@@ -9,6 +9,8 @@ import { proxyArp } from './kernel/sysctl.ts';
 import { usableNeighbor } from './host-net.ts';
 import type { HostNet } from './host-net.ts';
 import { fibLookup, routeUsesDev } from './routing.ts';
+import { missingSection, NEEDS } from './data-gaps.ts';
+import type { DataMissing } from './data-gaps.ts';
 import { renderNeighbor } from '../model/render/iproute2.ts';
 
 export interface PodEndpoint {
@@ -28,10 +30,24 @@ export interface ExternalEndpoint {
   entry?: { host: string; dev?: string };
 }
 
+/** What the cluster objects say about a probed node's datapath, beyond its own state. */
+export interface NodeDatapath {
+  /** kube-proxy may run IPVS here (its mode, or a kube-ipvs0 device): local delivery consults ipvsadm. */
+  ipvs: boolean;
+  /** Why the node's datapath is not what the engine walks (eBPF kube-proxy replacement, ...); empty when it is. */
+  notModelled: string[];
+}
+
 export interface World {
   hosts: Map<string, HostNet>;
   pods: PodEndpoint[];
   externals: ExternalEndpoint[];
+  /** Pods on nodes the snapshot has no state for: where a walk toward them stops, unknown. */
+  unprobedPods?: PodEndpoint[];
+  /** Every cluster node by InternalIP, probed or not: names a next hop the walk cannot follow. */
+  nodeAddresses?: Map<Ipv4, string>;
+  /** Per probed node, by name; a node not listed runs what the engine models, without IPVS. */
+  datapath?: Map<string, NodeDatapath>;
 }
 
 export type Receiver =
@@ -39,6 +55,8 @@ export type Receiver =
   | { kind: 'pod'; pod: PodEndpoint; how: string }
   | { kind: 'external'; external: ExternalEndpoint; how: string }
   | { kind: 'gateway'; gateway: Ipv4; how: string }
+  /** The receiver may be on a node whose state is missing: `node` was not probed, or `gap` says which section it lacks. */
+  | { kind: 'unseen'; node: string; gap?: DataMissing; how: string }
   /** Whether anything answers ARP for the next hop is not in the snapshot. */
   | { kind: 'undecided'; why: string; evidence: string[] };
 
@@ -197,12 +215,21 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
     if (e.ip !== nextHop || nextHop !== finalDst) continue;
     return { kind: 'external', external: e, how: `${e.name} (${formatIpv4(e.ip)}) is on the link behind ${dev}` };
   }
-  // 5. Something not probed: a router or a LAN host we know nothing about.
+  // 5. A node the snapshot has no state for, or a pod on one.
+  const unprobed = unprobedReceiver(w, nextHop, finalDst);
+  if (unprobed !== undefined) return unprobed;
+  // 6. Something not probed: a router or a LAN host we know nothing about.
   const onLink = devSubnets(host, dev).some((c) => cidrContains(c, nextHop));
   if (nextHop !== finalDst || onLink) {
     return { kind: 'gateway', gateway: nextHop, how: `${formatIpv4(nextHop)} is not a probed node, pod or named host` };
   }
-  // 6. Nobody known answers — which does not show that nothing does: the snapshot does not record
+  // 7. A probed host whose addresses or proxy_arp were not collected may be the one that answers.
+  for (const h2 of w.hosts.values()) {
+    const gap = h2 === host ? undefined : missingSection(h2.state, ANSWERS_ARP);
+    if (gap !== undefined)
+      return { kind: 'unseen', node: h2.name, gap, how: `${h2.name} may answer ARP for ${formatIpv4(nextHop)}` };
+  }
+  // 8. Nobody known answers — which does not show that nothing does: the snapshot does not record
   //    cabling, and even a FAILED entry is only the last attempt (neigh_event_send resolves a
   //    FAILED neighbour again on the next packet). Unknown, never unreachable.
   const ip = formatIpv4(nextHop);
@@ -244,6 +271,25 @@ function addressOwner(w: World, self: HostNet, ip: Ipv4): { host: HostNet; dev: 
     if (h === self) continue;
     for (const [dev, addrs] of h.addresses) if (addrs.some((a) => a.local === ip)) return { host: h, dev };
   }
+  return undefined;
+}
+
+/** Sections another host's answer to ARP rests on: its addresses (it owns the next hop) and proxy_arp. */
+const ANSWERS_ARP = [...NEEDS.links, ...NEEDS.sysctl];
+
+function unprobedReceiver(w: World, nextHop: Ipv4, finalDst: Ipv4): Receiver | undefined {
+  const node = w.nodeAddresses?.get(nextHop);
+  if (node !== undefined) {
+    const h = w.hosts.get(node);
+    if (h === undefined)
+      return { kind: 'unseen', node, how: `${formatIpv4(nextHop)} is node ${node}, which was not probed` };
+    const gap = missingSection(h.state, NEEDS.links);
+    if (gap !== undefined)
+      return { kind: 'unseen', node, gap, how: `${formatIpv4(nextHop)} is node ${node}, whose devices are not seen` };
+  }
+  const pod = nextHop === finalDst ? w.unprobedPods?.find((p) => p.ip === finalDst) : undefined;
+  if (pod !== undefined)
+    return { kind: 'unseen', node: pod.node, how: `pod ${pod.name} runs on ${pod.node}, which was not probed` };
   return undefined;
 }
 

@@ -5,6 +5,7 @@ import type { Hop, Trace } from '../../engine/trace.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { FindingId } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
+import { describeStatus, howToCollect } from '../../model/provenance.ts';
 import { classifyTrace, decidingHop } from './classify.ts';
 
 /** `[12:3456] -A CHAIN spec` or `-A CHAIN spec` → `CHAIN spec` */
@@ -45,8 +46,25 @@ function fixFor(id: FindingId, hop: Hop): string {
       return dev !== undefined
         ? `ip link set ${dev} up on ${hop.node}, and find out why it went down.`
         : FINDINGS[id].fix;
+    case 'path-unknown':
+      return unknownFix(hop) ?? FINDINGS[id].fix;
     default:
       return FINDINGS[id].fix;
+  }
+}
+
+/** What to collect or probe so that an unknown hop can be decided. */
+function unknownFix(hop: Hop): string | undefined {
+  const r = hop.reason;
+  switch (r?.kind) {
+    case 'data-missing':
+      return `Collect ${howToCollect(r.section)} (${r.node}: ${describeStatus(r.section, r.status)}), e.g. kubectl netcheck collect -o snapshot.json --nodes ${r.node} and run the command again with --snapshot snapshot.json.`;
+    case 'not-probed':
+      return `Probe ${r.node} (kubectl netcheck collect -o snapshot.json --nodes ${r.node}) if it is a node, or check that hop by hand.`;
+    case 'datapath-not-modelled':
+      return `netcheck does not walk this datapath (${r.because.join('; ')}): use the CNI's own tracing (cilium-dbg monitor, hubble observe) for ${r.node}.`;
+    default:
+      return undefined;
   }
 }
 

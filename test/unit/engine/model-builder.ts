@@ -151,3 +151,43 @@ export function withLocal(h: HostState): HostState {
 export const acceptAll: EvaluateHook = (_rs, input) => [
   { verdict: 'accept', packet: input.packet, ct: input.ct, steps: [], branch: [] },
 ];
+
+/**
+ * Two Calico IPIP nodes on one LAN: node-c (192.168.1.11, block 10.244.1.0/26) and node-d
+ * (192.168.1.12, block 10.244.3.0/26) with pod 10.244.3.5 behind cali123.
+ */
+export function ipipNodeC(sysctls: Record<string, string>): HostState {
+  return withLocal(
+    host('node-c', {
+      links: [link(2, 'ens18'), link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} })],
+      addresses: [addr('ens18', '192.168.1.11/24'), addr('tunl0', '10.244.1.0/32')],
+      routes: [
+        route('default via 192.168.1.1 dev ens18'),
+        route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.11'),
+        route('10.244.3.0/26 via 192.168.1.12 dev tunl0 proto bird onlink'),
+      ],
+      sysctls,
+    }),
+  );
+}
+
+export function ipipNodeD(sysctls: Record<string, string>, extraLinks: Link[] = []): HostState {
+  return withLocal(
+    host('node-d', {
+      links: [
+        link(2, 'ens18'),
+        link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} }),
+        link(9, 'cali123', { kind: 'veth' }),
+        ...extraLinks,
+      ],
+      addresses: [addr('ens18', '192.168.1.12/24'), addr('tunl0', '10.244.3.0/32')],
+      routes: [
+        route('default via 192.168.1.1 dev ens18'),
+        route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.12'),
+        route('10.244.3.5 dev cali123 scope link'),
+        route('10.244.1.0/26 via 192.168.1.11 dev tunl0 proto bird onlink'),
+      ],
+      sysctls,
+    }),
+  );
+}

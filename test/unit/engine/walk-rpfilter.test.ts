@@ -8,47 +8,24 @@ import { traceFlow } from '../../../src/engine/flow.ts';
 import type { World } from '../../../src/engine/world.ts';
 import type { Packet } from '../../../src/engine/packet.ts';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
-import { acceptAll, addr, host, link, route, withLocal } from './model-builder.ts';
+import { acceptAll, ipipNodeC, ipipNodeD } from './model-builder.ts';
 
 const ip = (s: string) => parseIpv4(s)!;
 
 function world(tunlRpFilter: string): World {
-  const c = withLocal(
-    host('node-c', {
-      links: [link(2, 'ens18'), link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} })],
-      addresses: [addr('ens18', '192.168.1.11/24'), addr('tunl0', '10.244.1.0/32')],
-      routes: [
-        route('default via 192.168.1.1 dev ens18'),
-        route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.11'),
-        route('10.244.3.0/26 via 192.168.1.12 dev tunl0 proto bird onlink'),
-      ],
-      sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.ens18.rp_filter': '0' },
-    }),
-  );
-  const d = withLocal(
-    host('node-d', {
-      links: [
-        link(2, 'ens18'),
-        link(5, 'tunl0', { kind: 'ipip', mtu: 1480, ipip: {} }),
-        link(9, 'cali123', { kind: 'veth' }),
-      ],
-      addresses: [addr('ens18', '192.168.1.12/24'), addr('tunl0', '10.244.3.0/32')],
-      routes: [
-        route('default via 192.168.1.1 dev ens18'),
-        route('192.168.1.0/24 dev ens18 proto kernel scope link src 192.168.1.12'),
-        route('10.244.3.5 dev cali123 scope link'),
-        route('10.244.1.0/26 via 192.168.1.11 dev tunl0 proto bird onlink'),
-      ],
-      sysctls: {
-        'net.ipv4.ip_forward': '1',
-        'net.ipv4.conf.all.rp_filter': '0',
-        'net.ipv4.conf.default.rp_filter': '1',
-        'net.ipv4.conf.tunl0.rp_filter': tunlRpFilter,
-        'net.ipv4.conf.cali123.rp_filter': '1',
-        'net.ipv4.conf.ens18.rp_filter': '0',
-      },
-    }),
-  );
+  const c = ipipNodeC({
+    'net.ipv4.ip_forward': '1',
+    'net.ipv4.conf.all.rp_filter': '0',
+    'net.ipv4.conf.ens18.rp_filter': '0',
+  });
+  const d = ipipNodeD({
+    'net.ipv4.ip_forward': '1',
+    'net.ipv4.conf.all.rp_filter': '0',
+    'net.ipv4.conf.default.rp_filter': '1',
+    'net.ipv4.conf.tunl0.rp_filter': tunlRpFilter,
+    'net.ipv4.conf.cali123.rp_filter': '1',
+    'net.ipv4.conf.ens18.rp_filter': '0',
+  });
   return {
     hosts: new Map([c, d].map((h) => [h.name, buildHostNet(h)])),
     pods: [{ name: 'default/web', ip: ip('10.244.3.5'), node: 'node-d' }],
