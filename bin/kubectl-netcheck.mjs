@@ -2,5 +2,7 @@
 // Source install: run the TypeScript CLI through tsx. Release builds are standalone executables.
 import { register } from 'tsx/esm/api';
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// main.ts runs itself when argv[1] looks like the program (this file's name does): run it here
+// only otherwise, or every command would run twice.
+const { main, isMain } = await import('../src/cli/main.ts');
+if (!isMain) process.exitCode = await main(process.argv.slice(2));

@@ -63,7 +63,8 @@ export async function main(args: readonly string[]): Promise<number> {
   return process.exitCode === undefined ? 0 : Number(process.exitCode);
 }
 
-const isMain =
+/** True when this module was started as the program (it then runs main itself). */
+export const isMain =
   process.argv[1] !== undefined && /(?:main\.ts|kubectl-netcheck(?:\.m?js)?|netcheck(?:\.exe)?)$/.test(process.argv[1]);
 if (isMain) {
   main(hideBin(process.argv)).then(

@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { LiveOptions } from '../../collect/live-source.ts';
 import { InputError } from '../../lib/errors.ts';
 import { encodeSnapshot, writeSnapshot } from '../../snapshot/io.ts';
+import type { Snapshot } from '../../snapshot/types.ts';
 import type { GlobalArgs } from '../global-options.ts';
 import { clusterAccessOptions } from './cluster-args.ts';
 import { probeProgress } from '../progress.ts';
@@ -91,7 +92,9 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
       ) as unknown as Argv<CollectArgs>,
   handler: async (argv) => {
     const opts = liveOptions(argv);
-    const { collectLive, dryRunManifests, dryRunNodes } = await import('../../collect/live-source.ts');
+    const { collectLive, dryRunManifests, dryRunNodes, PartialCollection } = await import(
+      '../../collect/live-source.ts'
+    );
     if (argv['dry-run']) {
       process.stdout.write(dryRunManifests(await dryRunNodes(opts), opts));
       return;
@@ -100,7 +103,16 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
       throw new InputError('collect needs -o FILE (or -o - for stdout)');
     const progress = await probeProgress();
     if (progress.onProgress !== undefined) opts.onProgress = progress.onProgress;
-    const snap = await collectLive(opts).finally(() => progress.stop());
+    let snap: Snapshot;
+    let failure: Error | undefined;
+    try {
+      snap = await collectLive(opts).finally(() => progress.stop());
+    } catch (e) {
+      // No node probed: the objects alone are still worth a snapshot; the exit status says it failed.
+      if (!(e instanceof PartialCollection)) throw e;
+      snap = e.snapshot;
+      failure = e;
+    }
     if (argv.output === '-') process.stdout.write(encodeSnapshot(snap, false));
     else await writeSnapshot(argv.output, snap);
     for (const w of snap.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
@@ -110,6 +122,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
     process.stderr.write(
       `wrote ${argv.output === '-' ? 'the snapshot' : argv.output}: ${hosts.length - failed} node(s) probed, ${objects} objects\n`,
     );
+    if (failure !== undefined) throw failure;
     if (failed > 0) {
       process.stderr.write(
         `error: ${failed} of ${hosts.length} node(s) could not be probed (see the warnings above); the snapshot holds the others\n`,
