@@ -171,6 +171,25 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
     await assertNothingLeft(true);
   });
 
+  test('docs/install.md: every `kubectl auth can-i` line answers yes for the bound ServiceAccount', async () => {
+    const lines = readFileSync(join(REPO_ROOT, 'docs', 'install.md'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('kubectl auth can-i '));
+    assert.ok(lines.length >= 3);
+    for (const line of lines) {
+      const args = line
+        .replace(/#.*$/, '')
+        .replace(/--as \S+/, '')
+        .trim()
+        .split(/\s+/)
+        .slice(1);
+      const r = await kubectl(sa, args);
+      assert.equal(r.stdout.trim(), 'yes', `${line}: ${r.stdout}${r.stderr}`);
+    }
+    // The form the docs warn about asks for a pod named "exec".
+    assert.equal((await kubectl(sa, ['auth', 'can-i', 'get', 'pods/exec', '-n', 'netcheck'])).stdout.trim(), 'no');
+  });
+
   test('cleanup: removes the netcheck namespace', async () => {
     const r = await netcheck(sa, ['cleanup']);
     assert.equal(r.code, 0, r.stderr);
