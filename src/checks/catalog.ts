@@ -9,7 +9,7 @@ export interface FindingDoc {
   meaning: string;
   detection: string;
   fix: string;
-  /** The incident of INCIDENTS.md it catches, when it is one. */
+  /** The fault class of docs/incidents.md it catches, when it is one. */
   incident?: number;
 }
 

@@ -26,8 +26,8 @@ The whole report (\`kind: Report\`, \`apiVersion: netcheck.dev/v1\`) holds \`que
 (\`reachable | unreachable | partial | unknown\` for a flow; \`healthy | problems\` for \`doctor\` and
 the externalIP audit), \`cluster\` (CNI, encapsulation, kube-proxy mode, probed nodes), \`traces\`
 (one per branch and direction: \`flow\`, \`direction\`, \`verdict\`, \`seenAs\`, \`hops\` of
-\`node\`, \`device\`, \`step\`, \`detail\`, \`evidence\` — the raw lines joined by newlines, as in
-ARCHITECTURE.md), \`findings\` sorted by severity, and \`notes\`.
+\`node\`, \`device\`, \`step\`, \`detail\`, \`evidence\` — the raw lines joined by newlines),
+\`findings\` sorted by severity, and \`notes\`.
 
 Exit status: 0 nothing wrong (info findings only), 1 problems found (a path that does not work, or a
 finding of severity warning or worse), 2 bad usage or input, 3 could not talk to the cluster or collect.
@@ -40,7 +40,7 @@ function section(id: string, d: FindingDoc): string {
   return [
     `## ${id}`,
     '',
-    `**${d.title}** — default severity \`${d.severity}\`${d.incident !== undefined ? ` — INCIDENTS.md #${d.incident}` : ''}`,
+    `**${d.title}** — default severity \`${d.severity}\`${d.incident !== undefined ? ` — [incident ${d.incident}](incidents.md)` : ''}`,
     '',
     `- Meaning: ${d.meaning}`,
     `- Detection: ${d.detection}`,

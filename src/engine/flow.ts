@@ -2,7 +2,7 @@
 // checked against what the client expects (the answer must come from the address it called).
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Packet } from './packet.ts';
-import type { FlowResult, Trace } from './trace.ts';
+import type { FlowResult, Hop, Trace } from './trace.ts';
 import { reply, send } from './walk.ts';
 import type { EngineOptions, Endpoint, Leaf } from './walk.ts';
 import type { World } from './world.ts';
@@ -21,7 +21,14 @@ function judgeReply(from: Endpoint, sent: Packet, leaf: Leaf): Trace {
   if (t.verdict !== 'delivered') return t;
   const p = leaf.packet;
   if (!sameEndpoint(from, leaf.endpoint)) {
-    return { ...t, verdict: 'dropped', decisive: t.hops[t.hops.length - 1]!, deliveredTo: t.deliveredTo ?? '?' };
+    const last: Hop = { ...t.hops[t.hops.length - 1]!, reason: { kind: 'reply-source-mismatch' } };
+    return {
+      ...t,
+      verdict: 'dropped',
+      hops: [...t.hops.slice(0, -1), last],
+      decisive: last,
+      deliveredTo: t.deliveredTo ?? '?',
+    };
   }
   if (
     p !== undefined &&
@@ -30,8 +37,9 @@ function judgeReply(from: Endpoint, sent: Packet, leaf: Leaf): Trace {
       ((p.proto === 'tcp' || p.proto === 'udp') && (p.sport !== sent.dport || p.dport !== sent.sport)))
   ) {
     const last = t.hops[t.hops.length - 1]!;
-    const hop = {
+    const hop: Hop = {
       ...last,
+      reason: { kind: 'reply-source-mismatch' },
       detail: `${last.detail}; but it comes from ${formatIpv4(p.src)}:${p.sport}, not ${formatIpv4(sent.dst)}:${sent.dport}: the client discards it`,
     };
     return { ...t, verdict: 'dropped', hops: [...t.hops.slice(0, -1), hop], decisive: hop };

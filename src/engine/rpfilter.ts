@@ -16,6 +16,8 @@ export interface RpfResult {
   /** 'martian-source': the source is one of this host's own addresses (EINVAL). */
   /** 'unknown': the reverse lookup reached a rule or route the model does not represent. */
   reason?: 'martian-source' | 'rp-filter' | 'unknown';
+  /** For 'rp-filter': false when loose mode would refuse it too (a device without IPv4 addresses). */
+  looseHelps?: boolean;
   /** The sysctl lines and the reverse route that decided. */
   evidence: string[];
   /** The route the kernel would use to answer the source (for the explanation). */
@@ -98,6 +100,7 @@ export function validateSource(
     return {
       pass: false,
       reason: 'rp-filter',
+      looseHelps: false,
       evidence: [...ev, why, `${iif} has no IPv4 address (loose mode cannot help)`],
       ...base,
     };

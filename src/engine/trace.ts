@@ -1,4 +1,6 @@
-// What the engine returns: hop-by-hop traces ending in a verdict (ARCHITECTURE.md "The engine").
+// What the engine returns: hop-by-hop traces ending in a verdict (docs/architecture.md "The engine").
+import type { SectionStatus } from '../model/provenance.ts';
+
 export type TraceVerdict = 'delivered' | 'dropped' | 'rejected' | 'no-route' | 'unknown';
 
 export type HopStep =
@@ -19,6 +21,49 @@ export type HopStep =
   | 'transmit'
   | 'deliver';
 
+/**
+ * Why a trace ended at a hop: what checks switch on, so the wording of `detail` may change freely
+ * (after cilium-cli's check/result.go drop reasons). The last five mean the verdict is `unknown`.
+ */
+export type HopReason =
+  | { kind: 'link-down' }
+  | { kind: 'routing-loop' }
+  /** The source is one of the host's own addresses, or otherwise impossible (ip_route_input_slow martian_source). */
+  | { kind: 'martian-source' }
+  /** fib_validate_source refused it; `looseHelps` is false when loose mode would refuse it too (no IPv4 address on the device). */
+  | { kind: 'rp-filter'; looseHelps: boolean }
+  | { kind: 'forwarding-disabled' }
+  | { kind: 'no-route' }
+  /** A blackhole, unreachable or prohibit route (or rule) decided. */
+  | { kind: 'route-refused' }
+  /** Locally generated with no source address to give it (inet_select_addr found none). */
+  | { kind: 'no-source-address' }
+  /** An iptables rule or chain policy; where it sits, so a fix names the right backend and table. */
+  | { kind: 'netfilter-drop' | 'netfilter-reject'; at?: NetfilterPlace }
+  /** An IPVS virtual server without real servers. */
+  | { kind: 'ipvs-no-real-server' }
+  | { kind: 'no-neighbor' }
+  | { kind: 'no-decapsulation' }
+  /** The reply reached the client from another address or port than it called. */
+  | { kind: 'reply-source-mismatch' }
+  /** A line, route type or device netcheck does not model decided. */
+  | { kind: 'not-modelled' }
+  /** The packet leaves for a host netcheck did not probe (a router, a node missing from the snapshot). */
+  | { kind: 'not-probed'; node: string }
+  /** A decision needs a snapshot section of `node` that cannot be trusted (failed, absent, unparseable). */
+  | { kind: 'data-missing'; node: string; section: string; status: SectionStatus }
+  /** The node's datapath bypasses what netcheck walks (eBPF kube-proxy replacement, BPF masquerade, ...). */
+  | { kind: 'datapath-not-modelled'; node: string; because: string[] };
+
+/** Where in iptables a verdict was given. */
+export interface NetfilterPlace {
+  backend: 'nft' | 'legacy';
+  table: string;
+  chain: string;
+}
+
+export type HopReasonKind = HopReason['kind'];
+
 export interface Hop {
   node: string;
   device?: string;
@@ -27,6 +72,8 @@ export interface Hop {
   detail: string;
   /** Raw lines (route, rule, sysctl) that decided this step. */
   evidence: string[];
+  /** Set on the hop that ended a trace without delivery: why. */
+  reason?: HopReason;
 }
 
 export interface Trace {

@@ -31,7 +31,8 @@ import type { Packet } from './packet.ts';
 import { describeFibFailure, fibLookup, nextHops, preferredSource } from './routing.ts';
 import type { FibFailure } from './routing.ts';
 import { validateSource } from './rpfilter.ts';
-import type { Hop, HopStep, Trace, TraceVerdict } from './trace.ts';
+import type { RpfResult } from './rpfilter.ts';
+import type { Hop, HopReason, HopStep, NetfilterPlace, Trace, TraceVerdict } from './trace.ts';
 import { directEntry, externalEntry, podAttachment, resolveReceiver } from './world.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from './world.ts';
 
@@ -95,9 +96,18 @@ export function describePacket(p: Packet): string {
   return `${p.proto} ${ports}`;
 }
 
-function hop(st: State, node: string, step: HopStep, detail: string, evidence: string[] = [], device?: string): State {
+function hop(
+  st: State,
+  node: string,
+  step: HopStep,
+  detail: string,
+  evidence: string[] = [],
+  device?: string,
+  reason?: HopReason,
+): State {
   const h: Hop = { node, step, detail, evidence };
   if (device !== undefined) h.device = device;
+  if (reason !== undefined) h.reason = reason;
   return { ...st, hops: [...st.hops, h] };
 }
 
@@ -112,11 +122,12 @@ function die(
   node: string,
   step: HopStep,
   verdict: TraceVerdict,
+  reason: HopReason,
   detail: string,
   evidence: string[],
   device?: string,
 ): Leaf {
-  return end(hop(st, node, step, detail, evidence, device), verdict);
+  return end(hop(st, node, step, detail, evidence, device, reason), verdict);
 }
 
 // ------------------------------------------------------------------------------------- netfilter
@@ -127,6 +138,12 @@ function where(o: NfOutcome): string {
   return last === undefined
     ? ''
     : ` in ${last.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${last.table}/${last.chain}`;
+}
+
+/** The table and chain of the step that decided, for the typed reason. */
+function place(o: NfOutcome): { at?: NetfilterPlace } {
+  const last = o.steps.at(-1);
+  return last === undefined ? {} : { at: { backend: last.backend, table: last.table, chain: last.chain } };
 }
 
 function runHook(
@@ -153,6 +170,7 @@ function runHook(
             h.name,
             step,
             'dropped',
+            { kind: 'netfilter-drop', ...place(o) },
             `${hook}: dropped (${o.steps.at(-1)?.action ?? 'DROP'})${where(o)}`,
             evidence,
             dev,
@@ -165,6 +183,7 @@ function runHook(
             h.name,
             step,
             'rejected',
+            { kind: 'netfilter-reject', ...place(o) },
             `${hook}: rejected (${o.rejectWith ?? 'icmp-port-unreachable'})${where(o)}`,
             evidence,
             dev,
@@ -177,6 +196,7 @@ function runHook(
             h.name,
             step,
             'unknown',
+            { kind: 'not-modelled' },
             `${hook}: cannot evaluate: ${o.unknown?.reason ?? 'unknown rule'}`,
             o.unknown !== undefined ? [...evidence, o.unknown.rule.raw] : evidence,
             dev,
@@ -201,7 +221,18 @@ function runHook(
 /** A packet arrives on `dev` of host `h` (ip_rcv → PREROUTING). */
 export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet, physdevIn?: string): Leaf[] {
   if (st0.depth > ctx.opt.maxHops)
-    return [die(st0, h.name, 'enter', 'dropped', `routing loop: more than ${ctx.opt.maxHops} hops`, [], dev)];
+    return [
+      die(
+        st0,
+        h.name,
+        'enter',
+        'dropped',
+        { kind: 'routing-loop' },
+        `routing loop: more than ${ctx.opt.maxHops} hops`,
+        [],
+        dev,
+      ),
+    ];
   let st: State = { ...st0, depth: st0.depth + 1, firstTuple: tupleOf(p0), sent: st0.sent ?? p0 };
   st = hop(
     st,
@@ -212,7 +243,8 @@ export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packe
     dev,
   );
   const link = h.links.get(dev);
-  if (link !== undefined && !link.up) return [die(st, h.name, 'enter', 'dropped', `${dev} is down`, [link.raw], dev)];
+  if (link !== undefined && !link.up)
+    return [die(st, h.name, 'enter', 'dropped', { kind: 'link-down' }, `${dev} is down`, [link.raw], dev)];
 
   // Conntrack (PREROUTING, before nat): a reply to a connection this host saw has its SNAT undone.
   const { st: st1, p } = conntrackIn(st, h, p0, dev);
@@ -280,12 +312,34 @@ function isMartianSource(h: HostNet, dev: string, src: Ipv4): string | undefined
 function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, physdev: PhysdevView | undefined): Leaf[] {
   const martian = isMartianSource(h, dev, p.src);
   if (martian !== undefined)
-    return [die(st, h.name, 'route', 'dropped', `martian source ${fmt(p.src)}: ${martian}`, [], dev)];
+    return [
+      die(
+        st,
+        h.name,
+        'route',
+        'dropped',
+        { kind: 'martian-source' },
+        `martian source ${fmt(p.src)}: ${martian}`,
+        [],
+        dev,
+      ),
+    ];
   const fib = fibLookup(h, { dst: p.dst, src: p.src, iif: dev, mark: p.mark, tos: 0 });
   const fwd = forwarding(h.state.sysctls, dev);
   if (!fib.ok) {
     if (fwd.value === 0 && fib.error !== 'unknown')
-      return [die(st, h.name, 'route', 'dropped', `not for this host and forwarding is off on ${dev}`, fwd.lines, dev)];
+      return [
+        die(
+          st,
+          h.name,
+          'route',
+          'dropped',
+          { kind: 'forwarding-disabled' },
+          `not for this host and forwarding is off on ${dev}`,
+          fwd.lines,
+          dev,
+        ),
+      ];
     return [failRoute(st, h, fib, p.dst, dev)];
   }
   const r = fib.route;
@@ -295,7 +349,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
   ];
   if (r.type === 'local') {
     const rpf = validateSource(h, p.src, p.dst, dev, undefined, p.mark, 0);
-    if (!rpf.pass) return [rpfDrop(st, h, dev, p, rpf.reason, rpf.evidence)];
+    if (!rpf.pass) return [rpfDrop(st, h, dev, p, rpf)];
     const s2 = hop(st, h.name, 'route', `${fmt(p.dst)} is local (${renderRoute(r)})`, evidence, dev);
     return runHook(ctx, s2, h, 'INPUT', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) =>
       deliverLocal(ctx, s, h, dev, q),
@@ -308,6 +362,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
         h.name,
         'route',
         'unknown',
+        { kind: 'not-modelled' },
         `${fmt(p.dst)} is a ${r.type} address here: not modelled`,
         [renderRoute(r)],
         dev,
@@ -321,6 +376,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
         h.name,
         'forward',
         'dropped',
+        { kind: 'forwarding-disabled' },
         `${fmt(p.dst)} must be forwarded but forwarding is off on ${dev} (dropped silently)`,
         [...fwd.lines, renderRoute(r)],
         dev,
@@ -340,10 +396,19 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
         : st;
     if (oif === undefined)
       return [
-        die(s, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(r)}`, [renderRoute(r)], dev),
+        die(
+          s,
+          h.name,
+          'route',
+          'unknown',
+          { kind: 'not-modelled' },
+          `route has no output device: ${renderRoute(r)}`,
+          [renderRoute(r)],
+          dev,
+        ),
       ];
     const rpf = validateSource(h, p.src, p.dst, dev, oif, p.mark, 0);
-    if (!rpf.pass) return [rpfDrop(s, h, dev, p, rpf.reason, rpf.evidence)];
+    if (!rpf.pass) return [rpfDrop(s, h, dev, p, rpf)];
     s = hop(
       s,
       h.name,
@@ -366,22 +431,39 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
   });
 }
 
-function rpfDrop(st: State, h: HostNet, dev: string, p: Packet, reason: string | undefined, evidence: string[]): Leaf {
-  if (reason === 'unknown')
+function rpfDrop(st: State, h: HostNet, dev: string, p: Packet, rpf: RpfResult): Leaf {
+  if (rpf.reason === 'unknown')
     return die(
       st,
       h.name,
       'rp-filter',
       'unknown',
+      { kind: 'not-modelled' },
       `reverse-path filter on ${dev}: cannot tell whether ${fmt(p.src)} passes`,
-      evidence,
+      rpf.evidence,
       dev,
     );
-  const what =
-    reason === 'martian-source'
-      ? `martian source ${fmt(p.src)} (an address of this host)`
-      : `reverse-path filter drops ${fmt(p.src)} → ${fmt(p.dst)} arriving on ${dev}`;
-  return die(st, h.name, 'rp-filter', 'dropped', what, evidence, dev);
+  if (rpf.reason === 'martian-source')
+    return die(
+      st,
+      h.name,
+      'rp-filter',
+      'dropped',
+      { kind: 'martian-source' },
+      `martian source ${fmt(p.src)} (an address of this host)`,
+      rpf.evidence,
+      dev,
+    );
+  return die(
+    st,
+    h.name,
+    'rp-filter',
+    'dropped',
+    { kind: 'rp-filter', looseHelps: rpf.looseHelps !== false },
+    `reverse-path filter drops ${fmt(p.src)} → ${fmt(p.dst)} arriving on ${dev}`,
+    rpf.evidence,
+    dev,
+  );
 }
 
 function failRoute(st: State, h: HostNet, f: FibFailure, dst: Ipv4, dev?: string): Leaf {
@@ -393,12 +475,18 @@ function failRoute(st: State, h: HostNet, f: FibFailure, dst: Ipv4, dev?: string
         : f.error === 'unknown'
           ? 'unknown'
           : 'rejected';
+  const reason: HopReason =
+    f.error === 'no-route'
+      ? { kind: 'no-route' }
+      : f.error === 'unknown'
+        ? { kind: 'not-modelled' }
+        : { kind: 'route-refused' };
   const evidence = [
     ...(f.rule !== undefined ? [renderRule(f.rule)] : []),
     ...(f.route !== undefined ? [renderRoute(f.route)] : []),
     ...f.notes,
   ];
-  return die(st, h.name, 'route', verdict, describeFibFailure(f, dst), evidence, dev);
+  return die(st, h.name, 'route', verdict, reason, describeFibFailure(f, dst), evidence, dev);
 }
 
 // ------------------------------------------------------------------------------------- local delivery
@@ -415,6 +503,7 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
           h.name,
           'decapsulate',
           'dropped',
+          { kind: 'no-decapsulation' },
           `${describePacket(p)} arrives but no ${p.proto === 'ipip' ? 'IPIP' : 'VXLAN'} device here accepts it`,
           [],
           dev,
@@ -477,9 +566,15 @@ function findTunnelDevice(h: HostNet, p: Packet): string | undefined {
 function ipvsSchedule(ctx: Ctx, st: State, h: HostNet, p: Packet, svc: (typeof h.state.ipvs)[number]): Leaf[] {
   if (svc.realServers.length === 0)
     return [
-      die(st, h.name, 'ipvs', 'rejected', `IPVS virtual server ${svc.address}:${svc.port} has no real servers`, [
-        svc.raw,
-      ]),
+      die(
+        st,
+        h.name,
+        'ipvs',
+        'rejected',
+        { kind: 'ipvs-no-real-server' },
+        `IPVS virtual server ${svc.address}:${svc.port} has no real servers`,
+        [svc.raw],
+      ),
     ];
   return svc.realServers.flatMap((rs, i) => {
     const dst = rs.address.split('.').length === 4 ? rs.address : '';
@@ -527,7 +622,17 @@ export function localOut(
 ): Leaf[] {
   let st: State = { ...st0, depth: st0.depth + 1 };
   if (st.depth > ctx.opt.maxHops)
-    return [die(st, h.name, 'output', 'dropped', `routing loop: more than ${ctx.opt.maxHops} hops`, [])];
+    return [
+      die(
+        st,
+        h.name,
+        'output',
+        'dropped',
+        { kind: 'routing-loop' },
+        `routing loop: more than ${ctx.opt.maxHops} hops`,
+        [],
+      ),
+    ];
   const fib = fibLookup(h, {
     dst: p0.dst,
     src: p0.src,
@@ -543,9 +648,15 @@ export function localOut(
     const src = preferredSource(h, r);
     if (src === undefined)
       return [
-        die(st, h.name, 'route', 'dropped', `no source address for ${fmt(p.dst)} via ${renderRoute(r)}`, [
-          renderRoute(r),
-        ]),
+        die(
+          st,
+          h.name,
+          'route',
+          'dropped',
+          { kind: 'no-source-address' },
+          `no source address for ${fmt(p.dst)} via ${renderRoute(r)}`,
+          [renderRoute(r)],
+        ),
       ];
     p = { ...p, src };
   }
@@ -568,7 +679,11 @@ export function localOut(
   return nextHops(r).flatMap((nh) => {
     const oif = nh.dev;
     if (oif === undefined)
-      return [die(st, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(r)}`, [renderRoute(r)])];
+      return [
+        die(st, h.name, 'route', 'unknown', { kind: 'not-modelled' }, `route has no output device: ${renderRoute(r)}`, [
+          renderRoute(r),
+        ]),
+      ];
     const gw = nh.gateway ?? p.dst;
     const s = {
       ...hop(
@@ -590,9 +705,15 @@ export function localOut(
         const nh2 = nextHops(again.route)[0];
         if (nh2?.dev === undefined)
           return [
-            die(s2, h.name, 'route', 'unknown', `route has no output device: ${renderRoute(again.route)}`, [
-              renderRoute(again.route),
-            ]),
+            die(
+              s2,
+              h.name,
+              'route',
+              'unknown',
+              { kind: 'not-modelled' },
+              `route has no output device: ${renderRoute(again.route)}`,
+              [renderRoute(again.route)],
+            ),
           ];
         const s3 = {
           ...hop(
@@ -649,7 +770,7 @@ function leaveHost(st: State): State {
 function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
   const link = h.links.get(oif);
   if (link !== undefined && !link.up)
-    return [die(st, h.name, 'transmit', 'dropped', `${oif} is down`, [link.raw], oif)];
+    return [die(st, h.name, 'transmit', 'dropped', { kind: 'link-down' }, `${oif} is down`, [link.raw], oif)];
   if (link?.kind === 'vxlan' && link.vxlan !== undefined) return vxlanEncap(ctx, st, h, oif, nextHop, p);
   if (link?.kind === 'ipip') return ipipEncap(ctx, st, h, oif, nextHop, p);
   const rcv = resolveReceiver(ctx.world, h, oif, nextHop, p.dst);
@@ -682,6 +803,7 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
           h.name,
           'transmit',
           'unknown',
+          { kind: 'not-probed', node: fmt(rcv.gateway) },
           `leaves ${oif} toward ${fmt(rcv.gateway)}, which netcheck did not probe`,
           [],
           oif,
@@ -690,7 +812,16 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
     }
     case 'none':
       return [
-        die(st, h.name, 'neighbor', 'dropped', rcv.why, st.nextHopRoute !== undefined ? [st.nextHopRoute] : [], oif),
+        die(
+          st,
+          h.name,
+          'neighbor',
+          'dropped',
+          { kind: 'no-neighbor' },
+          rcv.why,
+          st.nextHopRoute !== undefined ? [st.nextHopRoute] : [],
+          oif,
+        ),
       ];
   }
 }
@@ -714,6 +845,7 @@ function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4,
         h.name,
         'neighbor',
         'dropped',
+        { kind: 'no-neighbor' },
         `no neighbour entry for ${fmt(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`,
         ev,
         oif,
@@ -729,6 +861,7 @@ function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4,
         h.name,
         'neighbor',
         'dropped',
+        { kind: 'no-neighbor' },
         `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`,
         [renderNeighbor(neigh)],
         oif,
@@ -743,6 +876,7 @@ function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4,
         h.name,
         'encapsulate',
         'unknown',
+        { kind: 'not-modelled' },
         `VTEP ${vtep} is not an IPv4 address`,
         [fdb !== undefined ? renderFdb(fdb) : ''],
         oif,
@@ -783,6 +917,7 @@ function ipipEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, 
         h.name,
         'encapsulate',
         'dropped',
+        { kind: 'no-neighbor' },
         `IPIP device ${oif} has no remote and the route gives no gateway`,
         [],
         oif,
@@ -829,7 +964,18 @@ export function send(
   switch (from.kind) {
     case 'host': {
       const h = world.hosts.get(from.host);
-      if (h === undefined) return [die(st, from.host, 'enter', 'unknown', `${from.host} was not probed`, [])];
+      if (h === undefined)
+        return [
+          die(
+            st,
+            from.host,
+            'enter',
+            'unknown',
+            { kind: 'not-probed', node: from.host },
+            `${from.host} was not probed`,
+            [],
+          ),
+        ];
       return localOut(ctx, st, h, p);
     }
     case 'pod': {
@@ -841,6 +987,7 @@ export function send(
             from.pod.node,
             'enter',
             'unknown',
+            { kind: 'not-modelled' },
             `no route on ${from.pod.node} to pod ${from.pod.name} (${fmt(from.pod.ip)}): cannot tell which device it sits behind`,
             [],
           ),
@@ -856,6 +1003,7 @@ export function send(
             from.external.name,
             'enter',
             'unknown',
+            { kind: 'not-modelled' },
             `no probed node is on the link of ${from.external.name} and none was named with --via`,
             [],
           ),

@@ -15,6 +15,8 @@ import { parseIpvsadmSave } from './parse/ipvsadm.ts';
 import { parseNftJson } from './parse/nft.ts';
 import { parseIptablesSave } from './parse/iptables-save.ts';
 import { parseSysctl } from './parse/sysctl.ts';
+import { parsedStatus } from './provenance.ts';
+import type { SectionStatus } from './provenance.ts';
 import type { HostState, IptRuleset, Parsed } from './types.ts';
 
 const FLANNEL_ENV = `${FILE_SECTION_PREFIX}/run/flannel/subnet.env`;
@@ -23,11 +25,16 @@ const CNI_DIR = `${FILE_SECTION_PREFIX}/etc/cni/net.d/`;
 export function buildHostState(name: string, entry: HostEntry): HostState {
   const warnings: string[] = [];
   const sec = entry.sections;
+  const provenance = new Map<string, SectionStatus>();
+  for (const [section, reason] of Object.entries(entry.errors)) {
+    if (sec[section] === undefined) provenance.set(section, { state: 'failed', reason });
+  }
   function take<T>(section: string, parse: (text: string) => Parsed<T>, empty: T): T {
     const text = sec[section];
     if (text === undefined) return empty;
     const r = parse(text);
     for (const w of r.warnings) warnings.push(`${section}: ${w}`);
+    provenance.set(section, parsedStatus(text, r.value, r.warnings));
     return r.value;
   }
 
@@ -57,6 +64,7 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
       .sort()
       .map((k) => take(k, (t) => parseCniConfig(k.slice(FILE_SECTION_PREFIX.length), t), undefined as never)),
     missing: { ...entry.errors },
+    provenance,
     warnings,
   };
   if (sec['nft'] !== undefined && sec['nft'].trim() !== '') state.nft = take('nft', parseNftJson, undefined as never);

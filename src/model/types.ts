@@ -1,6 +1,8 @@
 // Typed values parsed from a host's raw sections. Every parsed item keeps `raw`: the text (or
 // JSON) it came from, so that a finding can quote the evidence exactly.
 
+import type { Provenance } from './provenance.ts';
+
 /** What a parser returns: the values it could read, plus warnings for what it could not. */
 export interface Parsed<T> {
   value: T;
@@ -344,6 +346,11 @@ export interface HostState {
   nft?: NftRuleset;
   /** Sections the probe could not collect (tool missing, file absent): name → error. */
   missing: Record<string, string>;
+  /**
+   * Per section: collected, partial, unparseable, failed or (by omission) absent. An empty list
+   * above means "none" only where its section is usable (model/provenance.ts).
+   */
+  provenance: Provenance;
   /** Parser warnings, prefixed with the section name. */
   warnings: string[];
 }

@@ -5,7 +5,7 @@ import type { Hop, Trace } from '../../engine/trace.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { FindingId } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
-import { classifyTrace } from './classify.ts';
+import { classifyTrace, decidingHop } from './classify.ts';
 
 /** `[12:3456] -A CHAIN spec` or `-A CHAIN spec` → `CHAIN spec` */
 function ruleSpec(line: string): { chain: string; spec: string } | undefined {
@@ -15,9 +15,10 @@ function ruleSpec(line: string): { chain: string; spec: string } | undefined {
 
 function netfilterFix(hop: Hop, verb: string): string {
   const last = hop.evidence[hop.evidence.length - 1] ?? '';
-  const where = / in (iptables-nft|iptables-legacy) (\w+)\/(\S+)$/.exec(hop.detail);
-  const cmd = where?.[1] === 'iptables-legacy' ? 'iptables-legacy' : 'iptables';
-  const table = where?.[2] ?? 'filter';
+  const at =
+    hop.reason?.kind === 'netfilter-drop' || hop.reason?.kind === 'netfilter-reject' ? hop.reason.at : undefined;
+  const cmd = at?.backend === 'legacy' ? 'iptables-legacy' : 'iptables';
+  const table = at?.table ?? 'filter';
   const policy = /^:(\S+)\s+(DROP|ACCEPT)\b/.exec(last.trim());
   if (policy !== null) {
     return `The ${table} ${policy[1]} chain's policy ${verb} it: accept this traffic explicitly (${cmd} -t ${table} -I ${policy[1]} <match this flow> -j ACCEPT), or ${cmd} -t ${table} -P ${policy[1]} ACCEPT if nothing else relies on the policy.`;
@@ -53,7 +54,7 @@ function fixFor(id: FindingId, hop: Hop): string {
 export function findingFromTrace(t: Trace, label: string): Finding | undefined {
   const id = classifyTrace(t);
   if (id === undefined) return undefined;
-  const hop = t.decisive ?? t.hops[t.hops.length - 1];
+  const hop = decidingHop(t);
   const doc = FINDINGS[id];
   const where = hop === undefined ? '' : `on ${hop.node}${hop.device !== undefined ? ` (${hop.device})` : ''}: `;
   const f: Finding = {

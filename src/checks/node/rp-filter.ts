@@ -61,7 +61,7 @@ export const rpFilterTunnelCheck: NodeCheck = {
           .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
         if (dropped.length === 0) continue;
         // A device without an IPv4 address fails reverse-path validation in loose mode too (fib_validate_source last_resort).
-        const looseHelps = !dropped.some((d) => d.r.evidence.some((e) => e.includes('loose mode cannot help')));
+        const looseHelps = !dropped.some((d) => d.r.looseHelps === false);
         const value = looseHelps ? '2 (loose)' : '0 (off: it has no IPv4 address, so loose mode drops too)';
         out.push({
           id: 'rp-filter-strict-tunnel',

@@ -8,6 +8,8 @@ import { traceFlow } from '../../../src/engine/flow.ts';
 import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
 import type { World } from '../../../src/engine/world.ts';
 import type { Packet } from '../../../src/engine/packet.ts';
+import type { Hop, Trace } from '../../../src/engine/trace.ts';
+import { classifyTrace } from '../../../src/checks/flow/classify.ts';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
 import { parseIptablesSave } from '../../../src/model/parse/iptables-save.ts';
 import type { HostState } from '../../../src/model/types.ts';
@@ -150,4 +152,30 @@ test('a REJECT rule → netfilter-reject; kube-proxy\'s "has no endpoints" REJEC
       '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 10.244.3.5/32 -p tcp -m comment --comment "default/web:http has no endpoints" -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n',
   })!;
   assert.equal(none.id, 'service-no-endpoints');
+});
+
+test('the finding follows the typed reason, not the wording of the hop', () => {
+  const t = (reason: Hop['reason'], detail: string): Trace => ({
+    direction: 'forward',
+    verdict: 'dropped',
+    branch: [],
+    hops: [{ node: 'n', step: 'route', detail, evidence: [], ...(reason !== undefined ? { reason } : {}) }],
+  });
+  // Wording that the former regular expressions keyed on, under another reason.
+  assert.equal(classifyTrace(t({ kind: 'link-down' }, 'forwarding is off on eth0')), 'link-down');
+  assert.equal(classifyTrace(t({ kind: 'forwarding-disabled' }, 'eth0 is down')), 'forwarding-disabled');
+  assert.equal(classifyTrace(t({ kind: 'routing-loop' }, 'martian source 1.2.3.4')), 'routing-loop');
+  assert.equal(classifyTrace(t({ kind: 'no-route' }, 'routing loop')), 'no-route');
+  // A non-delivered hop without a reason is not guessed at.
+  assert.equal(classifyTrace(t(undefined, 'forwarding is off on eth0')), 'path-unknown');
+});
+
+test('every hop that ends an engine trace carries a reason', () => {
+  for (const k of [{ tunlRpFilter: '1' }, { cForward: '0' }, { cExtraRoutes: ['blackhole 10.244.3.0/26'] }]) {
+    const w = world(k);
+    const r = traceFlow(w, { evaluate: evaluateHook }, { kind: 'external', external: w.externals[0]! }, packet());
+    const ended = r.flatMap((x) => [x.forward, ...(x.reply ? [x.reply] : [])]).filter((x) => x.verdict !== 'delivered');
+    assert.ok(ended.length > 0);
+    for (const x of ended) assert.ok(x.decisive?.reason !== undefined, JSON.stringify(x.decisive));
+  }
 });

@@ -1,6 +1,7 @@
 // Small hand-built host models for engine unit tests. The lab tests build hosts from real
 // `ip`/`iptables` output; these exist to pin single kernel rules in isolation.
 import type { Address, HostState, Link, PolicyRule, Route } from '../../../src/model/types.ts';
+import { fullyCollected } from '../../../src/model/provenance.ts';
 import type { EvaluateHook } from '../../../src/engine/netfilter/types.ts';
 
 export function host(
@@ -30,6 +31,7 @@ export function host(
     ipsets: [],
     cni: [],
     missing: {},
+    provenance: fullyCollected(),
     warnings: [],
   };
 }
