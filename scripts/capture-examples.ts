@@ -61,6 +61,51 @@ function cluster(s: Scenario): string {
   return `${d.cni}, kube-proxy ${d.kubeProxyMode}. Nodes: ${nodes}. Pods: ${pods}. LAN host: ${lan}; LAN router ${d.router.name} ${d.router.nics.map((x) => x.addr.split('/')[0]).join(', ')}.`;
 }
 
+const ip = (addr: string): string => addr.split('/')[0]!;
+
+/** Whether an IPv4 address is inside a CIDR. */
+function inCidr(addr: string, cidr: string): boolean {
+  const n = (a: string) => a.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  const [net, len] = cidr.split('/') as [string, string];
+  const size = 2 ** (32 - Number(len));
+  return Math.floor(n(addr) / size) === Math.floor(n(net) / size);
+}
+
+/** The node the LAN router sends `dst` to (its static route), for `lan --via`. */
+function routerVia(d: Scenario['decl'], dst: string): string | undefined {
+  for (const r of d.router.routes) {
+    const m = /^(\S+) via (\S+)/.exec(r);
+    if (m === null || !inCidr(dst, m[1]!.includes('/') ? m[1]! : `${m[1]}/32`)) continue;
+    return d.nodes.find((n) => n.ip === m[2] || n.nics.some((x) => ip(x.addr) === m[2]))?.name;
+  }
+  return undefined;
+}
+
+/** The netcheck command that traces a lab flow on the example, or undefined (a node's own traffic). */
+function commandOf(s: Scenario, f: Scenario['flows'][number]): string | undefined {
+  const d = s.decl;
+  const pod = (name: string) => d.pods.find((p) => p.name === name);
+  const podAt = (addr: string) => d.pods.find((p) => p.ip === addr);
+  const lanHost = (name: string) => d.lanHosts.find((l) => l.name === name);
+  const lanAt = (addr: string) => d.lanHosts.find((l) => ip(l.addr) === addr);
+  const service = d.services.find((x) => x.externalIPs?.includes(f.dst) && x.port === f.dport);
+  const opts = `${f.proto === 'icmp' ? ' --protocol icmp' : `${f.proto === 'udp' ? ' --protocol udp' : ''} --port ${f.dport}`} --snapshot examples/${d.name}.json`;
+  const from = { pod: pod(f.from), lan: lanHost(f.from) };
+  const to = { pod: podAt(f.dst), lan: lanAt(f.dst) };
+  const name = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+  if (from.pod !== undefined && to.pod !== undefined)
+    return `kubectl netcheck pod-to-pod ${name(from.pod)} ${name(to.pod)}${opts}`;
+  if (from.pod !== undefined && to.lan !== undefined)
+    return `kubectl netcheck lan ${ip(to.lan.addr)} ${name(from.pod)}${opts}`;
+  if (from.lan !== undefined && to.pod !== undefined) {
+    const via = routerVia(d, f.dst);
+    return `kubectl netcheck lan ${ip(from.lan.addr)} ${name(to.pod)}${via !== undefined ? ` --via ${via}` : ''}${opts}`;
+  }
+  if (from.lan !== undefined && service !== undefined)
+    return `kubectl netcheck externalip ${name(service)} --from ${ip(from.lan.addr)} --snapshot examples/${d.name}.json`;
+  return undefined;
+}
+
 function readme(): string {
   const out = [
     '# Example snapshots',
@@ -85,12 +130,29 @@ function readme(): string {
     '',
   ];
   for (const s of SCENARIOS) {
+    // The flow that shows the fault (the first with a deciding hop), else the first with a command.
+    const shown = [...s.flows.filter((f) => f.decisive !== undefined), ...s.flows]
+      .map((f) => commandOf(s, f))
+      .find((c) => c !== undefined);
+    const lan = s.decl.lanHosts[0];
+    // No flow of a pod or Service: an externalIP shows in the audit of every Service.
+    const audit =
+      shown === undefined && lan !== undefined && s.decl.services.some((x) => (x.externalIPs ?? []).length > 0)
+        ? `kubectl netcheck externalip -A --from ${ip(lan.addr)} --snapshot examples/${s.decl.name}.json`
+        : undefined;
     out.push(
       `## ${s.decl.name}.json — ${s.title}`,
       '',
       `Broken on: ${s.node}`,
       '',
       s.summary,
+      '',
+      'The command that shows it, and every node check:',
+      '',
+      '```sh',
+      ...[shown ?? audit].filter((c) => c !== undefined),
+      `kubectl netcheck doctor --snapshot examples/${s.decl.name}.json`,
+      '```',
       '',
       `Cluster: ${cluster(s)}`,
       '',
@@ -102,8 +164,9 @@ function readme(): string {
       const what = e.forward ? (e.reply ? 'delivered, answered' : 'delivered, answer lost') : 'lost';
       const seen = e.seenSrc !== undefined ? `, seen from ${e.seenSrc}` : '';
       const by = e.receivedBy !== undefined ? ` by ${e.receivedBy}` : '';
+      const command = commandOf(s, f);
       out.push(
-        `- ${f.label}: \`${f.proto} ${f.from} → ${f.dst}:${f.dport}\` — ${what}${by}${seen}${f.decisive !== undefined ? ` (decided on ${f.decisive.node}, ${f.decisive.step}: \`${f.decisive.evidence}\`)` : ''}`,
+        `- ${f.label}: \`${f.proto} ${f.from} → ${f.dst}:${f.dport}\` — ${what}${by}${seen}${f.decisive !== undefined ? ` (decided on ${f.decisive.node}, ${f.decisive.step}: \`${f.decisive.evidence}\`)` : ''}${command !== undefined ? `; \`${command}\`` : ''}`,
       );
     }
     out.push('');

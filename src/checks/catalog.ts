@@ -145,6 +145,31 @@ export const FINDINGS = {
     detection: 'The probe of the node failed during collection (the reason is quoted).',
     fix: 'Fix the reason given, then run the command again (or collect with --nodes).',
   },
+  'data-missing': {
+    title: 'Data a check needs was not collected',
+    severity: 'warning',
+    meaning:
+      "Part of a node's state (a section of the probe: routes, sysctls, iptables, ...) or a kind of cluster object was not collected, could not be parsed, or was recorded as failed. The checks that need it did not judge that node (or did not run): netcheck draws no conclusion from data it does not have, so nothing here is known to be healthy either.",
+    detection:
+      'Each check declares the sections and object kinds it reads; before judging a node the runner looks up their provenance (collected, partial, unparseable, failed, absent). The finding names the node, the missing data, why it is missing and the checks left out.',
+    fix: 'Collect the missing data (the finding names the command or permission), e.g. install the tool in the probe image or grant the RBAC list permission, then run the command again.',
+  },
+  'host-not-in-cluster': {
+    title: 'The snapshot holds a host that is not a node of the cluster',
+    severity: 'warning',
+    meaning:
+      'A host entry of the snapshot has no Node object of that name: netcheck cannot tell which node it stands for, so its state is left out of the analysis rather than taken for a node (its addresses could shadow a real node).',
+    detection: 'Host entry names against the names of the Node objects (when the nodes were collected).',
+    fix: 'Collect again (kubectl netcheck collect), or rename the entry to the node it was probed on.',
+  },
+  'pod-ip-duplicate': {
+    title: 'Two pods have the same IP address',
+    severity: 'error',
+    meaning:
+      'Running pods share an address: packets for it reach only one of them (whichever the routes lead to), so connections meant for the other land in the wrong pod or fail. Usually IPAM handed out an address twice, or a stale pod object survived its sandbox.',
+    detection: 'The IPs of pods that are not finished (phase not Succeeded or Failed) and not host-network.',
+    fix: 'Delete the stale or duplicated pod so that it gets a new address; check the CNI IPAM (calicoctl ipam check; host-local: /var/lib/cni/networks on the node).',
+  },
   'rp-filter-strict-tunnel': {
     title: 'Strict rp_filter on a tunnel device',
     severity: 'warning',
@@ -180,8 +205,8 @@ export const FINDINGS = {
     meaning:
       "The kernel picks the outer source of tunnel traffic to a peer by route lookup: on a node with several NICs it can be an address the peer does not know as a cluster host, and the peer's CNI drops it (Calico accepts IPIP/VXLAN only from its all-hosts ipset).",
     detection:
-      "For each node pair, the outer source the kernel chooses (tunnel local address, route src, else the primary address of the egress device) against the address the peer knows for the node (Calico IPv4Address annotation, InternalIP, flannel public-ip) and the peer's allow-list ipsets.",
-    fix: "Make the addresses agree: set Calico's IP autodetection (IP_AUTODETECTION_METHOD=interface=<nic> or can-reach=<peer>) or flannel --iface, or add a route with src <expected address> toward the peer network.",
+      "For each node pair, the outer source the kernel chooses (the tunnel's local address, else the source of the route to the peer: a VXLAN device's `dev` does not bind that lookup, only an fdb entry's `via` does; IPIP's `dev` does) against the address the peer knows for the node (Calico IPv4Address annotation, InternalIP, flannel public-ip) and the peer's allow-list ipsets.",
+    fix: "Make the addresses agree: give the tunnel device `local <expected address>`, set Calico's IP autodetection (IP_AUTODETECTION_METHOD=interface=<nic> or can-reach=<peer>) or flannel --iface, or add a route with src <expected address> toward the peer network.",
     incident: 3,
   },
   'externalip-node-address': {
@@ -303,7 +328,3 @@ export const FINDINGS = {
 } as const satisfies Record<string, FindingDoc>;
 
 export type FindingId = keyof typeof FINDINGS;
-
-export function findingDoc(id: FindingId): FindingDoc {
-  return FINDINGS[id];
-}

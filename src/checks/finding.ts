@@ -1,5 +1,6 @@
 // A finding is evidence, not an opinion: the node, the raw lines that prove it, why it breaks the
 // path and the command that fixes it (ARCHITECTURE.md "Checks and findings"; docs/findings.md).
+import { FINDINGS } from './catalog.ts';
 import type { FindingId } from './catalog.ts';
 
 export type Severity = 'critical' | 'error' | 'warning' | 'info';
@@ -20,6 +21,33 @@ export interface Finding {
   why?: string;
   /** The command or change that fixes it. */
   fix: string;
+}
+
+/** What a check says about one finding; the catalog supplies the rest (severity, why, fix). */
+export interface FindingParts {
+  node?: string | undefined;
+  summary: string;
+  evidence: string[];
+  /** A sharper sentence than the catalog's meaning. */
+  why?: string;
+  /** The concrete command; the catalog's general fix when there is none. */
+  fix?: string;
+  /** When the finding is worse or milder than its default (docs/findings.md says when). */
+  severity?: Severity;
+}
+
+/** The one way to make a finding: the catalog entry of `id` fills what the check does not say. */
+export function finding(id: FindingId, p: FindingParts): Finding {
+  const doc = FINDINGS[id];
+  return {
+    id,
+    severity: p.severity ?? doc.severity,
+    ...(p.node !== undefined ? { node: p.node } : {}),
+    summary: p.summary,
+    evidence: p.evidence,
+    why: p.why ?? doc.meaning,
+    fix: p.fix ?? doc.fix,
+  };
 }
 
 export function bySeverity(a: Finding, b: Finding): number {

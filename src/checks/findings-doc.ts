@@ -23,14 +23,22 @@ A finding in the JSON or YAML output (\`-o json\`) has this shape:
 \`\`\`
 
 The whole report (\`kind: Report\`, \`apiVersion: netcheck.dev/v1\`) holds \`query\`, \`verdict\`
-(\`reachable | unreachable | partial | unknown\` for a flow; \`healthy | problems\` for \`doctor\` and
-the externalIP audit), \`cluster\` (CNI, encapsulation, kube-proxy mode, probed nodes), \`traces\`
+(\`reachable | unreachable | partial | unknown\` for a flow; \`healthy | problems | unknown\` for
+\`doctor\` and the externalIP audit — \`unknown\` when nothing wrong was found but data was missing), \`cluster\` (CNI, encapsulation, kube-proxy mode, probed nodes), \`traces\`
 (one per branch and direction: \`flow\`, \`direction\`, \`verdict\`, \`seenAs\`, \`hops\` of
-\`node\`, \`device\`, \`step\`, \`detail\`, \`evidence\` — the raw lines joined by newlines),
-\`findings\` sorted by severity, and \`notes\`.
+\`node\`, \`device\`, \`step\`, \`detail\`, \`evidence\` — the raw lines joined by newlines — and, on
+the hop that ended an undelivered trace, \`reason\` — why, typed: \`{"kind": "rp-filter", ...}\`),
+\`findings\` sorted by severity, \`notes\`, and for \`doctor\` \`checks\`: each check's \`check\`,
+\`scope\` (node | pair | cluster), \`status\` (\`ran\`; \`partial\` or \`not-enough-data\` when data it
+needs was missing, named in \`reason\` and in a \`data-missing\` finding; \`skipped\` when it does not
+apply, with the \`reason\`), the \`nodes\` it judged and how many \`findings\` it gave.
 
-Exit status: 0 nothing wrong (info findings only), 1 problems found (a path that does not work, or a
-finding of severity warning or worse), 2 bad usage or input, 3 could not talk to the cluster or collect.
+A finding never rests on data that was not collected: a section or object kind that is missing,
+failed or unparseable is \`data-missing\`, and the checks that need it do not judge that node.
+
+Exit status: 0 nothing wrong (info findings only; the verdict reads ✔), 1 problems found (a path that
+does not work or is not shown to work, or a finding of severity warning or worse; the verdict reads
+⚠, ◐, ✘ or ?), 2 bad usage or input, 3 could not talk to the cluster or collect.
 
 | ID | Severity | Title |
 |----|----------|-------|

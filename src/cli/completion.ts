@@ -12,11 +12,9 @@
 // Candidates come from the yargs definitions of the commands (their builders run on a fresh
 // parser, which only declares options), so a new command or option completes with no change here.
 import yargs from 'yargs';
-import type { CommandModule } from 'yargs';
-import { InputError } from '../lib/errors.ts';
+import type { NetcheckCommand } from './command.ts';
 import { commands } from './commands/index.ts';
-import { withGlobalOptions } from './global-options.ts';
-import type { GlobalArgs } from './global-options.ts';
+import { oneOf } from './options/values.ts';
 
 const DIRECTIVE_NO_FILE = 4;
 const DIRECTIVE_DEFAULT = 0;
@@ -37,9 +35,6 @@ interface CommandInfo {
   descriptions: Record<string, string>;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
-type AnyCommand = CommandModule<GlobalArgs, any>;
-
 function describeOf(y: unknown): Record<string, string> {
   // yargs keeps option descriptions in its usage instance; exposed only through internals.
   const usage = (
@@ -55,28 +50,25 @@ function describeOf(y: unknown): Record<string, string> {
   return out;
 }
 
-function commandInfo(mod: AnyCommand | undefined): CommandInfo {
-  const y = withGlobalOptions(yargs([]));
-  if (mod !== undefined && typeof mod.builder === 'function') mod.builder(y as never);
-  else if (mod !== undefined && typeof mod.builder === 'object') y.options(mod.builder);
+function commandInfo(mod: NetcheckCommand | undefined): CommandInfo {
+  const y = yargs([]);
+  mod?.builder(y);
   const options = (y as unknown as { getOptions(): YargsOptions }).getOptions();
-  const cmd =
-    typeof mod?.command === 'string' ? mod.command : Array.isArray(mod?.command) ? (mod.command[0] ?? '') : '';
   return {
-    name: cmd.split(' ')[0] ?? '',
-    describe: typeof mod?.describe === 'string' ? mod.describe : '',
+    name: mod?.command.split(' ')[0] ?? '',
+    describe: mod?.describe ?? '',
     options,
     descriptions: describeOf(y),
   };
 }
 
 /** Every command that completes, with the completion command itself. */
-export function completableCommands(): AnyCommand[] {
-  return [...commands, completionCommand as AnyCommand];
+export function completableCommands(): NetcheckCommand[] {
+  return [...commands, completionCommand];
 }
 
 /** Cobra-protocol candidates for `words` (the words after the plugin name; the last is the one being typed). */
-export function complete(words: readonly string[], all: readonly AnyCommand[] = completableCommands()): string {
+export function complete(words: readonly string[], all: readonly NetcheckCommand[] = completableCommands()): string {
   const current = words[words.length - 1] ?? '';
   const before = words.slice(0, -1);
   const infos = all.map((m) => ({ mod: m, info: commandInfo(m) }));
@@ -142,7 +134,7 @@ export function complete(words: readonly string[], all: readonly AnyCommand[] = 
 }
 
 function canonical(o: YargsOptions, name: string): string {
-  if (Object.hasOwn(o.key, name)) return name;
+  // An alias (-o) is a key too, but its choices and type are kept under the option's own name.
   for (const [k, aliases] of Object.entries(o.alias)) if (aliases.includes(name)) return k;
   return name;
 }
@@ -162,7 +154,6 @@ function lines(candidates: readonly string[], directive: number): string {
 }
 
 const SHELLS = ['bash', 'zsh', 'kubectl'] as const;
-type Shell = (typeof SHELLS)[number];
 
 /** For kubectl ≥ 1.26: save as an executable `kubectl_complete-netcheck` on PATH. */
 export const KUBECTL_COMPLETE_SCRIPT = `#!/bin/sh
@@ -215,16 +206,13 @@ else
 fi
 `;
 
-interface CompletionArgs extends GlobalArgs {
-  shell?: string;
-}
-
-export const completionCommand: CommandModule<GlobalArgs, CompletionArgs> = {
+export const completionCommand: NetcheckCommand = {
   command: 'completion <shell>',
   describe: 'Print a shell completion script (bash, zsh, or kubectl for `kubectl netcheck <TAB>`)',
   builder: (y) =>
     y
       .positional('shell', {
+        type: 'string',
         choices: SHELLS,
         describe:
           'bash or zsh: completes kubectl-netcheck; kubectl: the kubectl_complete-netcheck helper kubectl 1.26+ runs',
@@ -234,12 +222,10 @@ export const completionCommand: CommandModule<GlobalArgs, CompletionArgs> = {
         'kubectl 1.26+: complete `kubectl netcheck <TAB>`',
       )
       .example('source <(kubectl netcheck completion bash)', 'bash: complete the kubectl-netcheck command')
-      .example('source <(kubectl netcheck completion zsh)', 'zsh: the same') as never,
-  handler: (argv) => {
-    const shell = argv.shell as Shell | undefined;
-    if (shell === 'bash') process.stdout.write(BASH_SCRIPT);
-    else if (shell === 'zsh') process.stdout.write(ZSH_SCRIPT);
-    else if (shell === 'kubectl') process.stdout.write(KUBECTL_COMPLETE_SCRIPT);
-    else throw new InputError(`completion needs a shell: bash, zsh or kubectl (got "${String(argv.shell ?? '')}")`);
+      .example('source <(kubectl netcheck completion zsh)', 'zsh: the same'),
+  plan: (argv) => {
+    const shell = oneOf('SHELL', argv['shell'], SHELLS)!;
+    const script = shell === 'bash' ? BASH_SCRIPT : shell === 'zsh' ? ZSH_SCRIPT : KUBECTL_COMPLETE_SCRIPT;
+    return async () => void process.stdout.write(script);
   },
 };

@@ -1,27 +1,45 @@
 // Entry point: `kubectl netcheck ...` (kubectl finds the `kubectl-netcheck` executable on PATH).
+//
+// The contract (docs/install.md, "The command-line contract"): yargs parses, each command's `plan` checks every
+// argument, and only then does the work run; a usage error is one line on stderr, exit 2, and
+// nothing done. Exit 4 is a bug in netcheck. Each message is printed once.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { exitCodeOf, messageOf } from '../lib/errors.ts';
-import { withGlobalOptions } from './global-options.ts';
+import { InputError, exitCodeOf, messageOf } from '../lib/errors.ts';
+import type { Args, NetcheckCommand, Work } from './command.ts';
 import { commands } from './commands/index.ts';
 import { complete, completionCommand } from './completion.ts';
+import { quietOnClosedPipe } from './closed-pipe.ts';
 import { VERSION } from './version.ts';
 
-export async function main(args: readonly string[]): Promise<number> {
-  // Cobra's completion protocol, which kubectl uses for plugins (completion.ts).
-  if (args[0] === '__complete') {
-    process.stdout.write(complete(args.slice(1)));
-    return 0;
-  }
-  let failure: { message: string; code: number } | undefined;
-  const parser = withGlobalOptions(yargs(args.slice()))
+/** Exit status of a bug: anything thrown that is not one of lib/errors.ts. */
+export const EXIT_BUG = 4;
+
+/** yargs' own messages can span lines ("Invalid values:\n  Argument: ..."): one line each. */
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+
+/** Parses `args`: the chosen command's planned work, or undefined when yargs answered (--help, --version). */
+async function parse(args: readonly string[]): Promise<Work | undefined> {
+  const all = [...commands, completionCommand];
+  let chosen: { cmd: NetcheckCommand; argv: Args } | undefined;
+  let usage: string | undefined;
+  const parser = yargs(args.slice())
     .scriptName('kubectl netcheck')
     .usage(
       '$0 <command> [options]\n\nExplains why A cannot reach B in a Kubernetes cluster: it reads the real network state of the nodes on the path and walks the packet through it, both ways.',
     )
-    .command(commands)
-    .command(completionCommand)
-    .demandCommand(1, 'Name a command (see --help).')
+    .command(
+      all.map((cmd) => ({
+        command: cmd.command,
+        describe: cmd.describe,
+        builder: cmd.builder,
+        // Only recorded: yargs runs a handler before its own strict checks.
+        handler: (argv: Args) => void (chosen = { cmd, argv }),
+      })),
+    )
+    .demandCommand(1, 'Name a command')
     .strict()
     .version(VERSION)
     .help()
@@ -35,45 +53,68 @@ export async function main(args: readonly string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      // yargs calls this for usage errors (msg) and for errors thrown by handlers (err).
-      if (err !== undefined && err !== null) {
-        const code = exitCodeOf(err);
-        if (code === undefined) throw err;
-        failure = { message: messageOf(err), code };
-      } else {
-        failure = { message: msg, code: 2 };
-      }
+      // Usage errors only: handlers record, so they throw nothing.
+      usage ??= oneLine(msg ?? messageOf(err));
     });
+  await parser.parseAsync();
+  if (usage !== undefined) {
+    // The command named, also when yargs stopped before choosing it (a flag's missing value).
+    const names = all.map((c) => c.command.split(' ')[0]);
+    const name = chosen?.cmd.command.split(' ')[0] ?? args.find((a) => names.includes(a));
+    throw new InputError(`${usage} (see kubectl netcheck ${name !== undefined ? `${name} ` : ''}--help)`);
+  }
+  return chosen === undefined ? undefined : chosen.cmd.plan(chosen.argv);
+}
+
+export async function main(args: readonly string[]): Promise<number> {
+  // Cobra's completion protocol, which kubectl uses for plugins (completion.ts).
+  if (args[0] === '__complete') {
+    process.stdout.write(complete(args.slice(1)));
+    return 0;
+  }
   try {
-    await parser.parseAsync();
+    const work = await parse(args);
+    await work?.();
   } catch (e) {
     const code = exitCodeOf(e);
-    if (code !== undefined) failure = { message: messageOf(e), code };
-    else {
+    if (code === undefined) {
       process.stderr.write(
         `netcheck: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nPlease report it with the snapshot (kubectl netcheck collect).\n`,
       );
-      return 4;
+      return EXIT_BUG;
     }
-  }
-  if (failure !== undefined) {
-    process.stderr.write(`error: ${failure.message}\n`);
-    return failure.code;
+    process.stderr.write(`error: ${messageOf(e)}\n`);
+    return code;
   }
   return process.exitCode === undefined ? 0 : Number(process.exitCode);
 }
 
-/** True when this module was started as the program (it then runs main itself). */
-export const isMain =
-  process.argv[1] !== undefined && /(?:main\.ts|kubectl-netcheck(?:\.m?js)?|netcheck(?:\.exe)?)$/.test(process.argv[1]);
-if (isMain) {
-  main(hideBin(process.argv)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`netcheck: internal error: ${String(e)}\n`);
-      process.exitCode = 4;
-    },
-  );
+/** Runs the CLI as the process: `main` with the process's arguments, its status as the exit status. */
+export async function runProcess(): Promise<void> {
+  quietOnClosedPipe();
+  try {
+    process.exitCode = await main(hideBin(process.argv));
+  } catch (e) {
+    process.stderr.write(`netcheck: internal error: ${String(e)}\n`);
+    process.exitCode = EXIT_BUG;
+  }
 }
+
+/**
+ * Whether this module is the program (`node --import tsx src/cli/main.ts`, the release executable)
+ * rather than imported (bin/kubectl-netcheck.mjs, tests). Matching the script's name instead ran
+ * the CLI twice under `npm link`, whose `kubectl-netcheck` imports this module.
+ */
+function isProgram(): boolean {
+  const meta = import.meta as ImportMeta & { main?: boolean };
+  if (typeof meta.main === 'boolean') return meta.main; // bun, Node >= 24.2
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isProgram()) await runProcess();

@@ -24,6 +24,7 @@ import {
   ownerId,
   probeNamespaceManifest,
   probePodManifest,
+  shellQuote,
 } from './kube/probe-pod.ts';
 import { probeBatch } from './kube/pod-access.ts';
 import { probeNodes } from './kube/probe-runner.ts';
@@ -305,7 +306,7 @@ export function dryRunManifests(nodes: readonly string[], opts: LiveOptions = {}
     '# Each probe pod only sleeps. netcheck execs one read-only script into it (container "probe"),',
     "# which runs these commands, through the node's own binary when the node has it",
     "# (nsenter -t 1 -m -u -n), else the image's:",
-    ...PROBE_COMMANDS.map((c) => `#   ${c.argv.join(' ')}    # ${c.why}`),
+    ...PROBE_COMMANDS.map((c) => `#   ${c.argv.map(shellQuote).join(' ')}    # ${c.why}`),
     '# and reads these files of the node (sent in base64):',
     ...PROBE_DIRECTORIES.map((d) => `#   ${d.dir}/*{${d.suffixes.join(',')}}    # ${d.why}`),
     ...PROBE_FILES.map((f) => `#   ${f.path}    # ${f.why}`),

@@ -118,3 +118,11 @@ export function primaryAddresses(h: HostNet, dev: string): IndexedAddress[] {
 export function allAddresses(h: HostNet): IndexedAddress[] {
   return [...h.addresses.values()].flat();
 }
+
+/**
+ * A neighbour entry the kernel transmits with: it has a link-layer address and is not FAILED or
+ * INCOMPLETE (a STALE entry is still used; neigh_resolve_output sends and re-probes later).
+ */
+export function usableNeighbor(n: Neighbor | undefined): n is Neighbor & { lladdr: string } {
+  return n?.lladdr !== undefined && !n.state.includes('FAILED') && !n.state.includes('INCOMPLETE');
+}

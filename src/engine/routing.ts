@@ -177,6 +177,37 @@ export function fibLookup(h: HostNet, k: FlowKey): FibOutcome {
   return { ok: false, error: 'no-route', notes };
 }
 
+/**
+ * ip_route_output_key for a flow bound to a device (`k.oif`): when the lookup restricted to that
+ * device finds nothing — or ends in an error route, which fib_table_lookup returns before it
+ * looks at next hops — the kernel does not fail but assumes the destination is on the link of
+ * the device and picks the source as inet_select_addr(dev, 0, RT_SCOPE_LINK)
+ * (net/ipv4/route.c ip_route_output_key_hash_rcu: "Apparently, routing tables are wrong. Assume,
+ * that the destination is on link."). Measured in the lab (test/lab/tunnel-outer-rule.test.ts):
+ * a VXLAN fdb entry `via eth1` toward a peer only routed out of eth0 leaves eth1 with eth1's
+ * address. An unmodelled rule or route stays unknown.
+ */
+export function outputLookup(h: HostNet, k: FlowKey): FibOutcome {
+  const r = fibLookup(h, k);
+  if (r.ok || k.oif === undefined || r.error === 'unknown') return r;
+  const dst = formatIpv4(k.dst);
+  const route: Route = {
+    family: 'inet',
+    table: 254,
+    type: 'unicast',
+    dst: `${dst}/32`,
+    tos: 0,
+    dev: k.oif,
+    onlink: false,
+    metric: 0,
+    protocol: 'kernel',
+    scope: 'link',
+    nexthops: [],
+    raw: `${dst} dev ${k.oif} scope link (no route out of ${k.oif}: the kernel assumes ${dst} is on its link)`,
+  };
+  return { ok: true, route, len: 32, notes: [...r.notes, describeFibFailure(r, k.dst)] };
+}
+
 export function tableName(t: number): string {
   return t === 255 ? 'local' : t === 254 ? 'main' : t === 253 ? 'default' : String(t);
 }

@@ -25,20 +25,23 @@ export interface RpfResult {
   reverseDev?: string;
 }
 
-/**
- * @param iif   device the packet came in on
- * @param oif   output device of the forward route (0/undefined for local delivery); the
- *              reverse lookup uses it as its input interface (flowi4_iif = oif ? : LOOPBACK)
- */
-export function validateSource(
-  h: HostNet,
-  src: Ipv4,
-  dst: Ipv4,
-  iif: string,
-  oif: string | undefined,
-  mark: number,
-  tos: number,
-): RpfResult {
+/** A received packet as fib_validate_source sees it. */
+export interface RpfQuery {
+  src: Ipv4;
+  dst: Ipv4;
+  /** Device the packet came in on. */
+  iif: string;
+  /**
+   * Output device of the forward route (absent for local delivery); the reverse lookup uses it
+   * as its input interface (flowi4_iif = oif ? : LOOPBACK).
+   */
+  oif?: string;
+  mark: number;
+  tos: number;
+}
+
+export function validateSource(h: HostNet, q: RpfQuery): RpfResult {
+  const { src, dst, iif, oif, mark, tos } = q;
   const sys = h.state.sysctls;
   const rpf = rpFilter(sys, iif);
   const mode = rpf.value;

@@ -43,6 +43,8 @@ export type HopReason =
   /** An IPVS virtual server without real servers. */
   | { kind: 'ipvs-no-real-server' }
   | { kind: 'no-neighbor' }
+  /** Whether anything on the link answers ARP for the next hop is not in the snapshot (no shared subnet, no neighbour entry). */
+  | { kind: 'neighbor-unknown' }
   | { kind: 'no-decapsulation' }
   /** The reply reached the client from another address or port than it called. */
   | { kind: 'reply-source-mismatch' }

@@ -1,17 +1,214 @@
-// The outer addresses of an encapsulated packet, as the kernel picks them: for the tunnel checks,
-// which ask "where does node A send B's pod traffic, and from which address" without a packet.
-// Kernel: ipip_tunnel_xmit (outer dst = tunnel remote, else the route's gateway on the NBMA tunl0);
-// vxlan_xmit (remote VTEP from the fdb entry of the neighbour's MAC, else the device's `remote`);
-// outer source = the tunnel's `local`, else the source the route to the outer dst selects
-// (ip_route_output_key → fib_result_prefsrc / inet_select_addr).
+// Encapsulation by a tunnel device, as the kernel does it: the outer destination, the fixed outer
+// source (`local`) and the underlay device the outer route lookup is bound to. One implementation
+// for the packet walk (walk.ts, which then routes the outer packet like any local one) and for the
+// tunnel checks, which ask "where does node A send B's pod traffic, and from which address"
+// without a packet (outerAddresses).
+//
+// VXLAN (drivers/net/vxlan/vxlan_core.c vxlan_xmit → vxlan_xmit_one → vxlan_get_route): the inner
+// frame's destination MAC comes from the device's neighbour entry of the next hop; the remote VTEP
+// from the fdb entry of that MAC, else the all-zeros default entry (the device's `remote`). The
+// outer route lookup is bound (flowi4_oif) to the *entry's* remote_ifindex — `via` in
+// `bridge fdb`, which the default entry of a device created with `dev` carries — not to the
+// device's `dev`: an entry added without `via`, as Calico and flannel add them, is routed
+// unbound. Outer source: `local`, else the source that lookup selects. Settled in the lab
+// (test/lab/tunnel-outer-rule.test.ts: two NICs on one segment, peers on each subnet).
+// IPIP (net/ipv4/ip_tunnel.c ip_tunnel_xmit): outer destination = the tunnel's remote, else the
+// inner route's next hop (NBMA tunl0); the lookup is bound to the tunnel's `dev` (parms.link,
+// via ip_tunnel_init_flow) and sourced from `local` (parms.iph.saddr). Read from the source, not
+// measured: this kernel has no ipip module.
 import { renderFdb, renderNeighbor, renderRoute } from '../model/render/iproute2.ts';
 import { formatIpv4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
+import type { FdbEntry } from '../model/types.ts';
+import { usableNeighbor } from './host-net.ts';
 import type { HostNet } from './host-net.ts';
-import { fibLookup, preferredSource } from './routing.ts';
+import type { Packet } from './packet.ts';
+import type { HopReason } from './trace.ts';
+import { describeFibFailure, outputLookup, preferredSource } from './routing.ts';
+
+export type TunnelKind = 'ipip' | 'vxlan';
+
+/** What the tunnel device does with a packet routed out of it. */
+export interface Encapsulation {
+  kind: TunnelKind;
+  /** Outer destination: the remote VTEP / tunnel endpoint. */
+  dst: Ipv4;
+  /** Fixed outer source (`local`); absent: the outer route lookup picks it. */
+  local?: Ipv4;
+  /** Underlay device the outer route lookup is bound to, and where that binding comes from. */
+  bound?: { dev: string; from: string };
+  /** VXLAN: VNI and UDP destination port. */
+  vni?: number;
+  port?: number;
+  /** One line for the hop: "VXLAN vni 4096 to VTEP 192.168.1.12 (10.65.0.64 → 66:..)". */
+  detail: string;
+  /** Neighbour and fdb entries that decided. */
+  evidence: string[];
+}
+
+export type EncapResult =
+  | { ok: true; encap: Encapsulation }
+  | {
+      ok: false;
+      /** 'unknown': resolution depends on something the snapshot does not show. */
+      verdict: 'dropped' | 'unknown';
+      step: 'neighbor' | 'encapsulate';
+      reason: HopReason;
+      problem: string;
+      evidence: string[];
+    };
+
+const ALL_ZEROS_MAC = '00:00:00:00:00:00';
+
+function ipOf(s: string | undefined): Ipv4 | undefined {
+  return s === undefined ? undefined : parseIpv4(s);
+}
+
+function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult {
+  const vx = h.links.get(oif)!.vxlan!;
+  const neigh = h.neighbors.get(`${oif}|${formatIpv4(nextHop)}`);
+  const defaultEntry = h.fdb.find((f) => f.dev === oif && f.mac === ALL_ZEROS_MAC && f.dst !== undefined);
+  if (!usableNeighbor(neigh)) {
+    const ev = neigh !== undefined ? [renderNeighbor(neigh)] : [];
+    const fallback = defaultEntry?.dst ?? vx.remote;
+    // Without an entry the kernel ARPs through the device; the request goes to the default
+    // destination, and nothing in the snapshot says whether that end answers.
+    if (fallback !== undefined)
+      return {
+        ok: false,
+        verdict: 'unknown',
+        step: 'neighbor',
+        reason: { kind: 'neighbor-unknown' },
+        problem: `no usable neighbour entry for ${formatIpv4(nextHop)} on ${oif}: the kernel asks the default destination ${fallback} by ARP, and whether it answers is not in the snapshot (ip neigh show dev ${oif} after traffic)`,
+        evidence: [...ev, ...(defaultEntry !== undefined ? [renderFdb(defaultEntry)] : [`remote ${fallback}`])],
+      };
+    return {
+      ok: false,
+      verdict: 'dropped',
+      step: 'neighbor',
+      reason: { kind: 'no-neighbor' },
+      problem: `no neighbour entry for ${formatIpv4(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`,
+      evidence: ev,
+    };
+  }
+  const entry: FdbEntry | undefined =
+    h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined) ?? defaultEntry;
+  const vtep = entry?.dst ?? vx.remote;
+  if (vtep === undefined)
+    return {
+      ok: false,
+      verdict: 'dropped',
+      step: 'neighbor',
+      reason: { kind: 'no-neighbor' },
+      problem: `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`,
+      evidence: [renderNeighbor(neigh)],
+    };
+  const dst = parseIpv4(vtep);
+  const fdbLine = entry !== undefined ? renderFdb(entry) : `remote ${vtep}`;
+  if (dst === undefined)
+    return {
+      ok: false,
+      verdict: 'unknown',
+      step: 'encapsulate',
+      reason: { kind: 'not-modelled' },
+      problem: `VTEP ${vtep} is not an IPv4 address`,
+      evidence: [fdbLine],
+    };
+  const bound =
+    entry !== undefined
+      ? entry.via !== undefined
+        ? { dev: entry.via, from: `fdb entry "${renderFdb(entry)}"` }
+        : undefined
+      : vx.link !== undefined
+        ? { dev: vx.link, from: `dev ${vx.link} of ${oif}` }
+        : undefined;
+  const local = ipOf(vx.local);
+  return {
+    ok: true,
+    encap: {
+      kind: 'vxlan',
+      dst,
+      ...(local !== undefined ? { local } : {}),
+      ...(bound !== undefined ? { bound } : {}),
+      vni: vx.vni,
+      port: vx.port,
+      detail: `VXLAN vni ${vx.vni} to VTEP ${vtep} (${formatIpv4(nextHop)} → ${neigh.lladdr})${bound !== undefined ? `, outer route bound to ${bound.dev}` : ''}`,
+      evidence: [renderNeighbor(neigh), fdbLine],
+    },
+  };
+}
+
+function ipipEncapsulation(h: HostNet, oif: string, nextHop: Ipv4, innerDst: Ipv4 | undefined): EncapResult {
+  const info = h.links.get(oif)!.ipip;
+  const remote = info?.remote !== undefined ? parseIpv4(info.remote) : nextHop;
+  if (remote === undefined || (info?.remote === undefined && remote === innerDst))
+    return {
+      ok: false,
+      verdict: 'dropped',
+      step: 'encapsulate',
+      reason: { kind: 'no-neighbor' },
+      problem: `IPIP device ${oif} has no remote and the route gives no gateway`,
+      evidence: [],
+    };
+  const local = ipOf(info?.local);
+  return {
+    ok: true,
+    encap: {
+      kind: 'ipip',
+      dst: remote,
+      ...(local !== undefined ? { local } : {}),
+      ...(info?.link !== undefined ? { bound: { dev: info.link, from: `dev ${info.link} of ${oif}` } } : {}),
+      detail: `IPIP to ${formatIpv4(remote)}`,
+      evidence: [],
+    },
+  };
+}
+
+/**
+ * How tunnel device `oif` encapsulates a packet routed out of it toward `nextHop` (`innerDst`:
+ * the inner destination, to tell an IPIP route without a gateway).
+ */
+export function encapsulation(h: HostNet, oif: string, nextHop: Ipv4, innerDst?: Ipv4): EncapResult {
+  const link = h.links.get(oif);
+  if (link?.kind === 'ipip') return ipipEncapsulation(h, oif, nextHop, innerDst);
+  if (link?.kind === 'vxlan' && link.vxlan !== undefined) return vxlanEncapsulation(h, oif, nextHop);
+  return {
+    ok: false,
+    verdict: 'unknown',
+    step: 'encapsulate',
+    reason: { kind: 'not-modelled' },
+    problem: `${oif} is not a tunnel device`,
+    evidence: [],
+  };
+}
+
+/**
+ * The tunnel device that takes an encapsulated packet delivered locally, by name.
+ * IPIP (ip_tunnel_lookup): a tunnel whose remote and local match, else a wildcard one (Calico's
+ * tunl0). VXLAN (vxlan_rcv → vxlan_vs_find_vni): the device of that UDP port and VNI, whatever
+ * the outer destination — the socket is bound to INADDR_ANY (vxlan_socket_create), so `local`
+ * does not filter (measured: test/lab/tunnel-outer-rule.test.ts).
+ */
+export function decapsulator(h: HostNet, p: Packet): string | undefined {
+  for (const l of h.linkOrder) {
+    if (!l.up) continue;
+    if (p.proto === 'ipip' && l.kind === 'ipip') {
+      if (l.ipip?.remote !== undefined && l.ipip.remote !== formatIpv4(p.src)) continue;
+      if (l.ipip?.local !== undefined && l.ipip.local !== formatIpv4(p.dst)) continue;
+      return l.name;
+    }
+    if (p.proto === 'udp' && l.kind === 'vxlan' && l.vxlan?.port === p.dport && l.vxlan.vni === p.vni) return l.name;
+  }
+  return undefined;
+}
+
+export function isTunnel(h: HostNet, dev: string): boolean {
+  const l = h.links.get(dev);
+  return l?.kind === 'ipip' || (l?.kind === 'vxlan' && l.vxlan !== undefined);
+}
 
 export interface OuterAddresses {
-  kind: 'ipip' | 'vxlan';
+  kind: TunnelKind;
   /** Outer destination, or why there is none. */
   dst?: Ipv4;
   src?: Ipv4;
@@ -24,65 +221,44 @@ export interface OuterAddresses {
   problem?: string;
 }
 
-/** Outer destination of a packet routed out of tunnel device `oif` toward `nextHop`. */
-function outerDst(h: HostNet, oif: string, nextHop: Ipv4): { dst?: Ipv4; evidence: string[]; problem?: string } {
-  const link = h.links.get(oif);
-  if (link?.kind === 'ipip') {
-    const remote = link.ipip?.remote !== undefined ? parseIpv4(link.ipip.remote) : nextHop;
-    return remote === undefined
-      ? { evidence: [], problem: `IPIP device ${oif} has no remote and no gateway` }
-      : { dst: remote, evidence: [] };
-  }
-  const vx = link?.vxlan;
-  if (vx === undefined) return { evidence: [], problem: `${oif} is not a tunnel device` };
-  const neigh = h.neighbors.get(`${oif}|${formatIpv4(nextHop)}`);
-  if (neigh?.lladdr === undefined)
-    return { evidence: [], problem: `no neighbour entry for ${formatIpv4(nextHop)} on ${oif}` };
-  const fdb = h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined);
-  const vtep = fdb?.dst ?? vx.remote;
-  const dst = vtep === undefined ? undefined : parseIpv4(vtep);
-  const evidence = [renderNeighbor(neigh), ...(fdb !== undefined ? [renderFdb(fdb)] : [])];
-  return dst === undefined
-    ? { evidence, problem: `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}` }
-    : { dst, evidence };
-}
-
+/** The outer addresses of a packet routed out of tunnel device `oif` toward `nextHop`, without walking it. */
 export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAddresses {
-  const link = h.links.get(oif);
-  const kind = link?.kind === 'ipip' ? 'ipip' : 'vxlan';
-  const d = outerDst(h, oif, nextHop);
-  const out: OuterAddresses = { kind, srcFrom: '', evidence: d.evidence };
-  if (d.dst === undefined) return { ...out, problem: d.problem ?? 'no outer destination' };
-  out.dst = d.dst;
-  const local = kind === 'ipip' ? link?.ipip?.local : link?.vxlan?.local;
-  const bound = kind === 'ipip' ? link?.ipip?.link : link?.vxlan?.link;
-  const r = fibLookup(h, {
-    dst: d.dst,
+  const kind: TunnelKind = h.links.get(oif)?.kind === 'ipip' ? 'ipip' : 'vxlan';
+  const e = encapsulation(h, oif, nextHop);
+  if (!e.ok) return { kind, srcFrom: '', evidence: e.evidence, problem: e.problem };
+  const { dst, local, bound } = e.encap;
+  const out: OuterAddresses = { kind, dst, srcFrom: '', evidence: [...e.encap.evidence] };
+  const r = outputLookup(h, {
+    dst,
     src: 0,
     iif: 'lo',
     mark: 0,
     tos: 0,
-    ...(bound !== undefined ? { oif: bound } : {}),
+    ...(bound !== undefined ? { oif: bound.dev } : {}),
   });
   if (r.ok) {
     out.evidence.push(renderRoute(r.route));
     const dev = r.route.dev ?? r.route.nexthops[0]?.dev;
     if (dev !== undefined) out.dev = dev;
   }
-  const localIp = local !== undefined ? parseIpv4(local) : undefined;
-  if (localIp !== undefined) {
-    out.src = localIp;
-    out.srcFrom = `local ${local} of ${oif}`;
-    return out;
-  }
-  if (!r.ok) return { ...out, problem: `no route to the outer destination ${formatIpv4(d.dst)}` };
+  if (local !== undefined) return { ...out, src: local, srcFrom: `local ${formatIpv4(local)} of ${oif}` };
+  if (!r.ok) return { ...out, problem: describeFibFailure(r, dst) };
   const src = preferredSource(h, r.route);
-  if (src !== undefined) {
-    out.src = src;
-    out.srcFrom =
+  if (src === undefined) return { ...out, problem: `no source address on ${out.dev ?? '?'} for ${formatIpv4(dst)}` };
+  const link = h.links.get(oif);
+  const devOf = link?.vxlan?.link ?? link?.ipip?.link;
+  const via =
+    bound !== undefined
+      ? `, lookup bound to ${bound.dev} by the ${bound.from}`
+      : devOf !== undefined
+        ? `; "dev ${devOf}" of ${oif} does not bind it: the fdb entry has no "via"`
+        : '';
+  return {
+    ...out,
+    src,
+    srcFrom:
       r.route.prefsrc !== undefined
-        ? `src of the route "${renderRoute(r.route)}"`
-        : `primary address of ${out.dev ?? '?'} (route "${renderRoute(r.route)}" has no src)`;
-  }
-  return out;
+        ? `src of the route "${renderRoute(r.route)}"${via}`
+        : `primary address of ${out.dev ?? '?'} (route "${renderRoute(r.route)}" has no src${via})`,
+  };
 }

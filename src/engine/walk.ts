@@ -8,9 +8,9 @@
 //
 // References: net/ipv4/ip_input.c, route.c (ip_route_input_slow, ip_route_output_key_hash),
 // ip_forward.c, ip_output.c, fib_frontend.c (fib_validate_source), drivers/net/vxlan, ipip.c.
-import { formatIpv4 } from '../lib/ipv4.ts';
+import { formatIpv4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
-import { renderFdb, renderLink, renderNeighbor, renderRoute, renderRule } from '../model/render/iproute2.ts';
+import { renderLink, renderRoute, renderRule } from '../model/render/iproute2.ts';
 import {
   addEntry,
   establishedView,
@@ -28,9 +28,10 @@ import { forwarding, routeLocalnet } from './kernel/sysctl.ts';
 import { netfilterEnv } from './netfilter-env.ts';
 import type { ConntrackView, EvaluateHook, Hook, NfOutcome, PhysdevView } from './netfilter/types.ts';
 import type { Packet } from './packet.ts';
-import { describeFibFailure, fibLookup, nextHops, preferredSource } from './routing.ts';
+import { describeFibFailure, fibLookup, nextHops, outputLookup, preferredSource } from './routing.ts';
 import type { FibFailure } from './routing.ts';
 import { validateSource } from './rpfilter.ts';
+import { decapsulator, encapsulation, isTunnel } from './tunnel.ts';
 import type { RpfResult } from './rpfilter.ts';
 import type { Hop, HopReason, HopStep, NetfilterPlace, Trace, TraceVerdict } from './trace.ts';
 import { directEntry, externalEntry, podAttachment, resolveReceiver } from './world.ts';
@@ -348,7 +349,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
     renderRoute(r),
   ];
   if (r.type === 'local') {
-    const rpf = validateSource(h, p.src, p.dst, dev, undefined, p.mark, 0);
+    const rpf = validateSource(h, { src: p.src, dst: p.dst, iif: dev, mark: p.mark, tos: 0 });
     if (!rpf.pass) return [rpfDrop(st, h, dev, p, rpf)];
     const s2 = hop(st, h.name, 'route', `${fmt(p.dst)} is local (${renderRoute(r)})`, evidence, dev);
     return runHook(ctx, s2, h, 'INPUT', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) =>
@@ -407,7 +408,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
           dev,
         ),
       ];
-    const rpf = validateSource(h, p.src, p.dst, dev, oif, p.mark, 0);
+    const rpf = validateSource(h, { src: p.src, dst: p.dst, iif: dev, oif, mark: p.mark, tos: 0 });
     if (!rpf.pass) return [rpfDrop(s, h, dev, p, rpf)];
     s = hop(
       s,
@@ -495,7 +496,7 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
   const { st, p } = conntrackOut(st0, h, p0, dev);
   // Tunnel endpoints: the receive handlers of ipip.c and vxlan.c take the packet after LOCAL_IN.
   if (p.inner !== undefined) {
-    const tun = findTunnelDevice(h, p);
+    const tun = decapsulator(h, p);
     if (tun === undefined) {
       return [
         die(
@@ -539,29 +540,6 @@ function seen(p: Packet): NonNullable<Trace['seenAs']> {
   return s;
 }
 
-function findTunnelDevice(h: HostNet, p: Packet): string | undefined {
-  for (const l of h.linkOrder) {
-    if (!l.up) continue;
-    if (p.proto === 'ipip' && l.kind === 'ipip') {
-      // ip_tunnel_lookup(): a tunnel with matching remote, else a wildcard one (Calico's tunl0).
-      if (l.ipip?.remote !== undefined && l.ipip.remote !== fmt(p.src)) continue;
-      if (l.ipip?.local !== undefined && l.ipip.local !== fmt(p.dst)) continue;
-      return l.name;
-    }
-    if (
-      p.proto === 'udp' &&
-      l.kind === 'vxlan' &&
-      l.vxlan !== undefined &&
-      l.vxlan.port === p.dport &&
-      l.vxlan.vni === p.vni
-    ) {
-      if (l.vxlan.local !== undefined && l.vxlan.local !== fmt(p.dst)) continue;
-      return l.name;
-    }
-  }
-  return undefined;
-}
-
 /** kube-proxy IPVS: the virtual server (bound on kube-ipvs0) picks a real server; each is a branch. */
 function ipvsSchedule(ctx: Ctx, st: State, h: HostNet, p: Packet, svc: (typeof h.state.ipvs)[number]): Leaf[] {
   if (svc.realServers.length === 0)
@@ -577,8 +555,7 @@ function ipvsSchedule(ctx: Ctx, st: State, h: HostNet, p: Packet, svc: (typeof h
       ),
     ];
   return svc.realServers.flatMap((rs, i) => {
-    const dst = rs.address.split('.').length === 4 ? rs.address : '';
-    const q: Packet = { ...p, dst: parseAddr(dst) ?? p.dst, dport: rs.port };
+    const q: Packet = { ...p, dst: parseIpv4(rs.address) ?? p.dst, dport: rs.port };
     let s: State = {
       ...st,
       branch: [...st.branch, `IPVS real server ${i + 1}/${svc.realServers.length}: ${rs.address}:${rs.port}`],
@@ -588,12 +565,6 @@ function ipvsSchedule(ctx: Ctx, st: State, h: HostNet, p: Packet, svc: (typeof h
     // ip_vs_nat_xmit sends the packet through LOCAL_OUT and on to POSTROUTING.
     return localOut(ctx, s, h, q, { dnatFrom: p });
   });
-}
-
-function parseAddr(s: string): Ipv4 | undefined {
-  const parts = s.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return undefined;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
 /** Records this host's conntrack entry for the packet as it leaves (or is delivered). */
@@ -633,7 +604,8 @@ export function localOut(
         [],
       ),
     ];
-  const fib = fibLookup(h, {
+  // A bound output (a tunnel's underlay device) falls back to "on the link" (outputLookup).
+  const fib = outputLookup(h, {
     dst: p0.dst,
     src: p0.src,
     iif: 'lo',
@@ -771,8 +743,7 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
   const link = h.links.get(oif);
   if (link !== undefined && !link.up)
     return [die(st, h.name, 'transmit', 'dropped', { kind: 'link-down' }, `${oif} is down`, [link.raw], oif)];
-  if (link?.kind === 'vxlan' && link.vxlan !== undefined) return vxlanEncap(ctx, st, h, oif, nextHop, p);
-  if (link?.kind === 'ipip') return ipipEncap(ctx, st, h, oif, nextHop, p);
+  if (isTunnel(h, oif)) return encapsulate(ctx, st, h, oif, nextHop, p);
   const rcv = resolveReceiver(ctx.world, h, oif, nextHop, p.dst);
   switch (rcv.kind) {
     case 'host': {
@@ -810,19 +781,10 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
         ),
       ];
     }
-    case 'none':
-      return [
-        die(
-          st,
-          h.name,
-          'neighbor',
-          'dropped',
-          { kind: 'no-neighbor' },
-          rcv.why,
-          st.nextHopRoute !== undefined ? [st.nextHopRoute] : [],
-          oif,
-        ),
-      ];
+    case 'undecided': {
+      const ev = [...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...rcv.evidence];
+      return [die(st, h.name, 'neighbor', 'unknown', { kind: 'neighbor-unknown' }, rcv.why, ev, oif)];
+    }
   }
 }
 
@@ -832,112 +794,43 @@ function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endp
   return { ...end(s, 'delivered', { seenAs: seen(p), deliveredTo: name }), endpoint: ep, packet: p };
 }
 
-function vxlanEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
-  const vx = h.links.get(oif)!.vxlan!;
-  const neigh = h.neighbors.get(`${oif}|${fmt(nextHop)}`);
-  if (neigh?.lladdr === undefined || neigh.state.includes('FAILED') || neigh.state.includes('INCOMPLETE')) {
+/** A tunnel device encapsulates (tunnel.ts); the outer packet is then routed as a local one. */
+function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
+  const e = encapsulation(h, oif, nextHop, p.dst);
+  if (!e.ok) {
     // The route that picked this next hop is the line to look at (INCIDENTS.md #2: a tunnel route
     // whose gateway is not a VTEP), so it leads the evidence.
-    const ev = [...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...(neigh ? [renderNeighbor(neigh)] : [])];
-    return [
-      die(
-        st,
-        h.name,
-        'neighbor',
-        'dropped',
-        { kind: 'no-neighbor' },
-        `no neighbour entry for ${fmt(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`,
-        ev,
-        oif,
-      ),
-    ];
+    const ev = [...(e.step === 'neighbor' && st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...e.evidence];
+    return [die(st, h.name, e.step, e.verdict, e.reason, e.problem, ev, oif)];
   }
-  const fdb = h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined);
-  const vtep = fdb?.dst ?? vx.remote;
-  if (vtep === undefined) {
-    return [
-      die(
-        st,
-        h.name,
-        'neighbor',
-        'dropped',
-        { kind: 'no-neighbor' },
-        `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`,
-        [renderNeighbor(neigh)],
-        oif,
-      ),
-    ];
-  }
-  const dst = parseAddr(vtep);
-  if (dst === undefined)
-    return [
-      die(
-        st,
-        h.name,
-        'encapsulate',
-        'unknown',
-        { kind: 'not-modelled' },
-        `VTEP ${vtep} is not an IPv4 address`,
-        [fdb !== undefined ? renderFdb(fdb) : ''],
-        oif,
-      ),
-    ];
-  const src = vx.local !== undefined ? (parseAddr(vx.local) ?? 0) : 0;
-  const outer: Packet = {
-    src,
-    dst,
-    proto: 'udp',
-    sport: 0xc000,
-    dport: vx.port,
-    mark: 0,
-    connmark: 0,
-    length: p.length + 50,
-    inner: p,
-    vni: vx.vni,
-  };
-  const s = hop(
-    st,
-    h.name,
-    'encapsulate',
-    `VXLAN vni ${vx.vni} to VTEP ${vtep} (${fmt(nextHop)} → ${neigh.lladdr})`,
-    [renderNeighbor(neigh), fdb !== undefined ? renderFdb(fdb) : `remote ${vtep}`],
-    oif,
-  );
-  return localOut(ctx, leaveHost(s), h, outer, vx.link !== undefined ? { oif: vx.link } : {});
-}
-
-function ipipEncap(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
-  const info = h.links.get(oif)!.ipip;
-  // ipip_tunnel_xmit: outer destination = the tunnel's remote, else the route's gateway (NBMA tunl0).
-  const remote = info?.remote !== undefined ? parseAddr(info.remote) : nextHop;
-  if (remote === undefined || remote === p.dst) {
-    return [
-      die(
-        st,
-        h.name,
-        'encapsulate',
-        'dropped',
-        { kind: 'no-neighbor' },
-        `IPIP device ${oif} has no remote and the route gives no gateway`,
-        [],
-        oif,
-      ),
-    ];
-  }
-  const src = info?.local !== undefined ? (parseAddr(info.local) ?? 0) : 0;
-  const outer: Packet = {
-    src,
-    dst: remote,
-    proto: 'ipip',
-    sport: 0,
-    dport: 0,
-    mark: 0,
-    connmark: 0,
-    length: p.length + 20,
-    inner: p,
-  };
-  const s = hop(st, h.name, 'encapsulate', `IPIP to ${fmt(remote)}`, [], oif);
-  return localOut(ctx, leaveHost(s), h, outer, info?.link !== undefined ? { oif: info.link } : {});
+  const x = e.encap;
+  const outer: Packet =
+    x.kind === 'vxlan'
+      ? {
+          src: x.local ?? 0,
+          dst: x.dst,
+          proto: 'udp',
+          sport: 0xc000,
+          dport: x.port ?? 0,
+          mark: 0,
+          connmark: 0,
+          length: p.length + 50,
+          inner: p,
+          ...(x.vni !== undefined ? { vni: x.vni } : {}),
+        }
+      : {
+          src: x.local ?? 0,
+          dst: x.dst,
+          proto: 'ipip',
+          sport: 0,
+          dport: 0,
+          mark: 0,
+          connmark: 0,
+          length: p.length + 20,
+          inner: p,
+        };
+  const s = hop(st, h.name, 'encapsulate', x.detail, x.evidence, oif);
+  return localOut(ctx, leaveHost(s), h, outer, x.bound !== undefined ? { oif: x.bound.dev } : {});
 }
 
 // ------------------------------------------------------------------------------------- entry points

@@ -6,8 +6,10 @@ import { createHash } from 'node:crypto';
 import { cidrContains, cidrOverlaps, formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import { proxyArp } from './kernel/sysctl.ts';
+import { usableNeighbor } from './host-net.ts';
 import type { HostNet } from './host-net.ts';
 import { fibLookup, routeUsesDev } from './routing.ts';
+import { renderNeighbor } from '../model/render/iproute2.ts';
 
 export interface PodEndpoint {
   /** namespace/name */
@@ -37,7 +39,8 @@ export type Receiver =
   | { kind: 'pod'; pod: PodEndpoint; how: string }
   | { kind: 'external'; external: ExternalEndpoint; how: string }
   | { kind: 'gateway'; gateway: Ipv4; how: string }
-  | { kind: 'none'; why: string };
+  /** Whether anything answers ARP for the next hop is not in the snapshot. */
+  | { kind: 'undecided'; why: string; evidence: string[] };
 
 function devSubnets(h: HostNet, dev: string): { net: Ipv4; len: number }[] {
   return (h.addresses.get(dev) ?? []).filter((a) => a.len < 32).map((a) => ({ net: a.net, len: a.len }));
@@ -132,6 +135,23 @@ function podsByNode(w: World): Map<string, Map<Ipv4, PodEndpoint>> {
  * `finalDst` is the packet's destination (to tell a gateway from the destination itself).
  */
 export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: Ipv4, finalDst: Ipv4): Receiver {
+  // 0. The sender's own neighbour entry: the kernel sends the frame to the MAC it holds, and
+  //    that MAC names the receiving device — whatever subnets the two ends have (two IP subnets
+  //    on one segment, a peer's second NIC) and whichever of a host's NICs answered the ARP.
+  const entry = host.neighbors.get(`${dev}|${formatIpv4(nextHop)}`);
+  if (usableNeighbor(entry)) {
+    const owner = macOwner(w, host, entry.lladdr);
+    if (owner !== undefined) {
+      const l3 = l3Device(owner.host, owner.dev);
+      return {
+        kind: 'host',
+        host: owner.host.name,
+        dev: l3.dev,
+        ...(l3.physdevIn !== undefined ? { physdevIn: l3.physdevIn } : {}),
+        how: `${host.name}'s neighbour entry "${renderNeighbor(entry)}": ${entry.lladdr} is ${owner.dev} of ${owner.host.name}`,
+      };
+    }
+  }
   // 1. A probed host that owns the address on an adjacent device.
   for (const h2 of w.hosts.values()) {
     if (h2 === host) continue;
@@ -182,7 +202,49 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
   if (nextHop !== finalDst || onLink) {
     return { kind: 'gateway', gateway: nextHop, how: `${formatIpv4(nextHop)} is not a probed node, pod or named host` };
   }
-  return { kind: 'none', why: `nothing on the link behind ${dev} answers ARP for ${formatIpv4(nextHop)}` };
+  // 6. Nobody known answers — which does not show that nothing does: the snapshot does not record
+  //    cabling, and even a FAILED entry is only the last attempt (neigh_event_send resolves a
+  //    FAILED neighbour again on the next packet). Unknown, never unreachable.
+  const ip = formatIpv4(nextHop);
+  const owner = addressOwner(w, host, nextHop);
+  const last =
+    entry !== undefined
+      ? `its last resolution is "${renderNeighbor(entry)}"`
+      : `${host.name} has no neighbour entry for it`;
+  return {
+    kind: 'undecided',
+    why: `cannot tell whether anything on the link behind ${dev} answers ARP for ${ip}: ${
+      owner !== undefined
+        ? `${owner.host.name} holds it on ${owner.dev}, but no shared subnet or neighbour entry shows that ${owner.dev} is on that link`
+        : 'no probed node, pod or named host holds it'
+    }, and ${last}. Show it with \`ip neigh show ${ip} dev ${dev}\` on ${host.name} after sending to it (or \`arping -I ${dev} ${ip}\`), then collect again.`,
+    evidence: entry !== undefined ? [renderNeighbor(entry)] : [],
+  };
+}
+
+/** The one probed host (not `self`) with a device of this MAC; undefined when none or several do. */
+function macOwner(w: World, self: HostNet, mac: string): { host: HostNet; dev: string } | undefined {
+  const m = mac.toLowerCase();
+  let found: { host: HostNet; dev: string } | undefined;
+  for (const h of w.hosts.values()) {
+    if (h === self) continue;
+    // Several devices of one host can share a MAC (a bridge and its port): the L3 one is chosen later.
+    const l =
+      h.linkOrder.find((x) => x.mac?.toLowerCase() === m && x.master === undefined) ??
+      h.linkOrder.find((x) => x.mac?.toLowerCase() === m);
+    if (l === undefined) continue;
+    if (found !== undefined) return undefined; // the same MAC on two hosts (Calico's ee:ee:..): no evidence
+    found = { host: h, dev: l.name };
+  }
+  return found;
+}
+
+function addressOwner(w: World, self: HostNet, ip: Ipv4): { host: HostNet; dev: string } | undefined {
+  for (const h of w.hosts.values()) {
+    if (h === self) continue;
+    for (const [dev, addrs] of h.addresses) if (addrs.some((a) => a.local === ip)) return { host: h, dev };
+  }
+  return undefined;
 }
 
 /**

@@ -67,7 +67,9 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     provenance,
     warnings,
   };
-  if (sec['nft'] !== undefined && sec['nft'].trim() !== '') state.nft = take('nft', parseNftJson, undefined as never);
+  // Older nft prints nothing for an empty ruleset: collected, and no native chains.
+  if (sec['nft'] !== undefined && sec['nft'].trim() === '') provenance.set('nft', { state: 'collected' });
+  else if (sec['nft'] !== undefined) state.nft = take('nft', parseNftJson, undefined as never);
   if (sec[FLANNEL_ENV] !== undefined) state.flannel = take(FLANNEL_ENV, parseFlannelSubnetEnv, undefined as never);
   return state;
 }

@@ -4,12 +4,16 @@ import type { Snapshot } from '../snapshot/types.ts';
 import { clusterInfo } from './cluster.ts';
 import type { ClusterInfo } from './cluster.ts';
 import { buildHostState } from './host.ts';
+import { objectsProvenance } from './objects-provenance.ts';
+import type { ObjectsProvenance } from './objects-provenance.ts';
 import type { HostState } from './types.ts';
 
 export interface Model {
   /** Probed hosts by node name (a node whose probe failed is absent, see `unprobed`). */
   hosts: Map<string, HostState>;
   cluster: ClusterInfo;
+  /** Per object kind: collected, partial, unparseable, failed or absent (model/objects-provenance.ts). */
+  objects: ObjectsProvenance;
   /** Nodes that have a snapshot entry but no usable state: node → why. */
   unprobed: Map<string, string>;
   capturedAt: string;
@@ -22,17 +26,28 @@ export function buildModel(snap: Snapshot): Model {
   const hosts = new Map<string, HostState>();
   const unprobed = new Map<string, string>();
   for (const [name, entry] of Object.entries(snap.hosts).sort(([a], [b]) => a.localeCompare(b))) {
-    const probeError = entry.errors['probe'];
-    if (probeError !== undefined && Object.keys(entry.sections).length === 0) unprobed.set(name, probeError);
+    // An entry without any output is no probed node, whatever its errors say.
+    if (Object.keys(entry.sections).length === 0) unprobed.set(name, noOutputReason(entry.errors));
     else hosts.set(name, buildHostState(name, entry));
   }
+  const cluster = clusterInfo(snap.objects);
   const m: Model = {
     hosts,
-    cluster: clusterInfo(snap.objects),
+    cluster,
+    objects: objectsProvenance(snap.objects, cluster, snap.warnings ?? []),
     unprobed,
     capturedAt: snap.capturedAt,
     warnings: [...(snap.warnings ?? [])],
   };
   if (snap.context !== undefined) m.context = snap.context;
   return m;
+}
+
+function noOutputReason(errors: Record<string, string>): string {
+  const probe = errors['probe'];
+  if (probe !== undefined) return probe;
+  const listed = Object.entries(errors).map(([k, v]) => `${k}: ${v}`);
+  return listed.length > 0
+    ? `the snapshot entry holds no output, only errors (${listed.slice(0, 3).join('; ')})`
+    : 'the snapshot entry holds no output';
 }

@@ -69,7 +69,11 @@ export function isEmptyValue(v: unknown): boolean {
   if (v === undefined || v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
   if (v instanceof Map || v instanceof Set) return v.size === 0;
-  if (typeof v === 'object') return Object.values(v).every((x) => (Array.isArray(x) ? x.length === 0 : false));
+  // An object of lists (links and addresses; an iptables ruleset's tables): empty when every list is.
+  if (typeof v === 'object') {
+    const lists = Object.values(v).filter((x) => Array.isArray(x) || x instanceof Map || x instanceof Set);
+    return lists.length > 0 && lists.every(isEmptyValue);
+  }
   return false;
 }
 

@@ -175,6 +175,11 @@ export interface FdbEntry {
   dev: string;
   /** Remote VTEP for VXLAN entries. */
   dst?: string;
+  /**
+   * Underlay device the entry is bound to (`via`, JSON "viaIf"): the outer packet's route lookup
+   * is restricted to it. The default entry of a device created with `dev` carries it.
+   */
+  via?: string;
   vni?: number;
   master?: string;
   self: boolean;

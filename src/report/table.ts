@@ -1,31 +1,18 @@
-// The human report: a verdict line, the path as a table, findings by severity with their evidence
-// and fix. Rendered from the same ReportDoc as -o json, so both say the same thing.
-import Table from 'cli-table3';
+// The human report: the verdict line, the path of each trace (compact, or every hook with -o wide),
+// findings by severity with their evidence and fix, then notes. Rendered from the same ReportDoc
+// as -o json, so both say the same thing; laid out to the terminal width, tokens never split.
 import type { Finding } from '../checks/finding.ts';
 import type { Paint } from './colour.ts';
+import { compactTrace } from './compact.ts';
 import type { ReportDoc, TraceDoc } from './document.ts';
+import { hanging, joinParts } from './text-layout.ts';
+import type { Tone } from './verdict.ts';
+import { verdictMark } from './verdict.ts';
+import { wideTrace } from './wide.ts';
 
-const VERDICT_TEXT: Record<ReportDoc['verdict'], string> = {
-  reachable: 'REACHABLE',
-  unreachable: 'UNREACHABLE',
-  partial: 'PARTIALLY REACHABLE',
-  unknown: 'UNKNOWN',
-  healthy: 'HEALTHY',
-  problems: 'PROBLEMS FOUND',
-};
+export type PathView = 'compact' | 'wide';
 
-function verdictLine(doc: ReportDoc, p: Paint): string {
-  const text = VERDICT_TEXT[doc.verdict];
-  const coloured =
-    doc.verdict === 'reachable' || doc.verdict === 'healthy'
-      ? p.green(`✔ ${text}`)
-      : doc.verdict === 'unknown' || doc.verdict === 'partial'
-        ? p.yellow(`? ${text}`)
-        : p.red(`✘ ${text}`);
-  return `${p.bold(coloured)}  ${describeQuery(doc)}`;
-}
-
-function describeQuery(doc: ReportDoc): string {
+export function describeQuery(doc: ReportDoc): string {
   const q = doc.query;
   switch (q.command) {
     case 'pod-to-pod':
@@ -39,60 +26,48 @@ function describeQuery(doc: ReportDoc): string {
   }
 }
 
-function table(head: string[], p: Paint, width: number, widths?: (number | null)[]): Table.Table {
-  const opts: Table.TableConstructorOptions = {
-    head,
-    // cli-table3 colours head and border through @colors/colors unless told not to.
-    style: p.enabled ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
-    wordWrap: true,
-    wrapOnWordBoundary: false,
-  };
-  if (widths !== undefined) opts.colWidths = widths;
-  void width;
-  return new Table(opts);
+export function clusterLine(doc: ReportDoc): string[] {
+  const c = doc.cluster;
+  return [
+    `cluster ${c.context ?? 'snapshot'}`,
+    `captured ${c.capturedAt}`,
+    `CNI ${c.cni}, ${c.encapsulation === 'none' ? 'no encapsulation' : `encapsulation ${c.encapsulation}`}`,
+    `kube-proxy ${c.kubeProxy}`,
+    `${c.nodes.length} node(s) probed`,
+  ];
 }
 
-function traceTable(t: TraceDoc, p: Paint, width: number): string {
-  // node | device | step | detail: give the detail what is left of the line.
-  const fixed = [4, 12, 16, 13];
-  const detail = Math.max(30, width - fixed.reduce((a, b) => a + b, 0) - 6);
-  const tab = table(['#', 'node', 'device', 'step', 'what happened'], p, width, [...fixed, detail]);
-  t.hops.forEach((h, i) => {
-    const last = i === t.hops.length - 1 && t.verdict !== 'delivered';
-    tab.push([String(i + 1), h.node, h.device ?? '', last ? p.red(h.step) : h.step, h.detail]);
-  });
-  const seen =
-    t.seenAs !== undefined
-      ? `; seen as ${t.seenAs.src}${t.seenAs.sport ? `:${t.seenAs.sport}` : ''} → ${t.seenAs.dst}${t.seenAs.dport ? `:${t.seenAs.dport}` : ''}`
-      : '';
-  const verdict = t.verdict === 'delivered' ? p.green(t.verdict) : p.red(t.verdict);
-  const branch = t.branch !== undefined ? ` [${t.branch.join('; ')}]` : '';
-  return `${p.bold(`${t.flow} — ${t.direction}`)}: ${verdict}${seen}${p.dim(branch)}\n${tab.toString()}`;
+export function toneOf(p: Paint, tone: Tone): (s: string) => string {
+  return tone === 'ok' ? p.green : tone === 'bad' ? p.red : p.yellow;
 }
 
-const SEVERITY_PAINT: Record<Finding['severity'], keyof Pick<Paint, 'red' | 'yellow' | 'blue' | 'dim'>> = {
+const SEVERITY_PAINT: Record<Finding['severity'], keyof Pick<Paint, 'red' | 'yellow' | 'blue'>> = {
   critical: 'red',
   error: 'red',
   warning: 'yellow',
   info: 'blue',
 };
 
-function findingText(f: Finding, p: Paint): string {
+const PROSE = { longTokens: 'truncate' } as const;
+
+function findingText(f: Finding, p: Paint, width: number, wide: boolean): string[] {
+  const opts = wide ? ({ longTokens: 'overflow' } as const) : PROSE;
   const lines = [
     `${p.bold(p[SEVERITY_PAINT[f.severity]](f.severity.toUpperCase()))} ${p.bold(f.id)}${f.node !== undefined ? `  node ${f.node}` : ''}`,
-    `  ${f.summary}`,
+    ...hanging('  ', f.summary, width, '  ', opts),
   ];
   if (f.evidence.length > 0) {
     lines.push(p.dim('  evidence:'));
-    for (const e of f.evidence) for (const l of e.split('\n')) lines.push(`    ${l}`);
+    for (const e of f.evidence)
+      for (const l of e.split('\n')) lines.push(...hanging('    ', l, width, '      ', opts).map((x) => p.dim(x)));
   }
-  if (f.why !== undefined) lines.push(`${p.dim('  why:')} ${f.why}`);
-  lines.push(`${p.dim('  fix:')} ${f.fix}`);
-  return lines.join('\n');
+  if (f.why !== undefined) lines.push(...hanging('  why: ', f.why, width, '       ', opts));
+  lines.push(...hanging('  fix: ', f.fix, width, '       ', opts));
+  return lines;
 }
 
 /** Which traces the table shows: every failed one, and the first delivered one of each flow and direction. */
-function tracesToShow(traces: readonly TraceDoc[], all: boolean): TraceDoc[] {
+export function tracesToShow(traces: readonly TraceDoc[], all: boolean): TraceDoc[] {
   if (all) return [...traces];
   const seen = new Set<string>();
   return traces.filter((t) => {
@@ -104,25 +79,67 @@ function tracesToShow(traces: readonly TraceDoc[], all: boolean): TraceDoc[] {
   });
 }
 
-export function renderTable(doc: ReportDoc, p: Paint, width: number, opts: { allBranches?: boolean } = {}): string {
-  const out: string[] = [verdictLine(doc, p)];
-  out.push(
-    p.dim(
-      `cluster: ${doc.cluster.context ?? 'snapshot'} (captured ${doc.cluster.capturedAt}) · CNI ${doc.cluster.cni}, ${doc.cluster.encapsulation === 'none' ? 'no encapsulation' : `encapsulation ${doc.cluster.encapsulation}`}, kube-proxy ${doc.cluster.kubeProxy} · ${doc.cluster.nodes.length} node(s) probed`,
-    ),
+/** doctor: which checks ran, which were skipped and why, which lacked data (and which). */
+function checksText(doc: ReportDoc, p: Paint, width: number): string[] {
+  if (doc.checks === undefined) return [];
+  const ran = doc.checks.filter((c) => c.status === 'ran').map((c) => c.check);
+  const lines = [p.bold(`Checks (${ran.length} of ${doc.checks.length} ran in full):`)];
+  if (ran.length > 0) lines.push(...hanging(`  ${p.green('✔')} `, ran.join(', '), width, '    ', PROSE));
+  for (const c of doc.checks) {
+    if (c.status === 'ran') continue;
+    const mark = c.status === 'skipped' ? p.dim('-') : p.yellow('?');
+    const what = c.status === 'skipped' ? 'skipped' : c.status === 'partial' ? 'partly run' : 'not run';
+    lines.push(
+      ...hanging(
+        `  ${mark} `,
+        `${c.check}: ${what}${c.reason !== undefined ? ` (${c.reason})` : ''}`,
+        width,
+        '    ',
+        PROSE,
+      ),
+    );
+  }
+  return [...lines, ''];
+}
+
+export function renderTable(
+  doc: ReportDoc,
+  p: Paint,
+  width: number,
+  opts: { allBranches?: boolean; view?: PathView } = {},
+): string {
+  const wide = opts.view === 'wide';
+  const v = verdictMark(doc);
+  const out: string[] = hanging(`${v.mark} ${v.words}  `, describeQuery(doc), width, '   ', PROSE).map((l, i) =>
+    i === 0 ? `${p.bold(toneOf(p, v.tone)(`${v.mark} ${v.words}`))}${l.slice(v.mark.length + v.words.length + 1)}` : l,
   );
+  out.push(...joinParts(clusterLine(doc), width, '  ', PROSE).map((l) => p.dim(l)));
   const shown = tracesToShow(doc.traces, opts.allBranches === true);
-  if (shown.length > 0) out.push('');
-  for (const t of shown) out.push(traceTable(t, p, width));
+  for (const t of shown) out.push('', ...(wide ? wideTrace(t, p, width) : compactTrace(t, p, width)));
   const hidden = doc.traces.length - shown.length;
   if (hidden > 0)
-    out.push(p.dim(`(${hidden} more delivered branch(es) like the ones above: -o json shows every trace)`));
+    out.push(
+      '',
+      ...hanging(
+        '',
+        `(${hidden} more delivered branch(es) like the ones above: --all-branches shows them)`,
+        width,
+        '',
+        PROSE,
+      ).map((l) => p.dim(l)),
+    );
+  if (shown.length > 0 && !wide)
+    out.push(
+      '',
+      ...hanging('', '(accepted hooks folded: -o wide shows every hop)', width, '', PROSE).map((l) => p.dim(l)),
+    );
   out.push('');
+  out.push(...checksText(doc, p, width));
   if (doc.findings.length === 0) out.push(p.green('No findings.'));
   else {
     out.push(p.bold(`Findings (${doc.findings.length}):`));
-    for (const f of doc.findings) out.push(findingText(f, p), '');
+    for (const f of doc.findings) out.push(...findingText(f, p, width, wide), '');
   }
-  for (const n of doc.notes) out.push(p.dim(`note: ${n}`));
+  for (const n of doc.notes) out.push(...hanging('note: ', n, width, '      ', PROSE).map((l) => p.dim(l)));
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }

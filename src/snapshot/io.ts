@@ -1,22 +1,46 @@
 // Reading and writing snapshot files: JSON, gzip optional (detected by magic bytes, not by name).
-import { readFile, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+// Reading streams, from a file or stdin ("-"), and stops at MAX_SNAPSHOT_BYTES — of the file and,
+// for gzip, of what it expands to — so /dev/zero or a gzip bomb is an error, not all of memory.
+import { createReadStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { InputError } from '../lib/errors.ts';
 import { validateSnapshot } from './validate.ts';
 import type { Snapshot } from './types.ts';
 
-/** A snapshot larger than this (uncompressed) is refused rather than exhausting memory. */
-export const MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024;
+/**
+ * The largest snapshot read (uncompressed JSON). V8 cannot hold a string over 2^29 - 24 characters
+ * (v8 String::kMaxLength on 64-bit), and JSON.parse needs the text as one string: 512 MiB is the
+ * ceiling; 500 MiB leaves room. A 100k-rule iptables dump is about 20 MB per node.
+ */
+export const MAX_SNAPSHOT_BYTES = 500 * 1024 * 1024;
 
-export function decodeSnapshot(data: Buffer, source: string): Snapshot {
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+/** What a snapshot can start with: JSON whitespace or '{' (a UTF-8 BOM too), or gzip's magic bytes. */
+function plausibleStart(b: number): boolean {
+  return b === 0x7b || b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === GZIP_MAGIC[0];
+}
+
+const isGzip = (b: Buffer): boolean => b.length >= 2 && b[0] === GZIP_MAGIC[0] && b[1] === GZIP_MAGIC[1];
+
+/** Decodes a whole snapshot held in memory (gzip or JSON). */
+export function decodeSnapshot(data: Buffer, source: string, maxBytes = MAX_SNAPSHOT_BYTES): Snapshot {
   let raw = data;
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+  if (isGzip(raw)) {
     try {
-      raw = gunzipSync(raw, { maxOutputLength: MAX_SNAPSHOT_BYTES });
+      raw = gunzipSync(raw, { maxOutputLength: maxBytes });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(source, maxBytes, 'expands to');
       throw new InputError(`${source}: not a valid gzip file (${(e as Error).message})`);
     }
   }
+  return parseSnapshot(raw, source);
+}
+
+function parseSnapshot(raw: Buffer, source: string): Snapshot {
   let doc: unknown;
   try {
     doc = JSON.parse(raw.toString('utf8'));
@@ -26,14 +50,78 @@ export function decodeSnapshot(data: Buffer, source: string): Snapshot {
   return validateSnapshot(doc, source);
 }
 
-export async function readSnapshot(path: string): Promise<Snapshot> {
-  let data: Buffer;
-  try {
-    data = await readFile(path);
-  } catch (e) {
-    throw new InputError(`cannot read snapshot ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+function tooLarge(source: string, max: number, what: 'is larger than' | 'expands to'): InputError {
+  return new InputError(
+    `${source} ${what} ${what === 'expands to' ? 'more than ' : ''}${Math.floor(max / 1048576)} MiB, the largest snapshot netcheck reads`,
+  );
+}
+
+/** All of `chunks`, failing as soon as they exceed `max` bytes. */
+async function readAtMost(chunks: AsyncIterable<Buffer>, max: number, fail: () => InputError): Promise<Buffer> {
+  const got: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (size > max) throw fail();
+    got.push(chunk);
   }
-  return decodeSnapshot(data, path);
+  return Buffer.concat(got, size);
+}
+
+export interface ReadOptions {
+  /** Cap on the bytes read and on what gzip expands to (default MAX_SNAPSHOT_BYTES). */
+  maxBytes?: number;
+  /** What "-" reads (default process.stdin). */
+  stdin?: Readable;
+}
+
+/** Reads a snapshot from a file, or from stdin when `path` is "-". */
+export async function readSnapshot(path: string, opts: ReadOptions = {}): Promise<Snapshot> {
+  const max = opts.maxBytes ?? MAX_SNAPSHOT_BYTES;
+  const source = path === '-' ? 'stdin' : path;
+  const input = path === '-' ? (opts.stdin ?? process.stdin) : createReadStream(path);
+  if ((input as { isTTY?: boolean }).isTTY === true)
+    throw new InputError('--snapshot - reads stdin, which is a terminal: pipe a snapshot in');
+  const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  try {
+    const first = await chunks.next();
+    const head: Buffer = first.done === true ? Buffer.alloc(0) : first.value;
+    if (head.length === 0) throw new InputError(`${source} is empty: not a netcheck snapshot`);
+    // A device or a binary file is refused at its first byte, not read up to the limit.
+    if (!plausibleStart(head[0]!))
+      throw new InputError(
+        `${source}: not a netcheck snapshot: neither JSON nor gzip (first byte 0x${head[0]!.toString(16).padStart(2, '0')})`,
+      );
+    const all = async function* (): AsyncGenerator<Buffer> {
+      let size = head.length;
+      yield head;
+      for (let r = await chunks.next(); r.done !== true; r = await chunks.next()) {
+        if ((size += r.value.length) > max) throw tooLarge(source, max, 'is larger than');
+        yield r.value;
+      }
+    };
+    if (!isGzip(head))
+      return parseSnapshot(await readAtMost(all(), max, () => tooLarge(source, max, 'is larger than')), source);
+    let raw: Buffer | undefined;
+    try {
+      await pipeline(all(), createGunzip(), async (out: AsyncIterable<Buffer>) => {
+        raw = await readAtMost(out, max, () => tooLarge(source, max, 'expands to'));
+      });
+    } catch (e) {
+      // zlib's errors are Z_DATA_ERROR, Z_BUF_ERROR (truncated), ...; others are the file's.
+      if (!(e instanceof InputError) && ((e as NodeJS.ErrnoException).code ?? '').startsWith('Z_'))
+        throw new InputError(`${source}: not a valid gzip file (${(e as Error).message})`);
+      throw e;
+    }
+    return parseSnapshot(raw!, source);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(
+      `cannot read snapshot ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  } finally {
+    if (path !== '-') input.destroy();
+  }
 }
 
 export function encodeSnapshot(s: Snapshot, gzip: boolean): Buffer {

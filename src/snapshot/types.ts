@@ -25,6 +25,9 @@ export const OBJECT_KINDS = [
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 export type SnapshotObjects = Record<ObjectKind, KubeObject[]>;
 
+/** The warning "<kind>: not in the snapshot" that reading a file without that kind adds (model/objects-provenance.ts). */
+export const ABSENT_KIND = 'not in the snapshot';
+
 /** One probed node: raw stdout per section, and per-section errors (a missing tool is data). */
 export interface HostEntry {
   sections: Record<string, string>;

@@ -1,7 +1,7 @@
 // Checks that a parsed JSON document is a snapshot this version reads, and says exactly where it
 // is not. Contents of sections are not checked here: parsers do that, section by section.
 import { InputError } from '../lib/errors.ts';
-import { OBJECT_KINDS, SNAPSHOT_API_VERSION, SNAPSHOT_KIND, emptyObjects } from './types.ts';
+import { ABSENT_KIND, OBJECT_KINDS, SNAPSHOT_API_VERSION, SNAPSHOT_KIND, emptyObjects } from './types.ts';
 import type { HostEntry, KubeObject, Snapshot } from './types.ts';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -40,9 +40,14 @@ export function validateSnapshot(doc: unknown, source: string): Snapshot {
   const objects = emptyObjects();
   const rawObjects = doc['objects'] ?? {};
   if (!isRecord(rawObjects)) throw new InputError(`${source}: objects must be an object`);
+  // A kind the file does not hold is not "none": say so, as collection says what it could not list.
+  const absent: string[] = [];
   for (const kind of OBJECT_KINDS) {
     const list = rawObjects[kind];
-    if (list === undefined) continue;
+    if (list === undefined) {
+      absent.push(`${kind}: ${ABSENT_KIND}`);
+      continue;
+    }
     if (!Array.isArray(list))
       throw new InputError(`${source}: objects.${kind} must be an array, not ${typeName(list)}`);
     list.forEach((o, i) => {
@@ -64,6 +69,7 @@ export function validateSnapshot(doc: unknown, source: string): Snapshot {
   const snap: Snapshot = { apiVersion: SNAPSHOT_API_VERSION, kind: SNAPSHOT_KIND, capturedAt, objects, hosts };
   if (typeof doc['context'] === 'string') snap.context = doc['context'];
   const warnings = doc['warnings'];
-  if (Array.isArray(warnings)) snap.warnings = warnings.filter((w): w is string => typeof w === 'string');
+  const given = Array.isArray(warnings) ? warnings.filter((w): w is string => typeof w === 'string') : [];
+  if (Array.isArray(warnings) || absent.length > 0) snap.warnings = [...given, ...absent];
   return snap;
 }

@@ -306,7 +306,7 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
           // cleanup needs the namespace there to delete it: a full collect makes it.
           if (exp.command === 'cleanup') await netcheck(sa, ['collect', '-o', file('before-cleanup.json')]);
           // Listing needs no probe pod: objects only (--nodes ''), which is faster.
-          const collect = ['collect', '-o', file('partial.json'), ...(verb === 'list' ? ['--nodes', ''] : [])];
+          const collect = ['collect', '-o', file('partial.json'), ...(verb === 'list' ? ['--objects-only'] : [])];
           const r = await netcheck(partial(), exp.command === 'cleanup' ? ['cleanup'] : collect);
           assert.equal(r.code, exp.code, r.stderr);
           if (exp.says !== undefined) assert.match(r.stderr, exp.says);

@@ -137,7 +137,7 @@ describe('the standalone executable', { skip, concurrency: false }, () => {
       );
     assert.equal((await complete('kubectl-netcheck col')).stdout, 'collect\n');
     assert.equal((await complete('kubectl-netcheck collect --dry')).stdout, '--dry-run\n');
-    assert.equal((await complete('kubectl-netcheck -o y')).stdout, 'yaml\n');
+    assert.equal((await complete('kubectl-netcheck doctor -o y')).stdout, 'yaml\n');
   });
 
   test('zsh completes kubectl-netcheck with the script from `completion zsh`', {
@@ -154,7 +154,7 @@ describe('the standalone executable', { skip, concurrency: false }, () => {
         { PATH: path },
       );
     assert.match((await complete('kubectl-netcheck col', 2)).stdout, /^collect:[^\n]+\n$/);
-    assert.equal((await complete('kubectl-netcheck -o y', 3)).stdout, 'yaml\n');
+    assert.equal((await complete('kubectl-netcheck doctor -o y', 4)).stdout, 'yaml\n');
     assert.equal((await complete("kubectl-netcheck collect --kubeconfig ''", 4)).stdout, 'FILES\n');
   });
 
@@ -172,10 +172,18 @@ describe('the standalone executable', { skip, concurrency: false }, () => {
       ['--output', 'xml', 'collect'],
       ['probe'],
       ['collect', '--dry-run', '--kubeconfig', '/nonexistent/kubeconfig'],
+      // The CLI contract (test/e2e/cli-contract.test.ts): usage errors, once, before any I/O.
+      ['doctor', 'extra'],
+      ['pod-to-pod'],
+      ['doctor', '-o', 'xml'],
+      ['collect', '--dry-run', '--nodes', ''],
+      ['probe', '--local', '-o', 'table'],
+      ['doctor', '--list', '-o', 'yaml'],
+      ['doctor', '--snapshot', '/dev/zero'],
     ];
     for (const c of cmds) v.push([c, '--help']);
     for (const s of ['bash', 'zsh', 'kubectl']) v.push(['completion', s]);
-    for (const w of [[''], ['collect', '--'], ['-o', '']]) v.push(['__complete', ...w]);
+    for (const w of [[''], ['collect', '--'], ['doctor', '-o', '']]) v.push(['__complete', ...w]);
     // Offline analysis of the bundled example snapshots, once those commands exist.
     const examples = join(REPO_ROOT, 'examples');
     if (cmds.includes('doctor') && existsSync(examples)) {

@@ -232,7 +232,7 @@ describe('collect against the API server double', { concurrency: false }, () => 
     run.child.kill('SIGKILL');
     await run.done;
     assert.equal(d.pods().length, 2);
-    const r = await runCli(['collect', '-o', out('next.json'), '--nodes', '', '--kubeconfig', d.kubeconfigPath]);
+    const r = await runCli(['collect', '-o', out('next.json'), '--objects-only', '--kubeconfig', d.kubeconfigPath]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /removed 2 probe pod\(s\) left by an earlier netcheck run/);
     assert.equal(d.pods().length, 0);

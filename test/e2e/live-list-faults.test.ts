@@ -125,7 +125,14 @@ describe('list failures and older API shapes (API server double)', { concurrency
     );
     d.onRequest = (method, path) =>
       method === 'GET' && path.startsWith('/apis/networking.k8s.io/v1/networkpolicies?') ? unavailable : undefined;
-    const np = await runCli(['collect', '-o', join(dir, 'np.json'), '--nodes', '', '--kubeconfig', d.kubeconfigPath]);
+    const np = await runCli([
+      'collect',
+      '-o',
+      join(dir, 'np.json'),
+      '--objects-only',
+      '--kubeconfig',
+      d.kubeconfigPath,
+    ]);
     assert.equal(np.code, 0, np.stderr);
     assert.match(
       np.stderr,
@@ -144,7 +151,7 @@ describe('list failures and older API shapes (API server double)', { concurrency
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     });
     const file = join(dir, 'v1beta1.json');
-    const r = await runCli(['collect', '-o', file, '--nodes', '', '--kubeconfig', d.kubeconfigPath]);
+    const r = await runCli(['collect', '-o', file, '--objects-only', '--kubeconfig', d.kubeconfigPath]);
     assert.equal(r.code, 0, r.stderr);
     const snap = await readSnapshot(file);
     const slice = snap.objects.endpointSlices[0]!;
@@ -173,7 +180,7 @@ describe('list failures and older API shapes (API server double)', { concurrency
       ],
     });
     const file = join(dir, 'endpoints.json');
-    const r = await runCli(['collect', '-o', file, '--nodes', '', '--kubeconfig', d.kubeconfigPath]);
+    const r = await runCli(['collect', '-o', file, '--objects-only', '--kubeconfig', d.kubeconfigPath]);
     assert.equal(r.code, 0, r.stderr);
     const snap = await readSnapshot(file);
     assert.equal(snap.objects.endpointSlices.length, 1);

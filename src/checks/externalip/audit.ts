@@ -5,8 +5,10 @@
 import { renderAddress } from '../../model/render/iproute2.ts';
 import { cidrContains, formatIpv4, inCidr, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { ServiceInfo } from '../../model/cluster.ts';
+import { statusOf, usable } from '../../model/provenance.ts';
 import type { AnalysisContext } from '../context.ts';
 import { FINDINGS } from '../catalog.ts';
+import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 
 export interface ExternalIpUse {
@@ -98,6 +100,16 @@ function connectedNode(ctx: AnalysisContext, ip: string): string | undefined {
   return undefined;
 }
 
+/** Whether every node's addresses are known: only then can an address be owned by no node. */
+function everyNodeAddressed(ctx: AnalysisContext): boolean {
+  const hosts = [...ctx.model.hosts.values()];
+  return (
+    ctx.model.unprobed.size === 0 &&
+    ctx.model.cluster.nodes.every((n) => ctx.model.hosts.has(n.name)) &&
+    hosts.every((h) => usable(statusOf(h.provenance, 'ip-addr')))
+  );
+}
+
 export function auditExternalIps(ctx: AnalysisContext, uses: readonly ExternalIpUse[]): Finding[] {
   const findings: Finding[] = [];
   const ipvs = ctx.flavour.proxy.value === 'ipvs';
@@ -117,51 +129,46 @@ export function auditExternalIps(ctx: AnalysisContext, uses: readonly ExternalIp
     const owners = ownersOf(ctx, u.ip);
     const cp = control.get(u.ip);
     if (cp !== undefined) {
-      findings.push({
-        id: 'externalip-control-plane',
-        severity: 'critical',
-        ...(owners[0] !== undefined ? { node: owners[0].node } : {}),
-        summary: `externalIP ${u.ip} of Service ${svcName(u.service)} is a control-plane address (${cp.replace(/^.*: /, '')})${ipvs ? ': every node binds it on kube-ipvs0, so API server / etcd traffic to it stays on each node' : ''}`,
-        evidence: [svcEvidence(u), cp, proxyLine, ...carried],
-        why: FINDINGS['externalip-control-plane'].meaning,
-        fix: `kubectl -n ${u.service.namespace} patch svc ${u.service.name} --type=json -p '[{"op":"remove","path":"/spec/externalIPs"}]' — ${FINDINGS['externalip-control-plane'].fix}`,
-      });
+      findings.push(
+        finding('externalip-control-plane', {
+          ...(owners[0] !== undefined ? { node: owners[0].node } : {}),
+          summary: `externalIP ${u.ip} of Service ${svcName(u.service)} is a control-plane address (${cp.replace(/^.*: /, '')})${ipvs ? ': every node binds it on kube-ipvs0, so API server / etcd traffic to it stays on each node' : ''}`,
+          evidence: [svcEvidence(u), cp, proxyLine, ...carried],
+          fix: `kubectl -n ${u.service.namespace} patch svc ${u.service.name} --type=json -p '[{"op":"remove","path":"/spec/externalIPs"}]' — ${FINDINGS['externalip-control-plane'].fix}`,
+        }),
+      );
     }
     if (owners.length > 0) {
-      findings.push({
-        id: 'externalip-node-address',
-        severity: ipvs ? 'critical' : 'warning',
-        node: owners[0]!.node,
-        summary: ipvs
-          ? `externalIP ${u.ip} of Service ${svcName(u.service)} is the address of node ${owners.map((o) => o.node).join(', ')}: under IPVS every node binds it on kube-ipvs0 and treats it as local, so traffic to that node (kubelet, SSH, the API server on it) never leaves the sender${carriers.length > 0 ? ` — already bound on ${carriers.map((c) => c.node).join(', ')}` : ''}`
-          : `externalIP ${u.ip} of Service ${svcName(u.service)} is the address of node ${owners.map((o) => o.node).join(', ')}: kube-proxy (iptables) captures its ports ${u.service.ports.map((p) => p.port).join(', ')} on that address on every node`,
-        evidence: [svcEvidence(u), ...owners.map((o) => o.line), proxyLine, ...carried],
-        why: FINDINGS['externalip-node-address'].meaning,
-        fix: `kubectl -n ${u.service.namespace} patch svc ${u.service.name} --type=json -p '[{"op":"remove","path":"/spec/externalIPs"}]'; ${ipvs ? `then remove the address from kube-ipvs0 on the nodes that carry it (ip addr del ${u.ip}/32 dev kube-ipvs0) if kube-proxy does not; ` : ''}use a free LAN address routed to the nodes, or a LoadBalancer.`,
-      });
+      findings.push(
+        finding('externalip-node-address', {
+          severity: ipvs ? 'critical' : 'warning',
+          node: owners[0]!.node,
+          summary: ipvs
+            ? `externalIP ${u.ip} of Service ${svcName(u.service)} is the address of node ${owners.map((o) => o.node).join(', ')}: under IPVS every node binds it on kube-ipvs0 and treats it as local, so traffic to that node (kubelet, SSH, the API server on it) never leaves the sender${carriers.length > 0 ? ` — already bound on ${carriers.map((c) => c.node).join(', ')}` : ''}`
+            : `externalIP ${u.ip} of Service ${svcName(u.service)} is the address of node ${owners.map((o) => o.node).join(', ')}: kube-proxy (iptables) captures its ports ${u.service.ports.map((p) => p.port).join(', ')} on that address on every node`,
+          evidence: [svcEvidence(u), ...owners.map((o) => o.line), proxyLine, ...carried],
+          fix: `kubectl -n ${u.service.namespace} patch svc ${u.service.name} --type=json -p '[{"op":"remove","path":"/spec/externalIPs"}]'; ${ipvs ? `then remove the address from kube-ipvs0 on the nodes that carry it (ip addr del ${u.ip}/32 dev kube-ipvs0) if kube-proxy does not; ` : ''}use a free LAN address routed to the nodes, or a LoadBalancer.`,
+        }),
+      );
     }
     const inside = networks.filter((n) => inCidr(u.ip, n.cidr));
     if (inside.length > 0) {
-      findings.push({
-        id: 'externalip-in-cluster-network',
-        severity: 'error',
-        summary: `externalIP ${u.ip} of Service ${svcName(u.service)} lies inside ${inside.map((n) => `${n.what} (${n.cidr})`).join(', ')}`,
-        evidence: [svcEvidence(u), ...inside.map((n) => `${n.what}: ${n.cidr}`)],
-        why: FINDINGS['externalip-in-cluster-network'].meaning,
-        fix: FINDINGS['externalip-in-cluster-network'].fix,
-      });
+      findings.push(
+        finding('externalip-in-cluster-network', {
+          summary: `externalIP ${u.ip} of Service ${svcName(u.service)} lies inside ${inside.map((n) => `${n.what} (${n.cidr})`).join(', ')}`,
+          evidence: [svcEvidence(u), ...inside.map((n) => `${n.what}: ${n.cidr}`)],
+        }),
+      );
     }
-    if (owners.length === 0 && inside.length === 0 && cp === undefined) {
+    if (owners.length === 0 && inside.length === 0 && cp === undefined && everyNodeAddressed(ctx)) {
       const near = connectedNode(ctx, u.ip);
       if (near === undefined) {
-        findings.push({
-          id: 'externalip-unrouted',
-          severity: 'warning',
-          summary: `externalIP ${u.ip} of Service ${svcName(u.service)} is owned by no node and inside no node's network: only a route on the LAN router (${u.ip}/32 via a node) makes it reachable`,
-          evidence: [svcEvidence(u), ...carried],
-          why: FINDINGS['externalip-unrouted'].meaning,
-          fix: FINDINGS['externalip-unrouted'].fix,
-        });
+        findings.push(
+          finding('externalip-unrouted', {
+            summary: `externalIP ${u.ip} of Service ${svcName(u.service)} is owned by no node and inside no node's network: only a route on the LAN router (${u.ip}/32 via a node) makes it reachable`,
+            evidence: [svcEvidence(u), ...carried],
+          }),
+        );
       }
     }
   }

@@ -6,7 +6,7 @@ import type { Endpoint } from '../../engine/walk.ts';
 import type { AnalysisContext } from '../context.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
-import { describeNftChain, nativeNftChains } from '../nft-native.ts';
+import { describeNftChain, nativeNftChains } from '../node/native-nftables.ts';
 import { findingFromTrace } from './from-trace.ts';
 
 export type QueryVerdict = 'reachable' | 'unreachable' | 'partial' | 'unknown';

@@ -39,6 +39,7 @@ export function classifyTrace(t: Trace): FindingId | undefined {
       if (hop.evidence.some((e) => NO_ENDPOINTS.test(e))) return 'service-no-endpoints';
       return r.kind;
     case 'not-modelled':
+    case 'neighbor-unknown':
     case 'not-probed':
     case 'data-missing':
     case 'datapath-not-modelled':

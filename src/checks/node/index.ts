@@ -1,4 +1,6 @@
-// Every doctor check, in the order the report lists their findings before sorting by severity.
+// Every doctor check, one line each, in the order the report lists them. A check declares its
+// scope, findings, applicability and data needs itself (checks/check.ts).
+import type { DoctorCheck } from '../check.ts';
 import { brNetfilterCheck } from './br-netfilter.ts';
 import { externalIpsCheck } from './externalips.ts';
 import { forwardPolicyCheck } from './forward-policy.ts';
@@ -6,23 +8,23 @@ import { forwardingCheck } from './forwarding.ts';
 import { ippoolOverlapCheck } from './ippool-overlap.ts';
 import { masqueradeConfigCheck } from './masquerade-config.ts';
 import { nativeNftablesCheck } from './native-nftables.ts';
-import { nodeNotProbed } from './node-not-probed.ts';
+import { nodeNotProbedCheck } from './node-not-probed.ts';
+import { podIpsCheck } from './pod-ips.ts';
 import { podRoutesCheck } from './pod-routes.ts';
 import { podSubnetCheck } from './pod-subnet.ts';
-import { rpFilterTunnelCheck } from './rp-filter.ts';
+import { rpFilterCheck } from './rp-filter.ts';
 import { tunnelMtuCheck } from './tunnel-mtu.ts';
 import { tunnelNextHopCheck } from './tunnel-next-hop.ts';
 import { tunnelSourceCheck } from './tunnel-source.ts';
-import type { NodeCheck } from './types.ts';
 
-export const NODE_CHECKS: readonly NodeCheck[] = [
-  nodeNotProbed,
+export const NODE_CHECKS: readonly DoctorCheck[] = [
+  nodeNotProbedCheck,
   forwardingCheck,
   forwardPolicyCheck,
   podRoutesCheck,
   tunnelNextHopCheck,
   tunnelSourceCheck,
-  rpFilterTunnelCheck,
+  rpFilterCheck,
   podSubnetCheck,
   tunnelMtuCheck,
   ippoolOverlapCheck,
@@ -30,4 +32,5 @@ export const NODE_CHECKS: readonly NodeCheck[] = [
   externalIpsCheck,
   masqueradeConfigCheck,
   nativeNftablesCheck,
+  podIpsCheck,
 ];

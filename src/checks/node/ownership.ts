@@ -4,6 +4,7 @@
 import { cidrContains, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import type { NodeInfo } from '../../model/cluster.ts';
+import type { ObjectKind } from '../../snapshot/types.ts';
 import type { AnalysisContext } from '../context.ts';
 
 export interface Block {
@@ -11,6 +12,12 @@ export interface Block {
   node: string;
   /** The object field that says so, as evidence. */
   source: string;
+}
+
+/** The object kinds podBlocks reads: Calico's BlockAffinities unless the cluster surely runs another CNI. */
+export function ownershipObjects(ctx: AnalysisContext): ObjectKind[] {
+  const cni = ctx.flavour.cni.value;
+  return cni === 'calico' || cni === 'unknown' ? ['nodes', 'blockAffinities'] : ['nodes'];
 }
 
 export function podBlocks(ctx: AnalysisContext): Block[] {

@@ -8,10 +8,11 @@ import type { Ipv4 } from '../../lib/ipv4.ts';
 import { confKey, rpFilter } from '../../engine/kernel/sysctl.ts';
 import type { HostNet } from '../../engine/host-net.ts';
 import { validateSource } from '../../engine/rpfilter.ts';
-import type { Link } from '../../model/types.ts';
-import { FINDINGS } from '../catalog.ts';
+import type { HostState, Link } from '../../model/types.ts';
+import { fixedNeeds } from '../check.ts';
+import type { NodeScopeCheck } from '../check.ts';
+import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-import type { NodeCheck } from './types.ts';
 
 /** TEST-NET-2 (RFC 5737): stands for "a host beyond the default route", never a real neighbour. */
 const BEYOND_DEFAULT = ((198 << 24) | (51 << 16) | (100 << 8) | 10) >>> 0;
@@ -42,79 +43,75 @@ function lanSources(h: HostNet, tunnels: ReadonlySet<string>): { ip: Ipv4; what:
   return out;
 }
 
-export const rpFilterTunnelCheck: NodeCheck = {
+export const rpFilterCheck: NodeScopeCheck = {
   name: 'rp-filter',
   describe: 'strict rp_filter on tunnel devices and on uplinks of asymmetric paths',
-  run(ctx) {
+  scope: 'node',
+  emits: ['rp-filter-strict-tunnel', 'rp-filter-strict-ingress'],
+  onPath: true,
+  needs: fixedNeeds(['sysctl', 'ip-addr', 'ip-route', 'ip-rule']),
+  node(_ctx, h, net) {
     const out: Finding[] = [];
-    for (const h of ctx.model.hosts.values()) {
-      const net = ctx.world.hosts.get(h.name)!;
-      const tunnels = new Set(
-        h.links.filter((l) => (l.kind === 'ipip' || l.kind === 'vxlan') && l.up).map((l) => l.name),
-      );
-      for (const t of tunnels) {
-        const mode = rpFilter(h.sysctls, t);
-        if (mode.value !== 1) continue;
-        // The destination: one of this node's pods is what such traffic is for; any local address will do for the check.
-        const dropped = lanSources(net, tunnels)
-          .map((s) => ({ s, r: validateSource(net, s.ip, 0, t, undefined, 0, 0) }))
-          .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
-        if (dropped.length === 0) continue;
-        // A device without an IPv4 address fails reverse-path validation in loose mode too (fib_validate_source last_resort).
-        const looseHelps = !dropped.some((d) => d.r.looseHelps === false);
-        const value = looseHelps ? '2 (loose)' : '0 (off: it has no IPv4 address, so loose mode drops too)';
-        out.push({
-          id: 'rp-filter-strict-tunnel',
-          severity: 'warning',
+    const tunnels = new Set(
+      h.links.filter((l) => (l.kind === 'ipip' || l.kind === 'vxlan') && l.up).map((l) => l.name),
+    );
+    for (const t of tunnels) {
+      const mode = rpFilter(h.sysctls, t);
+      if (mode.value !== 1) continue;
+      // The destination: one of this node's pods is what such traffic is for; any local address will do for the check.
+      const dropped = lanSources(net, tunnels)
+        .map((s) => ({ s, r: validateSource(net, { src: s.ip, dst: 0, iif: t, mark: 0, tos: 0 }) }))
+        .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
+      if (dropped.length === 0) continue;
+      // A device without an IPv4 address fails reverse-path validation in loose mode too (fib_validate_source last_resort).
+      const looseHelps = !dropped.some((d) => d.r.looseHelps === false);
+      const value = looseHelps ? '2 (loose)' : '0 (off: it has no IPv4 address, so loose mode drops too)';
+      out.push(
+        finding('rp-filter-strict-tunnel', {
           node: h.name,
           summary: `${t} on ${h.name} is in strict rp_filter mode: traffic from ${dropped.map((d) => d.s.what).join(', ')} that reaches ${h.name} through ${t} (a LAN router sending the pod network to another node) is dropped, because the way back leaves by ${dropped[0]!.r.reverseDev ?? 'another device'}`,
           evidence: [
             ...mode.lines,
             ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`),
           ],
-          why: FINDINGS['rp-filter-strict-tunnel'].meaning,
           fix: `On ${h.name}: sysctl -w ${confKey(t, 'rp_filter')}=${value}${mode.lines.some((l) => l.startsWith('net.ipv4.conf.all.rp_filter = 1')) ? ` and net.ipv4.conf.all.rp_filter=${value.slice(0, 1)} (the kernel uses the larger of all and the device)` : ''}, persisted in /etc/sysctl.d/ (Calico sets it when it creates ${t}: prefer its own setting); or route the LAN to the node that owns each pod block (BGP peering).`,
-        });
-      }
+        }),
+      );
     }
-    out.push(...strictUplinks(ctx));
+    out.push(...strictUplinks(h, net));
     return out;
   },
 };
 
 /** Uplinks (not tunnels, not pod devices) in strict mode that the way back to some LAN does not use. */
-function strictUplinks(ctx: Parameters<NodeCheck['run']>[0]): Finding[] {
+function strictUplinks(h: HostState, net: HostNet): Finding[] {
   const out: Finding[] = [];
-  for (const h of ctx.model.hosts.values()) {
-    const net = ctx.world.hosts.get(h.name)!;
-    const tunnels = new Set(h.links.filter((l) => l.kind === 'ipip' || l.kind === 'vxlan').map((l) => l.name));
-    const uplinks = h.links.filter(
-      (l) => l.up && !tunnels.has(l.name) && isUplink(l) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32),
-    );
-    if (uplinks.length < 2) continue;
-    for (const u of uplinks) {
-      const mode = rpFilter(h.sysctls, u.name);
-      if (mode.value !== 1) continue;
-      // Only hosts beyond the default route: a host on another uplink's own network talks to that
-      // uplink directly, and strict mode on every NIC is the default of several distributions.
-      const others = lanSources(net, tunnels).filter((s) => s.ip === BEYOND_DEFAULT);
-      const dropped = others
-        .map((s) => ({ s, r: validateSource(net, s.ip, 0, u.name, undefined, 0, 0) }))
-        .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
-      if (dropped.length === 0) continue;
-      out.push({
-        id: 'rp-filter-strict-ingress',
-        severity: 'warning',
+  const tunnels = new Set(h.links.filter((l) => l.kind === 'ipip' || l.kind === 'vxlan').map((l) => l.name));
+  const uplinks = h.links.filter(
+    (l) => l.up && !tunnels.has(l.name) && isUplink(l) && (net.addresses.get(l.name) ?? []).some((a) => a.len < 32),
+  );
+  if (uplinks.length < 2) return out;
+  for (const u of uplinks) {
+    const mode = rpFilter(h.sysctls, u.name);
+    if (mode.value !== 1) continue;
+    // Only hosts beyond the default route: a host on another uplink's own network talks to that
+    // uplink directly, and strict mode on every NIC is the default of several distributions.
+    const others = lanSources(net, tunnels).filter((s) => s.ip === BEYOND_DEFAULT);
+    const dropped = others
+      .map((s) => ({ s, r: validateSource(net, { src: s.ip, dst: 0, iif: u.name, mark: 0, tos: 0 }) }))
+      .filter((x) => !x.r.pass && x.r.reason !== 'martian-source');
+    if (dropped.length === 0) continue;
+    out.push(
+      finding('rp-filter-strict-ingress', {
         node: h.name,
         summary: `${u.name} on ${h.name} is in strict rp_filter mode, but the way back to ${dropped.map((d) => d.s.what).join(', ')} leaves by ${dropped[0]!.r.reverseDev ?? 'another device'}: such traffic arriving on ${u.name} is dropped`,
         evidence: [
           ...mode.lines,
           ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`),
         ],
-        why: FINDINGS['rp-filter-strict-ingress'].meaning,
         fix: `On ${h.name}: sysctl -w ${confKey(u.name, 'rp_filter')}=2 (loose), persisted in /etc/sysctl.d/; or make the router use the uplink the default route leaves by.`,
-      });
-    }
+      }),
+    );
   }
   return out;
 }

@@ -4,11 +4,12 @@
 import { renderLink } from '../../model/render/iproute2.ts';
 import { parseIpv4 } from '../../lib/ipv4.ts';
 import { fibLookup } from '../../engine/routing.ts';
-import { FINDINGS } from '../catalog.ts';
-import type { Finding } from '../finding.ts';
 import type { Link } from '../../model/types.ts';
 import type { HostNet } from '../../engine/host-net.ts';
-import type { NodeCheck } from './types.ts';
+import { fixedNeeds } from '../check.ts';
+import type { NodeScopeCheck } from '../check.ts';
+import { finding } from '../finding.ts';
+import type { Finding } from '../finding.ts';
 
 const OVERHEAD: Partial<Record<Link['kind'], number>> = { ipip: 20, vxlan: 50 };
 
@@ -25,30 +26,30 @@ function underlayDevice(h: HostNet, tunnel: Link, peers: readonly string[]): str
   return undefined;
 }
 
-export const tunnelMtuCheck: NodeCheck = {
+export const tunnelMtuCheck: NodeScopeCheck = {
   name: 'tunnel-mtu',
   describe: 'tunnel MTU + encapsulation overhead fits the underlay MTU',
-  run(ctx) {
+  scope: 'node',
+  emits: ['tunnel-mtu'],
+  onPath: true,
+  needs: fixedNeeds(['ip-addr', 'ip-route', 'ip-rule'], ['nodes']),
+  node(ctx, h, net) {
     const out: Finding[] = [];
-    for (const h of ctx.model.hosts.values()) {
-      const net = ctx.world.hosts.get(h.name)!;
-      const peers = ctx.model.cluster.nodes.filter((n) => n.name !== h.name).flatMap((n) => n.internalIPs);
-      for (const t of h.links) {
-        const overhead = OVERHEAD[t.kind];
-        if (overhead === undefined || !t.up) continue;
-        const dev = underlayDevice(net, t, peers);
-        const under = dev === undefined ? undefined : h.links.find((l) => l.name === dev);
-        if (under === undefined || t.mtu + overhead <= under.mtu) continue;
-        out.push({
-          id: 'tunnel-mtu',
-          severity: 'warning',
+    const peers = ctx.model.cluster.nodes.filter((n) => n.name !== h.name).flatMap((n) => n.internalIPs);
+    for (const t of h.links) {
+      const overhead = OVERHEAD[t.kind];
+      if (overhead === undefined || !t.up) continue;
+      const dev = underlayDevice(net, t, peers);
+      const under = dev === undefined ? undefined : h.links.find((l) => l.name === dev);
+      if (under === undefined || t.mtu + overhead <= under.mtu) continue;
+      out.push(
+        finding('tunnel-mtu', {
           node: h.name,
           summary: `${t.name} on ${h.name} has MTU ${t.mtu}; with ${overhead} bytes of ${t.kind.toUpperCase()} overhead its packets need ${t.mtu + overhead}, but ${under.name} carries ${under.mtu}`,
           evidence: [renderLink(t), renderLink(under)],
-          why: FINDINGS['tunnel-mtu'].meaning,
           fix: `Set the tunnel MTU to at most ${under.mtu - overhead} (ip link set ${t.name} mtu ${under.mtu - overhead}, and in the CNI's configuration so it stays).`,
-        });
-      }
+        }),
+      );
     }
     return out;
   },

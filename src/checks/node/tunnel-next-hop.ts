@@ -4,11 +4,22 @@
 import { renderRoute } from '../../model/render/iproute2.ts';
 import { formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import { outerAddresses } from '../../engine/tunnel.ts';
-import { FINDINGS } from '../catalog.ts';
+import type { WideScopeCheck } from '../check.ts';
 import type { AnalysisContext } from '../context.ts';
+import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-import { blockOf, hostOwning, knownUnderlay, nodeAddresses, nodeInfo, podBlocks } from './ownership.ts';
-import type { NodeCheck } from './types.ts';
+import {
+  blockOf,
+  hostOwning,
+  knownUnderlay,
+  nodeAddresses,
+  nodeInfo,
+  ownershipObjects,
+  podBlocks,
+} from './ownership.ts';
+
+/** A tunnel route's next hop is resolved through the node's devices, neighbours and VXLAN fdb. */
+export const TUNNEL_SECTIONS = ['ip-route', 'ip-rule', 'ip-addr', 'ip-neigh', 'bridge-fdb'] as const;
 
 /** What `ip` is, in words: a node's address, a pod's, or unknown. */
 function whoIs(ctx: AnalysisContext, ip: string): string {
@@ -42,14 +53,18 @@ function acceptableGateways(ctx: AnalysisContext, owner: string, kind: 'ipip' | 
   return out;
 }
 
-export const tunnelNextHopCheck: NodeCheck = {
+export const tunnelNextHopCheck: WideScopeCheck = {
   name: 'tunnel-next-hop',
   describe: 'every route through a tunnel device leads to the node that owns its pod block',
+  scope: 'pair',
+  emits: ['tunnel-next-hop-wrong'],
+  onPath: true,
+  needs: (ctx) => ({ sections: TUNNEL_SECTIONS, objects: ownershipObjects(ctx) }),
   run(ctx) {
     const out: Finding[] = [];
     const blocks = podBlocks(ctx);
     if (blocks.length === 0) return out;
-    for (const h of ctx.model.hosts.values()) {
+    for (const h of ctx.judged.values()) {
       const net = ctx.world.hosts.get(h.name)!;
       for (const r of h.routes) {
         if (r.type !== 'unicast' || r.gateway === undefined || r.dev === undefined) continue;
@@ -63,56 +78,58 @@ export const tunnelNextHopCheck: NodeCheck = {
         const owner = block.node;
         const ownerUnderlay = nodeInfo(ctx, owner) !== undefined ? knownUnderlay(nodeInfo(ctx, owner)!) : undefined;
         const ok = acceptableGateways(ctx, owner, kind);
+        // The owner's own tunnel addresses are among the acceptable ones: without its devices
+        // (a probed owner whose ip-addr is missing) a gateway cannot be called wrong.
+        const ownerKnown = !ctx.model.hosts.has(owner) || ctx.has(owner, ['ip-addr']);
+        if (!ok.has(gw) && !ownerKnown) continue;
         if (!ok.has(gw)) {
           const expected =
             kind === 'ipip'
               ? ownerUnderlay?.ip
               : (nodeInfo(ctx, owner)?.calicoTunnelVXLAN?.split('/')[0] ?? [...ok].map(formatIpv4)[0]);
-          out.push({
-            id: 'tunnel-next-hop-wrong',
-            severity: 'critical',
-            node: h.name,
-            summary: `on ${h.name}, the route to ${owner}'s pod block ${r.dst} goes through ${r.dev} to ${r.gateway}, which is ${whoIs(ctx, r.gateway)}, not ${owner}${expected !== undefined ? ` (${expected})` : ''}`,
-            evidence: [renderRoute(r), block.source, ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : [])],
-            why: FINDINGS['tunnel-next-hop-wrong'].meaning,
-            fix:
-              expected !== undefined
-                ? `On ${h.name}: ip route replace ${r.dst} via ${expected} dev ${r.dev} onlink${r.protocol !== 'boot' ? ` proto ${r.protocol}` : ''} — then find why the CNI wrote the wrong next hop (BGP peer, stale route after an address change) or it comes back.`
-                : FINDINGS['tunnel-next-hop-wrong'].fix,
-          });
+          out.push(
+            finding('tunnel-next-hop-wrong', {
+              node: h.name,
+              summary: `on ${h.name}, the route to ${owner}'s pod block ${r.dst} goes through ${r.dev} to ${r.gateway}, which is ${whoIs(ctx, r.gateway)}, not ${owner}${expected !== undefined ? ` (${expected})` : ''}`,
+              evidence: [renderRoute(r), block.source, ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : [])],
+              ...(expected !== undefined
+                ? {
+                    fix: `On ${h.name}: ip route replace ${r.dst} via ${expected} dev ${r.dev} onlink${r.protocol !== 'boot' ? ` proto ${r.protocol}` : ''} — then find why the CNI wrote the wrong next hop (BGP peer, stale route after an address change) or it comes back.`,
+                  }
+                : {}),
+            }),
+          );
           continue;
         }
         if (kind !== 'vxlan') continue;
         // The VTEP is right; its neighbour and fdb entries must lead to the owner's underlay address.
         const outer = outerAddresses(net, r.dev, gw);
         if (outer.dst === undefined) {
-          out.push({
-            id: 'tunnel-next-hop-wrong',
-            severity: 'critical',
-            node: h.name,
-            summary: `on ${h.name}, ${r.dev} cannot encapsulate traffic for ${owner}'s block ${r.dst}: ${outer.problem ?? 'no remote VTEP'}`,
-            evidence: [renderRoute(r), ...outer.evidence],
-            why: FINDINGS['tunnel-next-hop-wrong'].meaning,
-            fix: `Restart the CNI agent on ${h.name} (it writes the neighbour and fdb entries of every peer), or add them by hand: ip neigh replace ${r.gateway} lladdr <${owner}'s VTEP MAC> dev ${r.dev} nud permanent; bridge fdb append <that MAC> dev ${r.dev} dst ${ownerUnderlay?.ip ?? `<${owner}'s address>`}.`,
-          });
+          out.push(
+            finding('tunnel-next-hop-wrong', {
+              node: h.name,
+              summary: `on ${h.name}, ${r.dev} cannot encapsulate traffic for ${owner}'s block ${r.dst}: ${outer.problem ?? 'no remote VTEP'}`,
+              evidence: [renderRoute(r), ...outer.evidence],
+              fix: `Restart the CNI agent on ${h.name} (it writes the neighbour and fdb entries of every peer), or add them by hand: ip neigh replace ${r.gateway} lladdr <${owner}'s VTEP MAC> dev ${r.dev} nud permanent; bridge fdb append <that MAC> dev ${r.dev} dst ${ownerUnderlay?.ip ?? `<${owner}'s address>`}.`,
+            }),
+          );
           continue;
         }
         const ownerAddrs = nodeAddresses(ctx, owner);
-        if (!ownerAddrs.has(outer.dst) && hostOwning(ctx, outer.dst) !== owner) {
-          out.push({
-            id: 'tunnel-next-hop-wrong',
-            severity: 'critical',
-            node: h.name,
-            summary: `on ${h.name}, VXLAN traffic for ${owner}'s block ${r.dst} is sent to VTEP ${formatIpv4(outer.dst)}, which is ${whoIs(ctx, formatIpv4(outer.dst))}, not ${owner}${ownerUnderlay !== undefined ? ` (${ownerUnderlay.ip})` : ''}`,
-            evidence: [
-              renderRoute(r),
-              ...outer.evidence,
-              block.source,
-              ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : []),
-            ],
-            why: FINDINGS['tunnel-next-hop-wrong'].meaning,
-            fix: `On ${h.name}: bridge fdb replace <MAC of ${r.gateway}> dev ${r.dev} dst ${ownerUnderlay?.ip ?? `<${owner}'s address>`} (or restart the CNI agent there).`,
-          });
+        if (!ownerAddrs.has(outer.dst) && hostOwning(ctx, outer.dst) !== owner && ownerKnown) {
+          out.push(
+            finding('tunnel-next-hop-wrong', {
+              node: h.name,
+              summary: `on ${h.name}, VXLAN traffic for ${owner}'s block ${r.dst} is sent to VTEP ${formatIpv4(outer.dst)}, which is ${whoIs(ctx, formatIpv4(outer.dst))}, not ${owner}${ownerUnderlay !== undefined ? ` (${ownerUnderlay.ip})` : ''}`,
+              evidence: [
+                renderRoute(r),
+                ...outer.evidence,
+                block.source,
+                ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : []),
+              ],
+              fix: `On ${h.name}: bridge fdb replace <MAC of ${r.gateway}> dev ${r.dev} dst ${ownerUnderlay?.ip ?? `<${owner}'s address>`} (or restart the CNI agent there).`,
+            }),
+          );
         }
       }
     }

@@ -7,10 +7,11 @@ import type { Ipv4 } from '../../lib/ipv4.ts';
 import { fibLookup } from '../../engine/routing.ts';
 import { outerAddresses } from '../../engine/tunnel.ts';
 import type { HostState, IpSet } from '../../model/types.ts';
-import { FINDINGS } from '../catalog.ts';
+import type { WideScopeCheck } from '../check.ts';
+import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-import { knownUnderlay, nodeAddresses, nodeInfo, podBlocks } from './ownership.ts';
-import type { NodeCheck } from './types.ts';
+import { knownUnderlay, nodeAddresses, nodeInfo, ownershipObjects, podBlocks } from './ownership.ts';
+import { TUNNEL_SECTIONS } from './tunnel-next-hop.ts';
 
 /** felix's allow-lists of cluster hosts, by encapsulation (felix/ipsets: IPSetIDAllHostNets, IPSetIDAllVXLANSourceNets). */
 const ALLOW_LISTS = {
@@ -33,14 +34,18 @@ function inSet(s: IpSet, ip: Ipv4): boolean {
   });
 }
 
-export const tunnelSourceCheck: NodeCheck = {
+export const tunnelSourceCheck: WideScopeCheck = {
   name: 'tunnel-source',
   describe:
     'the outer source of tunnel traffic between every pair of nodes is an address the peer accepts, both directions',
+  scope: 'pair',
+  emits: ['tunnel-source-mismatch'],
+  onPath: true,
+  needs: (ctx) => ({ sections: TUNNEL_SECTIONS, objects: ownershipObjects(ctx) }),
   run(ctx) {
     const out: Finding[] = [];
     const blocks = podBlocks(ctx);
-    for (const a of ctx.model.hosts.values()) {
+    for (const a of ctx.judged.values()) {
       const net = ctx.world.hosts.get(a.name)!;
       const aInfo = nodeInfo(ctx, a.name);
       const known = aInfo !== undefined ? knownUnderlay(aInfo) : undefined;
@@ -58,29 +63,31 @@ export const tunnelSourceCheck: NodeCheck = {
         seenPeers.add(b.node);
         const outer = outerAddresses(net, dev, parseIpv4(gw)!);
         if (outer.src === undefined || outer.dst === undefined) continue;
-        const peer = ctx.model.hosts.get(b.node);
+        // The peer's allow-list, when its ipsets were collected; else only the addresses it knows are compared.
+        const peer = ctx.has(b.node, ['ipset']) ? ctx.model.hosts.get(b.node) : undefined;
         const list = peer !== undefined ? allowList(peer, outer.kind) : undefined;
         const rejectedByList = list !== undefined && !inSet(list, outer.src);
         const unknownToPeer = aAddrs.size > 0 && !aAddrs.has(outer.src);
         if (!rejectedByList && !unknownToPeer) continue;
         const src = formatIpv4(outer.src);
-        out.push({
-          id: 'tunnel-source-mismatch',
-          severity: 'error',
-          node: a.name,
-          summary: `${a.name} sends ${outer.kind.toUpperCase()} traffic to ${b.node} (${formatIpv4(outer.dst)}) from ${src}${known !== undefined ? `, but ${b.node} knows ${a.name} as ${known.ip}` : ''}${rejectedByList ? `; ${src} is not in ${b.node}'s allow-list ${list!.name}, so ${b.node} drops it` : ''}`,
-          evidence: [
-            `outer source: ${outer.srcFrom}`,
-            ...outer.evidence,
-            ...(known !== undefined ? [known.source] : []),
-            ...(list !== undefined ? [`${b.node}: ipset ${list.name}: ${list.members.join(' ')}`] : []),
-          ],
-          why: FINDINGS['tunnel-source-mismatch'].meaning,
-          fix:
-            known !== undefined
-              ? `Make ${a.name} send from ${known.ip}: ip route replace ${formatIpv4(outer.dst)} dev ${outer.dev ?? '<dev>'} src ${known.ip} (persist it), or set the CNI's address detection to the NIC peers use (Calico: IP_AUTODETECTION_METHOD=can-reach=${formatIpv4(outer.dst)}; flannel: --iface / --public-ip)${list !== undefined ? `; or make ${b.node}'s allow-list hold ${src}` : ''}.`
-              : FINDINGS['tunnel-source-mismatch'].fix,
-        });
+        const pinned = (link.kind === 'ipip' ? link.ipip?.local : link.vxlan?.local) !== undefined;
+        out.push(
+          finding('tunnel-source-mismatch', {
+            node: a.name,
+            summary: `${a.name} sends ${outer.kind.toUpperCase()} traffic to ${b.node} (${formatIpv4(outer.dst)}) from ${src}${known !== undefined ? `, but ${b.node} knows ${a.name} as ${known.ip}` : ''}${rejectedByList ? `; ${src} is not in ${b.node}'s allow-list ${list!.name}, so ${b.node} drops it` : ''}`,
+            evidence: [
+              `outer source: ${outer.srcFrom}`,
+              ...outer.evidence,
+              ...(known !== undefined ? [known.source] : []),
+              ...(list !== undefined ? [`${b.node}: ipset ${list.name}: ${list.members.join(' ')}`] : []),
+            ],
+            ...(known !== undefined
+              ? {
+                  fix: `Make ${a.name} send from ${known.ip}: ${pinned ? '' : `create ${dev} with \`local ${known.ip}\` (it has none, so routing picks the source), or `}ip route replace ${formatIpv4(outer.dst)} dev ${outer.dev ?? '<dev>'} src ${known.ip} (persist it), or set the CNI's address detection to the NIC peers use (Calico: IP_AUTODETECTION_METHOD=can-reach=${formatIpv4(outer.dst)}; flannel: --iface / --public-ip)${list !== undefined ? `; or make ${b.node}'s allow-list hold ${src}` : ''}.`,
+                }
+              : {}),
+          }),
+        );
       }
     }
     return out;

@@ -5,11 +5,13 @@ import type { Model } from '../../model/model.ts';
 import type { Endpoint } from '../../engine/walk.ts';
 import { InputError } from '../../lib/errors.ts';
 import type { AnalysisContext } from '../context.ts';
+import { dataMissingFindings, flowObjectGaps, notProbedFindings, outsiderFindings, traceGaps } from '../coverage.ts';
 import type { Finding } from '../finding.ts';
-import { FINDINGS } from '../catalog.ts';
 import type { FlowReport } from '../flow/analyze.ts';
-import type { TraceDoc } from '../../report/document.ts';
-import { traceDoc } from '../../report/document.ts';
+import { runChecks } from '../run-checks.ts';
+import type { DataGap } from '../run-checks.ts';
+import type { TraceDoc } from '../report-doc.ts';
+import { traceDoc } from '../report-doc.ts';
 import { NODE_CHECKS } from '../node/index.ts';
 
 export function podIp(p: PodInfo): string {
@@ -30,26 +32,12 @@ export function podEndpoint(ctx: AnalysisContext, p: PodInfo): Endpoint {
   return { kind: 'pod', pod: ep };
 }
 
-/** Findings for nodes a question needs that the snapshot could not probe. */
-export function unprobedFindings(model: Model, nodes: Iterable<string>): Finding[] {
-  const out: Finding[] = [];
-  for (const n of new Set(nodes)) {
-    const why = model.unprobed.get(n) ?? (model.hosts.has(n) ? undefined : 'the snapshot has no entry for this node');
-    if (why === undefined) continue;
-    out.push({
-      id: 'node-not-probed',
-      severity: 'warning',
-      node: n,
-      summary: `${n} was not probed: nothing on it could be checked`,
-      evidence: [why],
-      fix: FINDINGS['node-not-probed'].fix,
-    });
-  }
-  return out;
-}
-
+/** Collection warnings, then each node's parser warnings (how many, and the first). */
 export function notesOf(model: Model): string[] {
-  return [...model.warnings];
+  const notes = [...model.warnings];
+  for (const h of model.hosts.values())
+    if (h.warnings.length > 0) notes.push(`${h.name}: ${h.warnings.length} parser warning(s), first: ${h.warnings[0]}`);
+  return notes;
 }
 
 export function traceDocs(reports: readonly FlowReport[]): TraceDoc[] {
@@ -62,34 +50,48 @@ export function traceDocs(reports: readonly FlowReport[]): TraceDoc[] {
 }
 
 /**
- * Doctor checks about the nodes a flow involves, when the flow does not fully work: its cause is
- * often there (a subnet mismatch, a wrong tunnel route) even where the trace stops short of it —
- * at an unprobed router, say. A flow that works gets no such findings: they would answer another question.
+ * What a flow's answer rests on, beyond its traces: the nodes it involves that were not probed or
+ * lack data the engine reads (said whatever the verdict: they qualify it), host entries that are
+ * no node, and — when the flow does not fully work — the declared on-path doctor checks on those
+ * nodes: the cause is often there (a subnet mismatch, a wrong tunnel route) even where the trace
+ * stops short of it, at an unprobed router say. A flow that works gets no check findings: they
+ * would answer another question.
  */
-const PATH_CHECKS = new Set([
-  'ip-forward',
-  'forward-policy',
-  'pod-routes',
-  'tunnel-next-hop',
-  'tunnel-source',
-  'rp-filter',
-  'pod-subnet',
-  'tunnel-mtu',
-  'br-netfilter',
-]);
-
-export function pathNodeFindings(
+export function pathFindings(
   ctx: AnalysisContext,
   reports: readonly FlowReport[],
   endpoints: readonly string[],
 ): Finding[] {
-  if (reports.every((r) => r.verdict === 'reachable')) return [];
+  const nodes = pathNodes(reports, endpoints);
+  const checks = reports.every((r) => r.verdict === 'reachable')
+    ? { findings: [], gaps: [] }
+    : runChecks(
+        ctx,
+        NODE_CHECKS.filter((c) => c.onPath),
+        { nodes },
+      );
+  return [...pathCoverage(ctx, nodes, checks.gaps), ...checks.findings];
+}
+
+/** The nodes a flow involves: its ends and every node its traces cross. */
+export function pathNodes(reports: readonly FlowReport[], endpoints: readonly string[]): Set<string> {
   const nodes = new Set(endpoints);
   for (const r of reports)
     for (const x of r.results)
       for (const t of [x.forward, ...(x.reply !== undefined ? [x.reply] : [])])
         for (const h of t.hops) nodes.add(h.node);
-  return NODE_CHECKS.filter((c) => PATH_CHECKS.has(c.name))
-    .flatMap((c) => c.run(ctx))
-    .filter((f) => f.node !== undefined && nodes.has(f.node));
+  return nodes;
+}
+
+/** What a flow's answer could not see on its nodes, and in the objects, as findings. */
+export function pathCoverage(
+  ctx: AnalysisContext,
+  nodes: ReadonlySet<string>,
+  more: readonly DataGap[] = [],
+): Finding[] {
+  return [
+    ...notProbedFindings(ctx.model, nodes),
+    ...outsiderFindings(ctx),
+    ...dataMissingFindings([...flowObjectGaps(ctx), ...traceGaps(ctx, nodes), ...more]),
+  ];
 }

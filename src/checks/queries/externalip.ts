@@ -10,10 +10,13 @@ import { analyzeFlow, combineVerdicts } from '../flow/analyze.ts';
 import type { FlowReport } from '../flow/analyze.ts';
 import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
 import { hostOwning } from '../node/ownership.ts';
-import { requireIpv4, resolveNode, resolveService } from '../resolve.ts';
-import { clusterDoc, reportDoc } from '../../report/document.ts';
-import type { ReportDoc } from '../../report/document.ts';
-import { notesOf, traceDocs } from './common.ts';
+import { lookingUp, requireLanHost, resolveNode, resolveService } from '../resolve.ts';
+import { clusterDoc, reportDoc } from '../report-doc.ts';
+import type { ReportDoc } from '../report-doc.ts';
+import { auditVerdict, dataMissingFindings } from '../coverage.ts';
+import { externalIpsCheck } from '../node/externalips.ts';
+import { runChecks } from '../run-checks.ts';
+import { notesOf, pathCoverage, pathNodes, traceDocs } from './common.ts';
 
 export interface ExternalIpQuery {
   service?: string;
@@ -24,7 +27,8 @@ export interface ExternalIpQuery {
 }
 
 function servicesInScope(ctx: AnalysisContext, q: ExternalIpQuery): ServiceInfo[] {
-  if (q.service !== undefined) return [resolveService(ctx.model.cluster, q.service, q.namespace)];
+  if (q.service !== undefined)
+    return [lookingUp(ctx, ['services'], () => resolveService(ctx.model.cluster, q.service!, q.namespace))];
   return ctx.model.cluster.services.filter((s) => q.allNamespaces || s.namespace === q.namespace);
 }
 
@@ -40,7 +44,7 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
   const reports: FlowReport[] = [];
   let ctx = ctx0;
   if (q.from !== undefined) {
-    const lanIp = requireIpv4('--from', q.from);
+    const lanIp = requireLanHost(ctx0, '--from', q.from);
     if (q.via !== undefined) resolveNode(ctx0.model.cluster, new Set(ctx0.model.hosts.keys()), q.via);
     for (const u of uses) {
       if (parseIpv4(u.ip) === undefined) continue;
@@ -73,7 +77,20 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
       }
     }
   }
-  const problems = findings.some((f) => f.severity !== 'info');
+  // What the audit and the traces could not see: the audit's own data needs, and each path's nodes.
+  const audit = runChecks(ctx0, [externalIpsCheck]);
+  findings.push(
+    ...(reports.length > 0
+      ? pathCoverage(
+          ctx,
+          pathNodes(
+            reports,
+            ctx.model.cluster.nodes.map((n) => n.name),
+          ),
+          audit.gaps,
+        )
+      : dataMissingFindings(audit.gaps)),
+  );
   return reportDoc({
     query: {
       command: 'externalip',
@@ -83,7 +100,7 @@ export function externalIpQuery(ctx0: AnalysisContext, q: ExternalIpQuery): Repo
       from: q.from,
       via: q.via,
     },
-    verdict: reports.length > 0 ? combineVerdicts(reports.map((r) => r.verdict)) : problems ? 'problems' : 'healthy',
+    verdict: reports.length > 0 ? combineVerdicts(reports.map((r) => r.verdict)) : auditVerdict(findings),
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs(reports),
     findings,

@@ -14,11 +14,11 @@ import { egressSourceFinding } from '../flow/egress-source.ts';
 import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
 import type { FlowProtocol } from '../flow/packet-spec.ts';
 import { hostOwning } from '../node/ownership.ts';
-import { requireIpv4, resolveLanTarget, resolveNode } from '../resolve.ts';
+import { lookingUp, requireLanHost, resolveLanTarget, resolveNode } from '../resolve.ts';
 import type { LanTarget } from '../resolve.ts';
-import { clusterDoc, reportDoc } from '../../report/document.ts';
-import type { ReportDoc } from '../../report/document.ts';
-import { notesOf, pathNodeFindings, podEndpoint, podIp, traceDocs, unprobedFindings } from './common.ts';
+import { clusterDoc, reportDoc } from '../report-doc.ts';
+import type { ReportDoc } from '../report-doc.ts';
+import { notesOf, pathFindings, podEndpoint, podIp, traceDocs } from './common.ts';
 
 export interface LanQuery {
   lanHost: string;
@@ -90,8 +90,10 @@ function backendPod(ctx: AnalysisContext, svc: ServiceInfo): PodInfo | undefined
 }
 
 export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
-  const lanIp = requireIpv4('LAN host', q.lanHost);
-  const target: LanTarget = resolveLanTarget(ctx0.model.cluster, q.target, q.namespace);
+  const lanIp = requireLanHost(ctx0, 'LAN host', q.lanHost);
+  const target: LanTarget = lookingUp(ctx0, ['pods', 'services'], () =>
+    resolveLanTarget(ctx0.model.cluster, q.target, q.namespace),
+  );
   if (q.via !== undefined) resolveNode(ctx0.model.cluster, new Set(ctx0.model.hosts.keys()), q.via);
   const notes = notesOf(ctx0.model);
 
@@ -174,7 +176,7 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
     verdict: combineVerdicts(reports.map((r) => r.verdict)),
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs(reports),
-    findings: [...unprobedFindings(ctx.model, nodes), ...findings, ...pathNodeFindings(ctx, reports, nodes)],
+    findings: [...findings, ...pathFindings(ctx, reports, nodes)],
     notes,
   });
 }

@@ -3,10 +3,11 @@ import type { AnalysisContext } from '../context.ts';
 import { analyzeFlow } from '../flow/analyze.ts';
 import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
 import type { FlowProtocol } from '../flow/packet-spec.ts';
-import { resolvePod } from '../resolve.ts';
-import { clusterDoc, reportDoc } from '../../report/document.ts';
-import type { ReportDoc } from '../../report/document.ts';
-import { notesOf, pathNodeFindings, podEndpoint, podIp, traceDocs, unprobedFindings } from './common.ts';
+import { duplicateIpFinding } from '../node/pod-ips.ts';
+import { lookingUp, podsSharingIp, resolvePod } from '../resolve.ts';
+import { clusterDoc, reportDoc } from '../report-doc.ts';
+import type { ReportDoc } from '../report-doc.ts';
+import { notesOf, pathFindings, podEndpoint, podIp, traceDocs } from './common.ts';
 
 export interface PodToPodQuery {
   source: string;
@@ -17,8 +18,8 @@ export interface PodToPodQuery {
 }
 
 export function podToPod(ctx: AnalysisContext, q: PodToPodQuery): ReportDoc {
-  const src = resolvePod(ctx.model.cluster, q.source, q.namespace);
-  const dst = resolvePod(ctx.model.cluster, q.destination, q.namespace);
+  const src = lookingUp(ctx, ['pods'], () => resolvePod(ctx.model.cluster, q.source, q.namespace));
+  const dst = lookingUp(ctx, ['pods'], () => resolvePod(ctx.model.cluster, q.destination, q.namespace));
   const srcIp = podIp(src);
   const dstIp = podIp(dst);
   const label = `${src.namespace}/${src.name} (${srcIp}) → ${dst.namespace}/${dst.name} (${dstIp}) ${describeFlow(q.protocol, q.port)}`;
@@ -28,6 +29,13 @@ export function podToPod(ctx: AnalysisContext, q: PodToPodQuery): ReportDoc {
     packet: flowPacket(srcIp, dstIp, q.protocol, q.port),
   });
   const ends = [src.node, dst.node].filter((n): n is string => n !== undefined);
+  // Another running pod with the destination's address: the trace may end in either.
+  const twins = podsSharingIp(ctx.model.cluster).get(dstIp);
+  const wrongPod =
+    twins !== undefined &&
+    flow.results.some(
+      (r) => r.forward.verdict === 'delivered' && r.forward.deliveredTo !== `${dst.namespace}/${dst.name}`,
+    );
   return reportDoc({
     query: {
       command: 'pod-to-pod',
@@ -36,10 +44,14 @@ export function podToPod(ctx: AnalysisContext, q: PodToPodQuery): ReportDoc {
       protocol: q.protocol,
       port: q.port,
     },
-    verdict: flow.verdict,
+    verdict: twins !== undefined && (wrongPod || flow.verdict === 'reachable') ? 'unknown' : flow.verdict,
     cluster: clusterDoc(ctx.flavour, ctx.model),
     traces: traceDocs([flow]),
-    findings: [...unprobedFindings(ctx.model, ends), ...flow.findings, ...pathNodeFindings(ctx, [flow], ends)],
+    findings: [
+      ...(twins !== undefined ? [duplicateIpFinding(dstIp, twins)] : []),
+      ...flow.findings,
+      ...pathFindings(ctx, [flow], ends),
+    ],
     notes: notesOf(ctx.model),
   });
 }

@@ -1,54 +1,68 @@
 // `kubectl netcheck doctor`: every cluster-wide check on every node.
-import type { Argv, CommandModule } from 'yargs';
 import { analysisContext } from '../../checks/context.ts';
 import { NODE_CHECKS } from '../../checks/node/index.ts';
 import { doctor } from '../../checks/queries/doctor.ts';
 import { InputError } from '../../lib/errors.ts';
 import { loadModel } from '../analysis-source.ts';
+import { type Args, type NetcheckCommand, type Work, given } from '../command.ts';
 import { emitReport } from '../emit.ts';
-import type { GlobalArgs } from '../global-options.ts';
+import { printData } from '../print-data.ts';
+import { CLUSTER_FLAGS } from '../options/cluster.ts';
+import { COLLECTION_FLAGS, nodesFlag, withNodesOption } from '../options/collection.ts';
+import { DATA_FORMATS, outputFormat } from '../options/output.ts';
+import { reportStyle, withReportOptions } from '../options/report.ts';
+import { sourceOf, withSourceOptions } from '../options/source.ts';
+import { list } from '../options/values.ts';
 
-interface DoctorArgs extends GlobalArgs {
-  check?: string[];
-  list: boolean;
-  nodes?: string[];
+function planList(argv: Args): Work {
+  const stray = given(argv, ['check', 'nodes', 'snapshot', ...CLUSTER_FLAGS, ...COLLECTION_FLAGS]);
+  if (stray.length > 0) throw new InputError(`--list takes no ${stray.join(', ')}: it only lists the checks`);
+  // A list of checks, not a report: a table, or data (-o wide and -o html have nothing to add).
+  const format = outputFormat(argv, ['table', ...DATA_FORMATS] as const, 'table');
+  return async () => {
+    if (format === 'table') {
+      for (const c of NODE_CHECKS) process.stdout.write(`${c.name.padEnd(18)} ${c.describe}\n`);
+    } else
+      printData(
+        NODE_CHECKS.map((c) => ({ name: c.name, describe: c.describe })),
+        format,
+      );
+  };
 }
 
-export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
+export const doctorCommand: NetcheckCommand = {
   command: 'doctor',
   describe:
     'Run every cluster-wide check on every node: tunnels, rp_filter, forwarding, routes, pod subnets, externalIPs, MTU, ...',
   builder: (y) =>
-    y
-      .option('check', { type: 'string', array: true, describe: 'Run only these checks (see --list)' })
-      .option('list', { type: 'boolean', default: false, describe: 'List the checks and exit' })
-      .option('nodes', {
-        type: 'string',
-        array: true,
-        describe: 'Probe only these nodes (live cluster; comma-separated or repeated)',
-      })
+    withSourceOptions(
+      withNodesOption(
+        withReportOptions(
+          y
+            .option('check', {
+              type: 'string',
+              requiresArg: true,
+              describe: 'Run only these checks (comma-separated or repeated; see --list)',
+            })
+            .option('list', { type: 'boolean', default: false, describe: 'List the checks and exit' }),
+          false,
+        ),
+      ),
+    )
       .example('kubectl netcheck doctor', 'Check the whole cluster')
       .example('kubectl netcheck doctor --snapshot snap.json.gz -o json', 'Check a saved snapshot, for a machine')
-      .example(
-        'kubectl netcheck doctor --check tunnel-next-hop --check rp-filter',
-        'Only the tunnel checks',
-      ) as unknown as Argv<DoctorArgs>,
-  handler: async (argv) => {
-    if (argv.list) {
-      for (const c of NODE_CHECKS) process.stdout.write(`${c.name.padEnd(18)} ${c.describe}\n`);
-      return;
-    }
-    const only = argv.check
-      ?.flatMap((c) => String(c).split(','))
-      .map((c) => c.trim())
-      .filter((c) => c !== '');
+      .example('kubectl netcheck doctor --check tunnel-next-hop --check rp-filter', 'Only the tunnel checks'),
+  plan: async (argv) => {
+    if (argv['list'] === true) return planList(argv);
+    const only = list('--check', argv['check']);
     const unknown = only?.filter((c) => !NODE_CHECKS.some((x) => x.name === c)) ?? [];
     if (unknown.length > 0) throw new InputError(`no check ${unknown.join(', ')} (see kubectl netcheck doctor --list)`);
-    const nodes = argv.nodes
-      ?.flatMap((n) => String(n).split(','))
-      .map((n) => n.trim())
-      .filter((n) => n !== '');
-    const model = await loadModel(argv, nodes !== undefined ? { nodes: () => nodes } : {});
-    emitReport(doctor(analysisContext(model), only), argv);
+    const nodes = nodesFlag(argv);
+    const style = reportStyle(argv);
+    const source = await sourceOf(argv, ['nodes']);
+    return async () => {
+      const model = await loadModel(source, nodes !== undefined ? { nodes: () => nodes } : {});
+      emitReport(doctor(analysisContext(model), only), style);
+    };
   },
 };

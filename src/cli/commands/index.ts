@@ -1,6 +1,5 @@
 // Every command of the CLI, in the order `--help` lists them.
-import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from '../global-options.ts';
+import type { NetcheckCommand } from '../command.ts';
 import { cleanupCommand } from './cleanup.ts';
 import { collectCommand } from './collect.ts';
 import { doctorCommand } from './doctor.ts';
@@ -9,9 +8,7 @@ import { lanCommand } from './lan.ts';
 import { podToPodCommand } from './pod-to-pod.ts';
 import { probeCommand } from './probe.ts';
 
-// yargs' CommandModule is invariant in its args type; each module narrows GlobalArgs itself.
-// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
-export const commands: CommandModule<GlobalArgs, any>[] = [
+export const commands: readonly NetcheckCommand[] = [
   podToPodCommand,
   lanCommand,
   externalIpCommand,

@@ -1,44 +1,34 @@
 // `kubectl netcheck pod-to-pod SRC DST`: can this pod reach that one, both ways, and if not why.
-import type { Argv, CommandModule } from 'yargs';
 import { clusterInfo } from '../../model/cluster.ts';
 import { analysisContext } from '../../checks/context.ts';
-import { flowProtocol } from '../../checks/flow/packet-spec.ts';
 import { podToPod } from '../../checks/queries/pod-to-pod.ts';
 import { resolvePod } from '../../checks/resolve.ts';
-import { defaultNamespace, loadModel } from '../analysis-source.ts';
+import { loadModel } from '../analysis-source.ts';
+import type { NetcheckCommand } from '../command.ts';
 import { emitReport } from '../emit.ts';
-import type { GlobalArgs } from '../global-options.ts';
+import { withNamespaceOption } from '../options/cluster.ts';
+import { analysisFlags } from '../options/analysis.ts';
+import { flowFlags, withFlowOptions } from '../options/flow.ts';
+import { withReportOptions } from '../options/report.ts';
+import { withSourceOptions } from '../options/source.ts';
+import { text } from '../options/values.ts';
 
-interface PodToPodArgs extends GlobalArgs {
-  src: string;
-  dst: string;
-  port?: number;
-  protocol?: string;
-  'all-branches': boolean;
-}
-
-export const podToPodCommand: CommandModule<GlobalArgs, PodToPodArgs> = {
+export const podToPodCommand: NetcheckCommand = {
   command: 'pod-to-pod <src> <dst>',
   describe: 'Trace a flow from one pod to another, both directions, and explain what stops it',
   builder: (y) =>
-    y
-      .positional('src', { type: 'string', demandOption: true, describe: 'Source pod: [namespace/]name or its IP' })
-      .positional('dst', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Destination pod: [namespace/]name or its IP',
-      })
-      .option('port', { type: 'number', describe: 'Destination port (default protocol becomes tcp)' })
-      .option('protocol', {
-        type: 'string',
-        choices: ['tcp', 'udp', 'icmp'],
-        describe: 'Protocol (default: tcp with --port, else icmp echo)',
-      })
-      .option('all-branches', {
-        type: 'boolean',
-        default: false,
-        describe: 'Show every load-balancing and multipath branch in the table',
-      })
+    withSourceOptions(
+      withReportOptions(
+        withFlowOptions(
+          withNamespaceOption(
+            y
+              .positional('src', { type: 'string', describe: 'Source pod: [namespace/]name or its IP' })
+              .positional('dst', { type: 'string', describe: 'Destination pod: [namespace/]name or its IP' }),
+          ),
+        ),
+        true,
+      ),
+    )
       .example(
         'kubectl netcheck pod-to-pod default/web-0 default/db-0 --port 5432',
         'Can web-0 open a connection to db-0?',
@@ -46,25 +36,21 @@ export const podToPodCommand: CommandModule<GlobalArgs, PodToPodArgs> = {
       .example(
         'kubectl netcheck pod-to-pod 10.244.1.5 10.244.2.7 --snapshot snap.json',
         'By pod IP, on a saved snapshot',
-      ) as unknown as Argv<PodToPodArgs>,
-  handler: async (argv) => {
-    const protocol = flowProtocol(argv.protocol, argv.port);
-    const ns = defaultNamespace(argv);
-    const model = await loadModel(argv, {
-      nodes: (objects) => {
-        const c = clusterInfo(objects);
-        return [resolvePod(c, argv.src, ns).node, resolvePod(c, argv.dst, ns).node].filter(
-          (n): n is string => n !== undefined,
-        );
-      },
-    });
-    const q = {
-      source: argv.src,
-      destination: argv.dst,
-      namespace: ns,
-      protocol,
-      ...(argv.port !== undefined ? { port: argv.port } : {}),
+      ),
+  plan: async (argv) => {
+    const src = text('SRC', argv['src'])!;
+    const dst = text('DST', argv['dst'])!;
+    const flow = flowFlags(argv);
+    const { namespace: ns, style, source } = await analysisFlags(argv);
+    return async () => {
+      const model = await loadModel(source, {
+        nodes: (objects) => {
+          const c = clusterInfo(objects);
+          return [resolvePod(c, src, ns).node, resolvePod(c, dst, ns).node].filter((n): n is string => n !== undefined);
+        },
+      });
+      const q = { source: src, destination: dst, namespace: ns, ...flow };
+      emitReport(podToPod(analysisContext(model), q), style);
     };
-    emitReport(podToPod(analysisContext(model), q), argv);
   },
 };

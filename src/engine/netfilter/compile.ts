@@ -20,7 +20,12 @@ export function compileRule(rule: IptRule, table: IptTable): CompiledRule {
           never = true;
           break;
         case 'pred':
-          preds.push(c.pred);
+          // The kernel runs a rule's matches in order and stops at the first that fails, so a
+          // side effect happens only if every match before it held. Forks and undecidable matches
+          // are settled after the predicates here: a side effect behind one is unknown.
+          if (c.effect === true && (forks.length > 0 || unknowns.length > 0))
+            unknowns.push(`-m ${m.module}: whether it changes its list depends on an earlier match of the rule`);
+          else preds.push(c.pred);
           break;
         case 'fork':
           forks.push(c.fork);

@@ -8,6 +8,10 @@ import type { ConntrackView, Hook, NetfilterEnv, PhysdevView } from './types.ts'
 export interface MatchCtx {
   hook: Hook;
   packet: Packet;
+  /**
+   * The conntrack view. A match with a side effect on later packets' matches (`-m recent --set`)
+   * replaces it with the updated view; the walk keeps what it finds here after each rule.
+   */
   ct: ConntrackView;
   /** Input device name, '' when there is none (the kernel compares against an all-zero name). */
   inIface: string;
@@ -15,6 +19,11 @@ export interface MatchCtx {
   outIface: string;
   physdev: PhysdevView | undefined;
   env: NetfilterEnv;
+  /**
+   * Records a condition the match assumed to decide (a state the snapshot cannot show, e.g. an
+   * xt_recent list taken as empty for a new flow); it becomes part of the outcome's branch.
+   */
+  assume(condition: string): void;
 }
 
 /** The evaluator cannot decide this match for this packet: why. */
@@ -40,7 +49,8 @@ export interface Fork {
 export type CompiledMatch =
   | { kind: 'always' }
   | { kind: 'never'; why: string }
-  | { kind: 'pred'; pred: Pred }
+  /** `effect`: the predicate also changes state later matches see (xt_recent --set/--update/--remove). */
+  | { kind: 'pred'; pred: Pred; effect?: boolean }
   | { kind: 'fork'; fork: Fork }
   | { kind: 'unknown'; reason: string };
 

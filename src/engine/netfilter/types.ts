@@ -21,6 +21,12 @@ export interface ConntrackView {
   origSrc: Ipv4;
   origDst: Ipv4;
   origDport: number;
+  /**
+   * xt_recent entries this connection's own packets added on this host so far (`-m recent
+   * --set`), keyed by recentKey(list, address): how many times. The lists themselves are not in
+   * a snapshot; everything else in them is unknown (matches/recent.ts says how that is decided).
+   */
+  recent?: ReadonlyMap<string, number>;
 }
 
 /** Set when the packet crosses a Linux bridge and br_netfilter hands it to iptables. */

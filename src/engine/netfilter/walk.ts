@@ -137,6 +137,9 @@ function advance(run: TableRun, job: Job, jobs: Job[]): TableEnd {
     outIface: input.outIface ?? '',
     physdev: input.physdev,
     env,
+    assume: (condition) => {
+      if (!job.state.branch.includes(condition)) job.state.branch.push(condition);
+    },
   };
   for (;;) {
     const top = job.frames[job.frames.length - 1] as Frame;
@@ -165,6 +168,8 @@ function advance(run: TableRun, job: Job, jobs: Job[]): TableEnd {
     ctx.packet = job.state.packet;
     ctx.ct = job.state.ct;
     const ev = evalRule(cr, ctx);
+    // A match may have updated the view (xt_recent --set), whether or not the rule matched.
+    job.state.ct = ctx.ct;
     if (ev.kind === 'no') continue;
     const chainName = top.chain.chain.name;
     if (ev.kind === 'unknown') {

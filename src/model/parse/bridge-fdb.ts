@@ -2,6 +2,7 @@
 //   VXLAN entry (flannel's AddFDB):  {"mac":"02:..","ifname":"flannel.1","dst":"192.168.50.20",
 //                                     "flags":["self"],"state":"permanent"}
 //   default destination:             {"mac":"00:00:00:00:00:00","ifname":"vxlan43","dst":"...", ...}
+//   bound to a device:               {"mac":"..","ifname":"vx0","dst":"10.0.1.3","viaIf":"eth1",...}
 //   bridge port entry:               {"mac":"..","ifname":"vethpod1","flags":[],"master":"cni0","state":""}
 // "state" is "permanent", "static", "stale", or "" for a learned entry that is reachable.
 import type { FdbEntry, Parsed } from '../types.ts';
@@ -29,7 +30,9 @@ function readFdbEntry(f: Fields, raw: string): FdbEntry | undefined {
   const dst = f.str('dst');
   const vni = f.uint('vni');
   const master = f.str('master');
+  const via = f.str('viaIf');
   if (dst !== undefined) e.dst = dst;
+  if (via !== undefined) e.via = via;
   if (vni !== undefined) e.vni = vni;
   if (master !== undefined) e.master = master;
   return e;

@@ -3,9 +3,19 @@
 // included), ip_forward, removed or wrong routes (a remote block routed to the wrong VTEP, a pod's
 // /32 gone, a block with no route), a missing fdb entry or neighbour on a VXLAN device, and
 // netfilter (MASQUERADE, SNAT, DNAT, DROP, REJECT, FORWARD policy DROP, the VXLAN port dropped).
+// Half the scenarios are calm (no broken routes, fdb or neighbours, no DROP/REJECT, forwarding
+// on, rp_filter off or loose), so the healthy path is exercised as much as the broken ones.
+// Multi-NIC knobs (apart, in multiNicKnobs): node2 has a second NIC on the same switch in a second
+// subnet (192.168.20.12/24), which the others reach by an on-link route; the cluster may know
+// node2 by either address (its peers' fdb entries, felix's allow-list), and node2's vxlan.calico is
+// created with `local` on either NIC, bound to eth1 with no `local`, or with neither. With felix's
+// allow-list rule on (INPUT drops VXLAN from sources outside cali40all-vxlan-net) a source that is
+// not the registered address is dropped (issue #10 item 3). node2 has arp_ignore = 1 (a NIC
+// answers ARP only for its own address), so which NIC receives is decided, not ARP flux.
 //
 //   LAN 192.168.10.0/24 (bridge on host "sw"): lan .1 (the nodes' default gateway, a LAN PC or,
-//   with ip_forward on, the LAN router), node1 .11, node2 .12, node3 .13
+//   with ip_forward on, the LAN router), node1 .11, node2 .12, node3 .13; on the same switch
+//   192.168.20.0/24: node2 eth1 .12 (everyone else: `192.168.20.0/24 dev eth0 scope link`)
 //   Calico VXLAN (felix's vxlan.calico: VNI 4096, port 4789; pool 10.244.0.0/16, one /26 block per
 //   node, VTEP address = the block's first address, `BLOCK via VTEP dev vxlan.calico onlink`, a
 //   permanent neighbour and a `self permanent` fdb entry per peer, a blackhole for the node's own
@@ -73,6 +83,9 @@ export const NODES: readonly OverlayNode[] = [
 ];
 
 export const LAN_IP = '192.168.10.1';
+/** node2's second NIC, on the same switch in a second subnet. */
+export const NODE2_SECOND_IP = '192.168.20.12';
+const SECOND_SUBNET = '192.168.20.0/24';
 
 interface OverlayPod {
   name: string;
@@ -138,12 +151,20 @@ function calicoVxlan(): Lab {
   );
 }
 
+const ON_LINK = `${SECOND_SUBNET} dev eth0 scope link`;
+
 export const OVERLAY: Lab = mergeLabs(
-  lanHost('lan', { routes: [`10.244.0.0/15 via ${NODES[0]!.ip}`] }),
-  ...NODES.map((n) => node(n.name, { routes: [`default via ${LAN_IP} dev eth0`] })),
+  lanHost('lan', { routes: [`10.244.0.0/15 via ${NODES[0]!.ip}`, ON_LINK] }),
+  ...NODES.map((n) =>
+    node(n.name, {
+      routes: [`default via ${LAN_IP} dev eth0`, ...(n.name !== 'node2' ? [ON_LINK] : [])],
+      ...(n.name === 'node2' ? { sysctls: { 'net.ipv4.conf.all.arp_ignore': '1' } } : {}),
+    }),
+  ),
   lanSegment('sw', [
     { host: 'lan', dev: 'eth0', addr: `${LAN_IP}/24` },
     ...NODES.map((n) => ({ host: n.name, dev: 'eth0', addr: `${n.ip}/24` })),
+    { host: 'node2', dev: 'eth1', addr: `${NODE2_SECOND_IP}/24` },
   ]),
   calicoVxlan(),
   flannelVxlan(
@@ -178,15 +199,24 @@ function nodeOf(name: string): OverlayNode {
   return NODES.find((n) => n.name === name)!;
 }
 
-function iptablesFor(r: Rand, n: OverlayNode, summary: string[]): string {
+/** A knob that breaks things: never in a calm scenario. */
+function breaks(r: Rand, calm: boolean, p: number): boolean {
+  return !calm && chance(r, p);
+}
+
+/** felix's allow-list of VXLAN sources and its rule (cali-INPUT: "Drop IPv4 VXLAN packets from non-allowed hosts"). */
+const ALLOW_LIST = 'cali40all-vxlan-net';
+
+function iptablesFor(r: Rand, n: OverlayNode, summary: string[], calm: boolean, allowList: boolean): string {
   const filter: string[] = [];
   const nat: string[] = [];
   const add = (table: string[], rule: string) => {
     table.push(rule);
     summary.push(`${n.name}: ${rule}`);
   };
+  if (allowList) filter.push(`-A INPUT -p udp --dport ${CALICO_PORT} -m set ! --match-set ${ALLOW_LIST} src -j DROP`);
   let forwardPolicy = 'ACCEPT';
-  if (chance(r, 0.12)) {
+  if (breaks(r, calm, 0.12)) {
     // kube-proxy/Docker style: FORWARD DROP, with (or without) the accept rules for the pod networks.
     forwardPolicy = 'DROP';
     summary.push(`${n.name}: FORWARD policy DROP`);
@@ -194,15 +224,15 @@ function iptablesFor(r: Rand, n: OverlayNode, summary: string[]): string {
     if (chance(r, 0.6)) add(filter, '-A FORWARD -s 10.244.0.0/15 -j ACCEPT');
     if (chance(r, 0.6)) add(filter, '-A FORWARD -d 10.244.0.0/15 -j ACCEPT');
   }
-  if (chance(r, 0.1)) add(filter, `-A FORWARD -d ${pick(r, PODS).ip} -j ${pick(r, ['DROP', 'REJECT'])}`);
-  if (chance(r, 0.06))
+  if (breaks(r, calm, 0.1)) add(filter, `-A FORWARD -d ${pick(r, PODS).ip} -j ${pick(r, ['DROP', 'REJECT'])}`);
+  if (breaks(r, calm, 0.06))
     add(
       filter,
       `-A FORWARD -i ${pick(r, ['vxlan.calico', 'flannel.1', 'eth0'])} -p ${pick(r, ['udp', 'tcp', 'icmp'])} -j DROP`,
     );
-  if (chance(r, 0.06)) add(filter, `-A INPUT -p udp --dport ${pick(r, [CALICO_PORT, FLANNEL_PORT])} -j DROP`);
-  if (chance(r, 0.04)) add(filter, `-A OUTPUT -p udp --dport ${pick(r, [CALICO_PORT, FLANNEL_PORT])} -j DROP`);
-  if (chance(r, 0.05)) add(filter, `-A INPUT -s ${LAN_IP} -p icmp -j REJECT --reject-with icmp-host-prohibited`);
+  if (breaks(r, calm, 0.06)) add(filter, `-A INPUT -p udp --dport ${pick(r, [CALICO_PORT, FLANNEL_PORT])} -j DROP`);
+  if (breaks(r, calm, 0.04)) add(filter, `-A OUTPUT -p udp --dport ${pick(r, [CALICO_PORT, FLANNEL_PORT])} -j DROP`);
+  if (breaks(r, calm, 0.05)) add(filter, `-A INPUT -s ${LAN_IP} -p icmp -j REJECT --reject-with icmp-host-prohibited`);
 
   // Calico natOutgoing and flannel's ip-masq rules, or a MASQUERADE that should not be there.
   if (chance(r, 0.35)) add(nat, '-A POSTROUTING -s 10.244.0.0/16 ! -d 10.244.0.0/15 -j MASQUERADE');
@@ -210,7 +240,7 @@ function iptablesFor(r: Rand, n: OverlayNode, summary: string[]): string {
     add(nat, '-A POSTROUTING -s 10.245.0.0/16 -d 10.245.0.0/16 -j RETURN');
     add(nat, '-A POSTROUTING -s 10.245.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE');
   }
-  if (chance(r, 0.08)) add(nat, `-A POSTROUTING -o ${pick(r, ['vxlan.calico', 'flannel.1'])} -j MASQUERADE`);
+  if (breaks(r, calm, 0.08)) add(nat, `-A POSTROUTING -o ${pick(r, ['vxlan.calico', 'flannel.1'])} -j MASQUERADE`);
   if (chance(r, 0.06)) add(nat, `-A POSTROUTING -o eth0 -s 10.244.0.0/15 -j SNAT --to-source ${n.ip}`);
   // A NodePort-like DNAT: the node's address on port 7777 to a pod.
   if (chance(r, 0.25))
@@ -241,6 +271,10 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
   const commands: Scenario['commands'] = [];
   const sh = (h: string, ...argv: string[]) => commands.push({ host: h, argv });
   const maybe = (h: string, ...argv: string[]) => commands.push({ host: h, argv, mayFail: true });
+  const calm = chance(r, 0.5);
+  if (calm)
+    summary.push('calm: no broken routes, fdb or neighbours, no DROP/REJECT, forwarding on, rp_filter off or loose');
+  const nic = multiNicKnobs(r, commands, summary);
 
   // Reset the overlay's routes, neighbours and fdb entries, then break some.
   for (const n of NODES) {
@@ -262,8 +296,9 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
         'nud',
         'permanent',
       );
-      sh(n.name, 'bridge', 'fdb', 'replace', p.vtepMac, 'dev', 'vxlan.calico', 'dst', p.ip, 'self', 'permanent');
-      sh(n.name, 'bridge', 'fdb', 'replace', p.flannelMac, 'dev', 'flannel.1', 'dst', p.ip, 'self', 'permanent');
+      const dst = registered(p, nic);
+      sh(n.name, 'bridge', 'fdb', 'replace', p.vtepMac, 'dev', 'vxlan.calico', 'dst', dst, 'self', 'permanent');
+      sh(n.name, 'bridge', 'fdb', 'replace', p.flannelMac, 'dev', 'flannel.1', 'dst', dst, 'self', 'permanent');
     }
   }
   for (const p of PODS)
@@ -272,7 +307,7 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
   for (const n of NODES) {
     for (const p of NODES) {
       if (p === n) continue;
-      const v = r();
+      const v = calm ? 1 : r();
       if (v < 0.04) {
         maybe(n.name, 'ip', 'route', 'del', p.block);
         summary.push(`${n.name}: no route to ${p.block}`);
@@ -281,24 +316,24 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
         sh(n.name, 'ip', 'route', 'replace', ...calicoRoute(p, wrong));
         summary.push(`${n.name}: ${p.block} via wrong VTEP ${wrong}`);
       } else if (v < 0.12) {
-        maybe(n.name, 'bridge', 'fdb', 'del', p.vtepMac, 'dev', 'vxlan.calico', 'dst', p.ip);
+        maybe(n.name, 'bridge', 'fdb', 'del', p.vtepMac, 'dev', 'vxlan.calico', 'dst', registered(p, nic));
         summary.push(`${n.name}: no fdb entry for ${p.name}'s vxlan.calico`);
       } else if (v < 0.14) {
         maybe(n.name, 'ip', 'neigh', 'del', p.vtep, 'dev', 'vxlan.calico');
         summary.push(`${n.name}: no neighbour for ${p.vtep} on vxlan.calico`);
       }
-      const w = r();
+      const w = calm ? 1 : r();
       if (w < 0.04) {
         maybe(n.name, 'ip', 'route', 'del', p.subnet);
         summary.push(`${n.name}: no route to ${p.subnet}`);
       } else if (w < 0.07) {
-        maybe(n.name, 'bridge', 'fdb', 'del', p.flannelMac, 'dev', 'flannel.1', 'dst', p.ip);
+        maybe(n.name, 'bridge', 'fdb', 'del', p.flannelMac, 'dev', 'flannel.1', 'dst', registered(p, nic));
         summary.push(`${n.name}: no fdb entry for ${p.name}'s flannel.1`);
       }
     }
   }
   for (const p of PODS) {
-    if (p.style === 'calico' && chance(r, 0.05)) {
+    if (p.style === 'calico' && breaks(r, calm, 0.05)) {
       maybe(p.node, 'ip', 'route', 'del', p.ip);
       summary.push(`${p.node}: no route to pod ${p.name}`);
     }
@@ -324,20 +359,28 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
       ...PODS.filter((p) => p.node === n.name).map((p) => p.hostIf),
       ...(PODS.some((p) => p.node === n.name && p.style === 'flannel') ? ['cni0'] : []),
     ];
-    const all = pick(r, ['0', '0', '1', '2']);
+    // Strict rp_filter on node2's second NIC would make it deaf to ARP from the first subnet
+    // (arp_process validates the sender's address by route), which netcheck does not model.
+    const secondNic = n.name === 'node2';
+    if (secondNic) devs.push('eth1');
+    const all = pick(r, calm || secondNic ? ['0', '0', '2'] : ['0', '0', '1', '2']);
     sh(n.name, 'sysctl', '-qw', `net.ipv4.conf.all.rp_filter=${all}`);
     const set: string[] = [];
     for (const d of devs) {
-      const v = pick(r, ['0', '0', '1', '2']);
+      const v = pick(r, calm || (secondNic && d === 'eth1') ? ['0', '0', '2'] : ['0', '0', '1', '2']);
       // sysctl(8) takes '/' for a dot inside a device name.
       sh(n.name, 'sysctl', '-qw', `net.ipv4.conf.${d.replace('.', '/')}.rp_filter=${v}`);
       if (v !== '0') set.push(`${d}=${v}`);
     }
     summary.push(`${n.name}: rp_filter all=${all} ${set.join(' ')}`);
-    const fwd = chance(r, 0.9) ? '1' : '0';
+    const fwd = calm || chance(r, 0.9) ? '1' : '0';
     sh(n.name, 'sysctl', '-qw', `net.ipv4.ip_forward=${fwd}`);
     if (fwd === '0') summary.push(`${n.name}: ip_forward=0`);
-    commands.push({ host: n.name, argv: ['iptables-nft-restore'], input: iptablesFor(r, n, summary) });
+    commands.push({
+      host: n.name,
+      argv: ['iptables-nft-restore'],
+      input: iptablesFor(r, n, summary, calm, nic.allowList),
+    });
   }
 
   const flows: FlowSpec[] = [];
@@ -353,8 +396,12 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
       flows.push({ from: a.name, dst: b.ip, proto });
     } else if (kind === 'lan-pod') flows.push({ from: 'lan', dst: pick(r, PODS).ip, proto });
     else if (kind === 'pod-lan') flows.push({ from: pick(r, PODS).name, dst: LAN_IP, proto });
-    else flows.push({ from: 'lan', dst: pick(r, NODES).ip, proto });
+    else flows.push({ from: 'lan', dst: pick(r, [...NODES.map((n) => n.ip), NODE2_SECOND_IP]), proto });
   }
+  // The neighbour entries a running cluster has for node2's second address (netcheck sees node2
+  // there by them; without one it cannot tell who answers ARP on that subnet, and says so).
+  for (const h of ['node1', 'node3', 'lan'])
+    commands.push({ host: h, argv: ['ping', '-c', '1', '-W', '1', NODE2_SECOND_IP], mayFail: true });
   return {
     seed,
     commands,
@@ -362,4 +409,68 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
     summary,
     pods: PODS.map((p) => ({ name: `${POD_NAMESPACE}/${p.name}`, ip: p.ip, node: nodeOf(p.node).name })),
   };
+}
+
+interface MultiNic {
+  /** The address the cluster knows node2 by (its peers' fdb entries, the allow-list). */
+  node2Address: string;
+  /** felix's allow-list rule on every node. */
+  allowList: boolean;
+}
+
+/** The underlay address the cluster knows a node by. */
+function registered(n: OverlayNode, nic: MultiNic): string {
+  return n.name === 'node2' ? nic.node2Address : n.ip;
+}
+
+/**
+ * node2's registered address, the way its vxlan.calico is created (recreated each scenario,
+ * before the routes, neighbours and fdb entries that live on it are restored), and felix's
+ * allow-list. The kernel's rule (test/lab/tunnel-outer-rule.test.ts): `local` is the source;
+ * without it the route to the peer picks it, whatever `dev` says, since Calico's fdb entries
+ * carry no `via`.
+ */
+function multiNicKnobs(r: Rand, commands: Scenario['commands'], summary: string[]): MultiNic {
+  const n2 = nodeOf('node2');
+  const node2Address = pick(r, [n2.ip, n2.ip, NODE2_SECOND_IP]);
+  const device = pick(r, [
+    ['local', n2.ip, 'dev', 'eth0'],
+    ['local', n2.ip, 'dev', 'eth0'],
+    ['local', NODE2_SECOND_IP, 'dev', 'eth1'],
+    ['dev', 'eth1'],
+    [],
+  ]);
+  const allowList = chance(r, 0.5);
+  const sh = (h: string, ...argv: string[]) => commands.push({ host: h, argv });
+  commands.push({ host: 'node2', argv: ['ip', 'link', 'del', 'vxlan.calico'], mayFail: true });
+  sh(
+    'node2',
+    'ip',
+    'link',
+    'add',
+    'vxlan.calico',
+    'address',
+    n2.vtepMac,
+    'mtu',
+    '1450',
+    'type',
+    'vxlan',
+    'id',
+    String(CALICO_VNI),
+    'dstport',
+    String(CALICO_PORT),
+    'nolearning',
+    ...device,
+  );
+  sh('node2', 'ip', 'addr', 'add', `${n2.vtep}/32`, 'dev', 'vxlan.calico');
+  sh('node2', 'ip', 'link', 'set', 'vxlan.calico', 'up');
+  for (const n of NODES) {
+    sh(n.name, 'ipset', 'create', '-exist', ALLOW_LIST, 'hash:net');
+    sh(n.name, 'ipset', 'flush', ALLOW_LIST);
+    for (const p of NODES) sh(n.name, 'ipset', 'add', ALLOW_LIST, registered(p, { node2Address, allowList }));
+  }
+  summary.push(
+    `node2 known as ${node2Address}; its vxlan.calico: ${device.join(' ') || 'no local, no dev'}; allow-list rule ${allowList ? 'on' : 'off'}`,
+  );
+  return { node2Address, allowList };
 }

@@ -106,6 +106,11 @@ export interface ClusterDecl {
      * outer source by routing, as it does for Calico's IPIP tunl0 (which has no local address).
      */
     vxlanLocal: boolean;
+    /**
+     * With vxlanLocal false: still bind vxlan.calico to the node's NIC (`dev <nic>`, no `local`),
+     * as a device created on the autodetected interface without a source address.
+     */
+    vxlanDevOnly?: boolean;
   };
   cilium?: { config: Record<string, string> };
   canal?: {
@@ -422,7 +427,7 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
         dstport: CALICO_VXLAN_PORT,
         mac: n.vtepMac,
         mtu: 1450,
-        ...(local ? { local: n.ip, dev: nic.dev } : {}),
+        ...(local ? { local: n.ip, dev: nic.dev } : d.calico?.vxlanDevOnly === true ? { dev: nic.dev } : {}),
       },
     ],
     addresses: [`${tunnelIp(n)}/32 dev ${VXLAN_CALICO}`],

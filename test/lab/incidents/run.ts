@@ -8,7 +8,8 @@ import type { World } from '../../../src/engine/world.ts';
 import { labUnsupportedReason, startLab } from '../harness/index.ts';
 import type { RunningLab } from '../harness/index.ts';
 import { labOf, machineHosts } from './cluster.ts';
-import type { Scenario } from './scenario.ts';
+import type { ClusterDecl } from './cluster.ts';
+import type { FlowCase, Scenario } from './scenario.ts';
 import {
   decisiveHop,
   disagreements,
@@ -38,34 +39,40 @@ export function scenarioTests(s: Scenario): void {
     });
 
     for (const f of s.flows) {
-      it(`${f.label} [${f.proto} ${f.from} → ${f.dst}:${f.dport}]`, async () => {
-        // Earlier flows must not leave conntrack entries that decide this one.
-        await Promise.all(machines.map((h) => lab!.exec(h, ['conntrack', '-F'])));
-        const kernel = await kernelObservation(lab!, f);
-        const results = traceCase(s.decl, world!, f);
-        const trace = formatResults(results);
-        assert.deepEqual(
-          unexpected(kernel, f),
-          [],
-          `the lab does not behave as the scenario says\nkernel: ${JSON.stringify(kernel)}\nengine trace:\n${trace}`,
-        );
-        const engine = engineObservation(results);
-        assert.deepEqual(
-          disagreements(kernel, engine, f.proto),
-          [],
-          `engine and kernel disagree\nkernel: ${JSON.stringify(kernel)}\nengine: ${JSON.stringify(engine)}\n${trace}`,
-        );
-        if (f.decisive !== undefined) {
-          const { hop } = decisiveHop(results, f.decisive);
-          assert.ok(hop !== undefined, `no deciding hop on the ${f.decisive.direction} trace\n${trace}`);
-          assert.equal(hop.node, f.decisive.node, trace);
-          assert.equal(hop.step, f.decisive.step, trace);
-          assert.ok(
-            hop.evidence.some((e) => e.includes(f.decisive!.evidence)) || hop.detail.includes(f.decisive.evidence),
-            `the deciding hop does not quote "${f.decisive.evidence}": ${JSON.stringify(hop, null, 1)}`,
-          );
-        }
-      });
+      it(`${f.label} [${f.proto} ${f.from} → ${f.dst}:${f.dport}]`, () => checkFlow(lab!, s.decl, world!, f));
     }
   });
+}
+
+/**
+ * One flow of a scenario: the kernel must do what the flow says, the engine must agree with it,
+ * and the hop deciding a fault must quote the line responsible.
+ */
+export async function checkFlow(lab: RunningLab, decl: ClusterDecl, world: World, f: FlowCase): Promise<void> {
+  // Earlier flows must not leave conntrack entries that decide this one.
+  await Promise.all(machineHosts(decl).map((h) => lab.exec(h, ['conntrack', '-F'])));
+  const kernel = await kernelObservation(lab, f);
+  const results = traceCase(decl, world, f);
+  const trace = formatResults(results);
+  assert.deepEqual(
+    unexpected(kernel, f),
+    [],
+    `the lab does not behave as the scenario says\nkernel: ${JSON.stringify(kernel)}\nengine trace:\n${trace}`,
+  );
+  const engine = engineObservation(results);
+  assert.deepEqual(
+    disagreements(kernel, engine, f.proto),
+    [],
+    `engine and kernel disagree\nkernel: ${JSON.stringify(kernel)}\nengine: ${JSON.stringify(engine)}\n${trace}`,
+  );
+  if (f.decisive !== undefined) {
+    const { hop } = decisiveHop(results, f.decisive);
+    assert.ok(hop !== undefined, `no deciding hop on the ${f.decisive.direction} trace\n${trace}`);
+    assert.equal(hop.node, f.decisive.node, trace);
+    assert.equal(hop.step, f.decisive.step, trace);
+    assert.ok(
+      hop.evidence.some((e) => e.includes(f.decisive!.evidence)) || hop.detail.includes(f.decisive.evidence),
+      `the deciding hop does not quote "${f.decisive.evidence}": ${JSON.stringify(hop, null, 1)}`,
+    );
+  }
 }

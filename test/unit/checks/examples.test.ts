@@ -6,13 +6,13 @@ import { analysisContext } from '../../../src/checks/context.ts';
 import type { Finding } from '../../../src/checks/finding.ts';
 import { doctor } from '../../../src/checks/queries/doctor.ts';
 import { externalIpQuery } from '../../../src/checks/queries/externalip.ts';
-import { lanQuery } from '../../../src/checks/queries/lan.ts';
-import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import type { ReportDoc } from '../../../src/report/document.ts';
-import { exitStatus } from '../../../src/report/document.ts';
+import { exitStatus } from '../../../src/report/verdict.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
 import type { AnalysisContext } from '../../../src/checks/context.ts';
+import { lanRun, podToPodRun } from '../../helpers/queries.ts';
+import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
 
 interface Expect {
   id: string;
@@ -29,17 +29,8 @@ interface Case {
   problems: Expect[];
 }
 
-const lan = (lanHost: string, target: string, port: number, via?: string) => (ctx: AnalysisContext) =>
-  lanQuery(ctx, {
-    lanHost,
-    target,
-    namespace: 'default',
-    protocol: 'tcp',
-    port,
-    ...(via !== undefined ? { via } : {}),
-  });
-const p2p = (source: string, destination: string, port: number) => (ctx: AnalysisContext) =>
-  podToPod(ctx, { source, destination, namespace: 'default', protocol: 'tcp', port });
+const lan = lanRun;
+const p2p = (source: string, destination: string, port: number) => podToPodRun(source, destination, port);
 const doc = (ctx: AnalysisContext) => doctor(ctx);
 const audit = (ctx: AnalysisContext) => externalIpQuery(ctx, { namespace: 'default', allNamespaces: true });
 

@@ -4,8 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analysisContext } from '../../../src/checks/context.ts';
-import { rpFilterTunnelCheck } from '../../../src/checks/node/rp-filter.ts';
+import { rpFilterCheck } from '../../../src/checks/node/rp-filter.ts';
+import { runChecks } from '../../../src/checks/run-checks.ts';
 import { clusterInfo } from '../../../src/model/cluster.ts';
+import { objectsProvenance } from '../../../src/model/objects-provenance.ts';
 import type { Model } from '../../../src/model/model.ts';
 import type { HostState } from '../../../src/model/types.ts';
 import { emptyObjects } from '../../../src/snapshot/types.ts';
@@ -38,11 +40,12 @@ function run(h: HostState) {
   const model: Model = {
     hosts: new Map([[h.name, h]]),
     cluster: clusterInfo(emptyObjects()),
+    objects: objectsProvenance(emptyObjects(), clusterInfo(emptyObjects()), []),
     unprobed: new Map(),
     capturedAt: '2026-11-23T00:00:00Z',
     warnings: [],
   };
-  return rpFilterTunnelCheck.run(analysisContext(model));
+  return runChecks(analysisContext(model), [rpFilterCheck]).findings;
 }
 
 test('strict tunnel device → rp-filter-strict-tunnel with the reverse route', () => {

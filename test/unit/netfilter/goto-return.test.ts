@@ -1,16 +1,43 @@
 // Jump, goto and RETURN as ipt_do_table() runs them (net/ipv4/netfilter/ip_tables.c): -j pushes
 // the return position, -g does not, and RETURN with nothing pushed ends in the built-in chain's
-// policy. Fixture: test/fixtures/netfilter-eval/input/goto-return.iptables, dumped by both backends.
+// policy. Both backends print the rule set below the same way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
 import { hookInput, host, only, path } from './helpers.ts';
-import { ruleset } from './helpers.ts';
+import { iptablesSave } from '../../helpers/iptables-inline.ts';
 
 const env = host({ addrs: { eth0: ['192.168.1.1'] } });
 
+const RULES = `
+  *filter
+  :INPUT ACCEPT [0:0]
+  :FORWARD DROP [0:0]
+  :OUTPUT ACCEPT [0:0]
+  :dispatch - [0:0]
+  :from-lan - [0:0]
+  :lan-policy - [0:0]
+  :log-drop - [0:0]
+  :svc-web - [0:0]
+  [0:0] -A FORWARD -i eth1 -g from-lan
+  [0:0] -A FORWARD -i eth2 -j dispatch
+  [0:0] -A FORWARD -j ACCEPT
+  [0:0] -A dispatch -p tcp -m tcp --dport 80 -g svc-web
+  [0:0] -A dispatch -j DROP
+  [0:0] -A from-lan -p tcp -m tcp --dport 22 -j lan-policy
+  [0:0] -A from-lan -p tcp -m tcp --dport 80 -j RETURN
+  [0:0] -A from-lan -j log-drop
+  [0:0] -A lan-policy -s 192.168.10.0/24 -j RETURN
+  [0:0] -A lan-policy -j ACCEPT
+  [0:0] -A log-drop -j LOG --log-prefix "lan-drop: "
+  [0:0] -A log-drop -j DROP
+  [0:0] -A svc-web -s 10.0.0.0/8 -j RETURN
+  [0:0] -A svc-web -j DROP
+  COMMIT
+`;
+
 for (const backend of ['nft', 'legacy'] as const) {
-  const rs = ruleset(`netfilter-eval/output/goto-return.iptables-${backend}-save.txt`, backend);
+  const rs = iptablesSave(RULES, backend);
   const fwd = (inIface: string, src: string, dport: number, proto: 'tcp' | 'udp' = 'tcp') =>
     only(
       evaluateHook(

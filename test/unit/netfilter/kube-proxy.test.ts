@@ -179,7 +179,7 @@ test('a Service without endpoints: filter KUBE-SERVICES rejects the first packet
   assert.match(fwd.steps.at(-1)!.raw, /ns6\/svc6:p80 has no endpoints/);
 });
 
-test('session affinity (-m recent) makes that Service unknown, quoting the rule, and nothing else', () => {
+test('session affinity (-m recent): a new client takes the endpoint choice without affinity, and the trace says so', () => {
   const o = only(
     evaluateHook(
       [nft],
@@ -187,10 +187,15 @@ test('session affinity (-m recent) makes that Service unknown, quoting the rule,
       node,
     ),
   );
-  assert.equal(o.verdict, 'unknown');
-  assert.equal(o.unknown?.rule.chain, 'KUBE-SVC-NUKIZ6OKUXPJNT4C');
-  assert.match(o.unknown!.rule.raw, /-m recent --rcheck --seconds 10800/);
-  assert.match(o.unknown!.reason, /-m recent/);
+  assert.equal(o.verdict, 'accept');
+  assert.equal(fmt(o.packet.dst), '10.180.0.3');
+  // The --rcheck rule did not match (the list is taken as empty); the plain jump did, and the
+  // endpoint chain's DNAT rule added the client to its list (--set).
+  assert.deepEqual(o.branch, [
+    'xt_recent list KUBE-SEP-I77PXRDZVX7PMWMN: 10.1.0.20 taken as not listed (a new client; the lists are not in the snapshot)',
+  ]);
+  assert.match(o.nat!.step.raw, /-m recent --set --name KUBE-SEP-I77PXRDZVX7PMWMN/);
+  assert.equal(o.ct.recent?.size, 1);
   // The Service next to it is unaffected.
   const other = only(
     evaluateHook(
@@ -201,6 +206,7 @@ test('session affinity (-m recent) makes that Service unknown, quoting the rule,
   );
   assert.equal(other.verdict, 'accept');
   assert.equal(fmt(other.packet.dst), '10.180.0.3');
+  assert.deepEqual(other.branch, []);
 });
 
 test('loadBalancerSourceRanges: an allowed source is DNATed, others are dropped by KUBE-PROXY-FIREWALL', () => {
@@ -211,8 +217,9 @@ test('loadBalancerSourceRanges: an allowed source is DNATed, others are dropped 
       node,
     ),
   );
-  assert.equal(allowed.verdict, 'unknown', 'svc5 has session affinity: its endpoint choice uses -m recent');
-  assert.match(allowed.unknown!.rule.raw, /-m recent/);
+  assert.equal(allowed.verdict, 'accept');
+  assert.equal(fmt(allowed.packet.dst), '10.180.0.3');
+  assert.equal(allowed.packet.mark, 0x4000, 'KUBE-EXT masquerades external traffic of a Cluster-policy Service');
   const other = only(
     evaluateHook(
       [nft],

@@ -1,18 +1,40 @@
 // -m statistic forks the walk (xt_statistic.c): both outcomes are explored and labelled, up to
 // OUTCOME_CAP outcomes; beyond that the rest is reported unknown.
-// Fixture: test/fixtures/netfilter-eval/input/statistic-fanout.iptables (ten 50% rules, one nth).
+// The rule set: ten 50% rules, one nth.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRule } from '../../../src/engine/netfilter/compile.ts';
 import { evaluateHook, OUTCOME_CAP } from '../../../src/engine/netfilter/evaluate.ts';
-import { hookInput, host, ruleset } from './helpers.ts';
+import { hookInput, host } from './helpers.ts';
+import { iptablesSave, oneRule } from '../../helpers/iptables-inline.ts';
 
-const fanout = ruleset('netfilter-eval/output/statistic-fanout.iptables-nft-save.txt', 'nft');
-const mangle = fanout.tables.get('mangle')!;
-const prerouting = mangle.chains.get('PREROUTING')!;
+const fanout = iptablesSave(`
+  *mangle
+  :PREROUTING ACCEPT [0:0]
+  :INPUT ACCEPT [0:0]
+  :FORWARD ACCEPT [0:0]
+  :OUTPUT ACCEPT [0:0]
+  :POSTROUTING ACCEPT [0:0]
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x1/0x1
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x2/0x2
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x4/0x4
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x8/0x8
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x10/0x10
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x20/0x20
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x40/0x40
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x80/0x80
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x100/0x100
+  [0:0] -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x200/0x200
+  [0:0] -A PREROUTING -m statistic --mode nth --every 3 --packet 0 -j CONNMARK --save-mark --nfmask 0xffff --ctmask 0xffff
+  COMMIT
+`);
+const single = (line: string) => {
+  const r = oneRule(line, 'mangle');
+  return compileRule(r.rule, r.table);
+};
 
 test('random mode: a fork with the probability the kernel uses (rounded to 31 bits)', () => {
-  const cr = compileRule(prerouting.rules[0]!, mangle);
+  const cr = single('-A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --set-xmark 0x1/0x1');
   assert.equal(cr.forks.length, 1);
   assert.equal(cr.forks[0]!.probability, 0.5);
   assert.equal(cr.forks[0]!.label, 'statistic --mode random --probability 0.50000000000');
@@ -20,7 +42,9 @@ test('random mode: a fork with the probability the kernel uses (rounded to 31 bi
 });
 
 test('nth mode: every 3rd packet, so a 1/3 branch', () => {
-  const cr = compileRule(prerouting.rules[10]!, mangle);
+  const cr = single(
+    '-A PREROUTING -m statistic --mode nth --every 3 --packet 0 -j CONNMARK --save-mark --nfmask 0xffff --ctmask 0xffff',
+  );
   assert.equal(cr.forks[0]!.probability, 1 / 3);
   assert.equal(cr.forks[0]!.label, 'statistic --mode nth --every 3');
 });

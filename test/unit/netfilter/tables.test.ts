@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
 import { HOOK_TABLES } from '../../../src/engine/netfilter/hooks.ts';
 import { hookInput, host, only, path, ruleset } from './helpers.ts';
+import { iptablesSave } from '../../helpers/iptables-inline.ts';
 
 test('tables per hook in the kernel priority order', () => {
   const order = Object.fromEntries(
@@ -33,7 +34,22 @@ test('a walk visits the built-in chains of every table of the hook, in order', (
   assert.deepEqual(tables, ['raw', 'mangle', 'nat', 'filter']);
 });
 
-const rs = ruleset('netfilter-eval/output/accept-table-only.iptables-nft-save.txt', 'nft');
+const rs = iptablesSave(`
+  *raw
+  :PREROUTING ACCEPT [0:0]
+  :OUTPUT ACCEPT [0:0]
+  [0:0] -A PREROUTING -i eth0 -p udp -m udp --dport 4789 -j CT --notrack
+  [0:0] -A PREROUTING -i eth0 -p udp -m udp --dport 4789 -j ACCEPT
+  COMMIT
+  *filter
+  :INPUT DROP [0:0]
+  :FORWARD ACCEPT [0:0]
+  :OUTPUT ACCEPT [0:0]
+  [0:0] -A INPUT -i lo -j ACCEPT
+  [0:0] -A INPUT -s 192.168.3.0/24 -p udp -m conntrack --ctstate UNTRACKED -m udp --dport 4789 -j ACCEPT
+  [0:0] -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+  COMMIT
+`);
 const env = host({ addrs: { eth0: ['192.168.3.110'] } });
 
 test('ACCEPT in raw ends raw only: filter INPUT still runs and accepts the untracked VXLAN packet', () => {

@@ -1,12 +1,41 @@
 // Targets: MARK/CONNMARK arithmetic (xt_mark.c, xt_connmark.c), NAT address/port choice
 // (nf_nat_core.c get_unique_tuple), REDIRECT (nf_nat_redirect.c), MASQUERADE without an address
-// (nf_nat_masquerade.c drops). Fixtures: test/fixtures/netfilter-eval/input/{nat-ranges,istio,redsocks}.iptables.
+// (nf_nat_masquerade.c drops). The rule sets as iptables-save printed them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
-import { fmt, hookInput, host, only, path, ruleset } from './helpers.ts';
+import { fmt, hookInput, host, only, path } from './helpers.ts';
+import { iptablesSave } from '../../helpers/iptables-inline.ts';
 
-const ranges = ruleset('netfilter-eval/output/nat-ranges.iptables-nft-save.txt', 'nft');
+const ranges = iptablesSave(`
+  *mangle
+  :PREROUTING ACCEPT [0:0]
+  :INPUT ACCEPT [0:0]
+  :FORWARD ACCEPT [0:0]
+  :OUTPUT ACCEPT [0:0]
+  :POSTROUTING ACCEPT [0:0]
+  [0:0] -A PREROUTING -i eth0 -j CONNMARK --restore-mark --nfmask 0xff00 --ctmask 0xff00
+  [0:0] -A PREROUTING -i eth0 -m mark --mark 0x0/0xff00 -j MARK --set-xmark 0x100/0xff00
+  [0:0] -A PREROUTING -i eth0 -j CONNMARK --save-mark --nfmask 0xff00 --ctmask 0xff00
+  [0:0] -A PREROUTING -i eth1 -j MARK --set-xmark 0x0/0xffffff00
+  [0:0] -A PREROUTING -i eth1 -j MARK --set-xmark 0x10000/0x10000
+  [0:0] -A PREROUTING -i eth1 -j MARK --set-xmark 0x3/0x0
+  [0:0] -A PREROUTING -i eth1 -j CONNMARK --set-xmark 0x7/0xf
+  COMMIT
+  *nat
+  :PREROUTING ACCEPT [0:0]
+  :INPUT ACCEPT [0:0]
+  :OUTPUT ACCEPT [0:0]
+  :POSTROUTING ACCEPT [0:0]
+  [0:0] -A PREROUTING -d 1.2.3.0/24 -j NETMAP --to 5.6.7.0/24
+  [0:0] -A PREROUTING -d 198.51.100.10/32 -p tcp -m tcp --dport 8000:8010 -j DNAT --to-destination 10.0.0.1-10.0.0.3:9000-9010
+  [0:0] -A PREROUTING -d 198.51.100.11/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.5
+  [0:0] -A PREROUTING -d 198.51.100.12/32 -p udp -m udp --dport 53 -j DNAT --to-destination :5353
+  [0:0] -A POSTROUTING -s 10.0.0.0/255.0.255.0 -o eth0 -p tcp -j SNAT --to-source 203.0.113.1-203.0.113.4:1024-2047
+  [0:0] -A POSTROUTING -s 10.9.0.0/16 -o eth0 -p udp -j MASQUERADE --to-ports 40000-40100
+  [0:0] -A POSTROUTING -s 10.8.0.0/16 -o eth1 -j MASQUERADE
+  COMMIT
+`);
 const env = host({ addrs: { eth0: ['203.0.113.9'], eth2: ['192.0.2.1'] } });
 
 test('CONNMARK restore, MARK --set-xmark, CONNMARK save with masks', () => {
@@ -171,7 +200,36 @@ test('MASQUERADE --to-ports; MASQUERADE out of a device without an address drops
   assert.match(none.steps.at(-1)!.action, /eth1 has no IPv4 address/);
 });
 
-const istio = ruleset('netfilter-eval/output/istio.iptables-nft-save.txt', 'nft');
+const istio = iptablesSave(`
+  *nat
+  :PREROUTING ACCEPT [0:0]
+  :INPUT ACCEPT [0:0]
+  :OUTPUT ACCEPT [0:0]
+  :POSTROUTING ACCEPT [0:0]
+  :ISTIO_INBOUND - [0:0]
+  :ISTIO_IN_REDIRECT - [0:0]
+  :ISTIO_OUTPUT - [0:0]
+  :ISTIO_REDIRECT - [0:0]
+  [0:0] -A PREROUTING -p tcp -j ISTIO_INBOUND
+  [0:0] -A OUTPUT -p tcp -j ISTIO_OUTPUT
+  [0:0] -A ISTIO_INBOUND -p tcp -m tcp --dport 15008 -j RETURN
+  [0:0] -A ISTIO_INBOUND -p tcp -m tcp --dport 15090 -j RETURN
+  [0:0] -A ISTIO_INBOUND -p tcp -m tcp --dport 15021 -j RETURN
+  [0:0] -A ISTIO_INBOUND -p tcp -m tcp --dport 15020 -j RETURN
+  [0:0] -A ISTIO_INBOUND -p tcp -j ISTIO_IN_REDIRECT
+  [0:0] -A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006
+  [0:0] -A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN
+  [0:0] -A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -m owner --uid-owner 1337 -j ISTIO_IN_REDIRECT
+  [0:0] -A ISTIO_OUTPUT -o lo -m owner ! --uid-owner 1337 -j RETURN
+  [0:0] -A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN
+  [0:0] -A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -m owner --gid-owner 1337 -j ISTIO_IN_REDIRECT
+  [0:0] -A ISTIO_OUTPUT -o lo -m owner ! --gid-owner 1337 -j RETURN
+  [0:0] -A ISTIO_OUTPUT -m owner --gid-owner 1337 -j RETURN
+  [0:0] -A ISTIO_OUTPUT -d 127.0.0.1/32 -j RETURN
+  [0:0] -A ISTIO_OUTPUT -j ISTIO_REDIRECT
+  [0:0] -A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports 15001
+  COMMIT
+`);
 const pod = host({ addrs: { eth0: ['10.244.1.5'], lo: ['127.0.0.1'] } });
 
 test('istio inbound: REDIRECT to Envoy on the address of the input device', () => {
@@ -208,7 +266,29 @@ test('istio outbound depends on the sending process (-m owner): unknown, with th
   assert.match(o.unknown!.reason, /-m owner: it depends on the process that sent the packet/);
 });
 
-const redsocks = ruleset('netfilter-eval/output/redsocks.iptables-legacy-save.txt', 'legacy');
+const redsocks = iptablesSave(
+  `
+  *nat
+  :PREROUTING ACCEPT [0:0]
+  :INPUT ACCEPT [0:0]
+  :OUTPUT ACCEPT [0:0]
+  :POSTROUTING ACCEPT [0:0]
+  :REDSOCKS - [0:0]
+  [0:0] -A PREROUTING -p tcp -j REDSOCKS
+  [0:0] -A OUTPUT -p tcp -j REDSOCKS
+  [0:0] -A REDSOCKS -d 0.0.0.0/8 -j RETURN
+  [0:0] -A REDSOCKS -d 10.0.0.0/8 -j RETURN
+  [0:0] -A REDSOCKS -d 127.0.0.0/8 -j RETURN
+  [0:0] -A REDSOCKS -d 169.254.0.0/16 -j RETURN
+  [0:0] -A REDSOCKS -d 172.16.0.0/12 -j RETURN
+  [0:0] -A REDSOCKS -d 192.168.0.0/16 -j RETURN
+  [0:0] -A REDSOCKS -d 224.0.0.0/4 -j RETURN
+  [0:0] -A REDSOCKS -d 240.0.0.0/4 -j RETURN
+  [0:0] -A REDSOCKS -p tcp -j REDIRECT --to-ports 12345
+  COMMIT
+`,
+  'legacy',
+);
 
 test('REDIRECT in OUTPUT goes to 127.0.0.1; in PREROUTING to the input device, or drops without one', () => {
   const local = only(

@@ -92,3 +92,22 @@ describe('parseBridgeFdb', () => {
     assert.ok(port.every((e) => !e.self && e.dst === undefined));
   });
 });
+
+describe('parseBridgeFdb: an entry bound to an underlay device', () => {
+  // bridge -j fdb show (iproute2 6.1) after `ip link add vx0 type vxlan id 7 dev eth1 remote 10.0.1.3`
+  // and `bridge fdb append 02:00:00:00:00:09 dev vx0 dst 10.0.1.3 via eth1 self permanent`.
+  const r = parseBridgeFdb(
+    '[{"mac":"02:00:00:00:00:09","ifname":"vx0","dst":"10.0.1.3","viaIf":"eth1","flags":["self"],"state":"permanent"},' +
+      '{"mac":"00:00:00:00:00:00","ifname":"vx0","dst":"10.0.1.3","viaIf":"eth1","flags":["self"],"state":"permanent"}]',
+  );
+  it('reads `via` (viaIf): the outer route lookup is bound to it', () => {
+    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(
+      r.value.map((e) => [e.mac, e.dst, e.via]),
+      [
+        ['02:00:00:00:00:09', '10.0.1.3', 'eth1'],
+        ['00:00:00:00:00:00', '10.0.1.3', 'eth1'],
+      ],
+    );
+  });
+});

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSnapshot, encodeSnapshot, readSnapshot, writeSnapshot } from '../../../src/snapshot/io.ts';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import {
+  MAX_SNAPSHOT_BYTES,
+  decodeSnapshot,
+  encodeSnapshot,
+  readSnapshot,
+  writeSnapshot,
+} from '../../../src/snapshot/io.ts';
 import { emptyObjects, SNAPSHOT_API_VERSION } from '../../../src/snapshot/types.ts';
 import type { Snapshot } from '../../../src/snapshot/types.ts';
 import { InputError } from '../../../src/lib/errors.ts';
@@ -68,4 +76,36 @@ test('a corrupt gzip stream is a clear error', () => {
   );
   const dir = mkdtempSync(join(tmpdir(), 'netcheck-snap-'));
   writeFileSync(join(dir, 'x'), cut);
+});
+
+test('"-" reads stdin, plain or gzipped, in chunks', async () => {
+  const chunks = (b: Buffer) => Readable.from([b.subarray(0, 7), b.subarray(7)]);
+  assert.deepEqual(await readSnapshot('-', { stdin: chunks(encodeSnapshot(snap, false)) }), snap);
+  assert.deepEqual(await readSnapshot('-', { stdin: chunks(encodeSnapshot(snap, true)) }), snap);
+});
+
+test('reading stops at the cap: of the file, and of what gzip expands it to', async () => {
+  const big = Buffer.from(`{"pad": "${'x'.repeat(300_000)}"}`);
+  const tooBig = (what: RegExp) => (e: unknown) => e instanceof InputError && what.test(e.message);
+  await assert.rejects(readSnapshot('-', { stdin: Readable.from([big]), maxBytes: 100_000 }), tooBig(/larger than/));
+  // 300 kB of JSON that gzips to about 1 kB: the compressed size is under the cap, the expansion is not.
+  const bomb = gzipSync(big);
+  assert.ok(bomb.length < 100_000);
+  await assert.rejects(readSnapshot('-', { stdin: Readable.from([bomb]), maxBytes: 100_000 }), tooBig(/expands to/));
+  assert.throws(() => decodeSnapshot(bomb, 'bomb.gz', 100_000), tooBig(/expands to/));
+  assert.ok(MAX_SNAPSHOT_BYTES >= 100 * 1024 * 1024 && MAX_SNAPSHOT_BYTES < 512 * 1024 * 1024);
+});
+
+test('input that is neither JSON nor gzip is refused at its first byte', async () => {
+  let pulled = 0;
+  const zeros = Readable.from(
+    (function* () {
+      for (;;) {
+        pulled++;
+        yield Buffer.alloc(65536);
+      }
+    })(),
+  );
+  await assert.rejects(readSnapshot('-', { stdin: zeros }), /neither JSON nor gzip \(first byte 0x00\)/);
+  assert.ok(pulled <= 2, `read ${pulled} chunks`);
 });

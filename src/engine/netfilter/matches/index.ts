@@ -8,7 +8,9 @@ import { compileCore } from './core.ts';
 import { compileIcmp } from './icmp.ts';
 import { compileMark } from './mark.ts';
 import { compileMultiport } from './multiport.ts';
+import { compileNfacct } from './nfacct.ts';
 import { compilePhysdev } from './physdev.ts';
+import { compileRecent } from './recent.ts';
 import { compileRpfilter } from './rpfilter.ts';
 import { compileSetMatch } from './set.ts';
 import {
@@ -44,6 +46,8 @@ const COMPILERS: Readonly<Record<string, MatchCompiler>> = {
   hashlimit: compileHashlimit,
   length: compileLength,
   iprange: compileIprange,
+  recent: compileRecent,
+  nfacct: compileNfacct,
 };
 
 /** Why some well-known modules cannot be decided from a snapshot. */
@@ -52,11 +56,9 @@ const NOT_MODELLED: Readonly<Record<string, string>> = {
   owner: 'it depends on the process that sent the packet',
   cgroup: 'it depends on the cgroup of the sending process',
   policy: 'it depends on IPsec (xfrm) state, which is not collected',
-  recent: 'it depends on packets seen before',
   connlimit: 'it depends on how many connections are open',
   connbytes: 'it depends on the traffic of the connection so far',
   quota: 'it depends on the traffic counted so far',
-  nfacct: 'it depends on accounting objects',
   mac: 'the engine does not model link-layer addresses',
   bpf: 'it runs a BPF program',
   u32: 'it tests raw packet bytes',
