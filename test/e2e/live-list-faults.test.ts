@@ -113,8 +113,7 @@ describe('list failures and older API shapes (API server double)', { concurrency
       'collect',
       '-o',
       join(dir, 'pods.json'),
-      '--nodes',
-      '',
+      '--objects-only',
       '--kubeconfig',
       d.kubeconfigPath,
     ]);
@@ -204,8 +203,7 @@ describe('list failures and older API shapes (API server double)', { concurrency
       'collect',
       '-o',
       join(dir, 'denied.json'),
-      '--nodes',
-      '',
+      '--objects-only',
       '--kubeconfig',
       d.kubeconfigPath,
     ]);
