@@ -57,6 +57,19 @@ export interface LiveOptions extends ClusterAccessOptions {
   onProgress?: (event: ProbeProgress) => void;
 }
 
+/**
+ * The objects were read but no node could be probed: a failure to collect (exit 3) that still
+ * carries the snapshot, whose objects are worth writing (every host records why it is missing).
+ */
+export class PartialCollection extends ClusterError {
+  constructor(
+    message: string,
+    readonly snapshot: Snapshot,
+  ) {
+    super(message);
+  }
+}
+
 export const DEFAULT_CONCURRENCY = 20;
 export const DEFAULT_MAX_PODS = 100;
 export const DEFAULT_START_TIMEOUT_SECONDS = 120;
@@ -66,13 +79,21 @@ function nodeName(o: KubeObject): string {
   return ((o['metadata'] ?? {}) as { name?: string }).name ?? '';
 }
 
+// The node lifecycle controller marks a node whose kubelet never posted status Ready=Unknown with
+// this reason (k8s.io/kubernetes pkg/controller/nodelifecycle, "Kubelet never posted node
+// status."); before its grace period runs out the node has no Ready condition at all.
+const NEVER_UPDATED = 'NodeStatusNeverUpdated';
+
 /** Why a node cannot run a probe pod, from its Ready condition; undefined when it can. */
 export function nodeUnavailable(node: KubeObject): string | undefined {
   const conds =
     ((node['status'] ?? {}) as { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] })
       .conditions ?? [];
   const ready = conds.find((c) => c.type === 'Ready');
-  if (ready === undefined || ready.status === 'True') return undefined;
+  if (ready === undefined || ready.reason === NEVER_UPDATED) {
+    return `no kubelet has ever reported for node ${nodeName(node)} (${ready === undefined ? 'it has no Ready condition' : `${NEVER_UPDATED}: ${ready.message ?? ''}`.trim()}), so no probe pod can run there and its state is left out; start or register its kubelet, delete the stale Node object, or leave it out with --nodes`;
+  }
+  if (ready.status === 'True') return undefined;
   const why = [ready.reason, ready.message].filter((x) => x).join(': ');
   return `node ${nodeName(node)} is NotReady${why ? ` (${why})` : ''}, so no probe pod can run there and its state is left out; fix the node, or leave it out with --nodes`;
 }
@@ -134,6 +155,7 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
   let lostServer = false;
   let failure: unknown;
   let snapshot: Snapshot | undefined;
+  let incomplete: PartialCollection | undefined;
   let left: PodRef[] = [];
   try {
     const listed = await listObjects(client, ac.signal);
@@ -144,11 +166,8 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
     if (stale.length > 0)
       warnings.push(`removed ${stale.length} probe pod(s) left by an earlier netcheck run that did not finish`);
 
-    const nodesListed = !listed.warnings.some((w) => w.startsWith('nodes:'));
-    if (!nodesListed && opts.nodes === undefined)
-      warnings.push('no node was probed because the nodes could not be listed; name them with --nodes');
     const wanted = opts.chooseNodes !== undefined ? opts.chooseNodes(listed.objects) : opts.nodes;
-    const targets = chooseTargets(listed.objects.nodes, wanted, nodesListed);
+    const targets = chooseTargets(listed.objects.nodes, wanted, true);
     const { namespace, own } = namespaceChoice(opts);
     const probeOpts: Parameters<typeof probeNodes>[2] = {
       namespace,
@@ -170,12 +189,6 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
     if (interrupted !== undefined) throw new Error('interrupted');
     warnings.push(...outcome.warnings);
     const probed = targets.filter((t) => outcome.hosts[t.name]?.errors['probe'] === undefined).length;
-    if (targets.length > 0 && probed === 0) {
-      const first = outcome.warnings[0] ?? 'no node could be probed';
-      throw new ClusterError(
-        targets.length === 1 ? first : `no node could be probed (${targets.length} tried); first failure: ${first}`,
-      );
-    }
     const snap: Snapshot = {
       apiVersion: SNAPSHOT_API_VERSION,
       kind: SNAPSHOT_KIND,
@@ -186,6 +199,15 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
     };
     if (warnings.length > 0) snap.warnings = warnings;
     snapshot = snap;
+    if (targets.length > 0 && probed === 0) {
+      const first = outcome.warnings[0] ?? 'no node could be probed';
+      incomplete = new PartialCollection(
+        targets.length === 1 ? first : `no node could be probed (${targets.length} tried); first failure: ${first}`,
+        snap,
+      );
+    } else if (targets.length === 0 && wanted === undefined) {
+      incomplete = new PartialCollection('the cluster lists no Node, so no node was probed', snap);
+    }
   } catch (e) {
     if (interrupted === undefined && !(e instanceof InputError)) {
       const err = toClusterError(e, access.server, access.userName, access.requestTimeoutMs);
@@ -213,6 +235,7 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
   }
   if (snapshot === undefined) throw new ClusterError('collection ended without a snapshot');
   if (leftText !== '') (snapshot.warnings ??= []).push(leftText.slice(2));
+  if (incomplete !== undefined) throw incomplete;
   return snapshot;
 }
 

@@ -59,6 +59,20 @@ export interface DoubleOptions {
   execBackend?: 'netns' | 'cached';
   calico?: 'v3' | 'crd' | 'none';
   cilium?: boolean;
+  /** discovery.k8s.io version served: v1 (1.21+, default), v1beta1 (1.17-1.24), or none. */
+  endpointSlices?: 'v1' | 'v1beta1' | 'none';
+  /**
+   * Exec over a WebSocket (a GET) is authorized as "get" on pods/exec; from Kubernetes 1.35
+   * also as "create" (AuthorizePodWebsocketUpgradeCreatePermission). Default true (1.35).
+   */
+  execAuthorizesCreate?: boolean;
+}
+
+/** An injected answer: what the server (or a proxy in front of it) sends instead. */
+export interface FaultAnswer {
+  code: number;
+  contentType: string;
+  body: string;
 }
 
 interface Resource {
@@ -190,6 +204,8 @@ export class ApiServerDouble {
   readonly log: { method: string; path: string; user: string }[] = [];
   /** Called for each exec, before it runs (tests inject faults here). */
   onExec: (pod: string, node: string, command: string[]) => void = () => undefined;
+  /** Called for each REST request before anything else; an answer replaces the server's. */
+  onRequest: (method: string, path: string) => FaultAnswer | undefined = () => undefined;
 
   private constructor(readonly opts: DoubleOptions) {
     this.user = opts.user ?? 'netcheck-e2e';
@@ -202,7 +218,7 @@ export class ApiServerDouble {
       CORE('nodes', 'Node', false),
       CORE('services', 'Service', true),
       CORE('configmaps', 'ConfigMap', true),
-      { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
+      CORE('endpoints', 'Endpoints', true),
       {
         group: 'networking.k8s.io',
         version: 'v1',
@@ -211,6 +227,22 @@ export class ApiServerDouble {
         namespaced: true,
       },
     ];
+    const slices = opts.endpointSlices ?? 'v1';
+    if (slices !== 'none')
+      this.resources.push({
+        group: 'discovery.k8s.io',
+        version: slices,
+        resource: 'endpointslices',
+        kind: 'EndpointSlice',
+        namespaced: true,
+      });
+    this.resources.push({
+      group: 'authorization.k8s.io',
+      version: 'v1',
+      resource: 'selfsubjectaccessreviews',
+      kind: 'SelfSubjectAccessReview',
+      namespaced: false,
+    });
     const calico = opts.calico ?? 'crd';
     if (calico !== 'none') this.resources.push(...calicoKinds('crd.projectcalico.org', 'v1'));
     if (calico === 'v3') this.resources.push(...calicoKinds('projectcalico.org', 'v3'));
@@ -454,8 +486,28 @@ export class ApiServerDouble {
     return r;
   }
 
+  /** The route a path would have if its group and resource were served (for authorization). */
+  private unservedRoute(path: string): Route | undefined {
+    const parts = path.split('/').filter((p) => p !== '');
+    const core = parts[0] === 'api';
+    let rest = parts.slice(core ? 2 : 3);
+    const group = core ? '' : (parts[1] ?? '');
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    if (rest[0] === undefined) return undefined;
+    const r: Route = {
+      res: { group, version: parts[core ? 1 : 2] ?? '', resource: rest[0], kind: '', namespaced: true },
+    };
+    if (namespace !== undefined) r.namespace = namespace;
+    if (rest[1] !== undefined) r.name = rest[1];
+    if (rest[2] !== undefined) r.sub = rest[2];
+    return r;
+  }
+
   private verbOf(method: string, r: Route, watch: boolean): string {
-    if (r.sub === 'exec') return 'create';
     switch (method) {
       case 'POST':
         return 'create';
@@ -502,6 +554,12 @@ export class ApiServerDouble {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       try {
+        const fault = this.onRequest(req.method ?? 'GET', req.url ?? '/');
+        if (fault !== undefined) {
+          res.writeHead(fault.code, { 'Content-Type': fault.contentType });
+          res.end(fault.body);
+          return;
+        }
         const [code, body, raw] = this.dispatch(req, Buffer.concat(chunks).toString('utf8'));
         if (raw !== undefined) {
           res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -519,6 +577,13 @@ export class ApiServerDouble {
     this.log.push({ method: req.method ?? '', path: url.pathname + url.search, user: user?.name ?? '' });
     if (user === undefined) return [401, status(401, 'Unauthorized', 'Unauthorized')];
     const r = this.route(url.pathname);
+    // Authorization runs before the mux (k8s.io/apiserver DefaultBuildHandlerChain): a denied
+    // request for a group the server does not serve is 403, not 404.
+    if (typeof r === 'string') {
+      const unserved = this.unservedRoute(url.pathname);
+      const denied = unserved && this.authorize(user, this.verbOf(req.method ?? 'GET', unserved, false), unserved);
+      if (denied) return [403, denied];
+    }
     // An unknown group/version is the mux's plain-text 404; an unknown resource is a Status.
     if (r === 'no-group') return [404, {}, '404 page not found\n'];
     if (r === 'no-resource')
@@ -533,6 +598,7 @@ export class ApiServerDouble {
       case 'get':
         return this.get(r);
       case 'create':
+        if (r.res.resource === 'selfsubjectaccessreviews') return this.accessReview(user, text);
         return this.create(r, text, q);
       case 'delete':
         return this.remove(r);
@@ -628,6 +694,30 @@ export class ApiServerDouble {
     const out = structuredClone(o);
     (out['metadata'] as Obj)['deletionTimestamp'] = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     return [200, out];
+  }
+
+  /** SelfSubjectAccessReview: the forbid rules answer (k8s.io/kubernetes pkg/registry/authorization). */
+  private accessReview(user: User, text: string): [number, Obj] {
+    const review = JSON.parse(text) as { spec?: { resourceAttributes?: Obj } };
+    const a = review.spec?.resourceAttributes ?? {};
+    const str = (k: string) => (typeof a[k] === 'string' ? (a[k] as string) : undefined);
+    const res: Resource = {
+      group: str('group') ?? '',
+      version: '',
+      resource: str('resource') ?? '',
+      kind: '',
+      namespaced: true,
+    };
+    const route: Route = { res };
+    const ns = str('namespace');
+    if (ns !== undefined && ns !== '') route.namespace = ns;
+    const sub = str('subresource');
+    if (sub !== undefined && sub !== '') route.sub = sub;
+    const allowed = this.authorize(user, str('verb') ?? '', route) === undefined;
+    return [
+      201,
+      { ...review, apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', status: { allowed } },
+    ];
   }
 
   private create(r: Route, text: string, q: URLSearchParams): [number, Obj] {
@@ -863,8 +953,12 @@ export class ApiServerDouble {
     if (typeof r === 'string' || r.res.resource !== 'pods' || r.sub !== 'exec' || r.name === undefined) {
       return this.refuse(socket, 404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
     }
-    const denied = this.authorize(user, 'create', r);
-    if (denied !== undefined) return this.refuse(socket, 403, denied);
+    // A GET is authorized as "get" (k8s.io/apiserver RequestInfoFactory); 1.35 adds "create".
+    const verbs = this.opts.execAuthorizesCreate === false ? ['get'] : ['get', 'create'];
+    for (const verb of verbs) {
+      const denied = this.authorize(user, verb, r);
+      if (denied !== undefined) return this.refuse(socket, 403, denied);
+    }
     const pod = this.table(r.res).get(`${r.namespace ?? ''}/${r.name}`);
     if (pod === undefined) return this.refuse(socket, 404, this.notFound(r)[1]);
     const q = url.searchParams;

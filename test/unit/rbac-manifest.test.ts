@@ -9,7 +9,8 @@ const rules = clusterRoleRules();
 
 describe('deploy/rbac.yaml', () => {
   test('lists every kind the snapshot reads, at every path netcheck tries', () => {
-    for (const k of KIND_SOURCES) for (const p of k.paths) assert.ok(allowed(rules, 'GET', `${p}?limit=500`), p);
+    for (const k of KIND_SOURCES)
+      for (const { path } of k.paths) assert.ok(allowed(rules, 'GET', `${path}?limit=500`), path);
   });
   test('reads the networking ConfigMaps by name, listed or got, and no other ConfigMap', () => {
     for (const cm of NETWORK_CONFIGMAPS) {

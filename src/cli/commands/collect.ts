@@ -2,6 +2,7 @@
 // for offline analysis and bug reports; `--dry-run` prints what would be created instead.
 import { InputError } from '../../lib/errors.ts';
 import { encodeSnapshot, writeSnapshot } from '../../snapshot/io.ts';
+import type { Snapshot } from '../../snapshot/types.ts';
 import type { NetcheckCommand } from '../command.ts';
 import { clusterAccess, withClusterOptions } from '../options/cluster.ts';
 import { nodesFlag, probeSettings, withCollectionOptions, withNodesOption } from '../options/collection.ts';
@@ -55,16 +56,27 @@ export const collectCommand: NetcheckCommand = {
     const opts = { ...(await clusterAccess(argv)), ...probeSettings(argv), ...(nodes !== undefined ? { nodes } : {}) };
     return async () => {
       // client-node is heavy to load: the live source is imported only when a command runs.
-      const { collectLive, dryRunManifests, dryRunNodes } = await import('../../collect/live-source.ts');
+      const { collectLive, dryRunManifests, dryRunNodes, PartialCollection } = await import(
+        '../../collect/live-source.ts'
+      );
       if (out === undefined) {
         process.stdout.write(dryRunManifests(await dryRunNodes(opts), opts));
         return;
       }
       const progress = await probeProgress();
-      const snap = await collectLive({
-        ...opts,
-        ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
-      }).finally(() => progress.stop());
+      let snap: Snapshot;
+      let failure: Error | undefined;
+      try {
+        snap = await collectLive({
+          ...opts,
+          ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
+        }).finally(() => progress.stop());
+      } catch (e) {
+        // No node probed: the objects alone are still worth a snapshot; the exit status says it failed.
+        if (!(e instanceof PartialCollection)) throw e;
+        snap = e.snapshot;
+        failure = e;
+      }
       if (out === '-') process.stdout.write(encodeSnapshot(snap, false));
       else await writeSnapshot(out, snap);
       for (const w of snap.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
@@ -74,6 +86,7 @@ export const collectCommand: NetcheckCommand = {
       process.stderr.write(
         `wrote ${out === '-' ? 'the snapshot' : out}: ${hosts.length - failed} node(s) probed, ${objects} objects\n`,
       );
+      if (failure !== undefined) throw failure;
       if (failed > 0) {
         process.stderr.write(
           `error: ${failed} of ${hosts.length} node(s) could not be probed (see the warnings above); the snapshot holds the others\n`,

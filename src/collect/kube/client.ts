@@ -314,8 +314,14 @@ export class KubeClient {
     do {
       const o: RequestOptions = { query: { ...query, limit: 500, continue: cont } };
       if (signal !== undefined) o.signal = signal;
-      const page = (await this.request('GET', path, o)) as { items?: KubeObject[]; metadata?: { continue?: string } };
-      items.push(...(page.items ?? []));
+      const page = (await this.request('GET', path, o)) as { items?: unknown; metadata?: { continue?: string } };
+      // A list always carries items (possibly []): anything else is not the Kubernetes API
+      // answering (a proxy's or portal's JSON), and reading it as "no objects" would be wrong.
+      if (!Array.isArray(page.items)) {
+        const info = requestInfo('GET', path, o.query);
+        throw new ApiError(200, undefined, JSON.stringify(page).slice(0, 300), info);
+      }
+      items.push(...(page.items as KubeObject[]));
       cont = page.metadata?.continue || undefined;
     } while (cont !== undefined);
     return items;

@@ -57,10 +57,28 @@ export function transportMessage(e: TransportError, server: string, timeoutMs: n
   }
 }
 
+const HTTP_REASON: Record<number, string> = {
+  200: 'OK',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
 /** One sentence for an API error, naming the verb and resource for RBAC denials. */
 export function apiErrorMessage(e: ApiError, user: string): string {
   const info = e.info;
   const msg = e.status?.message ?? e.body.trim().slice(0, 300);
+  // Every answer of the API server itself is JSON (a Status on failure); anything else came from
+  // something in front of it, or from another server at that address.
+  const html = /^\s*</.test(e.body);
+  if (e.status === undefined && (html || e.code === 200)) {
+    const what = html ? 'an HTML page' : 'something that is not a list';
+    const reason = HTTP_REASON[e.code] === undefined ? '' : ` ${HTTP_REASON[e.code]}`;
+    return `the server answered ${e.code}${reason} with ${what} to ${info.verb} ${info.resource} (${info.method} ${info.path.split('?')[0]}), so it is not the Kubernetes API answering; check the server URL in your kubeconfig and any proxy or load balancer in front of the API server`;
+  }
   switch (e.code) {
     case 401:
       return `the API server rejected the credentials of user "${user}" (401 Unauthorized); refresh the token or certificate in your kubeconfig`;
@@ -87,7 +105,9 @@ export function apiErrorMessage(e: ApiError, user: string): string {
     case 429:
       return `the API server is rate-limiting netcheck (429); retry later or lower --concurrency`;
     default:
-      return `the API server failed to ${info.verb} ${info.resource} ${where(info)} (${e.code}: ${msg})`;
+      return e.code >= 500
+        ? `the API server failed to ${info.verb} ${info.resource} ${where(info)} (${e.code} ${e.status?.reason ?? ''}: ${msg}); check its health (kubectl get --raw /readyz?verbose) and its log, and retry`
+        : `the API server failed to ${info.verb} ${info.resource} ${where(info)} (${e.code}: ${msg})`;
   }
 }
 

@@ -1,37 +1,60 @@
-// Lists the API objects the analysis reads, raw, in parallel. A kind the cluster does not serve
-// (no Calico, no Cilium) or that RBAC hides is a warning, not a failure: the analysis says what it
-// could not see. Only losing the API server itself is fatal.
+// Lists the API objects the analysis reads, raw, in parallel. The core kinds (Nodes, Pods,
+// Services, and Service backends) must be read: failing to read one is a failure to collect, never
+// an empty cluster. A kind the cluster does not serve (no Calico, no Cilium) or that RBAC hides is
+// a warning, not a failure: the analysis says what it could not see.
+import { ClusterError } from '../../lib/errors.ts';
 import type { KubeObject, ObjectKind, SnapshotObjects } from '../../snapshot/types.ts';
 import { emptyObjects } from '../../snapshot/types.ts';
 import { ApiError } from './client.ts';
 import type { KubeClient } from './client.ts';
+import { endpointsAsSlices, sliceV1beta1AsV1 } from './endpoints.ts';
 import { apiErrorMessage, isNotFound } from './errors.ts';
+
+/** One place a kind is served, and how its objects become the snapshot's shape. */
+export interface KindPath {
+  path: string;
+  /** Converts one listed object to the snapshot's (newest) shape; identity when absent. */
+  convert?: (o: KubeObject) => KubeObject[];
+}
 
 /** Where a kind lives: tried in order, the first path the cluster serves wins. */
 interface KindSource {
   kind: ObjectKind;
-  paths: readonly string[];
+  paths: readonly KindPath[];
+  /** The analysis cannot stand without it: not reading it fails the collection (exit 3). */
+  core: boolean;
 }
 
 // Calico's aggregated API (projectcalico.org/v3, served by calico-apiserver) is what calicoctl and
 // the docs show; clusters without calico-apiserver only have the CRDs behind it
 // (crd.projectcalico.org/v1), which hold the same spec.
-const calico = (plural: string): readonly string[] => [
-  `/apis/projectcalico.org/v3/${plural}`,
-  `/apis/crd.projectcalico.org/v1/${plural}`,
+const calico = (plural: string): readonly KindPath[] => [
+  { path: `/apis/projectcalico.org/v3/${plural}` },
+  { path: `/apis/crd.projectcalico.org/v1/${plural}` },
 ];
+const only = (path: string): readonly KindPath[] => [{ path }];
 
 export const KIND_SOURCES: readonly KindSource[] = [
-  { kind: 'nodes', paths: ['/api/v1/nodes'] },
-  { kind: 'pods', paths: ['/api/v1/pods'] },
-  { kind: 'services', paths: ['/api/v1/services'] },
-  { kind: 'endpointSlices', paths: ['/apis/discovery.k8s.io/v1/endpointslices'] },
-  { kind: 'networkPolicies', paths: ['/apis/networking.k8s.io/v1/networkpolicies'] },
-  { kind: 'ipPools', paths: calico('ippools') },
-  { kind: 'blockAffinities', paths: calico('blockaffinities') },
-  { kind: 'felixConfigurations', paths: calico('felixconfigurations') },
-  { kind: 'bgpConfigurations', paths: calico('bgpconfigurations') },
-  { kind: 'ciliumNodes', paths: ['/apis/cilium.io/v2/ciliumnodes'] },
+  { kind: 'nodes', paths: only('/api/v1/nodes'), core: true },
+  { kind: 'pods', paths: only('/api/v1/pods'), core: true },
+  { kind: 'services', paths: only('/api/v1/services'), core: true },
+  // discovery.k8s.io/v1 from Kubernetes 1.21; v1beta1 from 1.17 (removed in 1.25); core
+  // Endpoints everywhere (the EndpointSlice mirroring controller keeps both in step).
+  {
+    kind: 'endpointSlices',
+    paths: [
+      { path: '/apis/discovery.k8s.io/v1/endpointslices' },
+      { path: '/apis/discovery.k8s.io/v1beta1/endpointslices', convert: (o) => [sliceV1beta1AsV1(o)] },
+      { path: '/api/v1/endpoints', convert: endpointsAsSlices },
+    ],
+    core: true,
+  },
+  { kind: 'networkPolicies', paths: only('/apis/networking.k8s.io/v1/networkpolicies'), core: false },
+  { kind: 'ipPools', paths: calico('ippools'), core: false },
+  { kind: 'blockAffinities', paths: calico('blockaffinities'), core: false },
+  { kind: 'felixConfigurations', paths: calico('felixconfigurations'), core: false },
+  { kind: 'bgpConfigurations', paths: calico('bgpconfigurations'), core: false },
+  { kind: 'ciliumNodes', paths: only('/apis/cilium.io/v2/ciliumnodes'), core: false },
 ];
 
 /** The networking ConfigMaps, and the namespaces the projects install them in. */
@@ -52,28 +75,43 @@ function kindLabel(path: string): string {
   return parts[0] === 'api' ? (parts[2] ?? path) : `${parts[3] ?? ''}.${parts[1] ?? ''}`;
 }
 
-async function listKind(
-  client: KubeClient,
-  src: KindSource,
-  signal: AbortSignal | undefined,
-): Promise<{ items: KubeObject[]; warning?: string }> {
+interface KindResult {
+  items: KubeObject[];
+  warning?: string;
+  /** A core kind could not be read: the sentence of the collection failure. */
+  failure?: string;
+}
+
+async function listKind(client: KubeClient, src: KindSource, signal: AbortSignal | undefined): Promise<KindResult> {
   const failures: ApiError[] = [];
-  for (const path of src.paths) {
+  for (const { path, convert } of src.paths) {
     try {
-      return { items: await client.list(path, {}, signal) };
+      const items = await client.list(path, {}, signal);
+      const r: KindResult = { items: convert === undefined ? items : items.flatMap(convert) };
+      // Quiet when an older version simply is not served; said when a newer one was refused.
+      const refused = failures.find((f) => !isNotFound(f));
+      if (refused !== undefined)
+        r.warning = `${src.kind}: read from ${path} because ${apiErrorMessage(refused, client.access.userName)}`;
+      return r;
     } catch (e) {
       // Anything but an API answer (the server is gone) stops the whole collection.
       if (!(e instanceof ApiError)) throw e;
       failures.push(e);
     }
   }
+  const worst = failures.find((f) => !isNotFound(f)) ?? failures[0]!;
+  if (src.core) {
+    return {
+      items: [],
+      failure: `cannot collect ${src.kind}, which every analysis needs: ${apiErrorMessage(worst, client.access.userName)}`,
+    };
+  }
   if (failures.every((f) => isNotFound(f))) {
     return {
       items: [],
-      warning: `${src.kind}: this cluster does not serve ${src.paths.map(kindLabel).join(' or ')}; none collected`,
+      warning: `${src.kind}: this cluster does not serve ${src.paths.map((p) => kindLabel(p.path)).join(' or ')}; none collected`,
     };
   }
-  const worst = failures.find((f) => !isNotFound(f)) ?? failures[0]!;
   return { items: [], warning: `${src.kind}: not collected: ${apiErrorMessage(worst, client.access.userName)}` };
 }
 
@@ -113,18 +151,23 @@ function sortObjects(list: KubeObject[]): KubeObject[] {
   return list.sort((a, b) => key(a).localeCompare(key(b)));
 }
 
-/** Every kind the snapshot carries; warnings say what is missing and why. */
+/**
+ * Every kind the snapshot carries; warnings say what is missing and why. Throws ClusterError
+ * when a core kind cannot be read (the first in KIND_SOURCES order, so the sentence is stable).
+ */
 export async function listObjects(client: KubeClient, signal?: AbortSignal): Promise<ListedObjects> {
   const objects = emptyObjects();
   const warnings: string[] = [];
   const kinds = KIND_SOURCES.map(async (src) => {
     const r = await listKind(client, src, signal);
     objects[src.kind] = sortObjects(r.items);
-    return r.warning;
+    return r;
   });
   const maps = NETWORK_CONFIGMAPS.map((cm) => findConfigMap(client, cm, signal));
-  const [kindWarnings, mapResults] = await Promise.all([Promise.all(kinds), Promise.all(maps)]);
+  const [kindResults, mapResults] = await Promise.all([Promise.all(kinds), Promise.all(maps)]);
+  const failure = kindResults.find((r) => r.failure !== undefined)?.failure;
+  if (failure !== undefined) throw new ClusterError(failure);
   objects.configMaps = sortObjects(mapResults.flatMap((r) => r.items));
-  for (const w of [...kindWarnings, ...mapResults.map((r) => r.warning)]) if (w !== undefined) warnings.push(w);
+  for (const w of [...kindResults, ...mapResults].map((r) => r.warning)) if (w !== undefined) warnings.push(w);
   return { objects, warnings };
 }

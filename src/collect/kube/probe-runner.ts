@@ -252,8 +252,11 @@ export async function ensureNamespace(client: KubeClient, name: string, own: boo
     return;
   } catch (e) {
     if (e instanceof ClusterError) throw e;
-    if (e instanceof ApiError && e.code === 403) return; // may not read namespaces; pod creation will tell
-    if (!isNotFound(e)) throw e;
+    // May not read it: creating it says whether it exists (409); a namespace the user named
+    // is left to pod creation to judge.
+    if (e instanceof ApiError && e.code === 403) {
+      if (!own) return;
+    } else if (!isNotFound(e)) throw e;
   }
   if (!own)
     throw new ClusterError(
@@ -266,6 +269,32 @@ export async function ensureNamespace(client: KubeClient, name: string, own: boo
     });
   } catch (e) {
     if (!(e instanceof ApiError && e.code === 409)) throw e;
+  }
+}
+
+/**
+ * A probe pod this user could create but not delete would outlive the run: ask the API server
+ * first (SelfSubjectAccessReview, which every authenticated user may create: system:basic-user).
+ * When the review itself cannot be made, the delete will tell.
+ */
+export async function ensureCanDeletePods(client: KubeClient, namespace: string): Promise<void> {
+  let allowed: boolean | undefined;
+  try {
+    const review = (await client.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { namespace, verb: 'delete', resource: 'pods' } },
+      },
+    })) as { status?: { allowed?: boolean } };
+    allowed = review.status?.allowed;
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+  }
+  if (allowed === false) {
+    throw new ClusterError(
+      `user "${client.access.userName}" may not delete pods in namespace "${namespace}", so the probe pods would outlive the run and none was created; ask a cluster admin to grant "delete" on "pods" (deploy/rbac.yaml)`,
+    );
   }
 }
 
@@ -292,6 +321,7 @@ export async function probeNodes(
   const warnings: string[] = [];
   if (targets.length === 0) return { hosts, warnings };
   await ensureNamespace(client, o.namespace, o.ownNamespace);
+  await ensureCanDeletePods(client, o.namespace);
 
   // Internal abort: the caller's signal, or a fatal failure on any node.
   const ac = new AbortController();
