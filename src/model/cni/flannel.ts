@@ -15,7 +15,7 @@ function detect(cluster: ClusterInfo, hosts: readonly HostState[]): string[] {
   if (configMap(cluster, 'kube-flannel-cfg') !== undefined) because.push('ConfigMap kube-flannel-cfg');
   if (configMap(cluster, 'canal-config') !== undefined) because.push('ConfigMap canal-config');
   if (podsNamed(cluster, 'kube-flannel') > 0) because.push('kube-flannel pods');
-  if (hosts.some((h) => h.flannel !== undefined)) because.push('/run/flannel/subnet.env on the nodes');
+  if (hosts.some((h) => h.flannel?.subnet !== undefined)) because.push('/run/flannel/subnet.env on the nodes');
   const annotated = cluster.nodes.filter((n) => n.flannelBackendType !== undefined);
   if (annotated.length > 0) because.push(`flannel.alpha.coreos.com annotations on ${annotated.length} node(s)`);
   const plugin = cniPlugin(hosts, 'flannel');
