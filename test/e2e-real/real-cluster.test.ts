@@ -160,12 +160,9 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
     await assertNothingLeft(true);
   });
 
-  // ippool-overlap fires on the CNI bridge holding the gateway of the node's pod range: the fix
-  // (pod-side devices recognised from the node's state) is the CNI-modules branch's; drop the
-  // todo when it is on main.
-  test('doctor as the ServiceAccount: HEALTHY, exit 0, no warnings', {
-    todo: 'ippool-overlap on rk-cni0 until the CNI-modules fix lands',
-  }, async () => {
+  // The CNI bridge (rk-cni0) holds the gateway of the node's pod range: a pod-side device
+  // recognised from the node's state (model/cni/pod-side.ts), so no ippool-overlap.
+  test('doctor as the ServiceAccount: HEALTHY, exit 0, no warnings', async () => {
     const r = await netcheck(sa, ['doctor']);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /HEALTHY\s+1 node\(s\)/);
