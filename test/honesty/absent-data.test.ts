@@ -182,7 +182,7 @@ for (const [example, commands] of Object.entries(COMMANDS)) {
 // reachable). Removing them is the engine's half of the issue (engine-honest): the engine must
 // answer unknown there. Reported as todo while any remain.
 test('flow traces on missing data: no trace finding from absence, no verdict flip (engine)', {
-  todo: 'the engine must answer unknown on missing data (engine-honest)',
+  todo: 'left: externalip-node-address with node-a ip-addr missing gives reply-source-mismatch@node-c; who owns the externalIP is undecidable without node-a addresses, so the engine must answer unknown',
 }, () => {
   assert.deepEqual(totals.engine, [], `${totals.engine.length} engine violations:\n${totals.engine.join('\n')}`);
 });
