@@ -82,18 +82,22 @@ for (const [ti, tpl] of TEMPLATES.entries()) {
         // Seeds of the two templates never coincide, so a seed names one scenario.
         const seed = SEED * 100_000 + ti * 50_000 + i;
         const sc = tpl.scenario(mulberry32(seed), seed);
-        // Hosts are independent namespaces: each host's commands run in order, the hosts side by side.
-        const byHost = new Map<string, Scenario['commands']>();
-        for (const c of sc.commands) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
-        await Promise.all(
-          [...byHost.values()].map(async (cmds) => {
-            for (const c of cmds) {
-              const r = await lab.exec(c.host, c.argv, c.input !== undefined ? { input: c.input } : {});
-              if (r.code !== 0 && c.mayFail !== true)
-                throw new Error(`scenario ${seed}: ${c.host}: ${c.argv.join(' ')}: ${r.startError ?? r.stderr}`);
-            }
-          }),
-        );
+        // Hosts are independent namespaces: each host's commands run in order, the hosts side by
+        // side; the settle phase (neighbour-priming pings) only once every host is configured.
+        for (const settle of [false, true]) {
+          const byHost = new Map<string, Scenario['commands']>();
+          for (const c of sc.commands)
+            if ((c.settle === true) === settle) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
+          await Promise.all(
+            [...byHost.values()].map(async (cmds) => {
+              for (const c of cmds) {
+                const r = await lab.exec(c.host, c.argv, c.input !== undefined ? { input: c.input } : {});
+                if (r.code !== 0 && c.mayFail !== true)
+                  throw new Error(`scenario ${seed}: ${c.host}: ${c.argv.join(' ')}: ${r.startError ?? r.stderr}`);
+              }
+            }),
+          );
+        }
         // Earlier flows must not leave conntrack entries that decide later ones.
         await Promise.all(tpl.flush.map((h) => lab.exec(h, ['conntrack', '-F'])));
         const world = await worldOf(lab, tpl.probed, sc);

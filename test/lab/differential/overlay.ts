@@ -400,8 +400,14 @@ export function overlayScenario(r: Rand, seed: number): Scenario {
   }
   // The neighbour entries a running cluster has for node2's second address (netcheck sees node2
   // there by them; without one it cannot tell who answers ARP on that subnet, and says so).
-  for (const h of ['node1', 'node3', 'lan'])
-    commands.push({ host: h, argv: ['ping', '-c', '1', '-W', '1', NODE2_SECOND_IP], mayFail: true });
+  // Flushed first: an entry left by an earlier scenario may hold the MAC of a NIC that no longer
+  // answers for the address (node2's NICs are recreated, arp_ignore changes), and a ping over it
+  // can still succeed while the unicast re-probes fail, so the entry reads FAILED seconds later
+  // (neigh_timer_handler, NUD_PROBE → NUD_FAILED) although the next packet resolves it anew.
+  for (const h of ['node1', 'node3', 'lan']) {
+    commands.push({ host: h, argv: ['ip', 'neigh', 'flush', 'to', NODE2_SECOND_IP], mayFail: true, settle: true });
+    commands.push({ host: h, argv: ['ping', '-c', '1', '-W', '1', NODE2_SECOND_IP], mayFail: true, settle: true });
+  }
   return {
     seed,
     commands,

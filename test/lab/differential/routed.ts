@@ -58,7 +58,12 @@ export interface FlowSpec {
 /** One scenario: commands per host that set every knob (idempotently), and the flows to try. */
 export interface Scenario {
   seed: number;
-  commands: { host: string; argv: string[]; input?: string; mayFail?: boolean }[];
+  /**
+   * Commands per host. Hosts run side by side, each host's commands in order; `settle` commands
+   * run after every host's knobs are set (a ping that primes a neighbour entry must not race the
+   * peer's reconfiguration, or the entry it leaves is FAILED for a reason the scenario never set).
+   */
+  commands: { host: string; argv: string[]; input?: string; mayFail?: boolean; settle?: boolean }[];
   flows: FlowSpec[];
   /** Human summary of the knobs, printed on disagreement. */
   summary: string[];
@@ -247,7 +252,7 @@ function l2Knobs(r: Rand, cmds: Scenario['commands'], summary: string[]): void {
   sh('ip', 'neigh', 'flush', 'dev', 'eth1');
   const second = pick(r, ['ping', 'permanent', 'stale'] as const);
   if (second === 'ping')
-    cmds.push({ host: 'r1', argv: ['ping', '-c', '1', '-W', '1', SECOND_SUBNET_IP], mayFail: true });
+    cmds.push({ host: 'r1', argv: ['ping', '-c', '1', '-W', '1', SECOND_SUBNET_IP], mayFail: true, settle: true });
   else sh('ip', 'neigh', 'replace', SECOND_SUBNET_IP, 'lladdr', SERVER_ETH0_MAC, 'dev', 'eth1', 'nud', second);
   const shared = pick(r, ['untouched', 'untouched', 'failed', 'stale'] as const);
   if (shared === 'failed') sh('ip', 'neigh', 'replace', '10.2.0.2', 'dev', 'eth1', 'nud', 'failed');
