@@ -36,7 +36,7 @@ import { validateSource } from './rpfilter.ts';
 import { decapsulator, encapsulation, isTunnel } from './tunnel.ts';
 import type { RpfResult } from './rpfilter.ts';
 import type { Hop, HopReason, HopStep, NetfilterPlace, Trace, TraceVerdict } from './trace.ts';
-import { directEntry, externalEntry, podAttachment, resolveReceiver } from './world.ts';
+import { addressHolder, directEntry, externalEntry, podAttachment, resolveReceiver } from './world.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from './world.ts';
 
 export type Endpoint =
@@ -1001,7 +1001,24 @@ export function send(
       return receive(ctx, st, at.host, at.dev, p);
     }
     case 'external': {
-      const at = directEntry(world, from.external, p.dst) ?? externalEntry(world, from.external);
+      const direct = directEntry(world, from.external, p.dst);
+      if (direct !== undefined && 'unseen' in direct) {
+        const decision = `whether ${fmt(p.dst)}, where ${from.external.name} sends it, is an address`;
+        return [
+          direct.gap !== undefined
+            ? unknownWithout(st, direct.gap, 'enter', decision)
+            : die(
+                st,
+                direct.unseen,
+                'enter',
+                'unknown',
+                { kind: 'not-probed', node: direct.unseen },
+                `${fmt(p.dst)} is node ${direct.unseen}'s, which was not probed`,
+                [],
+              ),
+        ];
+      }
+      const at = direct ?? externalEntry(world, from.external);
       // Where it enters is read from the nodes' addresses and routes: a node without them may be the one.
       const entryGap =
         at === undefined
@@ -1045,14 +1062,21 @@ export function reply(world: World, opts: EngineOptions, leaf: Leaf): Leaf[] {
     // The external host answers through its router; with the reply's destination on its own link
     // (a node address) it goes straight there, otherwise to the node the LAN routes the pod
     // network to (--via).
-    for (const h of world.hosts.values()) {
-      for (const [dev, addrs] of h.addresses) {
-        if (addrs.some((a) => a.local === p.dst)) {
-          const ext: ExternalEndpoint = { ...ep.external, entry: { host: h.name, dev } };
-          return send(world, opts, { kind: 'external', external: ext }, p, 'reply', leaf.ct);
-        }
-      }
+    const held = addressHolder(world, p.dst);
+    if (held !== undefined && !('unseen' in held)) {
+      const ext: ExternalEndpoint = { ...ep.external, entry: { host: held.host.name, dev: held.dev } };
+      return send(world, opts, { kind: 'external', external: ext }, p, 'reply', leaf.ct);
     }
+    // Not known to be no node's: the walk's own entry (directEntry) names the gap.
+    if (held !== undefined)
+      return send(
+        world,
+        opts,
+        { kind: 'external', external: { ...ep.external, entry: undefined } },
+        p,
+        'reply',
+        leaf.ct,
+      );
   }
   return send(world, opts, ep, p, 'reply', leaf.ct);
 }

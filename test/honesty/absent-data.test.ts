@@ -177,18 +177,15 @@ for (const [example, commands] of Object.entries(COMMANDS)) {
   }
 }
 
-// Known failures, kept visible: the engine still walks absent state as empty state (a trace
-// finding such as no-route or no-neighbor from a deleted section, a flow verdict flipped to
-// reachable). Removing them is the engine's half of the issue (engine-honest): the engine must
-// answer unknown there. Reported as todo while any remain.
-test('flow traces on missing data: no trace finding from absence, no verdict flip (engine)', {
-  todo: 'left: externalip-node-address with node-a ip-addr missing gives reply-source-mismatch@node-c; who owns the externalIP is undecidable without node-a addresses, so the engine must answer unknown',
-}, () => {
+// The engine's half: a trace never derives a fault from absent state (a trace finding such as
+// no-route or reply-source-mismatch from a deleted section, a flow verdict flipped to reachable);
+// it answers unknown there, naming what it lacks.
+test('flow traces on missing data: no trace finding from absence, no verdict flip (engine)', () => {
   assert.deepEqual(totals.engine, [], `${totals.engine.length} engine violations:\n${totals.engine.join('\n')}`);
 });
 
 test('summary', () => {
   process.stdout.write(
-    `# honesty: ${totals.cases} mutated inputs; ${totals.named} named the missing data, ${totals.unchanged} answered as before, ${totals.engine.length} engine violations (todo); ${Math.round(totals.mutatedMs)} ms for the mutated inputs, floor ${Math.round(totals.floorMs)} ms for one unmutated pass of each command\n`,
+    `# honesty: ${totals.cases} mutated inputs; ${totals.named} named the missing data, ${totals.unchanged} answered as before, ${totals.engine.length} engine violations; ${Math.round(totals.mutatedMs)} ms for the mutated inputs, floor ${Math.round(totals.floorMs)} ms for one unmutated pass of each command\n`,
   );
 });
