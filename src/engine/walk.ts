@@ -141,6 +141,11 @@ function unknownWithout(st: State, gap: DataMissing, step: HopStep, decision: st
   return die(st, gap.node, step, 'unknown', gap, describeMissing(gap, decision), [collectHint(gap)], device);
 }
 
+/** The route that chose the next hop, as the evidence of what happens to it. */
+function routeLine(st: State): string[] {
+  return st.nextHopRoute !== undefined ? [st.nextHopRoute] : [];
+}
+
 /** The first section of `sections` that host `h` lacks, if any. */
 function gapOn(h: HostNet, sections: readonly string[]): DataMissing | undefined {
   return missingSection(h.state, sections);
@@ -853,7 +858,7 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
           'unknown',
           { kind: 'not-probed', node: fmt(rcv.gateway) },
           `leaves ${oif} toward ${fmt(rcv.gateway)}, which netcheck did not probe`,
-          [],
+          routeLine(st),
           oif,
         ),
       ];
@@ -869,12 +874,12 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
               'unknown',
               { kind: 'not-probed', node: rcv.node },
               `leaves ${oif} toward ${fmt(nextHop)}: ${rcv.how}`,
-              [],
+              routeLine(st),
               oif,
             ),
       ];
     case 'undecided': {
-      const ev = [...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...rcv.evidence];
+      const ev = [...routeLine(st), ...rcv.evidence];
       return [die(st, h.name, 'neighbor', 'unknown', { kind: 'neighbor-unknown' }, rcv.why, ev, oif)];
     }
   }
@@ -961,7 +966,7 @@ export function send(
             'unknown',
             { kind: 'not-probed', node: from.host },
             `${from.host} was not probed`,
-            [],
+            [`${from.host}: no state in the snapshot`],
           ),
         ];
       return localOut(ctx, st, h, p);
@@ -977,7 +982,7 @@ export function send(
             'unknown',
             { kind: 'not-probed', node: from.pod.node },
             `pod ${from.pod.name} runs on ${from.pod.node}, which was not probed`,
-            [],
+            [`pod ${from.pod.name} ${fmt(from.pod.ip)}: node ${from.pod.node}`],
           ),
         ];
       const blocked = enterable(ctx, st, node);
@@ -1014,7 +1019,7 @@ export function send(
                 'unknown',
                 { kind: 'not-probed', node: direct.unseen },
                 `${fmt(p.dst)} is node ${direct.unseen}'s, which was not probed`,
-                [],
+                [`Node ${direct.unseen}: InternalIP ${fmt(p.dst)}`],
               ),
         ];
       }
@@ -1038,7 +1043,7 @@ export function send(
             'unknown',
             { kind: 'not-modelled' },
             `no probed node is on the link of ${from.external.name} and none was named with --via`,
-            [],
+            [`${from.external.name}: ${fmt(from.external.ip)}, in no probed node's connected subnets`],
           ),
         ];
       return receive(ctx, st, at.host, at.dev, p);

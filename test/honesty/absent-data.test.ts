@@ -67,6 +67,8 @@ interface Answer {
   /** id@node of the findings an engine trace gave. */
   fromTrace: Set<string>;
   names: boolean;
+  /** path-unknown findings without evidence (findings.md: they quote the line that could not be decided). */
+  unquoted: string[];
   error?: string;
 }
 
@@ -83,6 +85,7 @@ function answer(snap: RawSnapshot, c: Command): Answer {
       severe: new Set(),
       fromTrace: new Set(),
       names,
+      unquoted: [],
       ...(names ? {} : { error: String(e) }),
     };
   }
@@ -95,6 +98,7 @@ function answer(snap: RawSnapshot, c: Command): Answer {
     // A trace's finding begins with its flow's label (checks/flow/from-trace.ts).
     fromTrace: new Set(problems.filter((f) => d.traces.some((t) => f.summary.startsWith(t.flow))).map(key)),
     names: d.findings.some((f) => NAMING.has(f.id)),
+    unquoted: d.findings.filter((f) => f.id === 'path-unknown' && f.evidence.length === 0).map((f) => f.summary),
   };
 }
 
@@ -108,6 +112,7 @@ interface Violation {
 function violations(before: Answer, after: Answer, flow: boolean): Violation[] {
   const out: Violation[] = [];
   if (after.error !== undefined) return [{ text: `failed: ${after.error}`, engine: false }];
+  for (const u of after.unquoted) out.push({ text: `path-unknown without evidence: ${u}`, engine: true });
   const invented = [...after.severe].filter((k) => !before.severe.has(k));
   const byEngine = invented.filter((k) => after.fromTrace.has(k));
   const byChecks = invented.filter((k) => !byEngine.includes(k));
