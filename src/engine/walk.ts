@@ -887,7 +887,8 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
 
 function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endpoint, how: string): Leaf {
   const name = ep.kind === 'pod' ? `pod ${ep.pod.name}` : ep.kind === 'external' ? ep.external.name : ep.host;
-  const s = hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name} (${how})`, [], oif);
+  // How the receiver was found is the hop's evidence, not a clause of its sentence (which then nested).
+  const s = hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name}`, [how], oif);
   return { ...end(s, 'delivered', { seenAs: seen(p), deliveredTo: name }), endpoint: ep, packet: p };
 }
 

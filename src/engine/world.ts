@@ -213,7 +213,7 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
   //    somebody else it is a router netcheck knows nothing about (step 5).
   for (const e of w.externals) {
     if (e.ip !== nextHop || nextHop !== finalDst) continue;
-    return { kind: 'external', external: e, how: `${e.name} (${formatIpv4(e.ip)}) is on the link behind ${dev}` };
+    return { kind: 'external', external: e, how: `${e.name} is on the link behind ${dev}` };
   }
   // 5. A node the snapshot has no state for, or a pod on one.
   const unprobed = unprobedReceiver(w, nextHop, finalDst);
