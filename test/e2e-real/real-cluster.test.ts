@@ -24,7 +24,9 @@ import {
   kubectlOk,
   leftovers,
   locateSharedK8s,
+  lockCluster,
   serviceAccountKubeconfig,
+  unlockCluster,
   skipReason,
 } from './cluster.ts';
 import { calicoHealthy } from '../lab/incidents/base.ts';
@@ -35,7 +37,7 @@ import { KIND_SOURCES } from '../../src/collect/kube/objects.ts';
 import { CALICO_OBJECTS, WORKLOAD, calicoCrds } from './workload.ts';
 
 const shared = locateSharedK8s();
-const skip = skipReason(shared);
+const skip = skipReason(shared) ?? lockCluster();
 const SA_NS = 'default';
 
 describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false, concurrency: false }, () => {
@@ -75,6 +77,7 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
 
   after(async () => {
     if (admin !== '') clusterDown(shared.dir!);
+    unlockCluster();
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
     process.stderr.write(`# real-cluster suite: ${((Date.now() - t0) / 1000).toFixed(1)} s wall\n`);
   });
