@@ -29,7 +29,7 @@ export type { Endpoint, EngineOptions, Leaf } from './walk/state.ts';
 const STAGES: Stages = { receive, localOut, deliverLocal, postrouting };
 
 function defaults(o: EngineOptions): Required<EngineOptions> {
-  return { maxHops: 32, maxBranches: 512, ...o };
+  return { maxHops: 32, ...o };
 }
 
 function initial(direction: Trace['direction'], ct: CtTables): State {

@@ -1,5 +1,5 @@
 // Pod → host outside the cluster: which source address the far end sees, which rule rewrote it,
-// and which configuration key put that rule there (INCIDENTS.md #5).
+// and which configuration key put that rule there (docs/incidents.md #5).
 import { inCidr } from '../../lib/ipv4.ts';
 import type { Trace } from '../../engine/trace.ts';
 import { configMap } from '../../model/detect.ts';
@@ -72,7 +72,7 @@ export function egressSourceFinding(
   const config = masqueradeConfig(ctx, pod.ip, hop?.node ?? pod.node);
   // Masquerading pod egress is most CNIs' default, so by itself it is the answer to "what will the
   // host see", not a fault; it is a problem when the configuration says otherwise in a key the
-  // running version ignores (INCIDENTS.md #5).
+  // running version ignores (docs/incidents.md #5).
   const misleading = config.some((l) => l.includes('(deprecated'));
   const f: Finding = {
     id: 'pod-egress-masquerade',

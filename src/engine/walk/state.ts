@@ -20,8 +20,6 @@ export interface EngineOptions {
   evaluate: EvaluateHook;
   /** Longest walk (hops across hosts) before calling it a loop. */
   maxHops?: number;
-  /** Most branches (load balancing × multipath) explored. */
-  maxBranches?: number;
 }
 
 /** A finished branch: the trace plus what the reply needs. */

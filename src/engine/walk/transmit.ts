@@ -117,7 +117,7 @@ function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4
     return [unknownWithout(st, l2Gap, 'neighbor', `which VTEP ${formatIpv4(nextHop)} on ${oif} is behind`, oif)];
   const e = encapsulation(h, oif, nextHop, p.dst);
   if (!e.ok) {
-    // The route that picked this next hop is the line to look at (INCIDENTS.md #2: a tunnel route
+    // The route that picked this next hop is the line to look at (docs/incidents.md #2: a tunnel route
     // whose gateway is not a VTEP), so it leads the evidence.
     const ev = [...(e.step === 'neighbor' && st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...e.evidence];
     return [die(st, h.name, e.step, e.verdict, e.reason, e.problem, ev, oif)];
