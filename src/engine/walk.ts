@@ -36,6 +36,11 @@ function initial(direction: Trace['direction'], ct: CtTables): State {
   return { direction, hops: [], branch: [], ct, depth: 0 };
 }
 
+/** The source's node is not in the snapshot: where the packet goes is unknown. */
+function notProbed(st: State, node: string, detail: string): Leaf[] {
+  return [die(st, node, 'enter', 'unknown', { kind: 'not-probed', node }, detail, [])];
+}
+
 /** Sends `p` from endpoint `from` and walks it to its fate. */
 export function send(
   world: World,
@@ -50,34 +55,13 @@ export function send(
   switch (from.kind) {
     case 'host': {
       const h = world.hosts.get(from.host);
-      if (h === undefined)
-        return [
-          die(
-            st,
-            from.host,
-            'enter',
-            'unknown',
-            { kind: 'not-probed', node: from.host },
-            `${from.host} was not probed`,
-            [],
-          ),
-        ];
+      if (h === undefined) return notProbed(st, from.host, `${from.host} was not probed`);
       return localOut(ctx, st, h, p);
     }
     case 'pod': {
       const node = world.hosts.get(from.pod.node);
       if (node === undefined)
-        return [
-          die(
-            st,
-            from.pod.node,
-            'enter',
-            'unknown',
-            { kind: 'not-probed', node: from.pod.node },
-            `pod ${from.pod.name} runs on ${from.pod.node}, which was not probed`,
-            [],
-          ),
-        ];
+        return notProbed(st, from.pod.node, `pod ${from.pod.name} runs on ${from.pod.node}, which was not probed`);
       const blocked = enterable(ctx, st, node);
       if (blocked !== undefined) return [blocked];
       const at = podAttachment(world, from.pod);

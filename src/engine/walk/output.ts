@@ -3,7 +3,7 @@
 // POSTROUTING. References: net/ipv4/route.c (ip_route_output_key_hash), ip_output.c,
 // netfilter/nf_nat_core.c (ip_route_me_harder).
 import { formatIpv4 } from '../../lib/ipv4.ts';
-import { renderRoute, renderRule } from '../../model/render/iproute2.ts';
+import { renderRoute } from '../../model/render/iproute2.ts';
 import { tupleOf } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { NEEDS } from '../data-gaps.ts';
@@ -12,8 +12,8 @@ import { fibLookup, nextHops, outputLookup, preferredSource } from '../routing.t
 import { conntrackIn } from './conntrack-steps.ts';
 import { enterable, gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
-import { failRoute } from './route-failure.ts';
-import { describePacket, die, hop } from './state.ts';
+import { failRoute, noOutputDevice, routeEvidence } from './route-outcome.ts';
+import { describePacket, die, hop, routingLoop } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 /** ip_route_output → OUTPUT → (re-route) → POSTROUTING. */
@@ -25,18 +25,8 @@ export function localOut(
   o: { oif?: string; dnatFrom?: Packet } = {},
 ): Leaf[] {
   let st: State = { ...st0, depth: st0.depth + 1 };
-  if (st.depth > ctx.opt.maxHops)
-    return [
-      die(
-        st,
-        h.name,
-        'output',
-        'dropped',
-        { kind: 'routing-loop' },
-        `routing loop: more than ${ctx.opt.maxHops} hops`,
-        [],
-      ),
-    ];
+  const loop = routingLoop(ctx, st, h.name, 'output');
+  if (loop !== undefined) return loop;
   const blocked = enterable(ctx, st, h);
   if (blocked !== undefined) return [blocked];
   const routeGap = gapOn(h, NEEDS.routing);
@@ -77,22 +67,14 @@ export function localOut(
   } else {
     st = { ...st, firstTuple: tupleOf(o.dnatFrom) };
   }
-  const evidence = [
-    ...(fib.rule !== undefined && fib.rule.priority !== 0 ? [renderRule(fib.rule)] : []),
-    renderRoute(r),
-  ];
+  const evidence = routeEvidence(fib);
   if (r.type === 'local') {
     st = hop(st, h.name, 'route', `${formatIpv4(p.dst)} is this host's own address (${renderRoute(r)})`, evidence);
     return runHook(ctx, st, h, 'OUTPUT', p, { outIface: 'lo' }, (s, q) => ctx.stages.deliverLocal(ctx, s, h, 'lo', q));
   }
   return nextHops(r).flatMap((nh) => {
     const oif = nh.dev;
-    if (oif === undefined)
-      return [
-        die(st, h.name, 'route', 'unknown', { kind: 'not-modelled' }, `route has no output device: ${renderRoute(r)}`, [
-          renderRoute(r),
-        ]),
-      ];
+    if (oif === undefined) return [noOutputDevice(st, h, r)];
     const gw = nh.gateway ?? p.dst;
     const s = {
       ...hop(
@@ -112,18 +94,7 @@ export function localOut(
         if (!again.ok) return [failRoute(s2, h, again, q.dst)];
         if (again.route.type === 'local') return ctx.stages.deliverLocal(ctx, s2, h, 'lo', q);
         const nh2 = nextHops(again.route)[0];
-        if (nh2?.dev === undefined)
-          return [
-            die(
-              s2,
-              h.name,
-              'route',
-              'unknown',
-              { kind: 'not-modelled' },
-              `route has no output device: ${renderRoute(again.route)}`,
-              [renderRoute(again.route)],
-            ),
-          ];
+        if (nh2?.dev === undefined) return [noOutputDevice(s2, h, again.route)];
         const s3 = {
           ...hop(
             s2,

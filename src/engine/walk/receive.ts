@@ -4,7 +4,7 @@
 // References: net/ipv4/ip_input.c, route.c, ip_forward.c, fib_frontend.c (fib_validate_source).
 import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
-import { renderRoute, renderRule } from '../../model/render/iproute2.ts';
+import { renderRoute } from '../../model/render/iproute2.ts';
 import { tupleOf } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { forwarding, routeLocalnet } from '../kernel/sysctl.ts';
@@ -17,25 +17,14 @@ import type { RpfResult } from '../rpfilter.ts';
 import { conntrackIn } from './conntrack-steps.ts';
 import { enterable, gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
-import { failRoute } from './route-failure.ts';
-import { describePacket, die, hop } from './state.ts';
+import { failRoute, noOutputDevice, routeEvidence } from './route-outcome.ts';
+import { describePacket, die, hop, routingLoop } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 /** A packet arrives on `dev` of host `h` (ip_rcv → PREROUTING). */
 export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet, physdevIn?: string): Leaf[] {
-  if (st0.depth > ctx.opt.maxHops)
-    return [
-      die(
-        st0,
-        h.name,
-        'enter',
-        'dropped',
-        { kind: 'routing-loop' },
-        `routing loop: more than ${ctx.opt.maxHops} hops`,
-        [],
-        dev,
-      ),
-    ];
+  const loop = routingLoop(ctx, st0, h.name, 'enter', dev);
+  if (loop !== undefined) return loop;
   let st: State = { ...st0, depth: st0.depth + 1, firstTuple: tupleOf(p0), sent: st0.sent ?? p0 };
   st = hop(
     st,
@@ -112,10 +101,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
     return [failRoute(st, h, fib, p.dst, dev)];
   }
   const r = fib.route;
-  const evidence = [
-    ...(fib.rule !== undefined && fib.rule.priority !== 0 ? [renderRule(fib.rule)] : []),
-    renderRoute(r),
-  ];
+  const evidence = routeEvidence(fib);
   if (r.type === 'local') {
     const rpf = validateSource(h, { src: p.src, dst: p.dst, iif: dev, mark: p.mark, tos: 0 });
     if (!rpf.pass) return [rpfDrop(st, h, dev, p, rpf)];
@@ -164,19 +150,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
             ],
           }
         : st;
-    if (oif === undefined)
-      return [
-        die(
-          s,
-          h.name,
-          'route',
-          'unknown',
-          { kind: 'not-modelled' },
-          `route has no output device: ${renderRoute(r)}`,
-          [renderRoute(r)],
-          dev,
-        ),
-      ];
+    if (oif === undefined) return [noOutputDevice(s, h, r, dev)];
     const rpf = validateSource(h, { src: p.src, dst: p.dst, iif: dev, oif, mark: p.mark, tos: 0 });
     if (!rpf.pass) return [rpfDrop(s, h, dev, p, rpf)];
     s = hop(

@@ -122,6 +122,23 @@ export function die(
   return end(hop(st, node, step, detail, evidence, device, reason), verdict);
 }
 
+/** The loop guard: a walk longer than `maxHops` hosts is a routing loop. */
+export function routingLoop(ctx: Ctx, st: State, node: string, step: HopStep, dev?: string): Leaf[] | undefined {
+  if (st.depth <= ctx.opt.maxHops) return undefined;
+  return [
+    die(
+      st,
+      node,
+      step,
+      'dropped',
+      { kind: 'routing-loop' },
+      `routing loop: more than ${ctx.opt.maxHops} hops`,
+      [],
+      dev,
+    ),
+  ];
+}
+
 export function seen(p: Packet): NonNullable<Trace['seenAs']> {
   const s: NonNullable<Trace['seenAs']> = { src: formatIpv4(p.src), dst: formatIpv4(p.dst) };
   if (p.proto === 'tcp' || p.proto === 'udp') {

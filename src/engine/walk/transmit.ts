@@ -13,18 +13,10 @@ import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
 import { gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
 import { die, end, hop, seen } from './state.ts';
-import type { Ctx, Endpoint, Leaf, State } from './state.ts';
+import type { Ctx, Endpoint, Leaf, Stages, State } from './state.ts';
 
 /** POSTROUTING; then a reply has its DNAT undone, this host's entry is recorded and the packet leaves. */
-export function postrouting(
-  ctx: Ctx,
-  st: State,
-  h: HostNet,
-  oif: string,
-  nextHop: Ipv4,
-  p: Packet,
-  inIface: string | undefined,
-): Leaf[] {
+export const postrouting: Stages['postrouting'] = (ctx, st, h, oif, nextHop, p, inIface) => {
   return runHook(
     ctx,
     st,
@@ -38,7 +30,7 @@ export function postrouting(
       return transmit(ctx, leaveHost(s2), h, oif, nextHop, c.p);
     },
   );
-}
+};
 
 function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
   const link = h.links.get(oif);
