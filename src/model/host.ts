@@ -2,7 +2,7 @@
 // that is missing is recorded (the analysis says what it could not check); a section a parser
 // cannot fully read gives warnings and whatever could be read.
 import type { HostEntry } from '../snapshot/types.ts';
-import { FILE_SECTION_PREFIX } from '../collect/probe-commands.ts';
+import { CNI_DIR_SECTIONS, FILE_SECTION_PREFIX } from '../collect/probe-commands.ts';
 import { parseBridgeFdb } from './parse/bridge-fdb.ts';
 import { parseCniConfig } from './parse/cni.ts';
 import { parseFlannelSubnetEnv } from './parse/flannel-env.ts';
@@ -20,7 +20,6 @@ import type { SectionStatus } from './provenance.ts';
 import type { HostState, IptRuleset, Parsed } from './types.ts';
 
 const FLANNEL_ENV = `${FILE_SECTION_PREFIX}/run/flannel/subnet.env`;
-const CNI_DIR = `${FILE_SECTION_PREFIX}/etc/cni/net.d/`;
 
 export function buildHostState(name: string, entry: HostEntry): HostState {
   const warnings: string[] = [];
@@ -65,7 +64,7 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     ipvs: take('ipvsadm', parseIpvsadmSave, []),
     ipsets: take('ipset', parseIpsetSave, []),
     cni: Object.keys(sec)
-      .filter((k) => k.startsWith(CNI_DIR))
+      .filter((k) => CNI_DIR_SECTIONS.some((d) => k.startsWith(d)))
       .sort()
       .map((k) => take(k, (t) => parseCniConfig(k.slice(FILE_SECTION_PREFIX.length), t), undefined as never)),
     missing: { ...entry.errors },

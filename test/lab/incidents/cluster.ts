@@ -26,7 +26,7 @@
 //    a host-local range from subnet.env: pods on cni0 (the first address of the node's subnet
 //    is the bridge's, the pods' gateway), br_netfilter on as kubeadm requires. `k3s` is the
 //    flannel k3s embeds: no kube-flannel or kube-proxy ConfigMap, its conflist under
-//    /var/lib/rancher/k3s/agent/etc/cni/net.d (which the probe does not read).
+//    /var/lib/rancher/k3s/agent/etc/cni/net.d (k3s's containerd conf_dir).
 import {
   bridgePod,
   calicoPod,
@@ -448,6 +448,8 @@ export function canalConflist(d: ClusterDecl, n: NodeDecl): string {
 
 /** The conflist kube-flannel's install-cni writes (test/fixtures/cni/10-flannel.conflist). */
 export const FLANNEL_CONFLIST = '/etc/cni/net.d/10-flannel.conflist';
+/** The conflist k3s's built-in flannel writes into k3s's CNI conf dir (test/fixtures/cni/SOURCES.md). */
+export const K3S_FLANNEL_CONFLIST = '/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist';
 
 export function flannelSubnetEnv(d: ClusterDecl, n: NodeDecl): string {
   return `FLANNEL_NETWORK=${d.podNetwork}\nFLANNEL_SUBNET=${firstHost(n.podCidr)}\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n`;
@@ -514,7 +516,9 @@ function flannelNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     sysctls: { 'net.bridge.bridge-nf-call-iptables': '1' },
     iptables: nodeIptables(d, flannelIptables(d, n)),
     files: {
-      ...(d.flannel?.k3s === true ? {} : { [FLANNEL_CONFLIST]: fixture('cni/10-flannel.conflist') }),
+      ...(d.flannel?.k3s === true
+        ? { [K3S_FLANNEL_CONFLIST]: fixture('cni/10-flannel-k3s.conflist') }
+        : { [FLANNEL_CONFLIST]: fixture('cni/10-flannel.conflist') }),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
     },
   };
