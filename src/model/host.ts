@@ -12,6 +12,7 @@ import { parseIpRoute } from './parse/ip-route.ts';
 import { parseIpRule } from './parse/ip-rule.ts';
 import { parseIpsetSave } from './parse/ipset.ts';
 import { parseIpvsadmSave } from './parse/ipvsadm.ts';
+import { looksLikeIpvsadmList, parseIpvsadmList } from './parse/ipvsadm-list.ts';
 import { parseNftJson } from './parse/nft.ts';
 import { parseIptablesSave } from './parse/iptables-save.ts';
 import { parseSysctl } from './parse/sysctl.ts';
@@ -61,7 +62,8 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     fdb: take('bridge-fdb', parseBridgeFdb, []),
     sysctls: take('sysctl', parseSysctl, new Map()),
     iptables,
-    ipvs: take('ipvsadm', parseIpvsadmSave, []),
+    // `ipvsadm -S -n` from the probe; a pasted `ipvsadm -Ln` listing holds the same state.
+    ipvs: take('ipvsadm', (t) => (looksLikeIpvsadmList(t) ? parseIpvsadmList(t) : parseIpvsadmSave(t)), []),
     ipsets: take('ipset', parseIpsetSave, []),
     cni: Object.keys(sec)
       .filter((k) => CNI_DIR_SECTIONS.some((d) => k.startsWith(d)))
