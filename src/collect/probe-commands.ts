@@ -42,6 +42,16 @@ export const PROBE_COMMANDS: readonly ProbeCommand[] = [
   { section: 'ipvsadm', argv: ['ipvsadm', '-S', '-n'], why: 'kube-proxy IPVS virtual services and real servers' },
   { section: 'ipset', argv: ['ipset', 'save'], why: 'sets that iptables rules match (Calico, kube-proxy IPVS)' },
   {
+    section: 'xt-recent',
+    // /proc/net/xt_recent is per network namespace: the command runs in the node's (nsenter -n).
+    argv: [
+      'sh',
+      '-c',
+      'grep -m1 "^jiffies:" /proc/timer_list 2>/dev/null; d=/proc/net/xt_recent; [ -d "$d" ] || exit 0; for f in "$d"/*; do [ -f "$f" ] || continue; echo "list ${f##*/}"; cat "$f" || exit 1; done',
+    ],
+    why: '-m recent lists (kube-proxy sessionAffinity: which clients are pinned to which endpoint) and the jiffies they are timed in',
+  },
+  {
     section: 'nft',
     argv: ['nft', '-j', 'list', 'ruleset'],
     why: 'native nftables rules (kube-proxy nftables mode, Cilium, firewalld)',

@@ -16,6 +16,7 @@ import { looksLikeIpvsadmList, parseIpvsadmList } from './parse/ipvsadm-list.ts'
 import { parseNftJson } from './parse/nft.ts';
 import { parseIptablesSave } from './parse/iptables-save.ts';
 import { parseSysctl } from './parse/sysctl.ts';
+import { parseXtRecent } from './parse/xt-recent.ts';
 import { parsedStatus } from './provenance.ts';
 import type { SectionStatus } from './provenance.ts';
 import type { HostState, IptRuleset, Parsed } from './types.ts';
@@ -76,6 +77,7 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
   // Older nft prints nothing for an empty ruleset: collected, and no native chains.
   if (sec['nft'] !== undefined && sec['nft'].trim() === '') provenance.set('nft', { state: 'collected' });
   else if (sec['nft'] !== undefined) state.nft = take('nft', parseNftJson, undefined as never);
+  if (sec['xt-recent'] !== undefined) state.xtRecent = take('xt-recent', parseXtRecent, undefined as never);
   if (sec[FLANNEL_ENV] !== undefined) state.flannel = take(FLANNEL_ENV, parseFlannelSubnetEnv, undefined as never);
   return state;
 }
