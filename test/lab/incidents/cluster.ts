@@ -87,6 +87,9 @@ export interface ServiceDecl {
   protocol: 'TCP' | 'UDP';
   portName: string;
   externalIPs?: string[];
+  /** Type NodePort with this node port. */
+  nodePort?: number;
+  externalTrafficPolicy?: 'Cluster' | 'Local';
 }
 
 export interface LanHostDecl {
@@ -274,9 +277,9 @@ function iptablesText(parts: readonly IptablesParts[]): string {
 }
 
 /** Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode). */
-function nodeIptables(d: ClusterDecl, cni: IptablesParts): string {
+function nodeIptables(d: ClusterDecl, n: NodeDecl, cni: IptablesParts): string {
   return iptablesText(
-    d.kubeProxyMode === 'iptables' ? [cni, kubeProxyIptables(d, (s) => serviceEndpoints(d, s))] : [cni],
+    d.kubeProxyMode === 'iptables' ? [cni, kubeProxyIptables(d, n.name, (s) => serviceEndpoints(d, s))] : [cni],
   );
 }
 
@@ -482,7 +485,7 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${p.vtepMac} dev ${VXLAN_CALICO} nud permanent`),
     fdb: peers.map((p) => `${p.vtepMac} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
     ipsets: calicoIpsets(d),
-    iptables: nodeIptables(d, calicoIptables(d, n)),
+    iptables: nodeIptables(d, n, calicoIptables(d, n)),
     files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },
   };
 }
@@ -492,7 +495,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   const peers = d.nodes.filter((p) => p !== n);
   return {
     routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${nic.dev}`)],
-    iptables: nodeIptables(d, ciliumIptables(d, n)),
+    iptables: nodeIptables(d, n, ciliumIptables(d, n)),
     // What cilium-agent's install-cni writes (test/fixtures/cni/SOURCES.md).
     files: { '/etc/cni/net.d/05-cilium.conflist': fixture('cni/05-cilium.conflist') },
   };
@@ -501,7 +504,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
 function canalNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   return {
     routes: [defaultRoute(d, n)],
-    iptables: nodeIptables(d, flannelIptables(d, n)),
+    iptables: nodeIptables(d, n, flannelIptables(d, n)),
     files: {
       '/etc/cni/net.d/10-canal.conflist': canalConflist(d, n),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
@@ -514,7 +517,7 @@ function flannelNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     routes: [defaultRoute(d, n)],
     // kubeadm's preflight requires bridged traffic to pass iptables.
     sysctls: { 'net.bridge.bridge-nf-call-iptables': '1' },
-    iptables: nodeIptables(d, flannelIptables(d, n)),
+    iptables: nodeIptables(d, n, flannelIptables(d, n)),
     files: {
       ...(d.flannel?.k3s === true
         ? { [K3S_FLANNEL_CONFLIST]: fixture('cni/10-flannel-k3s.conflist') }
