@@ -64,8 +64,6 @@ export interface NetfilterPlace {
   chain: string;
 }
 
-export type HopReasonKind = HopReason['kind'];
-
 export interface Hop {
   node: string;
   device?: string;
