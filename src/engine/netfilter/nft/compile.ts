@@ -99,6 +99,7 @@ export function unmodelledRules(table: NftTable): { rule: NftRule; reason: strin
   for (const name of table.chains.keys()) {
     for (const r of c.chain(name)?.rules ?? []) {
       for (const s of r.stmts) {
+        if (s.k === 'match' && s.never === true) break;
         const reason = s.k === 'unknown' ? s.reason : s.k === 'match' ? s.why : undefined;
         if (reason !== undefined) {
           out.push({ rule: r.rule, reason });

@@ -79,6 +79,9 @@ export function compileMatchStmt(body: unknown, cx: CompileCx): Stmt {
   const op = typeof o['op'] === 'string' ? o['op'] : '==';
   const left = cx.expr(o['left']);
   if (isUnknown(left)) return { k: 'match', test: () => left, why: left.unknown };
+  // An IPv6 header field: absent from every IPv4 packet, whatever it is compared with.
+  if (left.constant === true && left.eval({} as NftCtx) === ABSENT)
+    return { k: 'match', test: () => false, never: true };
   const right = o['right'];
   let test: Test | undefined;
   let why: string | undefined;
@@ -110,5 +113,8 @@ export function compileMatchStmt(body: unknown, cx: CompileCx): Stmt {
     },
   };
   if (left.numgen !== undefined) stmt.numgen = left.numgen;
+  // A constant left side (IPv6-only matches) is decided without a packet.
+  if (left.constant === true && stmt.test({} as NftCtx) === false)
+    return { k: 'match', test: () => false, never: true };
   return stmt;
 }

@@ -30,7 +30,8 @@ const TYPE_KINDS: Readonly<Record<string, Kind>> = {
 
 export function kindsOfType(t: string | string[]): Kind[] | undefined {
   const out: Kind[] = [];
-  for (const n of Array.isArray(t) ? t : [t]) {
+  // `nft -j` prints a map's concatenated data type as one string: "ipv4_addr . inet_service".
+  for (const n of Array.isArray(t) ? t : t.split(' . ')) {
     const k = TYPE_KINDS[n];
     if (k === undefined) return undefined;
     out.push(k);

@@ -15,6 +15,8 @@ export interface Expr {
   /** How literals compared with it are read; an array for a concatenation; undefined for a verdict-free opaque value. */
   kind: Kind | Kind[] | undefined;
   eval: Eval;
+  /** The same for every IPv4 packet (`meta nfproto`, an IPv6 header field). */
+  constant?: true;
   /** Set when the expression is (or contains) `numgen random mod N`: the walk branches N ways. */
   numgen?: { mod: number; offset: number; text: string };
 }
@@ -49,8 +51,11 @@ export type SetUse = 'set' | 'vmap' | 'map';
 export type ExprCompiler = (body: unknown, cx: CompileCx) => Expr | Unknown;
 
 export type Stmt =
-  /** `why`: set when the match can never be decided (an expression or operand not modelled). */
-  | { k: 'match'; test: (ctx: NftCtx) => boolean | Unknown; numgen?: Expr['numgen']; why?: string }
+  /**
+   * `why`: set when the match can never be decided (an expression or operand not modelled).
+   * `never`: it can never hold for an IPv4 packet (`meta nfproto ipv6`).
+   */
+  | { k: 'match'; test: (ctx: NftCtx) => boolean | Unknown; numgen?: Expr['numgen']; why?: string; never?: true }
   | { k: 'verdict'; v: NftVerdict }
   | { k: 'vmap'; key: Expr; map: CompiledSet }
   | { k: 'reject'; with: string }

@@ -41,6 +41,7 @@ const PROTOS: ReadonlyMap<string, number> = new Map([
   ['esp', 50],
   ['ah', 51],
   ['icmpv6', 58],
+  ['ipv6-icmp', 58],
   ['sctp', 132],
   ['udplite', 136],
 ]);

@@ -10,7 +10,7 @@ export const compileMeta: ExprCompiler = (body): Expr | Unknown => {
       return { kind: 'proto', eval: (c) => PROTO_NUMBER[c.packet.proto] ?? OPAQUE };
     case 'nfproto':
       // Only IPv4 packets are walked (NFPROTO_IPV4 = 2).
-      return { kind: 'nfproto', eval: () => 2 };
+      return { kind: 'nfproto', eval: () => 2, constant: true };
     case 'iifname':
     case 'iif':
       // `iif` compares the ifindex nft resolved at load time; the name stands for it.

@@ -35,5 +35,7 @@ export const compilePayload: ExprCompiler = (body): Expr | Unknown => {
       kind: 'icmptype',
       eval: (c) => (c.packet.proto !== 'icmp' ? ABSENT : (c.packet.icmpType ?? OPAQUE)),
     };
+  // IPv6 headers: their dependency (`meta nfproto ipv6`, `meta l4proto ipv6-icmp`) fails for IPv4.
+  if (proto === 'ip6' || proto === 'icmpv6') return { kind: 'int', eval: () => ABSENT, constant: true };
   return { unknown: `${what} is not modelled` };
 };
