@@ -69,9 +69,9 @@ export const FINDINGS = {
     title: 'The Service has no ready endpoints',
     severity: 'error',
     meaning:
-      'kube-proxy rejects traffic to a Service without ready endpoints (iptables: a REJECT rule commented "has no endpoints"; IPVS: a virtual server without real servers).',
+      'kube-proxy rejects traffic to a Service without ready endpoints (iptables: a REJECT rule commented "has no endpoints"; nftables: the no-endpoint-services / no-endpoint-nodeports verdict maps; IPVS: a virtual server without real servers).',
     detection:
-      "The traced packet meets kube-proxy's no-endpoints REJECT rule or an empty IPVS virtual server; the EndpointSlices confirm it.",
+      "The traced packet meets kube-proxy's no-endpoints REJECT rule or verdict map, or an empty IPVS virtual server; the EndpointSlices confirm it.",
     fix: 'Make the backend pods ready (kubectl get endpointslices -l kubernetes.io/service-name=<svc>; check the selector and readiness probes).',
   },
   'martian-source': {

@@ -216,3 +216,20 @@ test('a native nft drop rule in FORWARD → netfilter-drop whose fix deletes it 
   assert.equal(g.node, 'node-c');
   assert.match(g.fix, /nft delete rule inet hostfw forward handle 22/);
 });
+
+test('kube-proxy nftables mode: a Service without endpoints → service-no-endpoints, named with its map and rule', () => {
+  const w = world({ cNft: 'kube-proxy-nftables.nft.json' });
+  const svc = { ...packet(), dst: ip('172.30.0.46'), dport: 80 };
+  const [r] = traceFlow(w, { evaluate: evaluateHook }, { kind: 'external', external: w.externals[0]! }, svc);
+  const f = findingFromTrace(r!.forward, 'lan-pc → ns6/svc6')!;
+  assert.equal(f.id, 'service-no-endpoints');
+  assert.equal(f.node, 'node-c');
+  assert.ok(
+    f.evidence.some((e) => /vmap @no-endpoint-services # handle \d+/.test(e)),
+    f.evidence.join('\n'),
+  );
+  assert.ok(
+    f.evidence.some((e) => /^reject # handle \d+$/.test(e)),
+    f.evidence.join('\n'),
+  );
+});
