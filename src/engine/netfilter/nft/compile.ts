@@ -1,6 +1,6 @@
 // Compiles a native nftables table once (cached per table object): rules into statement lists,
 // named sets into lookup structures on first use, anonymous sets per rule.
-import type { NftRule, NftTable } from '../../../model/types.ts';
+import type { NftRule, NftRuleset, NftTable } from '../../../model/types.ts';
 import type { Unknown } from '../compiled.ts';
 import { compileExpr } from './exprs/index.ts';
 import { compileElements, compileNamedSet } from './sets.ts';
@@ -77,6 +77,7 @@ export function compileNftTable(table: NftTable): CompiledNftTable {
   const chains = new Map<string, CompiledNftChain>();
   const compiled: CompiledNftTable = {
     table,
+    cx,
     chain(name) {
       let c = chains.get(name);
       if (c === undefined) {
@@ -109,4 +110,19 @@ export function unmodelledRules(table: NftTable): { rule: NftRule; reason: strin
     }
   }
   return out;
+}
+
+/**
+ * Compiles the named sets and the base chains of the ip/inet tables now (host-net.ts, when a
+ * world is built), so that the first trace does not pay for kube-proxy's 10k-element service
+ * map; the many small per-Service chains still compile when a trace reaches them.
+ */
+export function compileNftNow(nft: NftRuleset): void {
+  for (const t of nft.tables) {
+    if (t.family !== 'ip' && t.family !== 'inet') continue;
+    const c = compileNftTable(t);
+    for (const s of t.sets.values())
+      c.cx.set(`@${s.name}`, 'int', s.kind === 'set' ? 'set' : s.map === 'verdict' ? 'vmap' : 'map');
+    for (const ch of t.chains.values()) if (ch.hook !== undefined) c.chain(ch.name);
+  }
 }

@@ -87,5 +87,7 @@ export interface CompiledNftChain {
 
 export interface CompiledNftTable {
   table: NftTable;
+  /** Resolves the table's sets (cached per name and use). */
+  cx: CompileCx;
   chain(name: string): CompiledNftChain | undefined;
 }
