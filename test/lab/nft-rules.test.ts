@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseNftJson } from '../../src/model/parse/nft.ts';
 import { host } from '../unit/netfilter/helpers.ts';
+import { kernelAgrees } from './rule-rows.ts';
 import { FIREWALLD_PUBLIC_ROWS, FIREWALLD_TRUSTED_ROWS, KUBE_PROXY_NFT_ROWS } from '../unit/netfilter/nft-rows.ts';
 import { type FlowRow, mismatches } from '../unit/netfilter/packet-table.ts';
 import {
@@ -22,7 +23,6 @@ import {
   node,
   startLab,
   type Lab,
-  type RunningLab,
   vethName,
 } from './harness/index.ts';
 
@@ -69,42 +69,6 @@ function hostOf(addr: string): string | undefined {
   return undefined;
 }
 
-/** What the kernel did with the row's first packet, against what the row says. */
-async function kernelAgrees(lab: RunningLab, row: FlowRow): Promise<string[]> {
-  const from = hostOf(row.packet.src);
-  if (from === undefined) return [`no lab host sends from ${row.packet.src}`];
-  const dport = row.packet.dport ?? 80;
-  const proto = row.packet.proto === 'udp' ? 'udp' : 'tcp';
-  const s = await lab.send({
-    from,
-    dst: row.packet.dst,
-    proto,
-    dport,
-    ...(from === 'lan' ? { srcAddr: row.packet.src } : {}),
-    listen: [80, dport],
-  });
-  const got = `delivered=${s.forwardDelivered} to ${s.receivedBy ?? '-'} seen from ${s.seenSrc ?? '-'}${s.error !== undefined ? ` (${s.error})` : ''}`;
-  if (row.want === 'DROP' || row.want === 'REJECT') {
-    const silent = s.error === undefined;
-    return s.forwardDelivered || (proto === 'tcp' && silent !== (row.want === 'DROP'))
-      ? [`kernel: ${got}; the table says ${row.want}`]
-      : [];
-  }
-  if (row.want === '') {
-    const owner = hostOf(row.packet.dst);
-    if (owner === undefined) return [];
-    return s.forwardDelivered && s.receivedBy === owner
-      ? []
-      : [`kernel: ${got}; the table says untranslated to ${owner}`];
-  }
-  const receivers = row.want.split(',').map((e) => hostOf(e.trim().split(':')[0]!));
-  const out: string[] = [];
-  if (!s.forwardDelivered || !receivers.includes(s.receivedBy)) out.push(`kernel: ${got}; the table says ${row.want}`);
-  if (row.masq !== undefined && s.forwardDelivered && (s.seenSrc !== row.packet.src) !== row.masq)
-    out.push(`kernel: ${got}; the table says masquerade=${row.masq}`);
-  return out;
-}
-
 interface Suite {
   name: string;
   /** `nft -f` input. */
@@ -147,7 +111,7 @@ test('the kernel and the engine do what the nftables tables say', async (t) => {
           // ICMP rows and packets the host itself sends are walked by the engine only.
           if (row.packet.proto === 'icmp' || row.in === undefined) continue;
           await lab.exec('node', ['conntrack', '-F']);
-          const kernel = await kernelAgrees(lab, row);
+          const kernel = await kernelAgrees(lab, row, hostOf);
           sent++;
           if (kernel.length > 0) failures.push(`${row.name}:\n  ${kernel.join('\n  ')}`);
         }

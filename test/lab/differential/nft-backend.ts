@@ -8,6 +8,11 @@ import { type Rand, pick } from './routed.ts';
 
 export const NATIVE_TABLE = 'netcheck-diff';
 
+/** `nft -f` input that removes the knob's table of either family (creating it first, so it never fails). */
+export const CLEAR_NATIVE = (['ip', 'inet'] as const)
+  .map((f) => `table ${f} ${NATIVE_TABLE}\ndelete table ${f} ${NATIVE_TABLE}\n`)
+  .join('');
+
 const HOOK_CHAINS: Readonly<Record<string, { table: 'filter' | 'nat'; chain: string }>> = {
   INPUT: { table: 'filter', chain: 'input' },
   FORWARD: { table: 'filter', chain: 'forward' },
@@ -88,14 +93,8 @@ export function toNative(r: Rand, filter: readonly string[], nat: readonly strin
   const body = [...chains].map(([c, rules]) =>
     [`\tchain ${c} {`, `\t\t${base[c]}`, ...rules.map((x) => `\t\t${x}`), '\t}'].join('\n'),
   );
-  const nft = [
-    `table ${family} ${NATIVE_TABLE}`,
-    `delete table ${family} ${NATIVE_TABLE}`,
-    `table ${family} ${NATIVE_TABLE} {`,
-    ...body,
-    '}',
-    '',
-  ].join('\n');
+  // Both families cleared first: a table of the other family from an earlier scenario would stay.
+  const nft = [`${CLEAR_NATIVE}table ${family} ${NATIVE_TABLE} {`, ...body, '}', ''].join('\n');
   return {
     nft,
     filter: restFilter,

@@ -15,7 +15,7 @@
 //            10.3.0.0/24            10.4.0.0/24
 import type { Lab } from '../harness/index.ts';
 import { sessionAffinityService } from './affinity.ts';
-import { NATIVE_TABLE, toNative } from './nft-backend.ts';
+import { CLEAR_NATIVE, toNative } from './nft-backend.ts';
 import { mulberry32 } from '../../fuzz/prng.ts';
 
 /** Share of routed scenarios whose rules are native nftables (NETCHECK_DIFF_NFT, default 0.5). */
@@ -94,17 +94,16 @@ function netfilterFor(
   calm: boolean,
 ): Scenario['commands'] {
   const { filter, nat } = iptablesRules(r, host, summary, calm);
-  // A native table left by an earlier scenario must not decide this one.
-  const clear = ['ip', 'inet'].map((f) => ({ host, argv: ['nft', 'delete', 'table', f, NATIVE_TABLE], mayFail: true }));
-  if (native === undefined)
-    return [...clear, { host, argv: ['iptables-nft-restore'], input: iptablesSave(filter, nat) }];
+  const restore = (f: readonly string[], n: readonly string[]) => ({
+    host,
+    argv: ['iptables-nft-restore'],
+    input: iptablesSave(f, n),
+  });
+  // A native table left by an earlier scenario must not decide this one: one nft run clears it (and loads the new one).
+  if (native === undefined) return [restore(filter, nat), { host, argv: ['nft', '-f', '-'], input: CLEAR_NATIVE }];
   const n = toNative(native, filter, nat);
   summary.push(`${host}: ${n.summary}`);
-  return [
-    ...clear,
-    { host, argv: ['iptables-nft-restore'], input: iptablesSave(n.filter, n.nat) },
-    { host, argv: ['nft', '-f', '-'], input: n.nft },
-  ];
+  return [restore(n.filter, n.nat), { host, argv: ['nft', '-f', '-'], input: n.nft }];
 }
 
 function iptablesRules(r: Rand, host: string, summary: string[], calm: boolean): { filter: string[]; nat: string[] } {
