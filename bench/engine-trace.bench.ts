@@ -7,6 +7,9 @@
 //   pod → ClusterIP of the last Service (nat KUBE-SERVICES scanned to its end, 3 endpoints),
 //   lan → NodePort on node1 (KUBE-SERVICES, then KUBE-NODEPORTS, masquerade, 3 endpoints),
 //   node1 → ClusterIP (OUTPUT path).
+// The same flows are then traced with kube-proxy in nftables mode (bench/gen/kube-proxy-nft-ruleset.ts:
+// the same 10k Services as one native table, nft -j JSON) and, as the floor, with no netfilter
+// rules at all (what routing, neighbours and the rest of the walk cost on this world).
 // Prints, per flow kind, the first trace (the first of that kind in this process, right after the
 // world is built: cold code, chains compiled on first use) next to the median and p95 of the
 // following traces, and the build times. Issue #3's target: every trace, the first included,
@@ -20,8 +23,10 @@ import { indexWorld } from '../src/engine/world.ts';
 import type { PodEndpoint, World } from '../src/engine/world.ts';
 import { parseIpv4 } from '../src/lib/ipv4.ts';
 import { parseIptablesSave } from '../src/model/parse/iptables-save.ts';
-import type { IptRuleset } from '../src/model/types.ts';
+import { parseNftJson } from '../src/model/parse/nft.ts';
+import type { IptRuleset, NftRuleset } from '../src/model/types.ts';
 import { addr, host, link, route, withLocal } from '../test/unit/engine/model-builder.ts';
+import { generateKubeProxyNftRuleset } from './gen/kube-proxy-nft-ruleset.ts';
 import { generateKubeProxyRuleset } from './gen/kube-proxy-ruleset.ts';
 
 const SERVICES = 10_000;
@@ -64,20 +69,25 @@ function targets(rs: IptRuleset): { clusterIp: Target; nodePort: Target } {
   };
 }
 
-/** Every DNAT destination of the ruleset: the Service endpoints, as pods on node2. */
-function endpointPods(rs: IptRuleset): PodEndpoint[] {
+/** Every DNAT destination of the rulesets: the Service endpoints, as pods on node2. */
+function endpointPods(rs: IptRuleset | undefined, nft: NftRuleset | undefined): PodEndpoint[] {
   const seen = new Set<string>();
-  for (const c of rs.tables.get('nat')?.chains.values() ?? []) {
+  for (const c of rs?.tables.get('nat')?.chains.values() ?? []) {
     for (const r of c.rules) {
       const to =
         r.target?.name === 'DNAT' ? r.target.options.find((o) => o.name === 'to-destination')?.args[0] : undefined;
       if (to !== undefined) seen.add(to.split(':')[0]!);
     }
   }
+  for (const t of nft?.tables ?? [])
+    for (const c of t.chains.values())
+      for (const r of c.rules)
+        for (const s of r.expr as { dnat?: { addr?: unknown } }[])
+          if (typeof s.dnat?.addr === 'string') seen.add(s.dnat.addr);
   return [...seen].map((a, i) => ({ name: `ns/ep-${i}`, ip: ip(a), node: 'node2' }));
 }
 
-function buildBenchWorld(rs: IptRuleset): World {
+function buildBenchWorld(rs: IptRuleset | undefined, nft: NftRuleset | undefined): World {
   const node1 = withLocal(
     host('node1', {
       links: [link(2, 'eth0'), link(7, 'cali1234', { kind: 'veth' })],
@@ -91,7 +101,8 @@ function buildBenchWorld(rs: IptRuleset): World {
       sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0' },
     }),
   );
-  node1.iptables = [rs];
+  node1.iptables = rs === undefined ? [] : [rs];
+  if (nft !== undefined) node1.nft = nft;
   const node2 = withLocal(
     host('node2', {
       links: [link(2, 'eth0'), link(3, 'cni0', { kind: 'bridge' })],
@@ -107,7 +118,7 @@ function buildBenchWorld(rs: IptRuleset): World {
   );
   return indexWorld({
     hosts: new Map([node1, node2].map((h) => [h.name, buildHostNet(h)])),
-    pods: [{ name: 'default/client', ip: ip('10.244.255.2'), node: 'node1' }, ...endpointPods(rs)],
+    pods: [{ name: 'default/client', ip: ip('10.244.255.2'), node: 'node1' }, ...endpointPods(rs, nft)],
     externals: [{ name: 'lan', ip: ip('192.168.0.50'), entry: { host: 'node1', dev: 'eth0' } }],
   });
 }
@@ -125,18 +136,9 @@ function packet(src: string, t: Target): Packet {
   };
 }
 
-export async function run(): Promise<void> {
-  const t0 = performance.now();
-  const rs = parseIptablesSave(generateKubeProxyRuleset(SERVICES, ENDPOINTS_PER_SERVICE), 'nft').value;
-  const parseMs = performance.now() - t0;
-  let rules = 0;
-  for (const t of rs.tables.values()) for (const c of t.chains.values()) rules += c.rules.length;
-  const t1 = performance.now();
-  const world = buildBenchWorld(rs);
-  const buildMs = performance.now() - t1;
-  const { clusterIp, nodePort } = targets(rs);
+/** Traces each flow on `world`: the first (cold) trace, then the median and p95 of the rest. */
+function measure(label: string, world: World, clusterIp: Target, nodePort: Target): void {
   const opts = { evaluate: evaluateHook };
-
   const traces: { name: string; from: Endpoint; p: Packet }[] = [
     {
       name: `pod → ClusterIP ${clusterIp.dst}:${clusterIp.dport}`,
@@ -154,12 +156,6 @@ export async function run(): Promise<void> {
       p: packet('', clusterIp),
     },
   ];
-  console.log(
-    `engine trace world: ${rules} rules on node1, ${world.pods.length} pods; parse ${parseMs.toFixed(0)} ms, build world (index + compile) ${buildMs.toFixed(0)} ms`,
-  );
-  console.log(
-    `engine trace target: < ${TARGET_MS} ms for every trace, the first one after the world is built included`,
-  );
   for (const t of traces) {
     const f0 = performance.now();
     const results = traceFlow(world, opts, t.from, t.p);
@@ -174,9 +170,50 @@ export async function run(): Promise<void> {
     const p95 = quantile(times, 0.95);
     const worst = Math.max(firstMs, ...times);
     console.log(
-      `engine trace ${t.name} (${results.length} branches: ${[...new Set(verdicts)].join(', ')}): ` +
+      `engine trace [${label}] ${t.name} (${results.length} branches: ${[...new Set(verdicts)].join(', ')}): ` +
         `first ${firstMs.toFixed(1)} ms, median ${quantile(times, 0.5).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms ` +
         `(${MEASURED_RUNS} runs after ${WARMUP_RUNS} warm-up) — ${worst < TARGET_MS ? 'within' : 'OVER'} the ${TARGET_MS} ms target (slowest ${worst.toFixed(1)} ms)`,
     );
   }
+}
+
+export async function run(): Promise<void> {
+  const t0 = performance.now();
+  const rs = parseIptablesSave(generateKubeProxyRuleset(SERVICES, ENDPOINTS_PER_SERVICE), 'nft').value;
+  const parseMs = performance.now() - t0;
+  let rules = 0;
+  for (const t of rs.tables.values()) for (const c of t.chains.values()) rules += c.rules.length;
+  const t1 = performance.now();
+  const world = buildBenchWorld(rs, undefined);
+  const buildMs = performance.now() - t1;
+  const { clusterIp, nodePort } = targets(rs);
+  console.log(
+    `engine trace world: ${rules} rules on node1, ${world.pods.length} pods; parse ${parseMs.toFixed(0)} ms, build world (index + compile) ${buildMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `engine trace target: < ${TARGET_MS} ms for every trace, the first one after the world is built included`,
+  );
+  measure('floor: no netfilter rules', buildBenchWorld(undefined, undefined), clusterIp, nodePort);
+  measure('iptables mode', world, clusterIp, nodePort);
+
+  const g0 = performance.now();
+  const gen = generateKubeProxyNftRuleset(SERVICES, ENDPOINTS_PER_SERVICE);
+  const n0 = performance.now();
+  const nft = parseNftJson(gen.json).value;
+  const nftParseMs = performance.now() - n0;
+  let nftRules = 0;
+  for (const t of nft.tables) for (const c of t.chains.values()) nftRules += c.rules.length;
+  const n1 = performance.now();
+  const nftWorld = buildBenchWorld(undefined, nft);
+  const nftBuildMs = performance.now() - n1;
+  console.log(
+    `engine trace world (nftables mode): ${nftRules} rules in table ip kube-proxy, ${(gen.json.length / 1e6).toFixed(1)} MB of nft -j JSON (generated in ${(n0 - g0).toFixed(0)} ms); parse ${nftParseMs.toFixed(0)} ms, build world ${nftBuildMs.toFixed(0)} ms`,
+  );
+  measure(
+    'floor: no netfilter rules',
+    buildBenchWorld(undefined, undefined),
+    { ...gen.clusterIp, proto: 'tcp' },
+    { ...gen.nodePort, proto: 'tcp' },
+  );
+  measure('nftables mode', nftWorld, { ...gen.clusterIp, proto: 'tcp' }, { ...gen.nodePort, proto: 'tcp' });
 }

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /** RFC 4648 base32 of the first bytes of a digest, first 16 characters (what kube-proxy keeps). */
-function hash16(s: string): string {
+export function hash16(s: string): string {
   const bytes = createHash('sha256').update(s).digest();
   let out = '';
   let buffer = 0;

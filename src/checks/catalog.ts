@@ -69,9 +69,9 @@ export const FINDINGS = {
     title: 'The Service has no ready endpoints',
     severity: 'error',
     meaning:
-      'kube-proxy rejects traffic to a Service without ready endpoints (iptables: a REJECT rule commented "has no endpoints"; IPVS: a virtual server without real servers).',
+      'kube-proxy rejects traffic to a Service without ready endpoints (iptables: a REJECT rule commented "has no endpoints"; nftables: the no-endpoint-services / no-endpoint-nodeports verdict maps; IPVS: a virtual server without real servers).',
     detection:
-      "The traced packet meets kube-proxy's no-endpoints REJECT rule or an empty IPVS virtual server; the EndpointSlices confirm it.",
+      "The traced packet meets kube-proxy's no-endpoints REJECT rule or verdict map, or an empty IPVS virtual server; the EndpointSlices confirm it.",
     fix: 'Make the backend pods ready (kubectl get endpointslices -l kubernetes.io/service-name=<svc>; check the selector and readiness probes).',
   },
   'service-no-local-endpoint': {
@@ -327,12 +327,13 @@ export const FINDINGS = {
     incident: 5,
   },
   'nftables-not-evaluated': {
-    title: 'Native nftables rules are present',
+    title: 'Native nftables rules netcheck does not model',
     severity: 'warning',
     meaning:
-      'The node has nftables base chains not written by iptables-nft (kube-proxy nftables mode, firewalld, a host firewall). netcheck does not evaluate them yet, so a path through this node is reported unknown rather than guessed.',
-    detection: "nft -j list ruleset: tables outside iptables-nft's own with hooked base chains.",
-    fix: 'Check the quoted chains by hand for the flow (nft list chain <family> <table> <chain>).',
+      'The node has native nftables rules (kube-proxy nftables mode, firewalld, a host firewall) that netcheck evaluates like iptables, except for the quoted ones: a statement or expression it does not model, or a bridge/ingress chain it does not walk. A path that reaches one of them is reported unknown rather than guessed.',
+    detection:
+      "nft -j list ruleset: rules in tables outside iptables-nft's own (families ip, inet, bridge, netdev) that the evaluator cannot compile.",
+    fix: 'Check the quoted rules by hand for the flow (nft -a list chain <family> <table> <chain>).',
   },
 } as const satisfies Record<string, FindingDoc>;
 

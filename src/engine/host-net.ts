@@ -4,6 +4,7 @@
 import { parseCidr4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import { compileRulesetNow } from './netfilter/compile.ts';
+import { compileNftNow } from './netfilter/nft/compile.ts';
 import type { Address, FdbEntry, HostState, IpSet, Link, Neighbor, PolicyRule, Route } from '../model/types.ts';
 
 /** Routing table numbers, as in /etc/iproute2/rt_tables. */
@@ -105,6 +106,7 @@ export function buildHostNet(state: HostState): HostNet {
   for (const s of state.ipsets) ipsets.set(s.name, s);
 
   for (const rs of state.iptables) compileRulesetNow(rs);
+  if (state.nft !== undefined) compileNftNow(state.nft);
   return { name: state.name, state, links, linkOrder, addresses, tables, rules, neighbors, fdb: state.fdb, ipsets };
 }
 

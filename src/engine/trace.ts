@@ -61,7 +61,11 @@ export type HopReason =
 
 /** Where in iptables a verdict was given. */
 export interface NetfilterPlace {
-  backend: 'nft' | 'legacy';
+  /** iptables-nft, iptables-legacy, or native nftables. */
+  backend: 'nft' | 'legacy' | 'nftables';
+  /** Native nftables: the table's family, and the handle of the rule that decided (none for a policy). */
+  family?: string;
+  handle?: number;
   table: string;
   chain: string;
 }

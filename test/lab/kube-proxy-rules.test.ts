@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { dedent } from '../helpers/iptables-inline.ts';
+import { kernelAgrees } from './rule-rows.ts';
 import type { FlowRow } from '../unit/netfilter/packet-table.ts';
 import { ITP_ROWS, ITP_TEXT, V130_ROWS, V130_TEXT } from '../unit/netfilter/kube-proxy-services.ts';
 import { mismatches } from '../unit/netfilter/packet-table.ts';
@@ -40,7 +41,6 @@ import {
   startLab,
   vethName,
   type Lab,
-  type RunningLab,
 } from './harness/index.ts';
 
 /** Creates an nfacct object: argv NAME [PACKET-QUOTA] (NFACCT_NAME, NFACCT_FLAGS, NFACCT_QUOTA). */
@@ -121,43 +121,6 @@ function hostOf(addr: string): string | undefined {
   return undefined;
 }
 
-async function kernelAgrees(lab: RunningLab, row: FlowRow): Promise<string[]> {
-  const from = hostOf(row.packet.src);
-  if (from === undefined) return [`no lab host sends from ${row.packet.src}`];
-  const dport = row.packet.dport ?? 80;
-  const proto = row.packet.proto === 'udp' ? 'udp' : 'tcp';
-  const s = await lab.send({
-    from,
-    dst: row.packet.dst,
-    proto,
-    dport,
-    ...(from === 'lan' || from === 'node' ? { srcAddr: row.packet.src } : {}),
-    listen: [80, dport],
-  });
-  const got = `delivered=${s.forwardDelivered} to ${s.receivedBy ?? '-'} seen from ${s.seenSrc ?? '-'}${s.error !== undefined ? ` (${s.error})` : ''}`;
-  // DROP: silence; REJECT: an error at the sender (RST or ICMP). UDP cannot tell them apart.
-  if (row.want === 'DROP' || row.want === 'REJECT') {
-    const silent = s.error === undefined;
-    if (s.forwardDelivered || (proto === 'tcp' && silent !== (row.want === 'DROP')))
-      return [`kernel: ${got}; the table says ${row.want}`];
-    return [];
-  }
-  if (row.want === '') {
-    const owner = hostOf(row.packet.dst);
-    // Forwarded untranslated to an address no lab host owns: nothing to observe.
-    if (owner === undefined) return [];
-    return s.forwardDelivered && s.receivedBy === owner
-      ? []
-      : [`kernel: ${got}; the table says untranslated to ${owner}`];
-  }
-  const receivers = row.want.split(',').map((e) => hostOf(e.trim().split(':')[0]!));
-  const out: string[] = [];
-  if (!s.forwardDelivered || !receivers.includes(s.receivedBy)) out.push(`kernel: ${got}; the table says ${row.want}`);
-  if (row.masq !== undefined && s.forwardDelivered && (s.seenSrc !== row.packet.src) !== row.masq)
-    out.push(`kernel: ${got}; the table says masquerade=${row.masq}`);
-  return out;
-}
-
 interface Suite {
   name: string;
   text: string;
@@ -227,7 +190,7 @@ test('the kernel does what the tables say', async (t) => {
           // Each row is a first packet: no conntrack entry or xt_recent entry from an earlier row.
           await lab.exec('node', ['conntrack', '-F']);
           await lab.exec('node', ['sh', '-c', CLEAR_RECENT_LISTS]);
-          const m = await kernelAgrees(lab, row);
+          const m = await kernelAgrees(lab, row, hostOf);
           sent++;
           if (m.length > 0) failures.push(`${row.name}:\n  ${m.join('\n  ')}`);
         }
@@ -258,7 +221,7 @@ test('the kernel does what the tables say', async (t) => {
       const failures: string[] = [];
       for (let i = 0; i < 6; i++) {
         await lab.exec('node', ['conntrack', '-F']);
-        failures.push(...(await kernelAgrees(lab, PINNED_CLIENT)));
+        failures.push(...(await kernelAgrees(lab, PINNED_CLIENT, hostOf)));
       }
       // Not listed: the engine names both endpoints, and the kernel, the lists emptied before each
       // connection (its --set lists the client), reaches both (all 12 alike: p = 2^-11).

@@ -4,9 +4,7 @@ import type { Packet } from '../../engine/packet.ts';
 import { traceFlow } from '../../engine/flow.ts';
 import type { Endpoint } from '../../engine/walk.ts';
 import type { AnalysisContext } from '../context.ts';
-import { FINDINGS } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
-import { describeNftChain, nativeNftChains } from '../node/native-nftables.ts';
 import { classifyTrace, decidingHop } from './classify.ts';
 import { findingFromTrace } from './from-trace.ts';
 import { neighborFix } from './neighbor-fix.ts';
@@ -29,13 +27,13 @@ export interface FlowReport {
 
 type Outcome = 'ok' | 'fail' | 'unknown';
 
-function outcomeOf(r: FlowResult, uncertain: boolean): Outcome {
+function outcomeOf(r: FlowResult): Outcome {
   const traces: Trace[] = r.reply !== undefined ? [r.forward, r.reply] : [r.forward];
   if (traces.some((t) => t.verdict === 'unknown')) return 'unknown';
   if (r.forward.verdict !== 'delivered') return 'fail';
   if (r.reply === undefined) return 'unknown';
   if (r.reply.verdict !== 'delivered') return 'fail';
-  return uncertain ? 'unknown' : 'ok';
+  return 'ok';
 }
 
 /** Every branch ok: reachable; every branch failing: unreachable; some of each: partial. */
@@ -54,37 +52,15 @@ function toVerdict(o: Outcome): QueryVerdict {
   return o === 'ok' ? 'reachable' : o === 'fail' ? 'unreachable' : 'unknown';
 }
 
-/** Nodes crossed by a result's traces. */
-function nodesOn(r: FlowResult): Set<string> {
-  return new Set([...r.forward.hops, ...(r.reply?.hops ?? [])].map((h) => h.node));
-}
-
 export function analyzeFlow(ctx: AnalysisContext, c: FlowCase): FlowReport {
   const results = traceFlow(ctx.world, ctx.engine, c.from, c.packet);
   const findings: Finding[] = [];
   const outcomes: QueryVerdict[] = [];
   for (const r of results) {
-    // A node with native nftables chains on the path: the engine cannot vouch for it.
-    const uncertainNodes = [...nodesOn(r)].filter((n) => {
-      const h = ctx.model.hosts.get(n);
-      return h !== undefined && nativeNftChains(h).length > 0;
-    });
-    for (const n of uncertainNodes) {
-      const chains = nativeNftChains(ctx.model.hosts.get(n)!);
-      findings.push({
-        id: 'nftables-not-evaluated',
-        severity: 'warning',
-        node: n,
-        summary: `${c.label}: the path crosses ${n}, whose native nftables chains netcheck does not evaluate (${chains.length} hooked base chain(s))`,
-        evidence: chains.slice(0, 5).map(describeNftChain),
-        why: FINDINGS['nftables-not-evaluated'].meaning,
-        fix: FINDINGS['nftables-not-evaluated'].fix,
-      });
-    }
     const failed = classifyTrace(r.forward) !== undefined ? r.forward : r.reply;
     const f = failed !== undefined ? findingFromTrace(failed, c.label) : undefined;
     if (f !== undefined) findings.push(fitNeighborFix(ctx, explainMartian(ctx, f), failed!));
-    outcomes.push(toVerdict(outcomeOf(r, uncertainNodes.length > 0)));
+    outcomes.push(toVerdict(outcomeOf(r)));
   }
   return { label: c.label, results, verdict: combineVerdicts(outcomes), findings };
 }

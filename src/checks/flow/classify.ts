@@ -3,8 +3,12 @@
 import type { Hop, Trace } from '../../engine/trace.ts';
 import type { FindingId } from '../catalog.ts';
 
-/** kube-proxy's comment on the REJECT rule of a Service without endpoints (proxier.go). */
-const NO_ENDPOINTS = /has no endpoints/;
+/**
+ * kube-proxy's own rule for a Service without endpoints: in iptables mode the REJECT's comment
+ * (pkg/proxy/iptables/proxier.go), in nftables mode the verdict maps it sends them through
+ * (pkg/proxy/nftables/proxier.go noEndpointServicesMap, noEndpointNodePortsMap).
+ */
+const NO_ENDPOINTS = /has no endpoints|vmap @no-endpoint-(?:services|nodeports) #/;
 /** kube-proxy's comment on the DROP for traffic policy Local without a local endpoint (proxier.go). */
 const NO_LOCAL_ENDPOINTS = /has no local endpoints/;
 
@@ -37,7 +41,7 @@ export function classifyTrace(t: Trace): FindingId | undefined {
       return 'service-no-endpoints';
     case 'netfilter-drop':
     case 'netfilter-reject':
-      // The rule is kube-proxy's own for a Service without endpoints: its comment says so.
+      // The rule is kube-proxy's own for a Service without endpoints: its comment or map says so.
       if (hop.evidence.some((e) => NO_ENDPOINTS.test(e))) return 'service-no-endpoints';
       if (hop.evidence.some((e) => NO_LOCAL_ENDPOINTS.test(e))) return 'service-no-local-endpoint';
       return r.kind;

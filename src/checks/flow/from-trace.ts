@@ -1,7 +1,7 @@
 // Findings from a traced flow: the hop that decided a failed trace becomes a finding with its
 // node, its evidence lines and a fix written for that very device, rule or route.
 import { confKey } from '../../engine/kernel/sysctl.ts';
-import type { Hop, Trace } from '../../engine/trace.ts';
+import type { Hop, NetfilterPlace, Trace } from '../../engine/trace.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { FindingId } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
@@ -14,10 +14,34 @@ function ruleSpec(line: string): { chain: string; spec: string } | undefined {
   return m === null ? undefined : { chain: m[1]!, spec: m[2]! };
 }
 
+/**
+ * firewalld's chains are named <table>_<FWD|IN>_<zone>[_<part>] (firewalld core/nftables.py):
+ * the fix is a firewalld command, in the permanent form, or firewalld writes the rule back.
+ */
+function firewalldFix(chain: string, verb: string): string | undefined {
+  const m = /^filter_(FWD|IN)_(.+?)(?:_(?:pre|log|deny|allow|post))?$/.exec(chain);
+  if (m === null) return undefined;
+  const zone = m[2]!;
+  if (m[1] === 'IN')
+    return `firewalld's zone ${zone} ${verb} it on input: allow it (firewall-cmd --permanent --zone=${zone} --add-port=<port>/<tcp|udp>, --add-service=<service>, or --add-protocol=<protocol> for a tunnel such as ipencap; then firewall-cmd --reload), or put the source into a zone that allows it (firewall-cmd --permanent --zone=trusted --add-source=<CIDR>).`;
+  return `firewalld ${verb} forwarded traffic that enters from zone ${zone}: let it forward to the pod network with a policy (firewall-cmd --permanent --new-policy=${zone}-to-pods; firewall-cmd --permanent --policy=${zone}-to-pods --add-ingress-zone=${zone} --add-egress-zone=trusted --set-target=ACCEPT; firewall-cmd --permanent --zone=trusted --add-source=<pod CIDR>; firewall-cmd --reload), or allow forwarding within the zone (firewall-cmd --permanent --zone=${zone} --add-forward).`;
+}
+
+/** A native nftables rule or base chain policy: its handle, or its policy. */
+function nftablesFix(at: NetfilterPlace, last: string, verb: string): string {
+  const fw = at.table === 'firewalld' ? firewalldFix(at.chain, verb) : undefined;
+  if (fw !== undefined) return fw;
+  const where = `${at.family ?? 'ip'} ${at.table} ${at.chain}`;
+  if (at.handle === undefined)
+    return `The policy of base chain ${where} ${verb} it (${last.trim()}): accept this traffic explicitly (nft insert rule ${where} <match this flow> accept), or nft chain ${where} '{ policy accept; }' if nothing else relies on the policy.`;
+  return `Remove or narrow the rule that ${verb} it: nft delete rule ${where} handle ${at.handle} (nft -a list chain ${where} shows it) — if a controller (kube-proxy, firewalld, the CNI agent) wrote it, change that controller's configuration instead, or it returns.`;
+}
+
 function netfilterFix(hop: Hop, verb: string): string {
   const last = hop.evidence[hop.evidence.length - 1] ?? '';
   const at =
     hop.reason?.kind === 'netfilter-drop' || hop.reason?.kind === 'netfilter-reject' ? hop.reason.at : undefined;
+  if (at?.backend === 'nftables') return nftablesFix(at, last, verb);
   const cmd = at?.backend === 'legacy' ? 'iptables-legacy' : 'iptables';
   const table = at?.table ?? 'filter';
   const policy = /^:(\S+)\s+(DROP|ACCEPT)\b/.exec(last.trim());

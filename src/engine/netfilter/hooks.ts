@@ -20,10 +20,13 @@ export interface TableSlot {
 
 const RAW: TableSlot = { table: 'raw', priority: -300 };
 const MANGLE: TableSlot = { table: 'mangle', priority: -150 };
-const NAT_DST: TableSlot = { table: 'nat', priority: -100 };
+export const NF_IP_PRI_NAT_DST = -100;
+export const NF_IP_PRI_NAT_SRC = 100;
+
+const NAT_DST: TableSlot = { table: 'nat', priority: NF_IP_PRI_NAT_DST };
 const FILTER: TableSlot = { table: 'filter', priority: 0 };
 const SECURITY: TableSlot = { table: 'security', priority: 50 };
-const NAT_SRC: TableSlot = { table: 'nat', priority: 100 };
+const NAT_SRC: TableSlot = { table: 'nat', priority: NF_IP_PRI_NAT_SRC };
 
 /** The tables of each hook, in ascending priority (the order nf_hook_slow() runs them). */
 export const HOOK_TABLES: Readonly<Record<Hook, readonly TableSlot[]>> = {

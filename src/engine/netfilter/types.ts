@@ -2,7 +2,7 @@
 // (src/engine/netfilter). The walk decides *when* a hook runs and with which devices; the
 // evaluator runs the tables of that hook over the host's parsed rulesets and says what they do.
 import type { Ipv4 } from '../../lib/ipv4.ts';
-import type { IpSet, IptRule, IptRuleset, XtRecentState } from '../../model/types.ts';
+import type { IpSet, IptRule, IptRuleset, NftRule, NftRuleset, XtRecentState } from '../../model/types.ts';
 import type { Packet } from '../packet.ts';
 
 export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
@@ -95,13 +95,21 @@ export interface NetfilterEnv {
 
 export type NfVerdict = 'accept' | 'drop' | 'reject' | 'unknown';
 
+/** Who wrote the rules: iptables (nf_tables or legacy backend), or native nftables (`nft`). */
+export type NfBackend = IptRuleset['backend'] | 'nftables';
+
+/** A rule the walk went through: an iptables rule, or a native nftables rule. */
+export type NfRule = IptRule | NftRule;
+
 /** One rule (or a chain policy) that applied: the evidence of the walk. */
 export interface NfStep {
-  backend: IptRuleset['backend'];
+  backend: NfBackend;
+  /** Native nftables only: the table's family (ip, inet), for `nft delete rule <family> <table> ...`. */
+  family?: string;
   table: string;
   chain: string;
-  /** The rule that matched; null when a built-in chain's policy applied. */
-  rule: IptRule | null;
+  /** The rule that matched; null when a built-in (or base) chain's policy applied. */
+  rule: NfRule | null;
   /** What it did: "jump KUBE-SERVICES", "DNAT to 10.0.1.5:8080", "policy DROP", "RETURN". */
   action: string;
   /** Raw line quoted as evidence: the rule's line or the chain header for a policy. */
@@ -127,11 +135,20 @@ export interface NfOutcome {
   /** Every rule that matched, in order, and the one that decided. */
   steps: NfStep[];
   /** Set when verdict is 'unknown': the rule we could not evaluate and why. */
-  unknown?: { rule: IptRule; reason: string };
+  unknown?: { rule: NfRule; reason: string };
   /** For verdict 'reject': --reject-with value (icmp-port-unreachable by default). */
   rejectWith?: string;
   /** Conditions that lead to this branch, e.g. "statistic --probability 0.33333 matched (KUBE-SVC-X rule 1)". */
   branch: string[];
 }
 
-export type EvaluateHook = (rulesets: readonly IptRuleset[], input: HookInput, env: NetfilterEnv) => NfOutcome[];
+/**
+ * Runs one hook: the iptables tables of `rulesets` and, when `nft` is given, the native nftables
+ * base chains on that hook, interleaved by priority.
+ */
+export type EvaluateHook = (
+  rulesets: readonly IptRuleset[],
+  input: HookInput,
+  env: NetfilterEnv,
+  nft?: NftRuleset,
+) => NfOutcome[];

@@ -6,7 +6,7 @@
 import type { IptablesBackend, IptRule } from '../../model/types.ts';
 import type { CompiledChain, CompiledRule, CompiledTable, CompiledTarget, Fork, MarkOp, MatchCtx } from './compiled.ts';
 import { applyNat } from './nat.ts';
-import type { ConntrackView, HookInput, NatDecision, NetfilterEnv, NfStep } from './types.ts';
+import type { ConntrackView, HookInput, NatDecision, NetfilterEnv, NfRule, NfStep } from './types.ts';
 import type { Packet } from '../packet.ts';
 
 /** The walk's state between rules and between tables. */
@@ -22,7 +22,7 @@ export type TableEnd =
   | { verdict: 'accept'; state: WalkState; translated: boolean }
   | { verdict: 'drop'; state: WalkState }
   | { verdict: 'reject'; state: WalkState; rejectWith: string }
-  | { verdict: 'unknown'; state: WalkState; rule: IptRule; reason: string };
+  | { verdict: 'unknown'; state: WalkState; rule: NfRule; reason: string };
 
 /** Shared across one evaluateHook call: caps how many branches statistic may open. */
 export interface Budget {

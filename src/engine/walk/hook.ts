@@ -4,7 +4,7 @@ import { newView } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { NEEDS } from '../data-gaps.ts';
 import { netfilterEnv } from '../netfilter-env.ts';
-import type { Hook, NfOutcome, PhysdevView } from '../netfilter/types.ts';
+import type { Hook, NfOutcome, NfRule, PhysdevView } from '../netfilter/types.ts';
 import type { Packet } from '../packet.ts';
 import type { HopStep, NetfilterPlace } from '../trace.ts';
 import { gapOn, unknownWithout } from './gaps.ts';
@@ -14,7 +14,22 @@ import type { Ctx, Leaf, State } from './state.ts';
 /** The table and chain of the step that decided, for the typed reason. */
 function place(o: NfOutcome): { at?: NetfilterPlace } {
   const last = o.steps.at(-1);
-  return last === undefined ? {} : { at: { backend: last.backend, table: last.table, chain: last.chain } };
+  if (last === undefined) return {};
+  const at: NetfilterPlace = { backend: last.backend, table: last.table, chain: last.chain };
+  if (last.family !== undefined) at.family = last.family;
+  if (last.rule !== null && 'handle' in last.rule && last.rule.handle !== undefined) at.handle = last.rule.handle;
+  return { at };
+}
+
+const BACKEND_NAMES: Readonly<Record<NetfilterPlace['backend'], string>> = {
+  nft: 'iptables-nft',
+  legacy: 'iptables-legacy',
+  nftables: 'nftables',
+};
+
+/** The line a rule is quoted by: iptables-save's line, or our `nft -a list` rendering. */
+function ruleLine(r: NfRule): string {
+  return 'text' in r ? r.text : r.raw;
 }
 
 /** " in <backend> <table>/<chain>" of the step that decided, so a fix can name the right table. */
@@ -22,7 +37,7 @@ function where(o: NfOutcome): string {
   const at = place(o).at;
   return at === undefined
     ? ''
-    : ` in ${at.backend === 'legacy' ? 'iptables-legacy' : 'iptables-nft'} ${at.table}/${at.chain}`;
+    : ` in ${BACKEND_NAMES[at.backend]} ${at.family === undefined ? '' : `${at.family} `}${at.table}/${at.chain}`;
 }
 
 export function runHook(
@@ -38,7 +53,7 @@ export function runHook(
   if (nfGap !== undefined)
     return [unknownWithout(st, nfGap, hook.toLowerCase() as HopStep, `what ${hook} does`, io.inIface ?? io.outIface)];
   const ct = st.ctView ?? newView(p);
-  const outcomes = ctx.opt.evaluate(h.state.iptables, { hook, packet: p, ct, ...io }, netfilterEnv(h));
+  const outcomes = ctx.opt.evaluate(h.state.iptables, { hook, packet: p, ct, ...io }, netfilterEnv(h), h.state.nft);
   const step = hook.toLowerCase() as HopStep;
   const dev = io.inIface ?? io.outIface;
   return outcomes.flatMap((o) => {
@@ -73,9 +88,12 @@ export function runHook(
         ];
       case 'unknown': {
         // A set match the rule could not decide, on a host whose sets were not collected: that is why.
-        const setGap = o.unknown?.rule.matches.some((m) => m.module === 'set') ? gapOn(h, NEEDS.ipsets) : undefined;
-        if (setGap !== undefined)
-          return [unknownWithout(st2, setGap, step, `whether "${o.unknown!.rule.raw}" matches`, dev)];
+        const rule = o.unknown?.rule;
+        const setGap =
+          rule !== undefined && 'matches' in rule && rule.matches.some((m) => m.module === 'set')
+            ? gapOn(h, NEEDS.ipsets)
+            : undefined;
+        if (setGap !== undefined) return [unknownWithout(st2, setGap, step, `whether "${rule!.raw}" matches`, dev)];
         return [
           die(
             st2,
@@ -84,7 +102,7 @@ export function runHook(
             'unknown',
             { kind: 'not-modelled' },
             `${hook}: cannot evaluate: ${o.unknown?.reason ?? 'unknown rule'}`,
-            o.unknown !== undefined ? [...evidence, o.unknown.rule.raw] : evidence,
+            o.unknown !== undefined ? [...evidence, ruleLine(o.unknown.rule)] : evidence,
             dev,
           ),
         ];

@@ -15,6 +15,11 @@
 //            10.3.0.0/24            10.4.0.0/24
 import type { Lab } from '../harness/index.ts';
 import { sessionAffinityService } from './affinity.ts';
+import { CLEAR_NATIVE, toNative } from './nft-backend.ts';
+import { mulberry32 } from '../../fuzz/prng.ts';
+
+/** Share of routed scenarios whose rules are native nftables (NETCHECK_DIFF_NFT, default 0.5). */
+const NATIVE_SHARE = Number(process.env['NETCHECK_DIFF_NFT'] ?? 0.5);
 
 /** The server's address in a second subnet on the r1–server segment, and its eth0's MAC. */
 export const SECOND_SUBNET_IP = '10.20.0.2';
@@ -80,7 +85,28 @@ function breaks(r: Rand, calm: boolean, p: number): boolean {
   return !calm && chance(r, p);
 }
 
-function iptablesFor(r: Rand, host: string, summary: string[], calm: boolean): string {
+/** The host's netfilter commands: iptables-nft-restore, or (the nftables knob) native nft plus what stays in iptables. */
+function netfilterFor(
+  r: Rand,
+  native: Rand | undefined,
+  host: string,
+  summary: string[],
+  calm: boolean,
+): Scenario['commands'] {
+  const { filter, nat } = iptablesRules(r, host, summary, calm);
+  const restore = (f: readonly string[], n: readonly string[]) => ({
+    host,
+    argv: ['iptables-nft-restore'],
+    input: iptablesSave(f, n),
+  });
+  // A native table left by an earlier scenario must not decide this one: one nft run clears it (and loads the new one).
+  if (native === undefined) return [restore(filter, nat), { host, argv: ['nft', '-f', '-'], input: CLEAR_NATIVE }];
+  const n = toNative(native, filter, nat);
+  summary.push(`${host}: ${n.summary}`);
+  return [restore(n.filter, n.nat), { host, argv: ['nft', '-f', '-'], input: n.nft }];
+}
+
+function iptablesRules(r: Rand, host: string, summary: string[], calm: boolean): { filter: string[]; nat: string[] } {
   const filter: string[] = [];
   const nat: string[] = [];
   const add = (table: string[], rule: string) => {
@@ -112,6 +138,10 @@ function iptablesFor(r: Rand, host: string, summary: string[], calm: boolean): s
       add(nat, `-A PREROUTING -d 10.9.0.1 -p udp -j DNAT --to-destination ${pick(r, ['10.2.0.2', '10.4.0.2'])}`);
     nat.push(...sessionAffinityService(r, host, summary));
   }
+  return { filter, nat };
+}
+
+function iptablesSave(filter: readonly string[], nat: readonly string[]): string {
   const hasPolicy = filter[0]?.startsWith(':FORWARD') === true;
   const chains = hasPolicy ? [filter[0]!, ...filter.slice(1)] : filter;
   return [
@@ -222,9 +252,10 @@ export function routedScenario(r: Rand, seed: number): Scenario {
     if (fwd === '0') summary.push(`${h}: ip_forward=0`);
   }
 
-  // Netfilter.
-  for (const h of ['r1', 'r2', 'server'])
-    cmds.push({ host: h, argv: ['iptables-nft-restore'], input: iptablesFor(r, h, summary, calm) });
+  // Netfilter: iptables, or (a separate draw, so the other knobs of a seed stay as they were) native nftables.
+  const nr = mulberry32(seed ^ 0x6e667400);
+  const native = nr() < NATIVE_SHARE ? nr : undefined;
+  for (const h of ['r1', 'r2', 'server']) cmds.push(...netfilterFor(r, native, h, summary, calm));
 
   const flows: FlowSpec[] = [];
   const nFlows = 3;

@@ -12,6 +12,8 @@ import type { Hop, Trace } from '../../../src/engine/trace.ts';
 import { classifyTrace } from '../../../src/checks/flow/classify.ts';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
 import { parseIptablesSave } from '../../../src/model/parse/iptables-save.ts';
+import { parseNftJson } from '../../../src/model/parse/nft.ts';
+import { readFileSync } from 'node:fs';
 import type { HostState } from '../../../src/model/types.ts';
 import { findingFromTrace } from '../../../src/checks/flow/from-trace.ts';
 import { addr, host, link, route, withLocal } from '../engine/model-builder.ts';
@@ -23,6 +25,9 @@ interface Knobs {
   cForward?: string;
   cExtraRoutes?: string[];
   dIptables?: string;
+  /** node-c's and node-d's `nft -j list ruleset`, fixture file names. */
+  cNft?: string;
+  dNft?: string;
 }
 
 function world(k: Knobs): World {
@@ -66,6 +71,10 @@ function world(k: Knobs): World {
     }),
   );
   if (k.dIptables !== undefined) d.iptables = [parseIptablesSave(k.dIptables, 'nft').value];
+  const nft = (file: string) =>
+    parseNftJson(readFileSync(new URL(`../../fixtures/netfilter/output/${file}`, import.meta.url), 'utf8')).value;
+  if (k.cNft !== undefined) c.nft = nft(k.cNft);
+  if (k.dNft !== undefined) d.nft = nft(k.dNft);
   return {
     hosts: new Map([c, d].map((h) => [h.name, buildHostNet(h)])),
     pods: [{ name: 'default/web', ip: ip('10.244.3.5'), node: 'node-d' }],
@@ -186,4 +195,49 @@ test('every hop that ends an engine trace carries a reason', () => {
     assert.ok(ended.length > 0);
     for (const x of ended) assert.ok(x.decisive?.reason !== undefined, JSON.stringify(x.decisive));
   }
+});
+
+test('firewalld (default public zone) on node-d rejects the IPIP packet from node-c → netfilter-reject with a firewalld command', () => {
+  const f = finding({ dNft: 'firewalld-public.nft.json' })!;
+  assert.equal(f.id, 'netfilter-reject');
+  assert.equal(f.node, 'node-d');
+  assert.ok(
+    f.evidence.some((e) => /reject with icmpx admin-prohibited # handle 72/.test(e)),
+    f.evidence.join('\n'),
+  );
+  assert.match(f.summary, /nftables inet firewalld\/filter_IN_public/);
+  assert.match(f.fix, /firewall-cmd --permanent --zone=public .*--add-protocol=<protocol>/);
+});
+
+test('a native nft drop rule in FORWARD → netfilter-drop whose fix deletes it by handle', () => {
+  // lan-pc → web:8080 is allowed by @allowed-svc on node-c; the same flow to 9090 is dropped by handle 22.
+  assert.equal(finding({ cNft: 'nft-host-firewall.nft.json' }), undefined);
+  const w = world({ cNft: 'nft-host-firewall.nft.json' });
+  const [r] = traceFlow(
+    w,
+    { evaluate: evaluateHook },
+    { kind: 'external', external: w.externals[0]! },
+    { ...packet(), dport: 9090 },
+  );
+  const g = findingFromTrace(r!.forward, 'lan-pc → web:9090')!;
+  assert.equal(g.id, 'netfilter-drop');
+  assert.equal(g.node, 'node-c');
+  assert.match(g.fix, /nft delete rule inet hostfw forward handle 22/);
+});
+
+test('kube-proxy nftables mode: a Service without endpoints → service-no-endpoints, named with its map and rule', () => {
+  const w = world({ cNft: 'kube-proxy-nftables.nft.json' });
+  const svc = { ...packet(), dst: ip('172.30.0.46'), dport: 80 };
+  const [r] = traceFlow(w, { evaluate: evaluateHook }, { kind: 'external', external: w.externals[0]! }, svc);
+  const f = findingFromTrace(r!.forward, 'lan-pc → ns6/svc6')!;
+  assert.equal(f.id, 'service-no-endpoints');
+  assert.equal(f.node, 'node-c');
+  assert.ok(
+    f.evidence.some((e) => /vmap @no-endpoint-services # handle \d+/.test(e)),
+    f.evidence.join('\n'),
+  );
+  assert.ok(
+    f.evidence.some((e) => /^reject # handle \d+$/.test(e)),
+    f.evidence.join('\n'),
+  );
 });

@@ -7,6 +7,9 @@ import { buildModel } from '../../../src/model/model.ts';
 import { emptyObjects } from '../../../src/snapshot/types.ts';
 import type { KubeObject } from '../../../src/snapshot/types.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
+import { readFileSync } from 'node:fs';
+import { parseNftJson } from '../../../src/model/parse/nft.ts';
+import { host } from '../engine/model-builder.ts';
 
 const cm = (name: string, data: Record<string, string>, namespace = 'kube-system'): KubeObject => ({
   apiVersion: 'v1',
@@ -96,4 +99,21 @@ test('from node state alone: the captured example (vxlan.calico; kube-proxy ipta
   assert.equal(f.proxy.value, 'iptables');
   assert.equal(f.encapsulation.value, 'vxlan');
   assert.deepEqual(f.tunnelDevices, ['vxlan.calico']);
+});
+
+test('kube-proxy nftables mode from the rules alone: its native table on a node', () => {
+  const text = readFileSync(
+    new URL('../../fixtures/netfilter/output/kube-proxy-nftables.nft.json', import.meta.url),
+    'utf8',
+  );
+  const node = host('node-a', {});
+  node.nft = parseNftJson(text).value;
+  const f = detectFlavour(clusterInfo(emptyObjects()), [node]);
+  assert.equal(f.proxy.value, 'nftables');
+  assert.deepEqual(f.proxy.because, ['nftables table kube-proxy on the nodes']);
+  // The same node with only iptables-nft's tables (kube-proxy iptables mode) is not nftables mode.
+  node.nft = parseNftJson(
+    readFileSync(new URL('../../fixtures/netfilter/output/kube-proxy.iptables-nft.nft.json', import.meta.url), 'utf8'),
+  ).value;
+  assert.notEqual(detectFlavour(clusterInfo(emptyObjects()), [node]).proxy.value, 'nftables');
 });

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
 import type { Hook, NetfilterEnv, NfOutcome, NfStep } from '../../../src/engine/netfilter/types.ts';
-import type { IptRuleset } from '../../../src/model/types.ts';
+import type { IptRuleset, NftRuleset } from '../../../src/model/types.ts';
 import { fmt, hookInput, type PacketSpec } from './helpers.ts';
 
 export interface FlowRow {
@@ -44,7 +44,7 @@ function afterPrerouting(env: NetfilterEnv, o: NfOutcome): Hook[] {
   return env.addrType(o.packet.dst) === 'LOCAL' ? ['INPUT'] : ['FORWARD', 'POSTROUTING'];
 }
 
-function walk(rulesets: readonly IptRuleset[], env: NetfilterEnv, row: FlowRow): Walked[] {
+function walk(rulesets: readonly IptRuleset[], env: NetfilterEnv, row: FlowRow, nft?: NftRuleset): Walked[] {
   const start = hookInput({
     hook: row.in !== undefined ? 'PREROUTING' : 'OUTPUT',
     packet: row.packet,
@@ -59,7 +59,7 @@ function walk(rulesets: readonly IptRuleset[], env: NetfilterEnv, row: FlowRow):
     };
     if (hook === 'INPUT' && row.in === undefined) input.inIface = 'lo';
     if (hook === 'INPUT' || hook === 'PREROUTING') delete input.outIface;
-    return evaluateHook(rulesets, input, env).map((o) => {
+    return evaluateHook(rulesets, input, env, nft).map((o) => {
       const w: Walked = {
         verdict: o.verdict,
         outcome: o,
@@ -106,8 +106,13 @@ function describe(w: Walked): string {
 }
 
 /** Every mismatch between a row and what the rulesets do with its packet. */
-export function mismatches(rulesets: readonly IptRuleset[], env: NetfilterEnv, row: FlowRow): string[] {
-  const walked = walk(rulesets, env, row);
+export function mismatches(
+  rulesets: readonly IptRuleset[],
+  env: NetfilterEnv,
+  row: FlowRow,
+  nft?: NftRuleset,
+): string[] {
+  const walked = walk(rulesets, env, row, nft);
   const got = [...new Set(walked.map(describe))].sort().join(', ');
   const want = row.want
     .split(',')
@@ -122,7 +127,7 @@ export function mismatches(rulesets: readonly IptRuleset[], env: NetfilterEnv, r
     // (later tables may still add policy steps), otherwise the last rule that applied.
     const decided =
       w.steps.findLast((s) => s.action.startsWith('DNAT')) ??
-      (w.verdict === 'accept' ? w.steps.findLast((s) => s.action === 'ACCEPT') : undefined) ??
+      (w.verdict === 'accept' ? w.steps.findLast((s) => s.action.toUpperCase() === 'ACCEPT') : undefined) ??
       w.steps.at(-1);
     if (row.rule !== undefined && !row.rule.test(decided?.raw ?? ''))
       out.push(`deciding rule ${JSON.stringify(decided?.raw)} does not match ${row.rule}`);
@@ -137,10 +142,16 @@ export function mismatches(rulesets: readonly IptRuleset[], env: NetfilterEnv, r
 }
 
 /** One node:test test per row. */
-export function packetTable(title: string, rulesets: readonly IptRuleset[], env: NetfilterEnv, rows: FlowRow[]): void {
+export function packetTable(
+  title: string,
+  rulesets: readonly IptRuleset[],
+  env: NetfilterEnv,
+  rows: FlowRow[],
+  nft?: NftRuleset,
+): void {
   for (const row of rows) {
     test(`${title}: ${row.name}`, () => {
-      const m = mismatches(rulesets, env, row);
+      const m = mismatches(rulesets, env, row, nft);
       assert.equal(m.length, 0, m.join('\n'));
     });
   }

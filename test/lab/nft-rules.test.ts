@@ -1,0 +1,125 @@
+// Native nftables rulesets on a real kernel: kube-proxy's nftables mode and firewalld's nftables
+// backend loaded into a node namespace with `nft -f`, dumped back with `nft -j list ruleset` (what
+// the probe collects), and every row of their packet tables (test/unit/netfilter/nft-rows.ts)
+// both walked by the engine over that dump and sent as a real TCP connection. Engine, kernel and
+// table must agree.
+//
+//   lan 192.168.0.50 (+ 203.0.113.x) ── eth0 node 192.168.0.2 (lo 192.168.1.2)
+//                                          cni0 10.0.0.1/8 ── pod 10.0.0.2, endpoints 10.180.0.x
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseNftJson } from '../../src/model/parse/nft.ts';
+import { host } from '../unit/netfilter/helpers.ts';
+import { kernelAgrees } from './rule-rows.ts';
+import { FIREWALLD_PUBLIC_ROWS, FIREWALLD_TRUSTED_ROWS, KUBE_PROXY_NFT_ROWS } from '../unit/netfilter/nft-rows.ts';
+import { type FlowRow, mismatches } from '../unit/netfilter/packet-table.ts';
+import {
+  bridgePod,
+  labUnsupportedReason,
+  lanHost,
+  link,
+  mergeLabs,
+  node,
+  startLab,
+  type Lab,
+  vethName,
+} from './harness/index.ts';
+
+const fixture = (p: string): string => readFileSync(new URL(`../fixtures/netfilter/${p}`, import.meta.url), 'utf8');
+
+const ENDPOINTS = ['10.180.0.1', '10.180.0.2', '10.180.0.3', '10.180.0.4', '10.180.0.5'];
+const LAN = ['192.168.0.50', '203.0.113.2', '203.0.113.130'];
+
+const topology: Lab = mergeLabs(
+  node('node', {
+    addresses: ['192.168.1.2/32 dev lo'],
+    routes: ['default via 192.168.0.50 dev eth0'],
+  }),
+  lanHost('lan', {
+    addresses: LAN.filter((a) => a !== '192.168.0.50').map((a) => `${a}/32 dev lo`),
+    routes: ['default via 192.168.0.2 dev eth0'],
+  }),
+  link({ host: 'lan', dev: 'eth0', addr: '192.168.0.50/24' }, { host: 'node', dev: 'eth0', addr: '192.168.0.2/24' }),
+  bridgePod({ name: 'pod', node: 'node', addr: '10.0.0.2/8', gateway: '10.0.0.1/8' }),
+  ...ENDPOINTS.map((ip, i) => bridgePod({ name: `ep${i + 1}`, node: 'node', addr: `${ip}/8`, gateway: '10.0.0.1/8' })),
+  // kubelet's hairpin-veth mode: an endpoint may reach itself through its Service.
+  node('node', {
+    commands: ENDPOINTS.map((_, i) => [
+      'bridge',
+      'link',
+      'set',
+      'dev',
+      vethName('veth', `ep${i + 1}`),
+      'hairpin',
+      'on',
+    ]),
+  }),
+);
+
+/** The node as the engine sees it: its addresses by device. */
+const ENV = host({ addrs: { eth0: ['192.168.0.2'], cni0: ['10.0.0.1'], lo: ['127.0.0.1', '192.168.1.2'] } });
+
+function hostOf(addr: string): string | undefined {
+  if (addr === '10.0.0.2') return 'pod';
+  const ep = ENDPOINTS.indexOf(addr);
+  if (ep >= 0) return `ep${ep + 1}`;
+  if (LAN.includes(addr)) return 'lan';
+  if (addr === '192.168.0.2' || addr === '192.168.1.2') return 'node';
+  return undefined;
+}
+
+interface Suite {
+  name: string;
+  /** `nft -f` input. */
+  ruleset: string;
+  rows: readonly FlowRow[];
+}
+
+const SUITES: Suite[] = [
+  { name: 'kube-proxy nftables mode', ruleset: fixture('input/kube-proxy-nftables.nft'), rows: KUBE_PROXY_NFT_ROWS },
+  // firewalld's own ruleset as `nft -a list ruleset` printed it (handles are comments to nft -f).
+  { name: 'firewalld public zone', ruleset: fixture('output/firewalld-public.nft-a.txt'), rows: FIREWALLD_PUBLIC_ROWS },
+  {
+    name: 'firewalld with the pod network trusted',
+    ruleset: fixture('output/firewalld-trusted-pods.nft-a.txt').replaceAll('10.244.0.0/16', '10.0.0.0/8'),
+    rows: FIREWALLD_TRUSTED_ROWS,
+  },
+];
+
+test('the kernel and the engine do what the nftables tables say', async (t) => {
+  const unsupported = await labUnsupportedReason();
+  if (unsupported !== undefined) {
+    t.skip(unsupported);
+    return;
+  }
+  const lab = await startLab(topology, { prefix: 'nftrules' });
+  try {
+    for (const suite of SUITES) {
+      await t.test(suite.name, async (st) => {
+        await lab.exec('node', ['nft', 'flush', 'ruleset']);
+        const load = await lab.exec('node', ['nft', '-f', '-'], { input: suite.ruleset });
+        assert.equal(load.code, 0, load.stderr);
+        const dump = await lab.exec('node', ['nft', '-j', 'list', 'ruleset']);
+        const parsed = parseNftJson(dump.stdout);
+        assert.deepEqual(parsed.warnings, []);
+        const failures: string[] = [];
+        let sent = 0;
+        for (const row of suite.rows) {
+          const engine = mismatches([], ENV, row, parsed.value);
+          if (engine.length > 0) failures.push(`${row.name}: engine:\n  ${engine.join('\n  ')}`);
+          // ICMP rows and packets the host itself sends are walked by the engine only.
+          if (row.packet.proto === 'icmp' || row.in === undefined) continue;
+          await lab.exec('node', ['conntrack', '-F']);
+          const kernel = await kernelAgrees(lab, row, hostOf);
+          sent++;
+          if (kernel.length > 0) failures.push(`${row.name}:\n  ${kernel.join('\n  ')}`);
+        }
+        st.diagnostic(`${sent} rows sent through the kernel, ${suite.rows.length} walked by the engine`);
+        assert.deepEqual(failures, []);
+      });
+    }
+  } finally {
+    await lab.stop();
+  }
+});

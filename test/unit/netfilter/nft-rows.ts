@@ -1,0 +1,186 @@
+// Packet tables over native nftables rulesets, shared by the unit tests (the engine) and the lab
+// test (the kernel, test/lab/nft-rules.test.ts).
+import type { FlowRow } from './packet-table.ts';
+
+/**
+ * kube-proxy nftables mode, test/fixtures/netfilter/input/kube-proxy-nftables.nft (kubernetes
+ * pkg/proxy/nftables/proxier_test.go TestOverallNFTablesRules): node 192.168.0.2 (and
+ * 192.168.1.2), pods 10.0.0.0/8 behind cni0, endpoints 10.180.0.x.
+ */
+export const KUBE_PROXY_NFT_ROWS: FlowRow[] = [
+  {
+    name: 'pod to ClusterIP',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '172.30.0.41', dport: 80 },
+    want: '10.180.0.1:80',
+    masq: false,
+    rule: /dnat to 10\.180\.0\.1:80 # handle/,
+  },
+  {
+    name: 'hairpin to ClusterIP is masqueraded',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.180.0.1', dst: '172.30.0.41', dport: 80 },
+    want: '10.180.0.1:80',
+    masq: true,
+  },
+  {
+    name: 'external client to ClusterIP is masqueraded',
+    in: 'eth0',
+    out: 'eth0',
+    packet: { src: '203.0.113.2', dst: '172.30.0.41', dport: 80 },
+    want: '10.180.0.1:80',
+    masq: true,
+  },
+  {
+    name: 'two endpoints: one branch each',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '172.30.0.44', dport: 80 },
+    want: '10.180.0.4:80, 10.180.0.5:80',
+    branch: /numgen random mod 2 = [01]/,
+  },
+  {
+    name: 'Service without endpoints is rejected',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '172.30.0.46', dport: 80 },
+    want: 'REJECT',
+    rule: /^reject # handle \d+$/,
+  },
+  {
+    name: 'unallocated ClusterIP is dropped',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '172.30.0.50', dport: 80 },
+    want: 'DROP',
+    rule: /ip daddr 172\.30\.0\.0\/16 drop/,
+  },
+  {
+    name: 'ClusterIP on a port it does not serve is rejected',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '172.30.0.41', dport: 443 },
+    want: 'REJECT',
+    rule: /ip daddr @cluster-ips reject/,
+  },
+  {
+    name: 'UDP to a TCP-only ClusterIP is rejected',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '172.30.0.41', proto: 'udp', dport: 80 },
+    want: 'REJECT',
+  },
+  {
+    name: 'ping to a ClusterIP is rejected',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '172.30.0.41', proto: 'icmp', icmpType: 8 },
+    want: 'REJECT',
+  },
+  {
+    name: 'external to NodePort',
+    in: 'eth0',
+    out: 'eth0',
+    packet: { src: '203.0.113.2', dst: '192.168.0.2', dport: 3003 },
+    want: '10.180.0.3:80',
+    masq: true,
+  },
+  {
+    name: 'NodePort of a Local Service without local endpoints is dropped',
+    in: 'eth0',
+    out: 'eth0',
+    packet: { src: '203.0.113.2', dst: '192.168.0.2', dport: 3001 },
+    want: 'DROP',
+    rule: /vmap @no-endpoint-nodeports/,
+  },
+  {
+    name: 'LoadBalancer IP from an allowed source',
+    in: 'eth0',
+    out: 'eth0',
+    packet: { src: '203.0.113.2', dst: '5.6.7.8', dport: 80 },
+    want: '10.180.0.3:80',
+    masq: true,
+    branch: /affinity-GTK6MW7G.* as collected/,
+  },
+  {
+    name: 'LoadBalancer IP from outside loadBalancerSourceRanges is dropped',
+    in: 'eth0',
+    out: 'eth0',
+    packet: { src: '203.0.113.130', dst: '5.6.7.8', dport: 80 },
+    want: 'DROP',
+    rule: /ip saddr != 203\.0\.113\.0\/25 drop/,
+  },
+  {
+    name: 'ExternalIP: both endpoints, masqueraded',
+    in: 'eth0',
+    out: 'eth0',
+    packet: { src: '203.0.113.2', dst: '192.168.99.33', dport: 80 },
+    want: '10.180.0.4:80, 10.180.0.5:80',
+    masq: true,
+  },
+  {
+    name: 'the node itself to a ClusterIP',
+    out: 'eth0',
+    packet: { src: '192.168.0.2', dst: '172.30.0.41', dport: 80 },
+    want: '10.180.0.1:80',
+  },
+  {
+    name: 'traffic to no Service passes untouched',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '10.0.0.3', dport: 80 },
+    want: '',
+  },
+];
+
+/** The lab node's firewalld (public zone: eth0, default zone), pods 10.0.0.0/8 behind cni0. */
+export const FIREWALLD_PUBLIC_ROWS: FlowRow[] = [
+  {
+    name: 'outside to a pod: forwarding rejected',
+    in: 'eth0',
+    out: 'cni0',
+    packet: { src: '203.0.113.2', dst: '10.0.0.2', dport: 8080 },
+    want: 'REJECT',
+    rule: /reject with icmpx admin-prohibited/,
+  },
+  {
+    name: 'pod to the LAN',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '192.168.0.50', dport: 443 },
+    want: '',
+  },
+  { name: 'ssh to the node', in: 'eth0', packet: { src: '192.168.0.50', dst: '192.168.0.2', dport: 22 }, want: '' },
+  {
+    name: 'kubelet port of the node: rejected',
+    in: 'eth0',
+    packet: { src: '192.168.0.50', dst: '192.168.0.2', dport: 10250 },
+    want: 'REJECT',
+  },
+];
+
+/** The same with the pod network (10.0.0.0/8 here) in zone trusted. */
+export const FIREWALLD_TRUSTED_ROWS: FlowRow[] = [
+  {
+    name: 'pod to the node (trusted source)',
+    in: 'cni0',
+    packet: { src: '10.0.0.2', dst: '192.168.0.2', dport: 10250 },
+    want: '',
+  },
+  {
+    name: 'outside to a pod: still rejected (ingress zone public)',
+    in: 'eth0',
+    out: 'cni0',
+    packet: { src: '203.0.113.2', dst: '10.0.0.2', dport: 8080 },
+    want: 'REJECT',
+  },
+  {
+    name: 'pod to the LAN',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '192.168.0.50', dport: 443 },
+    want: '',
+  },
+];
