@@ -137,6 +137,15 @@ export const FINDINGS = {
     fix: 'If the far end must see pod addresses: exclude its network from masquerading (Calico: an IPPool with natOutgoing false or a disabled pool for the destination; Cilium: ipv4-native-routing-cidr or enable-ipv4-masquerade: "false"; ip-masq-agent: nonMasqueradeCIDRs) and make the pod network routable there.',
     incident: 5,
   },
+  'egress-no-return-route': {
+    title: 'Pod egress keeps the pod address, and no way back is known',
+    severity: 'warning',
+    meaning:
+      "A pod's packets leave the cluster without source NAT, so the far end answers to the pod address: the host, or its router, must route the pod network to a node, or every answer is lost (connections hang after the first packet). netcheck sees the nodes, not the LAN, so without the LAN's route the way back is an assumption and the flow is not called reachable.",
+    detection:
+      "The traced pod → LAN host flow is delivered with the pod's own source address (no MASQUERADE or SNAT matched), and the LAN's route for the pod network was not given (lan --via); the masquerade configuration (IPPool natOutgoing, cilium-config, flannel ipMasq, ip-masq-agent) is quoted.",
+    fix: 'Route the pod network to the nodes on the LAN (a static route on the router, or BGP from the CNI) and trace again with --via NODE; or masquerade pod traffic that leaves the cluster.',
+  },
   // ------------------------------------------------------------------ found by doctor on the nodes
   'node-not-probed': {
     title: 'A node could not be probed',
@@ -324,6 +333,33 @@ export const FINDINGS = {
       'The node has nftables base chains not written by iptables-nft (kube-proxy nftables mode, firewalld, a host firewall). netcheck does not evaluate them yet, so a path through this node is reported unknown rather than guessed.',
     detection: "nft -j list ruleset: tables outside iptables-nft's own with hooked base chains.",
     fix: 'Check the quoted chains by hand for the flow (nft list chain <family> <table> <chain>).',
+  },
+  'iptables-split-backends': {
+    title: 'iptables rules are split between iptables-nft and iptables-legacy',
+    severity: 'warning',
+    meaning:
+      "Agents on the node write their rules through different iptables backends (e.g. kube-proxy's KUBE-* chains through iptables-legacy, the CNI's chains through iptables-nft). The kernel runs both backends' tables at each hook, but each agent sees, orders and repairs only its own: an ACCEPT in one does not spare a DROP in the other, and when both translate a connection the nat table that registered its hook first wins (nf_nat_inet_fn stops at the first binding), which no snapshot shows. Usually the host's iptables alternative differs from the one in an agent's image.",
+    detection:
+      "Chain names and rule comments in iptables-nft-save and iptables-legacy-save name their writers (KUBE-* kube-proxy, KUBE-KUBELET-CANARY kubelet, cali-* Calico, CILIUM_* Cilium, FLANNEL-* flannel, DOCKER* Docker, WEAVE* Weave, ANTREA-* Antrea, KUBE-ROUTER-* kube-router); a finding when each backend holds some known writer's rules. The engine evaluates both backends at every hook (nft's table, then legacy's, at each priority) either way.",
+    fix: 'Make every agent use the backend the host uses (update-alternatives --set iptables /usr/sbin/iptables-nft, or -legacy, on the host; images with iptables-wrapper follow the host once the other backend is empty), then flush the stale backend (iptables-legacy-save shows what is left) and restart the agents so they rewrite their rules.',
+  },
+  'conntrack-table-full': {
+    title: 'The conntrack table is (nearly) full',
+    severity: 'warning',
+    meaning:
+      'Every connection the node tracks (its own, its pods\' through NAT or stateful rules, and forwarded ones) takes an entry. When the table is full the kernel evicts an unassured entry (early_drop) or drops the new connection\'s packet ("nf_conntrack: table full, dropping packet"): new connections fail at random while established ones work.',
+    detection:
+      'net.netfilter.nf_conntrack_count against net.netfilter.nf_conntrack_max (sysctl): a warning at 80% and more, an error at 95% and more; also a warning when the early_drop counter of conntrack -S is not zero (the table was full at some time since boot).',
+    fix: 'Raise net.netfilter.nf_conntrack_max (kube-proxy sets it at start from conntrack.maxPerCore and conntrack.min), and find what opens so many connections (conntrack -L, counted by source).',
+  },
+  'conntrack-insert-failed': {
+    title: 'Conntrack dropped packets that lost an insert race',
+    severity: 'warning',
+    meaning:
+      "Two packets of one connection that create conntrack entries at once (glibc sends a pod's A and AAAA DNS queries in parallel from one UDP socket; kube-proxy DNATs each to a DNS endpoint) clash when confirmed: the loser is dropped and counted as insert_failed (and drop), and the resolver waits for its 5-second timeout. drop also counts packets dropped for a full table. The counters are since boot: they say it happened, not when.",
+    detection:
+      'The insert_failed and drop counters of conntrack -S, summed over CPUs; the CPU lines that are not zero are quoted.',
+    fix: "For DNS: options single-request-reopen (glibc) or use-vc in the pods' dnsConfig, or NodeLocal DNSCache (TCP to the upstream, no DNAT race); newer kernels resolve more of these clashes (counted as clash_resolve instead). For drops from a full table, see conntrack-table-full.",
   },
 } as const satisfies Record<string, FindingDoc>;
 

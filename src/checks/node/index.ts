@@ -2,9 +2,11 @@
 // scope, findings, applicability and data needs itself (checks/check.ts).
 import type { DoctorCheck } from '../check.ts';
 import { brNetfilterCheck } from './br-netfilter.ts';
+import { conntrackCheck } from './conntrack.ts';
 import { externalIpsCheck } from './externalips.ts';
 import { forwardPolicyCheck } from './forward-policy.ts';
 import { forwardingCheck } from './forwarding.ts';
+import { iptablesBackendsCheck } from './iptables-backends.ts';
 import { ippoolOverlapCheck } from './ippool-overlap.ts';
 import { masqueradeConfigCheck } from './masquerade-config.ts';
 import { nativeNftablesCheck } from './native-nftables.ts';
@@ -32,5 +34,7 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   externalIpsCheck,
   masqueradeConfigCheck,
   nativeNftablesCheck,
+  iptablesBackendsCheck,
+  conntrackCheck,
   podIpsCheck,
 ];

@@ -10,6 +10,7 @@ import { withExternals } from '../context.ts';
 import type { AnalysisContext } from '../context.ts';
 import { analyzeFlow, combineVerdicts } from '../flow/analyze.ts';
 import type { FlowReport } from '../flow/analyze.ts';
+import { egressReturnFinding } from '../flow/egress-return.ts';
 import { egressSourceFinding } from '../flow/egress-source.ts';
 import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
 import type { FlowProtocol } from '../flow/packet-spec.ts';
@@ -159,6 +160,21 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
         label,
       );
       if (f !== undefined) findings.push(f);
+      // Without --via the LAN's route back to the pod network is an assumption: said, and the
+      // flow is not called reachable on it.
+      const back =
+        q.via === undefined
+          ? egressReturnFinding(ctx, r.forward, {
+              pod: { name: `${pod.namespace}/${pod.name}`, ip, node: pod.node },
+              lanIp,
+              assumedEntry: entryNode ?? pod.node,
+              label,
+            })
+          : undefined;
+      if (back !== undefined) {
+        findings.push(back);
+        if (outbound.verdict === 'reachable') outbound.verdict = 'unknown';
+      }
     }
   }
   return reportDoc({

@@ -118,6 +118,8 @@ export interface ClusterDecl {
   podNetwork: string;
   serviceCidr: string;
   kubeProxyMode: 'iptables' | 'ipvs';
+  /** The backend kube-proxy writes through (default: the CNI's, iptables-nft). */
+  kubeProxyBackend?: 'nft' | 'legacy';
   calico?: {
     natOutgoing: boolean;
     /**
@@ -273,11 +275,16 @@ function iptablesText(parts: readonly IptablesParts[]): string {
   return [...table(NAT_HEAD, 'nat'), ...table(FILTER_HEAD, 'filter'), ''].join('\n');
 }
 
-/** Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode). */
-function nodeIptables(d: ClusterDecl, cni: IptablesParts): string {
-  return iptablesText(
-    d.kubeProxyMode === 'iptables' ? [cni, kubeProxyIptables(d, (s) => serviceEndpoints(d, s))] : [cni],
-  );
+/**
+ * Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode); kube-proxy's
+ * through iptables-legacy when the declaration says so (a split between backends).
+ */
+function nodeIptables(d: ClusterDecl, cni: IptablesParts): { iptables: string; iptablesLegacy?: string } {
+  if (d.kubeProxyMode !== 'iptables') return { iptables: iptablesText([cni]) };
+  const kubeProxy = kubeProxyIptables(d, (s) => serviceEndpoints(d, s));
+  if (d.kubeProxyBackend === 'legacy')
+    return { iptables: iptablesText([cni]), iptablesLegacy: iptablesText([kubeProxy]) };
+  return { iptables: iptablesText([cni, kubeProxy]) };
 }
 
 const NAT_HEAD = [
@@ -480,7 +487,7 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${p.vtepMac} dev ${VXLAN_CALICO} nud permanent`),
     fdb: peers.map((p) => `${p.vtepMac} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
     ipsets: calicoIpsets(d),
-    iptables: nodeIptables(d, calicoIptables(d, n)),
+    ...nodeIptables(d, calicoIptables(d, n)),
     files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },
   };
 }
@@ -490,7 +497,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   const peers = d.nodes.filter((p) => p !== n);
   return {
     routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${nic.dev}`)],
-    iptables: nodeIptables(d, ciliumIptables(d, n)),
+    ...nodeIptables(d, ciliumIptables(d, n)),
     // What cilium-agent's install-cni writes (test/fixtures/cni/SOURCES.md).
     files: { '/etc/cni/net.d/05-cilium.conflist': fixture('cni/05-cilium.conflist') },
   };
@@ -499,7 +506,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
 function canalNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   return {
     routes: [defaultRoute(d, n)],
-    iptables: nodeIptables(d, flannelIptables(d, n)),
+    ...nodeIptables(d, flannelIptables(d, n)),
     files: {
       '/etc/cni/net.d/10-canal.conflist': canalConflist(d, n),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
@@ -512,7 +519,7 @@ function flannelNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     routes: [defaultRoute(d, n)],
     // kubeadm's preflight requires bridged traffic to pass iptables.
     sysctls: { 'net.bridge.bridge-nf-call-iptables': '1' },
-    iptables: nodeIptables(d, flannelIptables(d, n)),
+    ...nodeIptables(d, flannelIptables(d, n)),
     files: {
       ...(d.flannel?.k3s === true ? {} : { [FLANNEL_CONFLIST]: fixture('cni/10-flannel.conflist') }),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),

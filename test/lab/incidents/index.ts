@@ -1,5 +1,6 @@
 // Every scenario, in the order examples/README.md lists them.
 import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
+import { egressNoWayBack, iptablesSplitBackends } from './faults.ts';
 import { externalipNodeAddress } from './externalip-node-address.ts';
 import { healthy } from './healthy.ts';
 import { INSTALLERS } from './installers.ts';
@@ -18,5 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   externalipNodeAddress,
   podEgressMasquerade,
   canalSubnetMismatch,
+  iptablesSplitBackends,
+  egressNoWayBack,
   ...INSTALLERS,
 ];

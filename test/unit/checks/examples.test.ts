@@ -13,6 +13,7 @@ import { readSnapshot } from '../../../src/snapshot/io.ts';
 import type { AnalysisContext } from '../../../src/checks/context.ts';
 import { lanRun, podToPodRun } from '../../helpers/queries.ts';
 import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
+import { lanQuery } from '../../../src/checks/queries/lan.ts';
 
 interface Expect {
   id: string;
@@ -309,6 +310,82 @@ const EXAMPLES: Record<string, Case[]> = {
         }),
       verdict: 'reachable',
       problems: [],
+    },
+  ],
+  'iptables-split-backends': [
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: ['node-a', 'node-b', 'node-c'].map((node) => ({
+        id: 'iptables-split-backends',
+        node,
+        evidence: [/^iptables-nft-save: Calico/, /^iptables-legacy-save: kube-proxy/, /KUBE-FORWARD/],
+      })),
+    },
+    {
+      name: 'web-1 → client-0: both backends walked, it works',
+      run: p2p('default/web-1', 'default/client-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
+  'egress-no-way-back': [
+    {
+      name: 'web-0 → LAN host without --via: the way back is an assumption, said as a finding',
+      run: lan('192.168.1.50', 'default/web-0', 8080),
+      verdict: 'partial',
+      problems: [
+        {
+          id: 'egress-no-return-route',
+          node: 'node-c',
+          evidence: [
+            /^seen by 192\.168\.1\.50 as 10\.65\.0\.130:/,
+            /^IPPool default-ipv4-ippool \(10\.65\.0\.0\/16\): natOutgoing: false$/,
+            /^assumed: the LAN sends 10\.65\.0\.0\/16 to node-c/,
+          ],
+        },
+      ],
+    },
+    {
+      name: 'with --via node-a (the route the LAN needs) the way back is walked: udp works',
+      run: (ctx) =>
+        lanQuery(ctx, {
+          lanHost: '192.168.1.50',
+          target: 'default/web-0',
+          namespace: 'default',
+          protocol: 'udp',
+          port: 8080,
+          via: 'node-a',
+        }),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'with --via node-a, tcp: the SYN-ACK reaches node-a without its SYN (asymmetric), KUBE-FORWARD drops it as INVALID',
+      run: lan('192.168.1.50', 'default/web-0', 8080, 'node-a'),
+      verdict: 'partial',
+      problems: [{ id: 'netfilter-drop', node: 'node-a', evidence: [/--ctstate INVALID -j DROP/] }],
+    },
+    { name: 'doctor', run: doc, verdict: 'healthy', problems: [] },
+  ],
+  'conntrack-pressure': [
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: [
+        {
+          id: 'conntrack-table-full',
+          node: 'node-b',
+          evidence: [/^net\.netfilter\.nf_conntrack_count = 250000$/, /^net\.netfilter\.nf_conntrack_max = 262144$/],
+        },
+        {
+          id: 'conntrack-insert-failed',
+          node: 'node-c',
+          evidence: [/^conntrack -S: cpu=1 .*insert_failed=57 drop=57/],
+        },
+      ],
     },
   ],
 };
