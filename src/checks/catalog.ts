@@ -104,6 +104,15 @@ export const FINDINGS = {
     detection: 'The tunnel devices and their parameters on the receiving node, against the outer packet.',
     fix: 'Check the tunnel device on the receiving node (ip -d link show) and the CNI configuration (VNI, port).',
   },
+  'vtep-mac-mismatch': {
+    title: "A VXLAN peer's neighbour entry points at a MAC that is not the peer's VXLAN device",
+    severity: 'error',
+    meaning:
+      "The sending node addresses the inner frame to the MAC its neighbour entry holds for the peer's VTEP address. The peer's VXLAN device takes the packet, but a frame for another MAC is marked for another host (eth_type_trans: PACKET_OTHERHOST) and dropped in ip_rcv: the tunnel looks up, ARP looks fine, and every pod packet to that node is lost. It happens when a node's VXLAN device was recreated with a new MAC (agent restart, reinstall) and the peers kept the old one.",
+    detection:
+      "Traced: the inner destination MAC (the sender's ip neigh entry) against the receiving VXLAN device's MAC (ip -d addr). doctor: for each node pair, every neighbour entry on a VXLAN device for an address of the peer's VXLAN device, against that device's MAC, and against flannel's backend-data VtepMAC annotation of the peer.",
+    fix: "Rewrite the entry with the peer's real MAC (ip neigh replace <vtep-ip> lladdr <mac> dev <dev> nud permanent, and bridge fdb replace <mac> dev <dev> dst <peer-ip>), or restart the CNI agent on the sending node (flanneld, calico-node) so it reprograms its peers; if the peer's annotation is stale, restart the agent on the peer so it republishes its MAC.",
+  },
   'routing-loop': {
     title: 'The packet loops',
     severity: 'error',

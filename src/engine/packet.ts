@@ -25,4 +25,6 @@ export interface Packet {
   inner?: Packet;
   /** VXLAN network identifier of an encapsulated packet. */
   vni?: number;
+  /** VXLAN: the inner frame's destination MAC, from the sender's neighbour entry of the next hop. */
+  innerMac?: string;
 }

@@ -33,7 +33,7 @@ import type { FibFailure } from './routing.ts';
 import { collectHint, describeMissing, ipvsGap, missingSection, NEEDS } from './data-gaps.ts';
 import type { DataMissing } from './data-gaps.ts';
 import { validateSource } from './rpfilter.ts';
-import { decapsulator, encapsulation, isTunnel } from './tunnel.ts';
+import { decapsulator, encapsulation, isTunnel, vtepMacMismatch } from './tunnel.ts';
 import type { RpfResult } from './rpfilter.ts';
 import type { Hop, HopReason, HopStep, NetfilterPlace, Trace, TraceVerdict } from './trace.ts';
 import { directEntry, externalEntry, podAttachment, resolveReceiver } from './world.ts';
@@ -580,6 +580,23 @@ function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet)
         ),
       ];
     }
+    const wrongMac = p.proto === 'udp' ? vtepMacMismatch(h, tun, p) : undefined;
+    if (wrongMac !== undefined)
+      return [
+        die(
+          st,
+          h.name,
+          'decapsulate',
+          'dropped',
+          { kind: 'vtep-mac-mismatch' },
+          `${tun} takes the VXLAN packet, but its inner frame is addressed to ${wrongMac.frame}, not to ${tun}'s MAC ${wrongMac.device}: the kernel marks it for another host and drops it (eth_type_trans, ip_rcv)`,
+          [
+            renderLink(h.links.get(tun)!),
+            `inner frame: destination MAC ${wrongMac.frame} (the sender's neighbour entry)`,
+          ],
+          tun,
+        ),
+      ];
     const s2 = hop(
       recordEntry(st, h, p),
       h.name,
@@ -912,6 +929,7 @@ function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4
           length: p.length + 50,
           inner: p,
           ...(x.vni !== undefined ? { vni: x.vni } : {}),
+          ...(x.innerMac !== undefined ? { innerMac: x.innerMac } : {}),
         }
       : {
           src: x.local ?? 0,

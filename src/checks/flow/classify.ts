@@ -24,6 +24,7 @@ export function classifyTrace(t: Trace): FindingId | undefined {
     case 'no-route':
     case 'no-neighbor':
     case 'no-decapsulation':
+    case 'vtep-mac-mismatch':
     case 'reply-source-mismatch':
       return r.kind;
     case 'rp-filter':

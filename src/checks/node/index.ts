@@ -18,6 +18,7 @@ import { rpFilterCheck } from './rp-filter.ts';
 import { tunnelMtuCheck } from './tunnel-mtu.ts';
 import { tunnelNextHopCheck } from './tunnel-next-hop.ts';
 import { tunnelSourceCheck } from './tunnel-source.ts';
+import { vtepMacCheck } from './vtep-mac.ts';
 
 export const NODE_CHECKS: readonly DoctorCheck[] = [
   nodeNotProbedCheck,
@@ -26,6 +27,7 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   podRoutesCheck,
   tunnelNextHopCheck,
   tunnelSourceCheck,
+  vtepMacCheck,
   rpFilterCheck,
   podSubnetCheck,
   tunnelMtuCheck,

@@ -150,6 +150,8 @@ export interface ClusterDecl {
   dockerNodes?: string[];
   /** Host settings merged into the generated lab (an incident's sysctl, say). */
   tweaks?: Lab;
+  /** Neighbour and fdb entries on `host` that give `peer`'s VTEP a MAC that is not its device's (a stale entry). */
+  staleVtepMacs?: { host: string; peer: string; mac: string }[];
   /** Generated route lines replaced (to: null removes the route). */
   routeEdits?: { host: string; from: string; to: string | null }[];
 }
@@ -462,6 +464,11 @@ export function flannelSubnetEnv(d: ClusterDecl, n: NodeDecl): string {
 
 // ------------------------------------------------------------------------------------ nodes
 
+/** The MAC node `n` programs for peer `p`'s VTEP: the peer's device MAC, unless the declaration makes it stale. */
+function macOf(d: ClusterDecl, n: NodeDecl, p: NodeDecl): string {
+  return d.staleVtepMacs?.find((x) => x.host === n.name && x.peer === p.name)?.mac ?? p.vtepMac;
+}
+
 function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   const nic = primaryNic(n);
   const local = d.calico?.vxlanLocal !== false;
@@ -484,8 +491,8 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
       `blackhole ${n.podCidr} proto 80`,
       ...peers.map((p) => `${p.podCidr} via ${tunnelIp(p)} dev ${VXLAN_CALICO} onlink proto 80`),
     ],
-    neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${p.vtepMac} dev ${VXLAN_CALICO} nud permanent`),
-    fdb: peers.map((p) => `${p.vtepMac} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
+    neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${macOf(d, n, p)} dev ${VXLAN_CALICO} nud permanent`),
+    fdb: peers.map((p) => `${macOf(d, n, p)} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
     ipsets: calicoIpsets(d),
     ...nodeIptables(d, calicoIptables(d, n)),
     files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },

@@ -1,5 +1,6 @@
-import { egressNoWayBack, iptablesSplitBackends } from './faults.ts';
+import { egressNoWayBack, iptablesSplitBackends, vtepMacMismatch } from './faults.ts';
 import { scenarioTests } from './run.ts';
 
 scenarioTests(iptablesSplitBackends);
 scenarioTests(egressNoWayBack);
+scenarioTests(vtepMacMismatch);

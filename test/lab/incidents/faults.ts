@@ -63,3 +63,46 @@ export const egressNoWayBack: Scenario = {
     },
   ],
 };
+
+/**
+ * node-a's neighbour and fdb entries for node-c's VTEP hold an old MAC (node-c's vxlan.calico was
+ * recreated): node-a encapsulates to the right host, and node-c's device drops the frame as not
+ * its own. Pods on node-b still reach node-c, and node-c still reaches node-a.
+ */
+export const vtepMacMismatch: Scenario = {
+  decl: variant('vtep-mac-mismatch', (d) => {
+    d.staleVtepMacs = [{ host: 'node-a', peer: 'node-c', mac: '66:8e:3a:1c:0a:99' }];
+  }),
+  title: "A peer's VTEP entry holds an old MAC",
+  node: 'node-a (entries for node-c)',
+  summary:
+    "node-a's neighbour entry for node-c's VTEP 10.65.0.128 says lladdr 66:8e:3a:1c:0a:99 (and the fdb sends that MAC to 192.168.1.13), but node-c's vxlan.calico has MAC 66:8e:3a:1c:0a:13. node-a's VXLAN packets reach node-c, whose device takes them and drops the inner frame as addressed to another host: everything from node-a's pods to node-c's pods is lost, and node-c's pods' answers to node-a never matter. node-b is not affected.",
+  flows: [
+    {
+      label: 'client-0 (node-a) → web-0 (node-c): dropped by node-c vxlan.calico (frame not for its MAC)',
+      from: 'client-0',
+      dst: '10.65.0.130',
+      proto: 'udp',
+      dport: 8080,
+      expect: { forward: false, reply: false },
+      decisive: { direction: 'forward', node: 'node-c', step: 'decapsulate', evidence: '66:8e:3a:1c:0a:99' },
+    },
+    {
+      label: 'web-0 (node-c) → client-0 (node-a): arrives, the answer is lost the same way',
+      from: 'web-0',
+      dst: '10.65.0.2',
+      proto: 'udp',
+      dport: 8080,
+      expect: { forward: true, reply: false, receivedBy: 'client-0', seenSrc: '10.65.0.130' },
+      decisive: { direction: 'reply', node: 'node-c', step: 'decapsulate', evidence: '66:8e:3a:1c:0a:99' },
+    },
+    {
+      label: 'web-1 (node-b) → web-0 (node-c): works',
+      from: 'web-1',
+      dst: '10.65.0.130',
+      proto: 'udp',
+      dport: 8080,
+      expect: { forward: true, reply: true, receivedBy: 'web-0', seenSrc: '10.65.0.66' },
+    },
+  ],
+};

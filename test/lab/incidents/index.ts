@@ -1,6 +1,6 @@
 // Every scenario, in the order examples/README.md lists them.
 import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
-import { egressNoWayBack, iptablesSplitBackends } from './faults.ts';
+import { egressNoWayBack, iptablesSplitBackends, vtepMacMismatch } from './faults.ts';
 import { externalipNodeAddress } from './externalip-node-address.ts';
 import { healthy } from './healthy.ts';
 import { INSTALLERS } from './installers.ts';
@@ -21,5 +21,6 @@ export const SCENARIOS: readonly Scenario[] = [
   canalSubnetMismatch,
   iptablesSplitBackends,
   egressNoWayBack,
+  vtepMacMismatch,
   ...INSTALLERS,
 ];

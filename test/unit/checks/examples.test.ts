@@ -369,6 +369,38 @@ const EXAMPLES: Record<string, Case[]> = {
     },
     { name: 'doctor', run: doc, verdict: 'healthy', problems: [] },
   ],
+  'vtep-mac-mismatch': [
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: [
+        {
+          id: 'vtep-mac-mismatch',
+          node: 'node-a',
+          evidence: [
+            /^node-a: 10\.65\.0\.128 dev vxlan\.calico lladdr 66:8e:3a:1c:0a:99 PERMANENT$/,
+            /^node-c: .*vxlan\.calico.* link\/ether 66:8e:3a:1c:0a:13$/,
+          ],
+        },
+      ],
+    },
+    {
+      name: 'client-0 (node-a) → web-0 (node-c): dropped by node-c as not its MAC',
+      run: p2p('default/client-0', 'default/web-0', 8080),
+      verdict: 'unreachable',
+      problems: [
+        { id: 'vtep-mac-mismatch', node: 'node-c', evidence: [/^inner frame: destination MAC 66:8e:3a:1c:0a:99/] },
+        { id: 'vtep-mac-mismatch', node: 'node-a' },
+      ],
+    },
+    {
+      name: 'web-1 (node-b) → web-0 (node-c): works',
+      run: p2p('default/web-1', 'default/web-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
   'conntrack-pressure': [
     {
       name: 'doctor',
