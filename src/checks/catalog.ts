@@ -113,6 +113,15 @@ export const FINDINGS = {
       "Traced: the inner destination MAC (the sender's ip neigh entry) against the receiving VXLAN device's MAC (ip -d addr). doctor: for each node pair, every neighbour entry on a VXLAN device for an address of the peer's VXLAN device, against that device's MAC, and against flannel's backend-data VtepMAC annotation of the peer.",
     fix: "Rewrite the entry with the peer's real MAC (ip neigh replace <vtep-ip> lladdr <mac> dev <dev> nud permanent, and bridge fdb replace <mac> dev <dev> dst <peer-ip>), or restart the CNI agent on the sending node (flanneld, calico-node) so it reprograms its peers; if the peer's annotation is stale, restart the agent on the peer so it republishes its MAC.",
   },
+  'mtu-exceeded': {
+    title: 'The packet is larger than a device on the path carries',
+    severity: 'error',
+    meaning:
+      "A packet of the size asked (--size) with Don't Fragment set does not fit the MTU of a device it must leave by (a pod device, a tunnel device — VXLAN takes 50 bytes of the underlay's MTU, IPIP 20 — or the underlay): the kernel drops it and answers ICMP fragmentation-needed with the MTU to the source. Small packets work and large ones hang (ssh works, scp stalls) when that ICMP does not get back or is ignored.",
+    detection:
+      "The engine compares the packet's length with the MTU of every device it leaves by (ip -d addr), tunnel overhead included on the outer packet; it names the hop, the MTU and the route the ICMP error would take back to the source. Without Don't Fragment (--no-df) the hop says the packet is fragmented instead. A VXLAN outer packet has no DF (the device's default), an IPIP one copies the inner packet's.",
+    fix: "Make the MTUs agree along the path: the pods' and tunnel's MTU at most the underlay's minus the overhead (Calico: FelixConfiguration vxlanMTU / ipipMTU and the CNI's mtu; flannel follows the underlay; Cilium: mtu), and let ICMP fragmentation-needed through firewalls so path-MTU discovery works; as a stopgap, clamp TCP's MSS (iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu).",
+  },
   'routing-loop': {
     title: 'The packet loops',
     severity: 'error',

@@ -45,6 +45,15 @@ function healthyInstall(pods: readonly string[]): Case[] {
   ];
 }
 
+/** client-0 → web-1 over VXLAN, sized by each case (--size, --no-df). */
+const BIG = {
+  source: 'default/client-0',
+  destination: 'default/web-1',
+  namespace: 'default',
+  protocol: 'udp',
+  port: 8080,
+} as const;
+
 const THREE_PODS = ['default/client-0', 'default/web-1', 'default/web-0'];
 const CILIUM_PODS = ['default/orders-0', 'default/billing-0'];
 
@@ -73,6 +82,30 @@ const EXAMPLES: Record<string, Case[]> = {
     {
       name: 'web-0 → client-0',
       run: p2p('default/web-0', 'default/client-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'client-0 → web-1 at 1451 bytes with DF: node-a cannot put it into vxlan.calico (MTU 1450)',
+      run: (ctx) => podToPod(ctx, { ...BIG, size: 1451 }),
+      verdict: 'unreachable',
+      problems: [
+        {
+          id: 'mtu-exceeded',
+          node: 'node-a',
+          evidence: [/vxlan\.calico: mtu 1450/, /^ICMP frag-needed goes back by: /],
+        },
+      ],
+    },
+    {
+      name: 'client-0 → web-1 at 1450 bytes: fits',
+      run: (ctx) => podToPod(ctx, { ...BIG, size: 1450 }),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'client-0 → web-1 at 1500 bytes without DF: fragmented, delivered',
+      run: (ctx) => podToPod(ctx, { ...BIG, size: 1500, df: false }),
       verdict: 'reachable',
       problems: [],
     },
