@@ -1,5 +1,5 @@
 // A finding is evidence, not an opinion: the node, the raw lines that prove it, why it breaks the
-// path and the command that fixes it (ARCHITECTURE.md "Checks and findings"; docs/findings.md).
+// path and the command that fixes it (docs/architecture.md "Checks and findings"; docs/findings.md).
 import { FINDINGS } from './catalog.ts';
 import type { FindingId } from './catalog.ts';
 

@@ -9,7 +9,6 @@ import type { Address, FdbEntry, HostState, IpSet, Link, Neighbor, PolicyRule, R
 /** Routing table numbers, as in /etc/iproute2/rt_tables. */
 export const TABLE_LOCAL = 255;
 export const TABLE_MAIN = 254;
-export const TABLE_DEFAULT = 253;
 
 export interface IndexedRoute {
   route: Route;
@@ -112,11 +111,6 @@ export function buildHostNet(state: HostState): HostNet {
 /** Primary (non-secondary) IPv4 addresses of a device. */
 export function primaryAddresses(h: HostNet, dev: string): IndexedAddress[] {
   return (h.addresses.get(dev) ?? []).filter((a) => !a.address.secondary);
-}
-
-/** Every IPv4 address configured on the host (any device). */
-export function allAddresses(h: HostNet): IndexedAddress[] {
-  return [...h.addresses.values()].flat();
 }
 
 /**

@@ -1,7 +1,7 @@
 // Reverse-path validation of a received packet: fib_validate_source() and
 // __fib_validate_source() in net/ipv4/fib_frontend.c. Called for packets routed locally and for
 // packets to be forwarded, *before* netfilter's INPUT/FORWARD hooks — a packet it rejects leaves
-// no trace in iptables counters (INCIDENTS.md #1).
+// no trace in iptables counters (docs/incidents.md #1).
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import { renderRoute, renderRule } from '../model/render/iproute2.ts';

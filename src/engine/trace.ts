@@ -68,8 +68,6 @@ export interface NetfilterPlace {
   chain: string;
 }
 
-export type HopReasonKind = HopReason['kind'];
-
 export interface Hop {
   node: string;
   device?: string;

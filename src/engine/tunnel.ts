@@ -1,7 +1,7 @@
 // Encapsulation by a tunnel device, as the kernel does it: the outer destination, the fixed outer
 // source (`local`) and the underlay device the outer route lookup is bound to. One implementation
-// for the packet walk (walk.ts, which then routes the outer packet like any local one) and for the
-// tunnel checks, which ask "where does node A send B's pod traffic, and from which address"
+// for the packet walk (walk/transmit.ts, which then routes the outer packet like any local one)
+// and for the tunnel checks, which ask "where does node A send B's pod traffic, and from which address"
 // without a packet (outerAddresses).
 //
 // VXLAN (drivers/net/vxlan/vxlan_core.c vxlan_xmit → vxlan_xmit_one → vxlan_get_route): the inner

@@ -1,4 +1,4 @@
-// Errors the CLI turns into one line and an exit status (ARCHITECTURE.md "Exit status").
+// Errors the CLI turns into one line and an exit status (docs/architecture.md "Exit status and output").
 // Anything else that escapes is a bug and is reported as such.
 
 /** Bad usage or bad input: an unknown pod, an address that is not an IP, a file that is not a snapshot. Exit 2. */

@@ -98,7 +98,3 @@ export function inCidr(ip: string, c: string): boolean {
   const p = parseCidr4(c);
   return a !== undefined && p !== undefined && cidrContains(p, a);
 }
-
-export function broadcastOf(c: Cidr4): Ipv4 {
-  return (c.net | (~maskOf(c.len) >>> 0)) >>> 0;
-}

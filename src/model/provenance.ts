@@ -17,8 +17,6 @@ export type SectionStatus =
   /** Neither output nor error: the snapshot does not carry it. */
   | { state: 'absent' };
 
-export type SectionState = SectionStatus['state'];
-
 /** Per-section status of one host, keyed by section name (docs/snapshot.md). */
 export type Provenance = ReadonlyMap<string, SectionStatus>;
 

@@ -8,7 +8,7 @@ export const SNAPSHOT_KIND = 'Snapshot';
 /** A Kubernetes API object exactly as the API server returned it (JSON). */
 export type KubeObject = Record<string, unknown>;
 
-/** The object lists a snapshot carries, keyed as in ARCHITECTURE.md. */
+/** The object lists a snapshot carries, keyed as in docs/snapshot.md ("objects"). */
 export const OBJECT_KINDS = [
   'nodes',
   'pods',

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import {
@@ -17,13 +18,16 @@ import {
   link,
   listNetns,
   LabCommandError,
+  LabMissingCommandError,
   labUnsupportedReason,
   LabTopologyError,
   mergeLabs,
+  missingCommands,
   node,
   planLab,
   removeStale,
   router,
+  setupCommands,
   startLab,
   validateLab,
   vethName,
@@ -129,6 +133,31 @@ describe('lab topology (no root needed)', () => {
     );
     // sysctl(8) splits keys on dots, so a dotted device name needs the slash form.
     assert.deepEqual(n1.deviceSysctls, [{ key: 'net/ipv4/conf/flannel.1/rp_filter', value: '2' }]);
+  });
+
+  test('setup commands: what the plan runs, and which of them a PATH lacks', () => {
+    const topo = mergeLabs(
+      lanHost('a', { iptables: '*filter\nCOMMIT\n', commands: [['tc', 'qdisc', 'show']] }),
+      lanHost('b', { iptablesLegacy: '*filter\nCOMMIT\n' }),
+    );
+    const need = setupCommands(planLab(topo, (h) => `x-${h}`));
+    for (const c of ['ip', 'sysctl', 'iptables-nft-restore', 'iptables-legacy-restore', 'tc'])
+      assert.ok(need.includes(c), c);
+    assert.ok(!need.includes('ipset'), 'no host has ipsets');
+    assert.deepEqual(missingCommands(['ip', 'iptables-nft-restore'], '/nonexistent'), ['ip', 'iptables-nft-restore']);
+    assert.deepEqual(missingCommands(['node'], dirname(process.execPath)), []);
+  });
+
+  test('a command the setup needs that is not installed fails startLab before anything is created', async () => {
+    const before = listNetns(OWN_PREFIX);
+    const topo = mergeLabs(lanHost('a', { commands: [['netcheck-no-such-tool', '--version']] }), lanHost('b'));
+    await assert.rejects(startLab(topo), (e: unknown) => {
+      assert.ok(e instanceof LabMissingCommandError, String(e));
+      assert.deepEqual(e.missing, ['netcheck-no-such-tool']);
+      assert.match(e.message, /netcheck-no-such-tool, not found in PATH .*nothing was created/);
+      return true;
+    });
+    assert.deepEqual(listNetns(OWN_PREFIX), before);
   });
 
   test('mergeLabs joins a host described by several builders and refuses contradictions', () => {

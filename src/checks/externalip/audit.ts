@@ -1,4 +1,4 @@
-// The Service externalIP audit (INCIDENTS.md #4). kube-proxy in IPVS mode binds every externalIP
+// The Service externalIP audit (docs/incidents.md #4). kube-proxy in IPVS mode binds every externalIP
 // on kube-ipvs0 of every node (pkg/proxy/ipvs/proxier.go syncService → netlinkHandle.EnsureAddressBind),
 // so every node takes that address as its own — fatal when it is a node's or the API server's.
 // In iptables mode only the Service's ip:port pairs are DNATed (KUBE-SERVICES "external IP" rules).

@@ -89,7 +89,7 @@ export function analyzeFlow(ctx: AnalysisContext, c: FlowCase): FlowReport {
 
 /**
  * A martian source that is "an address of this host" because kube-proxy IPVS bound it on
- * kube-ipvs0 (a Service externalIP equal to another node's address, INCIDENTS.md #4): say so,
+ * kube-ipvs0 (a Service externalIP equal to another node's address, docs/incidents.md #4): say so,
  * since the sysctl-level fix would be wrong.
  */
 function explainMartian(ctx: AnalysisContext, f: Finding): Finding {

@@ -1,4 +1,4 @@
-// Per node, every source that names its pod subnet must agree (INCIDENTS.md #6, Canal): flannel's
+// Per node, every source that names its pod subnet must agree (docs/incidents.md #6, Canal): flannel's
 // subnet.env, the CNI conflist's ipam subnet, spec.podCIDR when the CNI's IPAM uses it (Calico
 // IPAM and Cilium cluster-pool ignore it: src/model/cni/), the address of the pods' bridge and of
 // the CNI's tunnel device, and the IPs of the pods running there. The value most sources give is

@@ -1,4 +1,4 @@
-// Strict rp_filter on tunnel devices (INCIDENTS.md #1): traffic from outside the cluster that a LAN
+// Strict rp_filter on tunnel devices (docs/incidents.md #1): traffic from outside the cluster that a LAN
 // router hands to one node and that reaches the pod's node through the tunnel has a source whose
 // reverse route leaves by the underlay NIC, not the tunnel — strict mode drops it in the routing
 // decision, where no iptables counter sees it. Checked with the engine's own fib_validate_source

@@ -1,4 +1,4 @@
-// Tunnel routes must point at the node that owns the block (INCIDENTS.md #2): for IPIP the gateway
+// Tunnel routes must point at the node that owns the block (docs/incidents.md #2): for IPIP the gateway
 // is the owner's underlay address; for VXLAN it is the owner's VTEP address, whose neighbour and
 // fdb entries must lead to the owner's underlay address.
 import { renderRoute } from '../../model/render/iproute2.ts';

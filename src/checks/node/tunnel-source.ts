@@ -1,5 +1,5 @@
 // The outer source of tunnel traffic between each pair of nodes against the address the peer knows
-// (INCIDENTS.md #3): on a node with several NICs the kernel may pick an address the peer does not
+// (docs/incidents.md #3): on a node with several NICs the kernel may pick an address the peer does not
 // hold as a cluster host, and Calico's felix drops IPIP/VXLAN from sources outside its all-hosts
 // ipset (felix rule "-m set ! --match-set cali40all-hosts-net src -j DROP" on the tunnel protocol).
 import { cidrContains, formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';

@@ -11,15 +11,6 @@ function where(info: RequestInfo): string {
   return info.namespace !== undefined ? `in namespace "${info.namespace}"` : 'at cluster scope';
 }
 
-/** True when the API server could not be reached at all (as opposed to answering with an error). */
-export function isUnreachable(e: unknown): e is TransportError {
-  return e instanceof TransportError && e.errCode !== 'ABORTED';
-}
-
-export function isForbidden(e: unknown): e is ApiError {
-  return e instanceof ApiError && e.code === 403;
-}
-
 export function isNotFound(e: unknown): e is ApiError {
   return e instanceof ApiError && e.code === 404;
 }

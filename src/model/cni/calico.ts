@@ -5,6 +5,7 @@
 // `host-local` and `"subnet": "usePodCidr"` the plugin takes node.spec.podCIDR instead (Calico docs,
 // "Configure IP address management": host-local IPAM).
 import { createHash } from 'node:crypto';
+import { inCidr } from '../../lib/ipv4.ts';
 import type { ClusterInfo, NodeInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
 import { bareIpv4, cniPlugin, configMap, nodePodCidrs, podsNamed } from './common.ts';
@@ -100,6 +101,13 @@ export function calicoUnderlay(n: NodeInfo): { ip: string; source: string } | un
     : { ip, source: `Node ${n.name}: annotation projectcalico.org/IPv4Address=${n.calicoIPv4}` };
 }
 
+/** The IPPool a pod address is in decides whether felix masquerades it (natOutgoing). */
+function masqueradeConfig(cluster: ClusterInfo, podIp: string): string[] {
+  return cluster.ipPools
+    .filter((p) => inCidr(podIp, p.cidr))
+    .map((p) => `IPPool ${p.name} (${p.cidr}): natOutgoing: ${p.natOutgoing}`);
+}
+
 export const calico: CniModule = {
   name: 'calico',
   detect,
@@ -108,4 +116,5 @@ export const calico: CniModule = {
   tunnels: { tunl0: 'ipip', 'vxlan.calico': 'vxlan' },
   encapsulation,
   ipam: calicoPluginIpam,
+  masqueradeConfig,
 };

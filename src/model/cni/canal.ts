@@ -2,7 +2,7 @@
 // CNI plugin attaches the pods (cali* veths) with host-local IPAM: `"subnet": "usePodCidr"` in the
 // Canal manifest, or the subnet written into the conflist (older installers, e.g. CDK's charm).
 // flannel's lease is what the other nodes route to this one, so it is the authoritative range;
-// a conflist subnet must agree with it (INCIDENTS.md #6).
+// a conflist subnet must agree with it (docs/incidents.md #6).
 import type { ClusterInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
 import { calico, calicoPluginIpam, calicoUnderlay, calicoVethName } from './calico.ts';

@@ -161,6 +161,41 @@ function replacesKubeProxy(cluster: ClusterInfo): Detected<boolean> {
   };
 }
 
+/**
+ * Keys Cilium renamed; the old name was read for a while after the rename and later ignored
+ * (cilium/pkg/option/config.go; upgrade notes of 1.10/1.11: masquerade → enable-ipv4-masquerade,
+ * native-routing-cidr → ipv4-native-routing-cidr; 1.14: tunnel → routing-mode/tunnel-protocol).
+ */
+const DEPRECATED_KEYS: Readonly<Record<string, string>> = {
+  masquerade: 'replaced by enable-ipv4-masquerade',
+  'native-routing-cidr': 'replaced by ipv4-native-routing-cidr',
+  tunnel: 'replaced by routing-mode and tunnel-protocol',
+};
+
+/** The cilium-config keys that decide whether and where pod egress is masqueraded. */
+const MASQUERADE_KEYS = [
+  'enable-ipv4-masquerade',
+  'masquerade',
+  'enable-bpf-masquerade',
+  'ipv4-native-routing-cidr',
+  'native-routing-cidr',
+  'routing-mode',
+  'tunnel',
+];
+
+function masqueradeConfig(cluster: ClusterInfo): string[] {
+  const cfg = configMap(cluster, 'cilium-config');
+  if (cfg === undefined) return [];
+  const where = `ConfigMap ${cfg.namespace}/cilium-config`;
+  const out = MASQUERADE_KEYS.filter((k) => cfg.data[k] !== undefined).map(
+    (k) =>
+      `${where}: ${k}: ${JSON.stringify(cfg.data[k])}${DEPRECATED_KEYS[k] !== undefined ? ` (deprecated: ${DEPRECATED_KEYS[k]})` : ''}`,
+  );
+  if (cfg.data['enable-ipv4-masquerade'] === undefined && cfg.data['masquerade'] === undefined)
+    out.push(`${where}: enable-ipv4-masquerade not set (Cilium's default is true)`);
+  return out;
+}
+
 export const cilium: CniModule = {
   name: 'cilium',
   detect,
@@ -169,4 +204,5 @@ export const cilium: CniModule = {
   encapsulation,
   ipam,
   ignoredKeys,
+  masqueradeConfig,
 };

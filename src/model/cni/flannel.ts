@@ -75,6 +75,12 @@ export function flannelUnderlay(n: NodeInfo): { ip: string; source: string } | u
     : { ip, source: `Node ${n.name}: annotation flannel.alpha.coreos.com/public-ip=${n.flannelPublicIP}` };
 }
 
+/** flanneld --ip-masq, as the node's subnet.env records it. */
+function masqueradeConfig(_cluster: ClusterInfo, _podIp: string, node: string, host: HostState | undefined): string[] {
+  const ipMasq = host?.flannel?.ipMasq;
+  return ipMasq === undefined ? [] : [`${node}:/run/flannel/subnet.env: FLANNEL_IPMASQ=${ipMasq}`];
+}
+
 export const flannel: CniModule = {
   name: 'flannel',
   detect,
@@ -82,4 +88,5 @@ export const flannel: CniModule = {
   underlay: flannelUnderlay,
   encapsulation: flannelEncapsulation,
   ipam: flannelIpam,
+  masqueradeConfig,
 };

@@ -80,4 +80,9 @@ export interface CniModule {
   ipam(cluster: ClusterInfo, hosts: readonly HostState[]): Ipam;
   /** Renamed configuration keys whose ignored name disagrees with the effective value. */
   ignoredKeys?(cluster: ClusterInfo): IgnoredKey[];
+  /**
+   * The configuration behind source NAT of pod `podIp`'s traffic leaving `node` (whose state is
+   * `host`), as `object: key: value` lines; empty when this CNI has none in the cluster.
+   */
+  masqueradeConfig?(cluster: ClusterInfo, podIp: string, node: string, host: HostState | undefined): string[];
 }

@@ -6,6 +6,17 @@ export class LabTopologyError extends Error {
   override readonly name = 'LabTopologyError';
 }
 
+/** A command the lab's setup runs is not installed; nothing was created. */
+export class LabMissingCommandError extends Error {
+  override readonly name = 'LabMissingCommandError';
+  constructor(
+    readonly missing: readonly string[],
+    path: string,
+  ) {
+    super(`lab setup needs ${missing.join(', ')}, not found in PATH (${path}); nothing was created`);
+  }
+}
+
 export interface FailedCommand {
   /** Setup step, e.g. 'routes', 'iptables'. */
   step: string;

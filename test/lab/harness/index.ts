@@ -22,7 +22,8 @@ export {
 } from './builders.ts';
 export { startLab, type RunningLab, type StartOptions } from './lab.ts';
 export { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, type SendOptions, type SendResult } from './send.ts';
-export { LabCommandError, LabTopologyError, type FailedCommand } from './errors.ts';
+export { LabCommandError, LabMissingCommandError, LabTopologyError, type FailedCommand } from './errors.ts';
+export { missingCommands, setupCommands } from './preflight.ts';
 export { listNetns, removeStale } from './cleanup.ts';
 export { NETNS_PREFIX } from './naming.ts';
 export { BASELINE_SYSCTLS, planLab } from './plan.ts';

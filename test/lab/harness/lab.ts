@@ -20,7 +20,8 @@ import {
 import { LabCommandError, LabTopologyError } from './errors.ts';
 import { execCapture, inNetns, normalizeNetnsResult, type ExecOptions } from './exec.ts';
 import { labDir, newLabPrefix } from './naming.ts';
-import { planLab } from './plan.ts';
+import { planLab, type LabPlan } from './plan.ts';
+import { checkSetupCommands } from './preflight.ts';
 import { ReceiptBook, SourcePorts, sendProbe, type SendOptions, type SendResult } from './send.ts';
 import { configureHost, createLinks, createNamespaces, prepareHost, type SetupContext } from './setup.ts';
 import { waitForLinks } from './settle.ts';
@@ -149,28 +150,47 @@ class LabInstance implements RunningLab {
   }
 }
 
-/** Builds the lab; on any failure removes whatever was created and rethrows the first error. */
+/** Awaits every promise, then rethrows the first failure: cleanup must not race setup still running. */
+async function allSettled(ps: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(ps)).find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
+/**
+ * Builds the lab; fails before creating anything when a command the setup runs is missing, and on
+ * any later failure removes whatever was created and rethrows the first error.
+ */
 export async function startLab(topology: Lab, opts: StartOptions = {}): Promise<RunningLab> {
   validateLab(topology);
-  const removedStale = await removeStale();
   const prefix = newLabPrefix(opts.prefix);
+  const nsOf = (h: string) => prefix + h;
+  const plan = planLab(topology, nsOf);
+  checkSetupCommands(plan);
+  const removedStale = await removeStale();
   const lab = new LabInstance(prefix, topology, removedStale);
-  const ctx: SetupContext = { nsOf: (h) => prefix + h, rootOf: (h) => lab.root(h) };
-  const plan = planLab(topology, ctx.nsOf);
+  const ctx: SetupContext = { nsOf, rootOf: (h) => lab.root(h) };
   try {
-    await createNamespaces(topology.hosts.map((h) => prefix + h.name));
-    // Agents start (a node process each, the largest part of startLab) while the network is built.
+    await createNamespaces(topology.hosts.map((h) => nsOf(h.name)));
+    // Agents start (a node process each, the largest part of startLab) while the network is built;
+    // a setup error is the one reported when both fail.
     const agents = lab.startAgents();
-    // Awaited below; until then a failing agent must not count as an unhandled rejection.
-    agents.catch(() => undefined);
-    await Promise.all(plan.hosts.map((h) => prepareHost(h, ctx)));
-    await createLinks(plan);
-    await Promise.all(plan.hosts.map((h) => configureHost(h, ctx)));
-    await waitForLinks(topology, ctx.nsOf);
-    await agents;
+    await allSettled([setUp(topology, plan, ctx), agents]);
     return lab;
   } catch (e) {
-    await lab.stop().catch(() => undefined);
+    // A cleanup that leaves something behind is said along with the error that caused it.
+    const stop = await lab.stop().then(
+      () => undefined,
+      (s: unknown) => s,
+    );
+    if (stop !== undefined && e instanceof Error)
+      e.message += `; cleanup: ${stop instanceof Error ? stop.message : String(stop)}`;
     throw e;
   }
+}
+
+async function setUp(topology: Lab, plan: LabPlan, ctx: SetupContext): Promise<void> {
+  await allSettled(plan.hosts.map((h) => prepareHost(h, ctx)));
+  await createLinks(plan);
+  await allSettled(plan.hosts.map((h) => configureHost(h, ctx)));
+  await waitForLinks(topology, ctx.nsOf);
 }

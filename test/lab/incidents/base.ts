@@ -41,7 +41,7 @@ const KUBERNETES: ServiceDecl = {
 
 /**
  * Calico VXLAN, pool 10.65.0.0/16 in /26 blocks, natOutgoing on (Calico's default). The LAN
- * router has a static route for the pool via node-a, as in INCIDENTS.md #1.
+ * router has a static route for the pool via node-a, as in docs/incidents.md #1.
  */
 export function calicoHealthy(): ClusterDecl {
   return {
@@ -85,7 +85,7 @@ export function calicoHealthy(): ClusterDecl {
 
 /**
  * Cilium native routing (pod CIDRs announced to the LAN router by BGP), masquerading off: the
- * MySQL server on the LAN sees pod addresses, which its grants allow (INCIDENTS.md #5).
+ * MySQL server on the LAN sees pod addresses, which its grants allow (docs/incidents.md #5).
  */
 export function ciliumHealthy(): ClusterDecl {
   return {

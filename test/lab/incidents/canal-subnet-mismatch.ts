@@ -1,4 +1,4 @@
-// INCIDENTS.md #6: Canal where a node's CNI config and flannel's lease disagree. flannel leased
+// docs/incidents.md #6: Canal where a node's CNI config and flannel's lease disagree. flannel leased
 // node-c 10.1.3.0/24 (FLANNEL_SUBNET, node.spec.podCIDR, what the other nodes route to node-c over
 // flannel.1, the subnet its POSTROUTING rules are built for), but node-c's 10-canal.conflist still
 // hands out 10.1.9.0/24 from an old lease: its pods get addresses nobody routes to node-c, so

@@ -9,7 +9,7 @@
 //    vxlan.calico (VNI 4096, port 4789) carrying the node's tunnel address (the first address of
 //    its block), `<block> via <peer tunnel addr> dev vxlan.calico onlink proto 80`, a permanent
 //    neighbour and an fdb entry per peer, `blackhole <own block> proto 80`; pods on cali* veths
-//    (/32 route, proxy ARP for 169.254.1.1). The incidents of INCIDENTS.md happened with Calico
+//    (/32 route, proxy ARP for 169.254.1.1). The incidents of docs/incidents.md happened with Calico
 //    IPIP (tunl0); this kernel has no IPIP, so they are reproduced with the VXLAN mode, which puts
 //    the same decisions (tunnel device rp_filter, tunnel route next hop, outer source address)
 //    on vxlan.calico.

@@ -1,4 +1,4 @@
-// The everyday faults INCIDENTS.md lists around the six incidents, each on the healthy Calico
+// The everyday faults docs/incidents.md lists around the six incidents, each on the healthy Calico
 // VXLAN cluster with one thing changed on one node.
 import { host } from '../harness/index.ts';
 import { calicoHealthy } from './base.ts';

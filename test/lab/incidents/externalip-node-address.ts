@@ -1,4 +1,4 @@
-// INCIDENTS.md #4: a Service externalIP equal to a node's address under kube-proxy IPVS. kube-proxy
+// docs/incidents.md #4: a Service externalIP equal to a node's address under kube-proxy IPVS. kube-proxy
 // binds every externalIP on kube-ipvs0 of every node, so 192.168.1.11 (node-a, the control plane)
 // becomes a local address of node-b and node-c: their connections to the API server at
 // 192.168.1.11:6443 stay on the node itself. kube-ipvs0 is a bridge without ports here (the kernel

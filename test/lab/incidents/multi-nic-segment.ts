@@ -64,5 +64,5 @@ export const HEALTHY_FLOWS: FlowCase[] = [
   },
 ];
 
-/** The flows of INCIDENTS.md #3 (tunnel-outer-source.ts): the same fault, now on one switch. */
+/** The flows of docs/incidents.md #3 (tunnel-outer-source.ts): the same fault, now on one switch. */
 export const DEV_BOUND_FLOWS: FlowCase[] = tunnelOuterSource.flows.slice(0, 2).map(({ crossesRouter: _, ...f }) => f);

@@ -1,4 +1,4 @@
-// INCIDENTS.md #5: pod egress masqueraded to the node address. Cilium native routing, pod CIDRs
+// docs/incidents.md #5: pod egress masqueraded to the node address. Cilium native routing, pod CIDRs
 // routed in the LAN; after the upgrade to 1.11 masquerading is on (enable-ipv4-masquerade, default
 // true; the old `masquerade` key is deprecated and ignored), so traffic from pods to anything
 // outside ipv4-native-routing-cidr leaves as the node address and the MySQL server's grants for

@@ -1,4 +1,4 @@
-// INCIDENTS.md #1: strict rp_filter on the tunnel device of the node that hosts the target pod.
+// docs/incidents.md #1: strict rp_filter on the tunnel device of the node that hosts the target pod.
 // The LAN router sends the pod network to node-a; node-a carries LAN → web-0 traffic over
 // vxlan.calico to node-c; node-c has rp_filter = 1 on vxlan.calico (the seed: Calico set it on
 // tunl0, with conf.all = 0 and conf.default = 1), and its route back to 192.168.1.50 leaves by

@@ -1,4 +1,4 @@
-// INCIDENTS.md #2: a tunnel route whose next hop is not the block owner's tunnel endpoint. In the
+// docs/incidents.md #2: a tunnel route whose next hop is not the block owner's tunnel endpoint. In the
 // seed, node X (hosting pod 10.122.127.128) had `10.122.17.64/26 via 10.122.127.128 dev tunl0`:
 // the gateway was a pod address, not the node owning the block. Here node-c's route for node-a's
 // block 10.65.0.0/26 points at web-0's address (a pod on node-c) instead of node-a's VTEP

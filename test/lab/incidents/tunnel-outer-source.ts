@@ -1,4 +1,4 @@
-// INCIDENTS.md #3: a two-NIC node whose encapsulated packets leave from an address its peers do
+// docs/incidents.md #3: a two-NIC node whose encapsulated packets leave from an address its peers do
 // not accept. node-b has eth0 192.168.1.12 (office LAN) and eth1 192.168.3.12 (a second LAN behind
 // the router) and is registered with Calico as 192.168.3.12; the others have one NIC on the office
 // LAN. The tunnel device has no fixed local address — as Calico's IPIP tunl0, which this kernel

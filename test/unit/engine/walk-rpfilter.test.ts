@@ -1,4 +1,4 @@
-// INCIDENTS.md #1 on a hand-built model with IPIP (the lab kernel has no IPIP; the lab reproduces
+// docs/incidents.md #1 on a hand-built model with IPIP (the lab kernel has no IPIP; the lab reproduces
 // the same fault over VXLAN): strict rp_filter on tunl0 of the pod's node drops LAN → pod traffic
 // that entered the cluster through another node.
 import { test } from 'node:test';

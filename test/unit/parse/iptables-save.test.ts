@@ -419,7 +419,7 @@ describe('parseIptablesSave: flannel + Docker + old kube-proxy on the legacy bac
     assert.deepEqual(dnat.target?.options, [{ name: 'to-destination', negated: false, args: ['172.17.0.2:80'] }]);
   });
 
-  it('reads the externalIP rule with physdev and addrtype negations (INCIDENTS.md #4)', () => {
+  it('reads the externalIP rule with physdev and addrtype negations (docs/incidents.md #4)', () => {
     const r = ruleWith(rs, '-m physdev ! --physdev-is-in');
     assert.deepEqual(moduleMatch(r, 'physdev').options, [{ name: 'physdev-is-in', negated: true, args: [] }]);
     assert.deepEqual(moduleMatch(r, 'addrtype').options, [{ name: 'src-type', negated: true, args: ['LOCAL'] }]);

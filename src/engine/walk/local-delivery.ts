@@ -1,0 +1,103 @@
+// Local delivery, after INPUT: a tunnel endpoint decapsulates and the inner packet is received
+// again (ipip.c, vxlan.c), an IPVS virtual server picks a real server (ip_vs_core.c), anything
+// else is delivered to the host.
+import { formatIpv4, parseIpv4 } from '../../lib/ipv4.ts';
+import { renderLink } from '../../model/render/iproute2.ts';
+import { newView } from '../conntrack.ts';
+import type { HostNet } from '../host-net.ts';
+import { ipvsGap } from '../data-gaps.ts';
+import type { Packet } from '../packet.ts';
+import { decapsulator, vtepMacMismatch } from '../tunnel.ts';
+import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
+import { unknownWithout } from './gaps.ts';
+import { describePacket, die, end, hop, seen } from './state.ts';
+import type { Ctx, Leaf, State } from './state.ts';
+
+export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet): Leaf[] {
+  const { st, p } = conntrackOut(st0, h, p0, dev);
+  // Tunnel endpoints: the receive handlers of ipip.c and vxlan.c take the packet after LOCAL_IN.
+  if (p.inner !== undefined) {
+    const tun = decapsulator(h, p);
+    if (tun === undefined) {
+      return [
+        die(
+          st,
+          h.name,
+          'decapsulate',
+          'dropped',
+          { kind: 'no-decapsulation' },
+          `${describePacket(p)} arrives but no ${p.proto === 'ipip' ? 'IPIP' : 'VXLAN'} device here accepts it`,
+          [],
+          dev,
+        ),
+      ];
+    }
+    const wrongMac = p.proto === 'udp' ? vtepMacMismatch(h, tun, p) : undefined;
+    if (wrongMac !== undefined)
+      return [
+        die(
+          st,
+          h.name,
+          'decapsulate',
+          'dropped',
+          { kind: 'vtep-mac-mismatch' },
+          `${tun} takes the VXLAN packet, but its inner frame is addressed to ${wrongMac.frame}, not to ${tun}'s MAC ${wrongMac.device}: the kernel marks it for another host and drops it (eth_type_trans, ip_rcv)`,
+          [
+            `${renderLink(h.links.get(tun)!)} link/ether ${wrongMac.device}`,
+            `inner frame: destination MAC ${wrongMac.frame} (the sender's neighbour entry)`,
+          ],
+          tun,
+        ),
+      ];
+    const s2 = hop(
+      recordEntry(st, h, p),
+      h.name,
+      'decapsulate',
+      `decapsulated on ${tun}: ${describePacket(p.inner)}`,
+      [renderLink(h.links.get(tun)!)],
+      tun,
+    );
+    return ctx.stages.receive(ctx, leaveHost(s2), h, tun, p.inner);
+  }
+  // IPVS takes a packet for one of its virtual servers at LOCAL_IN (ip_vs_core.c ip_vs_in_hook).
+  const ipvsMissing = ctx.world.datapath?.get(h.name)?.ipvs === true ? ipvsGap(h.state) : undefined;
+  if (ipvsMissing !== undefined)
+    return [unknownWithout(st, ipvsMissing, 'ipvs', `whether IPVS takes ${formatIpv4(p.dst)}:${p.dport}`, dev)];
+  const ipvs = h.state.ipvs.filter(
+    (v) => v.protocol === p.proto && v.address === formatIpv4(p.dst) && v.port === p.dport,
+  );
+  if (ipvs.length > 0) return ipvsSchedule(ctx, st, h, p, ipvs[0]!);
+  const s2 = recordEntry(st, h, p);
+  const leaf = end(hop(s2, h.name, 'deliver', `delivered to ${h.name} (${formatIpv4(p.dst)})`, [], dev), 'delivered', {
+    seenAs: seen(p),
+    deliveredTo: h.name,
+  });
+  return [{ ...leaf, endpoint: { kind: 'host', host: h.name, ip: p.dst }, packet: p }];
+}
+
+/** kube-proxy IPVS: the virtual server (bound on kube-ipvs0) picks a real server; each is a branch. */
+function ipvsSchedule(ctx: Ctx, st: State, h: HostNet, p: Packet, svc: (typeof h.state.ipvs)[number]): Leaf[] {
+  if (svc.realServers.length === 0)
+    return [
+      die(
+        st,
+        h.name,
+        'ipvs',
+        'rejected',
+        { kind: 'ipvs-no-real-server' },
+        `IPVS virtual server ${svc.address}:${svc.port} has no real servers`,
+        [svc.raw],
+      ),
+    ];
+  return svc.realServers.flatMap((rs, i) => {
+    const q: Packet = { ...p, dst: parseIpv4(rs.address) ?? p.dst, dport: rs.port };
+    let s: State = {
+      ...st,
+      branch: [...st.branch, `IPVS real server ${i + 1}/${svc.realServers.length}: ${rs.address}:${rs.port}`],
+    };
+    s = hop(s, h.name, 'ipvs', `IPVS ${svc.address}:${svc.port} → ${rs.address}:${rs.port}`, [svc.raw, rs.raw]);
+    s = { ...s, ctView: { ...(s.ctView ?? newView(p)), dnat: true } };
+    // ip_vs_nat_xmit sends the packet through LOCAL_OUT and on to POSTROUTING.
+    return ctx.stages.localOut(ctx, s, h, q, { dnatFrom: p });
+  });
+}

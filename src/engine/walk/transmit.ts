@@ -1,0 +1,188 @@
+// POSTROUTING and transmission: the packet leaves a device, encapsulated by a tunnel device
+// (tunnel.ts; the outer packet is then routed as a local one) or handed to whoever answers on the
+// link: the next host's receive, a pod, an external host, or a hop netcheck cannot see.
+// References: net/ipv4/ip_output.c, drivers/net/vxlan, net/ipv4/ipip.c.
+import { formatIpv4 } from '../../lib/ipv4.ts';
+import type { Ipv4 } from '../../lib/ipv4.ts';
+import { renderLink, renderRoute } from '../../model/render/iproute2.ts';
+import type { HostNet } from '../host-net.ts';
+import { fibLookup } from '../routing.ts';
+import type { HopReason } from '../trace.ts';
+import { NEEDS } from '../data-gaps.ts';
+import type { Packet } from '../packet.ts';
+import { encapsulation, isTunnel } from '../tunnel.ts';
+import { resolveReceiver } from '../world.ts';
+import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
+import { gapOn, unknownWithout } from './gaps.ts';
+import { runHook } from './hook.ts';
+import { die, end, hop, seen } from './state.ts';
+import type { Ctx, Endpoint, Leaf, Stages, State } from './state.ts';
+
+/** POSTROUTING; then a reply has its DNAT undone, this host's entry is recorded and the packet leaves. */
+export const postrouting: Stages['postrouting'] = (ctx, st, h, oif, nextHop, p, inIface) => {
+  return runHook(
+    ctx,
+    st,
+    h,
+    'POSTROUTING',
+    p,
+    { outIface: oif, nextHop, ...(inIface !== undefined ? { inIface } : {}) },
+    (s, q0) => {
+      const c = conntrackOut(s, h, q0, oif);
+      const s2 = recordEntry(c.st, h, c.p);
+      return transmit(ctx, leaveHost(s2), h, oif, nextHop, c.p);
+    },
+  );
+};
+
+function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
+  const link = h.links.get(oif);
+  if (link !== undefined && !link.up)
+    return [die(st0, h.name, 'transmit', 'dropped', { kind: 'link-down' }, `${oif} is down`, [link.raw], oif)];
+  const fit = fitsMtu(h, oif, p);
+  if (fit.tooBig) return [die(st0, h.name, 'transmit', 'dropped', fit.reason, fit.detail, fit.evidence, oif)];
+  const st = fit.fragments !== undefined ? hop(st0, h.name, 'transmit', fit.fragments, [], oif) : st0;
+  if (isTunnel(h, oif)) return encapsulate(ctx, st, h, oif, nextHop, p);
+  const rcv = resolveReceiver(ctx.world, h, oif, nextHop, p.dst);
+  switch (rcv.kind) {
+    case 'host': {
+      const h2 = ctx.world.hosts.get(rcv.host)!;
+      const s = hop(st, h.name, 'transmit', `out ${oif} to ${formatIpv4(nextHop)}: ${rcv.how}`, [], oif);
+      return ctx.stages.receive(ctx, leaveHost(s), h2, rcv.dev, p, rcv.physdevIn);
+    }
+    case 'pod':
+      return [deliverEndpoint(st, h, oif, p, { kind: 'pod', pod: rcv.pod }, rcv.how)];
+    case 'external':
+      return [deliverEndpoint(st, h, oif, p, { kind: 'external', external: rcv.external }, rcv.how)];
+    case 'gateway': {
+      const ext = ctx.world.externals.find((e) => e.ip === p.dst);
+      if (ext !== undefined)
+        return [
+          deliverEndpoint(
+            st,
+            h,
+            oif,
+            p,
+            { kind: 'external', external: ext },
+            `handed to ${formatIpv4(rcv.gateway)}, which is not probed`,
+          ),
+        ];
+      return [
+        die(
+          st,
+          h.name,
+          'transmit',
+          'unknown',
+          { kind: 'not-probed', node: formatIpv4(rcv.gateway) },
+          `leaves ${oif} toward ${formatIpv4(rcv.gateway)}, which netcheck did not probe`,
+          [],
+          oif,
+        ),
+      ];
+    }
+    case 'unseen':
+      return [
+        rcv.gap !== undefined
+          ? unknownWithout(st, rcv.gap, 'neighbor', `who answers ARP for ${formatIpv4(nextHop)} (${rcv.how})`, oif)
+          : die(
+              st,
+              h.name,
+              'transmit',
+              'unknown',
+              { kind: 'not-probed', node: rcv.node },
+              `leaves ${oif} toward ${formatIpv4(nextHop)}: ${rcv.how}`,
+              [],
+              oif,
+            ),
+      ];
+    case 'undecided': {
+      const ev = [...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...rcv.evidence];
+      return [die(st, h.name, 'neighbor', 'unknown', { kind: 'neighbor-unknown' }, rcv.why, ev, oif)];
+    }
+  }
+}
+
+function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endpoint, how: string): Leaf {
+  const name = ep.kind === 'pod' ? `pod ${ep.pod.name}` : ep.kind === 'external' ? ep.external.name : ep.host;
+  const s = hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name} (${how})`, [], oif);
+  return { ...end(s, 'delivered', { seenAs: seen(p), deliveredTo: name }), endpoint: ep, packet: p };
+}
+
+/**
+ * A packet larger than the egress device's MTU: with Don't Fragment the kernel drops it and
+ * answers ICMP fragmentation-needed with the MTU to the source (ip_forward.c ip_exceeds_mtu; a
+ * local sender gets EMSGSIZE); without, ip_fragment splits it.
+ */
+function fitsMtu(
+  h: HostNet,
+  oif: string,
+  p: Packet,
+): { tooBig: true; reason: HopReason; detail: string; evidence: string[] } | { tooBig: false; fragments?: string } {
+  const mtu = h.links.get(oif)?.mtu;
+  if (mtu === undefined || p.length <= mtu) return { tooBig: false };
+  if (p.df === false)
+    return {
+      tooBig: false,
+      fragments: `${p.length} bytes do not fit ${oif}'s MTU ${mtu}: fragmented (Don't Fragment not set) into ${Math.ceil((p.length - 20) / (Math.floor((mtu - 20) / 8) * 8))} pieces`,
+    };
+  const back = fibLookup(h, { dst: p.src, src: 0, iif: 'lo', mark: 0, tos: 0 });
+  return {
+    tooBig: true,
+    reason: { kind: 'mtu-exceeded', mtu },
+    detail: `a ${p.length}-byte packet with Don't Fragment does not fit ${oif}'s MTU ${mtu}: dropped; ${h.name} sends ICMP fragmentation-needed (mtu ${mtu}) to ${formatIpv4(p.src)}${back.ok && back.route.type === 'unicast' ? '' : `, but has no route back to ${formatIpv4(p.src)}: the sender never learns the path MTU`}`,
+    evidence: [
+      renderLink(h.links.get(oif)!),
+      ...(back.ok
+        ? [
+            `ICMP frag-needed goes back by: ${renderRoute(back.route)} (whether firewalls on the way pass it is not walked)`,
+          ]
+        : []),
+    ],
+  };
+}
+
+/** A tunnel device encapsulates (tunnel.ts); the outer packet is then routed as a local one. */
+function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
+  const l2Gap = h.links.get(oif)?.kind === 'vxlan' ? gapOn(h, NEEDS.neighbours) : undefined;
+  if (l2Gap !== undefined)
+    return [unknownWithout(st, l2Gap, 'neighbor', `which VTEP ${formatIpv4(nextHop)} on ${oif} is behind`, oif)];
+  const e = encapsulation(h, oif, nextHop, p.dst);
+  if (!e.ok) {
+    // The route that picked this next hop is the line to look at (docs/incidents.md #2: a tunnel route
+    // whose gateway is not a VTEP), so it leads the evidence.
+    const ev = [...(e.step === 'neighbor' && st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...e.evidence];
+    return [die(st, h.name, e.step, e.verdict, e.reason, e.problem, ev, oif)];
+  }
+  const x = e.encap;
+  const outer: Packet =
+    x.kind === 'vxlan'
+      ? {
+          src: x.local ?? 0,
+          dst: x.dst,
+          proto: 'udp',
+          sport: 0xc000,
+          dport: x.port ?? 0,
+          mark: 0,
+          connmark: 0,
+          length: p.length + 50,
+          df: false,
+          inner: p,
+          ...(x.vni !== undefined ? { vni: x.vni } : {}),
+          ...(x.innerMac !== undefined ? { innerMac: x.innerMac } : {}),
+        }
+      : {
+          src: x.local ?? 0,
+          dst: x.dst,
+          proto: 'ipip',
+          sport: 0,
+          dport: 0,
+          mark: 0,
+          connmark: 0,
+          length: p.length + 20,
+          // ip_tunnel_xmit copies the inner DF to the outer header (pmtudisc, the default).
+          ...(p.df !== undefined ? { df: p.df } : {}),
+          inner: p,
+        };
+  const s = hop(st, h.name, 'encapsulate', x.detail, x.evidence, oif);
+  return ctx.stages.localOut(ctx, leaveHost(s), h, outer, x.bound !== undefined ? { oif: x.bound.dev } : {});
+}
