@@ -1,6 +1,7 @@
 // Builds each incident lab (and the healthy one), probes every node with the real probe and
 // writes examples/<name>.json: a netcheck.dev/v1 snapshot whose hosts are the captured probe
 // entries and whose objects come from the same cluster declaration (test/lab/incidents).
+// Examples the lab cannot capture are derived from captured ones (test/lab/incidents/derived.ts).
 // Needs root (network namespaces).  Usage: node --import tsx scripts/capture-examples.ts [name ...]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../src/snapshot/types.ts';
 import type { HostEntry, Snapshot } from '../src/snapshot/types.ts';
 import { labUnsupportedReason, startLab } from '../test/lab/harness/index.ts';
 import { ipvsadmSave, isCalico, labOf, serviceEndpoints } from '../test/lab/incidents/cluster.ts';
+import { DERIVED } from '../test/lab/incidents/derived.ts';
 import { SCENARIOS } from '../test/lab/incidents/index.ts';
 import { objectsOf } from '../test/lab/incidents/objects.ts';
 import { probeHosts } from '../test/lab/incidents/scenario.ts';
@@ -174,7 +176,33 @@ function readme(): string {
     }
     out.push('');
   }
+  for (const x of DERIVED) {
+    out.push(
+      `## ${x.name}.json — ${x.title}`,
+      '',
+      `Broken on: ${x.node}`,
+      '',
+      x.summary,
+      '',
+      'The command that shows it:',
+      '',
+      '```sh',
+      ...x.commands,
+      '```',
+      '',
+    );
+  }
   return out.join('\n');
+}
+
+/** An example the lab cannot capture: a captured one with the numbers of a section edited (derived.ts). */
+async function derive(x: (typeof DERIVED)[number]): Promise<void> {
+  const snap = await readSnapshot(join(OUT, `${x.from}.json`));
+  x.edit(snap);
+  const path = join(OUT, `${x.name}.json`);
+  await writeSnapshot(path, snap);
+  await readSnapshot(path);
+  console.log(`${path}: derived from ${x.from}.json`);
 }
 
 async function main(): Promise<void> {
@@ -194,6 +222,7 @@ async function main(): Promise<void> {
       `${path}: ${Object.keys(snap.hosts).length} hosts, ${snap.objects.pods.length} pods; sections missing: ${errors.join(' ') || 'none'}`,
     );
   }
+  for (const x of DERIVED) if (only.length === 0 || only.includes(x.name) || only.includes(x.from)) await derive(x);
 }
 
 await main();

@@ -113,6 +113,24 @@ export const FINDINGS = {
     detection: 'The tunnel devices and their parameters on the receiving node, against the outer packet.',
     fix: 'Check the tunnel device on the receiving node (ip -d link show) and the CNI configuration (VNI, port).',
   },
+  'vtep-mac-mismatch': {
+    title: "A VXLAN peer's neighbour entry points at a MAC that is not the peer's VXLAN device",
+    severity: 'error',
+    meaning:
+      "The sending node addresses the inner frame to the MAC its neighbour entry holds for the peer's VTEP address. The peer's VXLAN device takes the packet, but a frame for another MAC is marked for another host (eth_type_trans: PACKET_OTHERHOST) and dropped in ip_rcv: the tunnel looks up, ARP looks fine, and every pod packet to that node is lost. It happens when a node's VXLAN device was recreated with a new MAC (agent restart, reinstall) and the peers kept the old one.",
+    detection:
+      "Traced: the inner destination MAC (the sender's ip neigh entry) against the receiving VXLAN device's MAC (ip -d addr). doctor: for each node pair, every neighbour entry on a VXLAN device for an address of the peer's VXLAN device, against that device's MAC, and against flannel's backend-data VtepMAC annotation of the peer.",
+    fix: "Rewrite the entry with the peer's real MAC (ip neigh replace <vtep-ip> lladdr <mac> dev <dev> nud permanent, and bridge fdb replace <mac> dev <dev> dst <peer-ip>), or restart the CNI agent on the sending node (flanneld, calico-node) so it reprograms its peers; if the peer's annotation is stale, restart the agent on the peer so it republishes its MAC.",
+  },
+  'mtu-exceeded': {
+    title: 'The packet is larger than a device on the path carries',
+    severity: 'error',
+    meaning:
+      "A packet of the size asked (--size) with Don't Fragment set does not fit the MTU of a device it must leave by (a pod device, a tunnel device — VXLAN takes 50 bytes of the underlay's MTU, IPIP 20 — or the underlay): the kernel drops it and answers ICMP fragmentation-needed with the MTU to the source. Small packets work and large ones hang (ssh works, scp stalls) when that ICMP does not get back or is ignored.",
+    detection:
+      "The engine compares the packet's length with the MTU of every device it leaves by (ip -d addr), tunnel overhead included on the outer packet; it names the hop, the MTU and the route the ICMP error would take back to the source. Without Don't Fragment (--no-df) the hop says the packet is fragmented instead. A VXLAN outer packet has no DF (the device's default), an IPIP one copies the inner packet's.",
+    fix: "Make the MTUs agree along the path: the pods' and tunnel's MTU at most the underlay's minus the overhead (Calico: FelixConfiguration vxlanMTU / ipipMTU and the CNI's mtu; flannel follows the underlay; Cilium: mtu), and let ICMP fragmentation-needed through firewalls so path-MTU discovery works; as a stopgap, clamp TCP's MSS (iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu).",
+  },
   'routing-loop': {
     title: 'The packet loops',
     severity: 'error',
@@ -145,6 +163,15 @@ export const FINDINGS = {
       'The traced pod → host flow crosses a MASQUERADE or SNAT rule; netcheck names the rule and the configuration key that put it there (Calico IPPool natOutgoing, cilium-config enable-ipv4-masquerade / masquerade, flannel ipMasq, ip-masq-agent).',
     fix: 'If the far end must see pod addresses: exclude its network from masquerading (Calico: an IPPool with natOutgoing false or a disabled pool for the destination; Cilium: ipv4-native-routing-cidr or enable-ipv4-masquerade: "false"; ip-masq-agent: nonMasqueradeCIDRs) and make the pod network routable there.',
     incident: 5,
+  },
+  'egress-no-return-route': {
+    title: 'Pod egress keeps the pod address, and no way back is known',
+    severity: 'warning',
+    meaning:
+      "A pod's packets leave the cluster without source NAT, so the far end answers to the pod address: the host, or its router, must route the pod network to a node, or every answer is lost (connections hang after the first packet). netcheck sees the nodes, not the LAN, so without the LAN's route the way back is an assumption and the flow is not called reachable.",
+    detection:
+      "The traced pod → LAN host flow is delivered with the pod's own source address (no MASQUERADE or SNAT matched), and the LAN's route for the pod network was not given (lan --via); the masquerade configuration (IPPool natOutgoing, cilium-config, flannel ipMasq, ip-masq-agent) is quoted.",
+    fix: 'Route the pod network to the nodes on the LAN (a static route on the router, or BGP from the CNI) and trace again with --via NODE; or masquerade pod traffic that leaves the cluster.',
   },
   // ------------------------------------------------------------------ found by doctor on the nodes
   'node-not-probed': {
@@ -334,6 +361,33 @@ export const FINDINGS = {
     detection:
       "nft -j list ruleset: rules in tables outside iptables-nft's own (families ip, inet, bridge, netdev) that the evaluator cannot compile.",
     fix: 'Check the quoted rules by hand for the flow (nft -a list chain <family> <table> <chain>).',
+  },
+  'iptables-split-backends': {
+    title: 'iptables rules are split between iptables-nft and iptables-legacy',
+    severity: 'warning',
+    meaning:
+      "Agents on the node write their rules through different iptables backends (e.g. kube-proxy's KUBE-* chains through iptables-legacy, the CNI's chains through iptables-nft). The kernel runs both backends' tables at each hook, but each agent sees, orders and repairs only its own: an ACCEPT in one does not spare a DROP in the other, and when both translate a connection the nat table that registered its hook first wins (nf_nat_inet_fn stops at the first binding), which no snapshot shows. Usually the host's iptables alternative differs from the one in an agent's image.",
+    detection:
+      "Chain names and rule comments in iptables-nft-save and iptables-legacy-save name their writers (KUBE-* kube-proxy, KUBE-KUBELET-CANARY kubelet, cali-* Calico, CILIUM_* Cilium, FLANNEL-* flannel, DOCKER* Docker, WEAVE* Weave, ANTREA-* Antrea, KUBE-ROUTER-* kube-router); a finding when each backend holds some known writer's rules. The engine evaluates both backends at every hook (nft's table, then legacy's, at each priority) either way.",
+    fix: 'Make every agent use the backend the host uses (update-alternatives --set iptables /usr/sbin/iptables-nft, or -legacy, on the host; images with iptables-wrapper follow the host once the other backend is empty), then flush the stale backend (iptables-legacy-save shows what is left) and restart the agents so they rewrite their rules.',
+  },
+  'conntrack-table-full': {
+    title: 'The conntrack table is (nearly) full',
+    severity: 'warning',
+    meaning:
+      'Every connection the node tracks (its own, its pods\' through NAT or stateful rules, and forwarded ones) takes an entry. When the table is full the kernel evicts an unassured entry (early_drop) or drops the new connection\'s packet ("nf_conntrack: table full, dropping packet"): new connections fail at random while established ones work.',
+    detection:
+      'net.netfilter.nf_conntrack_count against net.netfilter.nf_conntrack_max (sysctl): a warning at 80% and more, an error at 95% and more; also a warning when the early_drop counter of conntrack -S is not zero (the table was full at some time since boot).',
+    fix: 'Raise net.netfilter.nf_conntrack_max (kube-proxy sets it at start from conntrack.maxPerCore and conntrack.min), and find what opens so many connections (conntrack -L, counted by source).',
+  },
+  'conntrack-insert-failed': {
+    title: 'Conntrack dropped packets that lost an insert race',
+    severity: 'warning',
+    meaning:
+      "Two packets of one connection that create conntrack entries at once (glibc sends a pod's A and AAAA DNS queries in parallel from one UDP socket; kube-proxy DNATs each to a DNS endpoint) clash when confirmed: the loser is dropped and counted as insert_failed (and drop), and the resolver waits for its 5-second timeout. drop also counts packets dropped for a full table. The counters are since boot: they say it happened, not when.",
+    detection:
+      'The insert_failed and drop counters of conntrack -S, summed over CPUs; the CPU lines that are not zero are quoted.',
+    fix: "For DNS: options single-request-reopen (glibc) or use-vc in the pods' dnsConfig, or NodeLocal DNSCache (TCP to the upstream, no DNAT race); newer kernels resolve more of these clashes (counted as clash_resolve instead). For drops from a full table, see conntrack-table-full.",
   },
 } as const satisfies Record<string, FindingDoc>;
 

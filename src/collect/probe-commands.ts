@@ -26,8 +26,13 @@ export const PROBE_COMMANDS: readonly ProbeCommand[] = [
   { section: 'bridge-fdb', argv: ['bridge', '-j', 'fdb', 'show'], why: 'VXLAN forwarding entries (MAC → remote VTEP)' },
   {
     section: 'sysctl',
-    argv: ['sysctl', '-a', '--pattern', '^net\\.(ipv4|bridge)\\.'],
-    why: 'rp_filter, ip_forward, per-device forwarding, br_netfilter switches',
+    argv: ['sysctl', '-a', '--pattern', '^net\\.(ipv4|bridge)\\.|^net\\.netfilter\\.nf_conntrack_(count|max)$'],
+    why: 'rp_filter, ip_forward, per-device forwarding, br_netfilter switches, conntrack table size and use',
+  },
+  {
+    section: 'conntrack-stats',
+    argv: ['conntrack', '-S'],
+    why: 'conntrack counters: insert_failed and drop (the DNS 5-second race), early_drop (a full table)',
   },
   {
     section: 'iptables-nft-save',

@@ -21,8 +21,15 @@ export interface Packet {
   connmark: number;
   /** Bytes on the wire at L3, for MTU checks. */
   length: number;
+  /**
+   * Don't Fragment. Absent: set, as Linux sends TCP and UDP with path-MTU discovery on
+   * (net.ipv4.ip_no_pmtu_disc = 0). A VXLAN outer packet goes without it (the device's default `df unset`).
+   */
+  df?: boolean;
   /** For an encapsulated packet (VXLAN, IPIP): the packet inside. */
   inner?: Packet;
   /** VXLAN network identifier of an encapsulated packet. */
   vni?: number;
+  /** VXLAN: the inner frame's destination MAC, from the sender's neighbour entry of the next hop. */
+  innerMac?: string;
 }

@@ -48,6 +48,10 @@ export type HopReason =
   /** Whether anything on the link answers ARP for the next hop is not in the snapshot (no shared subnet, no neighbour entry). */
   | { kind: 'neighbor-unknown' }
   | { kind: 'no-decapsulation' }
+  /** Larger than the egress device's MTU with Don't Fragment set (ip_forward: ip_exceeds_mtu; ip_fragment: EMSGSIZE). */
+  | { kind: 'mtu-exceeded'; mtu: number }
+  /** A VXLAN frame whose inner destination MAC is not the receiving device's (eth_type_trans: PACKET_OTHERHOST). */
+  | { kind: 'vtep-mac-mismatch' }
   /** The reply reached the client from another address or port than it called. */
   | { kind: 'reply-source-mismatch' }
   /** A line, route type or device netcheck does not model decided. */

@@ -37,9 +37,10 @@ export interface Encapsulation {
   local?: Ipv4;
   /** Underlay device the outer route lookup is bound to, and where that binding comes from. */
   bound?: { dev: string; from: string };
-  /** VXLAN: VNI and UDP destination port. */
+  /** VXLAN: VNI and UDP destination port, and the inner frame's destination MAC. */
   vni?: number;
   port?: number;
+  innerMac?: string;
   /** One line for the hop: "VXLAN vni 4096 to VTEP 192.168.1.12 (10.65.0.64 → 66:..)". */
   detail: string;
   /** Neighbour and fdb entries that decided. */
@@ -132,6 +133,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       ...(bound !== undefined ? { bound } : {}),
       vni: vx.vni,
       port: vx.port,
+      ...(neigh.lladdr !== undefined ? { innerMac: neigh.lladdr } : {}),
       detail: `VXLAN vni ${vx.vni} to VTEP ${vtep} (${formatIpv4(nextHop)} → ${neigh.lladdr})${bound !== undefined ? `, outer route bound to ${bound.dev}` : ''}`,
       evidence: [renderNeighbor(neigh), fdbLine],
     },
@@ -261,4 +263,19 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
         ? `src of the route "${renderRoute(r.route)}"${via}`
         : `primary address of ${out.dev ?? '?'} (route "${renderRoute(r.route)}" has no src${via})`,
   };
+}
+
+/**
+ * Whether the receiving VXLAN device takes the inner frame: vxlan_rcv hands it to
+ * eth_type_trans(skb, vxlan->dev), which marks a unicast frame for another MAC PACKET_OTHERHOST,
+ * and ip_rcv_core drops those. Undefined when it does (or the MACs are not known).
+ */
+export function vtepMacMismatch(h: HostNet, tun: string, p: Packet): { frame: string; device: string } | undefined {
+  const mac = h.links.get(tun)?.mac;
+  const frame = p.innerMac;
+  if (mac === undefined || frame === undefined) return undefined;
+  // The least significant bit of the first octet: group (multicast, broadcast) addresses are taken.
+  const group = (Number.parseInt(frame.slice(0, 2), 16) & 1) === 1;
+  if (group || frame.toLowerCase() === mac.toLowerCase()) return undefined;
+  return { frame, device: mac };
 }

@@ -154,6 +154,20 @@ export function reply(world: World, opts: EngineOptions, leaf: Leaf): Leaf[] {
         'reply',
         leaf.ct,
       );
+    // An answer to a pod (no source NAT on the way out) goes to the external host's router, which
+    // the snapshot does not hold: unless its route is given, where it enters is not known.
+    if (ep.external.entry === undefined)
+      return [
+        die(
+          initial('reply', leaf.ct),
+          ep.external.name,
+          'enter',
+          'unknown',
+          { kind: 'not-modelled' },
+          `${ep.external.name} answers to ${formatIpv4(p.dst)}, no node's address: whether its router routes it to a node, and to which, is not in the snapshot (name the node with --via)`,
+          [`no node holds ${formatIpv4(p.dst)}, and no --via names the node its router sends it to`],
+        ),
+      ];
   }
   return send(world, opts, ep, p, 'reply', leaf.ct);
 }

@@ -4,6 +4,7 @@
 import type { HostEntry } from '../snapshot/types.ts';
 import { CNI_DIR_SECTIONS, FILE_SECTION_PREFIX } from '../collect/probe-commands.ts';
 import { parseBridgeFdb } from './parse/bridge-fdb.ts';
+import { parseConntrackStats } from './parse/conntrack-stats.ts';
 import { parseCniConfig } from './parse/cni.ts';
 import { parseFlannelSubnetEnv } from './parse/flannel-env.ts';
 import { parseIpAddr } from './parse/ip-addr.ts';
@@ -78,6 +79,8 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
   if (sec['nft'] !== undefined && sec['nft'].trim() === '') provenance.set('nft', { state: 'collected' });
   else if (sec['nft'] !== undefined) state.nft = take('nft', parseNftJson, undefined as never);
   if (sec['xt-recent'] !== undefined) state.xtRecent = take('xt-recent', parseXtRecent, undefined as never);
+  if (sec['conntrack-stats'] !== undefined)
+    state.conntrackStats = take('conntrack-stats', parseConntrackStats, undefined as never);
   if (sec[FLANNEL_ENV] !== undefined) state.flannel = take(FLANNEL_ENV, parseFlannelSubnetEnv, undefined as never);
   return state;
 }

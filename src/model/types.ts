@@ -192,6 +192,16 @@ export interface FdbEntry {
 /** `sysctl -a` as key → value (keys with dots, e.g. net.ipv4.conf.all.rp_filter). */
 export type Sysctls = Map<string, string>;
 
+// ---------------------------------------------------------------- conntrack -S
+
+/** The kernel's conntrack statistics of the node's network namespace (`conntrack -S`). */
+export interface ConntrackStats {
+  /** One entry per CPU line, with its counters and the line as printed. */
+  cpus: { cpu: number; counters: ReadonlyMap<string, number>; raw: string }[];
+  /** Each counter summed over the CPUs (found, insert, insert_failed, drop, early_drop, ...). */
+  totals: Map<string, number>;
+}
+
 // ---------------------------------------------------------------- iptables-save
 
 export type IptablesBackend = 'nft' | 'legacy';
@@ -359,6 +369,8 @@ export interface HostState {
   neighbors: Neighbor[];
   fdb: FdbEntry[];
   sysctls: Sysctls;
+  /** `conntrack -S`; absent when the section is (model/provenance.ts says why). */
+  conntrackStats?: ConntrackStats;
   /** The rulesets of both backends that held anything; usually exactly one. */
   iptables: IptRuleset[];
   ipvs: IpvsService[];

@@ -4,6 +4,7 @@
 // and for cut-short input a result that is a prefix of the whole one plus a warning saying so.
 import { parseBridgeFdb } from '../../src/model/parse/bridge-fdb.ts';
 import { parseCniConfig } from '../../src/model/parse/cni.ts';
+import { parseConntrackStats } from '../../src/model/parse/conntrack-stats.ts';
 import { parseFlannelSubnetEnv } from '../../src/model/parse/flannel-env.ts';
 import { parseIpAddr } from '../../src/model/parse/ip-addr.ts';
 import { parseIpNeigh } from '../../src/model/parse/ip-neigh.ts';
@@ -210,6 +211,13 @@ export const PARSERS: readonly ParserCase[] = [
     json: true,
   },
   { name: 'flannel-env', parse: parseFlannelSubnetEnv, shape: flannel, fixtures: ['flannel/subnet.env'], json: false },
+  {
+    name: 'conntrack-stats',
+    parse: parseConntrackStats,
+    shape: obj({ cpus: arr(obj({ cpu: num, counters: map(num), raw: str })), totals: map(num) }),
+    fixtures: ['conntrack/conntrack-S.txt'],
+    json: false,
+  },
 ];
 
 export function parserNamed(name: string): ParserCase {

@@ -30,6 +30,8 @@ export function classifyTrace(t: Trace): FindingId | undefined {
     case 'no-route':
     case 'no-neighbor':
     case 'no-decapsulation':
+    case 'vtep-mac-mismatch':
+    case 'mtu-exceeded':
     case 'reply-source-mismatch':
       return r.kind;
     case 'rp-filter':

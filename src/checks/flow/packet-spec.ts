@@ -20,7 +20,24 @@ export function flowProtocol(protocol: string | undefined, port: number | undefi
   return p;
 }
 
-export function flowPacket(src: string, dst: string, proto: FlowProtocol, port: number | undefined): Packet {
+/** The size and Don't Fragment bit a flow command asks about (--size, --no-df). */
+export interface PacketShape {
+  /** Bytes of the IP packet, headers included (ping -s N sends N + 28). */
+  size?: number;
+  /** Don't Fragment; default set, as Linux sends TCP and UDP (path-MTU discovery). */
+  df?: boolean;
+}
+
+/** An echo request as ping sends it: 20 bytes of IP, 8 of ICMP, 56 of data. */
+export const DEFAULT_PACKET_SIZE = 84;
+
+export function flowPacket(
+  src: string,
+  dst: string,
+  proto: FlowProtocol,
+  port: number | undefined,
+  shape: PacketShape = {},
+): Packet {
   const s = parseIpv4(src);
   const d = parseIpv4(dst);
   if (s === undefined || d === undefined) throw new InputError(`not an IPv4 address: ${s === undefined ? src : dst}`);
@@ -32,7 +49,8 @@ export function flowPacket(src: string, dst: string, proto: FlowProtocol, port: 
     dport: proto === 'icmp' ? 0 : (port ?? 0),
     mark: 0,
     connmark: 0,
-    length: 84,
+    length: shape.size ?? DEFAULT_PACKET_SIZE,
+    ...(shape.df !== undefined ? { df: shape.df } : {}),
   };
   if (proto === 'icmp') p.icmpType = 8;
   return p;
@@ -40,4 +58,9 @@ export function flowPacket(src: string, dst: string, proto: FlowProtocol, port: 
 
 export function describeFlow(proto: FlowProtocol, port: number | undefined): string {
   return proto === 'icmp' ? 'icmp echo' : `${proto}/${port}`;
+}
+
+/** The shape fields of a query, as flowPacket takes them. */
+export function shapeOf(q: PacketShape): PacketShape {
+  return { ...(q.size !== undefined ? { size: q.size } : {}), ...(q.df !== undefined ? { df: q.df } : {}) };
 }

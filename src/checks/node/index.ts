@@ -2,9 +2,11 @@
 // scope, findings, applicability and data needs itself (checks/check.ts).
 import type { DoctorCheck } from '../check.ts';
 import { brNetfilterCheck } from './br-netfilter.ts';
+import { conntrackCheck } from './conntrack.ts';
 import { externalIpsCheck } from './externalips.ts';
 import { forwardPolicyCheck } from './forward-policy.ts';
 import { forwardingCheck } from './forwarding.ts';
+import { iptablesBackendsCheck } from './iptables-backends.ts';
 import { ippoolOverlapCheck } from './ippool-overlap.ts';
 import { masqueradeConfigCheck } from './masquerade-config.ts';
 import { nativeNftablesCheck } from './native-nftables.ts';
@@ -17,6 +19,7 @@ import { serviceLocalEndpointsCheck } from './service-local-endpoints.ts';
 import { tunnelMtuCheck } from './tunnel-mtu.ts';
 import { tunnelNextHopCheck } from './tunnel-next-hop.ts';
 import { tunnelSourceCheck } from './tunnel-source.ts';
+import { vtepMacCheck } from './vtep-mac.ts';
 
 export const NODE_CHECKS: readonly DoctorCheck[] = [
   nodeNotProbedCheck,
@@ -25,6 +28,7 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   podRoutesCheck,
   tunnelNextHopCheck,
   tunnelSourceCheck,
+  vtepMacCheck,
   rpFilterCheck,
   podSubnetCheck,
   tunnelMtuCheck,
@@ -34,5 +38,7 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   serviceLocalEndpointsCheck,
   masqueradeConfigCheck,
   nativeNftablesCheck,
+  iptablesBackendsCheck,
+  conntrackCheck,
   podIpsCheck,
 ];

@@ -10,8 +10,9 @@ import { withExternals } from '../context.ts';
 import type { AnalysisContext } from '../context.ts';
 import { analyzeFlow, combineVerdicts } from '../flow/analyze.ts';
 import type { FlowReport } from '../flow/analyze.ts';
+import { egressReturnFinding } from '../flow/egress-return.ts';
 import { egressSourceFinding } from '../flow/egress-source.ts';
-import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
+import { describeFlow, flowPacket, shapeOf } from '../flow/packet-spec.ts';
 import type { FlowProtocol } from '../flow/packet-spec.ts';
 import { hostOwning } from '../node/ownership.ts';
 import { lookingUp, requireLanHost, resolveLanTarget, resolveNode } from '../resolve.ts';
@@ -27,6 +28,9 @@ export interface LanQuery {
   via?: string;
   port?: number;
   protocol: FlowProtocol;
+  /** --size, --no-df */
+  size?: number;
+  df?: boolean;
 }
 
 /** Where the LAN host's packets for the target go, and which port they carry. */
@@ -127,7 +131,7 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
   const inbound = analyzeFlow(ctx, {
     label: `${lanIp} → ${dest.describe} ${describeFlow(protocol, dest.port)}`,
     from: { kind: 'external', external: lan },
-    packet: flowPacket(lanIp, dest.ip, protocol, dest.port),
+    packet: flowPacket(lanIp, dest.ip, protocol, dest.port, shapeOf(q)),
   });
   reports.push(inbound);
 
@@ -143,7 +147,7 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
     const outbound = analyzeFlow(ctx, {
       label,
       from: podEndpoint(ctx, pod),
-      packet: flowPacket(ip, lanIp, outProto, q.port),
+      packet: flowPacket(ip, lanIp, outProto, q.port, shapeOf(q)),
     });
     reports.push(outbound);
     findings.push(...outbound.findings);
@@ -159,6 +163,21 @@ export function lanQuery(ctx0: AnalysisContext, q: LanQuery): ReportDoc {
         label,
       );
       if (f !== undefined) findings.push(f);
+      // Without --via the LAN's route back to the pod network is an assumption: said, and the
+      // flow is not called reachable on it.
+      const back =
+        q.via === undefined
+          ? egressReturnFinding(ctx, r.forward, {
+              pod: { name: `${pod.namespace}/${pod.name}`, ip, node: pod.node },
+              lanIp,
+              assumedEntry: entryNode ?? pod.node,
+              label,
+            })
+          : undefined;
+      if (back !== undefined) {
+        findings.push(back);
+        if (outbound.verdict === 'reachable') outbound.verdict = 'unknown';
+      }
     }
   }
   return reportDoc({

@@ -1,7 +1,7 @@
 // kubectl netcheck pod-to-pod SRC DST: both directions of one pod-to-pod flow, traced and explained.
 import type { AnalysisContext } from '../context.ts';
 import { analyzeFlow } from '../flow/analyze.ts';
-import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
+import { describeFlow, flowPacket, shapeOf } from '../flow/packet-spec.ts';
 import type { FlowProtocol } from '../flow/packet-spec.ts';
 import { duplicateIpFinding } from '../node/pod-ips.ts';
 import { lookingUp, podsSharingIp, resolvePod } from '../resolve.ts';
@@ -15,6 +15,9 @@ export interface PodToPodQuery {
   namespace: string;
   protocol: FlowProtocol;
   port?: number;
+  /** --size, --no-df */
+  size?: number;
+  df?: boolean;
 }
 
 export function podToPod(ctx: AnalysisContext, q: PodToPodQuery): ReportDoc {
@@ -26,7 +29,7 @@ export function podToPod(ctx: AnalysisContext, q: PodToPodQuery): ReportDoc {
   const flow = analyzeFlow(ctx, {
     label,
     from: podEndpoint(ctx, src),
-    packet: flowPacket(srcIp, dstIp, q.protocol, q.port),
+    packet: flowPacket(srcIp, dstIp, q.protocol, q.port, shapeOf(q)),
   });
   const ends = [src.node, dst.node].filter((n): n is string => n !== undefined);
   // Another running pod with the destination's address: the trace may end in either.

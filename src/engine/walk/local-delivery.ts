@@ -8,7 +8,7 @@ import type { HostNet } from '../host-net.ts';
 import { ipvsGap } from '../data-gaps.ts';
 import { findVirtualServer, scheduleNew } from '../ipvs.ts';
 import type { Packet } from '../packet.ts';
-import { decapsulator } from '../tunnel.ts';
+import { decapsulator, vtepMacMismatch } from '../tunnel.ts';
 import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
 import { unknownWithout } from './gaps.ts';
 import { describePacket, die, end, hop, seen } from './state.ts';
@@ -33,6 +33,23 @@ export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: 
         ),
       ];
     }
+    const wrongMac = p.proto === 'udp' ? vtepMacMismatch(h, tun, p) : undefined;
+    if (wrongMac !== undefined)
+      return [
+        die(
+          st,
+          h.name,
+          'decapsulate',
+          'dropped',
+          { kind: 'vtep-mac-mismatch' },
+          `${tun} takes the VXLAN packet, but its inner frame is addressed to ${wrongMac.frame}, not to ${tun}'s MAC ${wrongMac.device}: the kernel marks it for another host and drops it (eth_type_trans, ip_rcv)`,
+          [
+            `${renderLink(h.links.get(tun)!)} link/ether ${wrongMac.device}`,
+            `inner frame: destination MAC ${wrongMac.frame} (the sender's neighbour entry)`,
+          ],
+          tun,
+        ),
+      ];
     const s2 = hop(
       recordEntry(st, h, p),
       h.name,

@@ -4,7 +4,10 @@
 // References: net/ipv4/ip_output.c, drivers/net/vxlan, net/ipv4/ipip.c.
 import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
+import { renderLink, renderRoute } from '../../model/render/iproute2.ts';
 import type { HostNet } from '../host-net.ts';
+import { fibLookup } from '../routing.ts';
+import type { HopReason } from '../trace.ts';
 import { NEEDS } from '../data-gaps.ts';
 import type { Packet } from '../packet.ts';
 import { encapsulation, isTunnel } from '../tunnel.ts';
@@ -32,10 +35,13 @@ export const postrouting: Stages['postrouting'] = (ctx, st, h, oif, nextHop, p, 
   );
 };
 
-function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
+function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
   const link = h.links.get(oif);
   if (link !== undefined && !link.up)
-    return [die(st, h.name, 'transmit', 'dropped', { kind: 'link-down' }, `${oif} is down`, [link.raw], oif)];
+    return [die(st0, h.name, 'transmit', 'dropped', { kind: 'link-down' }, `${oif} is down`, [link.raw], oif)];
+  const fit = fitsMtu(h, oif, p);
+  if (fit.tooBig) return [die(st0, h.name, 'transmit', 'dropped', fit.reason, fit.detail, fit.evidence, oif)];
+  const st = fit.fragments !== undefined ? hop(st0, h.name, 'transmit', fit.fragments, [], oif) : st0;
   if (isTunnel(h, oif)) return encapsulate(ctx, st, h, oif, nextHop, p);
   const rcv = resolveReceiver(ctx.world, h, oif, nextHop, p.dst);
   switch (rcv.kind) {
@@ -108,6 +114,39 @@ function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endp
   return { ...end(s, 'delivered', { seenAs: seen(p), deliveredTo: name }), endpoint: ep, packet: p };
 }
 
+/**
+ * A packet larger than the egress device's MTU: with Don't Fragment the kernel drops it and
+ * answers ICMP fragmentation-needed with the MTU to the source (ip_forward.c ip_exceeds_mtu; a
+ * local sender gets EMSGSIZE); without, ip_fragment splits it.
+ */
+function fitsMtu(
+  h: HostNet,
+  oif: string,
+  p: Packet,
+): { tooBig: true; reason: HopReason; detail: string; evidence: string[] } | { tooBig: false; fragments?: string } {
+  const mtu = h.links.get(oif)?.mtu;
+  if (mtu === undefined || p.length <= mtu) return { tooBig: false };
+  if (p.df === false)
+    return {
+      tooBig: false,
+      fragments: `${p.length} bytes do not fit ${oif}'s MTU ${mtu}: fragmented (Don't Fragment not set) into ${Math.ceil((p.length - 20) / (Math.floor((mtu - 20) / 8) * 8))} pieces`,
+    };
+  const back = fibLookup(h, { dst: p.src, src: 0, iif: 'lo', mark: 0, tos: 0 });
+  return {
+    tooBig: true,
+    reason: { kind: 'mtu-exceeded', mtu },
+    detail: `a ${p.length}-byte packet with Don't Fragment does not fit ${oif}'s MTU ${mtu}: dropped; ${h.name} sends ICMP fragmentation-needed (mtu ${mtu}) to ${formatIpv4(p.src)}${back.ok && back.route.type === 'unicast' ? '' : `, but has no route back to ${formatIpv4(p.src)}: the sender never learns the path MTU`}`,
+    evidence: [
+      renderLink(h.links.get(oif)!),
+      ...(back.ok
+        ? [
+            `ICMP frag-needed goes back by: ${renderRoute(back.route)} (whether firewalls on the way pass it is not walked)`,
+          ]
+        : []),
+    ],
+  };
+}
+
 /** A tunnel device encapsulates (tunnel.ts); the outer packet is then routed as a local one. */
 function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
   const l2Gap = h.links.get(oif)?.kind === 'vxlan' ? gapOn(h, NEEDS.neighbours) : undefined;
@@ -132,8 +171,10 @@ function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4
           mark: 0,
           connmark: 0,
           length: p.length + 50,
+          df: false,
           inner: p,
           ...(x.vni !== undefined ? { vni: x.vni } : {}),
+          ...(x.innerMac !== undefined ? { innerMac: x.innerMac } : {}),
         }
       : {
           src: x.local ?? 0,
@@ -144,6 +185,8 @@ function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4
           mark: 0,
           connmark: 0,
           length: p.length + 20,
+          // ip_tunnel_xmit copies the inner DF to the outer header (pmtudisc, the default).
+          ...(p.df !== undefined ? { df: p.df } : {}),
           inner: p,
         };
   const s = hop(st, h.name, 'encapsulate', x.detail, x.evidence, oif);

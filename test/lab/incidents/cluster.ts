@@ -121,6 +121,8 @@ export interface ClusterDecl {
   podNetwork: string;
   serviceCidr: string;
   kubeProxyMode: 'iptables' | 'ipvs';
+  /** The backend kube-proxy writes through (default: the CNI's, iptables-nft). */
+  kubeProxyBackend?: 'nft' | 'legacy';
   calico?: {
     natOutgoing: boolean;
     /**
@@ -151,6 +153,8 @@ export interface ClusterDecl {
   dockerNodes?: string[];
   /** Host settings merged into the generated lab (an incident's sysctl, say). */
   tweaks?: Lab;
+  /** Neighbour and fdb entries on `host` that give `peer`'s VTEP a MAC that is not its device's (a stale entry). */
+  staleVtepMacs?: { host: string; peer: string; mac: string }[];
   /** Generated route lines replaced (to: null removes the route). */
   routeEdits?: { host: string; from: string; to: string | null }[];
 }
@@ -276,11 +280,16 @@ function iptablesText(parts: readonly IptablesParts[]): string {
   return [...table(NAT_HEAD, 'nat'), ...table(FILTER_HEAD, 'filter'), ''].join('\n');
 }
 
-/** Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode). */
-function nodeIptables(d: ClusterDecl, n: NodeDecl, cni: IptablesParts): string {
-  return iptablesText(
-    d.kubeProxyMode === 'iptables' ? [cni, kubeProxyIptables(d, n.name, (s) => serviceEndpoints(d, s))] : [cni],
-  );
+/**
+ * Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode); kube-proxy's
+ * through iptables-legacy when the declaration says so (a split between backends).
+ */
+function nodeIptables(d: ClusterDecl, n: NodeDecl, cni: IptablesParts): { iptables: string; iptablesLegacy?: string } {
+  if (d.kubeProxyMode !== 'iptables') return { iptables: iptablesText([cni]) };
+  const kubeProxy = kubeProxyIptables(d, n.name, (s) => serviceEndpoints(d, s));
+  if (d.kubeProxyBackend === 'legacy')
+    return { iptables: iptablesText([cni]), iptablesLegacy: iptablesText([kubeProxy]) };
+  return { iptables: iptablesText([cni, kubeProxy]) };
 }
 
 const NAT_HEAD = [
@@ -460,6 +469,11 @@ export function flannelSubnetEnv(d: ClusterDecl, n: NodeDecl): string {
 
 // ------------------------------------------------------------------------------------ nodes
 
+/** The MAC node `n` programs for peer `p`'s VTEP: the peer's device MAC, unless the declaration makes it stale. */
+function macOf(d: ClusterDecl, n: NodeDecl, p: NodeDecl): string {
+  return d.staleVtepMacs?.find((x) => x.host === n.name && x.peer === p.name)?.mac ?? p.vtepMac;
+}
+
 function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   const nic = primaryNic(n);
   const local = d.calico?.vxlanLocal !== false;
@@ -482,10 +496,10 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
       `blackhole ${n.podCidr} proto 80`,
       ...peers.map((p) => `${p.podCidr} via ${tunnelIp(p)} dev ${VXLAN_CALICO} onlink proto 80`),
     ],
-    neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${p.vtepMac} dev ${VXLAN_CALICO} nud permanent`),
-    fdb: peers.map((p) => `${p.vtepMac} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
+    neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${macOf(d, n, p)} dev ${VXLAN_CALICO} nud permanent`),
+    fdb: peers.map((p) => `${macOf(d, n, p)} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
     ipsets: calicoIpsets(d),
-    iptables: nodeIptables(d, n, calicoIptables(d, n)),
+    ...nodeIptables(d, n, calicoIptables(d, n)),
     files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },
   };
 }
@@ -495,7 +509,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   const peers = d.nodes.filter((p) => p !== n);
   return {
     routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${nic.dev}`)],
-    iptables: nodeIptables(d, n, ciliumIptables(d, n)),
+    ...nodeIptables(d, n, ciliumIptables(d, n)),
     // What cilium-agent's install-cni writes (test/fixtures/cni/SOURCES.md).
     files: { '/etc/cni/net.d/05-cilium.conflist': fixture('cni/05-cilium.conflist') },
   };
@@ -504,7 +518,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
 function canalNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   return {
     routes: [defaultRoute(d, n)],
-    iptables: nodeIptables(d, n, flannelIptables(d, n)),
+    ...nodeIptables(d, n, flannelIptables(d, n)),
     files: {
       '/etc/cni/net.d/10-canal.conflist': canalConflist(d, n),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
@@ -517,7 +531,7 @@ function flannelNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     routes: [defaultRoute(d, n)],
     // kubeadm's preflight requires bridged traffic to pass iptables.
     sysctls: { 'net.bridge.bridge-nf-call-iptables': '1' },
-    iptables: nodeIptables(d, n, flannelIptables(d, n)),
+    ...nodeIptables(d, n, flannelIptables(d, n)),
     files: {
       ...(d.flannel?.k3s === true
         ? { [K3S_FLANNEL_CONFLIST]: fixture('cni/10-flannel-k3s.conflist') }

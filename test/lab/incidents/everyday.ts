@@ -20,7 +20,11 @@ const works: FlowCase = {
   expect: { forward: true, reply: true, receivedBy: 'client-0', seenSrc: '10.65.0.66' },
 };
 
-function variant(name: string, edit: (d: ReturnType<typeof calicoHealthy>) => void): ReturnType<typeof calicoHealthy> {
+/** The healthy Calico VXLAN cluster renamed, with `edit` applied. */
+export function variant(
+  name: string,
+  edit: (d: ReturnType<typeof calicoHealthy>) => void,
+): ReturnType<typeof calicoHealthy> {
   const d = calicoHealthy();
   d.name = name;
   edit(d);

@@ -1,5 +1,6 @@
 // Every scenario, in the order examples/README.md lists them.
 import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
+import { egressNoWayBack, iptablesSplitBackends, vtepMacMismatch } from './faults.ts';
 import { externalipNodeAddress } from './externalip-node-address.ts';
 import { healthy } from './healthy.ts';
 import { INSTALLERS } from './installers.ts';
@@ -21,5 +22,8 @@ export const SCENARIOS: readonly Scenario[] = [
   canalSubnetMismatch,
   nodePortClusterPolicy,
   nodePortLocalPolicy,
+  iptablesSplitBackends,
+  egressNoWayBack,
+  vtepMacMismatch,
   ...INSTALLERS,
 ];

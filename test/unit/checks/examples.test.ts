@@ -13,6 +13,7 @@ import { readSnapshot } from '../../../src/snapshot/io.ts';
 import type { AnalysisContext } from '../../../src/checks/context.ts';
 import { lanRun, podToPodRun } from '../../helpers/queries.ts';
 import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
+import { lanQuery } from '../../../src/checks/queries/lan.ts';
 
 interface Expect {
   id: string;
@@ -43,6 +44,15 @@ function healthyInstall(pods: readonly string[]): Case[] {
     ...pairs.map(([a, b]): Case => ({ name: `${a} → ${b}`, run: p2p(a, b, 8080), verdict: 'reachable', problems: [] })),
   ];
 }
+
+/** client-0 → web-1 over VXLAN, sized by each case (--size, --no-df). */
+const BIG = {
+  source: 'default/client-0',
+  destination: 'default/web-1',
+  namespace: 'default',
+  protocol: 'udp',
+  port: 8080,
+} as const;
 
 const THREE_PODS = ['default/client-0', 'default/web-1', 'default/web-0'];
 const CILIUM_PODS = ['default/orders-0', 'default/billing-0'];
@@ -97,6 +107,30 @@ const EXAMPLES: Record<string, Case[]> = {
     {
       name: 'web-0 → client-0',
       run: p2p('default/web-0', 'default/client-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'client-0 → web-1 at 1451 bytes with DF: node-a cannot put it into vxlan.calico (MTU 1450)',
+      run: (ctx) => podToPod(ctx, { ...BIG, size: 1451 }),
+      verdict: 'unreachable',
+      problems: [
+        {
+          id: 'mtu-exceeded',
+          node: 'node-a',
+          evidence: [/vxlan\.calico: mtu 1450/, /^ICMP frag-needed goes back by: /],
+        },
+      ],
+    },
+    {
+      name: 'client-0 → web-1 at 1450 bytes: fits',
+      run: (ctx) => podToPod(ctx, { ...BIG, size: 1450 }),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'client-0 → web-1 at 1500 bytes without DF: fragmented, delivered',
+      run: (ctx) => podToPod(ctx, { ...BIG, size: 1500, df: false }),
       verdict: 'reachable',
       problems: [],
     },
@@ -334,6 +368,114 @@ const EXAMPLES: Record<string, Case[]> = {
         }),
       verdict: 'reachable',
       problems: [],
+    },
+  ],
+  'iptables-split-backends': [
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: ['node-a', 'node-b', 'node-c'].map((node) => ({
+        id: 'iptables-split-backends',
+        node,
+        evidence: [/^iptables-nft-save: Calico/, /^iptables-legacy-save: kube-proxy/, /KUBE-FORWARD/],
+      })),
+    },
+    {
+      name: 'web-1 → client-0: both backends walked, it works',
+      run: p2p('default/web-1', 'default/client-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
+  'egress-no-way-back': [
+    {
+      name: 'web-0 → LAN host without --via: the way back is an assumption, said as a finding',
+      run: lan('192.168.1.50', 'default/web-0', 8080),
+      verdict: 'partial',
+      problems: [
+        {
+          id: 'egress-no-return-route',
+          node: 'node-c',
+          evidence: [
+            /^seen by 192\.168\.1\.50 as 10\.65\.0\.130:/,
+            /^IPPool default-ipv4-ippool \(10\.65\.0\.0\/16\): natOutgoing: false$/,
+            /^assumed: the LAN sends 10\.65\.0\.0\/16 to node-c/,
+          ],
+        },
+      ],
+    },
+    {
+      name: 'with --via node-a (the route the LAN needs) the way back is walked: udp works',
+      run: (ctx) =>
+        lanQuery(ctx, {
+          lanHost: '192.168.1.50',
+          target: 'default/web-0',
+          namespace: 'default',
+          protocol: 'udp',
+          port: 8080,
+          via: 'node-a',
+        }),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'with --via node-a, tcp: the SYN-ACK reaches node-a without its SYN (asymmetric), KUBE-FORWARD drops it as INVALID',
+      run: lan('192.168.1.50', 'default/web-0', 8080, 'node-a'),
+      verdict: 'partial',
+      problems: [{ id: 'netfilter-drop', node: 'node-a', evidence: [/--ctstate INVALID -j DROP/] }],
+    },
+    { name: 'doctor', run: doc, verdict: 'healthy', problems: [] },
+  ],
+  'vtep-mac-mismatch': [
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: [
+        {
+          id: 'vtep-mac-mismatch',
+          node: 'node-a',
+          evidence: [
+            /^node-a: 10\.65\.0\.128 dev vxlan\.calico lladdr 66:8e:3a:1c:0a:99 PERMANENT$/,
+            /^node-c: .*vxlan\.calico.* link\/ether 66:8e:3a:1c:0a:13$/,
+          ],
+        },
+      ],
+    },
+    {
+      name: 'client-0 (node-a) → web-0 (node-c): dropped by node-c as not its MAC',
+      run: p2p('default/client-0', 'default/web-0', 8080),
+      verdict: 'unreachable',
+      problems: [
+        { id: 'vtep-mac-mismatch', node: 'node-c', evidence: [/^inner frame: destination MAC 66:8e:3a:1c:0a:99/] },
+        { id: 'vtep-mac-mismatch', node: 'node-a' },
+      ],
+    },
+    {
+      name: 'web-1 (node-b) → web-0 (node-c): works',
+      run: p2p('default/web-1', 'default/web-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
+  'conntrack-pressure': [
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: [
+        {
+          id: 'conntrack-table-full',
+          node: 'node-b',
+          evidence: [/^net\.netfilter\.nf_conntrack_count = 250000$/, /^net\.netfilter\.nf_conntrack_max = 262144$/],
+        },
+        {
+          id: 'conntrack-insert-failed',
+          node: 'node-c',
+          evidence: [/^conntrack -S: cpu=1 .*insert_failed=57 drop=57/],
+        },
+      ],
     },
   ],
 };

@@ -3,14 +3,10 @@
 // uplink are quiet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analysisContext } from '../../../src/checks/context.ts';
 import { rpFilterCheck } from '../../../src/checks/node/rp-filter.ts';
 import { runChecks } from '../../../src/checks/run-checks.ts';
-import { clusterInfo } from '../../../src/model/cluster.ts';
-import { objectsProvenance } from '../../../src/model/objects-provenance.ts';
-import type { Model } from '../../../src/model/model.ts';
+import { oneNodeContext } from '../../helpers/models.ts';
 import type { HostState } from '../../../src/model/types.ts';
-import { emptyObjects } from '../../../src/snapshot/types.ts';
 import { addr, host, link, route, withLocal } from '../engine/model-builder.ts';
 
 function node(sysctls: Record<string, string>, secondNic: boolean): HostState {
@@ -37,15 +33,7 @@ function node(sysctls: Record<string, string>, secondNic: boolean): HostState {
 }
 
 function run(h: HostState) {
-  const model: Model = {
-    hosts: new Map([[h.name, h]]),
-    cluster: clusterInfo(emptyObjects()),
-    objects: objectsProvenance(emptyObjects(), clusterInfo(emptyObjects()), []),
-    unprobed: new Map(),
-    capturedAt: '2026-11-23T00:00:00Z',
-    warnings: [],
-  };
-  return runChecks(analysisContext(model), [rpFilterCheck]).findings;
+  return runChecks(oneNodeContext(h), [rpFilterCheck]).findings;
 }
 
 test('strict tunnel device → rp-filter-strict-tunnel with the reverse route', () => {
