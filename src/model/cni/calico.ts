@@ -108,4 +108,9 @@ export const calico: CniModule = {
   tunnels: { tunl0: 'ipip', 'vxlan.calico': 'vxlan' },
   encapsulation,
   ipam: calicoPluginIpam,
+  networkPolicy: {
+    enforces: true,
+    ipBlockMatchesPods: true,
+    how: 'felix renders each NetworkPolicy into iptables chains cali-pi-*/cali-po-* jumped to from the pod interface chains cali-tw-*/cali-fw-* (eBPF mode: BPF programs); ipBlock is matched by address, pod addresses included',
+  },
 };

@@ -37,4 +37,9 @@ export const canal: CniModule = {
   tunnels: flannel.tunnels,
   encapsulation: flannelEncapsulation,
   ipam,
+  networkPolicy: {
+    enforces: true,
+    ipBlockMatchesPods: true,
+    how: "Canal's felix enforces NetworkPolicy as Calico does (cali-pi-*/cali-po-* iptables chains), over flannel's network",
+  },
 };

@@ -169,4 +169,9 @@ export const cilium: CniModule = {
   encapsulation,
   ipam,
   ignoredKeys,
+  networkPolicy: {
+    enforces: true,
+    ipBlockMatchesPods: false,
+    how: 'cilium-agent enforces NetworkPolicy in its eBPF programs (not iptables); its CIDR rules (ipBlock) apply to peers outside the cluster, not to pod addresses',
+  },
 };

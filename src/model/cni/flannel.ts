@@ -82,4 +82,8 @@ export const flannel: CniModule = {
   underlay: flannelUnderlay,
   encapsulation: flannelEncapsulation,
   ipam: flannelIpam,
+  networkPolicy: {
+    enforces: false,
+    how: 'flannel has no policy engine: NetworkPolicy objects are accepted by the API server and enforced by nothing (Canal adds felix for that)',
+  },
 };

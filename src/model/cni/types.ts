@@ -80,4 +80,15 @@ export interface CniModule {
   ipam(cluster: ClusterInfo, hosts: readonly HostState[]): Ipam;
   /** Renamed configuration keys whose ignored name disagrees with the effective value. */
   ignoredKeys?(cluster: ClusterInfo): IgnoredKey[];
+  /** How it enforces Kubernetes NetworkPolicy. */
+  networkPolicy: PolicyEnforcement;
+}
+
+/** Whether and where a CNI enforces NetworkPolicy, as far as the NetworkPolicy evaluator needs it. */
+export interface PolicyEnforcement {
+  enforces: boolean;
+  /** Whether an ipBlock matches pod addresses too (the API leaves it to the implementation). */
+  ipBlockMatchesPods?: boolean;
+  /** One sentence with the source: what it does with the policies. */
+  how: string;
 }
