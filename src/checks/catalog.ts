@@ -317,6 +317,23 @@ export const FINDINGS = {
     fix: 'Set the current key explicitly (e.g. enable-ipv4-masquerade: "false") and remove the deprecated one; restart the agents.',
     incident: 5,
   },
+  'host-route-covers-cluster-range': {
+    title: "A host interface's prefix covers the Service or pod addresses",
+    severity: 'warning',
+    meaning:
+      "A connected route of one of the node's own interfaces (a mistyped netmask, e.g. /8 for /24) contains ClusterIPs or pod ranges. A packet the node sends itself is routed for its original destination before nat OUTPUT rewrites it (ip_route_output, then ip_route_me_harder after DNAT): a ClusterIP then leaves by that interface with its address as source, which nothing routes back unless kube-proxy masquerades it; pod ranges reached through the default gateway go there instead.",
+    detection:
+      "proto kernel, scope link routes in the main table (not kube-ipvs0) whose prefix contains a Service's ClusterIP or a whole pod range the interface's own address is not in.",
+    fix: 'Correct the prefix length of the address on that interface (and in the node network configuration), or renumber that network out of the cluster ranges.',
+  },
+  'node-no-service-route': {
+    title: 'The node routes nothing for the Service network',
+    severity: 'error',
+    meaning:
+      'The node has no default route and no route for the ClusterIPs. A packet the node sends itself is routed for its original destination before nat OUTPUT DNATs it to an endpoint (ip_route_output, then ip_route_me_harder): with no route there, kubelet, host-network pods and anything else on the node get "network unreachable" for every Service, although the endpoints themselves are routable.',
+    detection: 'No table of the node (but local) has a route containing a Service ClusterIP.',
+    fix: 'Give the node a default route, or a route for the Service network (any device: DNAT and the second lookup choose the real path).',
+  },
   // ------------------------------------------------------------------ NetworkPolicy (trace)
   'networkpolicy-denies': {
     title: 'The NetworkPolicy objects deny the flow',

@@ -5,6 +5,7 @@ import { brNetfilterCheck } from './br-netfilter.ts';
 import { externalIpsCheck } from './externalips.ts';
 import { forwardPolicyCheck } from './forward-policy.ts';
 import { forwardingCheck } from './forwarding.ts';
+import { serviceRoutesCheck } from './service-routes.ts';
 import { ippoolOverlapCheck } from './ippool-overlap.ts';
 import { masqueradeConfigCheck } from './masquerade-config.ts';
 import { nativeNftablesCheck } from './native-nftables.ts';
@@ -22,6 +23,7 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   forwardingCheck,
   forwardPolicyCheck,
   podRoutesCheck,
+  serviceRoutesCheck,
   tunnelNextHopCheck,
   tunnelSourceCheck,
   rpFilterCheck,

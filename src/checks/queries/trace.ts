@@ -13,6 +13,7 @@ import type { EndpointRef } from '../endpoint-ref.ts';
 import { describeRef } from '../endpoint-ref.ts';
 import { analyzeFlow } from '../flow/analyze.ts';
 import { egressSourceFinding } from '../flow/egress-source.ts';
+import { explainNodeOutput } from '../flow/node-output.ts';
 import { describeFlow, flowPacket } from '../flow/packet-spec.ts';
 import type { FlowProtocol } from '../flow/packet-spec.ts';
 import { hostOwning } from '../node/ownership.ts';
@@ -268,7 +269,7 @@ export function traceQuery(ctx0: AnalysisContext, q: TraceQuery): ReportDoc {
     from: sourceEndpoint(ctx, src, lanSrc),
     packet: flowPacket(srcIp, dst.ip, protocol, port),
   });
-  const findings = [...flow.findings];
+  const findings = flow.findings.map((f) => (src.kind === 'node' ? explainNodeOutput(ctx, f, src.node, dst) : f));
   if (src.kind === 'pod' && dst.kind === 'lan' && src.pod.node !== undefined)
     for (const r of flow.results) {
       const f = egressSourceFinding(

@@ -118,6 +118,11 @@ export interface ClusterDecl {
   podNetwork: string;
   serviceCidr: string;
   kubeProxyMode: 'iptables' | 'ipvs';
+  /**
+   * kube-proxy started without --cluster-cidr (clusterCIDR unset): it then marks no ClusterIP
+   * traffic for masquerade (proxier.go writes the `! -s <clusterCIDR>` KUBE-MARK-MASQ rule only with it).
+   */
+  kubeProxyNoClusterCidr?: boolean;
   calico?: {
     natOutgoing: boolean;
     /**

@@ -3,6 +3,7 @@ import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
 import { externalipNodeAddress } from './externalip-node-address.ts';
 import { healthy } from './healthy.ts';
 import { INSTALLERS } from './installers.ts';
+import { hostNetmaskSwallowsServices, nodeNoDefaultRoute } from './node-originated.ts';
 import { podEgressMasquerade } from './pod-egress-masquerade.ts';
 import { rpFilterTunnel } from './rp-filter-tunnel.ts';
 import type { Scenario } from './scenario.ts';
@@ -18,5 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   externalipNodeAddress,
   podEgressMasquerade,
   canalSubnetMismatch,
+  nodeNoDefaultRoute,
+  hostNetmaskSwallowsServices,
   ...INSTALLERS,
 ];

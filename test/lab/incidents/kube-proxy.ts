@@ -63,9 +63,10 @@ export function kubeProxyIptables(d: ClusterDecl, endpoints: (s: ServiceDecl) =>
     svcRules.push(
       `-A KUBE-SERVICES -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j ${svc}`,
     );
-    perService.push(
-      `-A ${svc} ! -s ${d.podNetwork} -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j KUBE-MARK-MASQ`,
-    );
+    if (d.kubeProxyNoClusterCidr !== true)
+      perService.push(
+        `-A ${svc} ! -s ${d.podNetwork} -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j KUBE-MARK-MASQ`,
+      );
     eps.forEach((e, i) => {
       const ep = `${e.ip}:${port}`;
       const sep = `KUBE-SEP-${kubeChainHash(name, proto, ep)}`;
