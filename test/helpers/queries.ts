@@ -25,11 +25,12 @@ export const podToPodRun =
 
 /** `trace SRC DST` with the README's arguments (forms as on the command line). */
 export const traceRun =
-  (source: string, destination: string, port?: number) =>
+  (source: string, destination: string, port?: number, protocol?: 'tcp' | 'udp') =>
   (ctx: AnalysisContext): ReportDoc =>
     traceQuery(ctx, {
       source: endpointRef('SRC', source),
       destination: endpointRef('DST', destination),
       namespace: 'default',
       ...(port !== undefined ? { port } : {}),
+      ...(protocol !== undefined ? { protocol } : {}),
     });

@@ -7,6 +7,7 @@ import type { AnalysisContext } from '../context.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
 import { describeNftChain, nativeNftChains } from '../node/native-nftables.ts';
+import { explainPolicyDrop } from './calico-policy-drop.ts';
 import { findingFromTrace } from './from-trace.ts';
 
 export type QueryVerdict = 'reachable' | 'unreachable' | 'partial' | 'unknown';
@@ -79,9 +80,10 @@ export function analyzeFlow(ctx: AnalysisContext, c: FlowCase): FlowReport {
         fix: FINDINGS['nftables-not-evaluated'].fix,
       });
     }
-    const f =
-      findingFromTrace(r.forward, c.label) ?? (r.reply !== undefined ? findingFromTrace(r.reply, c.label) : undefined);
-    if (f !== undefined) findings.push(explainMartian(ctx, f));
+    const fwd = findingFromTrace(r.forward, c.label);
+    const f = fwd ?? (r.reply !== undefined ? findingFromTrace(r.reply, c.label) : undefined);
+    const t = fwd !== undefined ? r.forward : r.reply;
+    if (f !== undefined && t !== undefined) findings.push(explainPolicyDrop(ctx, explainMartian(ctx, f), t));
     outcomes.push(toVerdict(outcomeOf(r, uncertainNodes.length > 0)));
   }
   return { label: c.label, results, verdict: combineVerdicts(outcomes), findings };

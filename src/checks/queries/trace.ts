@@ -194,8 +194,10 @@ export function resolveTarget(ctx: AnalysisContext, r: EndpointRef, ns: string, 
       const pod = podByIp(ctx, r.ip);
       if (pod !== undefined)
         return { ip: r.ip, ...port, describe: `${pod.namespace}/${pod.name} (${r.ip})`, kind: 'pod', pod };
+      // An address that is a Service's and a node's too (an externalIP equal to a node address):
+      // a port the Service does not have is the node's.
       const svc = serviceByIp(ctx, r.ip);
-      if (svc !== undefined) {
+      if (svc !== undefined && (flag === undefined || svc.ports.some((p) => p.port === flag))) {
         const t = serviceTarget(svc, {}, flag);
         return { ...t, ip: r.ip, describe: `Service ${svc.namespace}/${svc.name} (${r.ip}:${t.port})` };
       }

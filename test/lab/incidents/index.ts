@@ -3,6 +3,7 @@ import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
 import { externalipNodeAddress } from './externalip-node-address.ts';
 import { healthy } from './healthy.ts';
 import { INSTALLERS } from './installers.ts';
+import { networkPolicyAllow, networkPolicyDeny } from './network-policy.ts';
 import { hostNetmaskSwallowsServices, nodeNoDefaultRoute } from './node-originated.ts';
 import { podEgressMasquerade } from './pod-egress-masquerade.ts';
 import { rpFilterTunnel } from './rp-filter-tunnel.ts';
@@ -21,5 +22,7 @@ export const SCENARIOS: readonly Scenario[] = [
   canalSubnetMismatch,
   nodeNoDefaultRoute,
   hostNetmaskSwallowsServices,
+  networkPolicyAllow,
+  networkPolicyDeny,
   ...INSTALLERS,
 ];

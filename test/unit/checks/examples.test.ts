@@ -327,6 +327,57 @@ const EXAMPLES: Record<string, Case[]> = {
       problems: [],
     },
   ],
+  'networkpolicy-allow': [
+    { name: 'doctor', run: doc, verdict: 'healthy', problems: [] },
+    {
+      name: 'client-0 → web-0: admitted by the policy, in the objects and the datapath',
+      run: traceRun('default/client-0', 'default/web-0', 8080, 'udp'),
+      verdict: 'reachable',
+      problems: [],
+    },
+    {
+      name: 'client-0 → Service web: every endpoint admitted',
+      run: traceRun('default/client-0', 'svc/web'),
+      verdict: 'unreachable',
+      // The Service is TCP and the policy admits UDP only: felix drops both branches, and the
+      // objects say the same for both backends.
+      problems: [
+        { id: 'netfilter-drop', node: 'node-b', evidence: [/Policy default\/knp\.default\.web-from-client ingress/] },
+        { id: 'netfilter-drop', node: 'node-c', evidence: [/Policy default\/knp\.default\.web-from-client ingress/] },
+        { id: 'networkpolicy-denies', node: 'node-b', evidence: [/its ports do not include tcp\/8080/] },
+        { id: 'networkpolicy-denies', node: 'node-c', evidence: [/its ports do not include tcp\/8080/] },
+      ],
+    },
+  ],
+  'networkpolicy-deny': [
+    { name: 'doctor', run: doc, verdict: 'healthy', problems: [] },
+    {
+      name: 'client-0 → web-0: felix drops it, named after the policy; the objects deny it too',
+      run: traceRun('default/client-0', 'default/web-0', 8080, 'udp'),
+      verdict: 'unreachable',
+      problems: [
+        {
+          id: 'netfilter-drop',
+          node: 'node-c',
+          evidence: [
+            /End of tier default\. Drop if no policies passed packet/,
+            /^cali-pi-_\S+: .*"Policy default\/knp\.default\.web-from-frontend ingress"/,
+          ],
+        },
+        {
+          id: 'networkpolicy-denies',
+          node: 'node-c',
+          evidence: [/spec\.ingress\[0\] \{ from: \[ \{ podSelector: \{ matchLabels: \{ app: frontend \} \} \} \]/],
+        },
+      ],
+    },
+    {
+      name: 'web-0 → client-0 works (client-0 is isolated by nothing)',
+      run: traceRun('default/web-0', 'default/client-0', 8080, 'udp'),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
   'canal-subnet-mismatch': [
     {
       name: 'doctor',
