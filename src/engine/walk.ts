@@ -36,6 +36,7 @@ import { validateSource } from './rpfilter.ts';
 import { decapsulator, encapsulation, isTunnel } from './tunnel.ts';
 import type { RpfResult } from './rpfilter.ts';
 import type { Hop, HopReason, HopStep, NetfilterPlace, Trace, TraceVerdict } from './trace.ts';
+import { unresolvedPodGateway } from './pod-gateway.ts';
 import { directEntry, externalEntry, podAttachment, resolveReceiver } from './world.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from './world.ts';
 
@@ -996,6 +997,24 @@ export function send(
             { kind: 'not-modelled' },
             `no route on ${from.pod.node} to pod ${from.pod.name} (${fmt(from.pod.ip)}): cannot tell which device it sits behind`,
             [],
+          ),
+        ];
+      // Without the node's routes or sysctls the check is not made; the walk's own lookups say unknown.
+      const gw =
+        gapOn(node, [...NEEDS.routing, ...NEEDS.sysctl]) === undefined
+          ? unresolvedPodGateway(at.host, at.dev, from.pod.ip, world.podGateway)
+          : undefined;
+      if (gw !== undefined)
+        return [
+          die(
+            st,
+            from.pod.node,
+            'neighbor',
+            'dropped',
+            { kind: 'no-neighbor' },
+            `pod ${from.pod.name}: ${gw.why}`,
+            gw.evidence,
+            at.dev,
           ),
         ];
       return receive(ctx, st, at.host, at.dev, p);

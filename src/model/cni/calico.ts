@@ -108,6 +108,8 @@ export const calico: CniModule = {
   tunnels: { tunl0: 'ipip', 'vxlan.calico': 'vxlan' },
   encapsulation,
   ipam: calicoPluginIpam,
+  // The calico CNI plugin's fixed default route in every pod (cni-plugin/internal/pkg/utils/network_linux.go).
+  podGateway: '169.254.1.1',
   networkPolicy: {
     enforces: true,
     ipBlockMatchesPods: true,

@@ -37,6 +37,8 @@ export const canal: CniModule = {
   tunnels: flannel.tunnels,
   encapsulation: flannelEncapsulation,
   ipam,
+  // The calico CNI plugin's fixed default route in every pod (cni-plugin/internal/pkg/utils/network_linux.go).
+  podGateway: '169.254.1.1',
   networkPolicy: {
     enforces: true,
     ipBlockMatchesPods: true,

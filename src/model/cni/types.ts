@@ -80,6 +80,8 @@ export interface CniModule {
   ipam(cluster: ClusterInfo, hosts: readonly HostState[]): Ipam;
   /** Renamed configuration keys whose ignored name disagrees with the effective value. */
   ignoredKeys?(cluster: ClusterInfo): IgnoredKey[];
+  /** The gateway its routed pods use, answered by proxy ARP on their host-side device (Calico: 169.254.1.1). */
+  podGateway?: string;
   /** How it enforces Kubernetes NetworkPolicy. */
   networkPolicy: PolicyEnforcement;
 }

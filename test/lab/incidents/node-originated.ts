@@ -44,7 +44,7 @@ export const nodeNoDefaultRoute: Scenario = {
   title: 'A node without a default route cannot reach a ClusterIP',
   node: 'node-c',
   summary:
-    "node-c has no default route. A packet node-c sends itself to the ClusterIP 10.96.33.3 is routed for that address before nat OUTPUT rewrites it, and nothing routes 10.96.0.0/12 there: the send fails (network unreachable). node-c still reaches pods (their routes are the CNI's) and the LAN (the connected route). (Its own pods are cut off too on Calico: they reach the node through proxy ARP for 169.254.1.1, which the kernel answers only for an address it routes; the engine does not model that yet, so no pod flow is asserted here.)",
+    "node-c has no default route. A packet node-c sends itself to the ClusterIP 10.96.33.3 is routed for that address before nat OUTPUT rewrites it, and nothing routes 10.96.0.0/12 there: the send fails (network unreachable). node-c still reaches pods (their routes are the CNI's) and the LAN (the connected route). Its own pods are cut off too, on Calico: they reach the node through proxy ARP for their gateway 169.254.1.1, which the kernel answers only for an address it routes.",
   flows: [
     {
       label: 'node-c → Service client (10.96.33.3): no route for the ClusterIP before DNAT',
@@ -54,6 +54,15 @@ export const nodeNoDefaultRoute: Scenario = {
       dport: 8080,
       expect: { forward: false, reply: false },
       decisive: { direction: 'forward', node: 'node-c', step: 'route', evidence: CLIENT_SVC },
+    },
+    {
+      label: "web-0 (node-c) → Service client: node-c's pods are cut off too (no proxy ARP answer for 169.254.1.1)",
+      from: 'web-0',
+      dst: CLIENT_SVC,
+      proto: 'udp',
+      dport: 8080,
+      expect: { forward: false, reply: false },
+      decisive: { direction: 'forward', node: 'node-c', step: 'neighbor', evidence: 'proxy_arp' },
     },
     {
       label: 'node-c → client-0 (node-a): works, over the CNI route',
