@@ -98,6 +98,13 @@ function commandOf(s: Scenario, f: Scenario['flows'][number]): string | undefine
   const from = { pod: pod(f.from), lan: lanHost(f.from) };
   const to = { pod: podAt(f.dst), lan: lanAt(f.dst) };
   const name = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+  // trace: a node's own traffic, a Service's ClusterIP, and flows NetworkPolicies decide.
+  const node = d.nodes.find((n) => n.name === f.from);
+  const clusterIp = d.services.find((x) => x.clusterIP === f.dst);
+  const target = to.pod !== undefined ? name(to.pod) : clusterIp !== undefined ? `svc/${name(clusterIp)}` : f.dst;
+  const trace = node !== undefined ? `node/${node.name}` : from.pod !== undefined ? name(from.pod) : undefined;
+  if (trace !== undefined && (node !== undefined || clusterIp !== undefined || (d.networkPolicies ?? []).length > 0))
+    return `kubectl netcheck trace ${trace} ${target}${opts}`;
   if (from.pod !== undefined && to.pod !== undefined)
     return `kubectl netcheck pod-to-pod ${name(from.pod)} ${name(to.pod)}${opts}`;
   if (from.pod !== undefined && to.lan !== undefined)

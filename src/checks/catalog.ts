@@ -353,6 +353,68 @@ export const FINDINGS = {
     fix: 'Set the current key explicitly (e.g. enable-ipv4-masquerade: "false") and remove the deprecated one; restart the agents.',
     incident: 5,
   },
+  'host-route-covers-cluster-range': {
+    title: "A host interface's prefix covers the Service or pod addresses",
+    severity: 'warning',
+    meaning:
+      "A connected route of one of the node's own interfaces (a mistyped netmask, e.g. /8 for /24) contains ClusterIPs or pod ranges. A packet the node sends itself is routed for its original destination before nat OUTPUT rewrites it (ip_route_output, then ip_route_me_harder after DNAT): a ClusterIP then leaves by that interface with its address as source, which nothing routes back unless kube-proxy masquerades it; pod ranges reached through the default gateway go there instead.",
+    detection:
+      "proto kernel, scope link routes in the main table (not kube-ipvs0) whose prefix contains a Service's ClusterIP or a whole pod range the interface's own address is not in.",
+    fix: 'Correct the prefix length of the address on that interface (and in the node network configuration), or renumber that network out of the cluster ranges.',
+  },
+  'node-no-service-route': {
+    title: 'The node routes nothing for the Service network',
+    severity: 'error',
+    meaning:
+      'The node has no default route and no route for the ClusterIPs. A packet the node sends itself is routed for its original destination before nat OUTPUT DNATs it to an endpoint (ip_route_output, then ip_route_me_harder): with no route there, kubelet, host-network pods and anything else on the node get "network unreachable" for every Service, although the endpoints themselves are routable.',
+    detection: 'No table of the node (but local) has a route containing a Service ClusterIP.',
+    fix: 'Give the node a default route, or a route for the Service network (any device: DNAT and the second lookup choose the real path).',
+  },
+  // ------------------------------------------------------------------ NetworkPolicy (trace)
+  'networkpolicy-denies': {
+    title: 'The NetworkPolicy objects deny the flow',
+    severity: 'error',
+    meaning:
+      'A NetworkPolicy selects the source pod for Egress or the destination pod for Ingress, and none of the rules of the policies selecting it allows this connection: the pod is isolated in that direction and the connection is denied (policies only allow; what no rule allows is refused).',
+    detection:
+      'Kubernetes NetworkPolicy semantics evaluated on the objects (podSelector, namespaceSelector, ipBlock with except, ports with endPort and named ports, policyTypes and their default), for the connection as the policy sees it: after Service DNAT (the backend pod and targetPort).',
+    fix: 'Add a rule that allows the connection to one of the quoted policies (the finding writes it out), or change the pod labels the rules select on.',
+  },
+  'networkpolicy-mismatch': {
+    title: 'The datapath does not do what the NetworkPolicy objects say',
+    severity: 'warning',
+    meaning:
+      "The policy objects and the node's rules disagree: the objects deny a connection the traced rules let through, or allow one that the traced rules drop in a policy chain. The CNI agent has not programmed the current policies (agent down or stuck, stale rules), or something else wrote policy-like rules.",
+    detection:
+      'The object verdict of the flow next to the traced verdict, on a CNI that enforces NetworkPolicy with iptables (Calico, Canal).',
+    fix: "Check the CNI agent on the node (calico-node's felix: kubectl -n <ns> logs <calico-node pod> -c calico-node), and compare its chains (iptables-save | grep cali-p) with the policies.",
+  },
+  'networkpolicy-not-enforced': {
+    title: 'NetworkPolicies exist but the CNI does not enforce them',
+    severity: 'warning',
+    meaning:
+      'The NetworkPolicy objects deny this connection, but the cluster runs a CNI without a policy engine (flannel alone): the API server accepts the objects and nothing applies them, so the connection works.',
+    detection:
+      'The object verdict is denied, the traced datapath delivers it, and the CNI module says it does not enforce NetworkPolicy.',
+    fix: 'Run a policy engine with the CNI (Canal: flannel with Calico felix for policy) or a CNI that enforces NetworkPolicy; until then the policies protect nothing.',
+  },
+  'networkpolicy-dns-egress': {
+    title: 'Egress policy leaves out DNS',
+    severity: 'warning',
+    meaning:
+      'The source pod is isolated for Egress and no egress rule allows UDP/53 to the cluster DNS pods: every name lookup fails (the classic forgotten DNS rule), though connections to addresses may work.',
+    detection:
+      "The NetworkPolicy evaluator's verdict for the pod to each ready endpoint of Service kube-system/kube-dns on UDP 53.",
+    fix: 'Add an egress rule for DNS to a policy selecting the pod: to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}].',
+  },
+  'networkpolicy-undecided': {
+    title: 'The NetworkPolicy verdict depends on data not in the snapshot',
+    severity: 'info',
+    meaning:
+      'A policy selecting an end of the flow uses a namespaceSelector on labels other than kubernetes.io/metadata.name (namespaces are not collected), or an ipBlock that contains a pod address on a CNI whose treatment of that is not known: whether it allows the connection is not known.',
+    detection: 'The NetworkPolicy evaluator met a label it cannot see or an implementation-defined match.',
+    fix: 'Check the namespace labels by hand (kubectl get ns --show-labels) against the quoted rules.',
+  },
   'nftables-not-evaluated': {
     title: 'Native nftables rules netcheck does not model',
     severity: 'warning',

@@ -39,6 +39,16 @@ export interface TraceDoc {
   hops: HopDoc[];
 }
 
+/** The NetworkPolicy objects' verdict for one connection (a Service: one per backend). */
+export interface PolicyDoc {
+  flow: string;
+  /** From the objects alone (checks/policy, engine/policy/evaluate.ts). */
+  verdict: 'allowed' | 'denied' | 'unknown';
+  /** What the traced datapath did with the same connection; `not-walked` where it is not modelled (eBPF). */
+  datapath: 'delivered' | 'dropped' | 'unknown' | 'not-walked';
+  sides: { direction: 'ingress' | 'egress'; pod: string; verdict: 'allowed' | 'denied' | 'unknown'; reason: string }[];
+}
+
 export interface ReportDoc {
   apiVersion: typeof REPORT_API_VERSION;
   kind: 'Report';
@@ -55,6 +65,8 @@ export interface ReportDoc {
     nodes: string[];
   };
   traces: TraceDoc[];
+  /** trace: the verdict of the NetworkPolicy objects for each destination pod, next to the datapath's. */
+  policy?: PolicyDoc[];
   findings: Finding[];
   /** What limited the analysis: nodes not probed, collection warnings, parser warnings. */
   notes: string[];

@@ -15,6 +15,8 @@ export interface NetcheckCommand {
   command: string;
   describe: string;
   builder: (y: Argv) => Argv;
+  /** What shell completion offers for a positional argument (a prefix to go on typing after). */
+  positionalCandidates?: readonly string[];
   /** Checks arguments and flags (no I/O but local path checks) and returns the work; throws InputError. */
   plan: (argv: Args) => Work | Promise<Work>;
 }

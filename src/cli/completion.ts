@@ -16,6 +16,7 @@ import type { NetcheckCommand } from './command.ts';
 import { commands } from './commands/index.ts';
 import { oneOf } from './options/values.ts';
 
+const DIRECTIVE_NO_SPACE = 2;
 const DIRECTIVE_NO_FILE = 4;
 const DIRECTIVE_DEFAULT = 0;
 
@@ -30,6 +31,7 @@ interface YargsOptions {
 
 interface CommandInfo {
   name: string;
+  positionals: readonly string[];
   describe: string;
   options: YargsOptions;
   descriptions: Record<string, string>;
@@ -56,6 +58,7 @@ function commandInfo(mod: NetcheckCommand | undefined): CommandInfo {
   const options = (y as unknown as { getOptions(): YargsOptions }).getOptions();
   return {
     name: mod?.command.split(' ')[0] ?? '',
+    positionals: mod?.positionalCandidates ?? [],
     describe: mod?.describe ?? '',
     options,
     descriptions: describeOf(y),
@@ -124,13 +127,17 @@ export function complete(words: readonly string[], all: readonly NetcheckCommand
       DIRECTIVE_NO_FILE,
     );
   }
-  // A positional argument of a command: the completion command's shells; the rest take none yet.
+  // A positional argument of a command: the completion command's shells.
   if (info.name === 'completion')
     return lines(
       SHELLS.filter((s) => s.startsWith(current)),
       DIRECTIVE_NO_FILE,
     );
-  return lines([], DIRECTIVE_NO_FILE);
+  // Endpoint kinds (trace): a prefix, completed without a space so the name follows it.
+  return lines(
+    info.positionals.filter((c) => c.startsWith(current)),
+    info.positionals.length > 0 ? DIRECTIVE_NO_FILE | DIRECTIVE_NO_SPACE : DIRECTIVE_NO_FILE,
+  );
 }
 
 function canonical(o: YargsOptions, name: string): string {

@@ -13,6 +13,7 @@ import { formatIpv4 } from '../lib/ipv4.ts';
 import type { CtTables } from './conntrack.ts';
 import type { Packet } from './packet.ts';
 import type { Trace } from './trace.ts';
+import { unresolvedPodGateway } from './pod-gateway.ts';
 import { addressHolder, directEntry, externalEntry, podAttachment } from './world.ts';
 import type { ExternalEndpoint, World } from './world.ts';
 import { NEEDS } from './data-gaps.ts';
@@ -81,6 +82,24 @@ export function send(
             { kind: 'not-modelled' },
             `no route on ${from.pod.node} to pod ${from.pod.name} (${formatIpv4(from.pod.ip)}): cannot tell which device it sits behind`,
             [],
+          ),
+        ];
+      // Without the node's routes or sysctls the check is not made; the walk's own lookups say unknown.
+      const gw =
+        gapOn(node, [...NEEDS.routing, ...NEEDS.sysctl]) === undefined
+          ? unresolvedPodGateway(at.host, at.dev, from.pod.ip, world.podGateway)
+          : undefined;
+      if (gw !== undefined)
+        return [
+          die(
+            st,
+            from.pod.node,
+            'neighbor',
+            'dropped',
+            { kind: 'no-neighbor' },
+            `pod ${from.pod.name}: ${gw.why}`,
+            gw.evidence,
+            at.dev,
           ),
         ];
       return receive(ctx, st, at.host, at.dev, p);

@@ -35,10 +35,20 @@ export function buildWorld(
       if (ip !== undefined) nodeAddresses.set(ip, n.name);
     }
   }
-  const ipvsMode = detectFlavour(cluster, hosts).proxy.value === 'ipvs';
+  const flavour = detectFlavour(cluster, hosts);
+  const ipvsMode = flavour.proxy.value === 'ipvs';
+  const gateway = flavour.module?.podGateway !== undefined ? parseIpv4(flavour.module.podGateway) : undefined;
   const notModelled = unmodelledDatapath(cluster);
   const datapath = new Map<string, NodeDatapath>(
     hosts.map((h) => [h.name, { ipvs: ipvsMode || h.links.some((l) => l.name === 'kube-ipvs0'), notModelled }]),
   );
-  return indexWorld({ hosts: nets, pods, externals, unprobedPods, nodeAddresses, datapath });
+  return indexWorld({
+    hosts: nets,
+    pods,
+    externals,
+    unprobedPods,
+    nodeAddresses,
+    datapath,
+    ...(gateway !== undefined ? { podGateway: gateway } : {}),
+  });
 }

@@ -48,6 +48,8 @@ export interface World {
   nodeAddresses?: Map<Ipv4, string>;
   /** Per probed node, by name; a node not listed runs what the engine models, without IPVS. */
   datapath?: Map<string, NodeDatapath>;
+  /** The address routed pods use as gateway, answered by proxy ARP on their host device (Calico's 169.254.1.1). */
+  podGateway?: Ipv4;
 }
 
 export type Receiver =

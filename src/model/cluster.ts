@@ -1,6 +1,8 @@
 // Typed views of the Kubernetes objects in a snapshot: only the fields the analysis reads, taken
 // defensively (a snapshot is input: any field may be missing or of the wrong type).
 import type { KubeObject, SnapshotObjects } from '../snapshot/types.ts';
+import { networkPolicyInfo } from './network-policy.ts';
+import type { NetworkPolicyInfo } from './network-policy.ts';
 
 export interface NodeInfo {
   name: string;
@@ -29,6 +31,8 @@ export interface PodInfo {
   labels: Record<string, string>;
   /** Container images (spec.containers[].image): a CNI agent's tag says which version runs. */
   images: string[];
+  /** Named container ports (spec.containers[].ports[] with a name): what a NetworkPolicy's named port means. */
+  namedPorts: { name: string; port: number; protocol: string }[];
 }
 
 export interface ServicePortInfo {
@@ -101,6 +105,7 @@ export interface ClusterInfo {
   blockAffinities: BlockAffinityInfo[];
   configMaps: ConfigMapInfo[];
   ciliumNodes: CiliumNodeInfo[];
+  networkPolicies: NetworkPolicyInfo[];
 }
 
 type Rec = Record<string, unknown>;
@@ -180,6 +185,15 @@ export function podInfo(o: KubeObject): PodInfo {
     images: arr(spec['containers'])
       .map((c) => str(rec(c)['image']))
       .filter((x): x is string => x !== undefined),
+    namedPorts: arr(spec['containers'])
+      .flatMap((c) => arr(rec(c)['ports']).map(rec))
+      .flatMap((x) => {
+        const name = str(x['name']);
+        const port = x['containerPort'];
+        return name !== undefined && typeof port === 'number'
+          ? [{ name, port, protocol: str(x['protocol']) ?? 'TCP' }]
+          : [];
+      }),
   };
   const node = str(spec['nodeName']);
   if (node !== undefined) p.node = node;
@@ -328,5 +342,6 @@ export function clusterInfo(objects: SnapshotObjects): ClusterInfo {
     blockAffinities: objects.blockAffinities.map(blockAffinityInfo).filter((b) => b.cidr !== ''),
     configMaps: objects.configMaps.map(configMapInfo),
     ciliumNodes: objects.ciliumNodes.map(ciliumNodeInfo).filter((c) => c.node !== ''),
+    networkPolicies: objects.networkPolicies.map(networkPolicyInfo).filter((p) => p.name !== ''),
   };
 }

@@ -16,6 +16,7 @@ export function describeQuery(doc: ReportDoc): string {
   const q = doc.query;
   switch (q.command) {
     case 'pod-to-pod':
+    case 'trace':
       return `${q['source']} → ${q['destination']} ${q['protocol']}${q['port'] !== undefined ? `/${q['port']}` : ''}`;
     case 'lan':
       return `${q['lanHost']} ↔ ${q['target']}${q['via'] !== undefined ? ` via ${q['via']}` : ''}${q['port'] !== undefined ? ` port ${q['port']}` : ''}`;
@@ -102,6 +103,37 @@ function checksText(doc: ReportDoc, p: Paint, width: number): string[] {
   return [...lines, ''];
 }
 
+const POLICY_MARK = { allowed: '✔', denied: '✘', unknown: '?' } as const;
+const DATAPATH_WORDS = {
+  delivered: 'the datapath delivers it',
+  dropped: 'the datapath drops it',
+  unknown: 'the datapath verdict is unknown',
+  'not-walked': 'the datapath is not walked (eBPF): this is what there is',
+} as const;
+
+/** trace: the NetworkPolicy objects' verdict per connection, next to the datapath's. */
+function policyText(doc: ReportDoc, p: Paint, width: number): string[] {
+  if (doc.policy === undefined || doc.policy.length === 0) return [];
+  const lines = [p.bold('NetworkPolicy (from the objects):')];
+  for (const d of doc.policy) {
+    const tone = d.verdict === 'allowed' ? p.green : d.verdict === 'denied' ? p.red : p.yellow;
+    lines.push(
+      ...hanging(
+        `  ${tone(POLICY_MARK[d.verdict])} `,
+        `${d.flow}: ${d.verdict}; ${DATAPATH_WORDS[d.datapath]}`,
+        width,
+        '    ',
+        PROSE,
+      ),
+    );
+    for (const s of d.sides)
+      lines.push(
+        ...hanging('    ', `${s.direction} of ${s.pod}: ${s.reason}`, width, '      ', PROSE).map((l) => p.dim(l)),
+      );
+  }
+  return [...lines, ''];
+}
+
 export function renderTable(
   doc: ReportDoc,
   p: Paint,
@@ -134,6 +166,7 @@ export function renderTable(
       ...hanging('', '(accepted hooks folded: -o wide shows every hop)', width, '', PROSE).map((l) => p.dim(l)),
     );
   out.push('');
+  out.push(...policyText(doc, p, width));
   out.push(...checksText(doc, p, width));
   if (doc.findings.length === 0) out.push(p.green('No findings.'));
   else {

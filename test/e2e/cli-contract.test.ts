@@ -36,6 +36,16 @@ interface Case {
   stdin?: Buffer;
 }
 
+/** trace on the healthy example, each endpoint form: golden output in test/e2e/golden/ (UPDATE_GOLDEN=1 rewrites). */
+const TRACE_GOLDEN: [name: string, args: string[], code: number][] = [
+  ['trace-pod-service', ['trace', 'default/client-0', 'svc/default/web:http'], 0],
+  ['trace-node-service', ['trace', 'node/node-a', 'svc/web', '-o', 'wide'], 0],
+  ['trace-node-pod', ['trace', 'node/node-b', 'default/web-0', '--port', '8080'], 0],
+  ['trace-pod-node', ['trace', '10.65.0.2', 'node/node-c', '--port', '22'], 0],
+  ['trace-pod-lan', ['trace', 'default/web-0', '192.168.1.50', '--protocol', 'udp', '--port', '53'], 0],
+  ['trace-lan-pod', ['trace', '192.168.1.50', 'default/web-0', '--port', '8080'], 0],
+];
+
 const lines = (s: string): number => (s === '' ? 0 : s.replace(/\n$/, '').split('\n').length);
 
 describe('the CLI contract, as `npm link` installs it', { concurrency: false }, () => {
@@ -167,6 +177,33 @@ current-context: x
     usage(['probe'], /probe needs --local/),
     usage(['completion', 'bash', '--kubeconfig', 'k'], /Unknown argument: kubeconfig/),
     usage(['doctor', '-n', 'default'], /Unknown argument/),
+    // trace: every endpoint form is checked before anything is read.
+    usage(['trace', 'default/web-0'], /Not enough non-option arguments/),
+    usage(['trace', 'svc/web', 'default/web-0'], /SRC svc\/web: a Service sends nothing/),
+    usage(['trace', 'nodeport/node-a:30080', 'default/web-0'], /a Service sends nothing/),
+    usage(['trace', 'default/web-0', 'deploy/web'], /DST "deploy\/web": name one pod of it, or its Service/),
+    usage(['trace', 'default/web-0', 'svc/web:Not_A_Port'], /is neither a port number nor a Service port name/),
+    usage(['trace', 'default/web-0', 'svc/web:70000'], /DST "70000" is not a port/),
+    usage(['trace', 'default/web-0', 'nodeport/node-a'], /is not nodeport\/NODE:PORT/),
+    usage(['trace', 'node/Node_A', 'default/web-0'], /SRC "Node_A" is not a Kubernetes name/),
+    usage(['trace', '127.0.0.1', 'default/web-0'], /SRC 127\.0\.0\.1 is a loopback address/),
+    usage(['trace', 'default/web-0', '10.1.2'], /DST "10\.1\.2" is not an endpoint/),
+    usage(['trace', 'a/b/c', 'default/web-0'], /SRC "a\/b\/c" is not \[namespace\/\]name/),
+    usage(['trace', 'default/web-0', 'default/db-0', '--protocol', 'udp'], /--protocol udp needs --port/),
+    usage(['trace', 'default/web-0', 'svc/web', '--protocol', 'icmp', '--port', '80'], /--port does not apply/),
+    usage(
+      ['trace', 'default/client-0', 'svc/web:8080', '--snapshot', SNAP],
+      /Service default\/web has no port 8080 \(its ports: 80 \(http\)\)/,
+    ),
+    usage(
+      ['trace', 'default/client-0', 'svc/web:80', '--port', '81', '--snapshot', SNAP],
+      /DST names port 80 and --port says 81/,
+    ),
+    usage(['trace', '192.168.1.50', '192.168.1.60', '--snapshot', SNAP], /both outside the cluster/),
+    usage(
+      ['trace', '10.96.120.15', 'default/web-0', '--snapshot', SNAP],
+      /SRC 10\.96\.120\.15 is an address of Service default\/web/,
+    ),
     // Snapshot input: refused early and bounded.
     usage(['doctor', '--snapshot', '/dev/zero'], /\/dev\/zero: not a netcheck snapshot: neither JSON nor gzip/),
     usage(['doctor', '--snapshot', join(tmpdir())], /cannot read snapshot .*EISDIR/),
@@ -186,6 +223,8 @@ current-context: x
     { args: ['doctor', '--list', '-o', 'json'], code: 0 },
     { args: ['doctor', '--list', '-o', 'yaml'], code: 0 },
     { args: ['__complete', 'col'], code: 0, stdoutLines: 2 },
+    { args: ['__complete', 'trace', 'default/web-0', 's'], code: 0, stdoutLines: 2 },
+    ...TRACE_GOLDEN.map(([, args, code]) => ({ args: [...args, '--snapshot', SNAP], code })),
     { args: ['__complete', 'doctor', '-o', 'y'], code: 0, stdoutLines: 2 },
     { args: ['collect', '--dry-run', '--nodes', 'node-a'], code: 0 },
     { args: ['probe', '--local', '-o', 'yaml'], code: 0 },
@@ -243,6 +282,16 @@ current-context: x
     const probe = out(['probe', '--local', '-o', 'yaml']);
     assert.doesNotMatch(probe, /^\{/);
     assert.equal(typeof (parseYaml(probe) as { sections: Record<string, string> }).sections['ip-route'], 'string');
+  });
+
+  test('trace: each endpoint form prints its golden answer; completion offers the endpoint kinds', () => {
+    for (const [name, args] of TRACE_GOLDEN) {
+      const file = join(REPO_ROOT, 'test/e2e/golden', `${name}.txt`);
+      const got = out([...args, '--snapshot', SNAP]).replace(SNAP, 'examples/healthy.json');
+      if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(file, got);
+      assert.equal(got, readFileSync(file, 'utf8'), `${file} differs (UPDATE_GOLDEN=1 rewrites it after review)`);
+    }
+    assert.equal(out(['__complete', 'trace', 'default/web-0', 's']), 'svc/\n:6\n');
   });
 
   test('collect --dry-run prints each probe command so that a shell gets its exact words back', () => {

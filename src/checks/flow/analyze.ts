@@ -6,6 +6,7 @@ import type { Endpoint } from '../../engine/walk.ts';
 import type { AnalysisContext } from '../context.ts';
 import type { Finding } from '../finding.ts';
 import { classifyTrace, decidingHop } from './classify.ts';
+import { explainPolicyDrop } from './calico-policy-drop.ts';
 import { findingFromTrace } from './from-trace.ts';
 import { neighborFix } from './neighbor-fix.ts';
 
@@ -59,7 +60,8 @@ export function analyzeFlow(ctx: AnalysisContext, c: FlowCase): FlowReport {
   for (const r of results) {
     const failed = classifyTrace(r.forward) !== undefined ? r.forward : r.reply;
     const f = failed !== undefined ? findingFromTrace(failed, c.label) : undefined;
-    if (f !== undefined) findings.push(fitNeighborFix(ctx, explainMartian(ctx, f), failed!));
+    if (f !== undefined)
+      findings.push(explainPolicyDrop(ctx, fitNeighborFix(ctx, explainMartian(ctx, f), failed!), failed!));
     outcomes.push(toVerdict(outcomeOf(r)));
   }
   return { label: c.label, results, verdict: combineVerdicts(outcomes), findings };

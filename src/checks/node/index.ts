@@ -7,6 +7,7 @@ import { externalIpsCheck } from './externalips.ts';
 import { forwardPolicyCheck } from './forward-policy.ts';
 import { forwardingCheck } from './forwarding.ts';
 import { iptablesBackendsCheck } from './iptables-backends.ts';
+import { serviceRoutesCheck } from './service-routes.ts';
 import { ippoolOverlapCheck } from './ippool-overlap.ts';
 import { masqueradeConfigCheck } from './masquerade-config.ts';
 import { nativeNftablesCheck } from './native-nftables.ts';
@@ -26,6 +27,7 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   forwardingCheck,
   forwardPolicyCheck,
   podRoutesCheck,
+  serviceRoutesCheck,
   tunnelNextHopCheck,
   tunnelSourceCheck,
   vtepMacCheck,

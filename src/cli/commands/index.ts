@@ -7,8 +7,10 @@ import { externalIpCommand } from './externalip.ts';
 import { lanCommand } from './lan.ts';
 import { podToPodCommand } from './pod-to-pod.ts';
 import { probeCommand } from './probe.ts';
+import { traceCommand } from './trace.ts';
 
 export const commands: readonly NetcheckCommand[] = [
+  traceCommand,
   podToPodCommand,
   lanCommand,
   externalIpCommand,

@@ -117,4 +117,11 @@ export const calico: CniModule = {
   encapsulation,
   ipam: calicoPluginIpam,
   masqueradeConfig,
+  // The calico CNI plugin's fixed default route in every pod (cni-plugin/internal/pkg/utils/network_linux.go).
+  podGateway: '169.254.1.1',
+  networkPolicy: {
+    enforces: true,
+    ipBlockMatchesPods: true,
+    how: 'felix renders each NetworkPolicy into iptables chains cali-pi-*/cali-po-* jumped to from the pod interface chains cali-tw-*/cali-fw-* (eBPF mode: BPF programs); ipBlock is matched by address, pod addresses included',
+  },
 };

@@ -37,4 +37,11 @@ export const canal: CniModule = {
   tunnels: flannel.tunnels,
   encapsulation: flannelEncapsulation,
   ipam,
+  // The calico CNI plugin's fixed default route in every pod (cni-plugin/internal/pkg/utils/network_linux.go).
+  podGateway: '169.254.1.1',
+  networkPolicy: {
+    enforces: true,
+    ipBlockMatchesPods: true,
+    how: "Canal's felix enforces NetworkPolicy as Calico does (cali-pi-*/cali-po-* iptables chains), over flannel's network",
+  },
 };

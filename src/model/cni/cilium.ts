@@ -205,4 +205,9 @@ export const cilium: CniModule = {
   ipam,
   ignoredKeys,
   masqueradeConfig,
+  networkPolicy: {
+    enforces: true,
+    ipBlockMatchesPods: false,
+    how: 'cilium-agent enforces NetworkPolicy in its eBPF programs (not iptables); its CIDR rules (ipBlock) apply to peers outside the cluster, not to pod addresses',
+  },
 };

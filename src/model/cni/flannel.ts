@@ -89,4 +89,8 @@ export const flannel: CniModule = {
   encapsulation: flannelEncapsulation,
   ipam: flannelIpam,
   masqueradeConfig,
+  networkPolicy: {
+    enforces: false,
+    how: 'flannel has no policy engine: NetworkPolicy objects are accepted by the API server and enforced by nothing (Canal adds felix for that)',
+  },
 };

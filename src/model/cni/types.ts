@@ -85,4 +85,17 @@ export interface CniModule {
    * `host`), as `object: key: value` lines; empty when this CNI has none in the cluster.
    */
   masqueradeConfig?(cluster: ClusterInfo, podIp: string, node: string, host: HostState | undefined): string[];
+  /** The gateway its routed pods use, answered by proxy ARP on their host-side device (Calico: 169.254.1.1). */
+  podGateway?: string;
+  /** How it enforces Kubernetes NetworkPolicy. */
+  networkPolicy: PolicyEnforcement;
+}
+
+/** Whether and where a CNI enforces NetworkPolicy, as far as the NetworkPolicy evaluator needs it. */
+export interface PolicyEnforcement {
+  enforces: boolean;
+  /** Whether an ipBlock matches pod addresses too (the API leaves it to the implementation). */
+  ipBlockMatchesPods?: boolean;
+  /** One sentence with the source: what it does with the policies. */
+  how: string;
 }

@@ -27,6 +27,8 @@
 //    is the bridge's, the pods' gateway), br_netfilter on as kubeadm requires. `k3s` is the
 //    flannel k3s embeds: no kube-flannel or kube-proxy ConfigMap, its conflist under
 //    /var/lib/rancher/k3s/agent/etc/cni/net.d (k3s's containerd conf_dir).
+import { felixPolicy } from './felix-policy.ts';
+import type { NetworkPolicyDecl } from './felix-policy.ts';
 import {
   bridgePod,
   calicoPod,
@@ -123,6 +125,11 @@ export interface ClusterDecl {
   kubeProxyMode: 'iptables' | 'ipvs';
   /** The backend kube-proxy writes through (default: the CNI's, iptables-nft). */
   kubeProxyBackend?: 'nft' | 'legacy';
+  /**
+   * kube-proxy started without --cluster-cidr (clusterCIDR unset): it then marks no ClusterIP
+   * traffic for masquerade (proxier.go writes the `! -s <clusterCIDR>` KUBE-MARK-MASQ rule only with it).
+   */
+  kubeProxyNoClusterCidr?: boolean;
   calico?: {
     natOutgoing: boolean;
     /**
@@ -155,6 +162,8 @@ export interface ClusterDecl {
   tweaks?: Lab;
   /** Neighbour and fdb entries on `host` that give `peer`'s VTEP a MAC that is not its device's (a stale entry). */
   staleVtepMacs?: { host: string; peer: string; mac: string }[];
+  /** Kubernetes NetworkPolicies; on Calico, felix renders them for the pods they select (felix-policy.ts). */
+  networkPolicies?: NetworkPolicyDecl[];
   /** Generated route lines replaced (to: null removes the route). */
   routeEdits?: { host: string; from: string; to: string | null }[];
 }
@@ -343,15 +352,22 @@ export function calicoIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
     `-A cali-INPUT -p udp -m comment --comment "cali:J76FwxInZIsk7uKY" -m comment --comment "Allow IPv4 VXLAN packets from allowed hosts" -m multiport --dports ${CALICO_VXLAN_PORT} -m set --match-set cali40all-vxlan-net src -m addrtype --dst-type LOCAL -j ACCEPT`,
     `-A cali-INPUT -p udp -m comment --comment "cali:4cgmbdWsLmozYhJh" -m comment --comment "Drop IPv4 VXLAN packets from non-allowed hosts" -m multiport --dports ${CALICO_VXLAN_PORT} -m addrtype --dst-type LOCAL -j DROP`,
   ];
-  const filterChains = [...(docker ? DOCKER_CHAINS : []), ':cali-INPUT - [0:0]'];
+  const policy = nodePolicy(d, n);
+  const filterChains = [...(docker ? DOCKER_CHAINS : []), ':cali-INPUT - [0:0]', ...policy.chains];
   return {
     nat: { chains: [':cali-POSTROUTING - [0:0]', ':cali-nat-outgoing - [0:0]'], rules: nat },
-    filter: { chains: filterChains, rules: filter },
+    filter: { chains: filterChains, rules: [...filter, ...policy.rules] },
   };
 }
 
-/** Felix's ipsets: the hosts VXLAN is accepted from (their registered addresses), and the pools. */
-export function calicoIpsets(d: ClusterDecl): string {
+/** felix's policy rendering on node `n` (nothing without NetworkPolicies). */
+function nodePolicy(d: ClusterDecl, n: NodeDecl) {
+  const workloads = d.pods.map((p) => ({ ...p, iface: podHostIf(d, p) }));
+  return felixPolicy(n.name, d.networkPolicies ?? [], workloads);
+}
+
+/** Felix's ipsets: the hosts VXLAN is accepted from (their registered addresses), the pools, and the policies' selectors on `n`. */
+export function calicoIpsets(d: ClusterDecl, n?: NodeDecl): string {
   const lines = [
     'create cali40all-vxlan-net hash:net family inet hashsize 1024 maxelem 1048576',
     ...d.nodes.map((n) => `add cali40all-vxlan-net ${n.ip}`),
@@ -359,6 +375,7 @@ export function calicoIpsets(d: ClusterDecl): string {
     `add cali40all-ipam-pools ${d.podNetwork}`,
     'create cali40masq-ipam-pools hash:net family inet hashsize 1024 maxelem 1048576',
     ...(d.calico?.natOutgoing === true ? [`add cali40masq-ipam-pools ${d.podNetwork}`] : []),
+    ...(n !== undefined ? nodePolicy(d, n).ipsets : []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -498,7 +515,7 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     ],
     neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${macOf(d, n, p)} dev ${VXLAN_CALICO} nud permanent`),
     fdb: peers.map((p) => `${macOf(d, n, p)} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
-    ipsets: calicoIpsets(d),
+    ipsets: calicoIpsets(d, n),
     ...nodeIptables(d, n, calicoIptables(d, n)),
     files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },
   };

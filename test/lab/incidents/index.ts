@@ -4,6 +4,8 @@ import { egressNoWayBack, iptablesSplitBackends, vtepMacMismatch } from './fault
 import { externalipNodeAddress } from './externalip-node-address.ts';
 import { healthy } from './healthy.ts';
 import { INSTALLERS } from './installers.ts';
+import { networkPolicyAllow, networkPolicyDeny } from './network-policy.ts';
+import { hostNetmaskSwallowsServices, nodeNoDefaultRoute } from './node-originated.ts';
 import { podEgressMasquerade } from './pod-egress-masquerade.ts';
 import { rpFilterTunnel } from './rp-filter-tunnel.ts';
 import type { Scenario } from './scenario.ts';
@@ -25,5 +27,9 @@ export const SCENARIOS: readonly Scenario[] = [
   iptablesSplitBackends,
   egressNoWayBack,
   vtepMacMismatch,
+  nodeNoDefaultRoute,
+  hostNetmaskSwallowsServices,
+  networkPolicyAllow,
+  networkPolicyDeny,
   ...INSTALLERS,
 ];

@@ -76,9 +76,10 @@ export function kubeProxyIptables(
     svcRules.push(
       `-A KUBE-SERVICES -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j ${svc}`,
     );
-    perService.push(
-      `-A ${svc} ! -s ${d.podNetwork} -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j KUBE-MARK-MASQ`,
-    );
+    if (d.kubeProxyNoClusterCidr !== true)
+      perService.push(
+        `-A ${svc} ! -s ${d.podNetwork} -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j KUBE-MARK-MASQ`,
+      );
     const sepOf = (e: { ip: string }): string => `KUBE-SEP-${kubeChainHash(name, proto, `${e.ip}:${port}`)}`;
     const pick = (chain: string, list: readonly { ip: string }[]): void =>
       list.forEach((e, i) => {

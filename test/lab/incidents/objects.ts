@@ -4,6 +4,7 @@
 // Shapes: core/v1 Node, Pod, Service, ConfigMap; discovery.k8s.io/v1 EndpointSlice;
 // crd.projectcalico.org/v1 IPPool, BlockAffinity, FelixConfiguration (the Calico CRDs as listed
 // without the Calico API server); cilium.io/v2 CiliumNode.
+import { networkPolicyObject } from './felix-policy.ts';
 import { createHash } from 'node:crypto';
 import { emptyObjects } from '../../../src/snapshot/types.ts';
 import type { KubeObject, SnapshotObjects } from '../../../src/snapshot/types.ts';
@@ -423,6 +424,7 @@ export function objectsOf(d: ClusterDecl): SnapshotObjects {
   o.endpointSlices = d.services.map((s) => endpointSliceObject(d, s));
   // k3s runs kube-proxy inside its agent, configured by flags: no ConfigMap.
   if (d.flannel?.k3s !== true) o.configMaps.push(kubeProxyConfigMap(d));
+  o.networkPolicies = (d.networkPolicies ?? []).map(networkPolicyObject);
   if (isCalico(d)) calicoObjects(d, o);
   if (d.cni === 'flannel') flannelObjects(d, o);
   if (d.cni === 'cilium-native') ciliumObjects(d, o);
