@@ -74,6 +74,15 @@ export const FINDINGS = {
       "The traced packet meets kube-proxy's no-endpoints REJECT rule or an empty IPVS virtual server; the EndpointSlices confirm it.",
     fix: 'Make the backend pods ready (kubectl get endpointslices -l kubernetes.io/service-name=<svc>; check the selector and readiness probes).',
   },
+  'service-no-local-endpoint': {
+    title: 'A Service with traffic policy Local has no endpoint on the node that receives its traffic',
+    severity: 'warning',
+    meaning:
+      'With externalTrafficPolicy: Local, kube-proxy sends NodePort, LoadBalancer and externalIP traffic only to endpoints on the node it arrives at, and drops it on a node that has none (iptables: a DROP commented "has no local endpoints" in filter KUBE-EXTERNAL-SERVICES, v1.22+; KUBE-XLB-* → KUBE-MARK-DROP before). internalTrafficPolicy: Local does the same for pods of that node calling the ClusterIP. The Service works from some nodes and times out from the others. Milder (info) for a LoadBalancer Service reached only through its load balancer: the load balancer\'s health check (healthCheckNodePort) keeps such nodes out.',
+    detection:
+      "From the objects: every Service with externalTrafficPolicy Local (type NodePort or LoadBalancer, or with externalIPs) or internalTrafficPolicy Local (on nodes that run pods), its EndpointSlices' ready endpoints and their nodeName, against the cluster's nodes; with the node's kube-proxy rule as evidence when it was collected. On a traced path: the packet dies in kube-proxy's \"has no local endpoints\" rule.",
+    fix: 'Send the traffic only to nodes that run an endpoint (the ones named), run the backends on every node that receives traffic (a DaemonSet, or topology spread), or set the policy to Cluster (kubectl patch svc <svc> -p \'{"spec":{"externalTrafficPolicy":"Cluster"}}\'), which masquerades the client address.',
+  },
   'martian-source': {
     title: 'The kernel drops a martian source',
     severity: 'error',

@@ -39,6 +39,7 @@ export function netfilterEnv(h: HostNet): NetfilterEnv {
     masqueradeSource: (outIface, nextHop) => selectAddress(h, outIface, nextHop ?? 0, 0),
     primaryAddress: (iface) => selectAddress(h, iface, 0, 253),
     rpfilterPasses: (p: Packet, iface, opts) => rpfilterMatch(h, p, iface, opts),
+    ...(h.state.xtRecent !== undefined ? { recent: h.state.xtRecent } : {}),
   };
 }
 

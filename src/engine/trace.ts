@@ -1,4 +1,5 @@
 // What the engine returns: hop-by-hop traces ending in a verdict (docs/architecture.md "The engine").
+import type { Ipv4 } from '../lib/ipv4.ts';
 import type { SectionStatus } from '../model/provenance.ts';
 
 export type TraceVerdict = 'delivered' | 'dropped' | 'rejected' | 'no-route' | 'unknown';
@@ -42,7 +43,8 @@ export type HopReason =
   | { kind: 'netfilter-drop' | 'netfilter-reject'; at?: NetfilterPlace }
   /** An IPVS virtual server without real servers. */
   | { kind: 'ipvs-no-real-server' }
-  | { kind: 'no-neighbor' }
+  /** No neighbour or forwarding entry for `nextHop` (the address the route sends to), when known. */
+  | { kind: 'no-neighbor'; nextHop?: Ipv4 }
   /** Whether anything on the link answers ARP for the next hop is not in the snapshot (no shared subnet, no neighbour entry). */
   | { kind: 'neighbor-unknown' }
   | { kind: 'no-decapsulation' }

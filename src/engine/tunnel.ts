@@ -86,7 +86,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       ok: false,
       verdict: 'dropped',
       step: 'neighbor',
-      reason: { kind: 'no-neighbor' },
+      reason: { kind: 'no-neighbor', nextHop },
       problem: `no neighbour entry for ${formatIpv4(nextHop)} on ${oif}: the VXLAN device cannot address the inner frame`,
       evidence: ev,
     };
@@ -99,7 +99,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       ok: false,
       verdict: 'dropped',
       step: 'neighbor',
-      reason: { kind: 'no-neighbor' },
+      reason: { kind: 'no-neighbor', nextHop },
       problem: `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`,
       evidence: [renderNeighbor(neigh)],
     };

@@ -13,7 +13,7 @@ import { formatIpv4 } from '../lib/ipv4.ts';
 import type { CtTables } from './conntrack.ts';
 import type { Packet } from './packet.ts';
 import type { Trace } from './trace.ts';
-import { directEntry, externalEntry, podAttachment } from './world.ts';
+import { addressHolder, directEntry, externalEntry, podAttachment } from './world.ts';
 import type { ExternalEndpoint, World } from './world.ts';
 import { NEEDS } from './data-gaps.ts';
 import { enterable, gapOn, unknownWithout } from './walk/gaps.ts';
@@ -36,9 +36,9 @@ function initial(direction: Trace['direction'], ct: CtTables): State {
   return { direction, hops: [], branch: [], ct, depth: 0 };
 }
 
-/** The source's node is not in the snapshot: where the packet goes is unknown. */
-function notProbed(st: State, node: string, detail: string): Leaf[] {
-  return [die(st, node, 'enter', 'unknown', { kind: 'not-probed', node }, detail, [])];
+/** The source's node is not in the snapshot: where the packet goes is unknown; `evidence` says what points there. */
+function notProbed(st: State, node: string, detail: string, evidence: string[]): Leaf[] {
+  return [die(st, node, 'enter', 'unknown', { kind: 'not-probed', node }, detail, evidence)];
 }
 
 /** Sends `p` from endpoint `from` and walks it to its fate. */
@@ -55,13 +55,16 @@ export function send(
   switch (from.kind) {
     case 'host': {
       const h = world.hosts.get(from.host);
-      if (h === undefined) return notProbed(st, from.host, `${from.host} was not probed`);
+      if (h === undefined)
+        return notProbed(st, from.host, `${from.host} was not probed`, [`${from.host}: no state in the snapshot`]);
       return localOut(ctx, st, h, p);
     }
     case 'pod': {
       const node = world.hosts.get(from.pod.node);
       if (node === undefined)
-        return notProbed(st, from.pod.node, `pod ${from.pod.name} runs on ${from.pod.node}, which was not probed`);
+        return notProbed(st, from.pod.node, `pod ${from.pod.name} runs on ${from.pod.node}, which was not probed`, [
+          `pod ${from.pod.name} ${formatIpv4(from.pod.ip)}: node ${from.pod.node}`,
+        ]);
       const blocked = enterable(ctx, st, node);
       if (blocked !== undefined) return [blocked];
       const at = podAttachment(world, from.pod);
@@ -83,7 +86,16 @@ export function send(
       return receive(ctx, st, at.host, at.dev, p);
     }
     case 'external': {
-      const at = directEntry(world, from.external, p.dst) ?? externalEntry(world, from.external);
+      const direct = directEntry(world, from.external, p.dst);
+      if (direct !== undefined && 'unseen' in direct) {
+        const decision = `whether ${formatIpv4(p.dst)}, where ${from.external.name} sends it, is an address`;
+        return direct.gap !== undefined
+          ? [unknownWithout(st, direct.gap, 'enter', decision)]
+          : notProbed(st, direct.unseen, `${formatIpv4(p.dst)} is node ${direct.unseen}'s, which was not probed`, [
+              `Node ${direct.unseen}: InternalIP ${formatIpv4(p.dst)}`,
+            ]);
+      }
+      const at = direct ?? externalEntry(world, from.external);
       // Where it enters is read from the nodes' addresses and routes: a node without them may be the one.
       const entryGap =
         at === undefined
@@ -103,7 +115,7 @@ export function send(
             'unknown',
             { kind: 'not-modelled' },
             `no probed node is on the link of ${from.external.name} and none was named with --via`,
-            [],
+            [`${from.external.name}: ${formatIpv4(from.external.ip)}, in no probed node's connected subnets`],
           ),
         ];
       return receive(ctx, st, at.host, at.dev, p);
@@ -127,14 +139,21 @@ export function reply(world: World, opts: EngineOptions, leaf: Leaf): Leaf[] {
     // The external host answers through its router; with the reply's destination on its own link
     // (a node address) it goes straight there, otherwise to the node the LAN routes the pod
     // network to (--via).
-    for (const h of world.hosts.values()) {
-      for (const [dev, addrs] of h.addresses) {
-        if (addrs.some((a) => a.local === p.dst)) {
-          const ext: ExternalEndpoint = { ...ep.external, entry: { host: h.name, dev } };
-          return send(world, opts, { kind: 'external', external: ext }, p, 'reply', leaf.ct);
-        }
-      }
+    const held = addressHolder(world, p.dst);
+    if (held !== undefined && !('unseen' in held)) {
+      const ext: ExternalEndpoint = { ...ep.external, entry: { host: held.host.name, dev: held.dev } };
+      return send(world, opts, { kind: 'external', external: ext }, p, 'reply', leaf.ct);
     }
+    // Not known to be no node's: the walk's own entry (directEntry) names the gap.
+    if (held !== undefined)
+      return send(
+        world,
+        opts,
+        { kind: 'external', external: { ...ep.external, entry: undefined } },
+        p,
+        'reply',
+        leaf.ct,
+      );
   }
   return send(world, opts, ep, p, 'reply', leaf.ct);
 }

@@ -213,7 +213,7 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
   //    somebody else it is a router netcheck knows nothing about (step 5).
   for (const e of w.externals) {
     if (e.ip !== nextHop || nextHop !== finalDst) continue;
-    return { kind: 'external', external: e, how: `${e.name} (${formatIpv4(e.ip)}) is on the link behind ${dev}` };
+    return { kind: 'external', external: e, how: `${e.name} is on the link behind ${dev}` };
   }
   // 5. A node the snapshot has no state for, or a pod on one.
   const unprobed = unprobedReceiver(w, nextHop, finalDst);
@@ -293,19 +293,55 @@ function unprobedReceiver(w: World, nextHop: Ipv4, finalDst: Ipv4): Receiver | u
   return undefined;
 }
 
+/** Devices whose addresses no other machine reaches on a wire: loopback, and kube-ipvs0 where IPVS binds Service addresses. */
+const UNWIRED = new Set(['lo', 'kube-ipvs0']);
+
+/**
+ * Which probed host holds an address: the host and device; `unseen` when it may be a node whose
+ * devices are not in the snapshot (not probed, or `gap` names the section it lacks); or none.
+ */
+export type Holder = { host: HostNet; dev: string } | { unseen: string; gap?: DataMissing } | undefined;
+
+/**
+ * The probed host that has `ip` on a wired device. "None" is only said when it is known: a node
+ * whose addresses were not collected may be the holder, unless the cluster says whose the address
+ * is (a Node's InternalIP, a pod's IP).
+ */
+export function addressHolder(w: World, ip: Ipv4): Holder {
+  for (const h of w.hosts.values())
+    for (const [dev, addrs] of h.addresses)
+      if (!UNWIRED.has(dev) && addrs.some((a) => a.local === ip)) return { host: h, dev };
+  const node = w.nodeAddresses?.get(ip);
+  if (node !== undefined) {
+    const h = w.hosts.get(node);
+    if (h === undefined) return { unseen: node };
+    const gap = missingSection(h.state, NEEDS.links);
+    return gap !== undefined ? { unseen: node, gap } : undefined;
+  }
+  if (isPodIp(w, ip)) return undefined;
+  for (const h of w.hosts.values()) {
+    const gap = missingSection(h.state, NEEDS.links);
+    if (gap !== undefined) return { unseen: h.name, gap };
+  }
+  return undefined;
+}
+
+function isPodIp(w: World, ip: Ipv4): boolean {
+  return w.pods.some((p) => p.ip === ip) || (w.unprobedPods ?? []).some((p) => p.ip === ip);
+}
+
 /**
  * A packet from an external host to an address that a probed host owns on the external host's own
  * subnet goes straight there (the sender's connected route), whatever node the pod network is
- * routed through.
+ * routed through. A gap when the holder may be a host whose addresses were not seen.
  */
-export function directEntry(w: World, e: ExternalEndpoint, dst: Ipv4): { host: HostNet; dev: string } | undefined {
-  for (const h of w.hosts.values()) {
-    for (const [dev, addrs] of h.addresses) {
+export function directEntry(w: World, e: ExternalEndpoint, dst: Ipv4): Holder {
+  for (const h of w.hosts.values())
+    for (const [dev, addrs] of h.addresses)
       if (addrs.some((a) => a.local === dst) && devSubnets(h, dev).some((c) => cidrContains(c, e.ip)))
         return { host: h, dev };
-    }
-  }
-  return undefined;
+  const held = addressHolder(w, dst);
+  return held !== undefined && 'unseen' in held ? held : undefined;
 }
 
 /** The node device an external host's packets enter by: the given one, else one on its subnet, else the default route's. */

@@ -49,6 +49,7 @@ export interface ServiceInfo {
   ports: ServicePortInfo[];
   selector: Record<string, string>;
   externalTrafficPolicy?: string;
+  internalTrafficPolicy?: string;
 }
 
 export interface IpPoolInfo {
@@ -221,6 +222,8 @@ export function serviceInfo(o: KubeObject): ServiceInfo {
   };
   const etp = str(spec['externalTrafficPolicy']);
   if (etp !== undefined) s.externalTrafficPolicy = etp;
+  const itp = str(spec['internalTrafficPolicy']);
+  if (itp !== undefined) s.internalTrafficPolicy = itp;
   return s;
 }
 

@@ -2,7 +2,7 @@
 // that is missing is recorded (the analysis says what it could not check); a section a parser
 // cannot fully read gives warnings and whatever could be read.
 import type { HostEntry } from '../snapshot/types.ts';
-import { FILE_SECTION_PREFIX } from '../collect/probe-commands.ts';
+import { CNI_DIR_SECTIONS, FILE_SECTION_PREFIX } from '../collect/probe-commands.ts';
 import { parseBridgeFdb } from './parse/bridge-fdb.ts';
 import { parseCniConfig } from './parse/cni.ts';
 import { parseFlannelSubnetEnv } from './parse/flannel-env.ts';
@@ -12,15 +12,16 @@ import { parseIpRoute } from './parse/ip-route.ts';
 import { parseIpRule } from './parse/ip-rule.ts';
 import { parseIpsetSave } from './parse/ipset.ts';
 import { parseIpvsadmSave } from './parse/ipvsadm.ts';
+import { looksLikeIpvsadmList, parseIpvsadmList } from './parse/ipvsadm-list.ts';
 import { parseNftJson } from './parse/nft.ts';
 import { parseIptablesSave } from './parse/iptables-save.ts';
 import { parseSysctl } from './parse/sysctl.ts';
+import { parseXtRecent } from './parse/xt-recent.ts';
 import { parsedStatus } from './provenance.ts';
 import type { SectionStatus } from './provenance.ts';
 import type { HostState, IptRuleset, Parsed } from './types.ts';
 
 const FLANNEL_ENV = `${FILE_SECTION_PREFIX}/run/flannel/subnet.env`;
-const CNI_DIR = `${FILE_SECTION_PREFIX}/etc/cni/net.d/`;
 
 export function buildHostState(name: string, entry: HostEntry): HostState {
   const warnings: string[] = [];
@@ -62,10 +63,11 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     fdb: take('bridge-fdb', parseBridgeFdb, []),
     sysctls: take('sysctl', parseSysctl, new Map()),
     iptables,
-    ipvs: take('ipvsadm', parseIpvsadmSave, []),
+    // `ipvsadm -S -n` from the probe; a pasted `ipvsadm -Ln` listing holds the same state.
+    ipvs: take('ipvsadm', (t) => (looksLikeIpvsadmList(t) ? parseIpvsadmList(t) : parseIpvsadmSave(t)), []),
     ipsets: take('ipset', parseIpsetSave, []),
     cni: Object.keys(sec)
-      .filter((k) => k.startsWith(CNI_DIR))
+      .filter((k) => CNI_DIR_SECTIONS.some((d) => k.startsWith(d)))
       .sort()
       .map((k) => take(k, (t) => parseCniConfig(k.slice(FILE_SECTION_PREFIX.length), t), undefined as never)),
     missing: { ...entry.errors },
@@ -75,6 +77,7 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
   // Older nft prints nothing for an empty ruleset: collected, and no native chains.
   if (sec['nft'] !== undefined && sec['nft'].trim() === '') provenance.set('nft', { state: 'collected' });
   else if (sec['nft'] !== undefined) state.nft = take('nft', parseNftJson, undefined as never);
+  if (sec['xt-recent'] !== undefined) state.xtRecent = take('xt-recent', parseXtRecent, undefined as never);
   if (sec[FLANNEL_ENV] !== undefined) state.flannel = take(FLANNEL_ENV, parseFlannelSubnetEnv, undefined as never);
   return state;
 }

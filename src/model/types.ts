@@ -274,6 +274,24 @@ export interface IpvsService {
   raw: string;
 }
 
+// ---------------------------------------------------------------- xt_recent lists
+
+/** One address of an xt_recent list (xt_recent.c recent_seq_show). */
+export interface XtRecentEntry {
+  /** The address as stored: already ANDed with the list's mask. IPv4 only (IPv6 entries are skipped). */
+  addr: string;
+  ttl: number;
+  /** Jiffies of the times it was seen (at most ip_pkt_list_tot, 20 by default). */
+  stamps: number[];
+}
+
+export interface XtRecentState {
+  /** The kernel's jiffies counter read next to the lists; undefined when /proc/timer_list was unreadable. */
+  jiffies?: number;
+  /** Every list of the host's network namespace, by name (a list with no entries is present and empty). */
+  lists: Map<string, XtRecentEntry[]>;
+}
+
 // ---------------------------------------------------------------- ipset save
 
 export interface IpSet {
@@ -349,6 +367,8 @@ export interface HostState {
   flannel?: FlannelSubnetEnv;
   /** `nft -j list ruleset`: every table, including those iptables-nft made. */
   nft?: NftRuleset;
+  /** The kernel's `-m recent` lists (/proc/net/xt_recent), when the probe read them. */
+  xtRecent?: XtRecentState;
   /** Sections the probe could not collect (tool missing, file absent): name → error. */
   missing: Record<string, string>;
   /**

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
@@ -66,6 +66,10 @@ export interface DoubleOptions {
    * also as "create" (AuthorizePodWebsocketUpgradeCreatePermission). Default true (1.35).
    */
   execAuthorizesCreate?: boolean;
+  /** Resources the server does not serve although their group is, as "plural.group" (1.20 refuses Calico's bgpconfigurations CRD). */
+  unserved?: string[];
+  /** How long a deleted namespace stays Terminating before the namespace controller removes it (ms). */
+  namespaceFinalizeMs?: number;
 }
 
 /** An injected answer: what the server (or a proxy in front of it) sends instead. */
@@ -100,7 +104,11 @@ const calicoKinds = (group: string, version: string): Resource[] =>
 
 export function status(code: number, reason: string, message: string, details?: Obj): Obj {
   const s: Obj = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (details !== undefined) s['details'] = details;
+  // metav1.StatusDetails: group is omitempty, so the core group ("") is left out.
+  if (details !== undefined) {
+    const { group, ...rest } = details;
+    s['details'] = group === '' ? rest : details;
+  }
   return s;
 }
 
@@ -118,6 +126,8 @@ const REASON_TEXT: Record<number, string> = {
 interface Route {
   res: Resource;
   namespace?: string;
+  /** The namespace a cluster-scoped request is authorized in: the name of a Namespace it reads or deletes. */
+  scope?: string;
   name?: string;
   sub?: string;
 }
@@ -125,6 +135,18 @@ interface Route {
 interface User {
   name: string;
   groups: string[];
+}
+
+/** The PATH a probe container's commands are looked up in. */
+const EXEC_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 type Requirement = (labels: Record<string, string>) => boolean;
@@ -254,6 +276,10 @@ export class ApiServerDouble {
         kind: 'CiliumNode',
         namespaced: false,
       });
+    const unserved = new Set(opts.unserved ?? []);
+    this.resources = this.resources.filter(
+      (r) => !unserved.has(r.group === '' ? r.resource : `${r.resource}.${r.group}`),
+    );
     for (const n of opts.nodes) this.addNode(n);
     for (const ns of ['default', 'kube-system', 'kube-public']) {
       const labels: Record<string, string> = { 'kubernetes.io/metadata.name': ns };
@@ -470,7 +496,10 @@ export class ApiServerDouble {
       group = parts[1]!;
       version = parts[2]!;
       rest = parts.slice(3);
-      if (!this.resources.some((r) => r.group === group && r.version === version)) return 'no-group';
+      // A group the server does not serve is the mux's plain-text 404; a version it does not
+      // serve of a group it does is a Status (1.20 for discovery.k8s.io/v1).
+      if (!this.resources.some((r) => r.group === group)) return 'no-group';
+      if (!this.resources.some((r) => r.group === group && r.version === version)) return 'no-resource';
     } else return 'no-group';
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3) {
@@ -478,9 +507,14 @@ export class ApiServerDouble {
       rest = rest.slice(2);
     }
     const res = this.findResource(group, version, rest[0] ?? '');
+    // A resource a custom resource group does not define falls through the CRD handler to the
+    // mux's plain-text 404 (1.20, bgpconfigurations.crd.projectcalico.org); a built-in group's is a Status.
+    if (res === undefined && !(group === '' || group.endsWith('.k8s.io'))) return 'no-group';
     if (res === undefined || (namespace !== undefined && !res.namespaced)) return 'no-resource';
     const r: Route = { res };
     if (namespace !== undefined) r.namespace = namespace;
+    // RequestInfoFactory: a request for namespace N is "in the namespace N" (RBAC and its messages).
+    else if (res.resource === 'namespaces' && group === '' && rest[1] !== undefined) r.scope = rest[1];
     if (rest[1] !== undefined) r.name = rest[1];
     if (rest[2] !== undefined) r.sub = rest[2];
     return r;
@@ -532,7 +566,8 @@ export class ApiServerDouble {
     );
     if (!denied) return undefined;
     const subject = `${r.res.group === '' ? r.res.resource : `${r.res.resource}.${r.res.group}`}${r.name !== undefined ? ` "${r.name}"` : ''}`;
-    const scope = r.namespace !== undefined ? `in the namespace "${r.namespace}"` : 'at the cluster scope';
+    const ns = r.namespace ?? r.scope;
+    const scope = ns !== undefined ? `in the namespace "${ns}"` : 'at the cluster scope';
     const details: Obj = { group: r.res.group, kind: r.res.resource };
     if (r.name !== undefined) details['name'] = r.name;
     return status(
@@ -650,12 +685,19 @@ export class ApiServerDouble {
     items.sort((a, b) => this.objKey(a).localeCompare(this.objKey(b)));
     const limit = Number(q.get('limit') ?? 0);
     const start = Number(Buffer.from(q.get('continue') ?? '', 'base64').toString() || 0);
-    const meta: Obj = { resourceVersion: String(this.rv) };
+    const builtin = r.res.group === '' || r.res.group.endsWith('.k8s.io');
+    // A custom resource's list always has "continue" (empty on the last page); a built-in's only
+    // when there is more, with remainingItemCount.
+    const meta: Obj = builtin
+      ? { resourceVersion: String(this.rv) }
+      : { continue: '', resourceVersion: String(this.rv) };
     if (limit > 0) {
-      if (start + limit < items.length) meta['continue'] = Buffer.from(String(start + limit)).toString('base64');
+      if (start + limit < items.length) {
+        meta['continue'] = Buffer.from(String(start + limit)).toString('base64');
+        meta['remainingItemCount'] = items.length - start - limit;
+      }
       items = items.slice(start, start + limit);
     }
-    const builtin = r.res.group === '' || r.res.group.endsWith('.k8s.io');
     const out = items.map((o) => {
       const c = structuredClone(o);
       if (builtin) {
@@ -686,13 +728,27 @@ export class ApiServerDouble {
     const t = this.table(r.res);
     const o = t.get(key);
     if (o === undefined) return this.notFound(r);
-    t.delete(key);
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     if (r.res.resource === 'namespaces') {
-      for (const [k, p] of this.table(CORE('pods', 'Pod', true)))
-        if ((p['metadata'] as Obj)['namespace'] === r.name) this.table(CORE('pods', 'Pod', true)).delete(k);
+      // A namespace is Terminating until the namespace controller has removed what is in it and
+      // its "kubernetes" finalizer: it can still be read, and a second delete finds it.
+      const meta = o['metadata'] as Obj;
+      if (meta['deletionTimestamp'] === undefined) {
+        meta['deletionTimestamp'] = now;
+        meta['deletionGracePeriodSeconds'] = 0;
+        o['status'] = { phase: 'Terminating' };
+        this.stamp(o);
+        this.later(this.opts.namespaceFinalizeMs ?? 1000, () => {
+          for (const [k, p] of this.table(CORE('pods', 'Pod', true)))
+            if ((p['metadata'] as Obj)['namespace'] === r.name) this.table(CORE('pods', 'Pod', true)).delete(k);
+          if (t.get(key) === o) t.delete(key);
+        });
+      }
+      return [200, structuredClone(o)];
     }
+    t.delete(key);
     const out = structuredClone(o);
-    (out['metadata'] as Obj)['deletionTimestamp'] = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    (out['metadata'] as Obj)['deletionTimestamp'] = now;
     return [200, out];
   }
 
@@ -797,6 +853,16 @@ export class ApiServerDouble {
           status(404, 'NotFound', `namespaces "${r.namespace ?? ''}" not found`, {
             name: r.namespace ?? '',
             kind: 'namespaces',
+          }),
+        ];
+      const terminating = `unable to create new content in namespace ${r.namespace ?? ''} because it is being terminated`;
+      if ((ns['metadata'] as Obj)['deletionTimestamp'] !== undefined)
+        return [
+          403,
+          status(403, 'Forbidden', `${plural} "${name}" is forbidden: ${terminating}`, {
+            name,
+            kind: plural,
+            causes: [{ reason: 'NamespaceTerminating', message: terminating, field: 'metadata.namespace' }],
           }),
         ];
       if (this.table(r.res).has(`${r.namespace}/${name}`))
@@ -1020,6 +1086,25 @@ export class ApiServerDouble {
     };
   }
 
+  /**
+   * The runtime's answer to a command it cannot start (runc: executable file not found in $PATH):
+   * an InternalError Status without an exit code, as the kubelet relays it.
+   */
+  private startFailure(command: string[]): Obj | undefined {
+    const cmd = command[0] ?? '';
+    const found = cmd.includes('/') ? isExecutable(cmd) : EXEC_PATH.split(':').some((d) => isExecutable(join(d, cmd)));
+    if (found) return undefined;
+    const why = `error executing command in container: failed to exec in container: failed to start exec "${randomUUID().replace(/-/g, '')}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": executable file not found in $PATH: unknown`;
+    return {
+      metadata: {},
+      status: 'Failure',
+      message: `Internal error occurred: ${why}`,
+      reason: 'InternalError',
+      details: { causes: [{ message: why }] },
+      code: 500,
+    };
+  }
+
   /** Spawns the command in the node's namespace, as the container runtime would in the pod. */
   private spawnInNode(netns: string, command: string[]): ChildProcess {
     // hostPID stand-in: a PID namespace of its own, so `nsenter -t 1` reaches the node's
@@ -1028,7 +1113,7 @@ export class ApiServerDouble {
       'ip',
       ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--', ...command],
       {
-        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' },
+        env: { PATH: EXEC_PATH, HOME: '/root' },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -1042,6 +1127,12 @@ export class ApiServerDouble {
     const frame = (ch: number, d: Buffer) => Buffer.concat([Buffer.from([ch]), d]);
     if (node?.netns === undefined) {
       ws.send(frame(3, Buffer.from(JSON.stringify(this.exitStatus(command, null, 'no node namespace')))));
+      ws.close();
+      return;
+    }
+    const failed = this.startFailure(command);
+    if (failed !== undefined) {
+      ws.send(frame(3, Buffer.from(JSON.stringify(failed))));
       ws.close();
       return;
     }

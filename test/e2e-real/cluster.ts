@@ -2,7 +2,7 @@
 // loopback): found, started once, stopped with --wipe. Admin work goes through kubectl with the
 // admin kubeconfig; netcheck itself runs as a ServiceAccount with a TokenRequest token.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from '../apiserver/run-cli.ts';
 
@@ -34,6 +34,48 @@ export function skipReason(shared: SharedK8s): string | undefined {
 }
 
 export const K8S_DIR = process.env['K8S_DIR'] ?? '/tmp/netcheck-k8s';
+
+/**
+ * One run at a time owns the real cluster: its setup wipes whatever an earlier run left, which
+ * would pull the cluster from under a concurrent run (a worktree's `npm test` beside another's).
+ * The lock file holds the owner's PID; a lock whose process is gone is taken over.
+ */
+const LOCK = `${K8S_DIR}.lock`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the cluster lock; the reason it is held by another run, if it is. Released at exit. */
+export function lockCluster(): string | undefined {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      process.on('exit', unlockCluster);
+      return undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(readFileSync(LOCK, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && alive(owner))
+        return `another run (PID ${owner}) holds the real cluster (${LOCK})`;
+      rmSync(LOCK, { force: true });
+    }
+  }
+  return `cannot take ${LOCK}`;
+}
+
+export function unlockCluster(): void {
+  try {
+    if (Number(readFileSync(LOCK, 'utf8')) === process.pid) rmSync(LOCK, { force: true });
+  } catch {
+    /* not held */
+  }
+}
 
 function script(dir: string, name: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(join(dir, name), args, { encoding: 'utf8', cwd: '/', timeout: 300_000 });

@@ -24,15 +24,20 @@ import {
   kubectlOk,
   leftovers,
   locateSharedK8s,
+  lockCluster,
   serviceAccountKubeconfig,
+  unlockCluster,
   skipReason,
 } from './cluster.ts';
 import { calicoHealthy } from '../lab/incidents/base.ts';
 import { runRealKubeProxy } from './kube-proxy.ts';
+import { compareDoubleWithReal } from './compare-double.ts';
+import { requestCases } from './double-fidelity.ts';
+import { KIND_SOURCES } from '../../src/collect/kube/objects.ts';
 import { CALICO_OBJECTS, WORKLOAD, calicoCrds } from './workload.ts';
 
 const shared = locateSharedK8s();
-const skip = skipReason(shared);
+const skip = skipReason(shared) ?? lockCluster();
 const SA_NS = 'default';
 
 describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false, concurrency: false }, () => {
@@ -72,6 +77,7 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
 
   after(async () => {
     if (admin !== '') clusterDown(shared.dir!);
+    unlockCluster();
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
     process.stderr.write(`# real-cluster suite: ${((Date.now() - t0) / 1000).toFixed(1)} s wall\n`);
   });
@@ -105,6 +111,23 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
     );
     await kubectlOk(admin, ['apply', '-f', '-'], CALICO_OBJECTS);
     await kubectlOk(admin, ['wait', '--for=condition=Ready', 'pod/web', 'pod/client', '--timeout=90s']);
+  });
+
+  test('the API server double answers every request netcheck makes as the real 1.20 server does', async () => {
+    const cases = requestCases('localhost');
+    // Every object path the live source reads is among the cases.
+    for (const k of KIND_SOURCES)
+      for (const p of k.paths)
+        assert.ok(
+          cases.some((c) => c.path === p.path),
+          p.path,
+        );
+    await serviceAccountKubeconfig(admin, SA_NS, 'fidelity-unbound', file('unbound.kubeconfig'));
+    const t = Date.now();
+    const r = await compareDoubleWithReal(admin, sa, file('unbound.kubeconfig'), 'localhost');
+    process.stderr.write(`# double fidelity: ${r.requests} requests compared in ${Date.now() - t} ms\n`);
+    assert.deepEqual(r.differences, []);
+    await assertNothingLeft(false);
   });
 
   test('collect --dry-run: the real API server accepts every manifest (kubectl create --dry-run=server)', async () => {

@@ -206,7 +206,12 @@ describe('collect against the API server double', { concurrency: false }, () => 
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout, /pod\/netcheck\/netcheck-\w+-node-a-\w+ deleted/);
     assert.equal(d.pods().length, 0);
-    assert.ok(!d.namespaces().some((n) => (n['metadata'] as { name: string }).name === 'netcheck'));
+    // Deleted: gone, or Terminating until the namespace controller has emptied it.
+    const live = (n: Record<string, unknown>) => {
+      const m = n['metadata'] as { name: string; deletionTimestamp?: string };
+      return m.name === 'netcheck' && m.deletionTimestamp === undefined;
+    };
+    assert.ok(!d.namespaces().some(live));
   });
 
   for (const [signal, code] of [

@@ -17,6 +17,11 @@ import { execFileSync } from 'node:child_process';
 import { dedent } from '../helpers/iptables-inline.ts';
 import type { FlowRow } from '../unit/netfilter/packet-table.ts';
 import { ITP_ROWS, ITP_TEXT, V130_ROWS, V130_TEXT } from '../unit/netfilter/kube-proxy-services.ts';
+import { mismatches } from '../unit/netfilter/packet-table.ts';
+import { AFFINITY_SEP, AFFINITY_TEXT, NEW_CLIENT, PINNED_CLIENT } from '../unit/netfilter/session-affinity.ts';
+import { buildHostNet } from '../../src/engine/host-net.ts';
+import { netfilterEnv } from '../../src/engine/netfilter-env.ts';
+import { buildHostState } from '../../src/model/host.ts';
 import {
   ACROSS_HOOKS_ROWS,
   ACROSS_HOOKS_TEXT,
@@ -230,6 +235,45 @@ test('the kernel does what the tables say', async (t) => {
         assert.deepEqual(failures, []);
       });
     }
+    await t.test('sessionAffinity: the lists the probe reads decide the endpoint as the kernel does', async (st) => {
+      await lab.exec('node', ['nft', 'flush', 'ruleset']);
+      const restore = await lab.exec('node', ['iptables-nft-restore'], { input: dedent(AFFINITY_TEXT) });
+      assert.equal(restore.code, 0, restore.stderr);
+      const fresh = async (): Promise<void> => {
+        await lab.exec('node', ['conntrack', '-F']);
+        await lab.exec('node', ['sh', '-c', CLEAR_RECENT_LISTS]);
+      };
+      /** The engine's answer from the node as the real probe reads it (its rules and its lists). */
+      const predicted = async (row: FlowRow): Promise<string[]> => {
+        const state = buildHostState('node', await lab.probe('node'));
+        assert.ok(state.xtRecent !== undefined, 'the probe read the xt_recent lists');
+        return mismatches(state.iptables, netfilterEnv(buildHostNet(state)), row);
+      };
+      // Listed through the kernel's own interface ("+ADDR": xt_recent.c recent_mt_proc_write).
+      await fresh();
+      const list = AFFINITY_SEP['10.180.0.4'];
+      const add = await lab.exec('node', ['sh', '-c', `echo +10.0.0.2 > /proc/net/xt_recent/${list}`]);
+      assert.equal(add.code, 0, add.stderr);
+      assert.deepEqual(await predicted(PINNED_CLIENT), []);
+      const failures: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        await lab.exec('node', ['conntrack', '-F']);
+        failures.push(...(await kernelAgrees(lab, PINNED_CLIENT)));
+      }
+      // Not listed: the engine names both endpoints, and the kernel, the lists emptied before each
+      // connection (its --set lists the client), reaches both (all 12 alike: p = 2^-11).
+      await fresh();
+      assert.deepEqual(await predicted(NEW_CLIENT), []);
+      const reached = new Set<string>();
+      for (let i = 0; i < 12; i++) {
+        await fresh();
+        const s = await lab.send({ from: 'pod', dst: '172.30.0.47', proto: 'tcp', dport: 80, listen: [80] });
+        if (s.receivedBy !== undefined) reached.add(s.receivedBy);
+      }
+      st.diagnostic(`pinned client: 6 connections; new client reached ${[...reached].sort().join(', ')}`);
+      assert.deepEqual(failures, []);
+      assert.deepEqual([...reached].sort(), ['ep3', 'ep4']);
+    });
   } finally {
     await lab.stop();
   }

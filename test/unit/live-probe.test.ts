@@ -60,6 +60,9 @@ describe('probe pod manifest', () => {
     assert.equal((y.match(/^kind: Pod$/gm) ?? []).length, 2);
     assert.equal((y.match(/^kind: Namespace$/gm) ?? []).length, 1);
     assert.match(y, /# {3}nft -j list ruleset/);
+    // k3s's containerd reads its CNI configuration from its own data dir, and the script lists it.
+    assert.match(y, /^# {3}\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d\/\*\{\.conf,\.conflist,\.json\} /m);
+    assert.match(y, /^# {3}\| .*\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d/m);
     assert.doesNotMatch(dryRunManifests(['n1'], { probeNamespace: 'ops' }), /kind: Namespace/);
   });
 });

@@ -7,7 +7,9 @@ import type { AnalysisContext } from '../context.ts';
 import { FINDINGS } from '../catalog.ts';
 import type { Finding } from '../finding.ts';
 import { describeNftChain, nativeNftChains } from '../node/native-nftables.ts';
+import { classifyTrace, decidingHop } from './classify.ts';
 import { findingFromTrace } from './from-trace.ts';
+import { neighborFix } from './neighbor-fix.ts';
 
 export type QueryVerdict = 'reachable' | 'unreachable' | 'partial' | 'unknown';
 
@@ -79,12 +81,19 @@ export function analyzeFlow(ctx: AnalysisContext, c: FlowCase): FlowReport {
         fix: FINDINGS['nftables-not-evaluated'].fix,
       });
     }
-    const f =
-      findingFromTrace(r.forward, c.label) ?? (r.reply !== undefined ? findingFromTrace(r.reply, c.label) : undefined);
-    if (f !== undefined) findings.push(explainMartian(ctx, f));
+    const failed = classifyTrace(r.forward) !== undefined ? r.forward : r.reply;
+    const f = failed !== undefined ? findingFromTrace(failed, c.label) : undefined;
+    if (f !== undefined) findings.push(fitNeighborFix(ctx, explainMartian(ctx, f), failed!));
     outcomes.push(toVerdict(outcomeOf(r, uncertainNodes.length > 0)));
   }
   return { label: c.label, results, verdict: combineVerdicts(outcomes), findings };
+}
+
+/** A no-neighbor finding's fix, written for what its next hop is (neighbor-fix.ts). */
+function fitNeighborFix(ctx: AnalysisContext, f: Finding, t: Trace): Finding {
+  const hop = f.id === 'no-neighbor' ? decidingHop(t) : undefined;
+  const fix = hop !== undefined ? neighborFix(ctx, hop) : undefined;
+  return fix !== undefined ? { ...f, fix } : f;
 }
 
 /**

@@ -5,6 +5,8 @@ import type { FindingId } from '../catalog.ts';
 
 /** kube-proxy's comment on the REJECT rule of a Service without endpoints (proxier.go). */
 const NO_ENDPOINTS = /has no endpoints/;
+/** kube-proxy's comment on the DROP for traffic policy Local without a local endpoint (proxier.go). */
+const NO_LOCAL_ENDPOINTS = /has no local endpoints/;
 
 /** The hop that decided a trace that was not delivered. */
 export function decidingHop(t: Trace): Hop | undefined {
@@ -37,6 +39,7 @@ export function classifyTrace(t: Trace): FindingId | undefined {
     case 'netfilter-reject':
       // The rule is kube-proxy's own for a Service without endpoints: its comment says so.
       if (hop.evidence.some((e) => NO_ENDPOINTS.test(e))) return 'service-no-endpoints';
+      if (hop.evidence.some((e) => NO_LOCAL_ENDPOINTS.test(e))) return 'service-no-local-endpoint';
       return r.kind;
     case 'not-modelled':
     case 'neighbor-unknown':

@@ -13,6 +13,7 @@ import { podIpsCheck } from './pod-ips.ts';
 import { podRoutesCheck } from './pod-routes.ts';
 import { podSubnetCheck } from './pod-subnet.ts';
 import { rpFilterCheck } from './rp-filter.ts';
+import { serviceLocalEndpointsCheck } from './service-local-endpoints.ts';
 import { tunnelMtuCheck } from './tunnel-mtu.ts';
 import { tunnelNextHopCheck } from './tunnel-next-hop.ts';
 import { tunnelSourceCheck } from './tunnel-source.ts';
@@ -30,6 +31,7 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   ippoolOverlapCheck,
   brNetfilterCheck,
   externalIpsCheck,
+  serviceLocalEndpointsCheck,
   masqueradeConfigCheck,
   nativeNftablesCheck,
   podIpsCheck,

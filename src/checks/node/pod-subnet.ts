@@ -6,15 +6,13 @@
 import { renderAddress } from '../../model/render/iproute2.ts';
 import { cidrContains, cidrOverlaps, formatCidr4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Cidr4 } from '../../lib/ipv4.ts';
-import { fileSection } from '../../collect/probe-commands.ts';
+import { CNI_DIR_SECTIONS, fileSection } from '../../collect/probe-commands.ts';
 import type { NodeScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import { nodeInfo, podSide } from './ownership.ts';
 
 /** flannel's lease, read on the clusters whose pod network flannel runs. */
 const FLANNEL_ENV = fileSection('/run/flannel/subnet.env');
-/** Every CNI configuration file of the node (the ipam subnet). */
-const CNI_DIR = fileSection('/etc/cni/net.d/');
 const FLANNEL_CNIS: ReadonlySet<string> = new Set(['flannel', 'canal']);
 
 interface Claim {
@@ -35,7 +33,7 @@ export const podSubnetCheck: NodeScopeCheck = {
   emits: ['pod-subnet-mismatch'],
   onPath: true,
   needs: (ctx) => ({
-    sections: ['ip-addr', CNI_DIR, ...(FLANNEL_CNIS.has(ctx.flavour.cni.value) ? [FLANNEL_ENV] : [])],
+    sections: ['ip-addr', ...CNI_DIR_SECTIONS, ...(FLANNEL_CNIS.has(ctx.flavour.cni.value) ? [FLANNEL_ENV] : [])],
     objects: ['nodes', 'pods'],
   }),
   node(ctx, h) {

@@ -131,7 +131,7 @@ export function applyNat(t: Extract<CompiledTarget, { kind: 'nat' }>, input: Nat
       }
       let port: number | undefined = ports ? choosePort(p.sport, t.range, notes) : undefined;
       if (t.randomFully && ports) {
-        notes.push('source port chosen at random (--random-fully)');
+        notes.push('--random-fully: the source port is random');
         port = undefined;
       }
       const packet = { ...p, src: addr, sport: port ?? p.sport };

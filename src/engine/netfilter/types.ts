@@ -2,7 +2,7 @@
 // (src/engine/netfilter). The walk decides *when* a hook runs and with which devices; the
 // evaluator runs the tables of that hook over the host's parsed rulesets and says what they do.
 import type { Ipv4 } from '../../lib/ipv4.ts';
-import type { IpSet, IptRule, IptRuleset } from '../../model/types.ts';
+import type { IpSet, IptRule, IptRuleset, XtRecentState } from '../../model/types.ts';
 import type { Packet } from '../packet.ts';
 
 export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
@@ -89,6 +89,8 @@ export interface NetfilterEnv {
     iface: string | undefined,
     opts: { loose: boolean; validmark: boolean; acceptLocal: boolean },
   ): boolean;
+  /** The kernel's `-m recent` lists at collection; undefined when they were not collected. */
+  recent?: XtRecentState;
 }
 
 export type NfVerdict = 'accept' | 'drop' | 'reject' | 'unknown';

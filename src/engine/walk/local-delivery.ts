@@ -6,6 +6,7 @@ import { renderLink } from '../../model/render/iproute2.ts';
 import { newView } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { ipvsGap } from '../data-gaps.ts';
+import { findVirtualServer, scheduleNew } from '../ipvs.ts';
 import type { Packet } from '../packet.ts';
 import { decapsulator } from '../tunnel.ts';
 import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
@@ -46,10 +47,8 @@ export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: 
   const ipvsMissing = ctx.world.datapath?.get(h.name)?.ipvs === true ? ipvsGap(h.state) : undefined;
   if (ipvsMissing !== undefined)
     return [unknownWithout(st, ipvsMissing, 'ipvs', `whether IPVS takes ${formatIpv4(p.dst)}:${p.dport}`, dev)];
-  const ipvs = h.state.ipvs.filter(
-    (v) => v.protocol === p.proto && v.address === formatIpv4(p.dst) && v.port === p.dport,
-  );
-  if (ipvs.length > 0) return ipvsSchedule(ctx, st, h, p, ipvs[0]!);
+  const ipvs = findVirtualServer(h.state.ipvs, p);
+  if (ipvs !== undefined) return ipvsSchedule(ctx, st, h, p, ipvs);
   const s2 = recordEntry(st, h, p);
   const leaf = end(hop(s2, h.name, 'deliver', `delivered to ${h.name} (${formatIpv4(p.dst)})`, [], dev), 'delivered', {
     seenAs: seen(p),
@@ -60,25 +59,25 @@ export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: 
 
 /** kube-proxy IPVS: the virtual server (bound on kube-ipvs0) picks a real server; each is a branch. */
 function ipvsSchedule(ctx: Ctx, st: State, h: HostNet, p: Packet, svc: (typeof h.state.ipvs)[number]): Leaf[] {
-  if (svc.realServers.length === 0)
+  const plan = scheduleNew(svc, formatIpv4(p.src));
+  if (plan.kind === 'not-modelled')
+    return [die(st, h.name, 'ipvs', 'unknown', { kind: 'not-modelled' }, plan.detail, [svc.raw])];
+  const assumed: State = { ...st, branch: [...st.branch, ...plan.assumed] };
+  if (plan.kind === 'none')
     return [
-      die(
-        st,
-        h.name,
-        'ipvs',
-        'rejected',
-        { kind: 'ipvs-no-real-server' },
-        `IPVS virtual server ${svc.address}:${svc.port} has no real servers`,
-        [svc.raw],
-      ),
+      die(assumed, h.name, 'ipvs', 'rejected', { kind: 'ipvs-no-real-server' }, plan.detail, [
+        svc.raw,
+        ...svc.realServers.map((r) => r.raw),
+      ]),
     ];
-  return svc.realServers.flatMap((rs, i) => {
-    const q: Packet = { ...p, dst: parseIpv4(rs.address) ?? p.dst, dport: rs.port };
+  return plan.servers.flatMap((rs, i) => {
+    // A real server without a port (fwmark services) keeps the packet's (ip_vs_nat_xmit: cp->dport).
+    const q: Packet = { ...p, dst: parseIpv4(rs.address) ?? p.dst, dport: rs.port === 0 ? p.dport : rs.port };
     let s: State = {
-      ...st,
-      branch: [...st.branch, `IPVS real server ${i + 1}/${svc.realServers.length}: ${rs.address}:${rs.port}`],
+      ...assumed,
+      branch: [...assumed.branch, `IPVS real server ${i + 1}/${plan.servers.length}: ${rs.address}:${rs.port}`],
     };
-    s = hop(s, h.name, 'ipvs', `IPVS ${svc.address}:${svc.port} → ${rs.address}:${rs.port}`, [svc.raw, rs.raw]);
+    s = hop(s, h.name, 'ipvs', `IPVS ${svc.address}:${svc.port} → ${rs.address}:${q.dport}`, [svc.raw, rs.raw]);
     s = { ...s, ctView: { ...(s.ctView ?? newView(p)), dnat: true } };
     // ip_vs_nat_xmit sends the packet through LOCAL_OUT and on to POSTROUTING.
     return ctx.stages.localOut(ctx, s, h, q, { dnatFrom: p });

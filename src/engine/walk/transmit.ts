@@ -69,7 +69,7 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
           'unknown',
           { kind: 'not-probed', node: formatIpv4(rcv.gateway) },
           `leaves ${oif} toward ${formatIpv4(rcv.gateway)}, which netcheck did not probe`,
-          [],
+          routeLine(st),
           oif,
         ),
       ];
@@ -85,20 +85,26 @@ function transmit(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p
               'unknown',
               { kind: 'not-probed', node: rcv.node },
               `leaves ${oif} toward ${formatIpv4(nextHop)}: ${rcv.how}`,
-              [],
+              routeLine(st),
               oif,
             ),
       ];
     case 'undecided': {
-      const ev = [...(st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...rcv.evidence];
+      const ev = [...routeLine(st), ...rcv.evidence];
       return [die(st, h.name, 'neighbor', 'unknown', { kind: 'neighbor-unknown' }, rcv.why, ev, oif)];
     }
   }
 }
 
+/** The route that chose the next hop, as the evidence of what happens to it. */
+function routeLine(st: State): string[] {
+  return st.nextHopRoute !== undefined ? [st.nextHopRoute] : [];
+}
+
 function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endpoint, how: string): Leaf {
   const name = ep.kind === 'pod' ? `pod ${ep.pod.name}` : ep.kind === 'external' ? ep.external.name : ep.host;
-  const s = hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name} (${how})`, [], oif);
+  // How the receiver was found is the hop's evidence, not a clause of its sentence (which then nested).
+  const s = hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name}`, [how], oif);
   return { ...end(s, 'delivered', { seenAs: seen(p), deliveredTo: name }), endpoint: ep, packet: p };
 }
 

@@ -4,6 +4,7 @@ import { formatCidr4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { ClusterInfo, ConfigMapInfo } from '../cluster.ts';
 import type { CniConfig, CniPlugin, HostState } from '../types.ts';
 import type { PodRange } from './types.ts';
+import { K3S_CNI_CONF_DIR } from '../../collect/probe-commands.ts';
 
 export function configMap(cluster: ClusterInfo, name: string): ConfigMapInfo | undefined {
   return (
@@ -27,11 +28,14 @@ export function nodePodCidrs(cluster: ClusterInfo): PodRange[] {
 }
 
 /**
- * The network configuration the container runtime uses: the first file of /etc/cni/net.d in
- * lexical order (libcni ConfFiles sorts them; containerd and CRI-O load the first).
+ * The network configuration the container runtime uses: the first file of its conf dir in
+ * lexical order (libcni ConfFiles sorts them; containerd and CRI-O load the first). On k3s the
+ * conf dir is k3s's own (K3S_CNI_CONF_DIR); a node with a configuration there runs k3s's
+ * containerd, which never reads /etc/cni/net.d.
  */
 export function activeCniConfig(h: HostState): CniConfig | undefined {
-  return [...h.cni].filter((c) => c.plugins.length > 0).sort((a, b) => (a.path < b.path ? -1 : 1))[0];
+  const usable = [...h.cni].filter((c) => c.plugins.length > 0).sort((a, b) => (a.path < b.path ? -1 : 1));
+  return usable.find((c) => c.path.startsWith(`${K3S_CNI_CONF_DIR}/`)) ?? usable[0];
 }
 
 /** The first plugin of `type` in any node's active configuration, with its file and node. */

@@ -58,13 +58,13 @@ const IGNORED_FLAGS: ReadonlySet<string> = new Set([
   '--tun-remcsum',
 ]);
 
-interface Endpoint {
+export interface Endpoint {
   address: string;
   port: number;
 }
 
 /** "10.0.0.1:443", "[fd00::1]:443", "10.0.0.1" (port omitted → 0). Undefined when unreadable. */
-function parseEndpoint(s: string): Endpoint | undefined {
+export function parseEndpoint(s: string): Endpoint | undefined {
   let address: string;
   let portText: string | undefined;
   if (s.startsWith('[')) {

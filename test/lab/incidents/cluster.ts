@@ -26,7 +26,7 @@
 //    a host-local range from subnet.env: pods on cni0 (the first address of the node's subnet
 //    is the bridge's, the pods' gateway), br_netfilter on as kubeadm requires. `k3s` is the
 //    flannel k3s embeds: no kube-flannel or kube-proxy ConfigMap, its conflist under
-//    /var/lib/rancher/k3s/agent/etc/cni/net.d (which the probe does not read).
+//    /var/lib/rancher/k3s/agent/etc/cni/net.d (k3s's containerd conf_dir).
 import {
   bridgePod,
   calicoPod,
@@ -87,6 +87,9 @@ export interface ServiceDecl {
   protocol: 'TCP' | 'UDP';
   portName: string;
   externalIPs?: string[];
+  /** Type NodePort with this node port. */
+  nodePort?: number;
+  externalTrafficPolicy?: 'Cluster' | 'Local';
 }
 
 export interface LanHostDecl {
@@ -274,9 +277,9 @@ function iptablesText(parts: readonly IptablesParts[]): string {
 }
 
 /** Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode). */
-function nodeIptables(d: ClusterDecl, cni: IptablesParts): string {
+function nodeIptables(d: ClusterDecl, n: NodeDecl, cni: IptablesParts): string {
   return iptablesText(
-    d.kubeProxyMode === 'iptables' ? [cni, kubeProxyIptables(d, (s) => serviceEndpoints(d, s))] : [cni],
+    d.kubeProxyMode === 'iptables' ? [cni, kubeProxyIptables(d, n.name, (s) => serviceEndpoints(d, s))] : [cni],
   );
 }
 
@@ -448,6 +451,8 @@ export function canalConflist(d: ClusterDecl, n: NodeDecl): string {
 
 /** The conflist kube-flannel's install-cni writes (test/fixtures/cni/10-flannel.conflist). */
 export const FLANNEL_CONFLIST = '/etc/cni/net.d/10-flannel.conflist';
+/** The conflist k3s's built-in flannel writes into k3s's CNI conf dir (test/fixtures/cni/SOURCES.md). */
+export const K3S_FLANNEL_CONFLIST = '/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist';
 
 export function flannelSubnetEnv(d: ClusterDecl, n: NodeDecl): string {
   return `FLANNEL_NETWORK=${d.podNetwork}\nFLANNEL_SUBNET=${firstHost(n.podCidr)}\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n`;
@@ -480,7 +485,7 @@ function calicoNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     neighbors: peers.map((p) => `${tunnelIp(p)} lladdr ${p.vtepMac} dev ${VXLAN_CALICO} nud permanent`),
     fdb: peers.map((p) => `${p.vtepMac} dev ${VXLAN_CALICO} dst ${p.ip} self permanent`),
     ipsets: calicoIpsets(d),
-    iptables: nodeIptables(d, calicoIptables(d, n)),
+    iptables: nodeIptables(d, n, calicoIptables(d, n)),
     files: { '/etc/cni/net.d/10-calico.conflist': calicoConflist(n) },
   };
 }
@@ -490,7 +495,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   const peers = d.nodes.filter((p) => p !== n);
   return {
     routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${nic.dev}`)],
-    iptables: nodeIptables(d, ciliumIptables(d, n)),
+    iptables: nodeIptables(d, n, ciliumIptables(d, n)),
     // What cilium-agent's install-cni writes (test/fixtures/cni/SOURCES.md).
     files: { '/etc/cni/net.d/05-cilium.conflist': fixture('cni/05-cilium.conflist') },
   };
@@ -499,7 +504,7 @@ function ciliumNode(d: ClusterDecl, n: NodeDecl): HostOptions {
 function canalNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   return {
     routes: [defaultRoute(d, n)],
-    iptables: nodeIptables(d, flannelIptables(d, n)),
+    iptables: nodeIptables(d, n, flannelIptables(d, n)),
     files: {
       '/etc/cni/net.d/10-canal.conflist': canalConflist(d, n),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
@@ -512,9 +517,11 @@ function flannelNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     routes: [defaultRoute(d, n)],
     // kubeadm's preflight requires bridged traffic to pass iptables.
     sysctls: { 'net.bridge.bridge-nf-call-iptables': '1' },
-    iptables: nodeIptables(d, flannelIptables(d, n)),
+    iptables: nodeIptables(d, n, flannelIptables(d, n)),
     files: {
-      ...(d.flannel?.k3s === true ? {} : { [FLANNEL_CONFLIST]: fixture('cni/10-flannel.conflist') }),
+      ...(d.flannel?.k3s === true
+        ? { [K3S_FLANNEL_CONFLIST]: fixture('cni/10-flannel-k3s.conflist') }
+        : { [FLANNEL_CONFLIST]: fixture('cni/10-flannel.conflist') }),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
     },
   };

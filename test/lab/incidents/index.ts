@@ -8,6 +8,7 @@ import { rpFilterTunnel } from './rp-filter-tunnel.ts';
 import type { Scenario } from './scenario.ts';
 import { tunnelNextHop } from './tunnel-next-hop.ts';
 import { tunnelOuterSource } from './tunnel-outer-source.ts';
+import { nodePortClusterPolicy, nodePortLocalPolicy } from './traffic-policy.ts';
 
 /** The scenarios captured as examples/<name>.json. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -18,5 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   externalipNodeAddress,
   podEgressMasquerade,
   canalSubnetMismatch,
+  nodePortClusterPolicy,
+  nodePortLocalPolicy,
   ...INSTALLERS,
 ];

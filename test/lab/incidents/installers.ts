@@ -46,7 +46,7 @@ export const kubeadmFlannel = installer(
 export const k3sFlannel = installer(
   flannelHealthy(true),
   'k3s-style flannel + host-local (healthy)',
-  "The flannel k3s embeds: no kube-flannel or kube-proxy ConfigMap, the CNI conflist under /var/lib/rancher/k3s/agent/etc/cni/net.d (not read by the probe, so absent here), pods on cni0 with host-local addresses from subnet.env (10.42.x.0/24); detected from subnet.env and the nodes' flannel annotations.",
+  "The flannel k3s embeds: no kube-flannel or kube-proxy ConfigMap, the CNI conflist k3s writes under /var/lib/rancher/k3s/agent/etc/cni/net.d (its containerd's conf dir; /etc/cni/net.d is absent), pods on cni0 with host-local addresses from subnet.env (10.42.x.0/24); detected from the conflist, subnet.env and the nodes' flannel annotations.",
 );
 
 export const canalInstalled = installer(

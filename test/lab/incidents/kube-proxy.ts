@@ -35,7 +35,18 @@ export interface KubeProxyRules {
   filter: { chains: string[]; rules: string[] };
 }
 
-export function kubeProxyIptables(d: ClusterDecl, endpoints: (s: ServiceDecl) => { ip: string }[]): KubeProxyRules {
+/**
+ * kube-proxy's rules on `node`. A NodePort Service gets KUBE-NODEPORTS → KUBE-EXT-*; with
+ * externalTrafficPolicy Local the KUBE-EXT chain lets pods and the node itself use every endpoint
+ * and sends the rest to KUBE-SVL-* (the node's own endpoints), and when the node has none, filter
+ * KUBE-EXTERNAL-SERVICES drops the NodePort ("has no local endpoints") — the v1.30 shapes of
+ * proxier_test.go TestOverallIPTablesRules (test/unit/netfilter/kube-proxy-services.ts).
+ */
+export function kubeProxyIptables(
+  d: ClusterDecl,
+  node: string,
+  endpoints: (s: ServiceDecl) => { ip: string; node: string }[],
+): KubeProxyRules {
   const natChains = [
     ':KUBE-MARK-MASQ - [0:0]',
     ':KUBE-NODEPORTS - [0:0]',
@@ -53,6 +64,8 @@ export function kubeProxyIptables(d: ClusterDecl, endpoints: (s: ServiceDecl) =>
   ];
   const svcRules: string[] = [];
   const perService: string[] = [];
+  const nodePorts: string[] = [];
+  const external: string[] = [];
   for (const s of d.services) {
     const name = `${s.namespace}/${s.name}:${s.portName}`;
     const proto = s.protocol.toLowerCase();
@@ -66,34 +79,72 @@ export function kubeProxyIptables(d: ClusterDecl, endpoints: (s: ServiceDecl) =>
     perService.push(
       `-A ${svc} ! -s ${d.podNetwork} -d ${s.clusterIP}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${s.port} -j KUBE-MARK-MASQ`,
     );
-    eps.forEach((e, i) => {
+    const sepOf = (e: { ip: string }): string => `KUBE-SEP-${kubeChainHash(name, proto, `${e.ip}:${port}`)}`;
+    const pick = (chain: string, list: readonly { ip: string }[]): void =>
+      list.forEach((e, i) => {
+        const left = list.length - i;
+        const stat = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(11)}` : '';
+        perService.push(`-A ${chain} -m comment --comment "${name} -> ${e.ip}:${port}"${stat} -j ${sepOf(e)}`);
+      });
+    pick(svc, eps);
+    for (const e of eps) {
       const ep = `${e.ip}:${port}`;
-      const sep = `KUBE-SEP-${kubeChainHash(name, proto, ep)}`;
+      const sep = sepOf(e);
       natChains.push(`:${sep} - [0:0]`);
-      const left = eps.length - i;
-      const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(11)}` : '';
-      perService.push(`-A ${svc} -m comment --comment "${name} -> ${ep}"${pick} -j ${sep}`);
       perService.push(`-A ${sep} -s ${e.ip}/32 -m comment --comment "${name}" -j KUBE-MARK-MASQ`);
       perService.push(
         `-A ${sep} -p ${proto} -m comment --comment "${name}" -m ${proto} -j DNAT --to-destination ${ep}`,
       );
-    });
+    }
+    if (s.nodePort === undefined) continue;
+    const ext = `KUBE-EXT-${kubeChainHash(name, proto)}`;
+    natChains.push(`:${ext} - [0:0]`);
+    nodePorts.push(
+      `-A KUBE-NODEPORTS -m comment --comment ${name} -m ${proto} -p ${proto} --dport ${s.nodePort} -j ${ext}`,
+    );
+    if (s.externalTrafficPolicy !== 'Local') {
+      perService.push(
+        `-A ${ext} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`,
+        `-A ${ext} -j ${svc}`,
+      );
+      continue;
+    }
+    perService.push(
+      `-A ${ext} -m comment --comment "pod traffic for ${name} external destinations" -s ${d.podNetwork} -j ${svc}`,
+      `-A ${ext} -m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+      `-A ${ext} -m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${svc}`,
+    );
+    const local = eps.filter((e) => e.node === node);
+    if (local.length === 0) {
+      external.push(
+        `-A KUBE-EXTERNAL-SERVICES -m comment --comment "${name} has no local endpoints" -m addrtype --dst-type LOCAL -m ${proto} -p ${proto} --dport ${s.nodePort} -j DROP`,
+      );
+      continue;
+    }
+    const svl = `KUBE-SVL-${kubeChainHash(name, proto)}`;
+    natChains.push(`:${svl} - [0:0]`);
+    perService.push(`-A ${ext} -j ${svl}`);
+    pick(svl, local);
   }
   nat.push(
     ...svcRules,
     '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+    ...nodePorts,
     ...perService,
   );
   const filter = {
-    chains: [':KUBE-FIREWALL - [0:0]', ':KUBE-FORWARD - [0:0]'],
+    chains: [':KUBE-EXTERNAL-SERVICES - [0:0]', ':KUBE-FIREWALL - [0:0]', ':KUBE-FORWARD - [0:0]'],
     rules: [
+      '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
       '-A INPUT -j KUBE-FIREWALL',
       '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+      '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
       '-A OUTPUT -j KUBE-FIREWALL',
       '-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
       '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
       '-A KUBE-FORWARD -m mark --mark 0x4000/0x4000 -m comment --comment "kubernetes forwarding rules" -j ACCEPT',
       '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      ...external,
     ],
   };
   return { nat: { chains: natChains, rules: nat }, filter };

@@ -189,6 +189,13 @@ function serviceObject(s: ServiceDecl): KubeObject {
   };
   if (s.app !== '') spec['selector'] = { app: s.app };
   if (s.externalIPs !== undefined) spec['externalIPs'] = s.externalIPs;
+  if (s.nodePort !== undefined) {
+    spec['type'] = 'NodePort';
+    spec['ports'] = [
+      { name: s.portName, port: s.port, protocol: s.protocol, targetPort: s.targetPort, nodePort: s.nodePort },
+    ];
+    spec['externalTrafficPolicy'] = s.externalTrafficPolicy ?? 'Cluster';
+  }
   return {
     kind: 'Service',
     apiVersion: 'v1',

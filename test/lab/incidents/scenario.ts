@@ -28,6 +28,8 @@ export interface FlowCase {
   dst: string;
   proto: 'udp' | 'tcp' | 'icmp';
   dport: number;
+  /** More ports the lab's hosts listen on: the port a Service DNATs to. */
+  listen?: readonly number[];
   /** What the kernel does; asserted, so the lab is known to reproduce the incident. */
   expect: { forward: boolean; reply: boolean; receivedBy?: string; seenSrc?: string };
   /**
@@ -129,7 +131,13 @@ export function engineObservation(results: FlowResult[]): Observation {
 }
 
 export async function kernelObservation(lab: RunningLab, f: FlowCase): Promise<Observation> {
-  const s = await lab.send({ from: f.from, dst: f.dst, proto: f.proto, dport: f.dport });
+  const s = await lab.send({
+    from: f.from,
+    dst: f.dst,
+    proto: f.proto,
+    dport: f.dport,
+    ...(f.listen !== undefined ? { listen: f.listen } : {}),
+  });
   return observationOf(s, f.proto, f.dst);
 }
 

@@ -154,6 +154,14 @@ test('a REJECT rule → netfilter-reject; kube-proxy\'s "has no endpoints" REJEC
   assert.equal(none.id, 'service-no-endpoints');
 });
 
+test('kube-proxy\'s "has no local endpoints" DROP (traffic policy Local) → service-no-local-endpoint', () => {
+  const local = finding({
+    dIptables:
+      '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 10.244.3.5/32 -p tcp -m comment --comment "default/web:http has no local endpoints" -m tcp --dport 8080 -j DROP\nCOMMIT\n',
+  })!;
+  assert.equal(local.id, 'service-no-local-endpoint');
+});
+
 test('the finding follows the typed reason, not the wording of the hop', () => {
   const t = (reason: Hop['reason'], detail: string): Trace => ({
     direction: 'forward',

@@ -55,6 +55,31 @@ const EXAMPLES: Record<string, Case[]> = {
   'canal-healthy': healthyInstall(['kube-system/coredns-5dd5756b68-7xq2k', 'default/api-1', 'default/api-0']),
   'cilium-kubernetes': healthyInstall(CILIUM_PODS),
   'cilium-cluster-pool': healthyInstall(CILIUM_PODS),
+  'nodeport-cluster-policy': healthyInstall(THREE_PODS),
+  'nodeport-local-no-endpoint': [
+    {
+      name: 'doctor',
+      run: doc,
+      verdict: 'problems',
+      problems: [
+        {
+          id: 'service-no-local-endpoint',
+          node: 'node-a',
+          evidence: [
+            /^Service default\/web: type NodePort, externalTrafficPolicy Local/,
+            /^EndpointSlice default\/web-\w+: 10\.65\.0\.130 ready on node-c$/,
+            /"default\/web:http has no local endpoints" .* --dport 30080 -j DROP$/,
+          ],
+        },
+      ],
+    },
+    {
+      name: 'client-0 → web-0 (pod traffic is not affected)',
+      run: p2p('default/client-0', 'default/web-0', 8080),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
   healthy: [
     { name: 'doctor', run: doc, verdict: 'healthy', problems: [] },
     {

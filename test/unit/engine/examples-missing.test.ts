@@ -97,6 +97,33 @@ test('externalip-node-address, `externalip -A --from`: without ipvsadm the IPVS 
   assert.match(f!.fix, /ipvsadm -S -n/);
 });
 
+test('externalip-node-address, `externalip -A --from`: without node-a addresses, who holds the externalIP is unknown', () => {
+  const cases: [string, Edit][] = [
+    ['deleted', drop('ip-addr', ['node-a'])],
+    ['failed', drop('ip-addr', ['node-a'], 'ip: permission denied')],
+    ['garbage', replace('ip-addr', ['node-a'], 'not the output of ip {[')],
+  ];
+  for (const [how, edit] of cases) {
+    const doc = externalIp(context('externalip-node-address', edit));
+    assert.equal(doc.verdict, 'unknown', how);
+    assert.ok(!doc.findings.some((f) => WALK_FAULTS.has(f.id)), `${how}: ${doc.findings.map((f) => f.id).join()}`);
+    const f = doc.findings.find((x) => x.id === 'path-unknown');
+    assert.equal(f?.node, 'node-a', how);
+    assert.match(
+      f!.summary,
+      /whether 192\.168\.1\.11, where LAN host 192\.168\.1\.50 sends it, is an address on node-a: ip-addr/,
+    );
+  }
+  // A host entry without state: node-a counts as not probed, and it is the Node whose InternalIP it is.
+  const doc = externalIp(
+    context('externalip-node-address', (s) => {
+      s.hosts['node-a'] = { sections: {}, errors: {} } as Snapshot['hosts'][string];
+    }),
+  );
+  assert.equal(doc.verdict, 'unknown');
+  assert.ok(!doc.findings.some((f) => WALK_FAULTS.has(f.id)), doc.findings.map((f) => f.id).join());
+});
+
 const p2p = (ctx: AnalysisContext) =>
   podToPod(ctx, {
     source: 'default/client-0',

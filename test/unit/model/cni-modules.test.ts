@@ -3,11 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clusterInfo } from '../../../src/model/cluster.ts';
+import { activeCniConfig } from '../../../src/model/cni/common.ts';
 import { CNI_MODULES } from '../../../src/model/cni/index.ts';
 import { imageRelease } from '../../../src/model/cni/version.ts';
 import { detectFlavour } from '../../../src/model/detect.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 import { emptyObjects } from '../../../src/snapshot/types.ts';
 import type { KubeObject, SnapshotObjects } from '../../../src/snapshot/types.ts';
 
@@ -92,11 +94,29 @@ test('Calico with host-local usePodCidr takes node.spec.podCIDR (from the confli
   );
 });
 
-test('k3s flannel is recognised from the nodes alone (no ConfigMap, no conflist collected)', async () => {
+test("k3s flannel is recognised without ConfigMaps, its conflist read from k3s's CNI conf dir", async () => {
   const m = buildModel(await readSnapshot('examples/k3s-flannel.json'));
   const f = detectFlavour(m.cluster, [...m.hosts.values()]);
   assert.deepEqual([f.cni.value, f.encapsulation.value, f.proxy.value], ['flannel', 'vxlan', 'iptables']);
   assert.equal(f.usesNodePodCidr, true);
+  for (const h of m.hosts.values()) {
+    assert.equal(activeCniConfig(h)?.path, '/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist');
+    assert.deepEqual(
+      activeCniConfig(h)?.plugins.map((p) => p.type),
+      ['flannel', 'portmap', 'bandwidth'],
+    );
+  }
+});
+
+test("on a k3s node the runtime's configuration is k3s's, even when /etc/cni/net.d sorts first", async () => {
+  const snap = await readSnapshot('examples/k3s-flannel.json');
+  const entry = snap.hosts['node-a']!;
+  // A leftover of another installer in /etc/cni/net.d: k3s's containerd never reads it.
+  entry.sections['file:/etc/cni/net.d/05-cilium.conflist'] = fixture('cni/05-cilium.conflist');
+  delete entry.errors['file:/etc/cni/net.d'];
+  const h = buildModel(snap).hosts.get('node-a')!;
+  assert.equal(h.cni.length, 2);
+  assert.equal(activeCniConfig(h)?.path, '/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist');
 });
 
 test('every module has a unique name; combined modules come before the ones they combine', () => {

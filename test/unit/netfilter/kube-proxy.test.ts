@@ -192,7 +192,7 @@ test('session affinity (-m recent): a new client takes the endpoint choice witho
   // The --rcheck rule did not match (the list is taken as empty); the plain jump did, and the
   // endpoint chain's DNAT rule added the client to its list (--set).
   assert.deepEqual(o.branch, [
-    'xt_recent list KUBE-SEP-I77PXRDZVX7PMWMN: 10.1.0.20 taken as not listed (a new client; the lists are not in the snapshot)',
+    'xt_recent list KUBE-SEP-I77PXRDZVX7PMWMN: 10.1.0.20 taken as not listed (a new client; the lists were not collected)',
   ]);
   assert.match(o.nat!.step.raw, /-m recent --set --name KUBE-SEP-I77PXRDZVX7PMWMN/);
   assert.equal(o.ct.recent?.size, 1);

@@ -132,6 +132,15 @@ test('the compact view prints the delivery without the nested repeat', async () 
   assert.doesNotMatch(out, /random \(--random-fully\)\)/);
 });
 
+test('the engine writes no nested or repeated clause: every hop detail of every example trace, as the engine gives it', async () => {
+  for (const d of [await rpFilterLan(), await healthyPodToPod()])
+    for (const t of d.traces)
+      for (const h of t.hops) {
+        assert.doesNotMatch(h.detail, /\([^()]*\(/, h.detail);
+        assert.equal(unnest(h.detail), h.detail, 'the report had to unnest it');
+      }
+});
+
 function withVerdict(
   doc: ReportDoc,
   verdict: ReportDoc['verdict'],

@@ -6,12 +6,16 @@
 //   --remove  matches when the address is listed, and removes it.
 // "!" before the command inverts the result, never the side effect. --reap only prunes old times.
 //
-// The lists are kernel state a snapshot does not hold. For the first packet of a new connection
-// the engine takes them as empty (what a client that has not talked to this Service before
-// meets: kube-proxy's sessionAffinity then picks an endpoint as without affinity), and says so
-// in the outcome's branch. What this connection's own packets added is known (ConntrackView.recent).
-// Any later packet of the connection may find its own earlier entries: unknown.
-import type { IptMatch, IptOption } from '../../../model/types.ts';
+// The lists are kernel state: the probe reads them (/proc/net/xt_recent, section xt-recent) with
+// the jiffies counter their time stamps count in. For the first packet of a new connection the
+// engine decides from them as they were at collection (kube-proxy's sessionAffinity: a listed
+// client goes back to its endpoint). --seconds compares jiffies with seconds * HZ, and CONFIG_HZ
+// is not collected: an age that is inside (or outside) the window for every HZ Kconfig offers
+// decides, one in between is unknown. Where the lists were not collected, they are taken as
+// empty (what a client that has not talked to this Service before meets) and the branch says so.
+// What this connection's own packets added is known (ConntrackView.recent). Any later packet of
+// the connection may find its own earlier entries: unknown.
+import type { IptMatch, IptOption, XtRecentState } from '../../../model/types.ts';
 import type { CompiledMatch, MatchCtx, MatchResult } from '../compiled.ts';
 import { arg, badOption } from '../options.ts';
 import { formatIpv4, parseIpv4 } from '../../../lib/ipv4.ts';
@@ -103,20 +107,67 @@ function parse(m: IptMatch): RecentSpec | CompiledMatch {
   return spec;
 }
 
+/** kernel/Kconfig.hz: CONFIG_HZ is 100, 250, 300 or 1000; the snapshot does not say which. */
+const HZ_MIN = 100;
+const HZ_MAX = 1000;
+
 function listed(s: RecentSpec, c: MatchCtx, key: string, addr: string): MatchResult {
-  const seen = c.ct.recent?.get(key);
-  if (seen !== undefined) {
+  const own = c.ct.recent?.get(key);
+  if (own !== undefined) {
     // Added by this connection a moment ago: within any --seconds; --rttl compares TTLs, not modelled.
     if (s.rttl) return { unknown: `-m recent --rttl: list ${s.name} holds ${addr}, and the TTL is not modelled` };
-    return s.hitcount === 0 || seen >= s.hitcount;
+    const collected = c.env.recent === undefined ? 0 : collectedHits(s, c.env.recent, addr);
+    if (typeof collected !== 'number' && s.hitcount > own) return collected;
+    return s.hitcount === 0 || own + (typeof collected === 'number' ? collected : 0) >= s.hitcount;
   }
   if (c.ct.state !== 'NEW' || c.ct.direction !== 'ORIGINAL') {
     return {
       unknown: `-m recent --${s.command} --name ${s.name}: earlier packets of this connection may have added ${addr}`,
     };
   }
-  c.assume(`xt_recent list ${s.name}: ${addr} taken as not listed (a new client; the lists are not in the snapshot)`);
-  return false;
+  const kernel = c.env.recent;
+  if (kernel === undefined) {
+    c.assume(`xt_recent list ${s.name}: ${addr} taken as not listed (a new client; the lists were not collected)`);
+    return false;
+  }
+  const hits = collectedHits(s, kernel, addr);
+  if (typeof hits !== 'number') return hits;
+  const match = hits >= Math.max(s.hitcount, 1);
+  c.assume(
+    hits === 0
+      ? `xt_recent list ${s.name}: ${addr} not listed at collection`
+      : `xt_recent list ${s.name}: ${addr} listed at collection (${hits} time stamp${hits === 1 ? '' : 's'} counted)`,
+  );
+  return match;
+}
+
+/**
+ * The time stamps of `addr` in the collected list that the rule counts (xt_recent.c recent_mt:
+ * all of them, or with --seconds those not older than seconds * HZ), or unknown when the age of
+ * one of them decides and the kernel's HZ or clock is not known.
+ */
+function collectedHits(s: RecentSpec, kernel: XtRecentState, addr: string): number | { unknown: string } {
+  const entry = kernel.lists.get(s.name)?.find((e) => e.addr === addr);
+  if (entry === undefined) return 0;
+  if (s.rttl) return { unknown: `-m recent --rttl: list ${s.name} holds ${addr}, and the TTL is not modelled` };
+  if (s.seconds === 0) return entry.stamps.length;
+  const now = kernel.jiffies;
+  let sure = 0;
+  let maybe = 0;
+  for (const t of entry.stamps) {
+    const age = now === undefined ? undefined : now - t;
+    if (age !== undefined && age <= s.seconds * HZ_MIN) sure++;
+    else if (age === undefined || age <= s.seconds * HZ_MAX) maybe++;
+  }
+  const need = Math.max(s.hitcount, 1);
+  if (sure >= need || sure + maybe < need) return sure;
+  const newest = Math.max(...entry.stamps);
+  return {
+    unknown:
+      now === undefined
+        ? `-m recent --seconds ${s.seconds} --name ${s.name}: ${addr} is listed, and the kernel's jiffies counter was not collected (/proc/timer_list unreadable), so its age is not known`
+        : `-m recent --seconds ${s.seconds} --name ${s.name}: ${addr} was last seen ${now - newest} jiffies before collection, inside ${s.seconds} s only if the kernel's HZ is at least ${Math.ceil((now - newest) / s.seconds)} (CONFIG_HZ is not collected)`,
+  };
 }
 
 function withCount(c: MatchCtx, key: string, count: number | undefined): void {

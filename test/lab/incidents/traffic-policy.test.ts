@@ -1,0 +1,5 @@
+import { scenarioTests } from './run.ts';
+import { nodePortClusterPolicy, nodePortLocalPolicy } from './traffic-policy.ts';
+
+scenarioTests(nodePortClusterPolicy);
+scenarioTests(nodePortLocalPolicy);
