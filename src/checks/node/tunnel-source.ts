@@ -6,6 +6,7 @@ import { cidrContains, formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import { fibLookup } from '../../engine/routing.ts';
 import { outerAddresses } from '../../engine/tunnel.ts';
+import { CNI_MODULES } from '../../model/cni/index.ts';
 import type { HostState, IpSet } from '../../model/types.ts';
 import type { WideScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
@@ -13,15 +14,10 @@ import type { Finding } from '../finding.ts';
 import { knownUnderlay, nodeAddresses, nodeInfo, ownershipObjects, podBlocks } from './ownership.ts';
 import { TUNNEL_SECTIONS } from './tunnel-next-hop.ts';
 
-/** felix's allow-lists of cluster hosts, by encapsulation (felix/ipsets: IPSetIDAllHostNets, IPSetIDAllVXLANSourceNets). */
-const ALLOW_LISTS = {
-  ipip: ['cali40all-hosts-net', 'cali40all-hosts'],
-  vxlan: ['cali40all-vxlan-net', 'cali40all-hosts-net'],
-} as const;
-
+/** The peer's allow-list of cluster hosts for `kind` tunnel traffic, from the CNI that keeps one (model/cni/). */
 function allowList(h: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined {
-  for (const name of ALLOW_LISTS[kind]) {
-    const s = h.ipsets.find((x) => x.name === name);
+  for (const m of CNI_MODULES) {
+    const s = m.tunnelAllowList?.(h, kind);
     if (s !== undefined) return s;
   }
   return undefined;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { inCidr } from '../../lib/ipv4.ts';
 import type { ClusterInfo, NodeInfo } from '../cluster.ts';
-import type { HostState } from '../types.ts';
+import type { HostState, IpSet } from '../types.ts';
 import { bareIpv4, cniPlugin, configMap, nodePodCidrs, podsNamed } from './common.ts';
 import type { CniModule, Detected, Encapsulation, Ipam, PodRange } from './types.ts';
 
@@ -108,6 +108,24 @@ function masqueradeConfig(cluster: ClusterInfo, podIp: string): string[] {
     .map((p) => `IPPool ${p.name} (${p.cidr}): natOutgoing: ${p.natOutgoing}`);
 }
 
+/**
+ * felix's allow-lists of cluster hosts, by encapsulation (felix/ipsets: IPSetIDAllHostNets,
+ * IPSetIDAllVXLANSourceNets): "-m set ! --match-set cali40all-hosts-net src -j DROP" on the tunnel
+ * protocol.
+ */
+const ALLOW_LISTS = {
+  ipip: ['cali40all-hosts-net', 'cali40all-hosts'],
+  vxlan: ['cali40all-vxlan-net', 'cali40all-hosts-net'],
+} as const;
+
+function tunnelAllowList(h: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined {
+  for (const name of ALLOW_LISTS[kind]) {
+    const s = h.ipsets.find((x) => x.name === name);
+    if (s !== undefined) return s;
+  }
+  return undefined;
+}
+
 export const calico: CniModule = {
   name: 'calico',
   detect,
@@ -117,6 +135,7 @@ export const calico: CniModule = {
   encapsulation,
   ipam: calicoPluginIpam,
   masqueradeConfig,
+  tunnelAllowList,
   // The calico CNI plugin's fixed default route in every pod (cni-plugin/internal/pkg/utils/network_linux.go).
   podGateway: '169.254.1.1',
   networkPolicy: {

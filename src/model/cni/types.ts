@@ -4,7 +4,7 @@
 // version. One file per CNI in this folder, registered in index.ts (docs/design-notes.md,
 // "Adding a CNI").
 import type { ClusterInfo, NodeInfo } from '../cluster.ts';
-import type { HostState } from '../types.ts';
+import type { HostState, IpSet } from '../types.ts';
 
 /** How pod traffic crosses nodes: an overlay, or plain routing (BGP / native routing / host-gw). */
 export type Encapsulation = 'ipip' | 'vxlan' | 'none' | 'unknown';
@@ -85,6 +85,11 @@ export interface CniModule {
    * `host`), as `object: key: value` lines; empty when this CNI has none in the cluster.
    */
   masqueradeConfig?(cluster: ClusterInfo, podIp: string, node: string, host: HostState | undefined): string[];
+  /**
+   * The ipset of cluster hosts its agent accepts `kind` tunnel traffic from on `host` (outer
+   * sources outside it are dropped), when the host has one.
+   */
+  tunnelAllowList?(host: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined;
   /** The gateway its routed pods use, answered by proxy ARP on their host-side device (Calico: 169.254.1.1). */
   podGateway?: string;
   /** How it enforces Kubernetes NetworkPolicy. */
