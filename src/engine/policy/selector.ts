@@ -46,7 +46,3 @@ export function selects(s: LabelSelector, l: KnownLabels): Tri {
     ...s.matchExpressions.map((r) => requirement(r, l)),
   ]);
 }
-
-export function isEmptySelector(s: LabelSelector): boolean {
-  return Object.keys(s.matchLabels).length === 0 && s.matchExpressions.length === 0;
-}
