@@ -31,8 +31,9 @@ export const PROBE_COMMANDS: readonly ProbeCommand[] = [
   },
   {
     section: 'conntrack-stats',
-    argv: ['conntrack', '-S'],
-    why: 'conntrack counters: insert_failed and drop (the DNS 5-second race), early_drop (a full table)',
+    // The kernel's own table where the image has no conntrack(8): the same per-CPU counters.
+    argv: ['sh', '-c', 'conntrack -S 2>/dev/null || cat /proc/net/stat/nf_conntrack'],
+    why: 'conntrack counters: insert_failed and drop (the DNS 5-second race), early_drop (a full table); `conntrack -S`, or /proc/net/stat/nf_conntrack without it',
   },
   {
     section: 'iptables-nft-save',

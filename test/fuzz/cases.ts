@@ -215,7 +215,7 @@ export const PARSERS: readonly ParserCase[] = [
     name: 'conntrack-stats',
     parse: parseConntrackStats,
     shape: obj({ cpus: arr(obj({ cpu: num, counters: map(num), raw: str })), totals: map(num) }),
-    fixtures: ['conntrack/conntrack-S.txt'],
+    fixtures: ['conntrack/conntrack-S.txt', 'conntrack/proc-net-stat-nf_conntrack.txt'],
     json: false,
   },
 ];

@@ -56,3 +56,36 @@ describe('parseConntrackStats', () => {
     assert.equal(r.value.totals.get('drop'), 1);
   });
 });
+
+// The probe reads the kernel's table where the image has no conntrack(8): the real file of this
+// machine's kernel (test/fixtures/conntrack/proc-net-stat-nf_conntrack.txt), and the same with
+// counters raised on CPU 1 (hex, as the kernel prints them).
+describe('parseConntrackStats on /proc/net/stat/nf_conntrack', () => {
+  const text = fixture('conntrack/proc-net-stat-nf_conntrack.txt');
+
+  it('one entry per CPU row, named as conntrack -S names them, entries left out', () => {
+    const r = parseConntrackStats(text);
+    assert.deepEqual(r.warnings, []);
+    assert.equal(r.value.cpus.length, text.trim().split('\n').length - 1);
+    assert.equal(r.value.totals.get('insert_failed'), 0);
+    assert.ok(r.value.totals.has('clash_resolve') && r.value.totals.has('chaintoolong'));
+    assert.ok(!r.value.totals.has('entries') && !r.value.totals.has('clashres'));
+  });
+
+  it('hex counters summed over CPUs', () => {
+    const [header, ...rows] = text.trim().split('\n');
+    const names = header!.trim().split(/\s+/);
+    const raised = names.map((n) => (n === 'insert_failed' ? '0000001a' : n === 'drop' ? '00000003' : '00000000'));
+    const r = parseConntrackStats([header, rows[0], raised.join(' '), ''].join('\n'));
+    assert.deepEqual(r.warnings, []);
+    assert.equal(r.value.totals.get('insert_failed'), 26);
+    assert.equal(r.value.totals.get('drop'), 3);
+  });
+
+  it('a row that is not hex counters is a warning, never a number', () => {
+    const [header] = text.trim().split('\n');
+    const r = parseConntrackStats(`${header}\nzz 00\n`);
+    assert.equal(r.value.cpus.length, 0);
+    assert.equal(r.warnings.length, 1);
+  });
+});
