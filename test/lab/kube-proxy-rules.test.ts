@@ -18,6 +18,7 @@ import { dedent } from '../helpers/iptables-inline.ts';
 import { kernelAgrees } from './rule-rows.ts';
 import type { FlowRow } from '../unit/netfilter/packet-table.ts';
 import { ITP_ROWS, ITP_TEXT, V130_ROWS, V130_TEXT } from '../unit/netfilter/kube-proxy-services.ts';
+import { FEATURES_ROWS, FEATURES_TEXT, NPA_ROWS, NPA_TEXT } from '../unit/netfilter/kube-proxy-v1.20-features.ts';
 import { mismatches } from '../unit/netfilter/packet-table.ts';
 import { AFFINITY_SEP, AFFINITY_TEXT, NEW_CLIENT, PINNED_CLIENT } from '../unit/netfilter/session-affinity.ts';
 import { buildHostNet } from '../../src/engine/host-net.ts';
@@ -80,6 +81,8 @@ const LAN = [
 /** The node's addresses besides eth0 and cni0. */
 const NODE = ['192.168.1.2', '192.168.1.5'];
 
+const SERVICE_ROUTE = { routes: ['10.96.0.0/16 via 10.0.0.1 dev eth0'] };
+
 const topology: Lab = mergeLabs(
   node('node', {
     sysctls: { 'net.ipv4.conf.all.route_localnet': '1' },
@@ -94,8 +97,12 @@ const topology: Lab = mergeLabs(
     routes: ['default via 192.168.0.2 dev eth0'],
   }),
   link({ host: 'lan', dev: 'eth0', addr: '192.168.0.50/24' }, { host: 'node', dev: 'eth0', addr: '192.168.0.2/24' }),
-  bridgePod({ name: 'pod', node: 'node', addr: '10.0.0.2/8', gateway: '10.0.0.1/8' }),
-  ...ENDPOINTS.map((ip, i) => bridgePod({ name: `ep${i + 1}`, node: 'node', addr: `${ip}/8`, gateway: '10.0.0.1/8' })),
+  // The pods' /8 holds the real capture's Service range (the API server's 10.96.0.0/16): as a
+  // real pod's /24 would not, it goes to the gateway.
+  bridgePod({ name: 'pod', node: 'node', addr: '10.0.0.2/8', gateway: '10.0.0.1/8', pod: SERVICE_ROUTE }),
+  ...ENDPOINTS.map((ip, i) =>
+    bridgePod({ name: `ep${i + 1}`, node: 'node', addr: `${ip}/8`, gateway: '10.0.0.1/8', pod: SERVICE_ROUTE }),
+  ),
   // kubelet's hairpin-veth mode: a pod may reach itself through its Service (the bridge sends
   // the frame back out the port it came in on).
   node('node', {
@@ -121,6 +128,18 @@ function hostOf(addr: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Rows the lab can send: every endpoint they name is a lab host (not another node's), and they
+ * arrive on a device the lab node has (its pods sit behind the cni0 bridge).
+ */
+function sendable(rows: readonly FlowRow[]): FlowRow[] {
+  return rows.filter(
+    (r) =>
+      (r.in === undefined || r.in === 'eth0' || r.in === 'cni0') &&
+      r.want.split(',').every((w) => !/^\s*\d/.test(w) || hostOf(w.trim().split(':')[0]!) !== undefined),
+  );
+}
+
 interface Suite {
   name: string;
   text: string;
@@ -142,6 +161,10 @@ const SUITES: Suite[] = [
     rows: ITP_ROWS,
     nfacct: [['ct_state_invalid_dropped_pkts']],
   },
+  // The real kube-proxy v1.20.2's own rules (test/fixtures/kube-proxy/README.md), captured for
+  // this very node.
+  { name: 'kube-proxy v1.20.2 (real): every Service feature', text: FEATURES_TEXT, rows: sendable(FEATURES_ROWS) },
+  { name: 'kube-proxy v1.20.2 (real): --nodeport-addresses', text: NPA_TEXT, rows: sendable(NPA_ROWS) },
   { name: 'recent', text: RECENT_TEXT, rows: RECENT_ROWS },
   { name: 'recent across hooks', text: ACROSS_HOOKS_TEXT, rows: ACROSS_HOOKS_ROWS },
   {

@@ -29,6 +29,8 @@ export interface FlowRow {
   rule?: RegExp;
   /** A condition every branch carries (e.g. an assumption about xt_recent lists). */
   branch?: RegExp;
+  /** Arrives through this bridge port, with br_netfilter calling iptables (-m physdev sees it). */
+  bridgePort?: string;
 }
 
 interface Walked {
@@ -50,6 +52,7 @@ function walk(rulesets: readonly IptRuleset[], env: NetfilterEnv, row: FlowRow, 
     packet: row.packet,
     ...(row.in !== undefined ? { in: row.in } : {}),
     ...(row.out !== undefined ? { out: row.out } : {}),
+    ...(row.bridgePort !== undefined ? { physdev: { in: row.bridgePort, bridged: false } } : {}),
   });
   const run = (hook: Hook, prev: Walked | undefined): Walked[] => {
     const input = {
