@@ -1,6 +1,7 @@
 // The machine-readable result of a command (`-o json|yaml`), the schema of docs/architecture.md
 // ("Checks and findings") and docs/findings.md: what the queries answer. report/ renders it —
 // the table for people too, so both always say the same thing.
+import { text, texts } from '../model/render/said.ts';
 import type { Hop, HopReason, Trace } from '../engine/trace.ts';
 import type { ClusterFlavour } from '../model/detect.ts';
 import type { QueryVerdict } from './flow/analyze.ts';
@@ -75,9 +76,9 @@ export interface ReportDoc {
 }
 
 export function hopDoc(h: Hop): HopDoc {
-  const d: HopDoc = { node: h.node, step: h.step, detail: h.detail };
+  const d: HopDoc = { node: h.node, step: h.step, detail: text(h.detail) };
   if (h.device !== undefined) d.device = h.device;
-  if (h.evidence.length > 0) d.evidence = h.evidence.join('\n');
+  if (h.evidence.length > 0) d.evidence = texts(h.evidence).join('\n');
   if (h.reason !== undefined) d.reason = h.reason;
   return d;
 }

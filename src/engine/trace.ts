@@ -1,6 +1,7 @@
 // What the engine returns: hop-by-hop traces ending in a verdict (docs/architecture.md "The engine").
 import type { Ipv4 } from '../lib/ipv4.ts';
 import type { SectionStatus } from '../model/provenance.ts';
+import type { Said } from '../model/said.ts';
 
 export type TraceVerdict = 'delivered' | 'dropped' | 'rejected' | 'no-route' | 'unknown';
 
@@ -72,6 +73,10 @@ export interface NetfilterPlace {
   handle?: number;
   table: string;
   chain: string;
+  /** The line that decided, as collected: the rule's line, or the chain's header when its policy decided. */
+  line: string;
+  /** True when the chain's policy decided (no rule matched). */
+  policy: boolean;
 }
 
 export interface Hop {
@@ -79,9 +84,9 @@ export interface Hop {
   device?: string;
   step: HopStep;
   /** One line saying what happened, with the addresses as they are at this point. */
-  detail: string;
-  /** Raw lines (route, rule, sysctl) that decided this step. */
-  evidence: string[];
+  detail: Said;
+  /** What decided this step: the parsed items (route, rule, neighbour, link) and raw lines (iptables, sysctl). */
+  evidence: Said[];
   /** Set on the hop that ended a trace without delivery: why. */
   reason?: HopReason;
 }

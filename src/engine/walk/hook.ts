@@ -15,7 +15,13 @@ import type { Ctx, Leaf, State } from './state.ts';
 function place(o: NfOutcome): { at?: NetfilterPlace } {
   const last = o.steps.at(-1);
   if (last === undefined) return {};
-  const at: NetfilterPlace = { backend: last.backend, table: last.table, chain: last.chain };
+  const at: NetfilterPlace = {
+    backend: last.backend,
+    table: last.table,
+    chain: last.chain,
+    line: last.raw,
+    policy: last.rule === null,
+  };
   if (last.family !== undefined) at.family = last.family;
   if (last.rule !== null && 'handle' in last.rule && last.rule.handle !== undefined) at.handle = last.rule.handle;
   return { at };

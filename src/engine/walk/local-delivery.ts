@@ -2,7 +2,7 @@
 // again (ipip.c, vxlan.c), an IPVS virtual server picks a real server (ip_vs_core.c), anything
 // else is delivered to the host.
 import { formatIpv4, parseIpv4 } from '../../lib/ipv4.ts';
-import { renderLink } from '../../model/render/iproute2.ts';
+import { itemSaid, said } from '../../model/said.ts';
 import { newView } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { ipvsGap } from '../data-gaps.ts';
@@ -44,7 +44,7 @@ export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: 
           { kind: 'vtep-mac-mismatch' },
           `${tun} takes the VXLAN packet, but its inner frame is addressed to ${wrongMac.frame}, not to ${tun}'s MAC ${wrongMac.device}: the kernel marks it for another host and drops it (eth_type_trans, ip_rcv)`,
           [
-            `${renderLink(h.links.get(tun)!)} link/ether ${wrongMac.device}`,
+            said`${{ link: h.links.get(tun)! }} link/ether ${wrongMac.device}`,
             `inner frame: destination MAC ${wrongMac.frame} (the sender's neighbour entry)`,
           ],
           tun,
@@ -55,7 +55,7 @@ export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: 
       h.name,
       'decapsulate',
       `decapsulated on ${tun}: ${describePacket(p.inner)}`,
-      [renderLink(h.links.get(tun)!)],
+      [itemSaid({ link: h.links.get(tun)! })],
       tun,
     );
     return ctx.stages.receive(ctx, leaveHost(s2), h, tun, p.inner);

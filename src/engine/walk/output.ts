@@ -3,7 +3,7 @@
 // POSTROUTING. References: net/ipv4/route.c (ip_route_output_key_hash), ip_output.c,
 // netfilter/nf_nat_core.c (ip_route_me_harder).
 import { formatIpv4 } from '../../lib/ipv4.ts';
-import { renderRoute } from '../../model/render/iproute2.ts';
+import { itemSaid, said } from '../../model/said.ts';
 import { tupleOf } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { NEEDS } from '../data-gaps.ts';
@@ -53,8 +53,8 @@ export function localOut(
           'route',
           'dropped',
           { kind: 'no-source-address' },
-          `no source address for ${formatIpv4(p.dst)} via ${renderRoute(r)}`,
-          [renderRoute(r)],
+          said`no source address for ${formatIpv4(p.dst)} via ${{ route: r }}`,
+          [itemSaid({ route: r })],
         ),
       ];
     p = { ...p, src };
@@ -69,7 +69,7 @@ export function localOut(
   }
   const evidence = routeEvidence(fib);
   if (r.type === 'local') {
-    st = hop(st, h.name, 'route', `${formatIpv4(p.dst)} is this host's own address (${renderRoute(r)})`, evidence);
+    st = hop(st, h.name, 'route', said`${formatIpv4(p.dst)} is this host's own address (${{ route: r }})`, evidence);
     return runHook(ctx, st, h, 'OUTPUT', p, { outIface: 'lo' }, (s, q) => ctx.stages.deliverLocal(ctx, s, h, 'lo', q));
   }
   return nextHops(r).flatMap((nh) => {
@@ -85,7 +85,7 @@ export function localOut(
         evidence,
         oif,
       ),
-      nextHopRoute: renderRoute(r),
+      nextHopRoute: r,
     };
     return runHook(ctx, s, h, 'OUTPUT', p, { outIface: oif, nextHop: gw }, (s2, q, out) => {
       // ip_route_me_harder(): a changed destination or mark re-routes the packet.
@@ -101,10 +101,10 @@ export function localOut(
             h.name,
             'route',
             `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${formatIpv4(nh2.gateway)} ` : ''}dev ${nh2.dev}`,
-            [renderRoute(again.route)],
+            [itemSaid({ route: again.route })],
             nh2.dev,
           ),
-          nextHopRoute: renderRoute(again.route),
+          nextHopRoute: again.route,
         };
         return ctx.stages.postrouting(ctx, s3, h, nh2.dev, nh2.gateway ?? q.dst, q, undefined);
       }

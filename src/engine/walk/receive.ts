@@ -4,7 +4,7 @@
 // References: net/ipv4/ip_input.c, route.c, ip_forward.c, fib_frontend.c (fib_validate_source).
 import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
-import { renderRoute } from '../../model/render/iproute2.ts';
+import { itemSaid, said } from '../../model/said.ts';
 import { tupleOf } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { forwarding, routeLocalnet } from '../kernel/sysctl.ts';
@@ -105,7 +105,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
   if (r.type === 'local') {
     const rpf = validateSource(h, { src: p.src, dst: p.dst, iif: dev, mark: p.mark, tos: 0 });
     if (!rpf.pass) return [rpfDrop(st, h, dev, p, rpf)];
-    const s2 = hop(st, h.name, 'route', `${formatIpv4(p.dst)} is local (${renderRoute(r)})`, evidence, dev);
+    const s2 = hop(st, h.name, 'route', said`${formatIpv4(p.dst)} is local (${{ route: r }})`, evidence, dev);
     return runHook(ctx, s2, h, 'INPUT', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) =>
       ctx.stages.deliverLocal(ctx, s, h, dev, q),
     );
@@ -119,7 +119,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
         'unknown',
         { kind: 'not-modelled' },
         `${formatIpv4(p.dst)} is a ${r.type} address here: not modelled`,
-        [renderRoute(r)],
+        [itemSaid({ route: r })],
         dev,
       ),
     ];
@@ -134,7 +134,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
         'dropped',
         { kind: 'forwarding-disabled' },
         `${formatIpv4(p.dst)} must be forwarded but forwarding is off on ${dev} (dropped silently)`,
-        [...fwd.lines, renderRoute(r)],
+        [...fwd.lines, itemSaid({ route: r })],
         dev,
       ),
     ];
@@ -161,7 +161,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
       [...evidence, ...((rpf.mode ?? 0) > 0 ? rpf.evidence.slice(0, 2) : [])],
       dev,
     );
-    s = { ...s, nextHopRoute: renderRoute(r) };
+    s = { ...s, nextHopRoute: r };
     const gw = nh.gateway ?? p.dst;
     return runHook(
       ctx,

@@ -2,6 +2,8 @@
 // and how a branch ends. The stages (receive.ts, local-delivery.ts, output.ts, transmit.ts) call
 // one another through `Ctx.stages`, so that none imports another: the kernel's paths loop (a
 // forwarded packet is received by the next host, a decapsulated one re-enters its own).
+import type { Said } from '../../model/said.ts';
+import type { Route } from '../../model/types.ts';
 import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import type { CtEntry, CtTables, Tuple } from '../conntrack.ts';
@@ -49,7 +51,7 @@ export interface State {
   /** The packet as its source emitted it (after the kernel picked the source address). */
   sent?: Packet;
   /** The route that chose the current next hop: evidence when that next hop cannot be reached. */
-  nextHopRoute?: string;
+  nextHopRoute?: Route;
 }
 
 /** The stages that hand a packet on, each in its own module (see the top of this file). */
@@ -92,8 +94,8 @@ export function hop(
   st: State,
   node: string,
   step: HopStep,
-  detail: string,
-  evidence: string[] = [],
+  detail: Said,
+  evidence: Said[] = [],
   device?: string,
   reason?: HopReason,
 ): State {
@@ -115,8 +117,8 @@ export function die(
   step: HopStep,
   verdict: TraceVerdict,
   reason: HopReason,
-  detail: string,
-  evidence: string[],
+  detail: Said,
+  evidence: Said[],
   device?: string,
 ): Leaf {
   return end(hop(st, node, step, detail, evidence, device, reason), verdict);
