@@ -79,6 +79,22 @@ export interface NetfilterPlace {
   policy: boolean;
 }
 
+/**
+ * What a hop did to the packet, as data: the report draws the path from it (report/segments.ts)
+ * and never reads `detail`'s wording.
+ */
+export type HopEffect =
+  /** A tunnel's packet arrived; `outer` is its encapsulation header ("VXLAN vni 1 A → B"). */
+  | { kind: 'arrived-encapsulated'; outer: string }
+  /** A route lookup sends it out of `dev` (to `via`); `rerouted`: again, after OUTPUT changed it. */
+  | { kind: 'routed'; dev: string; via?: string; outer?: string; rerouted?: true }
+  /** The route lookup says it is for this host. */
+  | { kind: 'local' }
+  /** Its addresses were rewritten: NAT in a hook, conntrack undoing NAT on a reply, an IPVS choice. */
+  | { kind: 'rewritten'; what: string }
+  /** It reached its receiver: "delivered to pod x". */
+  | { kind: 'delivered'; what: string };
+
 export interface Hop {
   node: string;
   device?: string;
@@ -89,6 +105,8 @@ export interface Hop {
   evidence: Said[];
   /** Set on the hop that ended a trace without delivery: why. */
   reason?: HopReason;
+  /** What it did to the packet, where that is more than passing it on. */
+  effect?: HopEffect;
 }
 
 export interface Trace {

@@ -8,7 +8,7 @@ import type { Hook, NfOutcome, NfRule, PhysdevView } from '../netfilter/types.ts
 import type { Packet } from '../packet.ts';
 import type { HopStep, NetfilterPlace } from '../trace.ts';
 import { gapOn, unknownWithout } from './gaps.ts';
-import { describePacket, die, hop } from './state.ts';
+import { describePacket, die, hop, withEffect } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 /** The table and chain of the step that decided, for the typed reason. */
@@ -121,7 +121,8 @@ export function runHook(
           matched.length > 0 || o.nat !== undefined
             ? hop(st2, h.name, step, `${hook}: accepted${changed} → ${describePacket(o.packet)}`, matched, dev)
             : st2;
-        return next(st3, o.packet, o);
+        const st4 = o.nat !== undefined ? withEffect(st3, { kind: 'rewritten', what: o.nat.step.action }) : st3;
+        return next(st4, o.packet, o);
       }
     }
   });

@@ -13,7 +13,7 @@ import { conntrackIn } from './conntrack-steps.ts';
 import { enterable, gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
 import { failRoute, noOutputDevice, routeEvidence } from './route-outcome.ts';
-import { describePacket, die, hop, routingLoop } from './state.ts';
+import { describePacket, die, hop, routed, routingLoop, withEffect } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 /** ip_route_output → OUTPUT → (re-route) → POSTROUTING. */
@@ -69,7 +69,10 @@ export function localOut(
   }
   const evidence = routeEvidence(fib);
   if (r.type === 'local') {
-    st = hop(st, h.name, 'route', said`${formatIpv4(p.dst)} is this host's own address (${{ route: r }})`, evidence);
+    st = withEffect(
+      hop(st, h.name, 'route', said`${formatIpv4(p.dst)} is this host's own address (${{ route: r }})`, evidence),
+      { kind: 'local' },
+    );
     return runHook(ctx, st, h, 'OUTPUT', p, { outIface: 'lo' }, (s, q) => ctx.stages.deliverLocal(ctx, s, h, 'lo', q));
   }
   return nextHops(r).flatMap((nh) => {
@@ -77,13 +80,16 @@ export function localOut(
     if (oif === undefined) return [noOutputDevice(st, h, r)];
     const gw = nh.gateway ?? p.dst;
     const s = {
-      ...hop(
-        st,
-        h.name,
-        'route',
-        `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${formatIpv4(nh.gateway)} ` : ''}dev ${oif}`,
-        evidence,
-        oif,
+      ...withEffect(
+        hop(
+          st,
+          h.name,
+          'route',
+          `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${formatIpv4(nh.gateway)} ` : ''}dev ${oif}`,
+          evidence,
+          oif,
+        ),
+        routed(oif, nh.gateway, p),
       ),
       nextHopRoute: r,
     };
@@ -96,13 +102,16 @@ export function localOut(
         const nh2 = nextHops(again.route)[0];
         if (nh2?.dev === undefined) return [noOutputDevice(s2, h, again.route)];
         const s3 = {
-          ...hop(
-            s2,
-            h.name,
-            'route',
-            `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${formatIpv4(nh2.gateway)} ` : ''}dev ${nh2.dev}`,
-            [itemSaid({ route: again.route })],
-            nh2.dev,
+          ...withEffect(
+            hop(
+              s2,
+              h.name,
+              'route',
+              `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${formatIpv4(nh2.gateway)} ` : ''}dev ${nh2.dev}`,
+              [itemSaid({ route: again.route })],
+              nh2.dev,
+            ),
+            routed(nh2.dev, nh2.gateway, q, true),
           ),
           nextHopRoute: again.route,
         };

@@ -10,7 +10,7 @@ import type { CtEntry, CtTables, Tuple } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import type { ConntrackView, EvaluateHook } from '../netfilter/types.ts';
 import type { Packet } from '../packet.ts';
-import type { Hop, HopReason, HopStep, Trace, TraceVerdict } from '../trace.ts';
+import type { Hop, HopEffect, HopReason, HopStep, Trace, TraceVerdict } from '../trace.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from '../world.ts';
 
 export type Endpoint =
@@ -80,9 +80,14 @@ export interface Ctx {
   stages: Stages;
 }
 
+/** An encapsulated packet's outer header ("VXLAN vni 1 A → B"); undefined for a plain one. */
+export function outerHeader(p: Packet): string | undefined {
+  if (p.inner === undefined) return undefined;
+  return `${p.proto === 'ipip' ? 'IPIP' : `VXLAN vni ${p.vni ?? '?'}`} ${formatIpv4(p.src)} → ${formatIpv4(p.dst)}`;
+}
+
 export function describePacket(p: Packet): string {
-  if (p.inner !== undefined)
-    return `${p.proto === 'ipip' ? 'IPIP' : `VXLAN vni ${p.vni ?? '?'}`} ${formatIpv4(p.src)} → ${formatIpv4(p.dst)} [${describePacket(p.inner)}]`;
+  if (p.inner !== undefined) return `${outerHeader(p)} [${describePacket(p.inner)}]`;
   const ports =
     p.proto === 'tcp' || p.proto === 'udp'
       ? `${formatIpv4(p.src)}:${p.sport} → ${formatIpv4(p.dst)}:${p.dport}`
@@ -103,6 +108,25 @@ export function hop(
   if (device !== undefined) h.device = device;
   if (reason !== undefined) h.reason = reason;
   return { ...st, hops: [...st.hops, h] };
+}
+
+/** The effect of a route lookup that sends `p` out of `dev` to `gateway`. */
+export function routed(dev: string, gateway: Ipv4 | undefined, p: Packet, rerouted = false): HopEffect {
+  const outer = outerHeader(p);
+  return {
+    kind: 'routed',
+    dev,
+    ...(gateway !== undefined ? { via: formatIpv4(gateway) } : {}),
+    ...(outer !== undefined ? { outer } : {}),
+    ...(rerouted ? { rerouted: true as const } : {}),
+  };
+}
+
+/** Records what the last hop did to the packet (trace.ts HopEffect). */
+export function withEffect(st: State, effect: HopEffect): State {
+  const last = st.hops.at(-1);
+  if (last === undefined) return st;
+  return { ...st, hops: [...st.hops.slice(0, -1), { ...last, effect }] };
 }
 
 export function end(st: State, verdict: TraceVerdict, extra: Partial<Trace> = {}): Leaf {

@@ -16,7 +16,7 @@ import { resolveReceiver } from '../world.ts';
 import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
 import { gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
-import { die, end, hop, seen } from './state.ts';
+import { die, end, hop, seen, withEffect } from './state.ts';
 import type { Ctx, Endpoint, Leaf, Stages, State } from './state.ts';
 
 /** POSTROUTING; then a reply has its DNAT undone, this host's entry is recorded and the packet leaves. */
@@ -111,7 +111,10 @@ function routeLine(st: State): Said[] {
 function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endpoint, how: Said): Leaf {
   const name = ep.kind === 'pod' ? `pod ${ep.pod.name}` : ep.kind === 'external' ? ep.external.name : ep.host;
   // How the receiver was found is the hop's evidence, not a clause of its sentence (which then nested).
-  const s = hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name}`, [how], oif);
+  const s = withEffect(hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name}`, [how], oif), {
+    kind: 'delivered',
+    what: `delivered to ${name}`,
+  });
   return { ...end(s, 'delivered', { seenAs: seen(p), deliveredTo: name }), endpoint: ep, packet: p };
 }
 
