@@ -22,6 +22,7 @@ import type { Packet } from '../../src/engine/packet.ts';
 import type { World } from '../../src/engine/world.ts';
 import { parseIpv4 } from '../../src/lib/ipv4.ts';
 import { buildHostState } from '../../src/model/host.ts';
+import { text } from '../../src/model/render/said.ts';
 import {
   bridgePod,
   labUnsupportedReason,
@@ -268,7 +269,7 @@ function engine(w: World, row: IpvsRow): EngineAnswer {
   const said = fwd
     .map(
       (t) =>
-        `${t.verdict} ${t.deliveredTo ?? ''} ${t.seenAs?.src ?? ''}: ${t.hops.map((h) => `${h.node} ${h.step} ${h.detail}`).join(' | ')}`,
+        `${t.verdict} ${t.deliveredTo ?? ''} ${t.seenAs?.src ?? ''}: ${t.hops.map((h) => `${h.node} ${h.step} ${text(h.detail)}`).join(' | ')}`,
     )
     .join('\n    ');
   if (Array.isArray(row.want)) {
