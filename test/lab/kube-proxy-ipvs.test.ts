@@ -15,14 +15,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../helpers/fixtures.ts';
-import { buildHostNet } from '../../src/engine/host-net.ts';
-import { traceFlow } from '../../src/engine/flow.ts';
-import { evaluateHook } from '../../src/engine/netfilter/evaluate.ts';
-import type { Packet } from '../../src/engine/packet.ts';
 import type { World } from '../../src/engine/world.ts';
-import { parseIpv4 } from '../../src/lib/ipv4.ts';
-import { buildHostState } from '../../src/model/host.ts';
-import { text } from '../../src/model/render/said.ts';
 import {
   bridgePod,
   labUnsupportedReason,
@@ -33,7 +26,8 @@ import {
   startLab,
   vethName,
 } from './harness/index.ts';
-import type { Lab, RunningLab } from './harness/index.ts';
+import type { Lab } from './harness/index.ts';
+import { probedWorld, walkTcp } from './engine-rows.ts';
 
 const IPSETS = fixture('kube-proxy-ipvs/ipset-restore.txt');
 const RULES = fixture('kube-proxy-ipvs/iptables-restore.txt');
@@ -43,6 +37,10 @@ const ENDPOINTS = ['10.180.0.1', '10.180.0.2', '10.180.0.3', '10.180.0.4', '10.1
 const LAN_EXTRA = ['203.0.113.2', '203.0.113.130'];
 /** Every address kube-proxy binds on kube-ipvs0: ClusterIPs, the externalIP, the LB addresses. */
 const VIPS = [...Array.from({ length: 9 }, (_, i) => `10.96.0.${11 + i}`), '192.168.99.22', '5.6.7.8', '1.2.3.4'];
+const PODS = [
+  { name: 'pod', ip: '10.0.0.2', node: 'node' },
+  ...ENDPOINTS.map((ip, i) => ({ name: `ep${i + 1}`, ip, node: 'node' })),
+];
 const SERVICE_ROUTE = { routes: ['10.96.0.0/16 via 10.0.0.1 dev eth0'] };
 
 const topology: Lab = mergeLabs(
@@ -224,71 +222,24 @@ const ROWS: IpvsRow[] = [
   },
 ];
 
-/** The node as the probe reads it, with the virtual servers kube-proxy would have made. */
-async function world(lab: RunningLab): Promise<World> {
-  const nodeEntry = await lab.probe('node');
-  nodeEntry.sections['ipvsadm'] = IPVSADM;
-  delete nodeEntry.errors['ipvsadm'];
-  const lan = await lab.probe('lan');
-  const hosts = new Map([
-    ['node', buildHostNet(buildHostState('node', nodeEntry))],
-    ['lan', buildHostNet(buildHostState('lan', lan))],
-  ]);
-  return {
-    hosts,
-    pods: [
-      { name: 'pod', ip: parseIpv4('10.0.0.2')!, node: 'node' },
-      ...ENDPOINTS.map((ip, i) => ({ name: `ep${i + 1}`, ip: parseIpv4(ip)!, node: 'node' })),
-    ],
-    externals: [],
-  };
-}
-
-interface EngineAnswer {
-  problems: string[];
-  /** The walk reached IPVS (a real server picked, or none to pick). */
-  reachedIpvs: boolean;
-}
-
-function engine(w: World, row: IpvsRow): EngineAnswer {
-  const p: Packet = {
-    src: parseIpv4(row.src)!,
-    dst: parseIpv4(row.dst)!,
-    proto: 'tcp',
-    sport: 40000,
-    dport: row.dport,
-    mark: 0,
-    connmark: 0,
-    length: 60,
-  };
-  const pod = w.pods.find((x) => x.name === row.from);
-  const from = pod !== undefined ? { kind: 'pod' as const, pod } : { kind: 'host' as const, host: row.from, ip: p.src };
-  const results = traceFlow(w, { evaluate: evaluateHook }, from, p);
-  const fwd = results.map((r) => r.forward);
+/** What the engine's walk gets wrong about a row; and whether it reaches IPVS. */
+function engine(w: World, row: IpvsRow): { problems: string[]; reachedIpvs: boolean } {
+  const { branches, said } = walkTcp(w, row.from, row.src, row.dst, row.dport);
   const problems: string[] = [];
-  const said = fwd
-    .map(
-      (t) =>
-        `${t.verdict} ${t.deliveredTo ?? ''} ${t.seenAs?.src ?? ''}: ${t.hops.map((h) => `${h.node} ${h.step} ${text(h.detail)}`).join(' | ')}`,
-    )
-    .join('\n    ');
   if (Array.isArray(row.want)) {
-    const to = fwd.map((t) =>
-      t.verdict === 'delivered' ? (t.deliveredTo ?? '?').replace(/^pod .*\//, '').replace(/^pod /, '') : t.verdict,
-    );
+    const to = branches.map((b) => b.to ?? b.verdict);
     if ([...new Set(to)].sort().join(',') !== [...row.want].sort().join(','))
       problems.push(`delivered to ${to.join(', ')}, want ${row.want.join(', ')}`);
-    for (const t of fwd) {
-      const masq = t.seenAs !== undefined && t.seenAs.src !== row.src;
-      if (row.masq !== undefined && t.verdict === 'delivered' && masq !== row.masq)
-        problems.push(`seen from ${t.seenAs?.src}, want ${row.masq ? 'masqueraded' : row.src}`);
-      if (row.branch !== undefined && !t.branch.some((b) => row.branch!.test(b)))
-        problems.push(`no branch says ${row.branch}: ${t.branch.join('; ')}`);
+    for (const b of branches) {
+      const masq = b.seenSrc !== undefined && b.seenSrc !== row.src;
+      if (row.masq !== undefined && b.verdict === 'delivered' && masq !== row.masq)
+        problems.push(`seen from ${b.seenSrc}, want ${row.masq ? 'masqueraded' : row.src}`);
+      if (row.branch !== undefined && !b.conditions.some((c) => row.branch!.test(c)))
+        problems.push(`no branch says ${row.branch}: ${b.conditions.join('; ')}`);
     }
-  } else if (!fwd.every((t) => t.verdict === row.want)) problems.push(`want ${row.want}`);
+  } else if (!branches.every((b) => b.verdict === row.want)) problems.push(`want ${row.want}`);
   if (problems.length > 0) problems.push(`engine: ${said}`);
-  const reachedIpvs = fwd.some((t) => t.hops.some((h) => h.node === 'node' && h.step === 'ipvs'));
-  return { problems, reachedIpvs };
+  return { problems, reachedIpvs: branches.some((b) => b.ipvs) };
 }
 
 test('kube-proxy IPVS mode: the engine walks every feature, and the kernel agrees up to IPVS', async (t) => {
@@ -303,7 +254,12 @@ test('kube-proxy IPVS mode: the engine walks every feature, and the kernel agree
     assert.equal(sets.code, 0, sets.stderr);
     const rules = await lab.exec('node', ['iptables-nft-restore'], { input: RULES });
     assert.equal(rules.code, 0, rules.stderr);
-    const w = await world(lab);
+    // The node as the probe reads it, with the virtual servers kube-proxy would have made.
+    const w = await probedWorld(lab, ['node', 'lan'], PODS, (host, e) => {
+      if (host !== 'node') return;
+      e.sections['ipvsadm'] = IPVSADM;
+      delete e.errors['ipvsadm'];
+    });
     const failures: string[] = [];
     for (const row of ROWS) {
       const e = engine(w, row);
