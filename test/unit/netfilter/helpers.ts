@@ -117,6 +117,8 @@ export interface HostSpec {
   sets?: IpSet[];
   /** Reverse-path answer for -m rpfilter; default: passes. */
   rpfilter?: (p: Packet, iface: string | undefined) => boolean;
+  /** The main table for `fib ... oif`, "CIDR" → device (longest prefix wins; no policy rules, marks ignored). */
+  routes?: Record<string, string>;
 }
 
 /**
@@ -148,6 +150,18 @@ export function host(spec: HostSpec = {}): NetfilterEnv {
     masqueradeSource: (out) => first(out),
     primaryAddress: (dev) => first(dev),
     rpfilterPasses: (p, iface) => (spec.rpfilter ? spec.rpfilter(p, iface) : true),
+    fibOif(q) {
+      if (byAddr.has(q.dst)) return ''; // a local route: nft_fib4_eval stores 0
+      let best: { len: number; dev: string } | undefined;
+      for (const [cidr, dev] of Object.entries(spec.routes ?? {})) {
+        const [a, l] = cidr.split('/');
+        const len = Number(l ?? 32);
+        const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        if (((ip(a as string) ^ q.dst) & mask) === 0 && (best === undefined || len > best.len)) best = { len, dev };
+      }
+      if (best === undefined) return '';
+      return q.via === undefined ? best.dev : q.via === best.dev ? q.via : '';
+    },
   };
 }
 

@@ -184,3 +184,95 @@ export const FIREWALLD_TRUSTED_ROWS: FlowRow[] = [
     want: '',
   },
 ];
+
+/** Host-side interfaces of the Calico node's pods (felix-nft.ts LAB_WORKLOADS). */
+export const CALICO_IFACES = { client: 'cali56a6d256ab4', web: 'cali0d7763386da', other: 'calidf753b51110' };
+
+const END_OF_TIER = /End of tier default\. Drop if no policies passed packet/;
+const POLICY_ACCEPTED = /Policy explicitly accepted packet/;
+
+/**
+ * Calico's nftables dataplane: felix's real table (input/calico-nftables.nft) with the lab's
+ * workloads and NetworkPolicy default/web-8080 (web-0 admits TCP 8080 only) added as felix writes
+ * them. Node 10.128.0.212 on eth0, LAN host 10.128.0.1, pods client-0 192.168.7.1, web-0
+ * 192.168.7.2, other-0 192.168.7.3 (IPPool 192.168.0.0/16, natOutgoing).
+ */
+export const CALICO_NFT_ROWS: FlowRow[] = [
+  {
+    name: 'pod to pod admitted by the policy',
+    in: CALICO_IFACES.client,
+    out: CALICO_IFACES.web,
+    packet: { src: '192.168.7.1', dst: '192.168.7.2', dport: 8080 },
+    want: '',
+    rule: POLICY_ACCEPTED,
+  },
+  {
+    name: 'pod to pod on a port the policy does not admit: end of tier',
+    in: CALICO_IFACES.client,
+    out: CALICO_IFACES.web,
+    packet: { src: '192.168.7.1', dst: '192.168.7.2', dport: 9090 },
+    want: 'DROP',
+    rule: END_OF_TIER,
+  },
+  {
+    name: 'pod to a pod no policy selects: the namespace profile admits',
+    in: CALICO_IFACES.client,
+    out: CALICO_IFACES.other,
+    packet: { src: '192.168.7.1', dst: '192.168.7.3', dport: 9090 },
+    want: '',
+    rule: POLICY_ACCEPTED,
+  },
+  {
+    name: 'the selected pod calling out (no egress policy)',
+    in: CALICO_IFACES.web,
+    out: CALICO_IFACES.client,
+    packet: { src: '192.168.7.2', dst: '192.168.7.1', dport: 80 },
+    want: '',
+  },
+  {
+    name: 'LAN host to the selected pod on the admitted port',
+    in: 'eth0',
+    out: CALICO_IFACES.web,
+    packet: { src: '10.128.0.1', dst: '192.168.7.2', dport: 8080 },
+    want: '',
+  },
+  {
+    name: 'LAN host to the selected pod on another port',
+    in: 'eth0',
+    out: CALICO_IFACES.web,
+    packet: { src: '10.128.0.1', dst: '192.168.7.2', dport: 22 },
+    want: 'DROP',
+    rule: END_OF_TIER,
+  },
+  {
+    name: 'pod to the LAN: natOutgoing masquerades',
+    in: CALICO_IFACES.client,
+    out: 'eth0',
+    packet: { src: '192.168.7.1', dst: '10.128.0.1', dport: 80 },
+    want: '',
+    masq: true,
+  },
+  {
+    name: 'pod to its node (DefaultEndpointToHostAction accept)',
+    in: CALICO_IFACES.client,
+    packet: { src: '192.168.7.1', dst: '10.128.0.212', dport: 22 },
+    want: '',
+    rule: /Configured DefaultEndpointToHostAction/,
+  },
+  {
+    name: 'a pod sending from an address not routed to it: the RPF check drops',
+    in: CALICO_IFACES.client,
+    out: CALICO_IFACES.web,
+    packet: { src: '192.168.7.99', dst: '192.168.7.2', dport: 8080 },
+    want: 'DROP',
+    rule: /fib saddr \. mark \. iif oif 0/,
+  },
+  {
+    name: 'VXLAN from a pod is dropped',
+    in: CALICO_IFACES.client,
+    out: 'eth0',
+    packet: { src: '192.168.7.1', dst: '10.128.0.1', proto: 'udp', dport: 4789 },
+    want: 'DROP',
+    rule: /Drop VXLAN encapped packets originating in workloads/,
+  },
+];
