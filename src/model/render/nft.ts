@@ -52,6 +52,8 @@ function contextOf(left: Json): RenderContext {
   }
   const ct = left['ct'];
   if (isObject(ct) && str(ct['key']) === 'mark') return { hex: true, quote: false };
+  const fib = left['fib'];
+  if (isObject(fib) && fib['result'] === 'oifname') return { hex: false, quote: true };
   for (const op of ['&', '|', '^']) {
     const operands = left[op];
     if (Array.isArray(operands)) return contextOf(operands[0]);

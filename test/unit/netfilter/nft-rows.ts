@@ -276,3 +276,81 @@ export const CALICO_NFT_ROWS: FlowRow[] = [
     rule: /Drop VXLAN encapped packets originating in workloads/,
   },
 ];
+
+/**
+ * fib and meta pkttype (input/nft-fib-pkttype.nft) on the lab node of nft-rules.test.ts: eth0
+ * 192.168.0.2/24 (default route via the LAN host), lo 192.168.1.2, cni0 10.0.0.1/8; the LAN host
+ * also sends from 10.99.0.1, which the node routes to cni0.
+ */
+export const FIB_PKTTYPE_ROWS: FlowRow[] = [
+  {
+    name: 'the reverse path of a LAN source is eth0, where it came in',
+    in: 'eth0',
+    packet: { src: '192.168.0.50', dst: '192.168.0.2', dport: 80 },
+    want: '',
+  },
+  {
+    name: 'a source the node routes to cni0, arriving on eth0: fib saddr . iif oif missing',
+    in: 'eth0',
+    packet: { src: '10.99.0.1', dst: '192.168.0.2', dport: 80 },
+    want: 'DROP',
+    rule: /fib saddr \. iif oif missing/,
+  },
+  {
+    name: 'a unicast packet is meta pkttype host',
+    in: 'eth0',
+    packet: { src: '192.168.0.50', dst: '192.168.0.2', dport: 8081 },
+    want: 'DROP',
+    rule: /meta pkttype host/,
+  },
+  {
+    name: 'forwarded to a pod: fib daddr oifname "cni0"',
+    in: 'eth0',
+    out: 'cni0',
+    packet: { src: '203.0.113.2', dst: '10.0.0.2', dport: 8082 },
+    want: 'DROP',
+    rule: /fib daddr oifname "cni0"/,
+  },
+  {
+    name: 'forwarded to the LAN: the route leaves by eth0',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '203.0.113.2', dport: 8082 },
+    want: '',
+  },
+  {
+    name: 'fib daddr oif exists: a routed destination',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '203.0.113.2', dport: 8083 },
+    want: 'DROP',
+    rule: /fib daddr oif exists/,
+  },
+  {
+    name: 'broadcast echo request: meta pkttype broadcast',
+    in: 'eth0',
+    packet: { src: '192.168.0.50', dst: '255.255.255.255', proto: 'icmp', icmpType: 8 },
+    want: 'DROP',
+    rule: /meta pkttype broadcast/,
+  },
+  {
+    name: 'all-hosts echo request: meta pkttype multicast',
+    in: 'eth0',
+    packet: { src: '192.168.0.50', dst: '224.0.0.1', proto: 'icmp', icmpType: 8 },
+    want: 'DROP',
+    rule: /meta pkttype multicast/,
+  },
+  {
+    name: "the node sending from lo's address out of eth0: not local on eth0",
+    out: 'eth0',
+    packet: { src: '192.168.1.2', dst: '192.168.0.50', dport: 8084 },
+    want: 'DROP',
+    rule: /fib saddr \. oif type != local/,
+  },
+  {
+    name: "the node sending from eth0's own address",
+    out: 'eth0',
+    packet: { src: '192.168.0.2', dst: '192.168.0.50', dport: 8084 },
+    want: '',
+  },
+];
