@@ -141,6 +141,6 @@ export const calico: CniModule = {
   networkPolicy: {
     enforces: true,
     ipBlockMatchesPods: true,
-    how: 'felix renders each NetworkPolicy into iptables chains cali-pi-*/cali-po-* jumped to from the pod interface chains cali-tw-*/cali-fw-* (eBPF mode: BPF programs); ipBlock is matched by address, pod addresses included',
+    how: 'felix renders each NetworkPolicy into iptables chains cali-pi-*/cali-po-* jumped to from the pod interface chains cali-tw-*/cali-fw-* (nftables mode: the same chains as filter-cali-* in table ip calico; eBPF mode: BPF programs); ipBlock is matched by address, pod addresses included',
   },
 };

@@ -4,10 +4,16 @@
 // same rows go through a real kernel in test/lab/calico-nft.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { AnalysisContext } from '../../../src/checks/context.ts';
+import { explainPolicyDrop, policiesBeforeDrop } from '../../../src/checks/flow/calico-policy-drop.ts';
+import { finding } from '../../../src/checks/finding.ts';
+import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
 import { unmodelledRules } from '../../../src/engine/netfilter/nft/compile.ts';
+import type { Hop, Trace } from '../../../src/engine/trace.ts';
 import { parseNftJson } from '../../../src/model/parse/nft.ts';
 import type { NftRuleset } from '../../../src/model/types.ts';
-import { fixture, host } from './helpers.ts';
+import { host as modelHost } from '../engine/model-builder.ts';
+import { fixture, host, hookInput, only } from './helpers.ts';
 import { CALICO_IFACES, CALICO_NFT_ROWS } from './nft-rows.ts';
 import { packetTable } from './packet-table.ts';
 
@@ -72,3 +78,65 @@ packetTable(
   ],
   felixOnly,
 );
+
+test('a drop at the end of the tier names the NetworkPolicy from its nft chain, as for iptables', () => {
+  const o = only(
+    evaluateHook(
+      [],
+      hookInput({
+        hook: 'FORWARD',
+        in: CALICO_IFACES.client,
+        out: CALICO_IFACES.web,
+        packet: { src: '192.168.7.1', dst: '192.168.7.2', dport: 9090 },
+      }),
+      env,
+      withWorkloads,
+    ),
+  );
+  assert.equal(o.verdict, 'drop');
+  const last = o.steps.at(-1)!;
+  const handle = last.rule !== null && 'handle' in last.rule ? last.rule.handle : undefined;
+  // The hop the walk makes of it (src/engine/walk/hook.ts).
+  const hop: Hop = {
+    node: 'node',
+    step: 'forward',
+    detail: 'FORWARD: dropped',
+    reason: {
+      kind: 'netfilter-drop',
+      at: {
+        backend: 'nftables',
+        family: 'ip',
+        table: 'calico',
+        chain: last.chain,
+        ...(handle !== undefined ? { handle } : {}),
+      },
+    },
+    evidence: o.steps.map((s) => s.raw),
+  };
+  const h = { ...modelHost('node', {}), nft: withWorkloads };
+  const refs = policiesBeforeDrop(h, hop);
+  assert.deepEqual(
+    refs.map(({ evidence, ...r }) => r),
+    [
+      {
+        kind: 'KubernetesNetworkPolicy',
+        namespace: 'default',
+        name: 'web-8080',
+        direction: 'ingress',
+        chain: 'filter-cali-pi-knp/default/web-8080',
+      },
+    ],
+  );
+  assert.match(refs[0]!.evidence, /tcp dport 8080 .*KubernetesNetworkPolicy default\/web-8080 ingress/);
+  const ctx = { model: { hosts: new Map([['node', h]]) } } as unknown as AnalysisContext;
+  const f = explainPolicyDrop(
+    ctx,
+    finding('netfilter-drop', { node: 'node', summary: 'FORWARD: dropped', evidence: [] }),
+    { decisive: hop } as Trace,
+  );
+  assert.match(
+    f.summary,
+    /no rule of KubernetesNetworkPolicy default\/web-8080 \(felix chain filter-cali-pi-knp\/default\/web-8080\) allows it/,
+  );
+  assert.match(f.fix ?? '', /kubectl -n default edit networkpolicy web-8080/);
+});
