@@ -6,6 +6,10 @@
 // Policy chains carry the policy in their first rule's comment (felix/rules/policy.go):
 // "Policy <ns>/knp.default.<name> ingress" up to v3.29 (knp.default. marks a Kubernetes
 // NetworkPolicy), "<Kind> <ns>/<name> ingress" from v3.30.
+import type { ClusterInfo } from '../cluster.ts';
+import { isIptablesNftTable } from '../parse/nft.ts';
+import type { HostState } from '../types.ts';
+import type { Detected } from './types.ts';
 
 /** felix's nftables table and the prefix of its filter chains. */
 export const FELIX_NFT_TABLE = { family: 'ip', name: 'calico', filterPrefix: 'filter-' } as const;
@@ -58,4 +62,38 @@ export function parsePolicyComment(comment: string): CalicoPolicyId | undefined 
     } else kind = namespace === undefined ? 'GlobalNetworkPolicy' : 'NetworkPolicy';
   }
   return { kind, ...(namespace !== undefined ? { namespace } : {}), name, direction };
+}
+
+/**
+ * Which dataplane felix programs: the nodes' own state first (felix's native table `ip calico`,
+ * or its cali-FORWARD chain in iptables), then FelixConfiguration `default` (bpfEnabled;
+ * nftablesMode Enabled/Disabled — Auto follows kube-proxy's mode at felix's start, which the
+ * nodes' state shows; felix/config/config_params.go NFTablesMode).
+ */
+export function felixDataplane(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<string> | undefined {
+  const fc = cluster.felixConfigurations.find((f) => f.name === 'default');
+  const because: string[] = [];
+  if (fc?.bpfEnabled === true) return { value: 'ebpf', because: ['FelixConfiguration default: bpfEnabled: true'] };
+  if (fc?.nftablesMode !== undefined) because.push(`FelixConfiguration default: nftablesMode: ${fc.nftablesMode}`);
+  const native = hosts.filter((h) =>
+    h.nft?.tables.some(
+      (t) => t.family === FELIX_NFT_TABLE.family && t.name === FELIX_NFT_TABLE.name && !isIptablesNftTable(t),
+    ),
+  );
+  if (native.length > 0)
+    return {
+      value: 'nftables',
+      because: [...because, `nftables table ip calico on ${native.map((h) => h.name).join(', ')}`],
+    };
+  const ipt = hosts.filter((h) =>
+    h.iptables.some((rs) => rs.tables.get('filter')?.chains.has('cali-FORWARD') === true),
+  );
+  if (ipt.length > 0)
+    return {
+      value: 'iptables',
+      because: [...because, `iptables chain cali-FORWARD on ${ipt.map((h) => h.name).join(', ')}`],
+    };
+  if (fc?.nftablesMode === 'Enabled') return { value: 'nftables', because };
+  if (fc?.nftablesMode === 'Disabled') return { value: 'iptables', because };
+  return undefined;
 }
