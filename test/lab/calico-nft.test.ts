@@ -13,7 +13,10 @@ import { test } from 'node:test';
 import { buildHostNet } from '../../src/engine/host-net.ts';
 import { netfilterEnv } from '../../src/engine/netfilter-env.ts';
 import { buildHostState } from '../../src/model/host.ts';
-import { CALICO_IFACES, CALICO_NFT_ROWS } from '../unit/netfilter/nft-rows.ts';
+import { policiesBeforeDrop } from '../../src/checks/flow/calico-policy-drop.ts';
+import { evaluateHook } from '../../src/engine/netfilter/evaluate.ts';
+import { dropHop, hookInput } from '../unit/netfilter/helpers.ts';
+import { CALICO_DENIED_FORWARD, CALICO_IFACES, CALICO_NFT_ROWS } from '../unit/netfilter/nft-rows.ts';
 import { mismatches } from '../unit/netfilter/packet-table.ts';
 import {
   calicoPod,
@@ -77,6 +80,58 @@ test("felix's nftables table: the kernel and the engine agree on every row", asy
       await lab.exec('node', ['conntrack', '-F']);
       const kernel = await kernelAgrees(lab, row, hostOf);
       if (kernel.length > 0) failures.push(`${row.name}:\n  ${kernel.join('\n  ')}`);
+    }
+    // Policy names: the drop at the end of web-0's tier names default/web-8080 from the table the
+    // kernel holds, read back as the probe reads it.
+    const denied = evaluateHook(state.iptables, CALICO_DENIED_FORWARD, env, state.nft);
+    assert.equal(denied.length, 1);
+    const refs = policiesBeforeDrop(state, dropHop('node', denied[0]!));
+    assert.deepEqual(
+      refs.map((r) => `${r.kind} ${r.namespace}/${r.name} ${r.direction}`),
+      ['KubernetesNetworkPolicy default/web-8080 ingress'],
+    );
+    // After the rows (the lab's listener holds UDP 4789, so the device uses 4790; no outer packet is sent here): felix's VXLAN device and a route to another node's block through it (routes as felix's
+    // route table writes them: onlink via the peer's tunnel address).
+    for (const cmd of [
+      'ip link add vxlan.calico type vxlan id 4096 dstport 4790 dev eth0',
+      'ip addr add 192.168.7.192/32 dev vxlan.calico',
+      'ip link set vxlan.calico up',
+      'ip route add 192.168.8.0/26 via 192.168.8.0 dev vxlan.calico onlink',
+    ]) {
+      const r = await lab.exec('node', cmd.split(' '));
+      assert.equal(r.code, 0, `${cmd}: ${r.stderr}`);
+    }
+    const tunnel = buildHostState('node', await lab.probe('node'));
+    const tunnelEnv = netfilterEnv(buildHostNet(tunnel));
+    // felix's VXLAN MASQUERADE (`fib saddr . oif type != local fib saddr type local`): the node's
+    // own traffic into the tunnel from another of its addresses is masqueraded, from the tunnel's
+    // address it is not. The kernel's counter against the engine's POSTROUTING.
+    const tunnelMasq = async (): Promise<number> => {
+      const out = await lab.exec('node', ['nft', 'list', 'chain', 'ip', 'calico', 'nat-cali-POSTROUTING']);
+      return Number(/oifname "vxlan\.calico" .* counter packets (\d+)/.exec(out.stdout)?.[1] ?? Number.NaN);
+    };
+    for (const [src, masq] of [
+      ['10.128.0.212', true],
+      ['192.168.7.192', false],
+    ] as const) {
+      const before = await tunnelMasq();
+      await lab.exec('node', ['ping', '-c', '1', '-W', '1', '-I', src, '192.168.8.1']);
+      assert.equal((await tunnelMasq()) - before, masq ? 1 : 0, `kernel, from ${src}`);
+      const o = evaluateHook(
+        tunnel.iptables,
+        hookInput({
+          hook: 'POSTROUTING',
+          out: 'vxlan.calico',
+          packet: { src, dst: '192.168.8.1', proto: 'icmp', icmpType: 8 },
+        }),
+        tunnelEnv,
+        tunnel.nft,
+      );
+      assert.equal(
+        o.some((x) => x.steps.some((st) => /MASQUERADE/.test(st.action))),
+        masq,
+        `engine, from ${src}`,
+      );
     }
     // The spoofed row was dropped by felix's RPF rule itself (rp_filter is 0 on the lab's node).
     const raw = await lab.exec('node', ['nft', 'list', 'chain', 'ip', 'calico', 'raw-cali-PREROUTING']);

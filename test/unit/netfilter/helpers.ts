@@ -8,6 +8,7 @@ import { parseIpsetSave } from '../../../src/model/parse/ipset.ts';
 import { parseIptablesSave } from '../../../src/model/parse/iptables-save.ts';
 import type { IpSet, IptablesBackend, IptRuleset } from '../../../src/model/types.ts';
 import type { Packet, Protocol } from '../../../src/engine/packet.ts';
+import type { Hop } from '../../../src/engine/trace.ts';
 import type {
   AddrType,
   ConntrackView,
@@ -189,4 +190,27 @@ export function branchProbability(o: NfOutcome): number {
     assert.ok(m, `branch label without probability: ${b}`);
     return acc * Number(m[1]);
   }, 1);
+}
+
+/** The hop the walk makes of a hook's drop (src/engine/walk/hook.ts): where it happened and the rules' lines. */
+export function dropHop(node: string, o: NfOutcome): Hop {
+  const last = o.steps.at(-1);
+  assert.ok(last !== undefined && o.verdict === 'drop', `not a drop: ${o.verdict}`);
+  const handle = last.rule !== null && 'handle' in last.rule ? last.rule.handle : undefined;
+  return {
+    node,
+    step: 'forward',
+    detail: 'dropped',
+    reason: {
+      kind: 'netfilter-drop',
+      at: {
+        backend: last.backend,
+        table: last.table,
+        chain: last.chain,
+        ...(last.family !== undefined ? { family: last.family } : {}),
+        ...(handle !== undefined ? { handle } : {}),
+      },
+    },
+    evidence: o.steps.map((s) => s.raw),
+  };
 }

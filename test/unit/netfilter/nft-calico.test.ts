@@ -9,12 +9,12 @@ import { explainPolicyDrop, policiesBeforeDrop } from '../../../src/checks/flow/
 import { finding } from '../../../src/checks/finding.ts';
 import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
 import { unmodelledRules } from '../../../src/engine/netfilter/nft/compile.ts';
-import type { Hop, Trace } from '../../../src/engine/trace.ts';
+import type { Trace } from '../../../src/engine/trace.ts';
 import { parseNftJson } from '../../../src/model/parse/nft.ts';
 import type { NftRuleset } from '../../../src/model/types.ts';
 import { host as modelHost } from '../engine/model-builder.ts';
-import { fixture, host, hookInput, only } from './helpers.ts';
-import { CALICO_IFACES, CALICO_NFT_ROWS } from './nft-rows.ts';
+import { dropHop, fixture, host, only } from './helpers.ts';
+import { CALICO_DENIED_FORWARD, CALICO_IFACES, CALICO_NFT_ROWS } from './nft-rows.ts';
 import { packetTable } from './packet-table.ts';
 
 function load(name: string): NftRuleset {
@@ -80,39 +80,8 @@ packetTable(
 );
 
 test('a drop at the end of the tier names the NetworkPolicy from its nft chain, as for iptables', () => {
-  const o = only(
-    evaluateHook(
-      [],
-      hookInput({
-        hook: 'FORWARD',
-        in: CALICO_IFACES.client,
-        out: CALICO_IFACES.web,
-        packet: { src: '192.168.7.1', dst: '192.168.7.2', dport: 9090 },
-      }),
-      env,
-      withWorkloads,
-    ),
-  );
-  assert.equal(o.verdict, 'drop');
-  const last = o.steps.at(-1)!;
-  const handle = last.rule !== null && 'handle' in last.rule ? last.rule.handle : undefined;
-  // The hop the walk makes of it (src/engine/walk/hook.ts).
-  const hop: Hop = {
-    node: 'node',
-    step: 'forward',
-    detail: 'FORWARD: dropped',
-    reason: {
-      kind: 'netfilter-drop',
-      at: {
-        backend: 'nftables',
-        family: 'ip',
-        table: 'calico',
-        chain: last.chain,
-        ...(handle !== undefined ? { handle } : {}),
-      },
-    },
-    evidence: o.steps.map((s) => s.raw),
-  };
+  const o = only(evaluateHook([], CALICO_DENIED_FORWARD, env, withWorkloads));
+  const hop = dropHop('node', o);
   const h = { ...modelHost('node', {}), nft: withWorkloads };
   const refs = policiesBeforeDrop(h, hop);
   assert.deepEqual(

@@ -1,5 +1,6 @@
 // Packet tables over native nftables rulesets, shared by the unit tests (the engine) and the lab
 // test (the kernel, test/lab/nft-rules.test.ts).
+import { hookInput } from './helpers.ts';
 import type { FlowRow } from './packet-table.ts';
 
 /**
@@ -187,6 +188,14 @@ export const FIREWALLD_TRUSTED_ROWS: FlowRow[] = [
 
 /** Host-side interfaces of the Calico node's pods (felix-nft.ts LAB_WORKLOADS). */
 export const CALICO_IFACES = { client: 'cali56a6d256ab4', web: 'cali0d7763386da', other: 'calidf753b51110' };
+
+/** client-0 → web-0 on a port default/web-8080 does not admit, as FORWARD sees it. */
+export const CALICO_DENIED_FORWARD = hookInput({
+  hook: 'FORWARD',
+  in: CALICO_IFACES.client,
+  out: CALICO_IFACES.web,
+  packet: { src: '192.168.7.1', dst: '192.168.7.2', dport: 9090 },
+});
 
 const END_OF_TIER = /End of tier default\. Drop if no policies passed packet/;
 const POLICY_ACCEPTED = /Policy explicitly accepted packet/;
