@@ -71,9 +71,8 @@ export function policiesBeforeDrop(h: HostState, hop: Hop): CalicoPolicyRef[] {
   const nft = at?.backend === 'nftables';
   if (at === undefined || !isWorkloadChain(at.chain, nft)) return [];
   const rules = chainRules(h, at, at.chain);
-  const last = hop.evidence[hop.evidence.length - 1] ?? '';
-  if (rules === undefined || !/Drop if no (policies|profiles)/.test(last)) return [];
-  const drop = rules.findIndex((r) => last.includes(r.key));
+  if (rules === undefined || !/Drop if no (policies|profiles)/.test(at.line)) return [];
+  const drop = rules.findIndex((r) => at.line.includes(r.key));
   const out: CalicoPolicyRef[] = [];
   for (const r of drop < 0 ? rules : rules.slice(0, drop)) {
     if (r.target === undefined || !isPolicyChain(r.target, nft)) continue;

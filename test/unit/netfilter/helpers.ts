@@ -1,14 +1,14 @@
 // Shared by the netfilter evaluator tests: rulesets parsed from captured iptables-save output,
 // a small host (NetfilterEnv) described by its addresses, and packet/conntrack builders.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 import { parseIpsetSave } from '../../../src/model/parse/ipset.ts';
 import { parseIptablesSave } from '../../../src/model/parse/iptables-save.ts';
 import type { IpSet, IptablesBackend, IptRuleset } from '../../../src/model/types.ts';
 import type { Packet, Protocol } from '../../../src/engine/packet.ts';
 import type { Hop } from '../../../src/engine/trace.ts';
+import { place } from '../../../src/engine/walk/hook.ts';
 import type {
   AddrType,
   ConntrackView,
@@ -20,11 +20,7 @@ import type {
   PhysdevView,
 } from '../../../src/engine/netfilter/types.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-
-export function fixture(path: string): string {
-  return readFileSync(FIXTURES + path, 'utf8');
-}
+export { fixture };
 
 /** A captured iptables-save dump, parsed. */
 export function ruleset(path: string, backend: IptablesBackend): IptRuleset {
@@ -194,23 +190,12 @@ export function branchProbability(o: NfOutcome): number {
 
 /** The hop the walk makes of a hook's drop (src/engine/walk/hook.ts): where it happened and the rules' lines. */
 export function dropHop(node: string, o: NfOutcome): Hop {
-  const last = o.steps.at(-1);
-  assert.ok(last !== undefined && o.verdict === 'drop', `not a drop: ${o.verdict}`);
-  const handle = last.rule !== null && 'handle' in last.rule ? last.rule.handle : undefined;
+  assert.equal(o.verdict, 'drop');
   return {
     node,
     step: 'forward',
     detail: 'dropped',
-    reason: {
-      kind: 'netfilter-drop',
-      at: {
-        backend: last.backend,
-        table: last.table,
-        chain: last.chain,
-        ...(last.family !== undefined ? { family: last.family } : {}),
-        ...(handle !== undefined ? { handle } : {}),
-      },
-    },
+    reason: { kind: 'netfilter-drop', ...place(o) },
     evidence: o.steps.map((s) => s.raw),
   };
 }
