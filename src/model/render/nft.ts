@@ -178,7 +178,11 @@ function renderStatement(s: Json): string {
     case 'match': {
       const op = str(o['op']) ?? '==';
       const left = renderExpr(o['left'], PLAIN, 1);
-      const right = renderExpr(o['right'], contextOf(o['left']), 1);
+      // A list on the right is a set of flags (`ct state established,related`), not a concatenation.
+      const r = o['right'];
+      const right = Array.isArray(r)
+        ? r.map((x) => renderExpr(x, contextOf(o['left']), 2)).join(',')
+        : renderExpr(r, contextOf(o['left']), 1);
       // nft leaves "==" implicit, except after a binary operation ("meta mark & 0x4000 == 0").
       const binop = isObject(o['left']) && ['&', '|', '^', '<<', '>>'].some((b) => b in (o['left'] as JsonObject));
       return (op === '==' && !binop) || op === 'in' ? `${left} ${right}` : `${left} ${op} ${right}`;
