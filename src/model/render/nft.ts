@@ -229,8 +229,9 @@ function renderStatement(s: Json): string {
     }
     case 'limit': {
       const inv = o['inv'] === true ? 'over ' : '';
+      // nft prints a packet limit's burst only when it is not the default 5 (src/statement.c limit_stmt_print).
       const burst = int(o['burst']);
-      return `limit rate ${inv}${int(o['rate']) ?? '?'}/${str(o['per']) ?? 'second'}${burst ? ` burst ${burst} packets` : ''}`;
+      return `limit rate ${inv}${int(o['rate']) ?? '?'}/${str(o['per']) ?? 'second'}${burst && burst !== 5 ? ` burst ${burst} packets` : ''}`;
     }
     case 'notrack':
       return 'notrack';
