@@ -37,3 +37,21 @@ test('meta pkttype: which packet types the model cannot tell are unknown, with t
   assert.equal(o.verdict, 'unknown');
   assert.match(o.steps.at(-1)?.action ?? '', /directed broadcast/);
 });
+
+// nft_fib4_eval answers a DHCP client's 0.0.0.0 → 255.255.255.255 with the device it came by,
+// without a lookup (the lookup of 0.0.0.0 would find the default route, eth0). Not sent in the
+// lab: a packet from 0.0.0.0 needs a raw socket the lab's agent does not have.
+packetTable(
+  'fib: a DHCP client',
+  [],
+  env,
+  [
+    {
+      name: 'from 0.0.0.0 on cni0 to the limited broadcast passes the reverse-path check',
+      in: 'cni0',
+      packet: { src: '0.0.0.0', dst: '255.255.255.255', proto: 'udp', sport: 68, dport: 67 },
+      want: '',
+    },
+  ],
+  parsed.value,
+);

@@ -15,6 +15,9 @@ function evalOif(c: NftCtx, flags: readonly unknown[]): Value | Unknown {
   if (via === '') return { unknown: 'the device the fib expression checks is not known at this hook' };
   // nft_fib_is_loopback: in PREROUTING, a packet from lo is its own answer.
   if (c.hook === 'PREROUTING' && c.inIface === 'lo') return c.inIface;
+  // From 0.0.0.0 to the limited broadcast or a local multicast group (a DHCP client): the device
+  // it came by, without a lookup.
+  if (p.src === 0 && (p.dst === 0xffffffff || p.dst >>> 8 === 0xe00000)) return c.inIface === '' ? '' : c.inIface;
   // get_saddr(): no source for multicast, limited broadcast and 0.0.0.0 (ipv4_is_*).
   const plain = (a: number): number => (a >>> 28 === 0xe || a === 0xffffffff || a === 0 ? 0 : a);
   const daddr = flags.includes('daddr');
