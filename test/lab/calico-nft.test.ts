@@ -13,7 +13,12 @@ import { test } from 'node:test';
 import { buildHostNet } from '../../src/engine/host-net.ts';
 import { netfilterEnv } from '../../src/engine/netfilter-env.ts';
 import { buildHostState } from '../../src/model/host.ts';
+import { analysisContext } from '../../src/checks/context.ts';
 import { policiesBeforeDrop } from '../../src/checks/flow/calico-policy-drop.ts';
+import { buildModel } from '../../src/model/model.ts';
+import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND, type Snapshot } from '../../src/snapshot/types.ts';
+import { traceRun } from '../helpers/queries.ts';
+import { calicoNftObjects } from './calico-nft-objects.ts';
 import { evaluateHook } from '../../src/engine/netfilter/evaluate.ts';
 import { dropHop, hookInput } from '../unit/netfilter/helpers.ts';
 import { CALICO_DENIED_FORWARD, CALICO_IFACES, CALICO_NFT_ROWS } from '../unit/netfilter/nft-rows.ts';
@@ -90,6 +95,29 @@ test("felix's nftables table: the kernel and the engine agree on every row", asy
       refs.map((r) => `${r.kind} ${r.namespace}/${r.name} ${r.direction}`),
       ['KubernetesNetworkPolicy default/web-8080 ingress'],
     );
+    // The whole walk over a snapshot of this node and the cluster's objects: the admitted flow is
+    // delivered, the denied one dropped and named after its NetworkPolicy.
+    const snap: Snapshot = {
+      apiVersion: SNAPSHOT_API_VERSION,
+      kind: SNAPSHOT_KIND,
+      capturedAt: new Date(0).toISOString(),
+      objects: calicoNftObjects(PODS),
+      hosts: { node: await lab.probe('node') },
+    };
+    const ctx = analysisContext(buildModel(snap));
+    assert.equal(ctx.flavour.dataplane?.value, 'nftables');
+    const admitted = traceRun('default/client-0', 'default/web-0', 8080, 'tcp')(ctx);
+    assert.ok(
+      admitted.traces.some((tr) => tr.direction === 'forward' && tr.verdict === 'delivered'),
+      JSON.stringify(admitted.traces.map((tr) => [tr.direction, tr.verdict])),
+    );
+    const refused = traceRun('default/client-0', 'default/web-0', 9090, 'tcp')(ctx);
+    const drop = refused.findings.find((f) => f.id === 'netfilter-drop');
+    assert.match(
+      drop?.summary ?? JSON.stringify(refused.findings),
+      /no rule of KubernetesNetworkPolicy default\/web-8080/,
+    );
+    t.diagnostic(`trace client-0 → web-0:9090: ${drop?.summary}`);
     // After the rows (the lab's listener holds UDP 4789, so the device uses 4790; no outer packet is sent here): felix's VXLAN device and a route to another node's block through it (routes as felix's
     // route table writes them: onlink via the peer's tunnel address).
     for (const cmd of [
