@@ -15,6 +15,7 @@ import { netfilterEnv } from '../../src/engine/netfilter-env.ts';
 import { buildHostState } from '../../src/model/host.ts';
 import { analysisContext } from '../../src/checks/context.ts';
 import { policiesBeforeDrop } from '../../src/checks/flow/calico-policy-drop.ts';
+import { doctor } from '../../src/checks/queries/doctor.ts';
 import { buildModel } from '../../src/model/model.ts';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND, type Snapshot } from '../../src/snapshot/types.ts';
 import { traceRun } from '../helpers/queries.ts';
@@ -106,6 +107,13 @@ test("felix's nftables table: the kernel and the engine agree on every row", asy
     };
     const ctx = analysisContext(buildModel(snap));
     assert.equal(ctx.flavour.dataplane?.value, 'nftables');
+    // Healthy defaults stay quiet: felix's own table gives doctor nothing to say.
+    const audit = doctor(ctx);
+    assert.deepEqual(
+      audit.findings.map((f) => `${f.id}: ${f.summary}`),
+      [],
+    );
+    assert.ok(audit.notes.some((n) => /calico dataplane nftables: nftables table ip calico on node/.test(n)));
     const admitted = traceRun('default/client-0', 'default/web-0', 8080, 'tcp')(ctx);
     assert.ok(
       admitted.traces.some((tr) => tr.direction === 'forward' && tr.verdict === 'delivered'),
