@@ -126,7 +126,29 @@ test("felix's nftables table: the kernel and the engine agree on every row", asy
       /no rule of KubernetesNetworkPolicy default\/web-8080/,
     );
     t.diagnostic(`trace client-0 → web-0:9090: ${drop?.summary}`);
-    // After the rows (the lab's listener holds UDP 4789, so the device uses 4790; no outer packet is sent here): felix's VXLAN device and a route to another node's block through it (routes as felix's
+    // `fib saddr . mark . iif`: the lookup carries the mark felix's raw chain sets on cali*
+    // (0x80000). With a policy rule that sends that mark to a table routing 192.168.7.99 to
+    // client-0's device, the spoofed source passes felix's RPF check: kernel and engine alike.
+    const spoofed = {
+      name: 'spoofed source with a marked route back',
+      in: CALICO_IFACES.client,
+      out: CALICO_IFACES.other,
+      packet: { src: '192.168.7.99', dst: '192.168.7.3', dport: 9090 },
+      want: '',
+    };
+    for (const cmd of [
+      'ip rule add fwmark 0x80000/0x80000 lookup 100 priority 100',
+      `ip route add 192.168.7.99/32 dev ${CALICO_IFACES.client} table 100`,
+    ]) {
+      const r = await lab.exec('node', cmd.split(' '));
+      assert.equal(r.code, 0, `${cmd}: ${r.stderr}`);
+    }
+    const marked = buildHostState('node', await lab.probe('node'));
+    assert.deepEqual(mismatches(marked.iptables, netfilterEnv(buildHostNet(marked)), spoofed, marked.nft), []);
+    await lab.exec('node', ['conntrack', '-F']);
+    assert.deepEqual(await kernelAgrees(lab, spoofed, hostOf), []);
+    // After the rows (the lab's listener holds UDP 4789, so the device uses 4790; no outer packet
+    // is sent here): felix's VXLAN device and a route to another node's block through it (routes as felix's
     // route table writes them: onlink via the peer's tunnel address).
     for (const cmd of [
       'ip link add vxlan.calico type vxlan id 4096 dstport 4790 dev eth0',
