@@ -12,8 +12,9 @@ import { test } from 'node:test';
 import { buildHostNet } from '../../src/engine/host-net.ts';
 import { netfilterEnv } from '../../src/engine/netfilter-env.ts';
 import { buildHostState } from '../../src/model/host.ts';
+import { evaluateHook } from '../../src/engine/netfilter/evaluate.ts';
 import { parseNftJson } from '../../src/model/parse/nft.ts';
-import { host } from '../unit/netfilter/helpers.ts';
+import { host, hookInput } from '../unit/netfilter/helpers.ts';
 import { kernelAgrees } from './rule-rows.ts';
 import {
   FIB_PKTTYPE_ROWS,
@@ -147,6 +148,25 @@ test('the kernel and the engine do what the nftables tables say', async (t) => {
           await lab.exec('lan', ['ping', ...flags, '-c', '1', '-W', '1', '-I', 'eth0', dst]);
           assert.equal(await rpfCounter(lab, match), before + 1, `${dst}: ${match}`);
         }
+        // The node's own broadcast leaves as PACKET_HOST in OUTPUT (a zeroed skb), kernel and engine.
+        const own = /meta pkttype host icmp type echo-request counter/;
+        const before = await rpfCounter(lab, own);
+        await lab.exec('node', ['ping', '-b', '-c', '1', '-W', '1', '-I', 'eth0', '255.255.255.255']);
+        assert.equal(await rpfCounter(lab, own), before + 1, "the node's broadcast in OUTPUT");
+        const out = evaluateHook(
+          [],
+          hookInput({
+            hook: 'OUTPUT',
+            out: 'eth0',
+            packet: { src: '192.168.0.2', dst: '255.255.255.255', proto: 'icmp', icmpType: 8 },
+          }),
+          env,
+          parsed.value,
+        );
+        assert.ok(
+          out.every((o) => o.steps.some((x) => own.test(x.raw))),
+          'the engine: pkttype host in OUTPUT',
+        );
       });
     }
   } finally {
