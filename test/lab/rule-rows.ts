@@ -19,7 +19,7 @@ export async function kernelAgrees(
     dst: row.packet.dst,
     proto,
     dport,
-    ...(from === 'lan' || from === 'node' ? { srcAddr: row.packet.src } : {}),
+    srcAddr: row.packet.src,
     listen: [80, dport],
   });
   const got = `delivered=${s.forwardDelivered} to ${s.receivedBy ?? '-'} seen from ${s.seenSrc ?? '-'}${s.error !== undefined ? ` (${s.error})` : ''}`;
