@@ -146,6 +146,24 @@ export const FINDINGS = {
     detection: 'The reply trace walked back from the server, with every conntrack entry of the forward path.',
     fix: 'Make the return path cross the node that did the NAT (symmetric routing), or avoid the NAT (externalTrafficPolicy: Local, routes to pods instead of to Services).',
   },
+  'hairpin-mode-off': {
+    title: 'A pod cannot reach itself through its Service: its bridge port has hairpin off',
+    severity: 'error',
+    meaning:
+      "A pod on a bridge (the bridge CNI plugin, flannel's cni0, kubenet's cbr0) connects to a Service and kube-proxy picks the pod itself. With br_netfilter on (net.bridge.bridge-nf-call-iptables = 1, which kubeadm requires) the DNATed frame is bridged, not routed, back toward the port it came in on, and a bridge never sends a frame out its ingress port unless that port has hairpin mode (net/bridge/br_forward.c should_deliver): it is dropped, with no counter in iptables. Other pods reach the Service; the endpoint itself times out, one connection in N.",
+    detection:
+      "The trace of a pod to a Service branch that is the pod itself: br_netfilter on, the destination changed in PREROUTING, routed out of the bridge it came in on, and the pod's port (its neighbour entry's MAC in the bridge's fdb, else every port of the bridge when all agree) without hairpin (ip -d addr: bridge_slave info hairpin). doctor: the bridge ports of Service endpoints with hairpin off where br_netfilter is on.",
+    fix: "Set \"hairpinMode\": true in the bridge plugin's CNI configuration (flannel: delegate.hairpinMode, the default of kube-flannel's manifest; kubelet's --hairpin-mode=hairpin-veth for kubenet) and recreate the pods; at once: bridge link set dev <port> hairpin on.",
+  },
+  'hairpin-no-masquerade': {
+    title: 'A pod reaching itself through its Service is not masqueraded',
+    severity: 'error',
+    meaning:
+      "A pod connects to a Service and the endpoint chosen is the pod itself. Without source NAT the packet comes back into the pod from the pod's own address, which its kernel drops as a martian source (fib_validate_source; accept_local is 0 by default): the connection times out, one in N for a Service with N endpoints. (Were it accepted, the pod would answer itself inside its namespace, past the node that undoes the DNAT.)",
+    detection:
+      "The trace of a pod → Service branch whose endpoint is the pod itself reaches the pod with its own address as source: no rule on the way masqueraded it (kube-proxy's KUBE-SEP rule `-s <endpoint>/32 -j KUBE-MARK-MASQ`, its nftables and IPVS equivalents). The pod's own sysctls are not collected: accept_local is taken as the default, 0, and the hop says so.",
+    fix: 'Let kube-proxy (or the Service proxy in use) masquerade hairpin traffic: kube-proxy writes it in every mode; a custom or replaced proxy must SNAT traffic whose source is the chosen endpoint (iptables -t nat -A POSTROUTING -s <pod>/32 -d <pod>/32 -j MASQUERADE).',
+  },
   'path-unknown': {
     title: 'netcheck cannot decide this part of the path',
     severity: 'warning',

@@ -102,7 +102,12 @@ export function send(
             at.dev,
           ),
         ];
-      return receive(ctx, st, at.host, at.dev, p);
+      // A pod on a bridge sends through its port: the bridge may refuse to send a frame back out of it.
+      const bridged =
+        at.host.links.get(at.dev)?.kind === 'bridge'
+          ? { ...st, bridgeIngress: { host: at.host.name, bridge: at.dev, podIp: from.pod.ip } }
+          : st;
+      return receive(ctx, bridged, at.host, at.dev, p);
     }
     case 'external': {
       const direct = directEntry(world, from.external, p.dst);

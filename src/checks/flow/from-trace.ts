@@ -70,6 +70,10 @@ function fixFor(id: FindingId, hop: Hop): string {
       return dev !== undefined
         ? `ip link set ${dev} up on ${hop.node}, and find out why it went down.`
         : FINDINGS[id].fix;
+    case 'hairpin-mode-off':
+      return hop.reason?.kind === 'hairpin-off' && hop.reason.port !== ''
+        ? `bridge link set dev ${hop.reason.port} hairpin on on ${hop.node} for now; for good, set "hairpinMode": true in the bridge plugin's CNI configuration (flannel's delegate, kubenet/k3s do it by default) so every new pod's port gets it.`
+        : FINDINGS[id].fix;
     case 'path-unknown':
       return unknownFix(hop) ?? FINDINGS[id].fix;
     default:

@@ -10,6 +10,7 @@ import { fibLookup } from '../routing.ts';
 import type { HopReason } from '../trace.ts';
 import { NEEDS } from '../data-gaps.ts';
 import type { Packet } from '../packet.ts';
+import { bridgeDelivers } from '../bridge.ts';
 import { encapsulation, isTunnel } from '../tunnel.ts';
 import { resolveReceiver } from '../world.ts';
 import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
@@ -17,6 +18,7 @@ import { gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
 import { die, end, hop, seen } from './state.ts';
 import type { Ctx, Endpoint, Leaf, Stages, State } from './state.ts';
+import type { PodEndpoint } from '../world.ts';
 
 /** POSTROUTING; then a reply has its DNAT undone, this host's entry is recorded and the packet leaves. */
 export const postrouting: Stages['postrouting'] = (ctx, st, h, oif, nextHop, p, inIface) => {
@@ -50,8 +52,15 @@ function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, 
       const s = hop(st, h.name, 'transmit', `out ${oif} to ${formatIpv4(nextHop)}: ${rcv.how}`, [], oif);
       return ctx.stages.receive(ctx, leaveHost(s), h2, rcv.dev, p, rcv.physdevIn);
     }
-    case 'pod':
+    case 'pod': {
+      const b = link?.kind === 'bridge' ? bridgeDelivers(h, oif, st.bridgeIngress, rcv.pod.ip, p.dst) : undefined;
+      if (b !== undefined && b.deliver === false)
+        return [die(st, h.name, 'bridge', 'dropped', { kind: 'hairpin-off', port: b.port }, b.detail, b.evidence, oif)];
+      if (b !== undefined && b.deliver === 'unknown')
+        return [die(st, h.name, 'bridge', 'unknown', { kind: 'bridge-port-unknown' }, b.detail, b.evidence, oif)];
+      if (p.src === rcv.pod.ip) return [martianAtPod(st, h, oif, p, rcv.pod)];
       return [deliverEndpoint(st, h, oif, p, { kind: 'pod', pod: rcv.pod }, rcv.how)];
+    }
     case 'external':
       return [deliverEndpoint(st, h, oif, p, { kind: 'external', external: rcv.external }, rcv.how)];
     case 'gateway': {
@@ -105,6 +114,24 @@ function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, 
 /** The route that chose the next hop, as the evidence of what happens to it. */
 function routeLine(st: State): string[] {
   return st.nextHopRoute !== undefined ? [st.nextHopRoute] : [];
+}
+
+/**
+ * A pod receiving a packet from its own address (reached through its Service without source NAT)
+ * drops it: ip_route_input_slow → fib_validate_source refuses a local source (martian) unless
+ * accept_local is set in the pod, whose sysctls netcheck does not read (the kernel default is 0).
+ */
+function martianAtPod(st: State, h: HostNet, oif: string, p: Packet, pod: PodEndpoint): Leaf {
+  return die(
+    st,
+    h.name,
+    'deliver',
+    'dropped',
+    { kind: 'hairpin-no-masquerade' },
+    `out ${oif} to pod ${pod.name}, which receives a packet from its own address ${formatIpv4(p.src)}: not source-NATed, it is a martian source to the pod's kernel and dropped (the pod's accept_local is not collected; assumed the default 0)`,
+    routeLine(st),
+    oif,
+  );
 }
 
 function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endpoint, how: string): Leaf {
