@@ -67,14 +67,14 @@ export function bridgeDelivers(
   const found = podPort(h, bridge, to);
   const candidates = found !== undefined ? ports(h, bridge).filter((l) => l.name === found.port) : ports(h, bridge);
   const flags = new Set(candidates.map((l) => l.bridgePort?.hairpin));
-  const why = `${formatIpv4(to)} was ${formatIpv4(ingress.arrivalDst)} when it entered ${bridge}: with br_netfilter the DNATed frame is bridged back toward the port it came in on`;
+  const why = `${formatIpv4(ingress.arrivalDst)} became ${formatIpv4(to)} in PREROUTING, routed back out ${bridge}: br_netfilter bridges the frame back toward the port it came in on`;
   if (candidates.length > 0 && flags.size === 1 && flags.has(true)) return { deliver: true };
   if (candidates.length > 0 && flags.size === 1 && flags.has(false)) {
     const port = candidates.length === 1 ? candidates[0]!.name : `the pod's port (every port of ${bridge})`;
     return {
       deliver: false,
       port: candidates.length === 1 ? candidates[0]!.name : '',
-      detail: `${why}, and ${port} has hairpin off: the bridge does not send a frame back out its ingress port (dropped)`,
+      detail: `${why}; ${port} has hairpin off, and a bridge never sends a frame back out its ingress port without it: dropped`,
       evidence: [...brnf.lines, ...(found?.evidence ?? []), ...candidates.map(renderLink)],
     };
   }

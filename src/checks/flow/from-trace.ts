@@ -72,7 +72,7 @@ function fixFor(id: FindingId, hop: Hop): string {
         : FINDINGS[id].fix;
     case 'hairpin-mode-off':
       return hop.reason?.kind === 'hairpin-off' && hop.reason.port !== ''
-        ? `bridge link set dev ${hop.reason.port} hairpin on on ${hop.node} for now; for good, set "hairpinMode": true in the bridge plugin's CNI configuration (flannel's delegate, kubenet/k3s do it by default) so every new pod's port gets it.`
+        ? `Set "hairpinMode": true in the bridge plugin's CNI configuration on ${hop.node} (flannel: delegate.hairpinMode, as kube-flannel's and k3s's conflists have it) so every new pod's port gets it, and recreate the pods; at once: bridge link set dev ${hop.reason.port} hairpin on.`
         : FINDINGS[id].fix;
     case 'path-unknown':
       return unknownFix(hop) ?? FINDINGS[id].fix;

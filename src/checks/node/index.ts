@@ -6,6 +6,7 @@ import { conntrackCheck } from './conntrack.ts';
 import { externalIpsCheck } from './externalips.ts';
 import { forwardPolicyCheck } from './forward-policy.ts';
 import { forwardingCheck } from './forwarding.ts';
+import { hairpinCheck } from './hairpin.ts';
 import { iptablesBackendsCheck } from './iptables-backends.ts';
 import { serviceRoutesCheck } from './service-routes.ts';
 import { ippoolOverlapCheck } from './ippool-overlap.ts';
@@ -36,6 +37,7 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   tunnelMtuCheck,
   ippoolOverlapCheck,
   brNetfilterCheck,
+  hairpinCheck,
   externalIpsCheck,
   serviceLocalEndpointsCheck,
   masqueradeConfigCheck,

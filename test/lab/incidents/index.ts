@@ -2,6 +2,7 @@
 import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
 import { egressNoWayBack, iptablesSplitBackends, vtepMacMismatch } from './faults.ts';
 import { externalipNodeAddress } from './externalip-node-address.ts';
+import { hairpinModeOff, hairpinModeOn } from './hairpin.ts';
 import { healthy } from './healthy.ts';
 import { INSTALLERS } from './installers.ts';
 import { networkPolicyAllow, networkPolicyDeny } from './network-policy.ts';
@@ -31,5 +32,7 @@ export const SCENARIOS: readonly Scenario[] = [
   hostNetmaskSwallowsServices,
   networkPolicyAllow,
   networkPolicyDeny,
+  hairpinModeOn,
+  hairpinModeOff,
   ...INSTALLERS,
 ];

@@ -573,6 +573,43 @@ const EXAMPLES: Record<string, Case[]> = {
       problems: [],
     },
   ],
+  'hairpin-mode-on': [
+    ...healthyInstall(THREE_PODS),
+    {
+      name: 'client-0 → its own Service: bridged back through its hairpin port, masqueraded',
+      run: traceRun('default/client-0', 'svc/client', 8080, 'udp'),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
+  'hairpin-mode-off': [
+    {
+      name: "doctor: every node's pod ports without hairpin, br_netfilter on",
+      run: doc,
+      verdict: 'problems',
+      problems: ['node-a', 'node-b', 'node-c'].map((node) => ({
+        id: 'hairpin-mode-off',
+        node,
+        evidence: [/^net\.bridge\.bridge-nf-call-iptables = 1$/, /master cni0 .* bridge_slave hairpin off$/],
+      })),
+    },
+    {
+      name: 'client-0 → its own Service: dropped by cni0, its port named',
+      run: traceRun('default/client-0', 'svc/client', 8080, 'udp'),
+      verdict: 'unreachable',
+      problems: [
+        { id: 'hairpin-mode-off', node: 'node-a', evidence: [/^\d+: veth\w+: .*master cni0 .* hairpin off$/] },
+        // The node check on the failing path says it too.
+        { id: 'hairpin-mode-off', node: 'node-a' },
+      ],
+    },
+    {
+      name: 'web-1 → Service client: another pod reaches client-0',
+      run: traceRun('default/web-1', 'svc/client', 8080, 'udp'),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
   'conntrack-pressure': [
     {
       name: 'doctor',
