@@ -131,6 +131,15 @@ export const FINDINGS = {
       "The engine compares the packet's length with the MTU of every device it leaves by (ip -d addr), tunnel overhead included on the outer packet; it names the hop, the MTU and the route the ICMP error would take back to the source. Without Don't Fragment (--no-df) the hop says the packet is fragmented instead. A VXLAN outer packet has no DF (the device's default), an IPIP one copies the inner packet's.",
     fix: "Make the MTUs agree along the path: the pods' and tunnel's MTU at most the underlay's minus the overhead (Calico: FelixConfiguration vxlanMTU / ipipMTU and the CNI's mtu; flannel follows the underlay; Cilium: mtu), and let ICMP fragmentation-needed through firewalls so path-MTU discovery works; as a stopgap, clamp TCP's MSS (iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu).",
   },
+  'pod-mtu-above-tunnel': {
+    title: "Pods' MTU is larger than the tunnel's",
+    severity: 'warning',
+    meaning:
+      "A pod's device MTU (the veth pair the CNI created, seen from the node's end) is above the MTU of the tunnel device its traffic to other nodes takes: a pod at 1500 behind a 1450 VXLAN device sends full-size packets the node must fragment or, with Don't Fragment (TCP always sets it), drop and answer with ICMP fragmentation-needed. Pod-to-pod on one node and small packets work; large transfers across nodes stall wherever that ICMP is lost or ignored.",
+    detection:
+      "doctor: on each node with a tunnel device that routes pod traffic (ip route ... dev vxlan.calico / flannel.1 / tunl0), the node-side ends of its pods' veths and their bridge (ip -d addr: mtu) against the tunnel's MTU. Traced: a packet of --size that does not fit is mtu-exceeded at the tunnel.",
+    fix: "Set the pods' MTU to the tunnel's (Calico: FelixConfiguration vxlanMTU / ipipMTU and the CNI's mtu, or auto-detection; flannel: FLANNEL_MTU in subnet.env follows the underlay; Canal: the conflist's mtu) and recreate the pods: the veth MTU is fixed when a pod is created.",
+  },
   'routing-loop': {
     title: 'The packet loops',
     severity: 'error',

@@ -14,6 +14,7 @@ import { masqueradeConfigCheck } from './masquerade-config.ts';
 import { nativeNftablesCheck } from './native-nftables.ts';
 import { nodeNotProbedCheck } from './node-not-probed.ts';
 import { podIpsCheck } from './pod-ips.ts';
+import { podMtuCheck } from './pod-mtu.ts';
 import { podRoutesCheck } from './pod-routes.ts';
 import { podSubnetCheck } from './pod-subnet.ts';
 import { rpFilterCheck } from './rp-filter.ts';
@@ -35,6 +36,7 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   rpFilterCheck,
   podSubnetCheck,
   tunnelMtuCheck,
+  podMtuCheck,
   ippoolOverlapCheck,
   brNetfilterCheck,
   hairpinCheck,

@@ -168,6 +168,12 @@ export interface ClusterDecl {
   staleVtepMacs?: { host: string; peer: string; mac: string }[];
   /** Kubernetes NetworkPolicies; on Calico, felix renders them for the pods they select (felix-policy.ts). */
   networkPolicies?: NetworkPolicyDecl[];
+  /**
+   * MTU of the pods' veths (both ends). Default: the installer's — the tunnel's 1450 on the
+   * overlays (Calico's veth_mtu auto-detection, flannel's FLANNEL_MTU from subnet.env, Canal's
+   * conflist mtu), 1500 on Cilium's native routing.
+   */
+  podMtu?: number;
   /** Generated route lines replaced (to: null removes the route). */
   routeEdits?: { host: string; from: string; to: string | null }[];
 }
@@ -650,9 +656,14 @@ function applyRouteEdits(lab: Lab, edits: ClusterDecl['routeEdits']): Lab {
   };
 }
 
+function podMtu(d: ClusterDecl): number {
+  return d.podMtu ?? (d.cni === 'cilium-native' ? 1500 : 1450);
+}
+
 /** A pod as its CNI plugin attaches it: on cni0 for flannel, a routed veth otherwise. */
 function podLab(d: ClusterDecl, p: PodDecl): Lab {
-  if (d.cni !== 'flannel') return calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p) });
+  const mtu = podMtu(d);
+  if (d.cni !== 'flannel') return calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p), mtu });
   const cidr = nodeOf(d, p.node).podCidr;
   return mergeLabs(
     bridgePod({
@@ -661,6 +672,7 @@ function podLab(d: ClusterDecl, p: PodDecl): Lab {
       addr: `${p.ip}/${cidr.split('/')[1]}`,
       gateway: firstHost(cidr),
       hostIf: podHostIf(d, p),
+      mtu,
     }),
     // The bridge plugin with hairpinMode sets the port's flag as it attaches the pod.
     ...(hairpinMode(d)

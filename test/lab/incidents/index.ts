@@ -1,6 +1,6 @@
 // Every scenario, in the order examples/README.md lists them.
 import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
-import { egressNoWayBack, iptablesSplitBackends, vtepMacMismatch } from './faults.ts';
+import { egressNoWayBack, iptablesSplitBackends, podMtuAboveTunnel, vtepMacMismatch } from './faults.ts';
 import { externalipNodeAddress } from './externalip-node-address.ts';
 import { hairpinModeOff, hairpinModeOn } from './hairpin.ts';
 import { healthy } from './healthy.ts';
@@ -28,6 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
   iptablesSplitBackends,
   egressNoWayBack,
   vtepMacMismatch,
+  podMtuAboveTunnel,
   nodeNoDefaultRoute,
   hostNetmaskSwallowsServices,
   networkPolicyAllow,

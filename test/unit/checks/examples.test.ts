@@ -610,6 +610,27 @@ const EXAMPLES: Record<string, Case[]> = {
       problems: [],
     },
   ],
+  'pod-mtu-above-tunnel': [
+    {
+      name: "doctor: every node's pod veths at 1500, vxlan.calico at 1450",
+      run: doc,
+      verdict: 'problems',
+      problems: ['node-a', 'node-b', 'node-c'].map((node) => ({
+        id: 'pod-mtu-above-tunnel',
+        node,
+        evidence: [/^\d+: vxlan\.calico: mtu 1450 /, /^\d+: cali\w+: mtu 1500 /],
+      })),
+    },
+    {
+      name: 'a 1500-byte packet with DF: dropped at node-a vxlan.calico',
+      run: (ctx) => podToPod(ctx, { ...BIG, size: 1500, df: true }),
+      verdict: 'unreachable',
+      problems: [
+        { id: 'mtu-exceeded', node: 'node-a' },
+        { id: 'pod-mtu-above-tunnel', node: 'node-a' },
+      ],
+    },
+  ],
   'conntrack-pressure': [
     {
       name: 'doctor',
