@@ -628,6 +628,7 @@ const EXAMPLES: Record<string, Case[]> = {
       problems: [
         { id: 'mtu-exceeded', node: 'node-a' },
         { id: 'pod-mtu-above-tunnel', node: 'node-a' },
+        { id: 'pod-mtu-above-tunnel', node: 'node-b' },
       ],
     },
   ],
