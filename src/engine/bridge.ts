@@ -10,7 +10,8 @@
 // the bridge), so hairpin mode does not matter. Both measured in test/lab/hairpin.test.ts.
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
-import { renderFdb, renderLink, renderNeighbor } from '../model/render/iproute2.ts';
+import { itemSaid } from '../model/said.ts';
+import type { Said } from '../model/said.ts';
 import type { HostNet } from './host-net.ts';
 import { usableNeighbor } from './host-net.ts';
 import { bridgeCallsIptables } from './kernel/sysctl.ts';
@@ -27,8 +28,8 @@ export interface BridgeIngress {
 
 type BridgeVerdict =
   | { deliver: true }
-  | { deliver: false; port: string; detail: string; evidence: string[] }
-  | { deliver: 'unknown'; detail: string; evidence: string[] };
+  | { deliver: false; port: string; detail: string; evidence: Said[] }
+  | { deliver: 'unknown'; detail: string; evidence: Said[] };
 
 /** Ports of `bridge` on `h` (devices whose master it is), in ifindex order. */
 function ports(h: HostNet, bridge: string) {
@@ -39,12 +40,12 @@ function ports(h: HostNet, bridge: string) {
  * The port a pod's MAC is learnt on: its neighbour entry on the bridge gives the MAC, the bridge's
  * forwarding database the port (`bridge fdb`: "<mac> dev <port> master <bridge>").
  */
-function podPort(h: HostNet, bridge: string, ip: Ipv4): { port: string; evidence: string[] } | undefined {
+function podPort(h: HostNet, bridge: string, ip: Ipv4): { port: string; evidence: Said[] } | undefined {
   const n = h.neighbors.get(`${bridge}|${formatIpv4(ip)}`);
   if (!usableNeighbor(n)) return undefined;
   const mac = n.lladdr.toLowerCase();
   const e = h.fdb.find((x) => x.mac === mac && x.master === bridge && !x.self);
-  return e === undefined ? undefined : { port: e.dev, evidence: [renderNeighbor(n), renderFdb(e)] };
+  return e === undefined ? undefined : { port: e.dev, evidence: [itemSaid({ neighbor: n }), itemSaid({ fdb: e })] };
 }
 
 /**
@@ -75,12 +76,12 @@ export function bridgeDelivers(
       deliver: false,
       port: candidates.length === 1 ? candidates[0]!.name : '',
       detail: `${why}; ${port} has hairpin off, and a bridge never sends a frame back out its ingress port without it: dropped`,
-      evidence: [...brnf.lines, ...(found?.evidence ?? []), ...candidates.map(renderLink)],
+      evidence: [...brnf.lines, ...(found?.evidence ?? []), ...candidates.map((link) => itemSaid({ link }))],
     };
   }
   return {
     deliver: 'unknown',
     detail: `${why}; whether its port has hairpin mode is not known: the ports of ${bridge} differ and no neighbour and fdb entry names the pod's (\`ip neigh show dev ${bridge}\` and \`bridge fdb show br ${bridge}\` on ${h.name} after the pod sent a packet, then collect again)`,
-    evidence: [...brnf.lines, ...candidates.map(renderLink)],
+    evidence: [...brnf.lines, ...candidates.map((link) => itemSaid({ link }))],
   };
 }

@@ -37,8 +37,8 @@ export const felixPolicies: PolicyWriter = {
   refusal: "felix's end of the policy tier",
   policiesBeforeDrop(h: HostState, hop: Hop): PolicyRef[] {
     const at = refusedAt(hop);
-    const last = hop.evidence[hop.evidence.length - 1] ?? '';
-    if (at === undefined || !/^cali-[tf]w-/.test(at.chain) || !/Drop if no (policies|profiles)/.test(last)) return [];
+    if (at === undefined || !/^cali-[tf]w-/.test(at.chain) || !/Drop if no (policies|profiles)/.test(at.line))
+      return [];
     return jumpsBeforeRefusal(h, hop, /^cali-p[io]-/, (_jump, pc) => {
       const named = pc?.rules.find((x) => COMMENT.test(x.raw));
       const m = named === undefined ? null : COMMENT.exec(named.raw);

@@ -39,7 +39,7 @@ export const kubeRouterPolicies: PolicyWriter = {
   refusal: "kube-router's rejection of what no policy of the pod admitted",
   policiesBeforeDrop(h: HostState, hop: Hop): PolicyRef[] {
     const at = refusedAt(hop);
-    const pod = rejectedPod(hop.evidence[hop.evidence.length - 1] ?? '');
+    const pod = at === undefined ? undefined : rejectedPod(at.line);
     if (at === undefined || !at.chain.startsWith('KUBE-POD-FW-') || pod === undefined) return [];
     return jumpsBeforeRefusal(h, hop, /^KUBE-NWPLCY-/, (jump) => {
       const n = JUMP_NEW.exec(jump);

@@ -38,8 +38,8 @@ export function refusedAt(hop: Hop) {
 }
 
 /**
- * The policy chains a pod's chain jumps to before its refusing rule (the hop's last evidence
- * line), with `name` reading the reference out of each jump and its target chain.
+ * The policy chains a pod's chain jumps to before its refusing rule (the line the verdict's place
+ * carries), with `name` reading the reference out of each jump and its target chain.
  */
 export function jumpsBeforeRefusal(
   h: HostState,
@@ -50,9 +50,8 @@ export function jumpsBeforeRefusal(
   const at = refusedAt(hop);
   if (at === undefined) return [];
   const chain = chainOf(h, at.backend, at.table, at.chain);
-  const last = hop.evidence[hop.evidence.length - 1] ?? '';
   if (chain === undefined) return [];
-  const refusal = chain.rules.find((r) => last.includes(r.raw.replace(/^\[\d+:\d+\]\s*/, '')));
+  const refusal = chain.rules.find((r) => at.line.includes(r.raw.replace(/^\[\d+:\d+\]\s*/, '')));
   const out: PolicyRef[] = [];
   for (const r of chain.rules) {
     if (refusal !== undefined && r.position >= refusal.position) break;

@@ -5,6 +5,7 @@
 // node-a) must be what the engine says for the same size from the probed snapshot: the hop, the
 // device and its MTU; doctor names the pods' devices. With the pods at 1450, as the installers set
 // them, the pod itself refuses the larger packet and doctor is quiet.
+import { text } from '../../../src/model/render/said.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { traceFlow } from '../../../src/engine/flow.ts';
@@ -92,7 +93,7 @@ describe('MTU along a VXLAN path: ping -M do against the engine', { skip }, () =
     assert.ok(k.ok, k.out);
     const e = engine(1500, false);
     assert.equal(e.delivered, true);
-    assert.ok(e.trace.hops.some((h) => /fragmented/.test(h.detail)));
+    assert.ok(e.trace.hops.some((h) => /fragmented/.test(text(h.detail))));
   });
 
   it("doctor: every node's pod device at 1500 above vxlan.calico's 1450", () => {

@@ -4,6 +4,7 @@
 // World from the probe output and the cluster objects, and trace the same flows.
 import { analysisContext } from '../../../src/checks/context.ts';
 import { doctor } from '../../../src/checks/queries/doctor.ts';
+import { text, texts } from '../../../src/model/render/said.ts';
 import { clusterInfo } from '../../../src/model/cluster.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../../../src/snapshot/types.ts';
@@ -184,7 +185,7 @@ export function decisiveHop(
   if (t === undefined) return {};
   if (t.verdict !== 'delivered') return { ...(t.decisive !== undefined ? { hop: t.decisive } : {}), trace: t };
   const h = t.hops.find(
-    (x) => x.node === want.node && x.step === want.step && x.evidence.some((e) => e.includes(want.evidence)),
+    (x) => x.node === want.node && x.step === want.step && texts(x.evidence).some((e) => e.includes(want.evidence)),
   );
   return { ...(h !== undefined ? { hop: h } : {}), trace: t };
 }
@@ -195,7 +196,7 @@ export function formatResults(results: FlowResult[]): string {
       [x.forward, ...(x.reply ? [x.reply] : [])]
         .map(
           (t) =>
-            `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${h.detail}${h.evidence.length ? `\n        ${h.evidence.join('\n        ')}` : ''}`).join('\n')}`,
+            `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${text(h.detail)}${h.evidence.length ? `\n        ${texts(h.evidence).join('\n        ')}` : ''}`).join('\n')}`,
         )
         .join('\n'),
     )
