@@ -40,7 +40,7 @@ function ports(h: HostNet, bridge: string) {
  * The port a pod's MAC is learnt on: its neighbour entry on the bridge gives the MAC, the bridge's
  * forwarding database the port (`bridge fdb`: "<mac> dev <port> master <bridge>").
  */
-function podPort(h: HostNet, bridge: string, ip: Ipv4): { port: string; evidence: Said[] } | undefined {
+export function podPort(h: HostNet, bridge: string, ip: Ipv4): { port: string; evidence: Said[] } | undefined {
   const n = h.neighbors.get(`${bridge}|${formatIpv4(ip)}`);
   if (!usableNeighbor(n)) return undefined;
   const mac = n.lladdr.toLowerCase();

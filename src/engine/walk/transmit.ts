@@ -178,6 +178,28 @@ function fitsMtu(
   };
 }
 
+/**
+ * A pod as the sender: its own eth0 is not probed, the node's end of its veth is, and CNIs give
+ * both ends one MTU. A packet with Don't Fragment above it never leaves the pod (ip_fragment:
+ * EMSGSIZE, ping's "message too long"); without DF the pod fragments it (fitsMtu's rule).
+ */
+export function podEgressTooBig(
+  h: HostNet,
+  veth: string,
+  p: Packet,
+  pod: string,
+): { reason: HopReason; detail: string; evidence: Said[] } | undefined {
+  const link = h.links.get(veth);
+  // Only a veth whose peer is in another namespace is a pod's (Cilium's cilium_host pairs with cilium_net on the node).
+  if (link?.kind !== 'veth' || link.linkNetnsId === undefined || p.length <= link.mtu || p.df === false)
+    return undefined;
+  return {
+    reason: { kind: 'mtu-exceeded', mtu: link.mtu },
+    detail: `a ${p.length}-byte packet with Don't Fragment does not fit pod ${pod}'s device, MTU ${link.mtu} as its veth ${veth} on ${h.name} shows (the CNI sets both ends): the pod's kernel refuses to send it (EMSGSIZE, "message too long")`,
+    evidence: [itemSaid({ link })],
+  };
+}
+
 /** A tunnel device encapsulates (tunnel.ts); the outer packet is then routed as a local one. */
 function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
   const l2Gap = h.links.get(oif)?.kind === 'vxlan' ? gapOn(h, NEEDS.neighbours) : undefined;

@@ -119,7 +119,7 @@ describe('MTU: pods at the tunnel MTU, as installers set them', { skip }, () => 
     await lab?.stop();
   });
 
-  it('1450 bytes with DF cross the tunnel; 1451 never leave the pod (message too long, mtu 1450)', async () => {
+  it('1450 bytes with DF cross the tunnel; 1451 never leave the pod (message too long, mtu 1450); the engine says so', async () => {
     const ping = (size: number) =>
       lab!.exec(CLIENT.name, ['ping', '-c', '1', '-W', '2', '-M', 'do', '-s', String(size - ICMP_IP), WEB1]);
     const fits = await ping(1450);
@@ -127,6 +127,21 @@ describe('MTU: pods at the tunnel MTU, as installers set them', { skip }, () => 
     const big = await ping(1451);
     assert.notEqual(big.code, 0);
     assert.match(`${big.stdout}${big.stderr}`, /message too long, mtu=1450/);
+    const world = worldOf(d, entries);
+    const from = world.pods.find((p) => p.name === `default/${CLIENT.name}`)!;
+    const trace = (size: number) =>
+      traceFlow(
+        world,
+        { evaluate: evaluateHook },
+        { kind: 'pod', pod: from },
+        flowPacket(CLIENT.ip, WEB1, 'icmp', undefined, { size, df: true }),
+      )[0]!;
+    assert.equal(trace(1450).reply?.verdict, 'delivered');
+    const t = trace(1451).forward;
+    assert.deepEqual(
+      [t.verdict, t.decisive?.node, t.decisive?.step, t.decisive?.reason],
+      ['dropped', 'node-a', 'enter', { kind: 'mtu-exceeded', mtu: 1450 }],
+    );
   });
 
   it('doctor: no pod-mtu-above-tunnel', () => {

@@ -111,16 +111,10 @@ const EXAMPLES: Record<string, Case[]> = {
       problems: [],
     },
     {
-      name: 'client-0 → web-1 at 1451 bytes with DF: node-a cannot put it into vxlan.calico (MTU 1450)',
+      name: "client-0 → web-1 at 1451 bytes with DF: client-0's own device (MTU 1450, its veth shows) refuses it",
       run: (ctx) => podToPod(ctx, { ...BIG, size: 1451 }),
       verdict: 'unreachable',
-      problems: [
-        {
-          id: 'mtu-exceeded',
-          node: 'node-a',
-          evidence: [/vxlan\.calico: mtu 1450/, /^ICMP frag-needed goes back by: /],
-        },
-      ],
+      problems: [{ id: 'mtu-exceeded', node: 'node-a', evidence: [/^\d+: cali56a6d256ab4: mtu 1450 /] }],
     },
     {
       name: 'client-0 → web-1 at 1450 bytes: fits',
