@@ -128,8 +128,17 @@ export const FINDINGS = {
     meaning:
       "A packet of the size asked (--size) with Don't Fragment set does not fit the MTU of a device it must leave by (a pod device, a tunnel device — VXLAN takes 50 bytes of the underlay's MTU, IPIP 20 — or the underlay): the kernel drops it and answers ICMP fragmentation-needed with the MTU to the source. Small packets work and large ones hang (ssh works, scp stalls) when that ICMP does not get back or is ignored.",
     detection:
-      "The engine compares the packet's length with the MTU of every device it leaves by (ip -d addr), tunnel overhead included on the outer packet; it names the hop, the MTU and the route the ICMP error would take back to the source. Without Don't Fragment (--no-df) the hop says the packet is fragmented instead. A VXLAN outer packet has no DF (the device's default), an IPIP one copies the inner packet's.",
+      "The engine compares the packet's length with the MTU of every device it leaves by (ip -d addr), tunnel overhead included on the outer packet, starting with the sending pod's own device (its MTU read from the node's end of its veth: a pod refuses a DF packet above it itself, EMSGSIZE); it names the hop, the MTU and the route the ICMP error would take back to the source. Without Don't Fragment (--no-df) the hop says the packet is fragmented instead. A VXLAN outer packet has no DF (the device's default), an IPIP one copies the inner packet's.",
     fix: "Make the MTUs agree along the path: the pods' and tunnel's MTU at most the underlay's minus the overhead (Calico: FelixConfiguration vxlanMTU / ipipMTU and the CNI's mtu; flannel follows the underlay; Cilium: mtu), and let ICMP fragmentation-needed through firewalls so path-MTU discovery works; as a stopgap, clamp TCP's MSS (iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu).",
+  },
+  'pod-mtu-above-tunnel': {
+    title: "Pods' MTU is larger than the tunnel's",
+    severity: 'warning',
+    meaning:
+      "A pod's device MTU (the veth pair the CNI created, seen from the node's end) is above the MTU of the tunnel device its traffic to other nodes takes: a pod at 1500 behind a 1450 VXLAN device sends full-size packets the node must fragment or, with Don't Fragment (TCP always sets it), drop and answer with ICMP fragmentation-needed. Pod-to-pod on one node and small packets work; large transfers across nodes stall wherever that ICMP is lost or ignored.",
+    detection:
+      "doctor: on each node with a tunnel device that routes pod traffic (ip route ... dev vxlan.calico / flannel.1 / tunl0), the node-side ends of its pods' veths and their bridge (ip -d addr: mtu) against the tunnel's MTU. Traced: a packet of --size that does not fit is mtu-exceeded at the tunnel.",
+    fix: "Set the pods' MTU to the tunnel's (Calico: FelixConfiguration vxlanMTU / ipipMTU and the CNI's mtu, or auto-detection; flannel: FLANNEL_MTU in subnet.env follows the underlay; Canal: the conflist's mtu) and recreate the pods: the veth MTU is fixed when a pod is created.",
   },
   'routing-loop': {
     title: 'The packet loops',
@@ -145,6 +154,24 @@ export const FINDINGS = {
       'The reply reaches the client, but its source is not the address the client sent to (the reverse NAT did not happen on the way back, because the reply took another path): the client discards it.',
     detection: 'The reply trace walked back from the server, with every conntrack entry of the forward path.',
     fix: 'Make the return path cross the node that did the NAT (symmetric routing), or avoid the NAT (externalTrafficPolicy: Local, routes to pods instead of to Services).',
+  },
+  'hairpin-mode-off': {
+    title: 'A pod cannot reach itself through its Service: its bridge port has hairpin off',
+    severity: 'error',
+    meaning:
+      "A pod on a bridge (the bridge CNI plugin, flannel's cni0, kubenet's cbr0) connects to a Service and kube-proxy picks the pod itself. With br_netfilter on (net.bridge.bridge-nf-call-iptables = 1, which kubeadm requires) the DNATed frame is bridged, not routed, back toward the port it came in on, and a bridge never sends a frame out its ingress port unless that port has hairpin mode (net/bridge/br_forward.c should_deliver): it is dropped, with no counter in iptables. Other pods reach the Service; the endpoint itself times out, one connection in N.",
+    detection:
+      "The trace of a pod to a Service branch that is the pod itself: br_netfilter on, the destination changed in PREROUTING, routed out of the bridge it came in on, and the pod's port (its neighbour entry's MAC in the bridge's fdb, else every port of the bridge when all agree) without hairpin (ip -d addr: bridge_slave info hairpin). doctor: the bridge ports of Service endpoints with hairpin off where br_netfilter is on.",
+    fix: "Set \"hairpinMode\": true in the bridge plugin's CNI configuration (flannel: delegate.hairpinMode, the default of kube-flannel's manifest; kubelet's --hairpin-mode=hairpin-veth for kubenet) and recreate the pods; at once: bridge link set dev <port> hairpin on.",
+  },
+  'hairpin-no-masquerade': {
+    title: 'A pod reaching itself through its Service is not masqueraded',
+    severity: 'error',
+    meaning:
+      "A pod connects to a Service and the endpoint chosen is the pod itself. Without source NAT the packet comes back into the pod from the pod's own address, which its kernel drops as a martian source (fib_validate_source; accept_local is 0 by default): the connection times out, one in N for a Service with N endpoints. (Were it accepted, the pod would answer itself inside its namespace, past the node that undoes the DNAT.)",
+    detection:
+      "The trace of a pod → Service branch whose endpoint is the pod itself reaches the pod with its own address as source: no rule on the way masqueraded it (kube-proxy's KUBE-SEP rule `-s <endpoint>/32 -j KUBE-MARK-MASQ`, its nftables and IPVS equivalents). The pod's own sysctls are not collected: accept_local is taken as the default, 0, and the hop says so.",
+    fix: 'Let kube-proxy (or the Service proxy in use) masquerade hairpin traffic: kube-proxy writes it in every mode; a custom or replaced proxy must SNAT traffic whose source is the chosen endpoint (iptables -t nat -A POSTROUTING -s <pod>/32 -d <pod>/32 -j MASQUERADE).',
   },
   'path-unknown': {
     title: 'netcheck cannot decide this part of the path',

@@ -25,7 +25,7 @@ export type HopStep =
 
 /**
  * Why a trace ended at a hop: what checks switch on, so the wording of `detail` may change freely
- * (after cilium-cli's check/result.go drop reasons). The last five mean the verdict is `unknown`.
+ * (after cilium-cli's check/result.go drop reasons). The last six mean the verdict is `unknown`.
  */
 export type HopReason =
   | { kind: 'link-down' }
@@ -55,8 +55,14 @@ export type HopReason =
   | { kind: 'vtep-mac-mismatch' }
   /** The reply reached the client from another address or port than it called. */
   | { kind: 'reply-source-mismatch' }
+  /** A pod reached itself through a Service without source NAT: its own address as source is a martian to it. */
+  | { kind: 'hairpin-no-masquerade' }
+  /** A frame bridged back toward the port it came in on, which has hairpin mode off (br_forward.c should_deliver). */
+  | { kind: 'hairpin-off'; port: string }
   /** A line, route type or device netcheck does not model decided. */
   | { kind: 'not-modelled' }
+  /** Which bridge port a pod sits behind, and so its hairpin flag, is not in the snapshot. */
+  | { kind: 'bridge-port-unknown' }
   /** The packet leaves for a host netcheck did not probe (a router, a node missing from the snapshot). */
   | { kind: 'not-probed'; node: string }
   /** A decision needs a snapshot section of `node` that cannot be trusted (failed, absent, unparseable). */

@@ -23,7 +23,8 @@ import { localOut } from './walk/output.ts';
 import { receive } from './walk/receive.ts';
 import { die } from './walk/state.ts';
 import type { Ctx, Endpoint, EngineOptions, Leaf, Stages, State } from './walk/state.ts';
-import { postrouting } from './walk/transmit.ts';
+import { podEgressTooBig, postrouting } from './walk/transmit.ts';
+import { podPort } from './bridge.ts';
 
 export type { Endpoint, EngineOptions, Leaf } from './walk/state.ts';
 
@@ -102,7 +103,16 @@ export function send(
             at.dev,
           ),
         ];
-      return receive(ctx, st, at.host, at.dev, p);
+      const veth = at.host.links.get(at.dev)?.kind === 'bridge' ? podPort(at.host, at.dev, from.pod.ip)?.port : at.dev;
+      const tooBig = veth !== undefined ? podEgressTooBig(at.host, veth, p, from.pod.name) : undefined;
+      if (tooBig !== undefined)
+        return [die(st, from.pod.node, 'enter', 'dropped', tooBig.reason, tooBig.detail, tooBig.evidence, veth)];
+      // A pod on a bridge sends through its port: the bridge may refuse to send a frame back out of it.
+      const bridged =
+        at.host.links.get(at.dev)?.kind === 'bridge'
+          ? { ...st, bridgeIngress: { host: at.host.name, bridge: at.dev, podIp: from.pod.ip } }
+          : st;
+      return receive(ctx, bridged, at.host, at.dev, p);
     }
     case 'external': {
       const direct = directEntry(world, from.external, p.dst);

@@ -63,6 +63,13 @@ export interface Link {
   raw: string;
   /** `info_slave_kind`: the kind of master this device is a port of ("bridge", "bond", "vrf"). */
   slaveKind?: string;
+  /** A bridge port's flags (`info_slave_data`, ip/iplink_bridge_slave.c); absent when ip printed none. */
+  bridgePort?: BridgePortInfo;
+}
+
+export interface BridgePortInfo {
+  /** BR_HAIRPIN_MODE: the bridge may send a frame back out the port it came in on (br_forward.c should_deliver). */
+  hairpin?: boolean;
 }
 
 export interface Address {

@@ -6,7 +6,7 @@ import type { Endpoint } from '../../engine/walk.ts';
 import type { AnalysisContext } from '../context.ts';
 import type { Finding } from '../finding.ts';
 import { classifyTrace, decidingHop } from './classify.ts';
-import { explainPolicyDrop } from './calico-policy-drop.ts';
+import { explainPolicyDrop } from './policy-drop.ts';
 import { findingFromTrace } from './from-trace.ts';
 import { neighborFix } from './neighbor-fix.ts';
 

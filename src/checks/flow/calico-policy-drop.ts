@@ -4,7 +4,7 @@
 // whose first rule's comment names the policy. Both dataplanes: iptables (the filter table) and
 // nftables (felix's table `ip calico`); what felix calls its chains and writes in their comments
 // is src/model/cni/calico-felix.ts.
-import type { Hop, NetfilterPlace, Trace } from '../../engine/trace.ts';
+import type { Hop, NetfilterPlace } from '../../engine/trace.ts';
 import {
   type CalicoPolicyId,
   felixNftComment,
@@ -13,14 +13,10 @@ import {
   parsePolicyComment,
 } from '../../model/cni/calico-felix.ts';
 import type { HostState } from '../../model/types.ts';
-import type { AnalysisContext } from '../context.ts';
-import type { Finding } from '../finding.ts';
+import { refusedAt } from './policy-writer.ts';
+import type { PolicyRef, PolicyWriter } from './policy-writer.ts';
 
-export interface CalicoPolicyRef extends CalicoPolicyId {
-  /** The policy chain and the rule whose comment named it. */
-  chain: string;
-  evidence: string;
-}
+export type CalicoPolicyRef = PolicyRef & CalicoPolicyId;
 
 /** A rule of a felix chain as both dataplanes show it: where it jumps, its comment, its line. */
 interface FelixRule {
@@ -66,8 +62,7 @@ function chainRules(h: HostState, at: NetfilterPlace, name: string): FelixRule[]
 
 /** The policies whose chains the workload chain consulted before the rule that dropped. */
 export function policiesBeforeDrop(h: HostState, hop: Hop): CalicoPolicyRef[] {
-  const at =
-    hop.reason?.kind === 'netfilter-drop' || hop.reason?.kind === 'netfilter-reject' ? hop.reason.at : undefined;
+  const at = refusedAt(hop);
   const nft = at?.backend === 'nftables';
   if (at === undefined || !isWorkloadChain(at.chain, nft)) return [];
   const rules = chainRules(h, at, at.chain);
@@ -83,26 +78,9 @@ export function policiesBeforeDrop(h: HostState, hop: Hop): CalicoPolicyRef[] {
   return out;
 }
 
-export function describePolicy(p: CalicoPolicyRef): string {
-  return `${p.kind} ${p.namespace !== undefined ? `${p.namespace}/` : ''}${p.name}`;
-}
-
-/** A netfilter drop in felix's workload chain, named after the policies that let nothing through. */
-export function explainPolicyDrop(ctx: AnalysisContext, f: Finding, t: Trace): Finding {
-  const hop = t.decisive;
-  if ((f.id !== 'netfilter-drop' && f.id !== 'netfilter-reject') || hop === undefined || f.node !== hop.node) return f;
-  const h = ctx.model.hosts.get(hop.node);
-  const refs = h === undefined ? [] : policiesBeforeDrop(h, hop);
-  if (refs.length === 0) return f;
-  const names = refs.map(describePolicy).join(', ');
-  const k8s = refs.filter((r) => r.kind === 'KubernetesNetworkPolicy');
-  return {
-    ...f,
-    summary: `${f.summary}: no rule of ${names} (felix chain${refs.length > 1 ? 's' : ''} ${refs.map((r) => r.chain).join(', ')}) allows it`,
-    evidence: [...f.evidence, ...refs.map((r) => `${r.chain}: ${r.evidence}`)],
-    fix:
-      k8s.length > 0
-        ? `The DROP is felix's end of the policy tier: change the policy, not the rule — add a rule that admits this flow to ${k8s.map((r) => `NetworkPolicy ${r.namespace}/${r.name}`).join(' or ')} (kubectl -n ${k8s[0]!.namespace} edit networkpolicy ${k8s[0]!.name}); felix rewrites the chains within seconds.`
-        : `The DROP is felix's end of the policy tier: change ${names} (calicoctl), not the rule.`,
-  };
-}
+/** felix: the workload chain's DROP after its policy chains, in either dataplane. */
+export const felixPolicies: PolicyWriter = {
+  agent: 'felix',
+  refusal: "felix's end of the policy tier",
+  policiesBeforeDrop,
+};

@@ -34,7 +34,10 @@ export function classifyTrace(t: Trace): FindingId | undefined {
     case 'vtep-mac-mismatch':
     case 'mtu-exceeded':
     case 'reply-source-mismatch':
+    case 'hairpin-no-masquerade':
       return r.kind;
+    case 'hairpin-off':
+      return 'hairpin-mode-off';
     case 'rp-filter':
       return 'rp-filter-drop';
     case 'route-refused':
@@ -49,6 +52,7 @@ export function classifyTrace(t: Trace): FindingId | undefined {
       if (texts(hop.evidence).some((e) => NO_LOCAL_ENDPOINTS.test(e))) return 'service-no-local-endpoint';
       return r.kind;
     case 'not-modelled':
+    case 'bridge-port-unknown':
     case 'neighbor-unknown':
     case 'not-probed':
     case 'data-missing':

@@ -71,6 +71,10 @@ function fixFor(id: FindingId, hop: Hop): string {
       return dev !== undefined
         ? `ip link set ${dev} up on ${hop.node}, and find out why it went down.`
         : FINDINGS[id].fix;
+    case 'hairpin-mode-off':
+      return hop.reason?.kind === 'hairpin-off' && hop.reason.port !== ''
+        ? `Set "hairpinMode": true in the bridge plugin's CNI configuration on ${hop.node} (flannel: delegate.hairpinMode, as kube-flannel's and k3s's conflists have it) so every new pod's port gets it, and recreate the pods; at once: bridge link set dev ${hop.reason.port} hairpin on.`
+        : FINDINGS[id].fix;
     case 'path-unknown':
       return unknownFix(hop) ?? FINDINGS[id].fix;
     default:

@@ -6,6 +6,7 @@ import { conntrackCheck } from './conntrack.ts';
 import { externalIpsCheck } from './externalips.ts';
 import { forwardPolicyCheck } from './forward-policy.ts';
 import { forwardingCheck } from './forwarding.ts';
+import { hairpinCheck } from './hairpin.ts';
 import { iptablesBackendsCheck } from './iptables-backends.ts';
 import { serviceRoutesCheck } from './service-routes.ts';
 import { ippoolOverlapCheck } from './ippool-overlap.ts';
@@ -13,6 +14,7 @@ import { masqueradeConfigCheck } from './masquerade-config.ts';
 import { nativeNftablesCheck } from './native-nftables.ts';
 import { nodeNotProbedCheck } from './node-not-probed.ts';
 import { podIpsCheck } from './pod-ips.ts';
+import { podMtuCheck } from './pod-mtu.ts';
 import { podRoutesCheck } from './pod-routes.ts';
 import { podSubnetCheck } from './pod-subnet.ts';
 import { rpFilterCheck } from './rp-filter.ts';
@@ -34,8 +36,10 @@ export const NODE_CHECKS: readonly DoctorCheck[] = [
   rpFilterCheck,
   podSubnetCheck,
   tunnelMtuCheck,
+  podMtuCheck,
   ippoolOverlapCheck,
   brNetfilterCheck,
+  hairpinCheck,
   externalIpsCheck,
   serviceLocalEndpointsCheck,
   masqueradeConfigCheck,

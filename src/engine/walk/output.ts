@@ -26,7 +26,10 @@ export function localOut(
   p0: Packet,
   o: { oif?: string; dnatFrom?: Packet } = {},
 ): Leaf[] {
-  let st: State = { ...st0, depth: st0.depth + 1 };
+  // The host's own packet (IPVS's, an encapsulated one) leaves from the bridge device, never bridged from a port.
+  const { bridgeIngress: _b, ...rest } = st0;
+  void _b;
+  let st: State = { ...rest, depth: st0.depth + 1 };
   const loop = routingLoop(ctx, st, h.name, 'output');
   if (loop !== undefined) return loop;
   const blocked = enterable(ctx, st, h);

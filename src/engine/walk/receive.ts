@@ -26,6 +26,13 @@ export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packe
   const loop = routingLoop(ctx, st0, h.name, 'enter', dev);
   if (loop !== undefined) return loop;
   let st: State = { ...st0, depth: st0.depth + 1, firstTuple: tupleOf(p0), sent: st0.sent ?? p0 };
+  // br_netfilter compares the destination after PREROUTING with this one (bridge.ts); a packet
+  // that entered elsewhere (another host, a decapsulated one) carries no bridge ingress here.
+  const { bridgeIngress: ingress, ...rest } = st;
+  st =
+    ingress?.host === h.name && ingress.bridge === dev
+      ? { ...st, bridgeIngress: { ...ingress, arrivalDst: p0.dst } }
+      : rest;
   st = hop(
     st,
     h.name,

@@ -8,6 +8,7 @@ import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import type { CtEntry, CtTables, Tuple } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
+import type { BridgeIngress } from '../bridge.ts';
 import type { ConntrackView, EvaluateHook } from '../netfilter/types.ts';
 import type { Packet } from '../packet.ts';
 import type { Hop, HopEffect, HopReason, HopStep, Trace, TraceVerdict } from '../trace.ts';
@@ -52,6 +53,8 @@ export interface State {
   sent?: Packet;
   /** The route that chose the current next hop: evidence when that next hop cannot be reached. */
   nextHopRoute?: Route;
+  /** The bridge port a pod's packet entered its node by (hairpin: bridge.ts). */
+  bridgeIngress?: BridgeIngress;
 }
 
 /** The stages that hand a packet on, each in its own module (see the top of this file). */

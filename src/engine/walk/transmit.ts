@@ -11,6 +11,7 @@ import { fibLookup } from '../routing.ts';
 import type { HopReason } from '../trace.ts';
 import { NEEDS } from '../data-gaps.ts';
 import type { Packet } from '../packet.ts';
+import { bridgeDelivers } from '../bridge.ts';
 import { encapsulation, isTunnel } from '../tunnel.ts';
 import { resolveReceiver } from '../world.ts';
 import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
@@ -18,6 +19,7 @@ import { gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
 import { die, end, hop, seen, withEffect } from './state.ts';
 import type { Ctx, Endpoint, Leaf, Stages, State } from './state.ts';
+import type { PodEndpoint } from '../world.ts';
 
 /** POSTROUTING; then a reply has its DNAT undone, this host's entry is recorded and the packet leaves. */
 export const postrouting: Stages['postrouting'] = (ctx, st, h, oif, nextHop, p, inIface) => {
@@ -51,8 +53,15 @@ function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, 
       const s = hop(st, h.name, 'transmit', said`out ${oif} to ${formatIpv4(nextHop)}: ${rcv.how}`, [], oif);
       return ctx.stages.receive(ctx, leaveHost(s), h2, rcv.dev, p, rcv.physdevIn);
     }
-    case 'pod':
+    case 'pod': {
+      const b = link?.kind === 'bridge' ? bridgeDelivers(h, oif, st.bridgeIngress, rcv.pod.ip, p.dst) : undefined;
+      if (b !== undefined && b.deliver === false)
+        return [die(st, h.name, 'bridge', 'dropped', { kind: 'hairpin-off', port: b.port }, b.detail, b.evidence, oif)];
+      if (b !== undefined && b.deliver === 'unknown')
+        return [die(st, h.name, 'bridge', 'unknown', { kind: 'bridge-port-unknown' }, b.detail, b.evidence, oif)];
+      if (p.src === rcv.pod.ip) return [martianAtPod(st, h, oif, p, rcv.pod)];
       return [deliverEndpoint(st, h, oif, p, { kind: 'pod', pod: rcv.pod }, rcv.how)];
+    }
     case 'external':
       return [deliverEndpoint(st, h, oif, p, { kind: 'external', external: rcv.external }, rcv.how)];
     case 'gateway': {
@@ -108,6 +117,24 @@ function routeLine(st: State): Said[] {
   return st.nextHopRoute !== undefined ? [itemSaid({ route: st.nextHopRoute })] : [];
 }
 
+/**
+ * A pod receiving a packet from its own address (reached through its Service without source NAT)
+ * drops it: ip_route_input_slow → fib_validate_source refuses a local source (martian) unless
+ * accept_local is set in the pod, whose sysctls netcheck does not read (the kernel default is 0).
+ */
+function martianAtPod(st: State, h: HostNet, oif: string, p: Packet, pod: PodEndpoint): Leaf {
+  return die(
+    st,
+    h.name,
+    'deliver',
+    'dropped',
+    { kind: 'hairpin-no-masquerade' },
+    `out ${oif} to pod ${pod.name}, which receives a packet from its own address ${formatIpv4(p.src)}: not source-NATed, it is a martian source to the pod's kernel and dropped (the pod's accept_local is not collected; assumed the default 0)`,
+    routeLine(st),
+    oif,
+  );
+}
+
 function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endpoint, how: Said): Leaf {
   const name = ep.kind === 'pod' ? `pod ${ep.pod.name}` : ep.kind === 'external' ? ep.external.name : ep.host;
   // How the receiver was found is the hop's evidence, not a clause of its sentence (which then nested).
@@ -148,6 +175,28 @@ function fitsMtu(
           ]
         : []),
     ],
+  };
+}
+
+/**
+ * A pod as the sender: its own eth0 is not probed, the node's end of its veth is, and CNIs give
+ * both ends one MTU. A packet with Don't Fragment above it never leaves the pod (ip_fragment:
+ * EMSGSIZE, ping's "message too long"); without DF the pod fragments it (fitsMtu's rule).
+ */
+export function podEgressTooBig(
+  h: HostNet,
+  veth: string,
+  p: Packet,
+  pod: string,
+): { reason: HopReason; detail: string; evidence: Said[] } | undefined {
+  const link = h.links.get(veth);
+  // Only a veth whose peer is in another namespace is a pod's (Cilium's cilium_host pairs with cilium_net on the node).
+  if (link?.kind !== 'veth' || link.linkNetnsId === undefined || p.length <= link.mtu || p.df === false)
+    return undefined;
+  return {
+    reason: { kind: 'mtu-exceeded', mtu: link.mtu },
+    detail: `a ${p.length}-byte packet with Don't Fragment does not fit pod ${pod}'s device, MTU ${link.mtu} as its veth ${veth} on ${h.name} shows (the CNI sets both ends): the pod's kernel refuses to send it (EMSGSIZE, "message too long")`,
+    evidence: [itemSaid({ link })],
   };
 }
 

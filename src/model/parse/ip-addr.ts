@@ -151,6 +151,9 @@ function readLink(f: Fields, raw: string, w: Warnings): LinkRecord | undefined {
   if (infoKind === 'ipip') link.ipip = ipipInfo(data);
   const slaveKind = info?.str('info_slave_kind');
   if (slaveKind !== undefined) link.slaveKind = slaveKind;
+  // ip/iplink_bridge_slave.c prints "hairpin" as a JSON bool under info_slave_data (iproute2 5.x+).
+  const hairpin = slaveKind === 'bridge' ? info?.sub('info_slave_data')?.bool('hairpin') : undefined;
+  if (hairpin !== undefined) link.bridgePort = { hairpin };
   (f.arr('addr_info') ?? []).forEach((a, j) => {
     const addr = parseAddress(a, name, `${f.where}.addr_info[${j}]`, w);
     if (addr !== undefined) rec.addresses.push(addr);

@@ -353,5 +353,7 @@ export function renderLink(l: Link): string {
     words.push('ipip', 'remote', l.ipip.remote ?? 'any', 'local', l.ipip.local ?? 'any');
     if (l.ipip.link !== undefined) words.push('dev', l.ipip.link);
   } else if (l.infoKind !== undefined) words.push(l.infoKind);
+  // ip -d link: "bridge_slave state forwarding ... hairpin off ..." (ip/iplink_bridge_slave.c).
+  if (l.bridgePort?.hairpin !== undefined) words.push('bridge_slave', 'hairpin', l.bridgePort.hairpin ? 'on' : 'off');
   return words.join(' ');
 }

@@ -85,6 +85,8 @@ export const NODES: readonly OverlayNode[] = [
 export const LAN_IP = '192.168.10.1';
 /** node2's second NIC, on the same switch in a second subnet. */
 export const NODE2_SECOND_IP = '192.168.20.12';
+/** The VXLAN devices' MTU (1500 underlay - 50), which the CNIs give the pods' veths too. */
+const POD_MTU = 1450;
 const SECOND_SUBNET = '192.168.20.0/24';
 
 interface OverlayPod {
@@ -171,10 +173,18 @@ export const OVERLAY: Lab = mergeLabs(
     NODES.map((n) => ({ host: n.name, underlayIp: n.ip, underlayDev: 'eth0', podCidr: n.subnet, mac: n.flannelMac })),
     { port: FLANNEL_PORT },
   ),
+  // Pods at the tunnel's MTU, as the CNIs set them (Calico's veth_mtu, flannel's FLANNEL_MTU).
   ...PODS.map((p) =>
     p.style === 'calico'
-      ? calicoPod({ name: p.name, node: p.node, ip: p.ip, hostIf: p.hostIf })
-      : bridgePod({ name: p.name, node: p.node, addr: `${p.ip}/24`, gateway: `${gw(p.ip)}/24`, hostIf: p.hostIf }),
+      ? calicoPod({ name: p.name, node: p.node, ip: p.ip, hostIf: p.hostIf, mtu: POD_MTU })
+      : bridgePod({
+          name: p.name,
+          node: p.node,
+          addr: `${p.ip}/24`,
+          gateway: `${gw(p.ip)}/24`,
+          hostIf: p.hostIf,
+          mtu: POD_MTU,
+        }),
   ),
 );
 

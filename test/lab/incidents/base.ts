@@ -39,6 +39,18 @@ const KUBERNETES: ServiceDecl = {
   portName: 'https',
 };
 
+/** One more Service some incidents add: `client` (udp/8080), whose one endpoint is client-0 on node-a. */
+export const CLIENT_SERVICE: ServiceDecl = {
+  namespace: 'default',
+  name: 'client',
+  app: 'client',
+  clusterIP: '10.96.33.3',
+  port: 8080,
+  targetPort: 8080,
+  protocol: 'UDP',
+  portName: 'app',
+};
+
 /**
  * Calico VXLAN, pool 10.65.0.0/16 in /26 blocks, natOutgoing on (Calico's default). The LAN
  * router has a static route for the pool via node-a, as in docs/incidents.md #1.

@@ -144,7 +144,11 @@ export interface ClusterDecl {
     vxlanDevOnly?: boolean;
   };
   cilium?: { config: Record<string, string> };
-  flannel?: { k3s?: boolean };
+  /**
+   * `hairpinMode`: the bridge plugin's (flannel's delegate) setting, true in kube-flannel's and
+   * k3s's conflists: each pod's cni0 port gets hairpin mode (plugins/main/bridge setupVeth).
+   */
+  flannel?: { k3s?: boolean; hairpinMode?: boolean };
   /**
    * Per node: node.spec.podCIDR when the controller-manager allocated one that is not the CNI's
    * range (kubeadm --pod-network-cidr beside Calico IPAM or Cilium cluster-pool, which ignore it).
@@ -164,6 +168,12 @@ export interface ClusterDecl {
   staleVtepMacs?: { host: string; peer: string; mac: string }[];
   /** Kubernetes NetworkPolicies; on Calico, felix renders them for the pods they select (felix-policy.ts). */
   networkPolicies?: NetworkPolicyDecl[];
+  /**
+   * MTU of the pods' veths (both ends). Default: the installer's — the tunnel's 1450 on the
+   * overlays (Calico's veth_mtu auto-detection, flannel's FLANNEL_MTU from subnet.env, Canal's
+   * conflist mtu), 1500 on Cilium's native routing.
+   */
+  podMtu?: number;
   /** Generated route lines replaced (to: null removes the route). */
   routeEdits?: { host: string; from: string; to: string | null }[];
 }
@@ -290,15 +300,18 @@ function iptablesText(parts: readonly IptablesParts[]): string {
 }
 
 /**
- * Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode); kube-proxy's
- * through iptables-legacy when the declaration says so (a split between backends).
+ * Every writer's rules on a node: the CNI's, then kube-proxy's (iptables mode) — felix inserts
+ * its jumps at the top; flannel appends its masquerade rules (network/ipmasq.go AppendUnique)
+ * after kube-proxy's, which started first, so kube-proxy's come first there (real kubeadm +
+ * flannel nodes list KUBE-POSTROUTING before flannel's RETURN). kube-proxy's through
+ * iptables-legacy when the declaration says so (a split between backends).
  */
 function nodeIptables(d: ClusterDecl, n: NodeDecl, cni: IptablesParts): { iptables: string; iptablesLegacy?: string } {
   if (d.kubeProxyMode !== 'iptables') return { iptables: iptablesText([cni]) };
   const kubeProxy = kubeProxyIptables(d, n.name, (s) => serviceEndpoints(d, s));
   if (d.kubeProxyBackend === 'legacy')
     return { iptables: iptablesText([cni]), iptablesLegacy: iptablesText([kubeProxy]) };
-  return { iptables: iptablesText([cni, kubeProxy]) };
+  return { iptables: iptablesText(isFlannel(d) ? [kubeProxy, cni] : [cni, kubeProxy]) };
 }
 
 const NAT_HEAD = [
@@ -543,6 +556,19 @@ function canalNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   };
 }
 
+/** The conflist kube-flannel writes, with its delegate's hairpinMode as the declaration says. */
+function flannelConflist(d: ClusterDecl): string {
+  const text = fixture(d.flannel?.k3s === true ? 'cni/10-flannel-k3s.conflist' : 'cni/10-flannel.conflist');
+  if (hairpinMode(d)) return text;
+  const c = JSON.parse(text) as { plugins: { delegate?: Record<string, unknown> }[] };
+  c.plugins[0]!.delegate!['hairpinMode'] = false;
+  return `${JSON.stringify(c, null, 2)}\n`;
+}
+
+function hairpinMode(d: ClusterDecl): boolean {
+  return d.flannel?.hairpinMode !== false;
+}
+
 function flannelNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   return {
     routes: [defaultRoute(d, n)],
@@ -550,9 +576,7 @@ function flannelNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     sysctls: { 'net.bridge.bridge-nf-call-iptables': '1' },
     ...nodeIptables(d, n, flannelIptables(d, n)),
     files: {
-      ...(d.flannel?.k3s === true
-        ? { [K3S_FLANNEL_CONFLIST]: fixture('cni/10-flannel-k3s.conflist') }
-        : { [FLANNEL_CONFLIST]: fixture('cni/10-flannel.conflist') }),
+      [d.flannel?.k3s === true ? K3S_FLANNEL_CONFLIST : FLANNEL_CONFLIST]: flannelConflist(d),
       '/run/flannel/subnet.env': flannelSubnetEnv(d, n),
     },
   };
@@ -632,17 +656,29 @@ function applyRouteEdits(lab: Lab, edits: ClusterDecl['routeEdits']): Lab {
   };
 }
 
+function podMtu(d: ClusterDecl): number {
+  return d.podMtu ?? (d.cni === 'cilium-native' ? 1500 : 1450);
+}
+
 /** A pod as its CNI plugin attaches it: on cni0 for flannel, a routed veth otherwise. */
 function podLab(d: ClusterDecl, p: PodDecl): Lab {
-  if (d.cni !== 'flannel') return calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p) });
+  const mtu = podMtu(d);
+  if (d.cni !== 'flannel') return calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p), mtu });
   const cidr = nodeOf(d, p.node).podCidr;
-  return bridgePod({
-    name: podHost(p),
-    node: p.node,
-    addr: `${p.ip}/${cidr.split('/')[1]}`,
-    gateway: firstHost(cidr),
-    hostIf: podHostIf(d, p),
-  });
+  return mergeLabs(
+    bridgePod({
+      name: podHost(p),
+      node: p.node,
+      addr: `${p.ip}/${cidr.split('/')[1]}`,
+      gateway: firstHost(cidr),
+      hostIf: podHostIf(d, p),
+      mtu,
+    }),
+    // The bridge plugin with hairpinMode sets the port's flag as it attaches the pod.
+    ...(hairpinMode(d)
+      ? [node(p.node, { commands: [['bridge', 'link', 'set', 'dev', podHostIf(d, p), 'hairpin', 'on']] })]
+      : []),
+  );
 }
 
 /** The lab of a cluster: switches, router, LAN hosts, nodes with their CNI state, pods. */

@@ -106,3 +106,28 @@ export const vtepMacMismatch: Scenario = {
     },
   ],
 };
+
+/**
+ * The pods' veths at 1500 while vxlan.calico has 1450 (a CNI mtu set by hand, or pods created
+ * before the tunnel MTU was lowered): small packets work; full-size ones with DF die at the
+ * tunnel (test/lab/incidents/mtu.test.ts sends them with ping -M do).
+ */
+export const podMtuAboveTunnel: Scenario = {
+  decl: variant('pod-mtu-above-tunnel', (d) => {
+    d.podMtu = 1500;
+  }),
+  title: "The pods' MTU is above the tunnel's",
+  node: 'every node',
+  summary:
+    "Every pod's veth has MTU 1500 while vxlan.calico has 1450 (Calico's veth_mtu set by hand, or pods created before the tunnel MTU was lowered). Small packets cross nodes, and everything works until a pod sends a full-size packet to another node: with Don't Fragment (TCP) node-a drops it at vxlan.calico and answers ICMP fragmentation-needed, so transfers stall wherever that ICMP is lost. doctor reports pod-mtu-above-tunnel on each node; `pod-to-pod ... --size 1500` names the hop.",
+  flows: [
+    {
+      label: 'client-0 (node-a) → web-1 (node-b): a small packet crosses the tunnel',
+      from: 'client-0',
+      dst: '10.65.0.66',
+      proto: 'udp',
+      dport: 8080,
+      expect: { forward: true, reply: true, receivedBy: 'web-1', seenSrc: '10.65.0.2' },
+    },
+  ],
+};

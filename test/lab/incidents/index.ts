@@ -1,7 +1,8 @@
 // Every scenario, in the order examples/README.md lists them.
 import { canalSubnetMismatch } from './canal-subnet-mismatch.ts';
-import { egressNoWayBack, iptablesSplitBackends, vtepMacMismatch } from './faults.ts';
+import { egressNoWayBack, iptablesSplitBackends, podMtuAboveTunnel, vtepMacMismatch } from './faults.ts';
 import { externalipNodeAddress } from './externalip-node-address.ts';
+import { hairpinModeOff, hairpinModeOn } from './hairpin.ts';
 import { healthy } from './healthy.ts';
 import { INSTALLERS } from './installers.ts';
 import { networkPolicyAllow, networkPolicyDeny } from './network-policy.ts';
@@ -27,9 +28,12 @@ export const SCENARIOS: readonly Scenario[] = [
   iptablesSplitBackends,
   egressNoWayBack,
   vtepMacMismatch,
+  podMtuAboveTunnel,
   nodeNoDefaultRoute,
   hostNetmaskSwallowsServices,
   networkPolicyAllow,
   networkPolicyDeny,
+  hairpinModeOn,
+  hairpinModeOff,
   ...INSTALLERS,
 ];

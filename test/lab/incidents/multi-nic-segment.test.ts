@@ -8,20 +8,15 @@
 import { text } from '../../../src/model/render/said.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { analysisContext } from '../../../src/checks/context.ts';
-import { doctor } from '../../../src/checks/queries/doctor.ts';
 import type { World } from '../../../src/engine/world.ts';
-import { buildModel } from '../../../src/model/model.ts';
-import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../../../src/snapshot/types.ts';
 import type { HostEntry } from '../../../src/snapshot/types.ts';
 import { labUnsupportedReason, startLab } from '../harness/index.ts';
 import type { RunningLab } from '../harness/index.ts';
 import type { ClusterDecl } from './cluster.ts';
 import { labOf, machineHosts } from './cluster.ts';
 import { DEV_BOUND_FLOWS, HEALTHY_FLOWS, WARM_UP, devBoundTunnel, twoSubnetsOneSegment } from './multi-nic-segment.ts';
-import { objectsOf } from './objects.ts';
 import { checkFlow } from './run.ts';
-import { formatResults, probeHosts, traceCase, worldOf } from './scenario.ts';
+import { doctorOf, formatResults, probeHosts, traceCase, worldOf } from './scenario.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
 
@@ -30,19 +25,6 @@ async function warmUp(lab: RunningLab): Promise<void> {
     const r = await lab.exec(w.from, ['ping', '-c', '1', '-W', '1', w.dst]);
     assert.equal(r.code, 0, `${w.from}: ping ${w.dst}: ${r.stdout}${r.stderr}`);
   }
-}
-
-function doctorOf(d: ClusterDecl, entries: Record<string, HostEntry>) {
-  const hosts = Object.fromEntries(d.nodes.map((n) => [n.name, entries[n.name]!]));
-  const model = buildModel({
-    apiVersion: SNAPSHOT_API_VERSION,
-    kind: SNAPSHOT_KIND,
-    capturedAt: new Date().toISOString(),
-    context: `lab-${d.name}`,
-    objects: objectsOf(d),
-    hosts,
-  });
-  return doctor(analysisContext(model));
 }
 
 /** Builds the lab before the suite's tests, warms the neighbour tables, probes every machine. */

@@ -4,25 +4,16 @@
 // whose only route on a node is normally the default one, and it picks the source address.
 // Both faults are on the healthy Calico VXLAN cluster, with one more Service: `client`
 // (10.96.33.3, udp/8080, one endpoint: client-0 on node-a), so a Service flow has one branch.
-import { calicoHealthy } from './base.ts';
+import { CLIENT_SERVICE, calicoHealthy } from './base.ts';
 import type { ClusterDecl } from './cluster.ts';
 import type { FlowCase, Scenario } from './scenario.ts';
 
-const CLIENT_SVC = '10.96.33.3';
+const CLIENT_SVC = CLIENT_SERVICE.clusterIP;
 
 function withClientService(name: string): ClusterDecl {
   const d = calicoHealthy();
   d.name = name;
-  d.services.push({
-    namespace: 'default',
-    name: 'client',
-    app: 'client',
-    clusterIP: CLIENT_SVC,
-    port: 8080,
-    targetPort: 8080,
-    protocol: 'UDP',
-    portName: 'app',
-  });
+  d.services.push(CLIENT_SERVICE);
   return d;
 }
 

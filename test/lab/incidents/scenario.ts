@@ -2,8 +2,12 @@
 // work), what the kernel does with each, and the hop that must explain it. The helpers here run a
 // scenario: build the lab, probe the hosts with the real probe, build the Model and the engine's
 // World from the probe output and the cluster objects, and trace the same flows.
+import { analysisContext } from '../../../src/checks/context.ts';
+import { doctor } from '../../../src/checks/queries/doctor.ts';
 import { text, texts } from '../../../src/model/render/said.ts';
 import { clusterInfo } from '../../../src/model/cluster.ts';
+import { buildModel } from '../../../src/model/model.ts';
+import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../../../src/snapshot/types.ts';
 import { buildHostState } from '../../../src/model/host.ts';
 import { buildWorld } from '../../../src/engine/world-from-model.ts';
 import { traceFlow } from '../../../src/engine/flow.ts';
@@ -60,6 +64,20 @@ export { compare as disagreements };
 export async function probeHosts(lab: RunningLab, hosts: readonly string[]): Promise<Record<string, HostEntry>> {
   const entries = await Promise.all(hosts.map(async (h) => [h, await lab.probe(h)] as const));
   return Object.fromEntries(entries);
+}
+
+/** doctor on the lab's nodes as probed, with the declaration's objects. */
+export function doctorOf(d: ClusterDecl, entries: Record<string, HostEntry>) {
+  const hosts = Object.fromEntries(d.nodes.map((n) => [n.name, entries[n.name]!]));
+  const model = buildModel({
+    apiVersion: SNAPSHOT_API_VERSION,
+    kind: SNAPSHOT_KIND,
+    capturedAt: new Date().toISOString(),
+    context: `lab-${d.name}`,
+    objects: objectsOf(d),
+    hosts,
+  });
+  return doctor(analysisContext(model));
 }
 
 /**

@@ -111,16 +111,10 @@ const EXAMPLES: Record<string, Case[]> = {
       problems: [],
     },
     {
-      name: 'client-0 → web-1 at 1451 bytes with DF: node-a cannot put it into vxlan.calico (MTU 1450)',
+      name: "client-0 → web-1 at 1451 bytes with DF: client-0's own device (MTU 1450, its veth shows) refuses it",
       run: (ctx) => podToPod(ctx, { ...BIG, size: 1451 }),
       verdict: 'unreachable',
-      problems: [
-        {
-          id: 'mtu-exceeded',
-          node: 'node-a',
-          evidence: [/vxlan\.calico: mtu 1450/, /^ICMP frag-needed goes back by: /],
-        },
-      ],
+      problems: [{ id: 'mtu-exceeded', node: 'node-a', evidence: [/^\d+: cali56a6d256ab4: mtu 1450 /] }],
     },
     {
       name: 'client-0 → web-1 at 1450 bytes: fits',
@@ -571,6 +565,65 @@ const EXAMPLES: Record<string, Case[]> = {
       run: p2p('default/web-1', 'default/web-0', 8080),
       verdict: 'reachable',
       problems: [],
+    },
+  ],
+  'hairpin-mode-on': [
+    ...healthyInstall(THREE_PODS),
+    {
+      name: 'client-0 → its own Service: bridged back through its hairpin port, masqueraded',
+      run: traceRun('default/client-0', 'svc/client', 8080, 'udp'),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
+  'hairpin-mode-off': [
+    {
+      name: "doctor: every node's pod ports without hairpin, br_netfilter on",
+      run: doc,
+      verdict: 'problems',
+      problems: ['node-a', 'node-b', 'node-c'].map((node) => ({
+        id: 'hairpin-mode-off',
+        node,
+        evidence: [/^net\.bridge\.bridge-nf-call-iptables = 1$/, /master cni0 .* bridge_slave hairpin off$/],
+      })),
+    },
+    {
+      name: 'client-0 → its own Service: dropped by cni0, its port named',
+      run: traceRun('default/client-0', 'svc/client', 8080, 'udp'),
+      verdict: 'unreachable',
+      problems: [
+        { id: 'hairpin-mode-off', node: 'node-a', evidence: [/^\d+: veth\w+: .*master cni0 .* hairpin off$/] },
+        // The node check on the failing path says it too.
+        { id: 'hairpin-mode-off', node: 'node-a' },
+      ],
+    },
+    {
+      name: 'web-1 → Service client: another pod reaches client-0',
+      run: traceRun('default/web-1', 'svc/client', 8080, 'udp'),
+      verdict: 'reachable',
+      problems: [],
+    },
+  ],
+  'pod-mtu-above-tunnel': [
+    {
+      name: "doctor: every node's pod veths at 1500, vxlan.calico at 1450",
+      run: doc,
+      verdict: 'problems',
+      problems: ['node-a', 'node-b', 'node-c'].map((node) => ({
+        id: 'pod-mtu-above-tunnel',
+        node,
+        evidence: [/^\d+: vxlan\.calico: mtu 1450 /, /^\d+: cali\w+: mtu 1500 /],
+      })),
+    },
+    {
+      name: 'a 1500-byte packet with DF: dropped at node-a vxlan.calico',
+      run: (ctx) => podToPod(ctx, { ...BIG, size: 1500, df: true }),
+      verdict: 'unreachable',
+      problems: [
+        { id: 'mtu-exceeded', node: 'node-a' },
+        { id: 'pod-mtu-above-tunnel', node: 'node-a' },
+        { id: 'pod-mtu-above-tunnel', node: 'node-b' },
+      ],
     },
   ],
   'conntrack-pressure': [

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AnalysisContext } from '../../../src/checks/context.ts';
-import { explainPolicyDrop, policiesBeforeDrop } from '../../../src/checks/flow/calico-policy-drop.ts';
+import { policiesBeforeDrop } from '../../../src/checks/flow/calico-policy-drop.ts';
+import { explainPolicyDrop } from '../../../src/checks/flow/policy-drop.ts';
 import { finding } from '../../../src/checks/finding.ts';
 import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
 import { unmodelledRules } from '../../../src/engine/netfilter/nft/compile.ts';

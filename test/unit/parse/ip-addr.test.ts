@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseIpAddr } from '../../../src/model/parse/ip-addr.ts';
+import { renderLink } from '../../../src/model/render/iproute2.ts';
 import type { Address, Link } from '../../../src/model/types.ts';
 import { fixture } from '../../helpers/fixtures.ts';
 
@@ -87,7 +88,12 @@ describe('parseIpAddr: captured node namespace', () => {
       assert.equal(port.mtu, 1450);
       assert.equal(port.linkNetnsId, netns);
       assert.equal(port.peerIndex, 2); // eth0 inside the pod
+      // info_slave_data "hairpin": false, as the capture printed it; the bridge itself has none.
+      assert.deepEqual(port.bridgePort, { hairpin: false });
     }
+    assert.equal(br.bridgePort, undefined);
+    // A bridge port's own switch: written back in ip -d link's words for the evidence.
+    assert.match(renderLink(link('vethpod1')), /master cni0 .* bridge_slave hairpin off$/);
   });
 
   it('the pod side points back at the host port', () => {

@@ -1,0 +1,5 @@
+import { hairpinModeOff, hairpinModeOn } from './hairpin.ts';
+import { scenarioTests } from './run.ts';
+
+scenarioTests(hairpinModeOn);
+scenarioTests(hairpinModeOff);
