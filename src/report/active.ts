@@ -43,6 +43,10 @@ export function planText(plan: ActivePlan): string {
       return `sender on ${n}: python3 -c PROGRAM ${shellQuote(argv[3]!)}`;
     }),
     ...plan.skipped.map((s) => `not probed: ${s}`),
+    '# PROGRAM, the sender (python3; it writes each packet above and prints what the kernel did with it):',
+    ...senderArgv(plan, [])[2]!
+      .split('\n')
+      .map((x) => `#   | ${x}`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -84,20 +84,26 @@ const activeIds = (doc: ReportDoc) =>
     .map((f) => `${f.id} ${f.node ?? ''}`)
     .sort();
 
-describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { skip, concurrency: false }, () => {
+/** The cluster of the enclosing describe: started before its tests, removed after them. */
+function clusterFor(d: () => ClusterDecl): () => Cluster {
   let c: Cluster | undefined;
   before(async () => {
-    c = await cluster(calicoHealthy());
+    c = await cluster(d());
   });
   after(async () => {
     await c?.double.close();
     await c?.lab.stop();
   });
+  return () => c!;
+}
+
+describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { skip, concurrency: false }, () => {
+  const cl = clusterFor(calicoHealthy);
 
   it('healthy: every probe arrives, no active finding; doctor stays HEALTHY (timed against doctor alone)', async () => {
-    await c!.filter([]);
-    const plain = await c!.cli(['doctor']);
-    const active = await c!.cli(['doctor', '--active']);
+    await cl().filter([]);
+    const plain = await cl().cli(['doctor']);
+    const active = await cl().cli(['doctor', '--active']);
     assert.equal(plain.doc.verdict, 'healthy', ids(plain.doc).join('\n'));
     assert.equal(active.doc.verdict, 'healthy', `${ids(active.doc).join('\n')}\n${active.stderr}`);
     assert.equal(active.code, 0);
@@ -106,21 +112,28 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
       active.doc.active!.probes.every((p) => p.state === 'arrived'),
       JSON.stringify(active.doc.active, null, 1),
     );
-    const p2p = await c!.cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080']);
-    const p2pActive = await c!.cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
+    const p2p = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080']);
+    const p2pActive = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
     assert.deepEqual(activeIds(p2pActive.doc), []);
+    const dry = await runCli(['collect', '--dry-run', '--active', '--kubeconfig', cl().double.kubeconfigPath]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /# netcheck --active --dry-run: nothing was sent\./);
+    assert.match(
+      dry.stdout,
+      /probe 12 node-c → node-b: VXLAN UDP 4789 vni 16777214 192\.168\.1\.13 → 192\.168\.1\.12, 1500 bytes DF ×2/,
+    );
     process.stdout.write(
       `# timing (3 nodes): doctor ${plain.ms} ms, doctor --active ${active.ms} ms (probing ${active.doc.active!.elapsedMs} ms); pod-to-pod ${p2p.ms} ms, pod-to-pod --active ${p2pActive.ms} ms (probing ${p2pActive.doc.active!.elapsedMs} ms)\n`,
     );
   });
 
   it('UDP 4789 dropped from node-a to node-c: static REACHABLE, the kernel loses it, --active localises it', async () => {
-    await c!.filter(['ip saddr 192.168.1.11 ip daddr 192.168.1.13 udp dport 4789 drop']);
-    const kernel = await c!.lab.send({ from: 'client-0', dst: '10.65.0.130', proto: 'udp', dport: 8080 });
+    await cl().filter(['ip saddr 192.168.1.11 ip daddr 192.168.1.13 udp dport 4789 drop']);
+    const kernel = await cl().lab.send({ from: 'client-0', dst: '10.65.0.130', proto: 'udp', dport: 8080 });
     assert.equal(kernel.forwardDelivered, false, 'the switch drops the pods’ VXLAN');
-    const plain = await c!.cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080']);
+    const plain = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080']);
     assert.equal(plain.doc.verdict, 'reachable');
-    const r = await c!.cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
+    const r = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
     assert.equal(r.doc.verdict, 'reachable', 'the static verdict is kept, next to the observation');
     assert.deepEqual(activeIds(r.doc), ['prediction-mismatch node-a', 'underlay-drops-encapsulation node-a']);
     const f = r.doc.findings.find((x) => x.id === 'underlay-drops-encapsulation')!;
@@ -130,15 +143,15 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
     );
     assert.notEqual(r.code, 0);
     // doctor: that pair and direction only.
-    const d = await c!.cli(['doctor', '--active']);
+    const d = await cl().cli(['doctor', '--active']);
     assert.equal(d.doc.verdict, 'problems');
     assert.deepEqual(activeIds(d.doc), ['underlay-drops-encapsulation node-a']);
     assert.match(d.doc.findings.find((x) => x.id === 'underlay-drops-encapsulation')!.summary, /^node-a → node-c/);
   });
 
   it('only the reply direction dropped: reply-path-broken on the pair the reply crosses', async () => {
-    await c!.filter(['ip saddr 192.168.1.13 ip daddr 192.168.1.11 udp dport 4789 drop']);
-    const r = await c!.cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
+    await cl().filter(['ip saddr 192.168.1.13 ip daddr 192.168.1.11 udp dport 4789 drop']);
+    const r = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
     assert.equal(r.doc.verdict, 'reachable');
     assert.deepEqual(activeIds(r.doc), [
       'prediction-mismatch node-c',
@@ -148,12 +161,12 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
   });
 
   it('frames over 1400 bytes dropped toward node-b: a path-MTU black hole, small packets pass', async () => {
-    await c!.filter(['ip daddr 192.168.1.12 ip length > 1400 drop']);
-    const small = await c!.lab.exec('client-0', ['ping', '-c', '1', '-W', '1', '-s', '100', '10.65.0.66']);
-    const big = await c!.lab.exec('client-0', ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', '1400', '10.65.0.66']);
+    await cl().filter(['ip daddr 192.168.1.12 ip length > 1400 drop']);
+    const small = await cl().lab.exec('client-0', ['ping', '-c', '1', '-W', '1', '-s', '100', '10.65.0.66']);
+    const big = await cl().lab.exec('client-0', ['ping', '-c', '1', '-W', '1', '-M', 'do', '-s', '1400', '10.65.0.66']);
     assert.equal(small.code, 0, 'small pod packets pass');
     assert.notEqual(big.code, 0, 'a full-sized pod packet is lost');
-    const d = await c!.cli(['doctor', '--active']);
+    const d = await cl().cli(['doctor', '--active']);
     assert.deepEqual(activeIds(d.doc), ['path-mtu-black-hole node-a', 'path-mtu-black-hole node-c']);
     assert.match(
       d.doc.findings.find((x) => x.id === 'path-mtu-black-hole')!.summary,
@@ -162,7 +175,7 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
   });
 
   it('IP protocol 4 dropped: a hand-made IPIP plan through the runner (no ipip module here)', async () => {
-    await c!.filter(['ip protocol 4 ip daddr 192.168.1.13 drop']);
+    await cl().filter(['ip protocol 4 ip daddr 192.168.1.13 drop']);
     const probe = (id: number, from: string, to: string, src: string, dst: string): UnderlayProbe => ({
       id,
       kind: 'ipip',
@@ -197,7 +210,7 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
       skipped: [],
       limits: PROBE_LIMITS,
     };
-    const results = await runActive({ kubeconfig: c!.double.kubeconfigPath, handleSignals: false }, plan);
+    const results = await runActive({ kubeconfig: cl().double.kubeconfigPath, handleSignals: false }, plan);
     const obs = observe(plan, results);
     assert.deepEqual(
       obs.map((o) => `${o.probe.to} ${o.state}`),
@@ -210,31 +223,24 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
       ['underlay-drops-encapsulation'],
     );
     assert.match(fs[0]!.summary, /drops IP protocol 4$/);
-    assert.equal(c!.double.pods('netcheck').length, 0, 'every probe pod deleted');
+    assert.equal(cl().double.pods('netcheck').length, 0, 'every probe pod deleted');
   });
 });
 
 describe('--active on a routed lab cluster (Cilium native routing): anti-spoofing underlay', { skip }, () => {
-  let c: Cluster | undefined;
-  before(async () => {
-    c = await cluster(ciliumHealthy());
-  });
-  after(async () => {
-    await c?.double.close();
-    await c?.lab.stop();
-  });
+  const cl = clusterFor(ciliumHealthy);
 
   it('healthy: no active finding', async () => {
-    const d = await c!.cli(['doctor', '--active']);
+    const d = await cl().cli(['doctor', '--active']);
     assert.deepEqual(activeIds(d.doc), []);
     assert.ok(d.doc.active!.probes.length > 0 && d.doc.active!.probes.every((p) => p.state === 'arrived'));
   });
 
   it('pod source addresses dropped between nodes: static REACHABLE, --active names the pair', async () => {
-    await c!.filter(['ip saddr 10.0.0.0/16 drop']);
-    const kernel = await c!.lab.send({ from: 'billing-0', dst: '10.0.3.21', proto: 'udp', dport: 8080 });
+    await cl().filter(['ip saddr 10.0.0.0/16 drop']);
+    const kernel = await cl().lab.send({ from: 'billing-0', dst: '10.0.3.21', proto: 'udp', dport: 8080 });
     assert.equal(kernel.forwardDelivered, false);
-    const r = await c!.cli(['pod-to-pod', 'default/billing-0', 'default/orders-0', '--port', '8080', '--active']);
+    const r = await cl().cli(['pod-to-pod', 'default/billing-0', 'default/orders-0', '--port', '8080', '--active']);
     assert.equal(r.doc.verdict, 'reachable');
     assert.deepEqual(activeIds(r.doc), [
       'prediction-mismatch node-a',
