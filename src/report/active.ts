@@ -53,12 +53,14 @@ export function planText(plan: ActivePlan): string {
 
 const MARK = { arrived: '✔', lost: '✘', 'not-left': '✘', refused: '!', unknown: '?' } as const;
 
-/** The report's active part: one line per probe, its path marked as observed. */
-export function activeText(doc: ReportDoc, p: Paint, width: number): string[] {
+/** The report's active part: a probe per line, its path marked as observed (-o wide: every probe). */
+export function activeText(doc: ReportDoc, p: Paint, width: number, wide: boolean): string[] {
   const a = doc.active;
   if (a === undefined) return [];
-  const out = [p.bold(`Active probes (${a.probes.length}, ${(a.elapsedMs / 1000).toFixed(1)} s):`)];
-  for (const x of a.probes) {
+  const arrived = a.probes.filter((x) => x.state === 'arrived').length;
+  const out = [p.bold(`Active probes (${a.probes.length}, ${(a.elapsedMs / 1000).toFixed(1)} s): ${arrived} arrived`)];
+  // Folded like accepted hooks: what arrived everywhere is one number unless -o wide.
+  for (const x of a.probes.filter((y) => wide || y.state !== 'arrived')) {
     const path = x.path
       .map((pt) => `${pt.node} ${pt.dev} ${pt.state === 'captured' ? '✔' : pt.state === 'not-captured' ? '✘' : '?'}`)
       .join(' → ');
@@ -72,6 +74,7 @@ export function activeText(doc: ReportDoc, p: Paint, width: number): string[] {
       ),
     );
   }
+  if (!wide && arrived > 0) out.push(p.dim(`  (${arrived} probe(s) captured at every point: -o wide lists them)`));
   for (const s of a.skipped) out.push(...hanging('  not probed: ', s, width, '    ', PROSE).map((l) => p.dim(l)));
   return [...out, ''];
 }

@@ -169,7 +169,7 @@ export function renderTable(
   out.push('');
   out.push(...policyText(doc, p, width));
   out.push(...checksText(doc, p, width));
-  out.push(...activeText(doc, p, width));
+  out.push(...activeText(doc, p, width, wide));
   if (doc.findings.length === 0) out.push(p.green('No findings.'));
   else {
     out.push(p.bold(`Findings (${doc.findings.length}):`));
