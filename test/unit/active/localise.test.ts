@@ -8,35 +8,15 @@ import { planProbes } from '../../../src/checks/active/plan.ts';
 import { analysisContext } from '../../../src/checks/context.ts';
 import { doctor } from '../../../src/checks/queries/doctor.ts';
 import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
-import type { ActivePlan, ActiveResults, CaptureResult } from '../../../src/collect/active/probes.ts';
+import type { ActivePlan } from '../../../src/collect/active/probes.ts';
+import { observedRun } from '../../helpers/active-results.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
 
 const ctx = analysisContext(buildModel(await readSnapshot('examples/healthy.json')));
 const plan: ActivePlan = planProbes(ctx, {}, 0x1234);
 
-/** What the captures see when every packet arrives, minus the probes `lost` at their receiver. */
-function results(
-  lost: (id: number) => boolean = () => false,
-  notLeft: (id: number) => boolean = () => false,
-): ActiveResults {
-  const captures: CaptureResult[] = plan.captures.map((c) => ({
-    node: c.node,
-    dev: c.dev,
-    state: 'ran',
-    packets: plan.probes.flatMap((p) => {
-      const i = p.path.findIndex((x) => x.node === c.node && x.dev === c.dev);
-      if (i < 0 || (i === 1 && lost(p.id)) || notLeft(p.id)) return [];
-      return Array.from({ length: p.count }, () => ({ id: p.id, src: p.src, dst: p.dst, length: p.size }));
-    }),
-  }));
-  const senders = [...new Set(plan.probes.map((p) => p.from))].map((node) => ({
-    node,
-    state: 'ran' as const,
-    sends: plan.probes.filter((p) => p.from === node).map((p) => ({ id: p.id, sent: p.count })),
-  }));
-  return { senders, captures, elapsedMs: 1 };
-}
+const results = (lost?: (id: number) => boolean, notLeft?: (id: number) => boolean) => observedRun(plan, lost, notLeft);
 
 const idOf = (from: string, to: string, purpose: string) =>
   plan.probes.find((p) => p.from === from && p.to === to && p.purpose === purpose)!.id;
@@ -150,23 +130,7 @@ test('pod-to-pod: the engine delivers across a pair the probes lose: prediction-
   );
   const flowPlan = planProbes(ctx, { pairs, extraTargets: ['10.65.0.2', '10.65.0.66'] }, 9);
   const lostReply = new Set(flowPlan.probes.filter((p) => p.from === 'node-b').map((p) => p.id));
-  const r: ActiveResults = {
-    elapsedMs: 1,
-    senders: ['node-a', 'node-b'].map((node) => ({
-      node,
-      state: 'ran',
-      sends: flowPlan.probes.filter((p) => p.from === node).map((p) => ({ id: p.id, sent: p.count })),
-    })),
-    captures: flowPlan.captures.map((c) => ({
-      node: c.node,
-      dev: c.dev,
-      state: 'ran',
-      packets: flowPlan.probes.flatMap((p) => {
-        const i = p.path.findIndex((x) => x.node === c.node);
-        return i < 0 || (i === 1 && lostReply.has(p.id)) ? [] : [{ id: p.id, src: p.src, dst: p.dst, length: p.size }];
-      }),
-    })),
-  };
+  const r = observedRun(flowPlan, (id) => lostReply.has(id));
   const merged = mergeActive(doc, flowPlan, r, pairs);
   const ids = merged.findings.map((f) => f.id).sort();
   assert.deepEqual(ids, ['prediction-mismatch', 'reply-path-broken', 'underlay-drops-encapsulation']);

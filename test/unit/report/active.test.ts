@@ -7,31 +7,15 @@ import { mergeActive } from '../../../src/checks/active/merge.ts';
 import { planProbes } from '../../../src/checks/active/plan.ts';
 import { analysisContext } from '../../../src/checks/context.ts';
 import { doctor } from '../../../src/checks/queries/doctor.ts';
-import type { ActiveResults } from '../../../src/collect/active/probes.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import { planText } from '../../../src/report/active.ts';
 import { renderReport } from '../../../src/report/render.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
+import { observedRun } from '../../helpers/active-results.ts';
 
 const ctx = analysisContext(buildModel(await readSnapshot('examples/healthy.json')));
 const plan = planProbes(ctx, {}, 0x1234);
-const results: ActiveResults = {
-  elapsedMs: 1500,
-  senders: ['node-a', 'node-b', 'node-c'].map((node) => ({
-    node,
-    state: 'ran',
-    sends: plan.probes.filter((p) => p.from === node).map((p) => ({ id: p.id, sent: p.count })),
-  })),
-  captures: plan.captures.map((c) => ({
-    node: c.node,
-    dev: c.dev,
-    state: 'ran',
-    packets: plan.probes.flatMap((p) => {
-      const i = p.path.findIndex((x) => x.node === c.node);
-      return i < 0 || (i === 1 && p.id === 3) ? [] : [{ id: p.id, src: p.src, dst: p.dst, length: p.size }];
-    }),
-  })),
-};
+const results = observedRun(plan, (id) => id === 3);
 const doc = mergeActive(doctor(ctx), plan, results);
 const render = (format: 'table' | 'wide') =>
   renderReport(doc, format, { isTTY: false, columns: 100 }, { colour: false, env: {}, allBranches: false });
