@@ -150,6 +150,7 @@ export function enforceLimits(
 ): UnderlayProbe[] {
   const kept: UnderlayProbe[] = [];
   let packets = 0;
+  let overBudget = 0;
   for (const p of probes) {
     const why =
       !nodes.has(p.from) || !nodes.has(p.to)
@@ -160,9 +161,11 @@ export function enforceLimits(
             ? `${p.size} bytes is outside ${REACH_SIZE}..${limits.maxSize}`
             : p.count < 1 || p.count > limits.maxCount
               ? `${p.count} copies is outside 1..${limits.maxCount}`
-              : packets + p.count > limits.maxPackets
-                ? `the plan already holds ${limits.maxPackets} packets`
-                : undefined;
+              : undefined;
+    if (why === undefined && packets + p.count > limits.maxPackets) {
+      overBudget++;
+      continue;
+    }
     if (why !== undefined) {
       skipped.push(`probe ${p.kind} ${p.from} → ${p.to} (${p.src} → ${p.dst}) not sent: ${why}`);
       continue;
@@ -170,6 +173,10 @@ export function enforceLimits(
     packets += p.count;
     kept.push(p);
   }
+  if (overBudget > 0)
+    skipped.push(
+      `${overBudget} probe(s) not sent: the plan holds ${limits.maxPackets} packets at most (doctor --nodes probes fewer pairs)`,
+    );
   return kept;
 }
 
