@@ -397,6 +397,59 @@ export const FINDINGS = {
     detection: 'No table of the node (but local) has a route containing a Service ClusterIP.',
     fix: 'Give the node a default route, or a route for the Service network (any device: DNAT and the second lookup choose the real path).',
   },
+  // ------------------------------------------------------------------ observed by --active
+  'underlay-drops-encapsulation': {
+    title: 'The network between two nodes drops their encapsulated traffic',
+    severity: 'error',
+    meaning:
+      "A VXLAN (UDP to the CNI's VXLAN port) or IPIP (IP protocol 4) packet left one node's underlay device and never reached the other node's: something between them (a cloud security group, an on-premises firewall, a switch ACL) drops that protocol. Every pod-to-pod packet between those nodes is encapsulated the same way and lost the same way, while the nodes' own traffic (ssh, the kubelet) passes. No node's state shows it: the static walk says reachable.",
+    detection:
+      "--active: a small probe of the same shape (VXLAN to the same port with a VNI no node uses; IP protocol 4 with an inner ICMP echo reply the receiver discards), from the sender's tunnel source address to the receiver's VTEP, captured by tcpdump on the sender's underlay device and not on the receiver's.",
+    fix: 'Allow the encapsulation between the node addresses in the security group or firewall: UDP 4789 (Calico VXLAN, Cilium) or 8472 (flannel, Canal), IP protocol 4 for IPIP (a rule for "all TCP and UDP" does not cover it); or switch the CNI to an encapsulation the network carries.',
+  },
+  'path-mtu-black-hole': {
+    title: 'Large packets between two nodes are lost (path-MTU black hole)',
+    severity: 'error',
+    meaning:
+      'Small encapsulated packets get from one node to the other, but a packet of the size the tunnel MTU allows (with Don\'t Fragment set) left the sender and never arrived, and no "fragmentation needed" made the sender lower its MTU: the underlay carries less than the nodes\' devices say (a VPN, a cloud overlay, a switch port with a smaller MTU). Connections open and then hang on the first full-sized packet.',
+    detection:
+      "--active: next to the small probe that arrived, a DF probe of tunnel MTU + encapsulation overhead (VXLAN 50, IPIP 20) bytes, captured on the sender's underlay device and not on the receiver's.",
+    fix: 'Lower the tunnel MTU so that tunnel MTU + overhead fits the smallest MTU on the path (Calico: FelixConfiguration vxlanMTU / ipipMTU; flannel and Cilium follow the device MTU), or raise the underlay\'s MTU; let ICMP "fragmentation needed" through any firewall on the path.',
+  },
+  'underlay-drops-pod-traffic': {
+    title: 'The network between two nodes drops un-encapsulated pod traffic',
+    severity: 'error',
+    meaning:
+      "In routed mode (Calico BGP without encapsulation, flannel host-gw) pod packets cross the network with pod addresses. A packet with a pod source address left one node's underlay device and never reached the next node's: the network drops addresses that are not the node's own (AWS source/destination check, OpenStack port security, an anti-spoofing switch).",
+    detection:
+      "--active: a packet (an ICMP echo reply, which no host answers) with a pod address as source, sent from the node along its route to the other node's pod range, captured on the sender's underlay device and not on the receiver's.",
+    fix: "Let the pod networks through: disable the source/destination check on the instances (AWS), add the pod CIDRs to the ports' allowed-address-pairs (OpenStack), or use an encapsulating mode (Calico: encapsulation VXLAN or IPIPCrossSubnet).",
+  },
+  'reply-path-broken': {
+    title: 'The reply direction between two nodes loses packets the forward direction carries',
+    severity: 'error',
+    meaning:
+      "The flow's forward direction crosses the network between the two nodes, but the same probe in the direction the reply takes was lost: the request arrives and the answer never comes back (one-way firewall rules, asymmetric anti-spoofing).",
+    detection: '--active on a flow: the probes along the forward trace arrived and one along the reply trace did not.',
+    fix: 'Allow the reply direction in the firewall or security group between the two nodes (the other finding of the pair names the protocol).',
+  },
+  'prediction-mismatch': {
+    title: 'What the packets did disagrees with what the engine predicted',
+    severity: 'warning',
+    meaning:
+      "netcheck's walk of the nodes' state and the real packets disagree: a packet the engine sends out of one device was not seen there, or one the engine says is delivered was lost on the way. Either the nodes changed since collection, or something the engine does not see decided (the network between the nodes, an eBPF program, a rule in a namespace not probed). Neither side is taken as right.",
+    detection:
+      '--active: each capture point on the predicted path, compared with the prediction; both sides are quoted.',
+    fix: 'Read both sides: a loss between nodes is named by its own finding; a packet that never left the predicted device points at the sender (run the command again to rule out a change since collection).',
+  },
+  'active-not-observed': {
+    title: 'A probe could not be sent or watched',
+    severity: 'warning',
+    meaning:
+      '--active could not send a probe or watch a capture point (a tool missing in the probe image, a capture that did not start in time, a pod that did not start): what that probe would have shown is not known, and nothing is concluded from it.',
+    detection: 'The sender or tcpdump exited without a result, or the probe pod could not run them.',
+    fix: 'Use a probe image with python3, tcpdump and timeout (the default nicolaka/netshoot has them), or fix what the finding names, and run again.',
+  },
   // ------------------------------------------------------------------ NetworkPolicy (trace)
   'networkpolicy-denies': {
     title: 'The NetworkPolicy objects deny the flow',

@@ -11,7 +11,12 @@ import type { Finding } from './finding.ts';
 import type { DataGap } from './run-checks.ts';
 
 /** The findings that say what the analysis could not see, rather than what is wrong. */
-export const COVERAGE_IDS: ReadonlySet<string> = new Set(['node-not-probed', 'data-missing', 'host-not-in-cluster']);
+export const COVERAGE_IDS: ReadonlySet<string> = new Set([
+  'node-not-probed',
+  'data-missing',
+  'host-not-in-cluster',
+  'active-not-observed',
+]);
 
 /** An audit's verdict: problems when something is wrong, unknown when only data is missing, else healthy. */
 export function auditVerdict(findings: readonly Finding[]): 'healthy' | 'problems' | 'unknown' {

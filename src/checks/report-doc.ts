@@ -8,6 +8,7 @@ import type { QueryVerdict } from './flow/analyze.ts';
 import type { Finding } from './finding.ts';
 import { dedupeFindings } from './finding.ts';
 import type { CheckOutcome } from './run-checks.ts';
+import type { ActiveDoc } from './active/merge.ts';
 
 export const REPORT_API_VERSION = 'netcheck.dev/v1';
 
@@ -75,6 +76,8 @@ export interface ReportDoc {
   notes: string[];
   /** doctor: each check, whether it ran, was skipped (and why) or lacked data (and which). */
   checks?: CheckOutcome[];
+  /** --active: every probe sent, its predicted path and what was captured at each point. */
+  active?: ActiveDoc;
 }
 
 export function hopDoc(h: Hop): HopDoc {

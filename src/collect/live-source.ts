@@ -28,7 +28,7 @@ import {
 } from './kube/probe-pod.ts';
 import { probeBatch } from './kube/pod-access.ts';
 import { probeNodes } from './kube/probe-runner.ts';
-import type { NodeTarget, ProbeProgress } from './kube/probe-runner.ts';
+import type { NodeTarget, ProbeProgress, ProbeRunOptions } from './kube/probe-runner.ts';
 import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from './probe-commands.ts';
 
 export interface LiveOptions extends ClusterAccessOptions {
@@ -130,6 +130,26 @@ function namespaceChoice(opts: LiveOptions): { namespace: string; own: boolean }
     : { namespace: DEFAULT_PROBE_NAMESPACE, own: true };
 }
 
+/** The probe runner's options for a run of these settings (one run id, the caller's signal). */
+export function probeRunOptions(opts: LiveOptions, registry: ProbeRegistry, signal: AbortSignal): ProbeRunOptions {
+  const { namespace, own } = namespaceChoice(opts);
+  return {
+    namespace,
+    ownNamespace: own,
+    image: opts.image ?? DEFAULT_PROBE_IMAGE,
+    imagePullSecrets: opts.imagePullSecrets ?? [],
+    runId: newRunId(),
+    owner: ownerId(),
+    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+    maxPods: Math.max(opts.maxPods ?? DEFAULT_MAX_PODS, opts.concurrency ?? 0),
+    startTimeoutMs: (opts.timeoutSeconds ?? DEFAULT_START_TIMEOUT_SECONDS) * 1000,
+    commandTimeoutMs: (opts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000,
+    deadlineSeconds: opts.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS,
+    registry,
+    signal,
+  };
+}
+
 /** Deletes probe pods left by runs that were killed (see isStaleProbePod). */
 async function removeStale(client: KubeClient, pods: readonly KubeObject[]): Promise<PodRef[]> {
   const stale = pods.filter((p) => isStaleProbePod(p, new Date())).map(podRef);
@@ -137,21 +157,41 @@ async function removeStale(client: KubeClient, pods: readonly KubeObject[]): Pro
   return stale;
 }
 
-/** Reads the cluster and probes the nodes into a snapshot. Throws ClusterError, InputError or InterruptedError. */
-export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
+/** A run's connection to the cluster: the client, the pods it made, and Ctrl-C / SIGTERM, which abort it. */
+export interface ProbeSession {
+  access: ClusterAccess;
+  client: KubeClient;
+  registry: ProbeRegistry;
+  ac: AbortController;
+  /** The signal that interrupted the run, once one has. */
+  interrupted?: 'SIGINT' | 'SIGTERM';
+  /** Removes the signal handlers. */
+  uninstall: () => void;
+}
+
+export function openSession(opts: LiveOptions): ProbeSession {
   const access = loadClusterAccess(opts);
-  const client = new KubeClient(access);
-  const registry = new ProbeRegistry();
   const ac = new AbortController();
   setMaxListeners(0, ac.signal);
-  let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
-  const uninstall =
-    opts.handleSignals === false
-      ? () => undefined
-      : onTerminationSignals((sig) => {
-          interrupted = sig;
-          ac.abort();
-        });
+  const s: ProbeSession = {
+    access,
+    client: new KubeClient(access),
+    registry: new ProbeRegistry(),
+    ac,
+    uninstall: () => undefined,
+  };
+  if (opts.handleSignals !== false)
+    s.uninstall = onTerminationSignals((sig) => {
+      s.interrupted = sig;
+      ac.abort();
+    });
+  return s;
+}
+
+/** Reads the cluster and probes the nodes into a snapshot. Throws ClusterError, InputError or InterruptedError. */
+export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
+  const session = openSession(opts);
+  const { access, client, registry, ac, uninstall } = session;
   let lostServer = false;
   let failure: unknown;
   let snapshot: Snapshot | undefined;
@@ -168,25 +208,10 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
 
     const wanted = opts.chooseNodes !== undefined ? opts.chooseNodes(listed.objects) : opts.nodes;
     const targets = chooseTargets(listed.objects.nodes, wanted, true);
-    const { namespace, own } = namespaceChoice(opts);
-    const probeOpts: Parameters<typeof probeNodes>[2] = {
-      namespace,
-      ownNamespace: own,
-      image: opts.image ?? DEFAULT_PROBE_IMAGE,
-      imagePullSecrets: opts.imagePullSecrets ?? [],
-      runId: newRunId(),
-      owner: ownerId(),
-      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
-      maxPods: Math.max(opts.maxPods ?? DEFAULT_MAX_PODS, opts.concurrency ?? 0),
-      startTimeoutMs: (opts.timeoutSeconds ?? DEFAULT_START_TIMEOUT_SECONDS) * 1000,
-      commandTimeoutMs: (opts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000,
-      deadlineSeconds: opts.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS,
-      registry,
-      signal: ac.signal,
-    };
+    const probeOpts = probeRunOptions(opts, registry, ac.signal);
     if (opts.onProgress !== undefined) probeOpts.onProgress = opts.onProgress;
     const outcome = await probeNodes(client, targets, probeOpts);
-    if (interrupted !== undefined) throw new Error('interrupted');
+    if (session.interrupted !== undefined) throw new Error('interrupted');
     warnings.push(...outcome.warnings);
     const probed = targets.filter((t) => outcome.hosts[t.name]?.errors['probe'] === undefined).length;
     const snap: Snapshot = {
@@ -209,7 +234,7 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
       incomplete = new PartialCollection('the cluster lists no Node, so no node was probed', snap);
     }
   } catch (e) {
-    if (interrupted === undefined && !(e instanceof InputError)) {
+    if (session.interrupted === undefined && !(e instanceof InputError)) {
       const err = toClusterError(e, access.server, access.userName, access.requestTimeoutMs);
       lostServer = /lost the API server|cannot reach|did not answer|closed the connection/.test(err.message);
       failure = err;
@@ -223,6 +248,7 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
     left.length === 0
       ? ''
       : `; ${left.length} probe pod(s) could not be deleted (${left.map((r) => `${r.namespace}/${r.name}`).join(', ')}): they stop after activeDeadlineSeconds, or run "kubectl netcheck cleanup" once the API server answers`;
+  const interrupted = session.interrupted;
   if (interrupted !== undefined) {
     throw new InterruptedError(
       interrupted,

@@ -3,6 +3,7 @@
 // as -o json, so both say the same thing; laid out to the terminal width, tokens never split.
 import type { Finding } from '../checks/finding.ts';
 import type { Paint } from './colour.ts';
+import { activeText } from './active.ts';
 import { compactTrace } from './compact.ts';
 import type { ReportDoc, TraceDoc } from './document.ts';
 import { hanging, joinParts } from './text-layout.ts';
@@ -168,6 +169,7 @@ export function renderTable(
   out.push('');
   out.push(...policyText(doc, p, width));
   out.push(...checksText(doc, p, width));
+  out.push(...activeText(doc, p, width, wide));
   if (doc.findings.length === 0) out.push(p.green('No findings.'));
   else {
     out.push(p.bold(`Findings (${doc.findings.length}):`));

@@ -9,6 +9,18 @@ import { nodesFlag, probeSettings, withCollectionOptions, withNodesOption } from
 import { writablePath } from '../options/output-file.ts';
 import { text } from '../options/values.ts';
 import { probeProgress } from '../progress.ts';
+import { activeStep } from '../active-step.ts';
+import type { LiveSettings } from '../analysis-source.ts';
+import { analysisContext } from '../../checks/context.ts';
+import { doctor } from '../../checks/queries/doctor.ts';
+import { buildModel } from '../../model/model.ts';
+
+/** collect --dry-run --active: the probes doctor --active would send, planned from a read-only collection. */
+async function printActivePlan(opts: LiveSettings & { nodes?: string[] }): Promise<void> {
+  const { collectLive } = await import('../../collect/live-source.ts');
+  const ctx = analysisContext(buildModel(await collectLive(opts)));
+  await activeStep(ctx, doctor(ctx), 'dry-run', { kind: 'live', live: opts });
+}
 
 export const collectCommand: NetcheckCommand = {
   command: 'collect',
@@ -33,6 +45,11 @@ export const collectCommand: NetcheckCommand = {
               type: 'boolean',
               default: false,
               describe: 'Print the namespace and probe pod manifests as YAML (and the script), and create nothing',
+            })
+            .option('active', {
+              type: 'boolean',
+              describe:
+                'With --dry-run: also list every probe doctor --active would send (the nodes are read, with the read-only probe, to plan them; nothing is sent)',
             }),
         ),
       ),
@@ -50,6 +67,11 @@ export const collectCommand: NetcheckCommand = {
     if (!dryRun && outFlag === undefined) throw new InputError('collect needs -o FILE (or -o - for stdout)');
     const out = outFlag === undefined ? undefined : writablePath('-o', outFlag);
     const objectsOnly = argv['objects-only'] === true;
+    const active = argv['active'] === true;
+    if (active && !dryRun)
+      throw new InputError('collect --active only lists the probes, with --dry-run: doctor --active sends them');
+    if (active && objectsOnly)
+      throw new InputError("--active plans from the nodes' state: --objects-only does not apply");
     if (objectsOnly && argv['nodes'] !== undefined)
       throw new InputError('--objects-only probes no node: --nodes does not apply');
     const nodes = objectsOnly ? [] : nodesFlag(argv);
@@ -61,6 +83,7 @@ export const collectCommand: NetcheckCommand = {
       );
       if (out === undefined) {
         process.stdout.write(dryRunManifests(await dryRunNodes(opts), opts));
+        if (active) await printActivePlan(opts);
         return;
       }
       const progress = await probeProgress();

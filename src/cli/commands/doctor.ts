@@ -11,11 +11,13 @@ import { CLUSTER_FLAGS } from '../options/cluster.ts';
 import { COLLECTION_FLAGS, nodesFlag, withNodesOption } from '../options/collection.ts';
 import { DATA_FORMATS, outputFormat } from '../options/output.ts';
 import { reportStyle, withReportOptions } from '../options/report.ts';
+import { activeMode, withActiveOptions } from '../options/active.ts';
+import { activeStep } from '../active-step.ts';
 import { sourceOf, withSourceOptions } from '../options/source.ts';
 import { list } from '../options/values.ts';
 
 function planList(argv: Args): Work {
-  const stray = given(argv, ['check', 'nodes', 'snapshot', ...CLUSTER_FLAGS, ...COLLECTION_FLAGS]);
+  const stray = given(argv, ['check', 'nodes', 'snapshot', 'active', 'dry-run', ...CLUSTER_FLAGS, ...COLLECTION_FLAGS]);
   if (stray.length > 0) throw new InputError(`--list takes no ${stray.join(', ')}: it only lists the checks`);
   // A list of checks, not a report: a table, or data (-o wide and -o html have nothing to add).
   const format = outputFormat(argv, ['table', ...DATA_FORMATS] as const, 'table');
@@ -37,21 +39,27 @@ export const doctorCommand: NetcheckCommand = {
   builder: (y) =>
     withSourceOptions(
       withNodesOption(
-        withReportOptions(
-          y
-            .option('check', {
-              type: 'string',
-              requiresArg: true,
-              describe: 'Run only these checks (comma-separated or repeated; see --list)',
-            })
-            .option('list', { type: 'boolean', default: false, describe: 'List the checks and exit' }),
-          false,
+        withActiveOptions(
+          withReportOptions(
+            y
+              .option('check', {
+                type: 'string',
+                requiresArg: true,
+                describe: 'Run only these checks (comma-separated or repeated; see --list)',
+              })
+              .option('list', { type: 'boolean', default: false, describe: 'List the checks and exit' }),
+            false,
+          ),
         ),
       ),
     )
       .example('kubectl netcheck doctor', 'Check the whole cluster')
       .example('kubectl netcheck doctor --snapshot snap.json.gz -o json', 'Check a saved snapshot, for a machine')
-      .example('kubectl netcheck doctor --check tunnel-next-hop --check rp-filter', 'Only the tunnel checks'),
+      .example('kubectl netcheck doctor --check tunnel-next-hop --check rp-filter', 'Only the tunnel checks')
+      .example(
+        'kubectl netcheck doctor --active',
+        'Also send VXLAN/IPIP probes between every pair of nodes and capture them',
+      ),
   plan: async (argv) => {
     if (argv['list'] === true) return planList(argv);
     const only = list('--check', argv['check']);
@@ -60,9 +68,13 @@ export const doctorCommand: NetcheckCommand = {
     const nodes = nodesFlag(argv);
     const style = reportStyle(argv);
     const source = await sourceOf(argv, ['nodes']);
+    const active = activeMode(argv, source);
     return async () => {
       const model = await loadModel(source, nodes !== undefined ? { nodes: () => nodes } : {});
-      emitReport(doctor(analysisContext(model), only), style);
+      const ctx = analysisContext(model);
+      const doc = doctor(ctx, only);
+      const merged = active === 'off' ? doc : await activeStep(ctx, doc, active, source);
+      if (merged !== undefined) emitReport(merged, style);
     };
   },
 };

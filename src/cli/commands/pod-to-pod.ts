@@ -2,6 +2,10 @@
 import { clusterInfo } from '../../model/cluster.ts';
 import { analysisContext } from '../../checks/context.ts';
 import { podToPod } from '../../checks/queries/pod-to-pod.ts';
+import { podIp } from '../../checks/queries/common.ts';
+import { flowPairs } from '../../checks/active/merge.ts';
+import { activeStep } from '../active-step.ts';
+import { activeMode, withActiveOptions } from '../options/active.ts';
 import { resolvePod } from '../../checks/resolve.ts';
 import { loadModel } from '../analysis-source.ts';
 import type { NetcheckCommand } from '../command.ts';
@@ -18,15 +22,17 @@ export const podToPodCommand: NetcheckCommand = {
   describe: 'Trace a flow from one pod to another, both directions, and explain what stops it',
   builder: (y) =>
     withSourceOptions(
-      withReportOptions(
-        withFlowOptions(
-          withNamespaceOption(
-            y
-              .positional('src', { type: 'string', describe: 'Source pod: [namespace/]name or its IP' })
-              .positional('dst', { type: 'string', describe: 'Destination pod: [namespace/]name or its IP' }),
+      withActiveOptions(
+        withReportOptions(
+          withFlowOptions(
+            withNamespaceOption(
+              y
+                .positional('src', { type: 'string', describe: 'Source pod: [namespace/]name or its IP' })
+                .positional('dst', { type: 'string', describe: 'Destination pod: [namespace/]name or its IP' }),
+            ),
           ),
+          true,
         ),
-        true,
       ),
     )
       .example(
@@ -42,6 +48,7 @@ export const podToPodCommand: NetcheckCommand = {
     const dst = text('DST', argv['dst'])!;
     const flow = flowFlags(argv);
     const { namespace: ns, style, source } = await analysisFlags(argv);
+    const active = activeMode(argv, source);
     return async () => {
       const model = await loadModel(source, {
         nodes: (objects) => {
@@ -50,7 +57,13 @@ export const podToPodCommand: NetcheckCommand = {
         },
       });
       const q = { source: src, destination: dst, namespace: ns, ...flow };
-      emitReport(podToPod(analysisContext(model), q), style);
+      const ctx = analysisContext(model);
+      const doc = podToPod(ctx, q);
+      if (active === 'off') return emitReport(doc, style);
+      const pods = [resolvePod(model.cluster, src, ns), resolvePod(model.cluster, dst, ns)].map(podIp);
+      const pairs = flowPairs(doc.traces, pods[0]!, pods[1]!);
+      const merged = await activeStep(ctx, doc, active, source, { pairs, extraTargets: pods }, pairs);
+      if (merged !== undefined) emitReport(merged, style);
     };
   },
 };

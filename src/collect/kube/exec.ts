@@ -22,6 +22,8 @@ export interface ExecOptions {
   /** Whole-command limit. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Sees stderr as it arrives (a capture's "listening on" says it is ready). */
+  onStderr?: (chunk: string) => void;
 }
 
 /** Thrown when the command outlives its timeout; the stream is closed. */
@@ -31,8 +33,12 @@ export class ExecTimeout extends Error {
 
 class Sink extends Writable {
   readonly chunks: Buffer[] = [];
+  constructor(private readonly watch?: (chunk: string) => void) {
+    super();
+  }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.chunks.push(chunk);
+    this.watch?.(chunk.toString('utf8'));
     cb();
   }
   bytes(): Buffer {
@@ -81,7 +87,7 @@ export async function execInPod(
 ): Promise<ExecResult> {
   const path = `/api/v1/namespaces/${namespace}/pods/${pod}/exec`;
   const stdout = new Sink();
-  const stderr = new Sink();
+  const stderr = new Sink(o.onStderr);
   let status: KubeStatus | undefined;
   if (o.signal?.aborted) throw new TransportError('ABORTED', 'aborted', requestInfo('GET', path));
   let socket: Socket;

@@ -37,6 +37,11 @@ export interface ProbeRunOptions {
   registry: ProbeRegistry;
   signal: AbortSignal;
   onProgress?: (event: ProbeProgress) => void;
+  /**
+   * Work to do in each running pod instead of collecting it (`--active`); the pod is deleted when
+   * it settles. It holds no concurrency slot: jobs may wait for one another (every pod alive).
+   */
+  job?: (node: string, pod: string, signal: AbortSignal) => Promise<void>;
 }
 
 export type ProbeProgress = {
@@ -380,6 +385,11 @@ export async function probeNodes(
       progress(t.name, 'waiting');
       await poller.wait(podRef.name, t.name, o.startTimeoutMs);
       progress(t.name, 'collecting');
+      if (o.job !== undefined) {
+        await o.job(t.name, podRef.name, ac.signal);
+        progress(t.name, 'done');
+        return;
+      }
       const entry = await ops.with(() =>
         collectHost(
           podAccess(client, o.namespace, podRef.name, { commandTimeoutMs: o.commandTimeoutMs, signal: ac.signal }),
