@@ -1,7 +1,8 @@
 // The machine-readable result of a command (`-o json|yaml`), the schema of docs/architecture.md
 // ("Checks and findings") and docs/findings.md: what the queries answer. report/ renders it —
 // the table for people too, so both always say the same thing.
-import type { Hop, HopReason, Trace } from '../engine/trace.ts';
+import { text, texts } from '../model/render/said.ts';
+import type { Hop, HopEffect, HopReason, Trace } from '../engine/trace.ts';
 import type { ClusterFlavour } from '../model/detect.ts';
 import type { QueryVerdict } from './flow/analyze.ts';
 import type { Finding } from './finding.ts';
@@ -25,6 +26,8 @@ export interface HopDoc {
   evidence?: string;
   /** On the hop that ended a trace without delivery: why, typed (engine/trace.ts HopReason). */
   reason?: HopReason;
+  /** What it did to the packet (engine/trace.ts HopEffect): the report draws the path from it. */
+  effect?: HopEffect;
 }
 
 export interface TraceDoc {
@@ -75,10 +78,11 @@ export interface ReportDoc {
 }
 
 export function hopDoc(h: Hop): HopDoc {
-  const d: HopDoc = { node: h.node, step: h.step, detail: h.detail };
+  const d: HopDoc = { node: h.node, step: h.step, detail: text(h.detail) };
   if (h.device !== undefined) d.device = h.device;
-  if (h.evidence.length > 0) d.evidence = h.evidence.join('\n');
+  if (h.evidence.length > 0) d.evidence = texts(h.evidence).join('\n');
   if (h.reason !== undefined) d.reason = h.reason;
+  if (h.effect !== undefined) d.effect = h.effect;
   return d;
 }
 

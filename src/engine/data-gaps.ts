@@ -2,6 +2,8 @@
 // that failed, is absent or could not be parsed means "not seen", never "none" (model/provenance.ts):
 // a decision resting on it ends the trace as unknown, naming the node, the section, its status and
 // how to collect it. Each decision names the sections it reads here, in one place.
+import { said } from '../model/said.ts';
+import type { Said } from '../model/said.ts';
 import { describeStatus, howToCollect, statusOf, usable } from '../model/provenance.ts';
 import type { HostState } from '../model/types.ts';
 import type { HopReason } from './trace.ts';
@@ -36,8 +38,8 @@ export function missingSection(host: HostState, sections: readonly string[]): Da
 }
 
 /** "cannot tell <decision> on node-c: sysctl could not be collected (sysctl: not found)" */
-export function describeMissing(m: DataMissing, decision: string): string {
-  return `cannot tell ${decision} on ${m.node}: ${describeStatus(m.section, m.status)}`;
+export function describeMissing(m: DataMissing, decision: Said): Said {
+  return said`cannot tell ${decision} on ${m.node}: ${describeStatus(m.section, m.status)}`;
 }
 
 /** The evidence line of an unknown hop: what to collect to decide it. */

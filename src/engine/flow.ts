@@ -1,6 +1,7 @@
 // A flow, both ways: every forward branch, and for each delivered one the reply walked back and
 // checked against what the client expects (the answer must come from the address it called).
 import { formatIpv4 } from '../lib/ipv4.ts';
+import { said } from '../model/said.ts';
 import type { Packet } from './packet.ts';
 import type { FlowResult, Hop, Trace } from './trace.ts';
 import { reply, send } from './walk.ts';
@@ -40,7 +41,7 @@ function judgeReply(from: Endpoint, sent: Packet, leaf: Leaf): Trace {
     const hop: Hop = {
       ...last,
       reason: { kind: 'reply-source-mismatch' },
-      detail: `${last.detail}; but it comes from ${formatIpv4(p.src)}:${p.sport}, not ${formatIpv4(sent.dst)}:${sent.dport}: the client discards it`,
+      detail: said`${last.detail}; but it comes from ${formatIpv4(p.src)}:${p.sport}, not ${formatIpv4(sent.dst)}:${sent.dport}: the client discards it`,
     };
     return { ...t, verdict: 'dropped', hops: [...t.hops.slice(0, -1), hop], decisive: hop };
   }

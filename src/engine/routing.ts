@@ -5,7 +5,8 @@
 import { cidrContains, formatIpv4, maskOf, parseCidr4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import type { PolicyRule, Route } from '../model/types.ts';
-import { renderRoute, renderRule } from '../model/render/iproute2.ts';
+import { said } from '../model/said.ts';
+import type { Said } from '../model/said.ts';
 import { primaryAddresses } from './host-net.ts';
 import type { HostNet, IndexedRoute } from './host-net.ts';
 
@@ -33,7 +34,7 @@ export interface FibResult {
   /** The rule that led to the table (undefined when the host has no rules dump). */
   rule?: PolicyRule;
   /** Rules and tables passed over on the way, for evidence ("rule 100 lookup 100: no match"). */
-  notes: string[];
+  notes: Said[];
 }
 
 export interface FibFailure {
@@ -42,7 +43,7 @@ export interface FibFailure {
   /** The route or rule that produced the error, when one did. */
   route?: Route;
   rule?: PolicyRule;
-  notes: string[];
+  notes: Said[];
   /** For 'unknown': what the model cannot evaluate. */
   unmodeled?: string[];
 }
@@ -123,7 +124,7 @@ export function routeUsesDev(r: Route, dev: string): boolean {
 /** fib_lookup: walk the rules in priority order (goto, nop, suppress_prefixlength, throw). */
 export function fibLookup(h: HostNet, k: FlowKey): FibOutcome {
   const rules = h.rules.length > 0 ? h.rules : DEFAULT_RULES;
-  const notes: string[] = [];
+  const notes: Said[] = [];
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
     const matches = ruleMatches(rule, k);
@@ -150,7 +151,7 @@ export function fibLookup(h: HostNet, k: FlowKey): FibOutcome {
         const table = rule.table ?? 254;
         const res = tableLookup(h, table, k);
         if (res.kind === 'none') {
-          if (table !== 255) notes.push(`${renderRule(rule)}: no route in table ${tableName(table)}`);
+          if (table !== 255) notes.push(said`${{ rule }}: no route in table ${tableName(table)}`);
           continue;
         }
         // A route with parts the model does not represent (nexthop object, lwtunnel encap, a TOS
@@ -159,13 +160,11 @@ export function fibLookup(h: HostNet, k: FlowKey): FibOutcome {
         if (unmodeled !== undefined && unmodeled.length > 0)
           return { ok: false, error: 'unknown', route: res.ir.route, rule, notes, unmodeled };
         if (res.kind === 'throw') {
-          notes.push(`${renderRule(rule)}: ${renderRoute(res.ir.route)} (throw: continue with the next rule)`);
+          notes.push(said`${{ rule }}: ${{ route: res.ir.route }} (throw: continue with the next rule)`);
           continue;
         }
         if (rule.suppressPrefixLength !== undefined && res.ir.len <= rule.suppressPrefixLength) {
-          notes.push(
-            `${renderRule(rule)}: ${res.ir.route.dst} suppressed (prefix length ≤ ${rule.suppressPrefixLength})`,
-          );
+          notes.push(said`${{ rule }}: ${res.ir.route.dst} suppressed (prefix length ≤ ${rule.suppressPrefixLength})`);
           continue;
         }
         const err = ERROR_OF_TYPE[res.ir.route.type];
@@ -291,23 +290,23 @@ export function nextHops(r: Route): NextHopChoice[] {
   return [c];
 }
 
-export function describeFibFailure(f: FibFailure, dst: Ipv4): string {
+export function describeFibFailure(f: FibFailure, dst: Ipv4): Said {
   const what =
     f.route !== undefined
-      ? `route "${renderRoute(f.route)}"`
+      ? said`route "${{ route: f.route }}"`
       : f.rule !== undefined
-        ? `rule "${renderRule(f.rule)}"`
+        ? said`rule "${{ rule: f.rule }}"`
         : 'no route in any table';
   switch (f.error) {
     case 'no-route':
       return `no route to ${formatIpv4(dst)} (network unreachable)`;
     case 'blackhole':
-      return `${what}: blackhole, silently discarded`;
+      return said`${what}: blackhole, silently discarded`;
     case 'unreachable':
-      return `${what}: unreachable (ICMP host unreachable)`;
+      return said`${what}: unreachable (ICMP host unreachable)`;
     case 'prohibit':
-      return `${what}: prohibit (ICMP administratively prohibited)`;
+      return said`${what}: prohibit (ICMP administratively prohibited)`;
     case 'unknown':
-      return `${what} decides, but it uses ${(f.unmodeled ?? []).join(', ') || 'attributes'} that netcheck does not model: cannot tell where ${formatIpv4(dst)} goes`;
+      return said`${what} decides, but it uses ${(f.unmodeled ?? []).join(', ') || 'attributes'} that netcheck does not model: cannot tell where ${formatIpv4(dst)} goes`;
   }
 }

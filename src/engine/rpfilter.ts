@@ -4,7 +4,9 @@
 // no trace in iptables counters (docs/incidents.md #1).
 import { formatIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
-import { renderRoute, renderRule } from '../model/render/iproute2.ts';
+import { itemSaid, said } from '../model/said.ts';
+import type { Said } from '../model/said.ts';
+import type { Route } from '../model/types.ts';
 import { acceptLocal, rpFilter, srcValidMark } from './kernel/sysctl.ts';
 import type { HostNet } from './host-net.ts';
 import { describeFibFailure, fibLookup, routeUsesDev } from './routing.ts';
@@ -23,9 +25,9 @@ export interface RpfResult {
   /** For 'rp-filter': false when loose mode would refuse it too (a device without IPv4 addresses). */
   looseHelps?: boolean;
   /** The sysctl lines and the reverse route that decided. */
-  evidence: string[];
+  evidence: Said[];
   /** The route the kernel would use to answer the source (for the explanation). */
-  reverseRoute?: string;
+  reverseRoute?: Route;
   reverseDev?: string;
 }
 
@@ -52,7 +54,7 @@ export function validateSource(h: HostNet, q: RpfQuery): RpfResult {
   const rpf = rpFilter(sys, iif);
   const mode = rpf.value;
   const accLocal = acceptLocal(sys, iif);
-  const ev = [...rpf.lines];
+  const ev: Said[] = [...rpf.lines];
   const hasCustomRules = h.rules.some((r) => ![0, 32766, 32767].includes(r.priority));
 
   if (mode === 0 && !hasCustomRules) {
@@ -78,8 +80,8 @@ export function validateSource(h: HostNet, q: RpfQuery): RpfResult {
       evidence: [
         ...ev,
         describeFibFailure(rev, src),
-        ...(rev.rule !== undefined ? [renderRule(rev.rule)] : []),
-        ...(rev.route !== undefined ? [renderRoute(rev.route)] : []),
+        ...(rev.rule !== undefined ? [itemSaid({ rule: rev.rule })] : []),
+        ...(rev.route !== undefined ? [itemSaid({ route: rev.route })] : []),
       ],
     };
   }
@@ -95,15 +97,15 @@ export function validateSource(h: HostNet, q: RpfQuery): RpfResult {
       pass: false,
       mode,
       reason: 'martian-source',
-      evidence: [...ev, `reverse route to ${formatIpv4(src)} is "${renderRoute(r)}" (type ${r.type})`],
-      reverseRoute: renderRoute(r),
+      evidence: [...ev, said`reverse route to ${formatIpv4(src)} is "${{ route: r }}" (type ${r.type})`],
+      reverseRoute: r,
     };
   }
   const reverseDev = r.dev ?? r.nexthops[0]?.dev;
-  const base = { mode, reverseRoute: renderRoute(r), ...(reverseDev !== undefined ? { reverseDev } : {}) };
+  const base = { mode, reverseRoute: r, ...(reverseDev !== undefined ? { reverseDev } : {}) };
   if (routeUsesDev(r, iif)) return { pass: true, evidence: ev, ...base };
   if (mode === 0) return { pass: true, evidence: ev, ...base };
-  const why = `reverse route to ${formatIpv4(src)} is "${renderRoute(r)}" via ${reverseDev ?? '?'}, not ${iif}`;
+  const why = said`reverse route to ${formatIpv4(src)} is "${{ route: r }}" via ${reverseDev ?? '?'}, not ${iif}`;
   // A device without IPv4 addresses goes to last_resort: refused in loose mode too.
   if (noAddr)
     return {
@@ -115,7 +117,7 @@ export function validateSource(h: HostNet, q: RpfQuery): RpfResult {
     };
   if (mode === 1) return { pass: false, reason: 'rp-filter', evidence: [...ev, why], ...base };
   // Loose: any unicast route back is enough (the oif-restricted second lookup only sets itag).
-  return { pass: true, evidence: [...ev, `${why} (loose mode: accepted)`], ...base };
+  return { pass: true, evidence: [...ev, said`${why} (loose mode: accepted)`], ...base };
 }
 
 /**

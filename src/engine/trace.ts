@@ -1,6 +1,7 @@
 // What the engine returns: hop-by-hop traces ending in a verdict (docs/architecture.md "The engine").
 import type { Ipv4 } from '../lib/ipv4.ts';
 import type { SectionStatus } from '../model/provenance.ts';
+import type { Said } from '../model/said.ts';
 
 export type TraceVerdict = 'delivered' | 'dropped' | 'rejected' | 'no-route' | 'unknown';
 
@@ -72,18 +73,40 @@ export interface NetfilterPlace {
   handle?: number;
   table: string;
   chain: string;
+  /** The line that decided, as collected: the rule's line, or the chain's header when its policy decided. */
+  line: string;
+  /** True when the chain's policy decided (no rule matched). */
+  policy: boolean;
 }
+
+/**
+ * What a hop did to the packet, as data: the report draws the path from it (report/segments.ts)
+ * and never reads `detail`'s wording.
+ */
+export type HopEffect =
+  /** A tunnel's packet arrived; `outer` is its encapsulation header ("VXLAN vni 1 A → B"). */
+  | { kind: 'arrived-encapsulated'; outer: string }
+  /** A route lookup sends it out of `dev` (to `via`); `rerouted`: again, after OUTPUT changed it. */
+  | { kind: 'routed'; dev: string; via?: string; outer?: string; rerouted?: true }
+  /** The route lookup says it is for this host. */
+  | { kind: 'local' }
+  /** Its addresses were rewritten: NAT in a hook, conntrack undoing NAT on a reply, an IPVS choice. */
+  | { kind: 'rewritten'; what: string }
+  /** It reached its receiver: "delivered to pod x". */
+  | { kind: 'delivered'; what: string };
 
 export interface Hop {
   node: string;
   device?: string;
   step: HopStep;
   /** One line saying what happened, with the addresses as they are at this point. */
-  detail: string;
-  /** Raw lines (route, rule, sysctl) that decided this step. */
-  evidence: string[];
+  detail: Said;
+  /** What decided this step: the parsed items (route, rule, neighbour, link) and raw lines (iptables, sysctl). */
+  evidence: Said[];
   /** Set on the hop that ended a trace without delivery: why. */
   reason?: HopReason;
+  /** What it did to the packet, where that is more than passing it on. */
+  effect?: HopEffect;
 }
 
 export interface Trace {

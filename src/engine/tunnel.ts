@@ -16,7 +16,8 @@
 // inner route's next hop (NBMA tunl0); the lookup is bound to the tunnel's `dev` (parms.link,
 // via ip_tunnel_init_flow) and sourced from `local` (parms.iph.saddr). Read from the source, not
 // measured: this kernel has no ipip module.
-import { renderFdb, renderNeighbor, renderRoute } from '../model/render/iproute2.ts';
+import { itemSaid, said } from '../model/said.ts';
+import type { Said } from '../model/said.ts';
 import { formatIpv4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import type { FdbEntry } from '../model/types.ts';
@@ -36,7 +37,7 @@ export interface Encapsulation {
   /** Fixed outer source (`local`); absent: the outer route lookup picks it. */
   local?: Ipv4;
   /** Underlay device the outer route lookup is bound to, and where that binding comes from. */
-  bound?: { dev: string; from: string };
+  bound?: { dev: string; from: Said };
   /** VXLAN: VNI and UDP destination port, and the inner frame's destination MAC. */
   vni?: number;
   port?: number;
@@ -44,7 +45,7 @@ export interface Encapsulation {
   /** One line for the hop: "VXLAN vni 4096 to VTEP 192.168.1.12 (10.65.0.64 → 66:..)". */
   detail: string;
   /** Neighbour and fdb entries that decided. */
-  evidence: string[];
+  evidence: Said[];
 }
 
 export type EncapResult =
@@ -55,8 +56,8 @@ export type EncapResult =
       verdict: 'dropped' | 'unknown';
       step: 'neighbor' | 'encapsulate';
       reason: HopReason;
-      problem: string;
-      evidence: string[];
+      problem: Said;
+      evidence: Said[];
     };
 
 const ALL_ZEROS_MAC = '00:00:00:00:00:00';
@@ -70,7 +71,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
   const neigh = h.neighbors.get(`${oif}|${formatIpv4(nextHop)}`);
   const defaultEntry = h.fdb.find((f) => f.dev === oif && f.mac === ALL_ZEROS_MAC && f.dst !== undefined);
   if (!usableNeighbor(neigh)) {
-    const ev = neigh !== undefined ? [renderNeighbor(neigh)] : [];
+    const ev = neigh !== undefined ? [itemSaid({ neighbor: neigh })] : [];
     const fallback = defaultEntry?.dst ?? vx.remote;
     // Without an entry the kernel ARPs through the device; the request goes to the default
     // destination, and nothing in the snapshot says whether that end answers.
@@ -81,7 +82,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
         step: 'neighbor',
         reason: { kind: 'neighbor-unknown' },
         problem: `no usable neighbour entry for ${formatIpv4(nextHop)} on ${oif}: the kernel asks the default destination ${fallback} by ARP, and whether it answers is not in the snapshot (ip neigh show dev ${oif} after traffic)`,
-        evidence: [...ev, ...(defaultEntry !== undefined ? [renderFdb(defaultEntry)] : [`remote ${fallback}`])],
+        evidence: [...ev, defaultEntry !== undefined ? itemSaid({ fdb: defaultEntry }) : `remote ${fallback}`],
       };
     return {
       ok: false,
@@ -102,10 +103,10 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       step: 'neighbor',
       reason: { kind: 'no-neighbor', nextHop },
       problem: `no forwarding entry (bridge fdb) for ${neigh.lladdr} on ${oif}: no remote VTEP`,
-      evidence: [renderNeighbor(neigh)],
+      evidence: [itemSaid({ neighbor: neigh })],
     };
   const dst = parseIpv4(vtep);
-  const fdbLine = entry !== undefined ? renderFdb(entry) : `remote ${vtep}`;
+  const fdbLine = entry !== undefined ? itemSaid({ fdb: entry }) : `remote ${vtep}`;
   if (dst === undefined)
     return {
       ok: false,
@@ -118,7 +119,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
   const bound =
     entry !== undefined
       ? entry.via !== undefined
-        ? { dev: entry.via, from: `fdb entry "${renderFdb(entry)}"` }
+        ? { dev: entry.via, from: said`fdb entry "${{ fdb: entry }}"` }
         : undefined
       : vx.link !== undefined
         ? { dev: vx.link, from: `dev ${vx.link} of ${oif}` }
@@ -135,7 +136,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       port: vx.port,
       ...(neigh.lladdr !== undefined ? { innerMac: neigh.lladdr } : {}),
       detail: `VXLAN vni ${vx.vni} to VTEP ${vtep} (${formatIpv4(nextHop)} → ${neigh.lladdr})${bound !== undefined ? `, outer route bound to ${bound.dev}` : ''}`,
-      evidence: [renderNeighbor(neigh), fdbLine],
+      evidence: [itemSaid({ neighbor: neigh }), fdbLine],
     },
   };
 }
@@ -215,12 +216,12 @@ export interface OuterAddresses {
   dst?: Ipv4;
   src?: Ipv4;
   /** How src was chosen: "local of tunl0", or the route that selected it. */
-  srcFrom: string;
+  srcFrom: Said;
   /** Underlay device the outer packet leaves by. */
   dev?: string;
-  /** Raw lines: neighbour and fdb entries, the route to the outer destination. */
-  evidence: string[];
-  problem?: string;
+  /** Neighbour and fdb entries, the route to the outer destination. */
+  evidence: Said[];
+  problem?: Said;
 }
 
 /** The outer addresses of a packet routed out of tunnel device `oif` toward `nextHop`, without walking it. */
@@ -239,7 +240,7 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
     ...(bound !== undefined ? { oif: bound.dev } : {}),
   });
   if (r.ok) {
-    out.evidence.push(renderRoute(r.route));
+    out.evidence.push(itemSaid({ route: r.route }));
     const dev = r.route.dev ?? r.route.nexthops[0]?.dev;
     if (dev !== undefined) out.dev = dev;
   }
@@ -251,7 +252,7 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
   const devOf = link?.vxlan?.link ?? link?.ipip?.link;
   const via =
     bound !== undefined
-      ? `, lookup bound to ${bound.dev} by the ${bound.from}`
+      ? said`, lookup bound to ${bound.dev} by the ${bound.from}`
       : devOf !== undefined
         ? `; "dev ${devOf}" of ${oif} does not bind it: the fdb entry has no "via"`
         : '';
@@ -260,8 +261,8 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
     src,
     srcFrom:
       r.route.prefsrc !== undefined
-        ? `src of the route "${renderRoute(r.route)}"${via}`
-        : `primary address of ${out.dev ?? '?'} (route "${renderRoute(r.route)}" has no src${via})`,
+        ? said`src of the route "${{ route: r.route }}"${via}`
+        : said`primary address of ${out.dev ?? '?'} (route "${{ route: r.route }}" has no src${via})`,
   };
 }
 

@@ -5,7 +5,7 @@
 import { parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import type { ClusterInfo } from '../model/cluster.ts';
-import { unmodelledDatapath } from '../model/datapath.ts';
+import { unmodelledDatapath } from '../model/cni/index.ts';
 import { detectFlavour } from '../model/detect.ts';
 import type { HostState } from '../model/types.ts';
 import { buildHostNet } from './host-net.ts';

@@ -11,7 +11,8 @@ import type { HostNet } from './host-net.ts';
 import { fibLookup, routeUsesDev } from './routing.ts';
 import { missingSection, NEEDS } from './data-gaps.ts';
 import type { DataMissing } from './data-gaps.ts';
-import { renderNeighbor } from '../model/render/iproute2.ts';
+import { itemSaid, said } from '../model/said.ts';
+import type { Said } from '../model/said.ts';
 
 export interface PodEndpoint {
   /** namespace/name */
@@ -53,14 +54,14 @@ export interface World {
 }
 
 export type Receiver =
-  | { kind: 'host'; host: string; dev: string; physdevIn?: string; how: string }
-  | { kind: 'pod'; pod: PodEndpoint; how: string }
-  | { kind: 'external'; external: ExternalEndpoint; how: string }
-  | { kind: 'gateway'; gateway: Ipv4; how: string }
+  | { kind: 'host'; host: string; dev: string; physdevIn?: string; how: Said }
+  | { kind: 'pod'; pod: PodEndpoint; how: Said }
+  | { kind: 'external'; external: ExternalEndpoint; how: Said }
+  | { kind: 'gateway'; gateway: Ipv4; how: Said }
   /** The receiver may be on a node whose state is missing: `node` was not probed, or `gap` says which section it lacks. */
-  | { kind: 'unseen'; node: string; gap?: DataMissing; how: string }
+  | { kind: 'unseen'; node: string; gap?: DataMissing; how: Said }
   /** Whether anything answers ARP for the next hop is not in the snapshot. */
-  | { kind: 'undecided'; why: string; evidence: string[] };
+  | { kind: 'undecided'; why: Said; evidence: Said[] };
 
 function devSubnets(h: HostNet, dev: string): { net: Ipv4; len: number }[] {
   return (h.addresses.get(dev) ?? []).filter((a) => a.len < 32).map((a) => ({ net: a.net, len: a.len }));
@@ -168,7 +169,7 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
         host: owner.host.name,
         dev: l3.dev,
         ...(l3.physdevIn !== undefined ? { physdevIn: l3.physdevIn } : {}),
-        how: `${host.name}'s neighbour entry "${renderNeighbor(entry)}": ${entry.lladdr} is ${owner.dev} of ${owner.host.name}`,
+        how: said`${host.name}'s neighbour entry "${{ neighbor: entry }}": ${entry.lladdr} is ${owner.dev} of ${owner.host.name}`,
       };
     }
   }
@@ -238,16 +239,16 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
   const owner = addressOwner(w, host, nextHop);
   const last =
     entry !== undefined
-      ? `its last resolution is "${renderNeighbor(entry)}"`
+      ? said`its last resolution is "${{ neighbor: entry }}"`
       : `${host.name} has no neighbour entry for it`;
   return {
     kind: 'undecided',
-    why: `cannot tell whether anything on the link behind ${dev} answers ARP for ${ip}: ${
+    why: said`cannot tell whether anything on the link behind ${dev} answers ARP for ${ip}: ${
       owner !== undefined
         ? `${owner.host.name} holds it on ${owner.dev}, but no shared subnet or neighbour entry shows that ${owner.dev} is on that link`
         : 'no probed node, pod or named host holds it'
     }, and ${last}. Show it with \`ip neigh show ${ip} dev ${dev}\` on ${host.name} after sending to it (or \`arping -I ${dev} ${ip}\`), then collect again.`,
-    evidence: entry !== undefined ? [renderNeighbor(entry)] : [],
+    evidence: entry !== undefined ? [itemSaid({ neighbor: entry })] : [],
   };
 }
 

@@ -26,14 +26,6 @@ export interface Segment {
   ending?: Exclude<TraceDoc['verdict'], 'delivered'>;
 }
 
-const NETFILTER_STEPS: ReadonlySet<HopDoc['step']> = new Set([
-  'prerouting',
-  'forward',
-  'input',
-  'output',
-  'postrouting',
-]);
-
 /**
  * Drops a parenthesis that repeats what precedes it ("to LAN host X (LAN host X (X) is on …)" →
  * "to LAN host X") and flattens a nested one ("(chosen at random (--random-fully))" →
@@ -72,39 +64,17 @@ function matchingParen(s: string, open: number): number {
   return -1;
 }
 
-/** "HOOK: verdict; ACTION → packet": the action, when the hook rewrote something. */
-function netfilterAction(detail: string): string | undefined {
-  const m = /^[A-Z]+: [^;→]*?; (.+?) → /.exec(detail);
-  return m?.[1];
-}
-
-/** "out eth0: delivered to pod x (…)" → "delivered to pod x". */
-function deliveryText(detail: string): string {
-  return unnest(detail.replace(/^out \S+: /, ''));
-}
-
-/** "arrives on eth0: VXLAN vni 1 A → B [tcp …]" → "VXLAN vni 1 A → B", the outer header. */
-function outerHeader(detail: string): string | undefined {
-  return /^(?:arrives on \S+: |send )(\S.*?) \[/.exec(detail)?.[1];
-}
-
-/** "forward to 10.65.0.130 via 10.65.0.128 dev vxlan.calico" → device and gateway. */
-function routeTarget(detail: string): { dev?: string; via?: string } {
-  const dev = /\bdev (\S+)/.exec(detail)?.[1];
-  const via = /\bvia (\d+\.\d+\.\d+\.\d+)/.exec(detail)?.[1];
-  return { ...(dev !== undefined ? { dev } : {}), ...(via !== undefined ? { via } : {}) };
-}
-
 function describe(s: Segment, h: HopDoc): void {
+  const e = h.effect;
   switch (h.step) {
     case 'enter':
       s.inDevice ??= h.device;
       break;
     case 'decapsulate': {
-      const outer = s.hops.find((x) => x.step === 'enter');
+      const arrived = s.hops.find((x) => x.step === 'enter')?.effect;
       s.tunnelIn = {
         ...(s.inDevice !== undefined ? { device: s.inDevice } : {}),
-        text: (outer !== undefined ? outerHeader(outer.detail) : undefined) ?? unnest(h.detail),
+        text: (arrived?.kind === 'arrived-encapsulated' ? arrived.outer : undefined) ?? unnest(h.detail),
       };
       s.inDevice = h.device;
       break;
@@ -113,34 +83,24 @@ function describe(s: Segment, h: HopDoc): void {
       s.outDevice = h.device;
       s.tunnelOut = { text: unnest(h.detail) };
       break;
-    case 'route': {
-      const r = routeTarget(h.detail);
-      if (s.tunnelOut !== undefined) {
-        if (r.dev !== undefined) s.tunnelOut.device = r.dev;
-        s.tunnelOut.text = outerHeader(h.detail) ?? s.tunnelOut.text;
-      } else if (/^forward to /.test(h.detail) || /^send /.test(h.detail)) {
-        s.outDevice = r.dev;
-        s.onward = r.via !== undefined ? `via ${r.via}` : undefined;
-      } else if (/ is local /.test(h.detail)) s.onward = 'local';
+    case 'route':
+      if (e?.kind === 'routed' && s.tunnelOut !== undefined) {
+        s.tunnelOut.device = e.dev;
+        s.tunnelOut.text = e.outer ?? s.tunnelOut.text;
+      } else if (e?.kind === 'routed' && e.rerouted !== true) {
+        s.outDevice = e.dev;
+        s.onward = e.via !== undefined ? `via ${e.via}` : undefined;
+      } else if (e?.kind === 'local') s.onward = 'local';
       break;
-    }
     case 'transmit':
       if (s.tunnelOut !== undefined) s.tunnelOut.device ??= h.device;
       else s.outDevice ??= h.device;
       break;
-    case 'deliver':
-      s.outDevice = h.device ?? s.outDevice;
-      s.onward = deliveryText(h.detail);
-      break;
-    case 'conntrack':
-    case 'ipvs':
-      s.rewrites.push(unnest(h.detail));
-      break;
     default:
-      if (NETFILTER_STEPS.has(h.step)) {
-        const a = netfilterAction(h.detail);
-        if (a !== undefined) s.rewrites.push(unnest(a));
-      }
+      if (e?.kind === 'delivered') {
+        s.outDevice = h.device ?? s.outDevice;
+        s.onward = unnest(e.what);
+      } else if (e?.kind === 'rewritten') s.rewrites.push(unnest(e.what));
   }
 }
 

@@ -3,12 +3,11 @@
 // selectors and paging, create/delete of pods and namespaces, pod status, exec over WebSocket
 // with the v5/v4.channel.k8s.io protocol), request validation as kube-apiserver does it
 // (schema.ts), Pod Security admission (admission.ts), RBAC denials as injected faults, and a
-// "kubelet" that runs probe pods: a pod on node N becomes Running after a start delay, and a
-// command exec'd into it runs inside the network namespace that stands for node N.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+// "kubelet" that runs probe pods (kubelet.ts): a pod on node N becomes Running after a start
+// delay, and a command exec'd into it runs inside the network namespace that stands for node N
+// (exec-runtime.ts). Selectors are in selectors.ts, Status bodies in status.ts.
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
@@ -21,10 +20,13 @@ import type { Level } from './admission.ts';
 import { makePki } from './certs.ts';
 import type { TestPki } from './certs.ts';
 import { invalidMessage, strictDecodeError, validateNamespace, validatePod } from './schema.ts';
+import { ExecRuntime } from './exec-runtime.ts';
+import { pendingStatus, runPod } from './kubelet.ts';
+import type { PodSpecSubset } from './kubelet.ts';
+import { FIELD_SELECTABLE, fieldValue, parseLabelSelector } from './selectors.ts';
+import { refuseUpgrade, status } from './status.ts';
+import type { Obj } from './status.ts';
 import { acceptWebSocket } from './websocket.ts';
-import type { WsConnection } from './websocket.ts';
-
-type Obj = Record<string, unknown>;
 
 export interface NodeSpec {
   name: string;
@@ -102,27 +104,6 @@ const calicoKinds = (group: string, version: string): Resource[] =>
     ['bgpconfigurations', 'BGPConfiguration'],
   ].map(([resource, kind]) => ({ group, version, resource: resource!, kind: kind!, namespaced: false }));
 
-export function status(code: number, reason: string, message: string, details?: Obj): Obj {
-  const s: Obj = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  // metav1.StatusDetails: group is omitempty, so the core group ("") is left out.
-  if (details !== undefined) {
-    const { group, ...rest } = details;
-    s['details'] = group === '' ? rest : details;
-  }
-  return s;
-}
-
-const REASON_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  422: 'Unprocessable Entity',
-  500: 'Internal Server Error',
-};
-
 interface Route {
   res: Resource;
   namespace?: string;
@@ -137,75 +118,6 @@ interface User {
   groups: string[];
 }
 
-/** The PATH a probe container's commands are looked up in. */
-const EXEC_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-type Requirement = (labels: Record<string, string>) => boolean;
-
-/** labels.Parse for the equality- and set-based selector syntax. */
-export function parseLabelSelector(sel: string): Requirement[] | string {
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of sel) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  if (cur.trim() !== '') parts.push(cur);
-  const reqs: Requirement[] = [];
-  for (const raw of parts) {
-    const p = raw.trim();
-    let m: RegExpExecArray | null;
-    if ((m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p)) !== null) {
-      const [, k, op, vs] = m;
-      const set = new Set(vs!.split(',').map((v) => v.trim()));
-      reqs.push(
-        op === 'in' ? (l) => l[k!] !== undefined && set.has(l[k!]!) : (l) => l[k!] === undefined || !set.has(l[k!]!),
-      );
-    } else if ((m = /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(p)) !== null) {
-      const [, k, op, v] = m;
-      reqs.push(op === '!=' ? (l) => l[k!] !== v : (l) => l[k!] === v);
-    } else if ((m = /^!([\w./-]+)$/.exec(p)) !== null) {
-      const k = m[1]!;
-      reqs.push((l) => l[k] === undefined);
-    } else if ((m = /^([\w./-]+)$/.exec(p)) !== null) {
-      const k = m[1]!;
-      reqs.push((l) => l[k] !== undefined);
-    } else return `unable to parse requirement: ${JSON.stringify(p)}`;
-  }
-  return reqs;
-}
-
-function fieldValue(o: Obj, path: string): string | undefined {
-  let cur: unknown = o;
-  for (const k of path.split('.')) cur = cur !== null && typeof cur === 'object' ? (cur as Obj)[k] : undefined;
-  return cur === undefined ? undefined : String(cur);
-}
-
-const FIELD_SELECTABLE: Record<string, string[]> = {
-  pods: [
-    'spec.nodeName',
-    'status.phase',
-    'spec.restartPolicy',
-    'spec.schedulerName',
-    'spec.serviceAccountName',
-    'status.podIP',
-  ],
-};
-
 export class ApiServerDouble {
   readonly pki: TestPki;
   readonly kubeconfigPath: string;
@@ -214,13 +126,12 @@ export class ApiServerDouble {
   port = 0;
   private server: https.Server | undefined;
   private readonly sockets = new Set<Socket | Duplex>();
-  private readonly children = new Set<ChildProcess>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly store = new Map<string, Map<string, Obj>>();
   private readonly resources: Resource[];
   private readonly forbidden: ForbidRule[] = [];
   private readonly nodes = new Map<string, NodeSpec>();
-  private readonly execCache = new Map<string, Promise<{ stdout: Buffer; stderr: Buffer; code: number | null }>>();
+  private readonly exec: ExecRuntime;
   private rv = 1;
   /** Every request seen: method, path (with query), user. */
   readonly log: { method: string; path: string; user: string }[] = [];
@@ -234,6 +145,7 @@ export class ApiServerDouble {
     this.token = opts.token ?? randomUUID();
     this.pki = makePki(this.user, opts.group ?? 'system:masters');
     this.kubeconfigPath = join(this.pki.dir, 'kubeconfig');
+    this.exec = new ExecRuntime(opts.execBackend ?? 'netns', () => [...this.nodes.values()]);
     this.resources = [
       CORE('pods', 'Pod', true),
       CORE('namespaces', 'Namespace', false),
@@ -359,7 +271,7 @@ export class ApiServerDouble {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    for (const c of this.children) c.kill('SIGKILL');
+    this.exec.killAll();
     for (const sock of this.sockets) sock.destroy();
     if (s !== undefined) await new Promise<void>((r) => s.close(() => r()));
   }
@@ -908,20 +820,9 @@ export class ApiServerDouble {
   }
 
   private startPod(pod: Obj): void {
-    const spec = pod['spec'] as {
-      nodeName?: string;
-      containers: { name: string; image: string }[];
-      activeDeadlineSeconds?: number;
-    };
+    const spec = pod['spec'] as PodSpecSubset;
     const node = this.nodes.get(spec.nodeName ?? '');
-    const c = spec.containers[0]!;
-    const base = { name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: false };
-    pod['status'] = {
-      phase: 'Pending',
-      qosClass: 'Burstable',
-      conditions: [{ type: 'PodScheduled', status: 'True' }],
-      containerStatuses: [{ ...base, state: { waiting: { reason: 'ContainerCreating' } } }],
-    };
+    pod['status'] = pendingStatus(spec);
     if (node === undefined || node.ready === false) return; // nobody runs it
     const key = this.objKey(pod);
     const table = this.table(CORE('pods', 'Pod', true));
@@ -931,81 +832,10 @@ export class ApiServerDouble {
       f(p);
       this.stamp(p);
     };
-    const delay = node.startDelayMs ?? this.opts.startDelayMs ?? 0;
-    const available = this.opts.availableImages ?? ['nicolaka/netshoot:v0.13'];
-    this.later(delay, () => {
-      if (!available.includes(c.image)) {
-        update((p) => {
-          const st = p['status'] as Obj;
-          st['containerStatuses'] = [
-            {
-              ...base,
-              state: {
-                waiting: {
-                  reason: 'ErrImagePull',
-                  message: `failed to pull and unpack image "docker.io/${c.image}": failed to resolve reference "docker.io/${c.image}": not found`,
-                },
-              },
-            },
-          ];
-        });
-        this.later(100, () =>
-          update((p) => {
-            (p['status'] as Obj)['containerStatuses'] = [
-              {
-                ...base,
-                state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } },
-              },
-            ];
-          }),
-        );
-        return;
-      }
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      update((p) => {
-        const ip = node.internalIP ?? '192.0.2.1';
-        p['status'] = {
-          phase: 'Running',
-          qosClass: 'Burstable',
-          hostIP: ip,
-          podIP: ip,
-          startTime: now,
-          conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
-            type,
-            status: 'True',
-          })),
-          containerStatuses: [
-            {
-              ...base,
-              imageID: `docker.io/${c.image}@sha256:0`,
-              ready: true,
-              started: true,
-              state: { running: { startedAt: now } },
-            },
-          ],
-        };
-      });
-      if (spec.activeDeadlineSeconds !== undefined) {
-        this.later(spec.activeDeadlineSeconds * 1000, () =>
-          update((p) => {
-            const st = p['status'] as Obj;
-            st['phase'] = 'Failed';
-            st['reason'] = 'DeadlineExceeded';
-            st['message'] = 'Pod was active on the node longer than the specified deadline';
-          }),
-        );
-      }
-    });
+    runPod(spec, node, this.opts, update, (ms, f) => this.later(ms, f));
   }
 
   // ---- exec ----
-
-  private refuse(socket: Duplex, code: number, body: Obj): void {
-    const text = JSON.stringify(body);
-    socket.end(
-      `HTTP/1.1 ${code} ${REASON_TEXT[code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-    );
-  }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex): void {
     this.sockets.add(socket);
@@ -1014,27 +844,31 @@ export class ApiServerDouble {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const user = this.authenticate(req);
     this.log.push({ method: 'GET', path: url.pathname + url.search, user: user?.name ?? '' });
-    if (user === undefined) return this.refuse(socket, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    if (user === undefined) return refuseUpgrade(socket, 401, status(401, 'Unauthorized', 'Unauthorized'));
     const r = this.route(url.pathname);
     if (typeof r === 'string' || r.res.resource !== 'pods' || r.sub !== 'exec' || r.name === undefined) {
-      return this.refuse(socket, 404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
+      return refuseUpgrade(
+        socket,
+        404,
+        status(404, 'NotFound', 'the server could not find the requested resource', {}),
+      );
     }
     // A GET is authorized as "get" (k8s.io/apiserver RequestInfoFactory); 1.35 adds "create".
     const verbs = this.opts.execAuthorizesCreate === false ? ['get'] : ['get', 'create'];
     for (const verb of verbs) {
       const denied = this.authorize(user, verb, r);
-      if (denied !== undefined) return this.refuse(socket, 403, denied);
+      if (denied !== undefined) return refuseUpgrade(socket, 403, denied);
     }
     const pod = this.table(r.res).get(`${r.namespace ?? ''}/${r.name}`);
-    if (pod === undefined) return this.refuse(socket, 404, this.notFound(r)[1]);
+    if (pod === undefined) return refuseUpgrade(socket, 404, this.notFound(r)[1]);
     const q = url.searchParams;
     const command = q.getAll('command');
     if (command.length === 0)
-      return this.refuse(socket, 400, status(400, 'BadRequest', 'you must specify at least 1 command'));
+      return refuseUpgrade(socket, 400, status(400, 'BadRequest', 'you must specify at least 1 command'));
     const spec = pod['spec'] as { nodeName?: string; containers: { name: string }[] };
     const container = q.get('container') ?? (spec.containers.length === 1 ? spec.containers[0]!.name : '');
     if (!spec.containers.some((c) => c.name === container)) {
-      return this.refuse(
+      return refuseUpgrade(
         socket,
         400,
         status(400, 'BadRequest', `container ${container} is not valid for pod ${r.name}`),
@@ -1042,144 +876,27 @@ export class ApiServerDouble {
     }
     const phase = (pod['status'] as { phase?: string }).phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
-      return this.refuse(
+      return refuseUpgrade(
         socket,
         400,
         status(400, 'BadRequest', `cannot exec into a container in a completed pod; current phase is ${phase}`),
       );
     }
     if (phase !== 'Running')
-      return this.refuse(
+      return refuseUpgrade(
         socket,
         400,
         status(400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`),
       );
     const ws = acceptWebSocket(req, socket, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
     if (ws === undefined)
-      return this.refuse(
+      return refuseUpgrade(
         socket,
         400,
         status(400, 'BadRequest', 'unable to upgrade connection: missing or unsupported Sec-WebSocket-Protocol'),
       );
     const node = this.nodes.get(spec.nodeName ?? '');
     this.onExec(r.name, node?.name ?? '', command);
-    void this.runExec(ws, node, command);
-  }
-
-  private exitStatus(command: string[], code: number | null, signal: string | null): Obj {
-    if (code === 0) return { metadata: {}, status: 'Success' };
-    if (code !== null) {
-      return {
-        metadata: {},
-        status: 'Failure',
-        message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${code}`,
-        reason: 'NonZeroExitCode',
-        details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
-      };
-    }
-    return {
-      metadata: {},
-      status: 'Failure',
-      message: `error executing command in container: command killed by ${signal ?? 'signal'}`,
-      reason: 'InternalError',
-      code: 500,
-    };
-  }
-
-  /**
-   * The runtime's answer to a command it cannot start (runc: executable file not found in $PATH):
-   * an InternalError Status without an exit code, as the kubelet relays it.
-   */
-  private startFailure(command: string[]): Obj | undefined {
-    const cmd = command[0] ?? '';
-    const found = cmd.includes('/') ? isExecutable(cmd) : EXEC_PATH.split(':').some((d) => isExecutable(join(d, cmd)));
-    if (found) return undefined;
-    const why = `error executing command in container: failed to exec in container: failed to start exec "${randomUUID().replace(/-/g, '')}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": executable file not found in $PATH: unknown`;
-    return {
-      metadata: {},
-      status: 'Failure',
-      message: `Internal error occurred: ${why}`,
-      reason: 'InternalError',
-      details: { causes: [{ message: why }] },
-      code: 500,
-    };
-  }
-
-  /** Spawns the command in the node's namespace, as the container runtime would in the pod. */
-  private spawnInNode(netns: string, command: string[]): ChildProcess {
-    // hostPID stand-in: a PID namespace of its own, so `nsenter -t 1` reaches the node's
-    // namespaces (its PID 1 lives in the node's network namespace), never this machine's.
-    const child = spawn(
-      'ip',
-      ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--', ...command],
-      {
-        env: { PATH: EXEC_PATH, HOME: '/root' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
-    this.children.add(child);
-    child.on('close', () => this.children.delete(child));
-    return child;
-  }
-
-  private async runExec(ws: WsConnection, node: NodeSpec | undefined, command: string[]): Promise<void> {
-    const frame = (ch: number, d: Buffer) => Buffer.concat([Buffer.from([ch]), d]);
-    if (node?.netns === undefined) {
-      ws.send(frame(3, Buffer.from(JSON.stringify(this.exitStatus(command, null, 'no node namespace')))));
-      ws.close();
-      return;
-    }
-    const failed = this.startFailure(command);
-    if (failed !== undefined) {
-      ws.send(frame(3, Buffer.from(JSON.stringify(failed))));
-      ws.close();
-      return;
-    }
-    if (this.opts.execBackend === 'cached') {
-      const first = [...this.nodes.values()].find((n) => n.netns !== undefined)!;
-      const key = command.join('\0');
-      let p = this.execCache.get(key);
-      if (p === undefined) {
-        p = new Promise((resolve) => {
-          const child = this.spawnInNode(first.netns!, command);
-          const out: Buffer[] = [];
-          const err: Buffer[] = [];
-          child.stdout!.on('data', (d: Buffer) => out.push(d));
-          child.stderr!.on('data', (d: Buffer) => err.push(d));
-          child.on('close', (code) => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code }));
-        });
-        this.execCache.set(key, p);
-      }
-      const r = await p;
-      for (let i = 0; i < r.stdout.length; i += 65536) ws.send(frame(1, r.stdout.subarray(i, i + 65536)));
-      if (r.stderr.length > 0) ws.send(frame(2, r.stderr));
-      ws.send(frame(3, Buffer.from(JSON.stringify(this.exitStatus(command, r.code, null)))));
-      ws.close();
-      return;
-    }
-    const child = this.spawnInNode(node.netns, command);
-    ws.onClose = () => {
-      if (child.exitCode === null && child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-    };
-    const pump = (stream: NodeJS.ReadableStream, ch: number) =>
-      stream.on('data', (d: Buffer) => {
-        if (!ws.send(frame(ch, d))) {
-          stream.pause();
-          ws.socket.once('drain', () => stream.resume());
-        }
-      });
-    pump(child.stdout!, 1);
-    pump(child.stderr!, 2);
-    child.on('close', (code, signal) => {
-      ws.send(frame(3, Buffer.from(JSON.stringify(this.exitStatus(command, code, signal)))));
-      ws.close();
-    });
+    void this.exec.run(ws, node, command);
   }
 }

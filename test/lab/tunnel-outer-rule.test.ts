@@ -8,6 +8,7 @@
 // (Calico's and flannel's) — it is routed like any packet; an entry `via eth1`, and the default
 // entry of a device made with `dev eth1 remote X` (the kernel adds `via eth1` to it), bind the lookup
 // to eth1, and with no route out of eth1 the kernel sends on eth1's link from eth1's address.
+import { text, texts } from '../../src/model/render/said.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildHostNet } from '../../src/engine/host-net.ts';
@@ -134,10 +135,14 @@ describe('VXLAN outer source and destination of a dev-bound device (measured)', 
       const net = buildHostNet(buildHostState('b', await l.probe('b')));
       const outer = outerAddresses(net, 'vx0', parseIpv4(INNER)!);
       assert.equal(outer.problem, undefined, JSON.stringify(outer));
-      assert.equal(formatIpv4(outer.src!), kernel.src, `engine: ${outer.srcFrom}\n${outer.evidence.join('\n')}`);
+      assert.equal(
+        formatIpv4(outer.src!),
+        kernel.src,
+        `engine: ${text(outer.srcFrom)}\n${texts(outer.evidence).join('\n')}`,
+      );
       assert.equal(formatIpv4(outer.dst!), kernel.dst);
       // The outer packet's next hop on the wire is the peer that captured it.
-      const firstHop = outer.evidence.at(-1) ?? '';
+      const firstHop = texts(outer.evidence).at(-1) ?? '';
       if (kernel.peer === 'p2' && kernel.dst !== PEER_IP.p2) assert.match(firstHop, /via 10\.0\.2\.3/);
     });
   }

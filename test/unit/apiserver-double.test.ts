@@ -12,7 +12,7 @@ import {
   validateNamespace,
   validatePod,
 } from '../apiserver/schema.ts';
-import { parseLabelSelector } from '../apiserver/server.ts';
+import { parseLabelSelector } from '../apiserver/selectors.ts';
 
 const probe = (): KubeObject =>
   probePodManifest({

@@ -55,9 +55,8 @@ export function policiesBeforeDrop(h: HostState, hop: Hop): CalicoPolicyRef[] {
     hop.reason?.kind === 'netfilter-drop' || hop.reason?.kind === 'netfilter-reject' ? hop.reason.at : undefined;
   if (at === undefined || !/^cali-[tf]w-/.test(at.chain)) return [];
   const chain = chainOf(h, at.backend, at.table, at.chain);
-  const last = hop.evidence[hop.evidence.length - 1] ?? '';
-  if (chain === undefined || !/Drop if no (policies|profiles)/.test(last)) return [];
-  const drop = chain.rules.find((r) => last.includes(r.raw.replace(/^\[\d+:\d+\]\s*/, '')));
+  if (chain === undefined || !/Drop if no (policies|profiles)/.test(at.line)) return [];
+  const drop = chain.rules.find((r) => at.line.includes(r.raw.replace(/^\[\d+:\d+\]\s*/, '')));
   const out: CalicoPolicyRef[] = [];
   for (const r of chain.rules) {
     if (drop !== undefined && r.position >= drop.position) break;

@@ -1,5 +1,6 @@
 // Which finding a trace's deciding hop is: the engine's typed reason (engine/trace.ts HopReason)
 // mapped onto the stable finding IDs. Never the wording of a hop, which may change freely.
+import { texts } from '../../model/render/said.ts';
 import type { Hop, Trace } from '../../engine/trace.ts';
 import type { FindingId } from '../catalog.ts';
 
@@ -44,8 +45,8 @@ export function classifyTrace(t: Trace): FindingId | undefined {
     case 'netfilter-drop':
     case 'netfilter-reject':
       // The rule is kube-proxy's own for a Service without endpoints: its comment or map says so.
-      if (hop.evidence.some((e) => NO_ENDPOINTS.test(e))) return 'service-no-endpoints';
-      if (hop.evidence.some((e) => NO_LOCAL_ENDPOINTS.test(e))) return 'service-no-local-endpoint';
+      if (texts(hop.evidence).some((e) => NO_ENDPOINTS.test(e))) return 'service-no-endpoints';
+      if (texts(hop.evidence).some((e) => NO_LOCAL_ENDPOINTS.test(e))) return 'service-no-local-endpoint';
       return r.kind;
     case 'not-modelled':
     case 'neighbor-unknown':

@@ -2,6 +2,7 @@
 // something outside the cluster (the host itself, or its router) must route the pod network to a
 // node. netcheck sees the nodes, not the LAN: unless the LAN's route is given (lan --via) the way
 // back is an assumption, and the answer says so instead of calling the path reachable.
+import { text } from '../../model/render/said.ts';
 import type { Trace } from '../../engine/trace.ts';
 import type { AnalysisContext } from '../context.ts';
 import { finding } from '../finding.ts';
@@ -33,7 +34,7 @@ export function egressReturnFinding(ctx: AnalysisContext, t: Trace, e: EgressRet
     summary: `${e.label}: ${e.lanIp} receives ${e.pod.name}'s packets from its pod address ${e.pod.ip} (no source NAT on the way) and answers to it; whether ${e.lanIp} or its router routes ${net} back to a node is not in the snapshot (the LAN is not probed), so the way back is unknown — the reply trace assumed it enters at ${e.assumedEntry}`,
     evidence: [
       `seen by ${e.lanIp} as ${t.seenAs.src}${t.seenAs.sport !== undefined ? `:${t.seenAs.sport}` : ''} → ${t.seenAs.dst}${t.seenAs.dport !== undefined ? `:${t.seenAs.dport}` : ''}`,
-      ...(last !== undefined ? [`last hop: ${last.node} ${last.step}: ${last.detail}`] : []),
+      ...(last !== undefined ? [`last hop: ${last.node} ${last.step}: ${text(last.detail)}`] : []),
       ...masqueradeConfig(ctx, e.pod.ip, e.pod.node),
       `assumed: the LAN sends ${net} to ${e.assumedEntry} (not collected: the routes of ${e.lanIp} and its router)`,
     ],

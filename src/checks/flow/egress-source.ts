@@ -1,15 +1,16 @@
 // Pod → host outside the cluster: which source address the far end sees, which rule rewrote it,
 // and which configuration key put that rule there (docs/incidents.md #5).
+import { text, texts } from '../../model/render/said.ts';
 import type { Trace } from '../../engine/trace.ts';
 import { CNI_MODULES } from '../../model/cni/index.ts';
 import { configMap } from '../../model/detect.ts';
 import type { AnalysisContext } from '../context.ts';
-import { FINDINGS } from '../catalog.ts';
+import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 
 /** The hop whose netfilter NAT rewrote the source (MASQUERADE or SNAT), if any. */
 export function sourceNatHop(t: Trace): Trace['hops'][number] | undefined {
-  return t.hops.find((h) => h.step === 'postrouting' && /accepted; (?:masquerade|snat)/i.test(h.detail));
+  return t.hops.find((h) => h.step === 'postrouting' && /accepted; (?:masquerade|snat)/i.test(text(h.detail)));
 }
 
 /**
@@ -41,14 +42,10 @@ export function egressSourceFinding(
   // host see", not a fault; it is a problem when the configuration says otherwise in a key the
   // running version ignores (docs/incidents.md #5).
   const misleading = config.some((l) => l.includes('(deprecated'));
-  const f: Finding = {
-    id: 'pod-egress-masquerade',
+  return finding('pod-egress-masquerade', {
     severity: misleading ? 'warning' : 'info',
     node: hop?.node ?? pod.node,
     summary: `${label}: ${t.seenAs.dst} sees ${pod.name} as ${t.seenAs.src}, not ${pod.ip}${hop !== undefined ? ` (source NAT on ${hop.node})` : ''}${misleading ? '; the masquerade setting is in a deprecated key' : ''}`,
-    evidence: [...(hop?.evidence ?? []), ...config],
-    why: FINDINGS['pod-egress-masquerade'].meaning,
-    fix: FINDINGS['pod-egress-masquerade'].fix,
-  };
-  return f;
+    evidence: [...texts(hop?.evidence ?? []), ...config],
+  });
 }

@@ -1,5 +1,6 @@
 // Findings from a traced flow: the hop that decided a failed trace becomes a finding with its
 // node, its evidence lines and a fix written for that very device, rule or route.
+import { text, texts } from '../../model/render/said.ts';
 import { confKey } from '../../engine/kernel/sysctl.ts';
 import type { Hop, NetfilterPlace, Trace } from '../../engine/trace.ts';
 import { FINDINGS } from '../catalog.ts';
@@ -28,20 +29,20 @@ function firewalldFix(chain: string, verb: string): string | undefined {
 }
 
 /** A native nftables rule or base chain policy: its handle, or its policy. */
-function nftablesFix(at: NetfilterPlace, last: string, verb: string): string {
+function nftablesFix(at: NetfilterPlace, verb: string): string {
   const fw = at.table === 'firewalld' ? firewalldFix(at.chain, verb) : undefined;
   if (fw !== undefined) return fw;
   const where = `${at.family ?? 'ip'} ${at.table} ${at.chain}`;
   if (at.handle === undefined)
-    return `The policy of base chain ${where} ${verb} it (${last.trim()}): accept this traffic explicitly (nft insert rule ${where} <match this flow> accept), or nft chain ${where} '{ policy accept; }' if nothing else relies on the policy.`;
+    return `The policy of base chain ${where} ${verb} it (${at.line.trim()}): accept this traffic explicitly (nft insert rule ${where} <match this flow> accept), or nft chain ${where} '{ policy accept; }' if nothing else relies on the policy.`;
   return `Remove or narrow the rule that ${verb} it: nft delete rule ${where} handle ${at.handle} (nft -a list chain ${where} shows it) — if a controller (kube-proxy, firewalld, the CNI agent) wrote it, change that controller's configuration instead, or it returns.`;
 }
 
 function netfilterFix(hop: Hop, verb: string): string {
-  const last = hop.evidence[hop.evidence.length - 1] ?? '';
   const at =
     hop.reason?.kind === 'netfilter-drop' || hop.reason?.kind === 'netfilter-reject' ? hop.reason.at : undefined;
-  if (at?.backend === 'nftables') return nftablesFix(at, last, verb);
+  if (at?.backend === 'nftables') return nftablesFix(at, verb);
+  const last = at?.line ?? '';
   const cmd = at?.backend === 'legacy' ? 'iptables-legacy' : 'iptables';
   const table = at?.table ?? 'filter';
   const policy = /^:(\S+)\s+(DROP|ACCEPT)\b/.exec(last.trim());
@@ -102,8 +103,8 @@ export function findingFromTrace(t: Trace, label: string): Finding | undefined {
   const f: Finding = {
     id,
     severity: doc.severity,
-    summary: `${label}${t.direction === 'reply' ? ' (reply)' : ''} ${where}${hop?.detail ?? 'no hop'}`,
-    evidence: hop?.evidence ?? [],
+    summary: `${label}${t.direction === 'reply' ? ' (reply)' : ''} ${where}${hop !== undefined ? text(hop.detail) : 'no hop'}`,
+    evidence: texts(hop?.evidence ?? []),
     why: doc.meaning,
     fix: hop !== undefined ? fixFor(id, hop) : doc.fix,
   };

@@ -3,6 +3,7 @@
 // reverse route leaves by the underlay NIC, not the tunnel — strict mode drops it in the routing
 // decision, where no iptables counter sees it. Checked with the engine's own fib_validate_source
 // for a source on each LAN the node reaches (its connected underlay networks and the default route).
+import { renderRoute } from '../../model/render/iproute2.ts';
 import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import { confKey, rpFilter } from '../../engine/kernel/sysctl.ts';
@@ -76,7 +77,12 @@ export const rpFilterCheck: NodeScopeCheck = {
           summary: `${t} on ${h.name} is in strict rp_filter mode: traffic from ${dropped.map((d) => d.s.what).join(', ')} that reaches ${h.name} through ${t} (a LAN router sending the pod network to another node) is dropped, because the way back leaves by ${dropped[0]!.r.reverseDev ?? 'another device'}`,
           evidence: [
             ...mode.lines,
-            ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`),
+            ...dropped
+              .slice(0, 2)
+              .map(
+                (d) =>
+                  `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute !== undefined ? renderRoute(d.r.reverseRoute) : 'none'}`,
+              ),
           ],
           fix: `On ${h.name}: sysctl -w ${confKey(t, 'rp_filter')}=${value}${mode.lines.some((l) => l.startsWith('net.ipv4.conf.all.rp_filter = 1')) ? ` and net.ipv4.conf.all.rp_filter=${value.slice(0, 1)} (the kernel uses the larger of all and the device)` : ''}, persisted in /etc/sysctl.d/ (Calico sets it when it creates ${t}: prefer its own setting); or route the LAN to the node that owns each pod block (BGP peering).`,
         }),
@@ -112,7 +118,12 @@ function strictUplinks(h: HostState, net: HostNet, side: ReadonlySet<string>): F
         summary: `${u.name} on ${h.name} is in strict rp_filter mode, but the way back to ${dropped.map((d) => d.s.what).join(', ')} leaves by ${dropped[0]!.r.reverseDev ?? 'another device'}: such traffic arriving on ${u.name} is dropped`,
         evidence: [
           ...mode.lines,
-          ...dropped.slice(0, 2).map((d) => `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute ?? 'none'}`),
+          ...dropped
+            .slice(0, 2)
+            .map(
+              (d) =>
+                `reverse route for ${formatIpv4(d.s.ip)}: ${d.r.reverseRoute !== undefined ? renderRoute(d.r.reverseRoute) : 'none'}`,
+            ),
         ],
         fix: `On ${h.name}: sysctl -w ${confKey(u.name, 'rp_filter')}=2 (loose), persisted in /etc/sysctl.d/; or make the router use the uplink the default route leaves by.`,
       }),

@@ -1,6 +1,7 @@
 // Tunnel routes must point at the node that owns the block (docs/incidents.md #2): for IPIP the gateway
 // is the owner's underlay address; for VXLAN it is the owner's VTEP address, whose neighbour and
 // fdb entries must lead to the owner's underlay address.
+import { text, texts } from '../../model/render/said.ts';
 import { renderRoute } from '../../model/render/iproute2.ts';
 import { formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import { outerAddresses } from '../../engine/tunnel.ts';
@@ -109,8 +110,8 @@ export const tunnelNextHopCheck: WideScopeCheck = {
           out.push(
             finding('tunnel-next-hop-wrong', {
               node: h.name,
-              summary: `on ${h.name}, ${r.dev} cannot encapsulate traffic for ${owner}'s block ${r.dst}: ${outer.problem ?? 'no remote VTEP'}`,
-              evidence: [renderRoute(r), ...outer.evidence],
+              summary: `on ${h.name}, ${r.dev} cannot encapsulate traffic for ${owner}'s block ${r.dst}: ${outer.problem !== undefined ? text(outer.problem) : 'no remote VTEP'}`,
+              evidence: [renderRoute(r), ...texts(outer.evidence)],
               fix: `Restart the CNI agent on ${h.name} (it writes the neighbour and fdb entries of every peer), or add them by hand: ip neigh replace ${r.gateway} lladdr <${owner}'s VTEP MAC> dev ${r.dev} nud permanent; bridge fdb append <that MAC> dev ${r.dev} dst ${ownerUnderlay?.ip ?? `<${owner}'s address>`}.`,
             }),
           );
@@ -124,7 +125,7 @@ export const tunnelNextHopCheck: WideScopeCheck = {
               summary: `on ${h.name}, VXLAN traffic for ${owner}'s block ${r.dst} is sent to VTEP ${formatIpv4(outer.dst)}, which is ${whoIs(ctx, formatIpv4(outer.dst))}, not ${owner}${ownerUnderlay !== undefined ? ` (${ownerUnderlay.ip})` : ''}`,
               evidence: [
                 renderRoute(r),
-                ...outer.evidence,
+                ...texts(outer.evidence),
                 block.source,
                 ...(ownerUnderlay !== undefined ? [ownerUnderlay.source] : []),
               ],

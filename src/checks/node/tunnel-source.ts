@@ -2,6 +2,7 @@
 // (docs/incidents.md #3): on a node with several NICs the kernel may pick an address the peer does not
 // hold as a cluster host, and Calico's felix drops IPIP/VXLAN from sources outside its all-hosts
 // ipset (felix rule "-m set ! --match-set cali40all-hosts-net src -j DROP" on the tunnel protocol).
+import { text, texts } from '../../model/render/said.ts';
 import { cidrContains, formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Cidr4, Ipv4 } from '../../lib/ipv4.ts';
 import { fibLookup } from '../../engine/routing.ts';
@@ -77,8 +78,8 @@ export const tunnelSourceCheck: WideScopeCheck = {
             node: a.name,
             summary: `${a.name} sends ${outer.kind.toUpperCase()} traffic to ${b.node} (${formatIpv4(outer.dst)}) from ${src}${known !== undefined ? `, but ${b.node} knows ${a.name} as ${known.ip}` : ''}${rejectedByList ? `; ${src} is not in ${b.node}'s allow-list ${list!.name}, so ${b.node} drops it` : ''}`,
             evidence: [
-              `outer source: ${outer.srcFrom}`,
-              ...outer.evidence,
+              `outer source: ${text(outer.srcFrom)}`,
+              ...texts(outer.evidence),
               ...(known !== undefined ? [known.source] : []),
               ...(list !== undefined ? [`${b.node}: ipset ${list.name}: ${list.members.join(' ')}`] : []),
             ],

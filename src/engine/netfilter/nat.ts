@@ -3,7 +3,8 @@
 import { formatIpv4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Packet } from '../packet.ts';
 import type { CompiledTarget, NatRange } from './compiled.ts';
-import type { Hook, NatDecision, NetfilterEnv } from './types.ts';
+import type { Hook, HookInput, NatDecision, NetfilterEnv, NfStep } from './types.ts';
+import type { WalkState } from './walk.ts';
 
 /** "[ADDR[-ADDR]][:PORT[-PORT]]" of --to-destination / --to-source (libxt_DNAT.c). */
 export function parseNatRange(s: string | undefined): NatRange | undefined {
@@ -80,7 +81,36 @@ function describe(kind: string, addr: number, port: number | undefined, notes: s
   return `${kind} to ${to}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
 
-export function applyNat(t: Extract<CompiledTarget, { kind: 'nat' }>, input: NatInput): NatResult {
+/** The NAT of rule target `t` for `packet` at the hook and devices of `run`. */
+export function applyNat(
+  t: Extract<CompiledTarget, { kind: 'nat' }>,
+  run: { input: HookInput; env: NetfilterEnv },
+  packet: Packet,
+): NatResult {
+  return natFor(t, {
+    hook: run.input.hook,
+    packet,
+    inIface: run.input.inIface ?? '',
+    outIface: run.input.outIface ?? '',
+    nextHop: run.input.nextHop,
+    env: run.env,
+  });
+}
+
+/**
+ * A NAT that was set up, applied to the walk: the packet rewritten, the decision kept with the
+ * step that made it, and conntrack's status bits set — nf_nat_setup_info sets IPS_DST_NAT /
+ * IPS_SRC_NAT only when the tuple really changed.
+ */
+export function takeNat(s: WalkState, r: Extract<NatResult, { ok: true }>): void {
+  s.packet = r.packet;
+  s.nat = { ...r.decision, step: s.steps[s.steps.length - 1] as NfStep };
+  if (r.changed)
+    s.ct =
+      r.decision.kind === 'dnat' || r.decision.kind === 'redirect' ? { ...s.ct, dnat: true } : { ...s.ct, snat: true };
+}
+
+function natFor(t: Extract<CompiledTarget, { kind: 'nat' }>, input: NatInput): NatResult {
   const p = input.packet;
   const notes: string[] = [];
   const dstSide = input.hook === 'PREROUTING' || input.hook === 'OUTPUT';

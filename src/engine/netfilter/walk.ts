@@ -5,7 +5,9 @@
 // the packet. `-m statistic` forks the walk; every branch runs to its own end.
 import type { IptablesBackend, IptRule } from '../../model/types.ts';
 import type { CompiledChain, CompiledRule, CompiledTable, CompiledTarget, Fork, MarkOp, MatchCtx } from './compiled.ts';
-import { applyNat } from './nat.ts';
+import { cloneJob, enterChain, runJobs } from './jobs.ts';
+import type { Frame as JobFrame, Job as JobOf } from './jobs.ts';
+import { applyNat, takeNat } from './nat.ts';
 import type { ConntrackView, HookInput, NatDecision, NetfilterEnv, NfRule, NfStep } from './types.ts';
 import type { Packet } from '../packet.ts';
 
@@ -43,20 +45,8 @@ export interface TableRun {
   budget: Budget;
 }
 
-interface Frame {
-  chain: CompiledChain;
-  pos: number;
-}
-
-interface Job {
-  state: WalkState;
-  frames: Frame[];
-  entries: number;
-}
-
-/** iptables-legacy refuses loops when loading and nft caps jumps at 16 deep; deeper means a bug. */
-const MAX_DEPTH = 64;
-const MAX_CHAIN_ENTRIES = 100_000;
+type Frame = JobFrame<CompiledChain>;
+type Job = JobOf<CompiledChain>;
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 const applyMark = (old: number, op: MarkOp): number => ((old & ~op.mask) ^ op.xor) >>> 0;
@@ -90,28 +80,8 @@ export function evalRule(cr: CompiledRule, ctx: MatchCtx): RuleEval {
   return cr.forks.length > 0 ? { kind: 'fork', forks: cr.forks } : { kind: 'yes' };
 }
 
-function cloneJob(j: Job): Job {
-  return {
-    state: { ...j.state, steps: [...j.state.steps], branch: [...j.state.branch] },
-    frames: j.frames.map((f) => ({ ...f })),
-    entries: j.entries,
-  };
-}
-
 export function runTable(run: TableRun, start: WalkState): TableEnd[] {
-  const ends: TableEnd[] = [];
-  const jobs: Job[] = [
-    {
-      state: { ...start, steps: [...start.steps], branch: [...start.branch] },
-      frames: [{ chain: run.builtin, pos: 0 }],
-      entries: 0,
-    },
-  ];
-  while (jobs.length > 0) {
-    const job = jobs.pop() as Job;
-    ends.push(advance(run, job, jobs));
-  }
-  return ends;
+  return runJobs<CompiledChain, Job>(run.builtin, start, (job, jobs) => advance(run, job, jobs));
 }
 
 function step(run: TableRun, chain: string, rule: IptRule | null, action: string, raw: string): NfStep {
@@ -226,23 +196,9 @@ function applyTarget(run: TableRun, job: Job, cr: CompiledRule, chainName: strin
       job.frames.pop();
       return undefined;
     case 'jump': {
-      const target = run.table.chain(t.chain);
-      if (target === undefined) {
-        const reason = `${t.goto ? 'goto' : 'jump'} to chain ${t.chain}, which table ${run.table.table.name} does not have`;
-        record(reason);
-        return { verdict: 'unknown', state: s, rule: cr.rule, reason };
-      }
-      job.entries++;
-      if (job.frames.length >= MAX_DEPTH || job.entries > MAX_CHAIN_ENTRIES) {
-        const reason = `chain ${t.chain}: jumps nest deeper than ${MAX_DEPTH} or loop`;
-        record(reason);
-        return { verdict: 'unknown', state: s, rule: cr.rule, reason };
-      }
-      record(`${t.goto ? 'goto' : 'jump'} ${t.chain}`);
-      const frame: Frame = { chain: target, pos: 0 };
-      if (t.goto) job.frames[job.frames.length - 1] = frame;
-      else job.frames.push(frame);
-      return undefined;
+      const reason = enterChain(job, run.table.chain(t.chain), t.chain, t.goto, run.table.table.name);
+      record(reason ?? `${t.goto ? 'goto' : 'jump'} ${t.chain}`);
+      return reason === undefined ? undefined : { verdict: 'unknown', state: s, rule: cr.rule, reason };
     }
     case 'mark': {
       const mark = applyMark(s.packet.mark, t.op);
@@ -278,14 +234,7 @@ function applyTarget(run: TableRun, job: Job, cr: CompiledRule, chainName: strin
       s.ct = { ...s.ct, state: 'UNTRACKED', dnat: false, snat: false };
       return undefined;
     case 'nat': {
-      const r = applyNat(t, {
-        hook: run.input.hook,
-        packet: s.packet,
-        inIface: run.input.inIface ?? '',
-        outIface: run.input.outIface ?? '',
-        nextHop: run.input.nextHop,
-        env: run.env,
-      });
+      const r = applyNat(t, run, s.packet);
       if (!r.ok) {
         record(r.reason);
         return r.verdict === 'drop'
@@ -293,15 +242,7 @@ function applyTarget(run: TableRun, job: Job, cr: CompiledRule, chainName: strin
           : { verdict: 'unknown', state: s, rule: cr.rule, reason: r.reason };
       }
       record(r.action);
-      const st = s.steps[s.steps.length - 1] as NfStep;
-      s.packet = r.packet;
-      s.nat = { ...r.decision, step: st };
-      // nf_nat_setup_info sets IPS_DST_NAT / IPS_SRC_NAT only when the tuple really changed.
-      if (r.changed)
-        s.ct =
-          r.decision.kind === 'dnat' || r.decision.kind === 'redirect'
-            ? { ...s.ct, dnat: true }
-            : { ...s.ct, snat: true };
+      takeNat(s, r);
       // A NAT target returns NF_ACCEPT: the nat table is done for this hook.
       return { verdict: 'accept', state: s, translated: true };
     }

@@ -14,7 +14,7 @@ import {
 } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import type { Packet } from '../packet.ts';
-import { hop } from './state.ts';
+import { hop, withEffect } from './state.ts';
 import type { State } from './state.ts';
 
 /**
@@ -31,15 +31,10 @@ export function conntrackIn(st0: State, h: HostNet, p: Packet, dev: string | und
   }
   let st: State = { ...st0, ctView: establishedView(entry), ctEntry: entry };
   const q = undoSnat(p, entry);
-  if (q !== p)
-    st = hop(
-      st,
-      h.name,
-      'conntrack',
-      `reply of a source-NATed connection: destination restored to ${formatIpv4(q.dst)}`,
-      [],
-      dev,
-    );
+  if (q !== p) {
+    const what = `reply of a source-NATed connection: destination restored to ${formatIpv4(q.dst)}`;
+    st = withEffect(hop(st, h.name, 'conntrack', what, [], dev), { kind: 'rewritten', what });
+  }
   return { st, p: q };
 }
 
@@ -49,17 +44,8 @@ export function conntrackOut(st: State, h: HostNet, p: Packet, dev: string | und
   if (st.direction !== 'reply' || entry === undefined) return { st, p };
   const q = undoDnat(p, entry);
   if (q === p) return { st, p };
-  return {
-    st: hop(
-      st,
-      h.name,
-      'conntrack',
-      `reply of a destination-NATed connection: source restored to ${formatIpv4(q.src)}`,
-      [],
-      dev,
-    ),
-    p: q,
-  };
+  const what = `reply of a destination-NATed connection: source restored to ${formatIpv4(q.src)}`;
+  return { st: withEffect(hop(st, h.name, 'conntrack', what, [], dev), { kind: 'rewritten', what }), p: q };
 }
 
 /** Records this host's conntrack entry for the packet as it leaves (or is delivered). */

@@ -1,5 +1,6 @@
 // Where the walk stops before deciding: state the snapshot does not vouch for (data-gaps.ts), a
 // datapath netcheck does not walk.
+import type { Said } from '../../model/said.ts';
 import type { HostNet } from '../host-net.ts';
 import { collectHint, describeMissing, missingSection, NEEDS } from '../data-gaps.ts';
 import type { DataMissing } from '../data-gaps.ts';
@@ -11,7 +12,7 @@ import type { Ctx, Leaf, State } from './state.ts';
  * Ends the trace as unknown: `decision` rests on a section of `gap.node` that the snapshot does not
  * vouch for. For every decision that reads collected state (NEEDS in data-gaps.ts).
  */
-export function unknownWithout(st: State, gap: DataMissing, step: HopStep, decision: string, device?: string): Leaf {
+export function unknownWithout(st: State, gap: DataMissing, step: HopStep, decision: Said, device?: string): Leaf {
   return die(st, gap.node, step, 'unknown', gap, describeMissing(gap, decision), [collectHint(gap)], device);
 }
 

@@ -8,14 +8,20 @@ import type { Hook, NfOutcome, NfRule, PhysdevView } from '../netfilter/types.ts
 import type { Packet } from '../packet.ts';
 import type { HopStep, NetfilterPlace } from '../trace.ts';
 import { gapOn, unknownWithout } from './gaps.ts';
-import { describePacket, die, hop } from './state.ts';
+import { describePacket, die, hop, withEffect } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 /** The table and chain of the step that decided, for the typed reason. */
 function place(o: NfOutcome): { at?: NetfilterPlace } {
   const last = o.steps.at(-1);
   if (last === undefined) return {};
-  const at: NetfilterPlace = { backend: last.backend, table: last.table, chain: last.chain };
+  const at: NetfilterPlace = {
+    backend: last.backend,
+    table: last.table,
+    chain: last.chain,
+    line: last.raw,
+    policy: last.rule === null,
+  };
   if (last.family !== undefined) at.family = last.family;
   if (last.rule !== null && 'handle' in last.rule && last.rule.handle !== undefined) at.handle = last.rule.handle;
   return { at };
@@ -115,7 +121,8 @@ export function runHook(
           matched.length > 0 || o.nat !== undefined
             ? hop(st2, h.name, step, `${hook}: accepted${changed} → ${describePacket(o.packet)}`, matched, dev)
             : st2;
-        return next(st3, o.packet, o);
+        const st4 = o.nat !== undefined ? withEffect(st3, { kind: 'rewritten', what: o.nat.step.action }) : st3;
+        return next(st4, o.packet, o);
       }
     }
   });

@@ -2,7 +2,7 @@
 // again (ipip.c, vxlan.c), an IPVS virtual server picks a real server (ip_vs_core.c), anything
 // else is delivered to the host.
 import { formatIpv4, parseIpv4 } from '../../lib/ipv4.ts';
-import { renderLink } from '../../model/render/iproute2.ts';
+import { itemSaid, said } from '../../model/said.ts';
 import { newView } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { ipvsGap } from '../data-gaps.ts';
@@ -11,7 +11,7 @@ import type { Packet } from '../packet.ts';
 import { decapsulator, vtepMacMismatch } from '../tunnel.ts';
 import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
 import { unknownWithout } from './gaps.ts';
-import { describePacket, die, end, hop, seen } from './state.ts';
+import { describePacket, die, end, hop, seen, withEffect } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packet): Leaf[] {
@@ -44,7 +44,7 @@ export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: 
           { kind: 'vtep-mac-mismatch' },
           `${tun} takes the VXLAN packet, but its inner frame is addressed to ${wrongMac.frame}, not to ${tun}'s MAC ${wrongMac.device}: the kernel marks it for another host and drops it (eth_type_trans, ip_rcv)`,
           [
-            `${renderLink(h.links.get(tun)!)} link/ether ${wrongMac.device}`,
+            said`${{ link: h.links.get(tun)! }} link/ether ${wrongMac.device}`,
             `inner frame: destination MAC ${wrongMac.frame} (the sender's neighbour entry)`,
           ],
           tun,
@@ -55,7 +55,7 @@ export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: 
       h.name,
       'decapsulate',
       `decapsulated on ${tun}: ${describePacket(p.inner)}`,
-      [renderLink(h.links.get(tun)!)],
+      [itemSaid({ link: h.links.get(tun)! })],
       tun,
     );
     return ctx.stages.receive(ctx, leaveHost(s2), h, tun, p.inner);
@@ -67,7 +67,8 @@ export function deliverLocal(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: 
   const ipvs = findVirtualServer(h.state.ipvs, p);
   if (ipvs !== undefined) return ipvsSchedule(ctx, st, h, p, ipvs);
   const s2 = recordEntry(st, h, p);
-  const leaf = end(hop(s2, h.name, 'deliver', `delivered to ${h.name} (${formatIpv4(p.dst)})`, [], dev), 'delivered', {
+  const what = `delivered to ${h.name} (${formatIpv4(p.dst)})`;
+  const leaf = end(withEffect(hop(s2, h.name, 'deliver', what, [], dev), { kind: 'delivered', what }), 'delivered', {
     seenAs: seen(p),
     deliveredTo: h.name,
   });
@@ -94,7 +95,8 @@ function ipvsSchedule(ctx: Ctx, st: State, h: HostNet, p: Packet, svc: (typeof h
       ...assumed,
       branch: [...assumed.branch, `IPVS real server ${i + 1}/${plan.servers.length}: ${rs.address}:${rs.port}`],
     };
-    s = hop(s, h.name, 'ipvs', `IPVS ${svc.address}:${svc.port} → ${rs.address}:${q.dport}`, [svc.raw, rs.raw]);
+    const what = `IPVS ${svc.address}:${svc.port} → ${rs.address}:${q.dport}`;
+    s = withEffect(hop(s, h.name, 'ipvs', what, [svc.raw, rs.raw]), { kind: 'rewritten', what });
     s = { ...s, ctView: { ...(s.ctView ?? newView(p)), dnat: true } };
     // ip_vs_nat_xmit sends the packet through LOCAL_OUT and on to POSTROUTING.
     return ctx.stages.localOut(ctx, s, h, q, { dnatFrom: p });

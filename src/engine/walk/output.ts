@@ -3,7 +3,7 @@
 // POSTROUTING. References: net/ipv4/route.c (ip_route_output_key_hash), ip_output.c,
 // netfilter/nf_nat_core.c (ip_route_me_harder).
 import { formatIpv4 } from '../../lib/ipv4.ts';
-import { renderRoute } from '../../model/render/iproute2.ts';
+import { itemSaid, said } from '../../model/said.ts';
 import { tupleOf } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { NEEDS } from '../data-gaps.ts';
@@ -13,7 +13,7 @@ import { conntrackIn } from './conntrack-steps.ts';
 import { enterable, gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
 import { failRoute, noOutputDevice, routeEvidence } from './route-outcome.ts';
-import { describePacket, die, hop, routingLoop } from './state.ts';
+import { describePacket, die, hop, routed, routingLoop, withEffect } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 /** ip_route_output → OUTPUT → (re-route) → POSTROUTING. */
@@ -53,8 +53,8 @@ export function localOut(
           'route',
           'dropped',
           { kind: 'no-source-address' },
-          `no source address for ${formatIpv4(p.dst)} via ${renderRoute(r)}`,
-          [renderRoute(r)],
+          said`no source address for ${formatIpv4(p.dst)} via ${{ route: r }}`,
+          [itemSaid({ route: r })],
         ),
       ];
     p = { ...p, src };
@@ -69,7 +69,10 @@ export function localOut(
   }
   const evidence = routeEvidence(fib);
   if (r.type === 'local') {
-    st = hop(st, h.name, 'route', `${formatIpv4(p.dst)} is this host's own address (${renderRoute(r)})`, evidence);
+    st = withEffect(
+      hop(st, h.name, 'route', said`${formatIpv4(p.dst)} is this host's own address (${{ route: r }})`, evidence),
+      { kind: 'local' },
+    );
     return runHook(ctx, st, h, 'OUTPUT', p, { outIface: 'lo' }, (s, q) => ctx.stages.deliverLocal(ctx, s, h, 'lo', q));
   }
   return nextHops(r).flatMap((nh) => {
@@ -77,15 +80,18 @@ export function localOut(
     if (oif === undefined) return [noOutputDevice(st, h, r)];
     const gw = nh.gateway ?? p.dst;
     const s = {
-      ...hop(
-        st,
-        h.name,
-        'route',
-        `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${formatIpv4(nh.gateway)} ` : ''}dev ${oif}`,
-        evidence,
-        oif,
+      ...withEffect(
+        hop(
+          st,
+          h.name,
+          'route',
+          `send ${describePacket(p)} via ${nh.gateway !== undefined ? `${formatIpv4(nh.gateway)} ` : ''}dev ${oif}`,
+          evidence,
+          oif,
+        ),
+        routed(oif, nh.gateway, p),
       ),
-      nextHopRoute: renderRoute(r),
+      nextHopRoute: r,
     };
     return runHook(ctx, s, h, 'OUTPUT', p, { outIface: oif, nextHop: gw }, (s2, q, out) => {
       // ip_route_me_harder(): a changed destination or mark re-routes the packet.
@@ -96,15 +102,18 @@ export function localOut(
         const nh2 = nextHops(again.route)[0];
         if (nh2?.dev === undefined) return [noOutputDevice(s2, h, again.route)];
         const s3 = {
-          ...hop(
-            s2,
-            h.name,
-            'route',
-            `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${formatIpv4(nh2.gateway)} ` : ''}dev ${nh2.dev}`,
-            [renderRoute(again.route)],
-            nh2.dev,
+          ...withEffect(
+            hop(
+              s2,
+              h.name,
+              'route',
+              `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${formatIpv4(nh2.gateway)} ` : ''}dev ${nh2.dev}`,
+              [itemSaid({ route: again.route })],
+              nh2.dev,
+            ),
+            routed(nh2.dev, nh2.gateway, q, true),
           ),
-          nextHopRoute: renderRoute(again.route),
+          nextHopRoute: again.route,
         };
         return ctx.stages.postrouting(ctx, s3, h, nh2.dev, nh2.gateway ?? q.dst, q, undefined);
       }

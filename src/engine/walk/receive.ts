@@ -4,7 +4,7 @@
 // References: net/ipv4/ip_input.c, route.c, ip_forward.c, fib_frontend.c (fib_validate_source).
 import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
-import { renderRoute } from '../../model/render/iproute2.ts';
+import { itemSaid, said } from '../../model/said.ts';
 import { tupleOf } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { forwarding, routeLocalnet } from '../kernel/sysctl.ts';
@@ -18,7 +18,7 @@ import { conntrackIn } from './conntrack-steps.ts';
 import { enterable, gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
 import { failRoute, noOutputDevice, routeEvidence } from './route-outcome.ts';
-import { describePacket, die, hop, routingLoop } from './state.ts';
+import { describePacket, die, hop, outerHeader, routed, routingLoop, withEffect } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 /** A packet arrives on `dev` of host `h` (ip_rcv → PREROUTING). */
@@ -34,6 +34,8 @@ export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packe
     [],
     dev,
   );
+  const outer = outerHeader(p0);
+  if (outer !== undefined) st = withEffect(st, { kind: 'arrived-encapsulated', outer });
   const blocked = enterable(ctx, st, h, dev);
   if (blocked !== undefined) return [blocked];
   const link = h.links.get(dev);
@@ -105,7 +107,12 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
   if (r.type === 'local') {
     const rpf = validateSource(h, { src: p.src, dst: p.dst, iif: dev, mark: p.mark, tos: 0 });
     if (!rpf.pass) return [rpfDrop(st, h, dev, p, rpf)];
-    const s2 = hop(st, h.name, 'route', `${formatIpv4(p.dst)} is local (${renderRoute(r)})`, evidence, dev);
+    const s2 = withEffect(
+      hop(st, h.name, 'route', said`${formatIpv4(p.dst)} is local (${{ route: r }})`, evidence, dev),
+      {
+        kind: 'local',
+      },
+    );
     return runHook(ctx, s2, h, 'INPUT', p, { inIface: dev, ...(physdev ? { physdev } : {}) }, (s, q) =>
       ctx.stages.deliverLocal(ctx, s, h, dev, q),
     );
@@ -119,7 +126,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
         'unknown',
         { kind: 'not-modelled' },
         `${formatIpv4(p.dst)} is a ${r.type} address here: not modelled`,
-        [renderRoute(r)],
+        [itemSaid({ route: r })],
         dev,
       ),
     ];
@@ -134,7 +141,7 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
         'dropped',
         { kind: 'forwarding-disabled' },
         `${formatIpv4(p.dst)} must be forwarded but forwarding is off on ${dev} (dropped silently)`,
-        [...fwd.lines, renderRoute(r)],
+        [...fwd.lines, itemSaid({ route: r })],
         dev,
       ),
     ];
@@ -153,15 +160,18 @@ function routeInput(ctx: Ctx, st: State, h: HostNet, dev: string, p: Packet, phy
     if (oif === undefined) return [noOutputDevice(s, h, r, dev)];
     const rpf = validateSource(h, { src: p.src, dst: p.dst, iif: dev, oif, mark: p.mark, tos: 0 });
     if (!rpf.pass) return [rpfDrop(s, h, dev, p, rpf)];
-    s = hop(
-      s,
-      h.name,
-      'route',
-      `forward to ${formatIpv4(p.dst)} via ${nh.gateway !== undefined ? `${formatIpv4(nh.gateway)} ` : ''}dev ${oif}`,
-      [...evidence, ...((rpf.mode ?? 0) > 0 ? rpf.evidence.slice(0, 2) : [])],
-      dev,
+    s = withEffect(
+      hop(
+        s,
+        h.name,
+        'route',
+        `forward to ${formatIpv4(p.dst)} via ${nh.gateway !== undefined ? `${formatIpv4(nh.gateway)} ` : ''}dev ${oif}`,
+        [...evidence, ...((rpf.mode ?? 0) > 0 ? rpf.evidence.slice(0, 2) : [])],
+        dev,
+      ),
+      routed(oif, nh.gateway, p),
     );
-    s = { ...s, nextHopRoute: renderRoute(r) };
+    s = { ...s, nextHopRoute: r };
     const gw = nh.gateway ?? p.dst;
     return runHook(
       ctx,

@@ -2,13 +2,15 @@
 // and how a branch ends. The stages (receive.ts, local-delivery.ts, output.ts, transmit.ts) call
 // one another through `Ctx.stages`, so that none imports another: the kernel's paths loop (a
 // forwarded packet is received by the next host, a decapsulated one re-enters its own).
+import type { Said } from '../../model/said.ts';
+import type { Route } from '../../model/types.ts';
 import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import type { CtEntry, CtTables, Tuple } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import type { ConntrackView, EvaluateHook } from '../netfilter/types.ts';
 import type { Packet } from '../packet.ts';
-import type { Hop, HopReason, HopStep, Trace, TraceVerdict } from '../trace.ts';
+import type { Hop, HopEffect, HopReason, HopStep, Trace, TraceVerdict } from '../trace.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from '../world.ts';
 
 export type Endpoint =
@@ -49,7 +51,7 @@ export interface State {
   /** The packet as its source emitted it (after the kernel picked the source address). */
   sent?: Packet;
   /** The route that chose the current next hop: evidence when that next hop cannot be reached. */
-  nextHopRoute?: string;
+  nextHopRoute?: Route;
 }
 
 /** The stages that hand a packet on, each in its own module (see the top of this file). */
@@ -78,9 +80,14 @@ export interface Ctx {
   stages: Stages;
 }
 
+/** An encapsulated packet's outer header ("VXLAN vni 1 A → B"); undefined for a plain one. */
+export function outerHeader(p: Packet): string | undefined {
+  if (p.inner === undefined) return undefined;
+  return `${p.proto === 'ipip' ? 'IPIP' : `VXLAN vni ${p.vni ?? '?'}`} ${formatIpv4(p.src)} → ${formatIpv4(p.dst)}`;
+}
+
 export function describePacket(p: Packet): string {
-  if (p.inner !== undefined)
-    return `${p.proto === 'ipip' ? 'IPIP' : `VXLAN vni ${p.vni ?? '?'}`} ${formatIpv4(p.src)} → ${formatIpv4(p.dst)} [${describePacket(p.inner)}]`;
+  if (p.inner !== undefined) return `${outerHeader(p)} [${describePacket(p.inner)}]`;
   const ports =
     p.proto === 'tcp' || p.proto === 'udp'
       ? `${formatIpv4(p.src)}:${p.sport} → ${formatIpv4(p.dst)}:${p.dport}`
@@ -92,8 +99,8 @@ export function hop(
   st: State,
   node: string,
   step: HopStep,
-  detail: string,
-  evidence: string[] = [],
+  detail: Said,
+  evidence: Said[] = [],
   device?: string,
   reason?: HopReason,
 ): State {
@@ -101,6 +108,25 @@ export function hop(
   if (device !== undefined) h.device = device;
   if (reason !== undefined) h.reason = reason;
   return { ...st, hops: [...st.hops, h] };
+}
+
+/** The effect of a route lookup that sends `p` out of `dev` to `gateway`. */
+export function routed(dev: string, gateway: Ipv4 | undefined, p: Packet, rerouted = false): HopEffect {
+  const outer = outerHeader(p);
+  return {
+    kind: 'routed',
+    dev,
+    ...(gateway !== undefined ? { via: formatIpv4(gateway) } : {}),
+    ...(outer !== undefined ? { outer } : {}),
+    ...(rerouted ? { rerouted: true as const } : {}),
+  };
+}
+
+/** Records what the last hop did to the packet (trace.ts HopEffect). */
+export function withEffect(st: State, effect: HopEffect): State {
+  const last = st.hops.at(-1);
+  if (last === undefined) return st;
+  return { ...st, hops: [...st.hops.slice(0, -1), { ...last, effect }] };
 }
 
 export function end(st: State, verdict: TraceVerdict, extra: Partial<Trace> = {}): Leaf {
@@ -115,8 +141,8 @@ export function die(
   step: HopStep,
   verdict: TraceVerdict,
   reason: HopReason,
-  detail: string,
-  evidence: string[],
+  detail: Said,
+  evidence: Said[],
   device?: string,
 ): Leaf {
   return end(hop(st, node, step, detail, evidence, device, reason), verdict);

@@ -4,7 +4,8 @@
 // References: net/ipv4/ip_output.c, drivers/net/vxlan, net/ipv4/ipip.c.
 import { formatIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
-import { renderLink, renderRoute } from '../../model/render/iproute2.ts';
+import { itemSaid, said } from '../../model/said.ts';
+import type { Said } from '../../model/said.ts';
 import type { HostNet } from '../host-net.ts';
 import { fibLookup } from '../routing.ts';
 import type { HopReason } from '../trace.ts';
@@ -15,7 +16,7 @@ import { resolveReceiver } from '../world.ts';
 import { conntrackOut, leaveHost, recordEntry } from './conntrack-steps.ts';
 import { gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
-import { die, end, hop, seen } from './state.ts';
+import { die, end, hop, seen, withEffect } from './state.ts';
 import type { Ctx, Endpoint, Leaf, Stages, State } from './state.ts';
 
 /** POSTROUTING; then a reply has its DNAT undone, this host's entry is recorded and the packet leaves. */
@@ -47,7 +48,7 @@ function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, 
   switch (rcv.kind) {
     case 'host': {
       const h2 = ctx.world.hosts.get(rcv.host)!;
-      const s = hop(st, h.name, 'transmit', `out ${oif} to ${formatIpv4(nextHop)}: ${rcv.how}`, [], oif);
+      const s = hop(st, h.name, 'transmit', said`out ${oif} to ${formatIpv4(nextHop)}: ${rcv.how}`, [], oif);
       return ctx.stages.receive(ctx, leaveHost(s), h2, rcv.dev, p, rcv.physdevIn);
     }
     case 'pod':
@@ -83,14 +84,14 @@ function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, 
     case 'unseen':
       return [
         rcv.gap !== undefined
-          ? unknownWithout(st, rcv.gap, 'neighbor', `who answers ARP for ${formatIpv4(nextHop)} (${rcv.how})`, oif)
+          ? unknownWithout(st, rcv.gap, 'neighbor', said`who answers ARP for ${formatIpv4(nextHop)} (${rcv.how})`, oif)
           : die(
               st,
               h.name,
               'transmit',
               'unknown',
               { kind: 'not-probed', node: rcv.node },
-              `leaves ${oif} toward ${formatIpv4(nextHop)}: ${rcv.how}`,
+              said`leaves ${oif} toward ${formatIpv4(nextHop)}: ${rcv.how}`,
               routeLine(st),
               oif,
             ),
@@ -103,14 +104,17 @@ function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, 
 }
 
 /** The route that chose the next hop, as the evidence of what happens to it. */
-function routeLine(st: State): string[] {
-  return st.nextHopRoute !== undefined ? [st.nextHopRoute] : [];
+function routeLine(st: State): Said[] {
+  return st.nextHopRoute !== undefined ? [itemSaid({ route: st.nextHopRoute })] : [];
 }
 
-function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endpoint, how: string): Leaf {
+function deliverEndpoint(st: State, h: HostNet, oif: string, p: Packet, ep: Endpoint, how: Said): Leaf {
   const name = ep.kind === 'pod' ? `pod ${ep.pod.name}` : ep.kind === 'external' ? ep.external.name : ep.host;
   // How the receiver was found is the hop's evidence, not a clause of its sentence (which then nested).
-  const s = hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name}`, [how], oif);
+  const s = withEffect(hop(st, h.name, 'deliver', `out ${oif}: delivered to ${name}`, [how], oif), {
+    kind: 'delivered',
+    what: `delivered to ${name}`,
+  });
   return { ...end(s, 'delivered', { seenAs: seen(p), deliveredTo: name }), endpoint: ep, packet: p };
 }
 
@@ -123,7 +127,7 @@ function fitsMtu(
   h: HostNet,
   oif: string,
   p: Packet,
-): { tooBig: true; reason: HopReason; detail: string; evidence: string[] } | { tooBig: false; fragments?: string } {
+): { tooBig: true; reason: HopReason; detail: string; evidence: Said[] } | { tooBig: false; fragments?: string } {
   const mtu = h.links.get(oif)?.mtu;
   if (mtu === undefined || p.length <= mtu) return { tooBig: false };
   if (p.df === false)
@@ -137,10 +141,10 @@ function fitsMtu(
     reason: { kind: 'mtu-exceeded', mtu },
     detail: `a ${p.length}-byte packet with Don't Fragment does not fit ${oif}'s MTU ${mtu}: dropped; ${h.name} sends ICMP fragmentation-needed (mtu ${mtu}) to ${formatIpv4(p.src)}${back.ok && back.route.type === 'unicast' ? '' : `, but has no route back to ${formatIpv4(p.src)}: the sender never learns the path MTU`}`,
     evidence: [
-      renderLink(h.links.get(oif)!),
+      itemSaid({ link: h.links.get(oif)! }),
       ...(back.ok
         ? [
-            `ICMP frag-needed goes back by: ${renderRoute(back.route)} (whether firewalls on the way pass it is not walked)`,
+            said`ICMP frag-needed goes back by: ${{ route: back.route }} (whether firewalls on the way pass it is not walked)`,
           ]
         : []),
     ],
@@ -156,7 +160,7 @@ function encapsulate(ctx: Ctx, st: State, h: HostNet, oif: string, nextHop: Ipv4
   if (!e.ok) {
     // The route that picked this next hop is the line to look at (docs/incidents.md #2: a tunnel route
     // whose gateway is not a VTEP), so it leads the evidence.
-    const ev = [...(e.step === 'neighbor' && st.nextHopRoute !== undefined ? [st.nextHopRoute] : []), ...e.evidence];
+    const ev = [...(e.step === 'neighbor' ? routeLine(st) : []), ...e.evidence];
     return [die(st, h.name, e.step, e.verdict, e.reason, e.problem, ev, oif)];
   }
   const x = e.encap;

@@ -196,6 +196,34 @@ function masqueradeConfig(cluster: ClusterInfo): string[] {
   return out;
 }
 
+/** cilium-config keys whose "on" value moves a part of the datapath into eBPF. */
+const BPF_DATAPATH_KEYS: readonly { key: string; on: (v: string) => boolean; what: string }[] = [
+  {
+    key: 'kube-proxy-replacement',
+    // "true"/"strict" replace kube-proxy entirely; the older "partial"/"probe" replace parts of it.
+    on: (v) => !['', 'false', 'disabled'].includes(v),
+    what: 'Services are load-balanced by eBPF, not by iptables or IPVS',
+  },
+  { key: 'enable-bpf-masquerade', on: (v) => v === 'true', what: 'masquerading is done by eBPF, not by iptables' },
+  {
+    key: 'enable-host-firewall',
+    on: (v) => v === 'true',
+    what: 'host traffic is filtered by eBPF host policies, not only by iptables',
+  },
+];
+
+/** The parts of the datapath this node's Cilium runs in eBPF (pkg/option/config.go), quoted as `cilium-config: key: value (what)`. */
+function unmodelledDatapath(cluster: ClusterInfo): string[] {
+  const cm = configMap(cluster, 'cilium-config');
+  if (cm === undefined) return [];
+  const out: string[] = [];
+  for (const k of BPF_DATAPATH_KEYS) {
+    const v = cm.data[k.key]?.trim().toLowerCase();
+    if (v !== undefined && k.on(v)) out.push(`cilium-config: ${k.key}: ${cm.data[k.key]} (${k.what})`);
+  }
+  return out;
+}
+
 export const cilium: CniModule = {
   name: 'cilium',
   detect,
@@ -205,6 +233,7 @@ export const cilium: CniModule = {
   ipam,
   ignoredKeys,
   masqueradeConfig,
+  unmodelledDatapath,
   networkPolicy: {
     enforces: true,
     ipBlockMatchesPods: false,

@@ -5,6 +5,7 @@ import { calico } from './calico.ts';
 import { canal } from './canal.ts';
 import { cilium } from './cilium.ts';
 import { flannel } from './flannel.ts';
+import type { ClusterInfo } from '../cluster.ts';
 import type { CniModule } from './types.ts';
 
 export const CNI_MODULES: readonly CniModule[] = [cilium, canal, calico, flannel];
@@ -12,4 +13,9 @@ export const CNI_MODULES: readonly CniModule[] = [cilium, canal, calico, flannel
 /** Tunnel device name → the module that creates it, over every known CNI. */
 export function tunnelOwner(dev: string): CniModule | undefined {
   return CNI_MODULES.find((m) => m.tunnels[dev] !== undefined);
+}
+
+/** Why the nodes' datapath is not what the engine walks, over every known CNI; empty when it is. */
+export function unmodelledDatapath(cluster: ClusterInfo): string[] {
+  return CNI_MODULES.flatMap((m) => m.unmodelledDatapath?.(cluster) ?? []);
 }

@@ -92,6 +92,13 @@ export interface CniModule {
   tunnelAllowList?(host: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined;
   /** The gateway its routed pods use, answered by proxy ARP on their host-side device (Calico: 169.254.1.1). */
   podGateway?: string;
+  /**
+   * Parts of the nodes' datapath its eBPF programs take over from the kernel paths and iptables
+   * rules the engine walks (Services, masquerading, host filtering), each quoted as
+   * `config: key: value (what)`; empty when none. Walking such a node through its iptables alone
+   * would give answers that look sure and are not.
+   */
+  unmodelledDatapath?(cluster: ClusterInfo): string[];
   /** How it enforces Kubernetes NetworkPolicy. */
   networkPolicy: PolicyEnforcement;
 }

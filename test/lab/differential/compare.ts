@@ -1,5 +1,6 @@
 // Runs one scenario on the real kernel and in the engine, and lists every disagreement on what
 // a user is told: was it delivered, to whom, with which source address, and did the answer come back.
+import { text, texts } from '../../../src/model/render/said.ts';
 import { buildHostState } from '../../../src/model/host.ts';
 import { buildHostNet } from '../../../src/engine/host-net.ts';
 import { traceFlow } from '../../../src/engine/flow.ts';
@@ -90,7 +91,7 @@ export function engineObservation(world: World, f: FlowSpec): { obs: Observation
       [x.forward, ...(x.reply ? [x.reply] : [])]
         .map(
           (t) =>
-            `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${h.detail}${h.evidence.length ? `\n        ${h.evidence.join('\n        ')}` : ''}`).join('\n')}`,
+            `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${text(h.detail)}${h.evidence.length ? `\n        ${texts(h.evidence).join('\n        ')}` : ''}`).join('\n')}`,
         )
         .join('\n'),
     )

@@ -5,6 +5,7 @@
 // unreachable. A tunnel bound to node-b's second NIC without `local`: the kernel sources it from
 // the first NIC, the peers' allow-lists drop it, and `doctor` names node-b, the address, the
 // peer's allow-list and the fix.
+import { text } from '../../../src/model/render/said.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { analysisContext } from '../../../src/checks/context.ts';
@@ -91,7 +92,7 @@ describe('two IP subnets on one L2 segment (healthy)', { skip }, () => {
     const fwd = results[0]!.forward;
     assert.equal(fwd.verdict, 'unknown', formatResults(results));
     assert.equal(fwd.decisive?.node, 'node-a');
-    assert.match(fwd.decisive?.detail ?? '', /ip neigh show 192\.168\.3\.12 dev eth0/);
+    assert.match(text(fwd.decisive?.detail ?? ''), /ip neigh show 192\.168\.3\.12 dev eth0/);
     // The kernel resolves it again and delivers: unknown was the honest answer.
     await checkFlow(fx.lab!, d, fx.world!, HEALTHY_FLOWS[0]!);
   });

@@ -2,6 +2,7 @@
 // Model and World, then for each flow send a real packet, check the kernel does what the scenario
 // says (so the lab really reproduces the incident), trace the flow with the engine, and require
 // that both agree — and that the hop deciding the fault quotes the line responsible.
+import { text, texts } from '../../../src/model/render/said.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FlowResult } from '../../../src/engine/trace.ts';
@@ -79,7 +80,8 @@ export async function checkFlow(lab: RunningLab, decl: ClusterDecl, world: World
     assert.equal(hop.node, f.decisive.node, trace);
     assert.equal(hop.step, f.decisive.step, trace);
     assert.ok(
-      hop.evidence.some((e) => e.includes(f.decisive!.evidence)) || hop.detail.includes(f.decisive.evidence),
+      texts(hop.evidence).some((e) => e.includes(f.decisive!.evidence)) ||
+        text(hop.detail).includes(f.decisive.evidence),
       `the deciding hop does not quote "${f.decisive.evidence}": ${JSON.stringify(hop, null, 1)}`,
     );
   }

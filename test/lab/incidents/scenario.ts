@@ -2,6 +2,7 @@
 // work), what the kernel does with each, and the hop that must explain it. The helpers here run a
 // scenario: build the lab, probe the hosts with the real probe, build the Model and the engine's
 // World from the probe output and the cluster objects, and trace the same flows.
+import { text, texts } from '../../../src/model/render/said.ts';
 import { clusterInfo } from '../../../src/model/cluster.ts';
 import { buildHostState } from '../../../src/model/host.ts';
 import { buildWorld } from '../../../src/engine/world-from-model.ts';
@@ -166,7 +167,7 @@ export function decisiveHop(
   if (t === undefined) return {};
   if (t.verdict !== 'delivered') return { ...(t.decisive !== undefined ? { hop: t.decisive } : {}), trace: t };
   const h = t.hops.find(
-    (x) => x.node === want.node && x.step === want.step && x.evidence.some((e) => e.includes(want.evidence)),
+    (x) => x.node === want.node && x.step === want.step && texts(x.evidence).some((e) => e.includes(want.evidence)),
   );
   return { ...(h !== undefined ? { hop: h } : {}), trace: t };
 }
@@ -177,7 +178,7 @@ export function formatResults(results: FlowResult[]): string {
       [x.forward, ...(x.reply ? [x.reply] : [])]
         .map(
           (t) =>
-            `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${h.detail}${h.evidence.length ? `\n        ${h.evidence.join('\n        ')}` : ''}`).join('\n')}`,
+            `${t.direction} ${t.verdict}${t.branch.length ? ` [${t.branch.join('; ')}]` : ''}\n${t.hops.map((h) => `    ${h.node} ${h.device ?? ''} ${h.step}: ${text(h.detail)}${h.evidence.length ? `\n        ${texts(h.evidence).join('\n        ')}` : ''}`).join('\n')}`,
         )
         .join('\n'),
     )

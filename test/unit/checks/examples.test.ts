@@ -605,6 +605,8 @@ for (const [example, cases] of Object.entries(EXAMPLES)) {
     for (const c of cases) {
       await t.test(c.name, () => {
         const d = c.run(ctx);
+        // Every word and quoted item of the engine reached the document as text (model/said.ts).
+        assert.doesNotMatch(JSON.stringify(d), /\[object Object\]/);
         const got = problemsOf(d);
         const explain = JSON.stringify(
           got.map((f) => ({ id: f.id, node: f.node, summary: f.summary, evidence: f.evidence })),

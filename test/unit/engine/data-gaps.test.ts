@@ -2,6 +2,7 @@
 // ends the trace as unknown, naming the node, the section and its status; the same decision with
 // the section collected is made; and a section the path never reads changes nothing.
 // The path: LAN host → node-c (ens18) → IPIP tunl0 → node-d → cali123 → pod default/web.
+import { text, texts } from '../../../src/model/render/said.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHostNet } from '../../../src/engine/host-net.ts';
@@ -65,8 +66,8 @@ function assertUnknownFor(traces: Trace[], node: string, section: string, status
   assert.equal(t.verdict, 'unknown');
   assert.deepEqual(t.decisive?.reason, { kind: 'data-missing', node, section, status });
   assert.equal(t.decisive?.node, node);
-  assert.match(t.decisive!.detail, new RegExp(`on ${node}: ${section} `));
-  assert.ok(t.decisive!.evidence.some((e) => e.includes(section === 'sysctl' ? 'sysctl -a' : '`')));
+  assert.match(text(t.decisive!.detail), new RegExp(`on ${node}: ${section} `));
+  assert.ok(texts(t.decisive!.evidence).some((e) => e.includes(section === 'sysctl' ? 'sysctl -a' : '`')));
 }
 
 function assertDelivered(traces: Trace[]): void {
@@ -190,7 +191,7 @@ test('a pod on a node that was not probed: unknown naming the node, as source an
   const to = walk(w, undefined, toWeb('10.244.9.5'));
   assert.equal(to[0]!.verdict, 'unknown');
   assert.deepEqual(to[0]!.decisive!.reason, { kind: 'not-probed', node: 'node-x' });
-  assert.match(to[0]!.decisive!.detail, /node-x, which was not probed/);
+  assert.match(text(to[0]!.decisive!.detail), /node-x, which was not probed/);
 });
 
 test('a pod on a node not probed, on the link of the sender: unknown naming the node', () => {

@@ -2,6 +2,7 @@
 // commands analyse a snapshot: only the nodes were probed, the LAN host is an external address
 // whose packets enter where the LAN router sends them. Every flow of each incident must come out
 // as the kernel did it in the lab (test/lab/incidents/), from the snapshot alone.
+import { text, texts } from '../../../src/model/render/said.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clusterInfo } from '../../../src/model/cluster.ts';
@@ -84,7 +85,7 @@ for (const s of SCENARIOS) {
         if (f.crossesRouter === true) {
           // node-a → 192.168.3.12 goes through the LAN router, which a snapshot of nodes lacks.
           assert.equal(results[0]?.forward.verdict, 'unknown', trace);
-          assert.match(results[0]?.forward.decisive?.detail ?? '', /did not probe/, trace);
+          assert.match(text(results[0]?.forward.decisive?.detail ?? ''), /did not probe/, trace);
           return;
         }
         if (f.proto === 'udp' || f.expect.forward) assert.equal(obs.forwardDelivered, f.expect.forward, trace);
@@ -96,7 +97,10 @@ for (const s of SCENARIOS) {
           const { hop } = decisiveHop(results, want);
           assert.ok(hop !== undefined, trace);
           assert.deepEqual([hop.node, hop.step], [want.node, want.step], trace);
-          assert.ok(hop.evidence.some((e) => e.includes(want.evidence)) || hop.detail.includes(want.evidence), trace);
+          assert.ok(
+            texts(hop.evidence).some((e) => e.includes(want.evidence)) || text(hop.detail).includes(want.evidence),
+            trace,
+          );
         }
       });
     }

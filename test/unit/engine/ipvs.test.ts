@@ -2,6 +2,7 @@
 // connection can get. The kernel here has no IPVS, so the states are real outputs recorded by
 // others (test/fixtures/netfilter/README.md): sessionAffinity's `-p 10800` from a kube-router
 // node, graceful termination's weight 0 from kubernetes/kubernetes#99162.
+import { text } from '../../../src/model/render/said.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -127,7 +128,7 @@ test('walk: client-0 → web ClusterIP on an IPVS node, persistent, one endpoint
   const f = results[0]!.forward;
   // (Past node-a the example's own fault decides: node-b and node-c hold 192.168.1.11 on kube-ipvs0.)
   assert.deepEqual(
-    f.hops.filter((h) => h.step === 'ipvs').map((h) => `${h.node} ${h.detail}`),
+    f.hops.filter((h) => h.step === 'ipvs').map((h) => `${h.node} ${text(h.detail)}`),
     ['node-a IPVS 10.96.120.15:80 → 10.65.0.130:8080'],
   );
   assert.ok(

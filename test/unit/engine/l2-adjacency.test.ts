@@ -2,6 +2,7 @@
 // decided from evidence: the sender's neighbour entry names the receiving device by its MAC; a MAC
 // on two probed hosts is no evidence; with nothing to decide it the answer is undecided (the walk
 // says unknown), even with a FAILED entry, which the kernel resolves again on the next packet.
+import { text } from '../../../src/model/render/said.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHostNet } from '../../../src/engine/host-net.ts';
@@ -74,7 +75,7 @@ test('without a usable entry: undecided, naming what to collect — a FAILED ent
     const r = resolve(world(n));
     assert.equal(r.kind, 'undecided', JSON.stringify(r));
     assert.match(
-      r.kind === 'undecided' ? r.why : '',
+      r.kind === 'undecided' ? text(r.why) : '',
       /node-b holds it on eth1.*ip neigh show 192\.168\.3\.12 dev eth0/,
     );
   }

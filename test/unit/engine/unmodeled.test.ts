@@ -3,6 +3,7 @@
 // the one that decides; and must not disturb lookups that it cannot decide. The node is the one
 // test/fixtures/capture-ip.sh built (rules 117 "ipproto tcp dport 80" and 118 "uidrange", the
 // route "10.204.0.0/16 encap ip ...").
+import { text, texts } from '../../../src/model/render/said.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHostNet } from '../../../src/engine/host-net.ts';
@@ -70,8 +71,11 @@ test('the trace ends unknown on the rule, quoted as ip rule prints it', () => {
   assert.equal(res!.forward.verdict, 'unknown');
   const hop = res!.forward.decisive!;
   assert.equal(hop.step, 'route');
-  assert.ok(hop.evidence.includes('117:\tfrom all ipproto tcp dport 80 lookup 100'), hop.evidence.join('\n'));
-  assert.match(hop.detail, /ipproto, dport/);
+  assert.ok(
+    texts(hop.evidence).includes('117:\tfrom all ipproto tcp dport 80 lookup 100'),
+    texts(hop.evidence).join('\n'),
+  );
+  assert.match(text(hop.detail), /ipproto, dport/);
 });
 
 test('the trace ends unknown on the route, quoted as ip route prints it', () => {
@@ -89,10 +93,10 @@ test('the trace ends unknown on the route, quoted as ip route prints it', () => 
   const [res] = traceFlow(w, { evaluate: acceptAll }, { kind: 'host', host: 'node', ip: p.src }, p);
   assert.equal(res!.forward.verdict, 'unknown');
   assert.ok(
-    res!.forward.decisive!.evidence.includes(
+    texts(res!.forward.decisive!.evidence).includes(
       '10.204.0.0/16  encap ip id 5 src 0.0.0.0 dst 192.168.50.20 ttl 0 tos 0 dev vxlanext scope link',
     ),
-    res!.forward.decisive!.evidence.join('\n'),
+    texts(res!.forward.decisive!.evidence).join('\n'),
   );
 });
 

@@ -1,6 +1,7 @@
 // docs/incidents.md #1 on a hand-built model with IPIP (the lab kernel has no IPIP; the lab reproduces
 // the same fault over VXLAN): strict rp_filter on tunl0 of the pod's node drops LAN → pod traffic
 // that entered the cluster through another node.
+import { texts } from '../../../src/model/render/said.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHostNet } from '../../../src/engine/host-net.ts';
@@ -53,9 +54,9 @@ test('strict rp_filter on tunl0 drops the decapsulated packet, naming the sysctl
   assert.equal(f.decisive?.step, 'rp-filter');
   assert.equal(f.decisive?.node, 'node-d');
   assert.equal(f.decisive?.device, 'tunl0');
-  assert.ok(f.decisive?.evidence.includes('net.ipv4.conf.tunl0.rp_filter = 1'));
+  assert.ok(texts(f.decisive?.evidence ?? []).includes('net.ipv4.conf.tunl0.rp_filter = 1'));
   assert.ok(
-    f.decisive?.evidence.some((e) => e.includes('192.168.1.0/24 dev ens18')),
+    texts(f.decisive?.evidence ?? []).some((e) => e.includes('192.168.1.0/24 dev ens18')),
     'names the reverse route',
   );
   const steps = f.hops.map((h) => `${h.node}:${h.step}`);

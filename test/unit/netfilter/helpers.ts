@@ -1,9 +1,8 @@
 // Shared by the netfilter evaluator tests: rulesets parsed from captured iptables-save output,
 // a small host (NetfilterEnv) described by its addresses, and packet/conntrack builders.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 import { parseIpsetSave } from '../../../src/model/parse/ipset.ts';
 import { parseIptablesSave } from '../../../src/model/parse/iptables-save.ts';
 import type { IpSet, IptablesBackend, IptRuleset } from '../../../src/model/types.ts';
@@ -19,11 +18,7 @@ import type {
   PhysdevView,
 } from '../../../src/engine/netfilter/types.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-
-export function fixture(path: string): string {
-  return readFileSync(FIXTURES + path, 'utf8');
-}
+export { fixture };
 
 /** A captured iptables-save dump, parsed. */
 export function ruleset(path: string, backend: IptablesBackend): IptRuleset {

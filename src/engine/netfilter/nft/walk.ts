@@ -4,7 +4,9 @@
 // the base chain the policy applies. accept ends this base chain only; drop and reject end the
 // packet. `numgen` forks the walk, one branch per value.
 import type { NftRule } from '../../../model/types.ts';
-import { applyNat } from '../nat.ts';
+import { cloneJob, enterChain, runJobs } from '../jobs.ts';
+import type { Frame as JobFrame, Job as JobOf } from '../jobs.ts';
+import { applyNat, takeNat } from '../nat.ts';
 import type { HookInput, NetfilterEnv, NfStep } from '../types.ts';
 import type { Budget, TableEnd, WalkState } from '../walk.ts';
 import type { CompiledNftChain, CompiledNftRule, CompiledNftTable, NftCtx, NftVerdict, Stmt } from './types.ts';
@@ -21,45 +23,19 @@ export interface NftChainRun {
   budget: Budget;
 }
 
-interface Frame {
-  chain: CompiledNftChain;
-  pos: number;
-}
+type Frame = JobFrame<CompiledNftChain>;
 
-interface Job {
-  state: WalkState;
-  frames: Frame[];
-  entries: number;
-  /** The value numgen drew for the rule at `numgenRule` on this branch. */
+interface Job extends JobOf<CompiledNftChain> {
+  /** The value numgen drew for the rule at `numgenRule` on this branch (a clone draws its own). */
   numgen?: { rule: CompiledNftRule; value: number };
 }
 
-// nf_tables refuses jumps deeper than NFT_JUMP_STACK_SIZE (16) at load time; more means a bug here.
-const MAX_DEPTH = 64;
-const MAX_CHAIN_ENTRIES = 100_000;
 const NF_IP_PRI_CONNTRACK = -200;
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
-function cloneJob(j: Job): Job {
-  return {
-    state: { ...j.state, steps: [...j.state.steps], branch: [...j.state.branch] },
-    frames: j.frames.map((f) => ({ ...f })),
-    entries: j.entries,
-  };
-}
-
 export function runNftChain(run: NftChainRun, start: WalkState): TableEnd[] {
-  const ends: TableEnd[] = [];
-  const jobs: Job[] = [
-    {
-      state: { ...start, steps: [...start.steps], branch: [...start.branch] },
-      frames: [{ chain: run.base, pos: 0 }],
-      entries: 0,
-    },
-  ];
-  while (jobs.length > 0) ends.push(advance(run, jobs.pop() as Job, jobs));
-  return ends;
+  return runJobs<CompiledNftChain, Job>(run.base, start, (job, jobs) => advance(run, job, jobs));
 }
 
 function step(run: NftChainRun, chain: string, rule: NftRule | null, action: string, raw: string): NfStep {
@@ -101,7 +77,7 @@ function forkNumgen(run: NftChainRun, job: Job, cr: CompiledNftRule, jobs: Job[]
   const where = `${run.table.table.name} ${cr.rule.chain} handle ${cr.rule.handle ?? '?'}`;
   const p = (1 / g.mod).toFixed(4);
   for (let k = g.mod - 1; k >= 0; k--) {
-    const j = k === 0 ? job : cloneJob(job);
+    const j: Job = k === 0 ? job : cloneJob(job);
     j.numgen = { rule: cr, value: g.offset + k };
     j.state.branch.push(`${g.text} = ${g.offset + k} in ${where} (p=${p})`);
     if (k !== 0) {
@@ -164,23 +140,9 @@ function applyVerdict(run: NftChainRun, job: Job, cr: CompiledNftRule, v: NftVer
       return undefined;
     case 'jump':
     case 'goto': {
-      const target = run.table.chain(v.chain);
-      if (target === undefined) {
-        const reason = `${v.kind} to chain ${v.chain}, which table ${run.table.table.name} does not have`;
-        record(reason);
-        return { verdict: 'unknown', state: s, rule: cr.rule, reason };
-      }
-      job.entries++;
-      if (job.frames.length >= MAX_DEPTH || job.entries > MAX_CHAIN_ENTRIES) {
-        const reason = `chain ${v.chain}: jumps nest deeper than ${MAX_DEPTH} or loop`;
-        record(reason);
-        return { verdict: 'unknown', state: s, rule: cr.rule, reason };
-      }
-      record(`${v.kind} ${v.chain}`);
-      const frame: Frame = { chain: target, pos: 0 };
-      if (v.kind === 'goto') job.frames[job.frames.length - 1] = frame;
-      else job.frames.push(frame);
-      return undefined;
+      const reason = enterChain(job, run.table.chain(v.chain), v.chain, v.kind === 'goto', run.table.table.name);
+      record(reason ?? `${v.kind} ${v.chain}`);
+      return reason === undefined ? undefined : { verdict: 'unknown', state: s, rule: cr.rule, reason };
     }
   }
 }
@@ -275,17 +237,7 @@ function runRule(run: NftChainRun, job: Job, cr: CompiledNftRule, ctx: NftCtx): 
         const range = st.range(ctx);
         if (range === undefined) return { kind: 'next' };
         if (isUnknown(range)) return settleUnknown(run, job, cr, ctx, i, range.unknown);
-        const r = applyNat(
-          { kind: 'nat', nat: st.nat, range, randomFully: st.randomFully },
-          {
-            hook: run.input.hook,
-            packet: s.packet,
-            inIface: run.input.inIface ?? '',
-            outIface: run.input.outIface ?? '',
-            nextHop: run.input.nextHop,
-            env: run.env,
-          },
-        );
+        const r = applyNat({ kind: 'nat', nat: st.nat, range, randomFully: st.randomFully }, run, s.packet);
         if (!r.ok) {
           actions.push(r.reason);
           record();
@@ -299,14 +251,7 @@ function runRule(run: NftChainRun, job: Job, cr: CompiledNftRule, ctx: NftCtx): 
         }
         actions.push(r.action);
         record();
-        const last = s.steps[s.steps.length - 1] as NfStep;
-        s.packet = r.packet;
-        s.nat = { ...r.decision, step: last };
-        if (r.changed)
-          s.ct =
-            r.decision.kind === 'dnat' || r.decision.kind === 'redirect'
-              ? { ...s.ct, dnat: true }
-              : { ...s.ct, snat: true };
+        takeNat(s, r);
         // nft_nat_eval sets the verdict from nf_nat_setup_info: NF_ACCEPT ends the chain.
         return { kind: 'end', end: { verdict: 'accept', state: s, translated: true } };
       }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { buildWorld } from '../../../src/engine/world-from-model.ts';
 import { parseIpv4 } from '../../../src/lib/ipv4.ts';
 import { clusterInfo } from '../../../src/model/cluster.ts';
-import { unmodelledDatapath } from '../../../src/model/datapath.ts';
+import { unmodelledDatapath } from '../../../src/model/cni/index.ts';
 import { emptyObjects } from '../../../src/snapshot/types.ts';
 import type { KubeObject } from '../../../src/snapshot/types.ts';
 import { host, link } from '../engine/model-builder.ts';
