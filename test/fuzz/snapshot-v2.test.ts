@@ -10,7 +10,8 @@ import { SnapshotV2Writer } from '../../src/snapshot/v2/write.ts';
 import { InputError } from '../../src/lib/errors.ts';
 import { mulberry32 } from './prng.ts';
 
-const SAVE = '*nat\n:PREROUTING ACCEPT [3:180]\n:KUBE-SERVICES - [0:0]\n[1:60] -A PREROUTING -j KUBE-SERVICES\nCOMMIT\n';
+const SAVE =
+  '*nat\n:PREROUTING ACCEPT [3:180]\n:KUBE-SERVICES - [0:0]\n[1:60] -A PREROUTING -j KUBE-SERVICES\nCOMMIT\n';
 const snap: Snapshot = {
   apiVersion: SNAPSHOT_API_VERSION,
   kind: 'Snapshot',
@@ -84,7 +85,21 @@ test('wrong JSON types in every field of every record', async () => {
     .toString()
     .split('\n')
     .filter((l) => l !== '');
-  const values: unknown[] = [null, 1, -1, 0, 1.5, 'x', [], {}, true, [[]], [null], { blob: 1 }, { parts: [9], counters: 'x' }];
+  const values: unknown[] = [
+    null,
+    1,
+    -1,
+    0,
+    1.5,
+    'x',
+    [],
+    {},
+    true,
+    [[]],
+    [null],
+    { blob: 1 },
+    { parts: [9], counters: 'x' },
+  ];
   for (let i = 0; i < lines.length; i++) {
     const r = JSON.parse(lines[i]!) as Record<string, unknown>;
     const keys = Object.keys(r);
