@@ -9,7 +9,7 @@
 //      SCALE_NODES=1,1000 SCALE_SERVICES=10000 npm run bench -- scale
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createWriteStream, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,19 +33,22 @@ interface Timed {
   stderr: string;
 }
 
-/** `cmd args` under /usr/bin/time -v: wall clock and peak RSS as GNU time reports them. */
+/** `cmd args` under /usr/bin/time -v: wall clock and peak RSS as GNU time reports them (to a file: a crash's stderr is long). */
 function timed(cmd: string, args: string[], input?: string): Timed {
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], {
+  const report = join(tmpdir(), `netcheck-scale-time-${process.pid}`);
+  const r = spawnSync('/usr/bin/time', ['-v', '-o', report, cmd, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    maxBuffer: 64 * MB,
+    maxBuffer: 256 * MB,
     ...(input !== undefined ? { input } : {}),
   });
-  const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  if (wall === null || rss === null) throw new Error(`no /usr/bin/time report for ${cmd}: ${r.stderr.slice(-500)}`);
+  const t = readFileSync(report, 'utf8');
+  rmSync(report, { force: true });
+  const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(t);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(t);
+  if (wall === null || rss === null) throw new Error(`no /usr/bin/time report for ${cmd}: ${t.slice(0, 500)}`);
   const wallS = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-  return { wallS, rssMB: Number(rss[1]) / 1024, status: r.status, stderr: r.stderr };
+  return { wallS, rssMB: Number(rss[1]) / 1024, status: r.status, stderr: r.stderr ?? '' };
 }
 
 const fmt = (t: Timed): string => `${t.wallS.toFixed(1)} s, ${t.rssMB.toFixed(0)} MB peak RSS`;
