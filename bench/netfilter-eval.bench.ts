@@ -45,6 +45,7 @@ const env: NetfilterEnv = {
   masqueradeSource: () => NODE_IP,
   primaryAddress: () => NODE_IP,
   rpfilterPasses: () => true,
+  fibOif: () => ({ unknown: 'the bench host has no routes' }),
 };
 
 function input(hook: HookInput['hook'], packet: Packet, devices: { in?: string; out?: string }): HookInput {

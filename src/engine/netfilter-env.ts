@@ -2,9 +2,9 @@
 import type { Ipv4 } from '../lib/ipv4.ts';
 import type { HostNet } from './host-net.ts';
 import { TABLE_LOCAL } from './host-net.ts';
-import type { AddrType, NetfilterEnv } from './netfilter/types.ts';
+import type { AddrType, FibOifQuery, NetfilterEnv } from './netfilter/types.ts';
 import type { Packet } from './packet.ts';
-import { fibLookup, routeUsesDev, selectAddress, tableLookup } from './routing.ts';
+import { describeFibFailure, fibLookup, routeUsesDev, selectAddress, tableLookup } from './routing.ts';
 
 const TYPE_OF: Record<string, AddrType> = {
   unicast: 'UNICAST',
@@ -39,6 +39,7 @@ export function netfilterEnv(h: HostNet): NetfilterEnv {
     masqueradeSource: (outIface, nextHop) => selectAddress(h, outIface, nextHop ?? 0, 0),
     primaryAddress: (iface) => selectAddress(h, iface, 0, 253),
     rpfilterPasses: (p: Packet, iface, opts) => rpfilterMatch(h, p, iface, opts),
+    fibOif: (q) => fibOif(h, q),
     ...(h.state.xtRecent !== undefined ? { recent: h.state.xtRecent } : {}),
   };
 }
@@ -60,4 +61,20 @@ export function rpfilterMatch(
   if (!r.ok) return false;
   if (r.route.type !== 'unicast' && !(r.route.type === 'local' && opts.acceptLocal)) return false;
   return routeUsesDev(r.route, iface) || opts.loose;
+}
+
+/**
+ * nft's `fib ... oif` (net/ipv4/netfilter/nft_fib_ipv4.c nft_fib4_eval): fib_lookup with the
+ * query's iif and mark; no route, an error route (blackhole, unreachable, prohibit) or a local one
+ * gives 0 (''); with a device to check (the iif/oif flag), that device when a next hop of the route
+ * uses it (fib_info_nh_uses_dev), else 0; without one, the route's device.
+ */
+export function fibOif(h: HostNet, q: FibOifQuery): string | { unknown: string } {
+  const r = fibLookup(h, { dst: q.dst, src: q.src, iif: q.iif, mark: q.mark, tos: 0 });
+  if (!r.ok) return r.error === 'unknown' ? { unknown: `fib lookup: ${describeFibFailure(r, q.dst)}` } : '';
+  if (r.route.type === 'local') return '';
+  if (q.via !== undefined) return routeUsesDev(r.route, q.via) ? q.via : '';
+  const devs = new Set([r.route.dev, ...r.route.nexthops.map((n) => n.dev)].filter((d) => d !== undefined));
+  if (devs.size === 1) return [...devs][0] as string;
+  return { unknown: 'a multipath route: which next hop the lookup picks is not modelled' };
 }

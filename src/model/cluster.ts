@@ -56,6 +56,15 @@ export interface ServiceInfo {
   internalTrafficPolicy?: string;
 }
 
+/** A Calico FelixConfiguration: the settings that choose felix's dataplane. */
+export interface FelixConfigInfo {
+  name: string;
+  /** spec.nftablesMode: Enabled | Disabled | Auto (absent: felix's default). */
+  nftablesMode?: string;
+  /** spec.bpfEnabled. */
+  bpfEnabled?: boolean;
+}
+
 export interface IpPoolInfo {
   name: string;
   cidr: string;
@@ -106,6 +115,7 @@ export interface ClusterInfo {
   configMaps: ConfigMapInfo[];
   ciliumNodes: CiliumNodeInfo[];
   networkPolicies: NetworkPolicyInfo[];
+  felixConfigurations: FelixConfigInfo[];
 }
 
 type Rec = Record<string, unknown>;
@@ -331,6 +341,15 @@ export function ciliumNodeInfo(o: KubeObject): CiliumNodeInfo {
   };
 }
 
+export function felixConfigInfo(o: KubeObject): FelixConfigInfo {
+  const spec = rec(o['spec']);
+  const f: FelixConfigInfo = { name: str(rec(o['metadata'])['name']) ?? '' };
+  const mode = str(spec['nftablesMode']);
+  if (mode !== undefined) f.nftablesMode = mode;
+  if (typeof spec['bpfEnabled'] === 'boolean') f.bpfEnabled = spec['bpfEnabled'];
+  return f;
+}
+
 export function clusterInfo(objects: SnapshotObjects): ClusterInfo {
   return {
     nodes: objects.nodes.map(nodeInfo).filter((n) => n.name !== ''),
@@ -343,5 +362,6 @@ export function clusterInfo(objects: SnapshotObjects): ClusterInfo {
     configMaps: objects.configMaps.map(configMapInfo),
     ciliumNodes: objects.ciliumNodes.map(ciliumNodeInfo).filter((c) => c.node !== ''),
     networkPolicies: objects.networkPolicies.map(networkPolicyInfo).filter((p) => p.name !== ''),
+    felixConfigurations: objects.felixConfigurations.map(felixConfigInfo).filter((f) => f.name !== ''),
   };
 }

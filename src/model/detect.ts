@@ -29,6 +29,8 @@ export interface ClusterFlavour {
   usesNodePodCidr: boolean;
   encapsulation: Detected<Encapsulation>;
   proxy: Detected<ProxyMode>;
+  /** The dataplane the CNI's agent programs, when its module knows (Calico: iptables, nftables, ebpf). */
+  dataplane?: Detected<string>;
   /** Names of the tunnel devices pod traffic uses on the nodes (tunl0, vxlan.calico, flannel.1, cilium_vxlan). */
   tunnelDevices: string[];
 }
@@ -115,5 +117,7 @@ export function detectFlavour(cluster: ClusterInfo, hosts: readonly HostState[])
     tunnelDevices: nodeTunnels(hosts),
   };
   if (module !== undefined) f.module = module;
+  const dataplane = module?.dataplane?.(cluster, hosts);
+  if (dataplane !== undefined) f.dataplane = dataplane;
   return f;
 }

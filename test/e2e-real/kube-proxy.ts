@@ -68,21 +68,101 @@ export function normalizeSave(text: string): string {
     .replace(/^(:\S+ \S+) \[\d+:\d+\]$/gm, '$1 [0:0]');
 }
 
-export async function runRealKubeProxy(admin: string, d: ClusterDecl, node: NodeDecl): Promise<RealKubeProxyRun> {
+/** One kube-proxy run: the node namespace it programs and the objects it reads. */
+export interface KubeProxyRunSpec {
+  /** API objects, one JSON object per line (kubectl apply -f -). */
+  objects: string;
+  /** status.loadBalancer of LoadBalancer Services ("namespace/name" → ingress IPs), set after apply. */
+  lbIngress?: Readonly<Record<string, readonly string[]>>;
+  nodeName: string;
+  /** eth0's address with prefix; the first is kube-proxy's --bind-address. */
+  eth0: string;
+  /** More addresses of the node (on lo), with prefix. */
+  loAddrs?: readonly string[];
+  clusterCidr: string;
+  proxyMode: 'iptables' | 'ipvs';
+  extraArgs?: readonly string[];
+  /** iptables commands (argv after `iptables`) run in the namespace before kube-proxy starts. */
+  before?: readonly (readonly string[])[];
+  /** The rules are complete when every pattern matches iptables-save. */
+  want: readonly RegExp[];
+}
+
+export interface KubeProxyCapture extends RealKubeProxyRun {
+  /** ipset save of the namespace (IPVS mode writes its sets there). */
+  ipsets: string;
+  /** kube-proxy's own log (stderr), for what it says about the mode it chose. */
+  log: string;
+}
+
+export function runRealKubeProxy(admin: string, d: ClusterDecl, node: NodeDecl): Promise<RealKubeProxyRun> {
+  return runKubeProxy(admin, {
+    objects: labServiceObjects(d),
+    nodeName: node.name,
+    eth0: node.nics[0]!.addr,
+    clusterCidr: d.podNetwork,
+    proxyMode: 'iptables',
+    // Each Service's endpoint chain, whose comment names the Service port in every version.
+    want: d.services
+      .filter((s) => s.app !== '')
+      .map((s) => new RegExp(`^-A KUBE-SEP-.*"${s.namespace}/${s.name}:${s.portName}"`, 'm')),
+  });
+}
+
+/**
+ * Two iptables-save outputs of kube-proxy v1.20 hold the same rules: v1.20 writes the Services
+ * in Go map order (proxier.go syncProxyRules ranges over serviceMap), so the order of rules from
+ * different Services changes from run to run; within a chain, one Service's rules keep theirs.
+ * default/kubernetes depends on the API server that answered and is left out. True, or the
+ * lines only one side has.
+ */
+export function sameRules(a: string, b: string): true | string[] {
+  const lines = (t: string) =>
+    t
+      .split('\n')
+      .filter((l) => l !== '' && !l.includes('default/kubernetes'))
+      .sort();
+  const [x, y] = [lines(a), lines(b)];
+  const only = [
+    ...x.filter((l) => !y.includes(l)).map((l) => `- ${l}`),
+    ...y.filter((l) => !x.includes(l)).map((l) => `+ ${l}`),
+  ];
+  return only.length === 0 && x.length === y.length ? true : only;
+}
+
+/** What kube-proxy --proxy-mode=ipvs said about its mode, and the sets it left. */
+export function ipvsAttemptRecord(run: KubeProxyCapture): string {
+  const said = run.log
+    .split('\n')
+    .filter((l) => /server_others\.go.*(IPVS|ipvs|iptables)/.test(l))
+    .map((l) => l.replace(/^[IWE]\d{4} [\d:.]+\s+\d+ /, ''));
+  return [
+    `# ${run.version} --proxy-mode=ipvs on a kernel without ip_vs: its log lines about the mode`,
+    ...said,
+    '# ipset save (empty: the IPVS proxier was never built)',
+    run.ipsets.trimEnd(),
+    '# iptables-save: the same rules as v1.20.2-iptables-features-node-a.txt (compared by the capture)',
+    '',
+  ].join('\n');
+}
+
+export async function runKubeProxy(admin: string, spec: KubeProxyRunSpec): Promise<KubeProxyCapture> {
   const bin = join(K8S_DIR, 'bin', 'kube-proxy');
   const version = sh([bin, '--version']).stdout.trim();
   const ns = `rkkp-${process.pid}`;
   const sock = join('/tmp', `${ns}.sock`);
   const children: ChildProcess[] = [];
-  const objects = labServiceObjects(d);
+  let log = '';
   try {
     for (const argv of [
       ['ip', 'netns', 'add', ns],
       ['ip', '-n', ns, 'link', 'set', 'lo', 'up'],
       // A veth pair (the test kernels have no dummy module); the host end stays down.
       ['ip', 'link', 'add', `rkkp${process.pid}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns],
-      ['ip', '-n', ns, 'addr', 'add', node.nics[0]!.addr, 'dev', 'eth0'],
+      ['ip', '-n', ns, 'addr', 'add', spec.eth0, 'dev', 'eth0'],
       ['ip', '-n', ns, 'link', 'set', 'eth0', 'up'],
+      ...(spec.loAddrs ?? []).map((a) => ['ip', '-n', ns, 'addr', 'add', a, 'dev', 'lo']),
+      ...(spec.before ?? []).map((a) => ['ip', 'netns', 'exec', ns, 'iptables', ...a]),
     ]) {
       const r = sh(argv);
       if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
@@ -95,7 +175,22 @@ export async function runRealKubeProxy(admin: string, d: ClusterDecl, node: Node
         { stdio: 'ignore' },
       ),
     );
-    await kubectlOk(admin, ['apply', '-f', '-'], objects);
+    await kubectlOk(admin, ['apply', '-f', '-'], spec.objects);
+    for (const [svc, ips] of Object.entries(spec.lbIngress ?? {})) {
+      const [namespace, name] = svc.split('/') as [string, string];
+      const status = JSON.stringify({ status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } });
+      await kubectlOk(admin, [
+        '-n',
+        namespace,
+        'patch',
+        'service',
+        name,
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        status,
+      ]);
+    }
     const proxy = spawn(
       'ip',
       [
@@ -104,39 +199,36 @@ export async function runRealKubeProxy(admin: string, d: ClusterDecl, node: Node
         ns,
         bin,
         `--kubeconfig=${admin}`,
-        '--proxy-mode=iptables',
-        `--hostname-override=${node.name}`,
-        `--cluster-cidr=${d.podNetwork}`,
-        `--bind-address=${node.ip}`,
+        `--proxy-mode=${spec.proxyMode}`,
+        `--hostname-override=${spec.nodeName}`,
+        `--cluster-cidr=${spec.clusterCidr}`,
+        `--bind-address=${spec.eth0.split('/')[0]}`,
         // Leave the host's conntrack table and this process's OOM score alone.
         '--conntrack-max-per-core=0',
         '--conntrack-tcp-timeout-established=0',
         '--conntrack-tcp-timeout-close-wait=0',
         '--oom-score-adj=0',
+        ...(spec.extraArgs ?? []),
         '--v=1',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    let log = '';
     proxy.stderr!.on('data', (b: Buffer) => (log += b.toString()));
     children.push(proxy);
-    // Each Service's endpoint chain, whose comment names the Service port in every version.
-    const want = d.services
-      .filter((s) => s.app !== '')
-      .map((s) => new RegExp(`^-A KUBE-SEP-.*"${s.namespace}/${s.name}:${s.portName}"`, 'm'));
-    const rules = await eventually('kube-proxy rules for the lab Services', 20_000, async () => {
+    const rules = await eventually('kube-proxy rules for the Services', 20_000, async () => {
       if (proxy.exitCode !== null) throw new Error(`kube-proxy exited ${proxy.exitCode}: ${log.slice(-2000)}`);
       const save = sh(['ip', 'netns', 'exec', ns, 'iptables-save']).stdout;
-      return want.every((w) => w.test(save)) ? save : undefined;
+      return spec.want.every((w) => w.test(save)) ? save : undefined;
     }).catch((e: Error) => {
       throw new Error(`${e.message}; kube-proxy said: ${log.slice(-3000)}`);
     });
-    return { rules: normalizeSave(rules), version };
+    const ipsets = sh(['ip', 'netns', 'exec', ns, 'ipset', 'save']).stdout;
+    return { rules: normalizeSave(rules), version, ipsets, log };
   } finally {
     for (const c of children.reverse()) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once('close', r)))));
     sh(['ip', 'netns', 'del', ns]);
     rmSync(sock, { force: true });
-    await kubectl(admin, ['delete', '--ignore-not-found', '-f', '-'], objects);
+    await kubectl(admin, ['delete', '--ignore-not-found', '-f', '-'], spec.objects);
   }
 }

@@ -30,7 +30,8 @@ import {
   skipReason,
 } from './cluster.ts';
 import { calicoHealthy } from '../lab/incidents/base.ts';
-import { runRealKubeProxy } from './kube-proxy.ts';
+import { ipvsAttemptRecord, runKubeProxy, runRealKubeProxy, sameRules } from './kube-proxy.ts';
+import { featureRun } from './kube-proxy-features.ts';
 import { compareDoubleWithReal } from './compare-double.ts';
 import { requestCases } from './double-fidelity.ts';
 import { KIND_SOURCES } from '../../src/collect/kube/objects.ts';
@@ -99,6 +100,17 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
       'utf8',
     );
     assert.equal(own(run.rules), own(fixture));
+  });
+
+  test('the real kube-proxy v1.20.2 writes the feature fixtures; in IPVS mode it falls back to iptables here', async () => {
+    const fixture = (name: string) => readFileSync(join(REPO_ROOT, 'test/fixtures/kube-proxy', name), 'utf8');
+    const plain = await runKubeProxy(admin, featureRun('iptables'));
+    assert.equal(sameRules(plain.rules, fixture('v1.20.2-iptables-features-node-a.txt')), true);
+    const npa = await runKubeProxy(admin, featureRun('iptables', ['--nodeport-addresses=192.168.1.0/24']));
+    assert.equal(sameRules(npa.rules, fixture('v1.20.2-iptables-features-nodeport-addresses-node-a.txt')), true);
+    const ipvs = await runKubeProxy(admin, featureRun('ipvs'));
+    assert.equal(sameRules(ipvs.rules, plain.rules), true);
+    assert.equal(ipvsAttemptRecord(ipvs), fixture('v1.20.2-ipvs-mode-without-ip_vs.txt'));
   });
 
   test('the workload: pods Ready on the real node, Calico CRDs served (but BGPConfiguration refused)', async () => {

@@ -19,7 +19,7 @@ export async function kernelAgrees(
     dst: row.packet.dst,
     proto,
     dport,
-    ...(from === 'lan' || from === 'node' ? { srcAddr: row.packet.src } : {}),
+    srcAddr: row.packet.src,
     listen: [80, dport],
   });
   const got = `delivered=${s.forwardDelivered} to ${s.receivedBy ?? '-'} seen from ${s.seenSrc ?? '-'}${s.error !== undefined ? ` (${s.error})` : ''}`;
@@ -32,8 +32,9 @@ export async function kernelAgrees(
   }
   if (row.want === '') {
     const owner = hostOf(row.packet.dst);
-    // Forwarded untranslated to an address no lab host owns: nothing to observe.
-    if (owner === undefined) return [];
+    // Forwarded untranslated to an address no lab host owns: no lab host may receive it (a DNAT
+    // would have handed it to an endpoint).
+    if (owner === undefined) return s.forwardDelivered ? [`kernel: ${got}; the table says untranslated`] : [];
     return s.forwardDelivered && s.receivedBy === owner
       ? []
       : [`kernel: ${got}; the table says untranslated to ${owner}`];

@@ -1,72 +1,84 @@
 // A packet felix drops for want of an allowing policy: the DROP ("Drop if no policies passed
 // packet", or "End of tier <tier>. Drop if ...") sits in the workload's chain cali-tw-<iface>
 // (ingress) or cali-fw-<iface> (egress), after jumps to one chain per policy, cali-pi-*/cali-po-*,
-// named by a hash (hashutils.GetLengthLimitedID). Each policy chain's first rule carries a comment
-// naming the policy (felix/rules/policy.go): "Policy <ns>/knp.default.<name> ingress" up to
-// v3.29 (knp.default. marks a Kubernetes NetworkPolicy), "<Kind> <ns>/<name> ingress" from v3.30.
-import type { Hop, Trace } from '../../engine/trace.ts';
-import type { HostState, IptChain } from '../../model/types.ts';
+// whose first rule's comment names the policy. Both dataplanes: iptables (the filter table) and
+// nftables (felix's table `ip calico`); what felix calls its chains and writes in their comments
+// is src/model/cni/calico-felix.ts.
+import type { Hop, NetfilterPlace, Trace } from '../../engine/trace.ts';
+import {
+  type CalicoPolicyId,
+  felixNftComment,
+  isPolicyChain,
+  isWorkloadChain,
+  parsePolicyComment,
+} from '../../model/cni/calico-felix.ts';
+import type { HostState } from '../../model/types.ts';
 import type { AnalysisContext } from '../context.ts';
 import type { Finding } from '../finding.ts';
 
-export interface CalicoPolicyRef {
-  /** KubernetesNetworkPolicy, NetworkPolicy (Calico's), GlobalNetworkPolicy, ... */
-  kind: string;
-  namespace?: string;
-  name: string;
-  direction: 'ingress' | 'egress';
+export interface CalicoPolicyRef extends CalicoPolicyId {
   /** The policy chain and the rule whose comment named it. */
   chain: string;
   evidence: string;
 }
 
-const COMMENT = /--comment "((?:Policy|[A-Za-z]+) (\S+) (ingress|egress))"/;
-
-/** The policy a felix comment names, in Kubernetes terms where it is a Kubernetes NetworkPolicy. */
-export function parsePolicyComment(comment: string): Omit<CalicoPolicyRef, 'chain' | 'evidence'> | undefined {
-  const m = /^(Policy|[A-Za-z]+) (\S+) (ingress|egress)$/.exec(comment);
-  if (m === null || m[1] === 'Profile') return undefined;
-  const direction = m[3] as 'ingress' | 'egress';
-  const id = m[2]!;
-  const slash = id.indexOf('/');
-  const namespace = slash < 0 ? undefined : id.slice(0, slash);
-  let name = slash < 0 ? id : id.slice(slash + 1);
-  let kind = m[1]!;
-  if (kind === 'Policy') {
-    // ≤ v3.29: names carry their tier; a Kubernetes NetworkPolicy is knp.default.<name>.
-    if (name.startsWith('knp.default.')) {
-      kind = 'KubernetesNetworkPolicy';
-      name = name.slice('knp.default.'.length);
-    } else kind = namespace === undefined ? 'GlobalNetworkPolicy' : 'NetworkPolicy';
-  }
-  return { kind, ...(namespace !== undefined ? { namespace } : {}), name, direction };
+/** A rule of a felix chain as both dataplanes show it: where it jumps, its comment, its line. */
+interface FelixRule {
+  target?: string;
+  comment?: string;
+  /** The rule as quoted in evidence, and as the trace's last evidence line contains it. */
+  line: string;
+  key: string;
 }
 
-function chainOf(h: HostState, backend: string, table: string, chain: string): IptChain | undefined {
-  return h.iptables
-    .find((r) => r.backend === backend)
-    ?.tables.get(table)
-    ?.chains.get(chain);
+const COMMENT = /--comment "((?:Policy|[A-Za-z]+) (\S+) (ingress|egress))"/;
+
+/** The rules of chain `name` in the table the drop happened in. */
+function chainRules(h: HostState, at: NetfilterPlace, name: string): FelixRule[] | undefined {
+  if (at.backend === 'nftables') {
+    const chain = h.nft?.tables.find((t) => t.family === at.family && t.name === at.table)?.chains.get(name);
+    return chain?.rules.map((r) => {
+      const jump = r.expr.find(
+        (e): e is { jump: { target: string } } => typeof e === 'object' && e !== null && 'jump' in e,
+      );
+      return {
+        ...(jump !== undefined ? { target: jump.jump.target } : {}),
+        ...(r.comment !== undefined ? { comment: felixNftComment(r.comment) } : {}),
+        line: r.text,
+        key: r.text,
+      };
+    });
+  }
+  const chain = h.iptables
+    .find((r) => r.backend === at.backend)
+    ?.tables.get(at.table)
+    ?.chains.get(name);
+  return chain?.rules.map((r) => {
+    const m = COMMENT.exec(r.raw);
+    return {
+      ...(r.target?.name !== undefined ? { target: r.target.name } : {}),
+      ...(m !== null ? { comment: m[1]! } : {}),
+      line: r.raw,
+      key: r.raw.replace(/^\[\d+:\d+\]\s*/, ''),
+    };
+  });
 }
 
 /** The policies whose chains the workload chain consulted before the rule that dropped. */
 export function policiesBeforeDrop(h: HostState, hop: Hop): CalicoPolicyRef[] {
   const at =
     hop.reason?.kind === 'netfilter-drop' || hop.reason?.kind === 'netfilter-reject' ? hop.reason.at : undefined;
-  if (at === undefined || !/^cali-[tf]w-/.test(at.chain)) return [];
-  const chain = chainOf(h, at.backend, at.table, at.chain);
-  if (chain === undefined || !/Drop if no (policies|profiles)/.test(at.line)) return [];
-  const drop = chain.rules.find((r) => at.line.includes(r.raw.replace(/^\[\d+:\d+\]\s*/, '')));
+  const nft = at?.backend === 'nftables';
+  if (at === undefined || !isWorkloadChain(at.chain, nft)) return [];
+  const rules = chainRules(h, at, at.chain);
+  if (rules === undefined || !/Drop if no (policies|profiles)/.test(at.line)) return [];
+  const drop = rules.findIndex((r) => at.line.includes(r.key));
   const out: CalicoPolicyRef[] = [];
-  for (const r of chain.rules) {
-    if (drop !== undefined && r.position >= drop.position) break;
-    const target = r.target?.name ?? '';
-    if (!/^cali-p[io]-/.test(target)) continue;
-    const pc = chainOf(h, at.backend, at.table, target);
-    const named = pc?.rules.find((x) => COMMENT.test(x.raw));
-    const m = named === undefined ? null : COMMENT.exec(named.raw);
-    const p = m === null ? undefined : parsePolicyComment(m[1]!);
-    if (p !== undefined && named !== undefined) out.push({ ...p, chain: target, evidence: named.raw });
+  for (const r of drop < 0 ? rules : rules.slice(0, drop)) {
+    if (r.target === undefined || !isPolicyChain(r.target, nft)) continue;
+    const named = chainRules(h, at, r.target)?.find((x) => x.comment !== undefined && parsePolicyComment(x.comment));
+    const p = named?.comment === undefined ? undefined : parsePolicyComment(named.comment);
+    if (p !== undefined && named !== undefined) out.push({ ...p, chain: r.target, evidence: named.line });
   }
   return out;
 }

@@ -20,6 +20,10 @@ export function doctor(ctx: AnalysisContext, only?: readonly string[]): ReportDo
   ] as const) {
     if (v.because.length > 0) notes.push(`${k} ${v.value}: ${v.because.join('; ')}`);
   }
+  // iptables is every CNI's default dataplane: only another one is worth a note.
+  const dp = ctx.flavour.dataplane;
+  if (dp !== undefined && dp.value !== 'iptables')
+    notes.push(`${ctx.flavour.cni.value} dataplane ${dp.value}: ${dp.because.join('; ')}`);
   return reportDoc({
     query: { command: 'doctor', checks: checks.map((c) => c.name) },
     verdict: auditVerdict(findings),

@@ -91,6 +91,23 @@ export interface NetfilterEnv {
   ): boolean;
   /** The kernel's `-m recent` lists at collection; undefined when they were not collected. */
   recent?: XtRecentState;
+  /**
+   * A route lookup as nft's `fib ... oif` makes it: the device the route for `dst` leaves by, or
+   * `via` when given and the route uses it; '' when there is no usable route; unknown when the
+   * lookup reaches a rule or route the model does not represent.
+   */
+  fibOif(q: FibOifQuery): string | { unknown: string };
+}
+
+/** nft_fib4_eval's lookup (net/ipv4/netfilter/nft_fib_ipv4.c). */
+export interface FibOifQuery {
+  dst: Ipv4;
+  src: Ipv4;
+  /** flowi4_iif: `lo` unless the hook and flags say otherwise. */
+  iif: string;
+  mark: number;
+  /** The device the result must use (the `iif`/`oif` flag), or undefined for the route's own. */
+  via?: string;
 }
 
 export type NfVerdict = 'accept' | 'drop' | 'reject' | 'unknown';

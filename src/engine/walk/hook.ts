@@ -12,7 +12,7 @@ import { describePacket, die, hop, withEffect } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 /** The table and chain of the step that decided, for the typed reason. */
-function place(o: NfOutcome): { at?: NetfilterPlace } {
+export function place(o: NfOutcome): { at?: NetfilterPlace } {
   const last = o.steps.at(-1);
   if (last === undefined) return {};
   const at: NetfilterPlace = {

@@ -8,6 +8,8 @@ import { tupleOf } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import { NEEDS } from '../data-gaps.ts';
 import type { Packet } from '../packet.ts';
+import { routeLocalnet } from '../kernel/sysctl.ts';
+import type { NfOutcome } from '../netfilter/types.ts';
 import { fibLookup, nextHops, outputLookup, preferredSource } from '../routing.ts';
 import { conntrackIn } from './conntrack-steps.ts';
 import { enterable, gapOn, unknownWithout } from './gaps.ts';
@@ -73,7 +75,16 @@ export function localOut(
       hop(st, h.name, 'route', said`${formatIpv4(p.dst)} is this host's own address (${{ route: r }})`, evidence),
       { kind: 'local' },
     );
-    return runHook(ctx, st, h, 'OUTPUT', p, { outIface: 'lo' }, (s, q) => ctx.stages.deliverLocal(ctx, s, h, 'lo', q));
+    // A DNAT in OUTPUT (kube-proxy's NodePort on 127.0.0.1) sends it elsewhere: re-routed as below.
+    return runHook(
+      ctx,
+      st,
+      h,
+      'OUTPUT',
+      p,
+      { outIface: 'lo' },
+      (s, q, out) => rerouted(ctx, s, h, p, q, out) ?? ctx.stages.deliverLocal(ctx, s, h, 'lo', q),
+    );
   }
   return nextHops(r).flatMap((nh) => {
     const oif = nh.dev;
@@ -93,31 +104,63 @@ export function localOut(
       ),
       nextHopRoute: r,
     };
-    return runHook(ctx, s, h, 'OUTPUT', p, { outIface: oif, nextHop: gw }, (s2, q, out) => {
-      // ip_route_me_harder(): a changed destination or mark re-routes the packet.
-      if (q.dst !== p.dst || q.mark !== p.mark) {
-        const again = fibLookup(h, { dst: q.dst, src: q.src, iif: 'lo', mark: q.mark, tos: 0 });
-        if (!again.ok) return [failRoute(s2, h, again, q.dst)];
-        if (again.route.type === 'local') return ctx.stages.deliverLocal(ctx, s2, h, 'lo', q);
-        const nh2 = nextHops(again.route)[0];
-        if (nh2?.dev === undefined) return [noOutputDevice(s2, h, again.route)];
-        const s3 = {
-          ...withEffect(
-            hop(
-              s2,
-              h.name,
-              'route',
-              `re-routed after ${out.nat?.kind ?? 'mark'}: via ${nh2.gateway !== undefined ? `${formatIpv4(nh2.gateway)} ` : ''}dev ${nh2.dev}`,
-              [itemSaid({ route: again.route })],
-              nh2.dev,
-            ),
-            routed(nh2.dev, nh2.gateway, q, true),
-          ),
-          nextHopRoute: again.route,
-        };
-        return ctx.stages.postrouting(ctx, s3, h, nh2.dev, nh2.gateway ?? q.dst, q, undefined);
-      }
-      return ctx.stages.postrouting(ctx, s2, h, oif, gw, q, undefined);
-    });
+    return runHook(
+      ctx,
+      s,
+      h,
+      'OUTPUT',
+      p,
+      { outIface: oif, nextHop: gw },
+      (s2, q, out) => rerouted(ctx, s2, h, p, q, out) ?? ctx.stages.postrouting(ctx, s2, h, oif, gw, q, undefined),
+    );
   });
+}
+
+/**
+ * ip_route_me_harder() after OUTPUT: a changed destination or mark re-routes the packet; undefined
+ * when OUTPUT changed neither. A loopback source may leave by another device only with
+ * route_localnet (route.c __mkroute_output: -EINVAL otherwise).
+ */
+function rerouted(ctx: Ctx, s2: State, h: HostNet, p: Packet, q: Packet, out: NfOutcome): Leaf[] | undefined {
+  if (q.dst === p.dst && q.mark === p.mark) return undefined;
+  const again = fibLookup(h, { dst: q.dst, src: q.src, iif: 'lo', mark: q.mark, tos: 0 });
+  if (!again.ok) return [failRoute(s2, h, again, q.dst)];
+  if (again.route.type === 'local') return ctx.stages.deliverLocal(ctx, s2, h, 'lo', q);
+  const nh2 = nextHops(again.route)[0];
+  if (nh2?.dev === undefined) return [noOutputDevice(s2, h, again.route)];
+  const how = out.nat?.kind ?? 'mark';
+  if (q.src >>> 24 === 127 && nh2.dev !== 'lo') {
+    const sysGap = gapOn(h, NEEDS.sysctl);
+    if (sysGap !== undefined)
+      return [
+        unknownWithout(s2, sysGap, 'route', `whether a loopback source may leave by ${nh2.dev} (route_localnet)`),
+      ];
+    if (!routeLocalnet(h.state.sysctls, nh2.dev))
+      return [
+        die(
+          s2,
+          h.name,
+          'route',
+          'dropped',
+          { kind: 'martian-source' },
+          `re-routed after ${how} to ${formatIpv4(q.dst)} via dev ${nh2.dev}, but its source ${formatIpv4(q.src)} is a loopback address and route_localnet is 0: the route lookup fails (EINVAL)`,
+          [itemSaid({ route: again.route })],
+        ),
+      ];
+  }
+  const s3 = {
+    ...withEffect(
+      hop(
+        s2,
+        h.name,
+        'route',
+        `re-routed after ${how}: via ${nh2.gateway !== undefined ? `${formatIpv4(nh2.gateway)} ` : ''}dev ${nh2.dev}`,
+        [itemSaid({ route: again.route })],
+        nh2.dev,
+      ),
+      routed(nh2.dev, nh2.gateway, q, true),
+    ),
+    nextHopRoute: again.route,
+  };
+  return ctx.stages.postrouting(ctx, s3, h, nh2.dev, nh2.gateway ?? q.dst, q, undefined);
 }

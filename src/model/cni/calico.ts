@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { inCidr } from '../../lib/ipv4.ts';
 import type { ClusterInfo, NodeInfo } from '../cluster.ts';
 import type { HostState, IpSet } from '../types.ts';
+import { felixDataplane } from './calico-felix.ts';
 import { bareIpv4, cniPlugin, configMap, nodePodCidrs, podsNamed } from './common.ts';
 import type { CniModule, Detected, Encapsulation, Ipam, PodRange } from './types.ts';
 
@@ -132,6 +133,7 @@ export const calico: CniModule = {
   podDevice: calicoVethName,
   underlay: calicoUnderlay,
   tunnels: { tunl0: 'ipip', 'vxlan.calico': 'vxlan' },
+  dataplane: felixDataplane,
   encapsulation,
   ipam: calicoPluginIpam,
   masqueradeConfig,
@@ -141,6 +143,6 @@ export const calico: CniModule = {
   networkPolicy: {
     enforces: true,
     ipBlockMatchesPods: true,
-    how: 'felix renders each NetworkPolicy into iptables chains cali-pi-*/cali-po-* jumped to from the pod interface chains cali-tw-*/cali-fw-* (eBPF mode: BPF programs); ipBlock is matched by address, pod addresses included',
+    how: 'felix renders each NetworkPolicy into iptables chains cali-pi-*/cali-po-* jumped to from the pod interface chains cali-tw-*/cali-fw-* (nftables mode: the same chains as filter-cali-* in table ip calico; eBPF mode: BPF programs); ipBlock is matched by address, pod addresses included',
   },
 };

@@ -6,6 +6,7 @@
 import type { ClusterInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
 import { calico, calicoPluginIpam, calicoUnderlay, calicoVethName } from './calico.ts';
+import { felixDataplane } from './calico-felix.ts';
 import { configMap } from './common.ts';
 import { flannel, flannelEncapsulation, flannelIpam, flannelUnderlay } from './flannel.ts';
 import type { CniModule, Ipam } from './types.ts';
@@ -35,6 +36,8 @@ export const canal: CniModule = {
   // Calico's felix checks tunnel sources against its all-hosts ipsets, built from IPv4Address.
   underlay: (n) => calicoUnderlay(n) ?? flannelUnderlay(n),
   tunnels: flannel.tunnels,
+  // felix programs the dataplane, as in Calico.
+  dataplane: felixDataplane,
   encapsulation: flannelEncapsulation,
   ipam,
   // The calico CNI plugin's fixed default route in every pod (cni-plugin/internal/pkg/utils/network_linux.go).

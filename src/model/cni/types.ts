@@ -75,6 +75,8 @@ export interface CniModule {
   underlay?(node: NodeInfo): { ip: string; source: string } | undefined;
   /** Whether its eBPF datapath replaces kube-proxy (then kube-proxy's own mode does not matter). */
   replacesKubeProxy?(cluster: ClusterInfo): Detected<boolean>;
+  /** Which dataplane its agent programs (felix: iptables, nftables, ebpf), when the cluster says. */
+  dataplane?(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<string> | undefined;
   /** How its pod traffic crosses nodes, when its configuration says; undefined: ask the devices. */
   encapsulation(cluster: ClusterInfo, hosts: readonly HostState[]): Detected<Encapsulation> | undefined;
   ipam(cluster: ClusterInfo, hosts: readonly HostState[]): Ipam;

@@ -52,6 +52,8 @@ function contextOf(left: Json): RenderContext {
   }
   const ct = left['ct'];
   if (isObject(ct) && str(ct['key']) === 'mark') return { hex: true, quote: false };
+  const fib = left['fib'];
+  if (isObject(fib) && fib['result'] === 'oifname') return { hex: false, quote: true };
   for (const op of ['&', '|', '^']) {
     const operands = left[op];
     if (Array.isArray(operands)) return contextOf(operands[0]);
@@ -176,7 +178,11 @@ function renderStatement(s: Json): string {
     case 'match': {
       const op = str(o['op']) ?? '==';
       const left = renderExpr(o['left'], PLAIN, 1);
-      const right = renderExpr(o['right'], contextOf(o['left']), 1);
+      // A list on the right is a set of flags (`ct state established,related`), not a concatenation.
+      const r = o['right'];
+      const right = Array.isArray(r)
+        ? r.map((x) => renderExpr(x, contextOf(o['left']), 2)).join(',')
+        : renderExpr(r, contextOf(o['left']), 1);
       // nft leaves "==" implicit, except after a binary operation ("meta mark & 0x4000 == 0").
       const binop = isObject(o['left']) && ['&', '|', '^', '<<', '>>'].some((b) => b in (o['left'] as JsonObject));
       return (op === '==' && !binop) || op === 'in' ? `${left} ${right}` : `${left} ${op} ${right}`;
@@ -223,8 +229,9 @@ function renderStatement(s: Json): string {
     }
     case 'limit': {
       const inv = o['inv'] === true ? 'over ' : '';
+      // nft prints a packet limit's burst only when it is not the default 5 (src/statement.c limit_stmt_print).
       const burst = int(o['burst']);
-      return `limit rate ${inv}${int(o['rate']) ?? '?'}/${str(o['per']) ?? 'second'}${burst ? ` burst ${burst} packets` : ''}`;
+      return `limit rate ${inv}${int(o['rate']) ?? '?'}/${str(o['per']) ?? 'second'}${burst && burst !== 5 ? ` burst ${burst} packets` : ''}`;
     }
     case 'notrack':
       return 'notrack';

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analysisContext } from '../../../src/checks/context.ts';
-import { parsePolicyComment } from '../../../src/checks/flow/calico-policy-drop.ts';
+import { parsePolicyComment } from '../../../src/model/cni/calico-felix.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
 import type { KubeObject, Snapshot } from '../../../src/snapshot/types.ts';

@@ -10,6 +10,7 @@ import { readSnapshot } from '../../../src/snapshot/io.ts';
 import { readFileSync } from 'node:fs';
 import { parseNftJson } from '../../../src/model/parse/nft.ts';
 import { host } from '../engine/model-builder.ts';
+import { ruleset } from '../netfilter/helpers.ts';
 
 const cm = (name: string, data: Record<string, string>, namespace = 'kube-system'): KubeObject => ({
   apiVersion: 'v1',
@@ -116,4 +117,38 @@ test('kube-proxy nftables mode from the rules alone: its native table on a node'
     readFileSync(new URL('../../fixtures/netfilter/output/kube-proxy.iptables-nft.nft.json', import.meta.url), 'utf8'),
   ).value;
   assert.notEqual(detectFlavour(clusterInfo(emptyObjects()), [node]).proxy.value, 'nftables');
+});
+
+test("Calico's dataplane: felix's native table on a node, else FelixConfiguration nftablesMode; iptables-nft's cali chains are iptables", () => {
+  const nftOf = (f: string) =>
+    parseNftJson(readFileSync(new URL(`../../fixtures/netfilter/output/${f}`, import.meta.url), 'utf8')).value;
+  const felixConfig = (spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'FelixConfiguration',
+    metadata: { name: 'default' },
+    spec,
+  });
+  const calico = (felix: KubeObject[]) => {
+    const o = emptyObjects();
+    o.ipPools = [pool('p', { cidr: '192.168.0.0/16', vxlanMode: 'Always' })];
+    o.felixConfigurations = felix;
+    return clusterInfo(o);
+  };
+  const node = host('node-a', {});
+  node.nft = nftOf('calico-nftables.nft.json');
+  assert.deepEqual(detectFlavour(calico([]), [node]).dataplane, {
+    value: 'nftables',
+    because: ['nftables table ip calico on node-a'],
+  });
+  // felix through iptables-nft: its chains are in iptables' own tables, the dataplane is iptables.
+  const ipt = host('node-a', {});
+  ipt.iptables = [ruleset('netfilter/output/calico.iptables-nft-save.txt', 'nft')];
+  assert.equal(detectFlavour(calico([]), [ipt]).dataplane?.value, 'iptables');
+  // No node state: the FelixConfiguration says.
+  assert.deepEqual(detectFlavour(calico([felixConfig({ nftablesMode: 'Enabled' })]), []).dataplane, {
+    value: 'nftables',
+    because: ['FelixConfiguration default: nftablesMode: Enabled'],
+  });
+  assert.equal(detectFlavour(calico([felixConfig({ nftablesMode: 'Auto' })]), []).dataplane, undefined);
+  assert.equal(detectFlavour(calico([felixConfig({ bpfEnabled: true })]), [node]).dataplane?.value, 'ebpf');
 });

@@ -7,6 +7,8 @@ import { parseIpsetSave } from '../../../src/model/parse/ipset.ts';
 import { parseIptablesSave } from '../../../src/model/parse/iptables-save.ts';
 import type { IpSet, IptablesBackend, IptRuleset } from '../../../src/model/types.ts';
 import type { Packet, Protocol } from '../../../src/engine/packet.ts';
+import type { Hop } from '../../../src/engine/trace.ts';
+import { place } from '../../../src/engine/walk/hook.ts';
 import type {
   AddrType,
   ConntrackView,
@@ -112,6 +114,8 @@ export interface HostSpec {
   sets?: IpSet[];
   /** Reverse-path answer for -m rpfilter; default: passes. */
   rpfilter?: (p: Packet, iface: string | undefined) => boolean;
+  /** The main table for `fib ... oif`, "CIDR" → device (longest prefix wins; no policy rules, marks ignored). */
+  routes?: Record<string, string>;
 }
 
 /**
@@ -143,6 +147,18 @@ export function host(spec: HostSpec = {}): NetfilterEnv {
     masqueradeSource: (out) => first(out),
     primaryAddress: (dev) => first(dev),
     rpfilterPasses: (p, iface) => (spec.rpfilter ? spec.rpfilter(p, iface) : true),
+    fibOif(q) {
+      if (byAddr.has(q.dst)) return ''; // a local route: nft_fib4_eval stores 0
+      let best: { len: number; dev: string } | undefined;
+      for (const [cidr, dev] of Object.entries(spec.routes ?? {})) {
+        const [a, l] = cidr.split('/');
+        const len = Number(l ?? 32);
+        const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        if (((ip(a as string) ^ q.dst) & mask) === 0 && (best === undefined || len > best.len)) best = { len, dev };
+      }
+      if (best === undefined) return '';
+      return q.via === undefined ? best.dev : q.via === best.dev ? q.via : '';
+    },
   };
 }
 
@@ -170,4 +186,16 @@ export function branchProbability(o: NfOutcome): number {
     assert.ok(m, `branch label without probability: ${b}`);
     return acc * Number(m[1]);
   }, 1);
+}
+
+/** The hop the walk makes of a hook's drop (src/engine/walk/hook.ts): where it happened and the rules' lines. */
+export function dropHop(node: string, o: NfOutcome): Hop {
+  assert.equal(o.verdict, 'drop');
+  return {
+    node,
+    step: 'forward',
+    detail: 'dropped',
+    reason: { kind: 'netfilter-drop', ...place(o) },
+    evidence: o.steps.map((s) => s.raw),
+  };
 }

@@ -1,5 +1,6 @@
 // Packet tables over native nftables rulesets, shared by the unit tests (the engine) and the lab
 // test (the kernel, test/lab/nft-rules.test.ts).
+import { hookInput } from './helpers.ts';
 import type { FlowRow } from './packet-table.ts';
 
 /**
@@ -181,6 +182,184 @@ export const FIREWALLD_TRUSTED_ROWS: FlowRow[] = [
     in: 'cni0',
     out: 'eth0',
     packet: { src: '10.0.0.2', dst: '192.168.0.50', dport: 443 },
+    want: '',
+  },
+];
+
+/** Host-side interfaces of the Calico node's pods (felix-nft.ts LAB_WORKLOADS). */
+export const CALICO_IFACES = { client: 'cali56a6d256ab4', web: 'cali0d7763386da', other: 'calidf753b51110' };
+
+/** client-0 → web-0 on a port default/web-8080 does not admit, as FORWARD sees it. */
+export const CALICO_DENIED_FORWARD = hookInput({
+  hook: 'FORWARD',
+  in: CALICO_IFACES.client,
+  out: CALICO_IFACES.web,
+  packet: { src: '192.168.7.1', dst: '192.168.7.2', dport: 9090 },
+});
+
+const END_OF_TIER = /End of tier default\. Drop if no policies passed packet/;
+const POLICY_ACCEPTED = /Policy explicitly accepted packet/;
+
+/**
+ * Calico's nftables dataplane: felix's real table (input/calico-nftables.nft) with the lab's
+ * workloads and NetworkPolicy default/web-8080 (web-0 admits TCP 8080 only) added as felix writes
+ * them. Node 10.128.0.212 on eth0, LAN host 10.128.0.1, pods client-0 192.168.7.1, web-0
+ * 192.168.7.2, other-0 192.168.7.3 (IPPool 192.168.0.0/16, natOutgoing).
+ */
+export const CALICO_NFT_ROWS: FlowRow[] = [
+  {
+    name: 'pod to pod admitted by the policy',
+    in: CALICO_IFACES.client,
+    out: CALICO_IFACES.web,
+    packet: { src: '192.168.7.1', dst: '192.168.7.2', dport: 8080 },
+    want: '',
+    rule: POLICY_ACCEPTED,
+  },
+  {
+    name: 'pod to pod on a port the policy does not admit: end of tier',
+    in: CALICO_IFACES.client,
+    out: CALICO_IFACES.web,
+    packet: { src: '192.168.7.1', dst: '192.168.7.2', dport: 9090 },
+    want: 'DROP',
+    rule: END_OF_TIER,
+  },
+  {
+    name: 'pod to a pod no policy selects: the namespace profile admits',
+    in: CALICO_IFACES.client,
+    out: CALICO_IFACES.other,
+    packet: { src: '192.168.7.1', dst: '192.168.7.3', dport: 9090 },
+    want: '',
+    rule: POLICY_ACCEPTED,
+  },
+  {
+    name: 'the selected pod calling out (no egress policy)',
+    in: CALICO_IFACES.web,
+    out: CALICO_IFACES.client,
+    packet: { src: '192.168.7.2', dst: '192.168.7.1', dport: 80 },
+    want: '',
+  },
+  {
+    name: 'LAN host to the selected pod on the admitted port',
+    in: 'eth0',
+    out: CALICO_IFACES.web,
+    packet: { src: '10.128.0.1', dst: '192.168.7.2', dport: 8080 },
+    want: '',
+  },
+  {
+    name: 'LAN host to the selected pod on another port',
+    in: 'eth0',
+    out: CALICO_IFACES.web,
+    packet: { src: '10.128.0.1', dst: '192.168.7.2', dport: 22 },
+    want: 'DROP',
+    rule: END_OF_TIER,
+  },
+  {
+    name: 'pod to the LAN: natOutgoing masquerades',
+    in: CALICO_IFACES.client,
+    out: 'eth0',
+    packet: { src: '192.168.7.1', dst: '10.128.0.1', dport: 80 },
+    want: '',
+    masq: true,
+  },
+  {
+    name: 'pod to its node (DefaultEndpointToHostAction accept)',
+    in: CALICO_IFACES.client,
+    packet: { src: '192.168.7.1', dst: '10.128.0.212', dport: 22 },
+    want: '',
+    rule: /Configured DefaultEndpointToHostAction/,
+  },
+  {
+    name: 'a pod sending from an address not routed to it: the RPF check drops',
+    in: CALICO_IFACES.client,
+    out: CALICO_IFACES.web,
+    packet: { src: '192.168.7.99', dst: '192.168.7.2', dport: 8080 },
+    want: 'DROP',
+    rule: /fib saddr \. mark \. iif oif 0/,
+  },
+  {
+    name: 'VXLAN from a pod is dropped',
+    in: CALICO_IFACES.client,
+    out: 'eth0',
+    packet: { src: '192.168.7.1', dst: '10.128.0.1', proto: 'udp', dport: 4789 },
+    want: 'DROP',
+    rule: /Drop VXLAN encapped packets originating in workloads/,
+  },
+];
+
+/**
+ * fib and meta pkttype (input/nft-fib-pkttype.nft) on the lab node of nft-rules.test.ts: eth0
+ * 192.168.0.2/24 (default route via the LAN host), lo 192.168.1.2, cni0 10.0.0.1/8; the LAN host
+ * also sends from 10.99.0.1, which the node routes to cni0.
+ */
+export const FIB_PKTTYPE_ROWS: FlowRow[] = [
+  {
+    name: 'the reverse path of a LAN source is eth0, where it came in',
+    in: 'eth0',
+    packet: { src: '192.168.0.50', dst: '192.168.0.2', dport: 80 },
+    want: '',
+  },
+  {
+    name: 'a source the node routes to cni0, arriving on eth0: fib saddr . iif oif missing',
+    in: 'eth0',
+    packet: { src: '10.99.0.1', dst: '192.168.0.2', dport: 80 },
+    want: 'DROP',
+    rule: /fib saddr \. iif oif missing/,
+  },
+  {
+    name: 'a unicast packet is meta pkttype host',
+    in: 'eth0',
+    packet: { src: '192.168.0.50', dst: '192.168.0.2', dport: 8081 },
+    want: 'DROP',
+    rule: /meta pkttype host/,
+  },
+  {
+    name: 'forwarded to a pod: fib daddr oifname "cni0"',
+    in: 'eth0',
+    out: 'cni0',
+    packet: { src: '203.0.113.2', dst: '10.0.0.2', dport: 8082 },
+    want: 'DROP',
+    rule: /fib daddr oifname "cni0"/,
+  },
+  {
+    name: 'forwarded to the LAN: the route leaves by eth0',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '203.0.113.2', dport: 8082 },
+    want: '',
+  },
+  {
+    name: 'fib daddr oif exists: a routed destination',
+    in: 'cni0',
+    out: 'eth0',
+    packet: { src: '10.0.0.2', dst: '203.0.113.2', dport: 8083 },
+    want: 'DROP',
+    rule: /fib daddr oif exists/,
+  },
+  {
+    name: 'broadcast echo request: meta pkttype broadcast',
+    in: 'eth0',
+    packet: { src: '192.168.0.50', dst: '255.255.255.255', proto: 'icmp', icmpType: 8 },
+    want: 'DROP',
+    rule: /meta pkttype broadcast/,
+  },
+  {
+    name: 'all-hosts echo request: meta pkttype multicast',
+    in: 'eth0',
+    packet: { src: '192.168.0.50', dst: '224.0.0.1', proto: 'icmp', icmpType: 8 },
+    want: 'DROP',
+    rule: /meta pkttype multicast/,
+  },
+  {
+    name: "the node sending from lo's address out of eth0: not local on eth0",
+    out: 'eth0',
+    packet: { src: '192.168.1.2', dst: '192.168.0.50', dport: 8084 },
+    want: 'DROP',
+    rule: /fib saddr \. oif type != local/,
+  },
+  {
+    name: "the node sending from eth0's own address",
+    out: 'eth0',
+    packet: { src: '192.168.0.2', dst: '192.168.0.50', dport: 8084 },
     want: '',
   },
 ];

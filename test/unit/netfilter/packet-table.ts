@@ -29,6 +29,8 @@ export interface FlowRow {
   rule?: RegExp;
   /** A condition every branch carries (e.g. an assumption about xt_recent lists). */
   branch?: RegExp;
+  /** Arrives through this bridge port, with br_netfilter calling iptables (-m physdev sees it). */
+  bridgePort?: string;
 }
 
 interface Walked {
@@ -50,6 +52,7 @@ function walk(rulesets: readonly IptRuleset[], env: NetfilterEnv, row: FlowRow, 
     packet: row.packet,
     ...(row.in !== undefined ? { in: row.in } : {}),
     ...(row.out !== undefined ? { out: row.out } : {}),
+    ...(row.bridgePort !== undefined ? { physdev: { in: row.bridgePort, bridged: false } } : {}),
   });
   const run = (hook: Hook, prev: Walked | undefined): Walked[] => {
     const input = {
@@ -132,7 +135,7 @@ export function mismatches(
     if (row.rule !== undefined && !row.rule.test(decided?.raw ?? ''))
       out.push(`deciding rule ${JSON.stringify(decided?.raw)} does not match ${row.rule}`);
     // Masqueraded on the way out, or (staying on the host) still marked for it.
-    const masq = w.steps.some((s) => s.action.startsWith('MASQUERADE')) || (w.outcome.packet.mark & 0x4000) !== 0;
+    const masq = w.steps.some((s) => /(^|; )MASQUERADE/.test(s.action)) || (w.outcome.packet.mark & 0x4000) !== 0;
     if (row.masq !== undefined && w.verdict === 'accept' && masq !== row.masq)
       out.push(`masquerade: got ${masq}, want ${row.masq}`);
     if (row.branch !== undefined && !w.branch.some((b) => row.branch!.test(b)))

@@ -310,3 +310,30 @@ describe('parseNftJson: input that is not a ruleset', () => {
     }
   });
 });
+
+describe("parseNftJson: our rendering of every native fixture is nft's own", () => {
+  for (const name of [
+    'calico-nftables-workloads',
+    'nft-fib-pkttype',
+    'nft-host-firewall',
+    'firewalld-public',
+    'firewalld-trusted-pods',
+  ]) {
+    it(`${name}: every rule exactly as \`nft -a list ruleset\` prints it`, () => {
+      const { value, warnings } = parseNftJson(capturedOutput(`${name}.nft.json`));
+      assert.deepEqual(warnings, []);
+      const want = nftTextRules(capturedOutput(`${name}.nft-a.txt`));
+      const wrong: string[] = [];
+      let compared = 0;
+      for (const t of value.tables)
+        for (const c of t.chains.values())
+          for (const r of c.rules) {
+            const w = want.get(`${t.family} ${t.name} ${r.handle}`);
+            if (r.text !== w) wrong.push(`${c.name}:\n  ours ${r.text}\n  nft  ${w}`);
+            compared++;
+          }
+      assert.deepEqual(wrong, []);
+      assert.ok(compared >= 5, `${compared} rules`);
+    });
+  }
+});

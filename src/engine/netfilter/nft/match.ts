@@ -76,13 +76,18 @@ function valueTest(kind: Kind | Kind[], op: string, right: unknown): Test | unde
 
 export function compileMatchStmt(body: unknown, cx: CompileCx): Stmt {
   const o = (body ?? {}) as Record<string, unknown>;
-  const op = typeof o['op'] === 'string' ? o['op'] : '==';
+  let op = typeof o['op'] === 'string' ? o['op'] : '==';
   const left = cx.expr(o['left']);
   if (isUnknown(left)) return { k: 'match', test: () => left, why: left.unknown };
   // An IPv6 header field: absent from every IPv4 packet, whatever it is compared with.
   if (left.constant === true && left.eval({} as NftCtx) === ABSENT)
     return { k: 'match', test: () => false, never: true };
-  const right = o['right'];
+  let right = o['right'];
+  // `fib ... oif exists` is `!= 0` (src/fib.c: a boolean on the result).
+  if (left.kind === 'fiboif' && (right === true || right === 'exists')) {
+    right = 0;
+    op = op === '!=' ? '==' : '!=';
+  }
   let test: Test | undefined;
   let why: string | undefined;
   if (left.kind === undefined) why = 'a match on a map lookup is not modelled';

@@ -23,6 +23,7 @@ export type Kind =
   | 'ctstatus'
   | 'ctdir'
   | 'fibtype'
+  | 'fiboif'
   | 'icmptype'
   | 'nfproto'
   | 'pkttype';
@@ -129,6 +130,10 @@ export function literal(kind: Kind, v: unknown): number | string | undefined {
       return named(PROTOS, v);
     case 'ifname':
     case 'fibtype':
+      return typeof v === 'string' ? v : undefined;
+    case 'fiboif':
+      // `fib ... oif missing` prints as 0 (or "0"); a name is the device nft resolved at load time.
+      if (v === 0 || v === '0' || v === false || v === 'missing') return '';
       return typeof v === 'string' ? v : undefined;
     case 'ctstate':
       return flags(CT_STATES, v);

@@ -1,7 +1,34 @@
-// `meta` expressions (src/meta.c): protocol, devices and the packet mark.
+// `meta` expressions (src/meta.c): protocol, devices, the packet mark and the packet type.
 import type { Unknown } from '../../compiled.ts';
-import type { Expr, ExprCompiler } from '../types.ts';
-import { ABSENT, OPAQUE, PROTO_NUMBER } from '../value.ts';
+import type { Expr, ExprCompiler, NftCtx } from '../types.ts';
+import { ABSENT, OPAQUE, PROTO_NUMBER, type Value } from '../value.ts';
+
+// PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST (include/uapi/linux/if_packet.h).
+const HOST = 0;
+const BROADCAST = 1;
+const MULTICAST = 2;
+
+/**
+ * `meta pkttype` (net/netfilter/nft_meta.c NFT_META_PKTTYPE): skb->pkt_type. A received packet got
+ * it from its link-layer destination (eth_type_trans), and ip_rcv_core dropped those for another
+ * host, so a unicast one is `host`; multicast and limited broadcast are sent to the group and
+ * broadcast MACs. A packet the host sends starts as PACKET_HOST (a zeroed skb) until
+ * ip_mc_output loops a copy back (PACKET_LOOPBACK, read as broadcast/multicast by
+ * nft_meta_get_eval_pkttype_lo). Which MAC carried a subnet-directed broadcast is the sender's choice.
+ */
+function pktType(c: NftCtx): Value | Unknown {
+  const d = c.packet.dst;
+  if (c.hook === 'OUTPUT') return HOST;
+  const group = d >>> 28 === 0xe ? MULTICAST : d === 0xffffffff ? BROADCAST : undefined;
+  if (c.inIface === '' && c.hook === 'POSTROUTING')
+    return group === undefined
+      ? HOST
+      : { unknown: 'meta pkttype of a multicast or broadcast the host sends: the looped copy differs' };
+  if (group !== undefined) return group;
+  if (c.env.addrType(d) === 'BROADCAST')
+    return { unknown: 'meta pkttype of a directed broadcast: the link-layer destination the sender chose decides' };
+  return HOST;
+}
 
 export const compileMeta: ExprCompiler = (body): Expr | Unknown => {
   const key = ((body ?? {}) as Record<string, unknown>)['key'];
@@ -20,6 +47,8 @@ export const compileMeta: ExprCompiler = (body): Expr | Unknown => {
       return { kind: 'ifname', eval: (c) => (c.outIface === '' ? ABSENT : c.outIface) };
     case 'mark':
       return { kind: 'int', eval: (c) => c.packet.mark };
+    case 'pkttype':
+      return { kind: 'pkttype', eval: pktType };
     default:
       return { unknown: `meta ${String(key)} is not modelled` };
   }
