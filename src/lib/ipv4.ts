@@ -98,3 +98,31 @@ export function inCidr(ip: string, c: string): boolean {
   const p = parseCidr4(c);
   return a !== undefined && p !== undefined && cidrContains(p, a);
 }
+
+/**
+ * Longest-prefix lookup over many prefixes: by length (longest first), each length by network, so
+ * a lookup costs one map probe per distinct length. The first value added for a prefix is kept.
+ */
+export class PrefixIndex<T> {
+  private byLen: [len: number, byNet: Map<number, T>][] = [];
+
+  add(c: Cidr4, value: T): void {
+    let entry = this.byLen.find(([len]) => len === c.len);
+    if (entry === undefined) {
+      entry = [c.len, new Map()];
+      this.byLen.push(entry);
+      this.byLen.sort((a, b) => b[0] - a[0]);
+    }
+    if (!entry[1].has(c.net)) entry[1].set(c.net, value);
+  }
+
+  /** The value of the longest prefix of at most `maxLen` bits that contains `ip`. */
+  longest(ip: Ipv4, maxLen = 32): T | undefined {
+    for (const [len, byNet] of this.byLen) {
+      if (len > maxLen) continue;
+      const v = byNet.get((ip & maskOf(len)) >>> 0);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+}

@@ -9,6 +9,8 @@ import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { InputError } from '../lib/errors.ts';
 import { validateSnapshot } from './validate.ts';
 import type { Snapshot } from './types.ts';
+import { readV2, V2_START, V2Reader } from './v2/read.ts';
+import { writeSnapshotV2 } from './v2/write.ts';
 
 /**
  * The largest snapshot read (uncompressed JSON). V8 cannot hold a string over 2^29 - 24 characters
@@ -26,6 +28,16 @@ function plausibleStart(b: number): boolean {
 
 const isGzip = (b: Buffer): boolean => b.length >= 2 && b[0] === GZIP_MAGIC[0] && b[1] === GZIP_MAGIC[1];
 
+/** Decompressed text that starts a v2 snapshot (v2 is always gzip; v1 is one JSON document). */
+const isV2 = (b: Buffer): boolean => b.subarray(0, V2_START.length).equals(V2_START.subarray(0, b.length));
+
+/**
+ * What a v2 file may expand to. A v2 file holds each distinct text once and no single string of
+ * the whole cluster, so it is not bound by MAX_SNAPSHOT_BYTES; this cap (for one record too) still
+ * makes a gzip bomb an error rather than all of memory.
+ */
+export const MAX_V2_EXPANDED_BYTES = 64 * MAX_SNAPSHOT_BYTES;
+
 /** Decodes a whole snapshot held in memory (gzip or JSON). */
 export function decodeSnapshot(data: Buffer, source: string, maxBytes = MAX_SNAPSHOT_BYTES): Snapshot {
   let raw = data;
@@ -35,6 +47,11 @@ export function decodeSnapshot(data: Buffer, source: string, maxBytes = MAX_SNAP
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(source, maxBytes, 'expands to');
       throw new InputError(`${source}: not a valid gzip file (${(e as Error).message})`);
+    }
+    if (isV2(raw)) {
+      const reader = new V2Reader(source);
+      for (const line of raw.toString('utf8').split('\n')) reader.line(line);
+      return reader.finish();
     }
   }
   return parseSnapshot(raw, source);
@@ -103,9 +120,27 @@ export async function readSnapshot(path: string, opts: ReadOptions = {}): Promis
     if (!isGzip(head))
       return parseSnapshot(await readAtMost(all(), max, () => tooLarge(source, max, 'is larger than')), source);
     let raw: Buffer | undefined;
+    let v2: Snapshot | undefined;
     try {
       await pipeline(all(), createGunzip(), async (out: AsyncIterable<Buffer>) => {
-        raw = await readAtMost(out, max, () => tooLarge(source, max, 'expands to'));
+        const it = out[Symbol.asyncIterator]();
+        const first = await it.next();
+        const start: Buffer = first.done === true ? Buffer.alloc(0) : first.value;
+        const rest = async function* (): AsyncGenerator<Buffer> {
+          yield start;
+          for (let r = await it.next(); r.done !== true; r = await it.next()) yield r.value;
+        };
+        if (start.length > 0 && isV2(start)) {
+          const cap = Math.max(max, MAX_V2_EXPANDED_BYTES);
+          let size = 0;
+          const capped = async function* (): AsyncGenerator<Buffer> {
+            for await (const c of rest()) {
+              if ((size += c.length) > cap) throw tooLarge(source, cap, 'expands to');
+              yield c;
+            }
+          };
+          v2 = await readV2(capped(), source, max, () => tooLarge(source, max, 'expands to'));
+        } else raw = await readAtMost(rest(), max, () => tooLarge(source, max, 'expands to'));
       });
     } catch (e) {
       // zlib's errors are Z_DATA_ERROR, Z_BUF_ERROR (truncated), ...; others are the file's.
@@ -113,7 +148,7 @@ export async function readSnapshot(path: string, opts: ReadOptions = {}): Promis
         throw new InputError(`${source}: not a valid gzip file (${(e as Error).message})`);
       throw e;
     }
-    return parseSnapshot(raw!, source);
+    return v2 ?? parseSnapshot(raw!, source);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(
@@ -129,7 +164,11 @@ export function encodeSnapshot(s: Snapshot, gzip: boolean): Buffer {
   return gzip ? gzipSync(json, { level: 6 }) : json;
 }
 
-/** Writes JSON, gzipped when the path ends in .gz. */
+/**
+ * Writes JSON (v1), gzipped when the path ends in .json.gz; any other name ending in .gz gets v2
+ * (docs/snapshot.md, "v2"): each distinct text once, written a record at a time.
+ */
 export async function writeSnapshot(path: string, s: Snapshot): Promise<void> {
-  await writeFile(path, encodeSnapshot(s, path.endsWith('.gz')));
+  if (path.endsWith('.gz') && !path.endsWith('.json.gz')) await writeSnapshotV2(path, s);
+  else await writeFile(path, encodeSnapshot(s, path.endsWith('.gz')));
 }

@@ -8,7 +8,10 @@ import {
   formatIpv4,
   parseCidr4,
   parseIpv4,
+  PrefixIndex,
 } from '../../src/lib/ipv4.ts';
+import type { Cidr4 } from '../../src/lib/ipv4.ts';
+import { mulberry32 } from '../fuzz/prng.ts';
 
 test('parseIpv4 accepts dotted quads and rejects everything else', () => {
   assert.equal(parseIpv4('10.0.0.1'), 0x0a000001);
@@ -38,4 +41,27 @@ test('containment and overlap', () => {
   assert.ok(cidrOverlaps(pod, block) && cidrOverlaps(block, pod));
   assert.ok(!cidrOverlaps(block, parseCidr4('10.245.0.0/16')!));
   assert.ok(cidrContains(parseCidr4('0.0.0.0/0')!, parseIpv4('8.8.8.8')!));
+});
+
+test('PrefixIndex finds what a scan of every prefix finds: the longest, the first listed on a tie', () => {
+  const rnd = mulberry32(1515);
+  for (let round = 0; round < 50; round++) {
+    const prefixes = Array.from({ length: 1 + Math.floor(rnd() * 40) }, (_, i) => {
+      const len = [0, 8, 16, 24, 26, 32][Math.floor(rnd() * 6)]!;
+      return {
+        c: parseCidr4(`10.${Math.floor(rnd() * 3)}.${Math.floor(rnd() * 3)}.${Math.floor(rnd() * 256)}/${len}`)!,
+        i,
+      };
+    });
+    const idx = new PrefixIndex<number>();
+    for (const p of prefixes) idx.add(p.c, p.i);
+    for (let k = 0; k < 200; k++) {
+      const ip = parseIpv4(`10.${Math.floor(rnd() * 3)}.${Math.floor(rnd() * 3)}.${Math.floor(rnd() * 256)}`)!;
+      const maxLen = rnd() > 0.5 ? 32 : Math.floor(rnd() * 33);
+      let best: { c: Cidr4; i: number } | undefined;
+      for (const p of prefixes)
+        if (p.c.len <= maxLen && cidrContains(p.c, ip) && (best === undefined || p.c.len > best.c.len)) best = p;
+      assert.equal(idx.longest(ip, maxLen), best?.i);
+    }
+  }
 });

@@ -53,7 +53,12 @@ function ruleWriter(r: IptRule): string | undefined {
 /** Per writer, the lines that show it writes into this ruleset: its chains' headers, its rules in built-in chains. */
 export function writersOf(rs: IptRuleset): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  const add = (w: string, line: string) => out.set(w, [...(out.get(w) ?? []), line]);
+  // Appends in place: a kube-proxy ruleset has tens of thousands of chains (copying was quadratic).
+  const add = (w: string, line: string) => {
+    const lines = out.get(w);
+    if (lines === undefined) out.set(w, [line]);
+    else lines.push(line);
+  };
   for (const t of rs.tables.values()) {
     for (const c of t.chains.values()) {
       const w = c.policy === null ? chainWriter(c.name) : undefined;
@@ -75,6 +80,8 @@ export const iptablesBackendsCheck: NodeScopeCheck = {
   onPath: true,
   needs: fixedNeeds(['iptables-nft-save', 'iptables-legacy-save']),
   node(_ctx, h: HostState) {
+    // One backend alone is no split: its writers are not needed.
+    if (new Set(h.iptables.map((rs) => rs.backend)).size < 2) return [];
     const by = h.iptables.map((rs) => ({ backend: rs.backend, writers: writersOf(rs) }));
     const nft = by.find((b) => b.backend === 'nft');
     const legacy = by.find((b) => b.backend === 'legacy');

@@ -3,7 +3,7 @@
 // CNI's IPAM allocates from (src/model/cni/: Calico BlockAffinities with calico-ipam,
 // node.spec.podCIDR with flannel, host-local usePodCidr or Cilium `ipam: kubernetes`, CiliumNode
 // with Cilium cluster-pool).
-import { cidrContains, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
+import { PrefixIndex, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import type { NodeInfo } from '../../model/cluster.ts';
 import { CNI_MODULES } from '../../model/cni/index.ts';
@@ -24,11 +24,30 @@ export function ownershipObjects(ctx: AnalysisContext): ObjectKind[] {
   return cni === 'calico' || cni === 'unknown' ? ['nodes', 'blockAffinities'] : ['nodes'];
 }
 
-export function podBlocks(ctx: AnalysisContext): Block[] {
-  const out: Block[] = [];
-  for (const r of ctx.flavour.podRanges)
-    if (parseCidr4(r.cidr) !== undefined && !out.some((b) => b.cidr === r.cidr && b.node === r.node)) out.push(r);
+// Facts every pair check asks for each route of each node: computed once per analysis, so that
+// doctor on N nodes does not parse and search N blocks for each of N routes on each of N nodes.
+const blocksByCtx = new WeakMap<AnalysisContext, readonly Block[]>();
+
+export function podBlocks(ctx: AnalysisContext): readonly Block[] {
+  let out = blocksByCtx.get(ctx);
+  if (out === undefined) {
+    const list: Block[] = [];
+    const seen = new Set<string>();
+    for (const r of ctx.flavour.podRanges) {
+      const key = `${r.cidr} ${r.node}`;
+      if (parseCidr4(r.cidr) === undefined || seen.has(key)) continue;
+      seen.add(key);
+      list.push(r);
+    }
+    out = list;
+    blocksByCtx.set(ctx, out);
+  }
   return out;
+}
+
+/** The blocks of one node (podBlocks, filtered). */
+export function blocksOfNode(ctx: AnalysisContext, node: string): readonly Block[] {
+  return podBlocks(ctx).filter((b) => b.node === node);
 }
 
 /** The devices of `node` on the pod side (model/cni/pod-side.ts): its pods' routes, bridges, gateways. */
@@ -40,17 +59,19 @@ export function podSide(ctx: AnalysisContext, node: string): Set<string> {
   return podSideDevices(h, ranges, ips);
 }
 
-/** The block an address or prefix falls in (the longest containing block). */
+const blockIndexes = new WeakMap<readonly Block[], PrefixIndex<Block>>();
+
+/** The block an address or prefix falls in (the longest containing block; the first listed wins a tie). */
 export function blockOf(blocks: readonly Block[], prefix: string): Block | undefined {
   const p = parseCidr4(prefix);
   if (p === undefined) return undefined;
-  let best: Block | undefined;
-  for (const b of blocks) {
-    const c = parseCidr4(b.cidr)!;
-    if (c.len <= p.len && cidrContains(c, p.net) && (best === undefined || c.len > parseCidr4(best.cidr)!.len))
-      best = b;
+  let idx = blockIndexes.get(blocks);
+  if (idx === undefined) {
+    idx = new PrefixIndex();
+    for (const b of blocks) idx.add(parseCidr4(b.cidr)!, b);
+    blockIndexes.set(blocks, idx);
   }
-  return best;
+  return idx.longest(p.net, p.len);
 }
 
 /**
@@ -69,8 +90,17 @@ export function knownUnderlay(n: NodeInfo): { ip: string; source: string } | und
   return undefined;
 }
 
+const nodesByCtx = new WeakMap<AnalysisContext, Map<string, NodeInfo>>();
+
 export function nodeInfo(ctx: AnalysisContext, name: string): NodeInfo | undefined {
-  return ctx.model.cluster.nodes.find((n) => n.name === name);
+  let m = nodesByCtx.get(ctx);
+  if (m === undefined) {
+    m = new Map();
+    // The first Node of a name, as a search of the list would find.
+    for (const n of ctx.model.cluster.nodes) if (!m.has(n.name)) m.set(n.name, n);
+    nodesByCtx.set(ctx, m);
+  }
+  return m.get(name);
 }
 
 /** Every address a node is known by (annotations, status.addresses, addresses on its devices). */

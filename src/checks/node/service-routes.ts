@@ -3,7 +3,7 @@
 // default route a ClusterIP is normally reached by — the first route lookup of a locally generated
 // packet happens before nat OUTPUT's DNAT (ip_route_output, then ip_route_me_harder) and picks the
 // source address — and over any pod range routed by the default gateway.
-import { cidrContains, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
+import { cidrContains, PrefixIndex, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Ipv4 } from '../../lib/ipv4.ts';
 import { renderRoute } from '../../model/render/iproute2.ts';
 import type { Route } from '../../model/types.ts';
@@ -13,19 +13,25 @@ import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 import { podBlocks } from './ownership.ts';
 
-/** The route longest-prefix matching picks for `ip` in `table` (policy rules aside). */
+const routeIndexes = new WeakMap<readonly Route[], Map<number, PrefixIndex<Route>>>();
+
+/**
+ * The route longest-prefix matching picks for `ip` in `table` (policy rules aside; the first
+ * listed wins a tie). Indexed once per node and table: a node is asked for every ClusterIP.
+ */
 function bestIn(routes: readonly Route[], ip: Ipv4, table: number): Route | undefined {
-  let best: Route | undefined;
-  let len = -1;
-  for (const r of routes) {
-    if (r.family !== 'inet' || r.table !== table) continue;
-    const c = parseCidr4(r.dst);
-    if (c !== undefined && c.len > len && cidrContains(c, ip)) {
-      best = r;
-      len = c.len;
+  let tables = routeIndexes.get(routes);
+  if (tables === undefined) routeIndexes.set(routes, (tables = new Map()));
+  let idx = tables.get(table);
+  if (idx === undefined) {
+    idx = new PrefixIndex();
+    for (const r of routes) {
+      const c = r.family === 'inet' && r.table === table ? parseCidr4(r.dst) : undefined;
+      if (c !== undefined) idx.add(c, r);
     }
+    tables.set(table, idx);
   }
-  return best;
+  return idx.longest(ip);
 }
 
 const bestMain = (routes: readonly Route[], ip: Ipv4) => bestIn(routes, ip, 254);

@@ -11,6 +11,7 @@ import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 import {
   blockOf,
+  blocksOfNode,
   hostOwning,
   knownUnderlay,
   nodeAddresses,
@@ -47,7 +48,7 @@ function acceptableGateways(ctx: AnalysisContext, owner: string, kind: 'ipip' | 
   const vtep = n?.calicoTunnelVXLAN !== undefined ? parseIpv4(n.calicoTunnelVXLAN.split('/')[0]!) : undefined;
   if (vtep !== undefined) out.add(vtep);
   // flannel's VTEP address is the network address of the node's subnet, on flannel.1 (/32).
-  for (const b of podBlocks(ctx)) if (b.node === owner) out.add(parseCidr4(b.cidr)!.net);
+  for (const b of blocksOfNode(ctx, owner)) out.add(parseCidr4(b.cidr)!.net);
   const h = ctx.world.hosts.get(owner);
   for (const l of h?.linkOrder ?? [])
     if (l.kind === 'vxlan') for (const a of h!.addresses.get(l.name) ?? []) out.add(a.local);

@@ -4,7 +4,7 @@
 // ipset (felix rule "-m set ! --match-set cali40all-hosts-net src -j DROP" on the tunnel protocol).
 import { text, texts } from '../../model/render/said.ts';
 import { cidrContains, formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
-import type { Ipv4 } from '../../lib/ipv4.ts';
+import type { Cidr4, Ipv4 } from '../../lib/ipv4.ts';
 import { fibLookup } from '../../engine/routing.ts';
 import { outerAddresses } from '../../engine/tunnel.ts';
 import { CNI_MODULES } from '../../model/cni/index.ts';
@@ -24,11 +24,16 @@ function allowList(h: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined {
   return undefined;
 }
 
+/** A set's members parsed once (every node pair asks the peer's set). */
+const parsedMembers = new WeakMap<IpSet, Cidr4[]>();
+
 function inSet(s: IpSet, ip: Ipv4): boolean {
-  return s.members.some((m) => {
-    const c = parseCidr4(m.split(',')[0]!);
-    return c !== undefined && cidrContains(c, ip);
-  });
+  let members = parsedMembers.get(s);
+  if (members === undefined) {
+    members = s.members.map((m) => parseCidr4(m.split(',')[0]!)).filter((c): c is Cidr4 => c !== undefined);
+    parsedMembers.set(s, members);
+  }
+  return members.some((c) => cidrContains(c, ip));
 }
 
 export const tunnelSourceCheck: WideScopeCheck = {

@@ -21,16 +21,38 @@ interface PeerMac {
   evidence: string;
 }
 
-/** The probed peer whose VXLAN device carries `ip`, with that device. */
-function peerDevice(ctx: CheckContext, self: string, ip: string): { node: string; link: Link } | undefined {
+type VxlanDevices = Map<string, { node: string; link: Link }[]>;
+const devicesByCtx = new WeakMap<CheckContext, VxlanDevices>();
+
+/**
+ * Every probed node's VXLAN devices with a MAC, by address, in node order: built once per run, as
+ * every node asks it for each of its N neighbours (a search of every peer each time grew as N³).
+ */
+function vxlanDevices(ctx: CheckContext): VxlanDevices {
+  let m = devicesByCtx.get(ctx);
+  if (m !== undefined) return m;
+  m = new Map();
   for (const [name, h] of ctx.model.hosts) {
-    if (name === self || !ctx.has(name, ['ip-addr'])) continue;
+    if (!ctx.has(name, ['ip-addr'])) continue;
+    const links = new Map<string, Link>();
+    for (const l of h.links) if (!links.has(l.name)) links.set(l.name, l);
     for (const a of h.addresses) {
-      const link = h.links.find((l) => l.name === a.dev);
-      if (a.local === ip && link?.kind === 'vxlan' && link.mac !== undefined) return { node: name, link };
+      const link = links.get(a.dev);
+      if (link?.kind !== 'vxlan' || link.mac === undefined) continue;
+      const list = m.get(a.local);
+      if (list === undefined) m.set(a.local, [{ node: name, link }]);
+      else list.push({ node: name, link });
     }
   }
-  return undefined;
+  devicesByCtx.set(ctx, m);
+  return m;
+}
+
+/** The probed peer whose VXLAN device carries `ip`, with that device. */
+function peerDevice(ctx: CheckContext, self: string, ip: string): { node: string; link: Link } | undefined {
+  return vxlanDevices(ctx)
+    .get(ip)
+    ?.find((d) => d.node !== self);
 }
 
 /** flannel's VTEP address of a node is its subnet's network address (flannel.1, /32); its MAC is in backend-data. */

@@ -1,0 +1,78 @@
+// How a v2 snapshot cuts a section into content-addressed pieces (docs/snapshot.md, "v2").
+// iptables-save -c text is the same on every node of a cluster but for its counters and a few
+// node-specific chains: the counters are lifted out into a per-host column ("[]" stays in their
+// place), and the rest is cut into runs of lines at content-defined boundaries, so a chain present
+// on one node only changes the piece around it, and every other piece is stored once for the cluster.
+import { createHash } from 'node:crypto';
+
+/** A blob's id: the first 96 bits of the SHA-256 of its text, hex. */
+export function blobId(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 24);
+}
+
+/** Sections cut into pieces; every other section is one blob. */
+export const isPieced = (section: string): boolean =>
+  section === 'iptables-nft-save' || section === 'iptables-legacy-save';
+
+// iptables-save -c prints "[packets:bytes] " before a rule and " [packets:bytes]" after a chain
+// header (iptables/iptables-save.c, xtables-save.c): those, and only those, are lifted out.
+const COUNTERS = /^\[(\d+):(\d+)\](?= )|(?<= )\[(\d+):(\d+)\]$/gm;
+const HOLE = /^\[\](?= )|(?<= )\[\]$/gm;
+
+/** One line in 8 starts a piece (FNV-1a of the line), besides every table's first line. */
+const CUT_MASK = 7;
+
+function fnv1a(s: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export interface Pieced {
+  /** The pieces, each a run of whole lines; their concatenation is the text with counters as "[]". */
+  pieces: string[];
+  /** Each lifted counter in text order, "packets:bytes" ("0" for 0:0), joined by ","; "" for none. */
+  counters: string;
+}
+
+/** `text` in pieces, or undefined when it already holds a "[]" where a counter would be (kept whole). */
+export function cut(text: string): Pieced | undefined {
+  HOLE.lastIndex = 0;
+  if (HOLE.test(text)) return undefined;
+  const counters: string[] = [];
+  const holed = text.replace(COUNTERS, (_m, p1?: string, b1?: string, p2?: string, b2?: string) => {
+    const p = p1 ?? p2!;
+    const b = b1 ?? b2!;
+    counters.push(p === '0' && b === '0' ? '0' : `${p}:${b}`);
+    return '[]';
+  });
+  const pieces: string[] = [];
+  let start = 0;
+  let line = 0;
+  while (line < holed.length) {
+    const nl = holed.indexOf('\n', line);
+    const end = nl === -1 ? holed.length : nl + 1;
+    const c = holed[line];
+    if (line > start && (c === '*' || (fnv1a(holed, line, end) & CUT_MASK) === 0)) {
+      pieces.push(holed.slice(start, line));
+      start = line;
+    }
+    line = end;
+  }
+  if (start < holed.length || pieces.length === 0) pieces.push(holed.slice(start));
+  return { pieces, counters: counters.join(',') };
+}
+
+/** The text `cut` was given, from its pieces and counters; undefined when the counters do not fit the holes. */
+export function join(pieces: readonly string[], counters: string): string | undefined {
+  const list = counters === '' ? [] : counters.split(',');
+  let i = 0;
+  let bad = false;
+  const text = pieces.join('').replace(HOLE, () => {
+    const c = list[i++];
+    if (c === '0') return '[0:0]';
+    if (c === undefined || !/^\d+:\d+$/.test(c)) bad = true;
+    return `[${c}]`;
+  });
+  return bad || i !== list.length ? undefined : text;
+}
