@@ -112,7 +112,9 @@ export function send(
         at.host.links.get(at.dev)?.kind === 'bridge'
           ? { ...st, bridgeIngress: { host: at.host.name, bridge: at.dev, podIp: from.pod.ip } }
           : st;
-      return receive(ctx, bridged, at.host, at.dev, p);
+      // br_netfilter hands the frame to iptables with the port it came in on (-m physdev).
+      const port = bridged !== st ? veth : undefined;
+      return receive(ctx, bridged, at.host, at.dev, p, port);
     }
     case 'external': {
       const direct = directEntry(world, from.external, p.dst);
