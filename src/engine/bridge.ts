@@ -8,12 +8,13 @@
 // mode (net/bridge/br_forward.c should_deliver: `(p->flags & BR_HAIRPIN_MODE) || skb->dev != p->dev`).
 // A routed frame (br_netfilter off) leaves from the bridge device itself (br_dev_xmit: skb->dev is
 // the bridge), so hairpin mode does not matter. Both measured in test/lab/hairpin.test.ts.
-import { formatIpv4 } from '../lib/ipv4.ts';
+import { cidrContains, formatIpv4, maskOf } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import { itemSaid } from '../model/said.ts';
 import type { Said } from '../model/said.ts';
 import type { HostNet } from './host-net.ts';
 import { usableNeighbor } from './host-net.ts';
+import { isLocalAddress } from './rpfilter.ts';
 import { bridgeCallsIptables } from './kernel/sysctl.ts';
 
 /** Where a pod's frames enter a bridge: recorded when the pod sends, read when the bridge forwards. */
@@ -24,12 +25,34 @@ export interface BridgeIngress {
   podIp: Ipv4;
   /** The destination the frame arrived with, before PREROUTING. */
   arrivalDst?: Ipv4;
+  /**
+   * The pod sent the frame to its destination's own MAC, not the bridge's: the destination is on
+   * the pod's link (onBridgeLink), so the bridge forwards the frame and the node does not route it.
+   */
+  onLink?: boolean;
 }
 
 type BridgeVerdict =
   | { deliver: true }
   | { deliver: false; port: string; detail: string; evidence: Said[] }
   | { deliver: 'unknown'; detail: string; evidence: Said[] };
+
+/**
+ * Whether a pod behind `bridge` sends to `dst` directly (ARP for `dst`, the frame to its MAC):
+ * the bridge CNI plugin gives the pod an address in the subnet whose gateway address the bridge
+ * holds, with the same prefix (plugins/main/bridge, host-local IPAM), so what lies in one of the
+ * bridge's own prefixes, and is no address of the node, is on the pod's link.
+ */
+export function onBridgeLink(h: HostNet, bridge: string, dst: Ipv4): boolean {
+  const own = h.addresses.get(bridge) ?? [];
+  if (own.some((a) => a.local === dst)) return false;
+  if (isLocalAddress(h, dst)) return false;
+  return own.some((a) => {
+    const c = { net: (a.net & maskOf(a.len)) >>> 0, len: a.len };
+    // The subnet's own network and broadcast addresses are no pod's.
+    return a.len < 31 && cidrContains(c, dst) && dst !== c.net && dst !== (c.net | ~maskOf(a.len)) >>> 0;
+  });
+}
 
 /** Ports of `bridge` on `h` (devices whose master it is), in ifindex order. */
 function ports(h: HostNet, bridge: string) {

@@ -24,7 +24,7 @@ import { receive } from './walk/receive.ts';
 import { die } from './walk/state.ts';
 import type { Ctx, Endpoint, EngineOptions, Leaf, Stages, State } from './walk/state.ts';
 import { podEgressTooBig, postrouting } from './walk/transmit.ts';
-import { podPort } from './bridge.ts';
+import { onBridgeLink, podPort } from './bridge.ts';
 
 export type { Endpoint, EngineOptions, Leaf } from './walk/state.ts';
 
@@ -110,7 +110,15 @@ export function send(
       // A pod on a bridge sends through its port: the bridge may refuse to send a frame back out of it.
       const bridged =
         at.host.links.get(at.dev)?.kind === 'bridge'
-          ? { ...st, bridgeIngress: { host: at.host.name, bridge: at.dev, podIp: from.pod.ip } }
+          ? {
+              ...st,
+              bridgeIngress: {
+                host: at.host.name,
+                bridge: at.dev,
+                podIp: from.pod.ip,
+                onLink: onBridgeLink(at.host, at.dev, p.dst),
+              },
+            }
           : st;
       // br_netfilter hands the frame to iptables with the port it came in on (-m physdev).
       const port = bridged !== st ? veth : undefined;

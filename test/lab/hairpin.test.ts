@@ -10,15 +10,13 @@
 // of the bridge's ports say which port is the pod's) to show it then still decides, or says unknown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { traceFlow } from '../../src/engine/flow.ts';
 import { buildHostNet } from '../../src/engine/host-net.ts';
-import { evaluateHook } from '../../src/engine/netfilter/evaluate.ts';
-import type { FlowResult } from '../../src/engine/trace.ts';
 import type { World } from '../../src/engine/world.ts';
 import { parseIpv4 } from '../../src/lib/ipv4.ts';
 import { buildHostState } from '../../src/model/host.ts';
 import type { HostEntry } from '../../src/snapshot/types.ts';
 import { compare, observationOf } from './differential/compare.ts';
+import { podFlow, showFlow } from './pod-flow.ts';
 import type { Observation } from './differential/compare.ts';
 import { bridgePod, labUnsupportedReason, mergeLabs, node, sharedLab, vethName } from './harness/index.ts';
 
@@ -104,43 +102,6 @@ function withoutPodEntries(e: HostEntry): HostEntry {
   };
 }
 
-function engineSays(world: World, proto: 'udp' | 'tcp'): { obs: Observation; results: FlowResult[] } {
-  const pod = world.pods[0]!;
-  const results = traceFlow(
-    world,
-    { evaluate: evaluateHook },
-    { kind: 'pod', pod },
-    {
-      src: pod.ip,
-      dst: parseIpv4(CLUSTER_IP)!,
-      proto,
-      sport: 40000,
-      dport: 80,
-      mark: 0,
-      connmark: 0,
-      length: 84,
-    },
-  );
-  const r = results[0]!;
-  const obs: Observation = {
-    forwardDelivered: r.forward.verdict === 'delivered',
-    replyDelivered: r.reply?.verdict === 'delivered',
-  };
-  if (r.forward.verdict === 'unknown' || r.reply?.verdict === 'unknown') obs.unknown = true;
-  if (obs.forwardDelivered) {
-    obs.receivedBy = r.forward.deliveredTo === 'pod default/pod' ? 'pod' : r.forward.deliveredTo;
-    if (r.forward.seenAs !== undefined) obs.seenSrc = r.forward.seenAs.src;
-  }
-  return { obs, results };
-}
-
-function show(results: FlowResult[]): string {
-  return results
-    .flatMap((r) => [r.forward, ...(r.reply ? [r.reply] : [])])
-    .map((t) => `${t.direction} ${t.verdict}\n${t.hops.map((h) => `  ${h.node} ${h.step}: ${h.detail}`).join('\n')}`)
-    .join('\n');
-}
-
 describe('hairpin: a pod reaching itself through its Service on a bridge', { skip }, () => {
   const lab = sharedLab(topology, { prefix: 'hairpin' });
 
@@ -168,25 +129,25 @@ describe('hairpin: a pod reaching itself through its Service on a bridge', { ski
       ] as const) {
         const world = worldOf(e);
         for (const proto of ['udp', 'tcp'] as const) {
-          const { obs, results } = engineSays(world, proto);
+          const { obs, results } = podFlow(world, world.pods[0]!, CLUSTER_IP, proto, 80);
           // Bridged back to its ingress port: br_netfilter's DNAT, with or without masquerade.
           const refused = c.brnf && !c.hairpin;
           // Without the entries the ports differ (the other pod's is off): only a bridged frame,
           // which depends on the pod's own port, is left undecided.
           if (label !== 'probed' && c.brnf && c.hairpin) {
-            assert.equal(obs.unknown, true, `${label} ${proto}: ${show(results)}`);
+            assert.equal(obs.unknown, true, `${label} ${proto}: ${showFlow(results)}`);
             continue;
           }
           assert.deepEqual(
             compare(kernel[proto]!, obs, proto),
             [],
-            `${label} ${proto}: kernel ${JSON.stringify(kernel[proto])}\n${show(results)}`,
+            `${label} ${proto}: kernel ${JSON.stringify(kernel[proto])}\n${showFlow(results)}`,
           );
           const t = results[0]!;
           const decisive = t.forward.decisive ?? t.reply?.decisive;
-          if (refused) assert.equal(decisive?.reason?.kind, 'hairpin-off', show(results));
+          if (refused) assert.equal(decisive?.reason?.kind, 'hairpin-off', showFlow(results));
           if (!c.masq && (!c.brnf || c.hairpin))
-            assert.equal(decisive?.reason?.kind, 'hairpin-no-masquerade', show(results));
+            assert.equal(decisive?.reason?.kind, 'hairpin-no-masquerade', showFlow(results));
         }
       }
     });

@@ -14,10 +14,12 @@ import type { Packet } from '../packet.ts';
 import { fibLookup, nextHops } from '../routing.ts';
 import { validateSource } from '../rpfilter.ts';
 import type { RpfResult } from '../rpfilter.ts';
+import { bridgeFrame } from './bridged.ts';
 import { conntrackIn } from './conntrack-steps.ts';
 import { enterable, gapOn, unknownWithout } from './gaps.ts';
 import { runHook } from './hook.ts';
 import { failRoute, noOutputDevice, routeEvidence } from './route-outcome.ts';
+import { transmit } from './transmit.ts';
 import { describePacket, die, hop, outerHeader, routed, routingLoop, withEffect } from './state.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
@@ -48,6 +50,20 @@ export function receive(ctx: Ctx, st0: State, h: HostNet, dev: string, p0: Packe
   const link = h.links.get(dev);
   if (link !== undefined && !link.up)
     return [die(st, h.name, 'enter', 'dropped', { kind: 'link-down' }, `${dev} is down`, [link.raw], dev)];
+
+  // A pod's frame to a neighbour on its bridge is bridged, not routed (walk/bridged.ts).
+  const b = st.bridgeIngress;
+  if (b?.onLink === true && b.host === h.name && b.bridge === dev)
+    return bridgeFrame(
+      ctx,
+      st,
+      h,
+      dev,
+      physdevIn,
+      p0,
+      (s, q, physdev) => routeInput(ctx, s, h, dev, q, physdev),
+      (s, q) => transmit(ctx, s, h, dev, q.dst, q),
+    );
 
   // Conntrack (PREROUTING, before nat): a reply to a connection this host saw has its SNAT undone.
   const { st: st1, p } = conntrackIn(st, h, p0, dev);

@@ -9,7 +9,7 @@ import type { Ipv4 } from '../../lib/ipv4.ts';
 import type { CtEntry, CtTables, Tuple } from '../conntrack.ts';
 import type { HostNet } from '../host-net.ts';
 import type { BridgeIngress } from '../bridge.ts';
-import type { ConntrackView, EvaluateHook } from '../netfilter/types.ts';
+import type { ConntrackView, EvaluateHook, PhysdevView } from '../netfilter/types.ts';
 import type { Packet } from '../packet.ts';
 import type { Hop, HopEffect, HopReason, HopStep, Trace, TraceVerdict } from '../trace.ts';
 import type { ExternalEndpoint, PodEndpoint, World } from '../world.ts';
@@ -74,6 +74,8 @@ export interface Stages {
     nextHop: Ipv4,
     p: Packet,
     inIface: string | undefined,
+    /** The bridge ports of a bridged frame (walk/bridged.ts). */
+    physdev?: PhysdevView,
   ): Leaf[];
 }
 

@@ -22,14 +22,19 @@ import type { Ctx, Endpoint, Leaf, Stages, State } from './state.ts';
 import type { PodEndpoint } from '../world.ts';
 
 /** POSTROUTING; then a reply has its DNAT undone, this host's entry is recorded and the packet leaves. */
-export const postrouting: Stages['postrouting'] = (ctx, st, h, oif, nextHop, p, inIface) => {
+export const postrouting: Stages['postrouting'] = (ctx, st, h, oif, nextHop, p, inIface, physdev) => {
   return runHook(
     ctx,
     st,
     h,
     'POSTROUTING',
     p,
-    { outIface: oif, nextHop, ...(inIface !== undefined ? { inIface } : {}) },
+    {
+      outIface: oif,
+      nextHop,
+      ...(inIface !== undefined ? { inIface } : {}),
+      ...(physdev !== undefined ? { physdev } : {}),
+    },
     (s, q0) => {
       const c = conntrackOut(s, h, q0, oif);
       const s2 = recordEntry(c.st, h, c.p);
@@ -38,7 +43,8 @@ export const postrouting: Stages['postrouting'] = (ctx, st, h, oif, nextHop, p, 
   );
 };
 
-function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
+/** The packet leaves `oif` toward `nextHop` (after POSTROUTING, or bridged without br_netfilter). */
+export function transmit(ctx: Ctx, st0: State, h: HostNet, oif: string, nextHop: Ipv4, p: Packet): Leaf[] {
   const link = h.links.get(oif);
   if (link !== undefined && !link.up)
     return [die(st0, h.name, 'transmit', 'dropped', { kind: 'link-down' }, `${oif} is down`, [link.raw], oif)];
