@@ -2,7 +2,7 @@
 // IPIP (node.spec.podCIDR allocated, unused by calico-ipam), kubeadm + flannel, k3s's embedded
 // flannel, Canal, Cilium with `ipam: kubernetes` and with `cluster-pool`. Every pod reaches every
 // other pod; netcheck must report nothing on any of them.
-import { canalInstall, ciliumInstall, flannelHealthy, kubeadmCalico } from './base.ts';
+import { canalInstall, ciliumInstall, flannelHealthy, kubeadmCalico, kubeRouterInstall } from './base.ts';
 import type { ClusterDecl } from './cluster.ts';
 import type { FlowCase, Scenario } from './scenario.ts';
 
@@ -67,6 +67,12 @@ export const ciliumClusterPool = installer(
   "Cilium's operator gives each node a /24 of cluster-pool-ipv4-cidr 10.0.0.0/16 in its CiliumNode; the podCIDRs kubeadm's controller-manager allocated anyway (10.244.x.0/24) are unused.",
 );
 
+export const kubeadmKubeRouter = installer(
+  kubeRouterInstall(),
+  'kubeadm + kube-router (healthy)',
+  "daemonset/kubeadm-kuberouter.yaml: kube-router routes the pods (--run-router) and enforces NetworkPolicy (--run-firewall), kubeadm's kube-proxy keeps the Services (--run-service-proxy=false); the bridge plugin's hairpinMode on, as kube-router's user guide asks (the manifest leaves it off). Pods on kube-bridge with host-local addresses from node.spec.podCIDR, which kube-router writes into /etc/cni/net.d/10-kuberouter.conflist; the nodes share 192.168.1.0/24, so each peer's pod CIDR is a direct route (proto 17, no tun-* tunnel).",
+);
+
 /** Every installer shape, in the order examples/README.md lists them. */
 export const INSTALLERS: readonly Scenario[] = [
   kubeadmCalicoVxlan,
@@ -76,4 +82,5 @@ export const INSTALLERS: readonly Scenario[] = [
   canalInstalled,
   ciliumKubernetesIpam,
   ciliumClusterPool,
+  kubeadmKubeRouter,
 ];
