@@ -65,6 +65,7 @@ const EXAMPLES: Record<string, Case[]> = {
   'canal-healthy': healthyInstall(['kube-system/coredns-5dd5756b68-7xq2k', 'default/api-1', 'default/api-0']),
   'cilium-kubernetes': healthyInstall(CILIUM_PODS),
   'cilium-cluster-pool': healthyInstall(CILIUM_PODS),
+  'kubeadm-kube-router': healthyInstall(THREE_PODS),
   'nodeport-cluster-policy': healthyInstall(THREE_PODS),
   'nodeport-local-no-endpoint': [
     {
