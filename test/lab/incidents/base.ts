@@ -319,7 +319,8 @@ export function ciliumInstall(ipam: 'kubernetes' | 'cluster-pool'): ClusterDecl 
  * (iptables mode), the manifest's args. The nodes share one subnet, so pod traffic is routed
  * directly (no tunnels). The manifest leaves the bridge plugin's hairpinMode off, which breaks a
  * pod reaching itself through a Service (netcheck's hairpin-mode-off, rightly); this cluster has
- * it on, as kube-router's user guide asks and its all-features manifests ship.
+ * it on, as kube-router's user guide asks and its all-features manifests ship. NetworkPolicy
+ * default/client-from-web admits the web pods to client-0 on udp/8080 (the ring's web-0 → client-0).
  */
 export function kubeRouterInstall(): ClusterDecl {
   const d = flannelHealthy(false);
@@ -328,6 +329,10 @@ export function kubeRouterInstall(): ClusterDecl {
   delete d.flannel;
   d.agentImage = 'docker.io/cloudnativelabs/kube-router:v2.11.0';
   d.kubeRouter = { hairpinMode: true };
+  // One ingress policy, so the nodes carry a KUBE-NWPLCY-* chain besides every pod's KUBE-POD-FW-*.
+  d.networkPolicies = [
+    { namespace: 'default', name: 'client-from-web', app: 'client', from: ['web'], protocol: 'UDP', port: 8080 },
+  ];
   d.agentArgs = [
     '--run-router=true',
     '--run-firewall=true',

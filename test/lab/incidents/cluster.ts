@@ -32,7 +32,8 @@
 //    plugin, host-local ranges holding node.spec.podCIDR as the routing controller writes them);
 //    nodes on one subnet, so every peer's pod CIDR is a direct route `via <peer> proto 17` (zebra,
 //    injectRoute) and no tun-* tunnel exists; kube-router's FORWARD accepts for kube-bridge and its
-//    pod-egress masquerade (routing/pod_egress.go) with the ipsets they match.
+//    pod-egress masquerade (routing/pod_egress.go) with the ipsets they match; its NetworkPolicy
+//    chains for every local pod and policy (kube-router-policy.ts).
 import { felixPolicy } from './felix-policy.ts';
 import type { NetworkPolicyDecl } from './felix-policy.ts';
 import {
@@ -50,6 +51,7 @@ import type { HostOptions, Lab, SegmentPort } from '../harness/index.ts';
 import { parseCidr4, formatIpv4 } from '../../../src/lib/ipv4.ts';
 import { fixture } from '../../helpers/fixtures.ts';
 import { kubeProxyIptables } from './kube-proxy.ts';
+import { kubeRouterPolicy } from './kube-router-policy.ts';
 
 export type Cni = 'calico-vxlan' | 'calico-ipip' | 'cilium-native' | 'canal' | 'flannel' | 'kube-router';
 
@@ -466,8 +468,10 @@ const KUBE_ROUTER_NODE_IPS = 'kube-router-node-ips';
  * FORWARD accepts, each inserted at position 1; routing/pod_egress.go: pods to anything outside
  * the pod CIDRs and the nodes are masqueraded, --random-fully where iptables has it).
  */
-export function kubeRouterIptables(n: NodeDecl): IptablesParts {
+export function kubeRouterIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
+  const policy = kubeRouterNodePolicy(d, n);
   const filter = [
+    ...policy.top,
     `-A FORWARD -o ${primaryNic(n).dev} -m comment --comment "allow outbound node port traffic on node interface with which node ip is associated" -j ACCEPT`,
     `-A FORWARD -o ${KUBE_BRIDGE} -m comment --comment "allow inbound traffic to pods" -j ACCEPT`,
     `-A FORWARD -i ${KUBE_BRIDGE} -m comment --comment "allow outbound traffic from pods" -j ACCEPT`,
@@ -475,16 +479,22 @@ export function kubeRouterIptables(n: NodeDecl): IptablesParts {
   const nat = [
     `-A POSTROUTING -m set --match-set ${KUBE_ROUTER_POD_SUBNETS} src -m set ! --match-set ${KUBE_ROUTER_POD_SUBNETS} dst -m set ! --match-set ${KUBE_ROUTER_NODE_IPS} dst -j MASQUERADE --random-fully`,
   ];
-  return { nat: { chains: [], rules: nat }, filter: { chains: [], rules: filter } };
+  return { nat: { chains: [], rules: nat }, filter: { chains: policy.chains, rules: [...filter, ...policy.rules] } };
+}
+
+/** kube-router's NetworkPolicy controller on node `n` (kube-router-policy.ts). */
+function kubeRouterNodePolicy(d: ClusterDecl, n: NodeDecl) {
+  return kubeRouterPolicy(n.name, d.pods, d.networkPolicies ?? [], d.serviceCidr);
 }
 
 /** The ipsets of syncNodeIPSets: every node's pod CIDR (hash:net) and address (hash:ip), timeout 0. */
-export function kubeRouterIpsets(d: ClusterDecl): string {
+export function kubeRouterIpsets(d: ClusterDecl, n: NodeDecl): string {
   return `${[
     `create ${KUBE_ROUTER_POD_SUBNETS} hash:net family inet hashsize 1024 maxelem 65536 timeout 0`,
-    ...d.nodes.map((n) => `add ${KUBE_ROUTER_POD_SUBNETS} ${n.podCidr} timeout 0`),
+    ...d.nodes.map((x) => `add ${KUBE_ROUTER_POD_SUBNETS} ${x.podCidr} timeout 0`),
     `create ${KUBE_ROUTER_NODE_IPS} hash:ip family inet hashsize 1024 maxelem 65536 timeout 0`,
-    ...d.nodes.map((n) => `add ${KUBE_ROUTER_NODE_IPS} ${n.ip} timeout 0`),
+    ...d.nodes.map((x) => `add ${KUBE_ROUTER_NODE_IPS} ${x.ip} timeout 0`),
+    ...kubeRouterNodePolicy(d, n).ipsets,
   ].join('\n')}\n`;
 }
 
@@ -693,8 +703,8 @@ function kubeRouterNode(d: ClusterDecl, n: NodeDecl): HostOptions {
     routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${primaryNic(n).dev} proto 17`)],
     // The routing controller sets it (NewNetworkRoutingController: utils.BridgeNFCallIPTables).
     sysctls: { 'net.bridge.bridge-nf-call-iptables': '1' },
-    ipsets: kubeRouterIpsets(d),
-    ...nodeIptables(d, n, kubeRouterIptables(n)),
+    ipsets: kubeRouterIpsets(d, n),
+    ...nodeIptables(d, n, kubeRouterIptables(d, n)),
     files: { [KUBE_ROUTER_CONFLIST]: kubeRouterConflist(d, n) },
   };
 }
