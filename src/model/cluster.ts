@@ -33,6 +33,8 @@ export interface PodInfo {
   images: string[];
   /** Named container ports (spec.containers[].ports[] with a name): what a NetworkPolicy's named port means. */
   namedPorts: { name: string; port: number; protocol: string }[];
+  /** Its containers' command and args, when any: a CNI agent's flags (kube-router's --enable-overlay). */
+  args?: string[];
 }
 
 export interface ServicePortInfo {
@@ -205,6 +207,8 @@ export function podInfo(o: KubeObject): PodInfo {
           : [];
       }),
   };
+  const args = arr(spec['containers']).flatMap((c) => [...strs(rec(c)['command']), ...strs(rec(c)['args'])]);
+  if (args.length > 0) p.args = args;
   const node = str(spec['nodeName']);
   if (node !== undefined) p.node = node;
   const phase = str(status['phase']);

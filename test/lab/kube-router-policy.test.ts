@@ -7,24 +7,10 @@
 // the pod's chain jumped to; with a second policy admitting the LAN's ipBlock both deliver.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AnalysisContext } from '../../src/checks/context.ts';
-import { findingFromTrace } from '../../src/checks/flow/from-trace.ts';
-import { explainPolicyDrop } from '../../src/checks/flow/policy-drop.ts';
-import { traceFlow } from '../../src/engine/flow.ts';
-import { buildHostNet } from '../../src/engine/host-net.ts';
-import { evaluateHook } from '../../src/engine/netfilter/evaluate.ts';
-import type { World } from '../../src/engine/world.ts';
-import { parseIpv4 } from '../../src/lib/ipv4.ts';
-import { buildHostState } from '../../src/model/host.ts';
-import { observationOf } from './differential/compare.ts';
-import { bridgePod, labUnsupportedReason, lanHost, link, mergeLabs, node, sharedLab } from './harness/index.ts';
+import { FROM_FRONTEND, FROM_LAN, POD, POD_FW, checkLanToWeb, kubeRouterTopology } from './kube-router-lab.ts';
+import { labUnsupportedReason, sharedLab } from './harness/index.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
-const POD = '10.0.0.2';
-const LAN = '192.168.0.50';
-const POD_FW = 'KUBE-POD-FW-NTBE4GQD2YXNQRZM';
-const FROM_FRONTEND = 'KUBE-NWPLCY-DCXSNBA5SDTHRFOL';
-const FROM_LAN = 'KUBE-NWPLCY-6MJEZ6BCSPQKZWBG';
 
 interface Shape {
   version: string;
@@ -115,12 +101,7 @@ const IPSETS = [
   '',
 ].join('\n');
 
-const topology = mergeLabs(
-  node('node', { ipsets: IPSETS }),
-  lanHost('lan', { routes: ['10.0.0.0/24 via 192.168.0.2 dev eth0'] }),
-  link({ host: 'lan', dev: 'eth0', addr: `${LAN}/24` }, { host: 'node', dev: 'eth0', addr: '192.168.0.2/24' }),
-  bridgePod({ name: 'web', node: 'node', addr: `${POD}/24`, gateway: '10.0.0.1/24' }),
-);
+const topology = kubeRouterTopology({ ipsets: IPSETS });
 
 describe("kube-router's NetworkPolicy chains: the kernel refuses, netcheck names the policy", { skip }, () => {
   const lab = sharedLab(topology, { prefix: 'kuberouter' });
@@ -131,48 +112,7 @@ describe("kube-router's NetworkPolicy chains: the kernel refuses, netcheck names
         const l = lab();
         const restore = await l.exec('node', ['iptables-nft-restore'], { input: rules(s, withLan) });
         assert.equal(restore.code, 0, restore.stderr);
-        await l.exec('node', ['conntrack', '-F']);
-        const sent = await l.send({ from: 'lan', dst: POD, proto: 'udp', dport: 8080 });
-        const kernel = observationOf(sent, 'udp', POD);
-        assert.equal(kernel.forwardDelivered, withLan, JSON.stringify(sent));
-
-        const state = buildHostState('node', await l.probe('node'));
-        const world: World = {
-          hosts: new Map([['node', buildHostNet(state)]]),
-          pods: [{ name: 'default/web-0', ip: parseIpv4(POD)!, node: 'node' }],
-          externals: [{ name: 'lan', ip: parseIpv4(LAN)! }],
-        };
-        const [r] = traceFlow(
-          world,
-          { evaluate: evaluateHook },
-          { kind: 'external', external: world.externals[0]! },
-          {
-            src: parseIpv4(LAN)!,
-            dst: parseIpv4(POD)!,
-            proto: 'udp',
-            sport: 40000,
-            dport: 8080,
-            mark: 0,
-            connmark: 0,
-            length: 84,
-          },
-        );
-        const t = r!.forward;
-        assert.equal(t.verdict === 'delivered', withLan, JSON.stringify(t.hops, null, 1));
-        if (withLan) return;
-        assert.equal(t.verdict, 'rejected');
-        const f = findingFromTrace(t, 'lan → default/web-0 udp/8080')!;
-        const ctx = { model: { hosts: new Map([['node', state]]) } } as unknown as AnalysisContext;
-        const named = explainPolicyDrop(ctx, f, t);
-        assert.match(
-          named.summary,
-          /no rule of KubernetesNetworkPolicy default\/web-from-frontend \(kube-router chain KUBE-NWPLCY-DCXSNBA5SDTHRFOL\) allows it$/,
-        );
-        assert.ok(
-          named.evidence.some((e) => e.includes(s.jumpPolicy('web-from-frontend'))),
-          named.evidence.join('\n'),
-        );
-        assert.match(named.fix, /kubectl -n default edit networkpolicy web-from-frontend/);
+        await checkLanToWeb(l, withLan, s.jumpPolicy('web-from-frontend'));
       });
     }
   }

@@ -1,6 +1,8 @@
-// kube-router's NetworkPolicy enforcement (cloudnativelabs/kube-router pkg/controllers/netpol,
-// iptables mode): traffic to or from a pod that policies select goes through the pod's chain
-// KUBE-POD-FW-<hash>, which jumps to one chain KUBE-NWPLCY-<hash> per policy selecting the pod
+// kube-router's NetworkPolicy enforcement (cloudnativelabs/kube-router pkg/controllers/netpol;
+// iptables mode, and from v2.11 the nftables mode of --use-nftables-for-netpol, npc_nftables.go:
+// table `ip kube-router-filter-ipv4`, the same chain names, the comments as nft rule comments,
+// `ip daddr <pod>` / `ip saddr <pod>` for the direction): traffic to or from a pod that policies
+// select goes through the pod's chain KUBE-POD-FW-<hash>, which jumps to one chain KUBE-NWPLCY-<hash> per policy selecting the pod
 // (pod.go setupPodNetpolRules: `-d <pod>` for ingress, `-s <pod>` for egress, neither for both);
 // a policy rule that admits the flow sets mark 0x10000, and the pod chain ends by logging and
 // rejecting what no policy marked (`-m mark ! --mark 0x10000/0x10000 -j REJECT`). Chain names are
@@ -16,9 +18,9 @@ import { jumpsBeforeRefusal, refusedAt } from './policy-writer.ts';
 import type { PolicyRef, PolicyWriter } from './policy-writer.ts';
 
 const REJECT_OLD = /--comment "?rule to REJECT traffic destined for POD name:(\S+) namespace: ([^"\s]+)/;
-const REJECT_NEW = /--comment "?([^"\s/]+)\/([^"\s]+) reject"?/;
+const REJECT_NEW = /(?:--)?comment "?([^"\s/]+)\/([^"\s]+) reject"?/;
 const JUMP_OLD = /--comment "?run through nw policy ([^"\s]+)/;
-const JUMP_NEW = /--comment "?([^"\s/]+)\/([^"\s]+) policy"?/;
+const JUMP_NEW = /(?:--)?comment "?([^"\s/]+)\/([^"\s]+) policy"?/;
 
 /** The pod a REJECT rule of a pod chain names, as namespace and name. */
 function rejectedPod(line: string): { namespace: string; name: string } | undefined {
@@ -29,8 +31,8 @@ function rejectedPod(line: string): { namespace: string; name: string } | undefi
 }
 
 function direction(jump: string): PolicyRef['direction'] {
-  if (/(^|\s)-d \S+/.test(jump)) return 'ingress';
-  if (/(^|\s)-s \S+/.test(jump)) return 'egress';
+  if (/(^|\s)(-d|ip6? daddr) \S+/.test(jump)) return 'ingress';
+  if (/(^|\s)(-s|ip6? saddr) \S+/.test(jump)) return 'egress';
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-// What a NetworkPolicy engine's iptables chains say about a drop: the policies the pod's chain
+// What a NetworkPolicy engine's chains (iptables or native nftables) say about a drop: the policies the pod's chain
 // consulted before the rule that refused the packet, named from the writer's own comments. One
 // writer a file (calico-policy-drop.ts: felix; kube-router-policy-drop.ts), registered in
 // policy-drop.ts.
@@ -37,28 +37,61 @@ export function refusedAt(hop: Hop) {
   return hop.reason?.kind === 'netfilter-drop' || hop.reason?.kind === 'netfilter-reject' ? hop.reason.at : undefined;
 }
 
+/** A rule of the refusing chain in either dataplane: its place, where it jumps, its line as quoted. */
+interface WriterRule {
+  position: number;
+  target?: string;
+  /** iptables-save's line, or nft's rule text (`… comment "…"`). */
+  line: string;
+  /** What the refusal's line contains when it is this rule. */
+  key: string;
+}
+
+function writerRules(h: HostState, at: NonNullable<ReturnType<typeof refusedAt>>): WriterRule[] | undefined {
+  if (at.backend === 'nftables') {
+    const chain = h.nft?.tables.find((t) => t.family === at.family && t.name === at.table)?.chains.get(at.chain);
+    return chain?.rules.map((r) => {
+      const jump = r.expr.find(
+        (e): e is { jump: { target: string } } => typeof e === 'object' && e !== null && 'jump' in e,
+      );
+      return {
+        position: r.position,
+        ...(jump !== undefined ? { target: jump.jump.target } : {}),
+        line: r.text,
+        key: r.text.replace(/ counter packets \d+ bytes \d+/, '').replace(/ # handle \d+$/, ''),
+      };
+    });
+  }
+  return chainOf(h, at.backend, at.table, at.chain)?.rules.map((r) => ({
+    position: r.position,
+    ...(r.target?.name !== undefined ? { target: r.target.name } : {}),
+    line: r.raw,
+    key: r.raw.replace(/^\[\d+:\d+\]\s*/, ''),
+  }));
+}
+
 /**
  * The policy chains a pod's chain jumps to before its refusing rule (the line the verdict's place
- * carries), with `name` reading the reference out of each jump and its target chain.
+ * carries), in iptables or native nftables, with `name` reading the reference out of each jump.
  */
 export function jumpsBeforeRefusal(
   h: HostState,
   hop: Hop,
   isPolicyChain: RegExp,
-  name: (jump: string, target: IptChain | undefined) => Omit<PolicyRef, 'chain'> | undefined,
+  name: (jump: string) => Omit<PolicyRef, 'chain'> | undefined,
 ): PolicyRef[] {
   const at = refusedAt(hop);
   if (at === undefined) return [];
-  const chain = chainOf(h, at.backend, at.table, at.chain);
-  if (chain === undefined) return [];
-  const refusal = chain.rules.find((r) => at.line.includes(r.raw.replace(/^\[\d+:\d+\]\s*/, '')));
+  const rules = writerRules(h, at);
+  if (rules === undefined) return [];
+  const unCounted = (l: string) => l.replace(/ counter packets \d+ bytes \d+/, '').replace(/ # handle \d+$/, '');
+  const refusal = rules.find((r) => unCounted(at.line).includes(r.key));
   const out: PolicyRef[] = [];
-  for (const r of chain.rules) {
+  for (const r of rules) {
     if (refusal !== undefined && r.position >= refusal.position) break;
-    const target = r.target?.name ?? '';
-    if (!isPolicyChain.test(target)) continue;
-    const p = name(r.raw, chainOf(h, at.backend, at.table, target));
-    if (p !== undefined) out.push({ ...p, chain: target });
+    if (r.target === undefined || !isPolicyChain.test(r.target)) continue;
+    const p = name(r.line);
+    if (p !== undefined) out.push({ ...p, chain: r.target });
   }
   return out;
 }

@@ -63,6 +63,8 @@ export const NETWORK_CONFIGMAPS: readonly { name: string; namespaces: readonly s
   { name: 'cilium-config', namespaces: ['kube-system', 'cilium'] },
   { name: 'calico-config', namespaces: ['kube-system', 'calico-system'] },
   { name: 'kube-flannel-cfg', namespaces: ['kube-flannel', 'kube-system'] },
+  // kube-router's manifests (daemonset/*.yaml): its CNI conflist, the evidence it is the CNI.
+  { name: 'kube-router-cfg', namespaces: ['kube-system'] },
 ];
 
 export interface ListedObjects {

@@ -5,10 +5,11 @@ import { calico } from './calico.ts';
 import { canal } from './canal.ts';
 import { cilium } from './cilium.ts';
 import { flannel } from './flannel.ts';
+import { kubeRouter } from './kube-router.ts';
 import type { ClusterInfo } from '../cluster.ts';
 import type { CniModule } from './types.ts';
 
-export const CNI_MODULES: readonly CniModule[] = [cilium, canal, calico, flannel];
+export const CNI_MODULES: readonly CniModule[] = [cilium, canal, calico, flannel, kubeRouter];
 
 /** Tunnel device name → the module that creates it, over every known CNI. */
 export function tunnelOwner(dev: string): CniModule | undefined {

@@ -312,3 +312,32 @@ export function ciliumInstall(ipam: 'kubernetes' | 'cluster-pool'): ClusterDecl 
   d.cilium = { config };
   return d;
 }
+
+/**
+ * kube-router as daemonset/kubeadm-kuberouter.yaml installs it on kubeadm (--pod-network-cidr
+ * 10.244.0.0/16): pod routing and NetworkPolicy by kube-router, Services by kubeadm's kube-proxy
+ * (iptables mode), the manifest's args. The nodes share one subnet, so pod traffic is routed
+ * directly (no tunnels). The manifest leaves the bridge plugin's hairpinMode off, which breaks a
+ * pod reaching itself through a Service (netcheck's hairpin-mode-off, rightly); this cluster has
+ * it on, as kube-router's user guide asks and its all-features manifests ship. NetworkPolicy
+ * default/client-from-web admits the web pods to client-0 on udp/8080 (the ring's web-0 → client-0).
+ */
+export function kubeRouterInstall(): ClusterDecl {
+  const d = flannelHealthy(false);
+  d.name = 'kubeadm-kube-router';
+  d.cni = 'kube-router';
+  delete d.flannel;
+  d.agentImage = 'docker.io/cloudnativelabs/kube-router:v2.11.0';
+  d.kubeRouter = { hairpinMode: true };
+  // One ingress policy, so the nodes carry a KUBE-NWPLCY-* chain besides every pod's KUBE-POD-FW-*.
+  d.networkPolicies = [
+    { namespace: 'default', name: 'client-from-web', app: 'client', from: ['web'], protocol: 'UDP', port: 8080 },
+  ];
+  d.agentArgs = [
+    '--run-router=true',
+    '--run-firewall=true',
+    '--run-service-proxy=false',
+    '--bgp-graceful-restart=true',
+  ];
+  return d;
+}

@@ -27,6 +27,13 @@
 //    is the bridge's, the pods' gateway), br_netfilter on as kubeadm requires. `k3s` is the
 //    flannel k3s embeds: no kube-flannel or kube-proxy ConfigMap, its conflist under
 //    /var/lib/rancher/k3s/agent/etc/cni/net.d (k3s's containerd conf_dir).
+//  - kube-router: daemonset/kubeadm-kuberouter.yaml (cloudnativelabs/kube-router 7c2c2779): --run-router
+//    and --run-firewall, kube-proxy kept (--run-service-proxy=false). Pods on kube-bridge (the bridge
+//    plugin, host-local ranges holding node.spec.podCIDR as the routing controller writes them);
+//    nodes on one subnet, so every peer's pod CIDR is a direct route `via <peer> proto 17` (zebra,
+//    injectRoute) and no tun-* tunnel exists; kube-router's FORWARD accepts for kube-bridge and its
+//    pod-egress masquerade (routing/pod_egress.go) with the ipsets they match; its NetworkPolicy
+//    chains for every local pod and policy (kube-router-policy.ts).
 import { felixPolicy } from './felix-policy.ts';
 import type { NetworkPolicyDecl } from './felix-policy.ts';
 import {
@@ -44,8 +51,9 @@ import type { HostOptions, Lab, SegmentPort } from '../harness/index.ts';
 import { parseCidr4, formatIpv4 } from '../../../src/lib/ipv4.ts';
 import { fixture } from '../../helpers/fixtures.ts';
 import { kubeProxyIptables } from './kube-proxy.ts';
+import { kubeRouterPolicy } from './kube-router-policy.ts';
 
-export type Cni = 'calico-vxlan' | 'calico-ipip' | 'cilium-native' | 'canal' | 'flannel';
+export type Cni = 'calico-vxlan' | 'calico-ipip' | 'cilium-native' | 'canal' | 'flannel' | 'kube-router';
 
 export interface Nic {
   dev: string;
@@ -156,6 +164,14 @@ export interface ClusterDecl {
   nodePodCidrs?: Record<string, string>;
   /** The CNI agent's image: one host-network agent pod per node is listed (its tag is the running release). */
   agentImage?: string;
+  /**
+   * `hairpinMode`: the bridge plugin's setting in kube-router-cfg's cni-conf.json: unset (false) in
+   * daemonset/kubeadm-kuberouter.yaml, true in the *-all-features manifests and what kube-router's
+   * user guide (docs/user-guide.md, Hairpin Mode) asks for.
+   */
+  kubeRouter?: { hairpinMode?: boolean };
+  /** The agent container's args (the DaemonSet's, e.g. kube-router's --run-service-proxy=false). */
+  agentArgs?: string[];
   canal?: {
     /** Per node: the subnet written into the CNI conflist's host-local IPAM, when not the node's podCidr. */
     cniSubnet?: Record<string, string>;
@@ -211,7 +227,7 @@ export function firstHost(cidr: string): string {
 
 /** The interface name the CNI plugin gives a pod's host-side veth (Calico: cali + sha1("ns.name")[:11]). */
 export function podHostIf(d: ClusterDecl, p: PodDecl): string {
-  const prefix = d.cni === 'cilium-native' ? 'lxc' : d.cni === 'flannel' ? 'veth' : 'cali';
+  const prefix = d.cni === 'cilium-native' ? 'lxc' : isBridged(d) ? 'veth' : 'cali';
   return vethName(prefix, `${p.namespace}.${p.name}`);
 }
 
@@ -223,6 +239,11 @@ export function isCalico(d: ClusterDecl): boolean {
 /** flannel routes the pod network (flannel alone, or Canal). */
 export function isFlannel(d: ClusterDecl): boolean {
   return d.cni === 'flannel' || d.cni === 'canal';
+}
+
+/** Pods are ports of a bridge the bridge plugin made (flannel's cni0, kube-router's kube-bridge). */
+export function isBridged(d: ClusterDecl): boolean {
+  return d.cni === 'flannel' || d.cni === 'kube-router';
 }
 
 /** Lab host name of a pod: its name (pod names are unique in these clusters). */
@@ -311,6 +332,11 @@ function nodeIptables(d: ClusterDecl, n: NodeDecl, cni: IptablesParts): { iptabl
   const kubeProxy = kubeProxyIptables(d, n.name, (s) => serviceEndpoints(d, s));
   if (d.kubeProxyBackend === 'legacy')
     return { iptables: iptablesText([cni]), iptablesLegacy: iptablesText([kubeProxy]) };
+  // kube-router inserts its FORWARD rules at position 1 and appends its masquerade (enableForwarding, createPodEgressRule).
+  if (d.cni === 'kube-router') {
+    const none = { chains: [], rules: [] };
+    return { iptables: iptablesText([{ nat: none, filter: cni.filter }, kubeProxy, { nat: cni.nat, filter: none }]) };
+  }
   return { iptables: iptablesText(isFlannel(d) ? [kubeProxy, cni] : [cni, kubeProxy]) };
 }
 
@@ -432,6 +458,44 @@ export function flannelIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
     `-A POSTROUTING ! -s ${net} -d ${net} -j MASQUERADE`,
   ];
   return { nat: { chains: [], rules: nat }, filter: { chains: [], rules: [] } };
+}
+
+const KUBE_ROUTER_POD_SUBNETS = 'kube-router-pod-subnets';
+const KUBE_ROUTER_NODE_IPS = 'kube-router-node-ips';
+
+/**
+ * kube-router's routing controller (routing/network_routes_controller.go enableForwarding: three
+ * FORWARD accepts, each inserted at position 1; routing/pod_egress.go: pods to anything outside
+ * the pod CIDRs and the nodes are masqueraded, --random-fully where iptables has it).
+ */
+export function kubeRouterIptables(d: ClusterDecl, n: NodeDecl): IptablesParts {
+  const policy = kubeRouterNodePolicy(d, n);
+  const filter = [
+    ...policy.top,
+    `-A FORWARD -o ${primaryNic(n).dev} -m comment --comment "allow outbound node port traffic on node interface with which node ip is associated" -j ACCEPT`,
+    `-A FORWARD -o ${KUBE_BRIDGE} -m comment --comment "allow inbound traffic to pods" -j ACCEPT`,
+    `-A FORWARD -i ${KUBE_BRIDGE} -m comment --comment "allow outbound traffic from pods" -j ACCEPT`,
+  ];
+  const nat = [
+    `-A POSTROUTING -m set --match-set ${KUBE_ROUTER_POD_SUBNETS} src -m set ! --match-set ${KUBE_ROUTER_POD_SUBNETS} dst -m set ! --match-set ${KUBE_ROUTER_NODE_IPS} dst -j MASQUERADE --random-fully`,
+  ];
+  return { nat: { chains: [], rules: nat }, filter: { chains: policy.chains, rules: [...filter, ...policy.rules] } };
+}
+
+/** kube-router's NetworkPolicy controller on node `n` (kube-router-policy.ts). */
+function kubeRouterNodePolicy(d: ClusterDecl, n: NodeDecl) {
+  return kubeRouterPolicy(n.name, d.pods, d.networkPolicies ?? [], d.serviceCidr);
+}
+
+/** The ipsets of syncNodeIPSets: every node's pod CIDR (hash:net) and address (hash:ip), timeout 0. */
+export function kubeRouterIpsets(d: ClusterDecl, n: NodeDecl): string {
+  return `${[
+    `create ${KUBE_ROUTER_POD_SUBNETS} hash:net family inet hashsize 1024 maxelem 65536 timeout 0`,
+    ...d.nodes.map((x) => `add ${KUBE_ROUTER_POD_SUBNETS} ${x.podCidr} timeout 0`),
+    `create ${KUBE_ROUTER_NODE_IPS} hash:ip family inet hashsize 1024 maxelem 65536 timeout 0`,
+    ...d.nodes.map((x) => `add ${KUBE_ROUTER_NODE_IPS} ${x.ip} timeout 0`),
+    ...kubeRouterNodePolicy(d, n).ipsets,
+  ].join('\n')}\n`;
 }
 
 // ------------------------------------------------------------------------------------ files
@@ -566,6 +630,7 @@ function flannelConflist(d: ClusterDecl): string {
 }
 
 function hairpinMode(d: ClusterDecl): boolean {
+  if (d.cni === 'kube-router') return d.kubeRouter?.hairpinMode === true;
   return d.flannel?.hairpinMode !== false;
 }
 
@@ -582,6 +647,68 @@ function flannelNode(d: ClusterDecl, n: NodeDecl): HostOptions {
   };
 }
 
+/** The file kube-router's install-cni writes (KUBE_ROUTER_CNI_CONF_FILE in kubeadm-kuberouter.yaml). */
+export const KUBE_ROUTER_CONFLIST = '/etc/cni/net.d/10-kuberouter.conflist';
+export const KUBE_BRIDGE = 'kube-bridge';
+
+/** kube-router-cfg's cni-conf.json as the kubeadm manifests ship it (with hairpinMode: kubeadm-kuberouter-all-features.yaml). */
+export function kubeRouterCniConf(d: ClusterDecl): string {
+  return `{
+   "cniVersion":"0.3.0",
+   "name":"mynet",
+   "plugins":[
+      {
+         "name":"kubernetes",
+         "type":"bridge",
+         "bridge":"kube-bridge",
+         "isDefaultGateway":true,${hairpinMode(d) ? '\n         "hairpinMode":true,' : ''}
+         "ipam":{
+            "type":"host-local"
+         }
+      }
+   ]
+}
+`;
+}
+
+/** Keys sorted at every level, as Go's json.Marshal writes a map. */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, sortedKeys(o[k])]),
+  );
+}
+
+/**
+ * The conflist after kube-router's routing controller rewrote it (initCNIConfig: InsertPodCIDRIntoIPAM
+ * adds node.spec.podCIDR as a host-local range, --auto-mtu sets the bridge plugin's mtu to the
+ * node's; WriteCNIConfig writes json.Marshal's compact, key-sorted output).
+ */
+export function kubeRouterConflist(d: ClusterDecl, n: NodeDecl): string {
+  const c = JSON.parse(kubeRouterCniConf(d)) as { plugins: Record<string, unknown>[] };
+  const bridge = c.plugins[0]!;
+  (bridge['ipam'] as Record<string, unknown>)['ranges'] = [[{ subnet: n.podCidr }]];
+  bridge['mtu'] = 1500;
+  return JSON.stringify(sortedKeys(c));
+}
+
+function kubeRouterNode(d: ClusterDecl, n: NodeDecl): HostOptions {
+  const peers = d.nodes.filter((p) => p !== n);
+  return {
+    // Every peer shares the node's subnet: injectRoute's direct route, protocol ZebraOriginator (0x11).
+    routes: [defaultRoute(d, n), ...peers.map((p) => `${p.podCidr} via ${p.ip} dev ${primaryNic(n).dev} proto 17`)],
+    // The routing controller sets it (NewNetworkRoutingController: utils.BridgeNFCallIPTables).
+    sysctls: { 'net.bridge.bridge-nf-call-iptables': '1' },
+    ipsets: kubeRouterIpsets(d, n),
+    ...nodeIptables(d, n, kubeRouterIptables(d, n)),
+    files: { [KUBE_ROUTER_CONFLIST]: kubeRouterConflist(d, n) },
+  };
+}
+
 function nodeOptions(d: ClusterDecl, n: NodeDecl): HostOptions {
   switch (d.cni) {
     case 'calico-vxlan':
@@ -593,6 +720,8 @@ function nodeOptions(d: ClusterDecl, n: NodeDecl): HostOptions {
       return ciliumNode(d, n);
     case 'canal':
       return canalNode(d, n);
+    case 'kube-router':
+      return kubeRouterNode(d, n);
   }
 }
 
@@ -657,13 +786,13 @@ function applyRouteEdits(lab: Lab, edits: ClusterDecl['routeEdits']): Lab {
 }
 
 function podMtu(d: ClusterDecl): number {
-  return d.podMtu ?? (d.cni === 'cilium-native' ? 1500 : 1450);
+  return d.podMtu ?? (d.cni === 'cilium-native' || d.cni === 'kube-router' ? 1500 : 1450);
 }
 
-/** A pod as its CNI plugin attaches it: on cni0 for flannel, a routed veth otherwise. */
+/** A pod as its CNI plugin attaches it: on cni0 for flannel, kube-bridge for kube-router, a routed veth otherwise. */
 function podLab(d: ClusterDecl, p: PodDecl): Lab {
   const mtu = podMtu(d);
-  if (d.cni !== 'flannel') return calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p), mtu });
+  if (!isBridged(d)) return calicoPod({ name: podHost(p), node: p.node, ip: p.ip, hostIf: podHostIf(d, p), mtu });
   const cidr = nodeOf(d, p.node).podCidr;
   return mergeLabs(
     bridgePod({
@@ -673,6 +802,7 @@ function podLab(d: ClusterDecl, p: PodDecl): Lab {
       gateway: firstHost(cidr),
       hostIf: podHostIf(d, p),
       mtu,
+      ...(d.cni === 'kube-router' ? { bridge: KUBE_BRIDGE } : {}),
     }),
     // The bridge plugin with hairpinMode sets the port's flag as it attaches the pod.
     ...(hairpinMode(d)

@@ -2,7 +2,7 @@
 // IPIP (node.spec.podCIDR allocated, unused by calico-ipam), kubeadm + flannel, k3s's embedded
 // flannel, Canal, Cilium with `ipam: kubernetes` and with `cluster-pool`. Every pod reaches every
 // other pod; netcheck must report nothing on any of them.
-import { canalInstall, ciliumInstall, flannelHealthy, kubeadmCalico } from './base.ts';
+import { canalInstall, ciliumInstall, flannelHealthy, kubeadmCalico, kubeRouterInstall } from './base.ts';
 import type { ClusterDecl } from './cluster.ts';
 import type { FlowCase, Scenario } from './scenario.ts';
 
@@ -67,6 +67,29 @@ export const ciliumClusterPool = installer(
   "Cilium's operator gives each node a /24 of cluster-pool-ipv4-cidr 10.0.0.0/16 in its CiliumNode; the podCIDRs kubeadm's controller-manager allocated anyway (10.244.x.0/24) are unused.",
 );
 
+const kubeRouterRing = installer(
+  kubeRouterInstall(),
+  'kubeadm + kube-router (healthy)',
+  "daemonset/kubeadm-kuberouter.yaml: kube-router routes the pods (--run-router) and enforces NetworkPolicy (--run-firewall), kubeadm's kube-proxy keeps the Services (--run-service-proxy=false); the bridge plugin's hairpinMode on, as kube-router's user guide asks (the manifest leaves it off). Pods on kube-bridge with host-local addresses from node.spec.podCIDR, which kube-router writes into /etc/cni/net.d/10-kuberouter.conflist; the nodes share 192.168.1.0/24, so each peer's pod CIDR is a direct route (proto 17, no tun-* tunnel). kube-router's NetworkPolicy chains: a KUBE-POD-FW-* chain for every pod, and NetworkPolicy default/client-from-web (app=client admits app=web on udp/8080) as a KUBE-NWPLCY-* chain with its KUBE-SRC-*/KUBE-DST-* ipsets. TCP from the web pods to client-0 is refused by it (it admits UDP only), as the kernel does.",
+);
+
+/** The ring, and TCP from a web pod to client-0, which default/client-from-web does not admit (UDP only). */
+export const kubeadmKubeRouter: Scenario = {
+  ...kubeRouterRing,
+  flows: [
+    ...kubeRouterRing.flows,
+    {
+      label: 'web-1 (node-b) → client-0 (node-a) over TCP: refused by default/client-from-web on node-a',
+      from: 'web-1',
+      dst: '10.244.0.2',
+      proto: 'tcp',
+      dport: 8080,
+      expect: { forward: false, reply: false },
+      decisive: { direction: 'forward', node: 'node-a', step: 'forward', evidence: 'default/client-0 reject' },
+    },
+  ],
+};
+
 /** Every installer shape, in the order examples/README.md lists them. */
 export const INSTALLERS: readonly Scenario[] = [
   kubeadmCalicoVxlan,
@@ -76,4 +99,5 @@ export const INSTALLERS: readonly Scenario[] = [
   canalInstalled,
   ciliumKubernetesIpam,
   ciliumClusterPool,
+  kubeadmKubeRouter,
 ];

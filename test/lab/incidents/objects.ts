@@ -11,7 +11,15 @@ import type { KubeObject, SnapshotObjects } from '../../../src/snapshot/types.ts
 import type { ClusterDecl, NodeDecl, PodDecl, ServiceDecl } from './cluster.ts';
 
 import { fixture } from '../../helpers/fixtures.ts';
-import { CALICO_VNI, CALICO_VXLAN_PORT, canalConflist, isCalico, serviceEndpoints, tunnelIp } from './cluster.ts';
+import {
+  CALICO_VNI,
+  CALICO_VXLAN_PORT,
+  canalConflist,
+  isCalico,
+  kubeRouterCniConf,
+  serviceEndpoints,
+  tunnelIp,
+} from './cluster.ts';
 
 const CREATED = '2024-05-13T08:12:41Z';
 const K8S_VERSION = 'v1.29.4';
@@ -82,6 +90,8 @@ function nodeAnnotations(d: ClusterDecl, n: NodeDecl): Record<string, string> {
       return { ...common, ...flannel, 'projectcalico.org/IPv4Address': `${n.ip}/${prefixLen}` };
     case 'cilium-native':
       return { ...common, 'io.cilium.network.ipv4-pod-cidr': n.podCidr };
+    case 'kube-router':
+      return common;
   }
 }
 
@@ -114,12 +124,18 @@ function nodeObject(d: ClusterDecl, n: NodeDecl): KubeObject {
         { type: 'Hostname', address: n.name },
       ],
       conditions: [
-        {
-          type: 'NetworkUnavailable',
-          status: 'False',
-          reason: isCalico(d) || d.cni === 'canal' ? 'CalicoIsUp' : d.cni === 'flannel' ? 'FlannelIsUp' : 'CiliumIsUp',
-          message: 'network is up',
-        },
+        // kube-router does not set NetworkUnavailable (no such condition in its source).
+        ...(d.cni === 'kube-router'
+          ? []
+          : [
+              {
+                type: 'NetworkUnavailable',
+                status: 'False',
+                reason:
+                  isCalico(d) || d.cni === 'canal' ? 'CalicoIsUp' : d.cni === 'flannel' ? 'FlannelIsUp' : 'CiliumIsUp',
+                message: 'network is up',
+              },
+            ]),
         { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory' },
         { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure' },
         { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID' },
@@ -396,7 +412,9 @@ function agentPods(d: ClusterDecl): KubeObject[] {
       ? 'cilium'
       : d.cni === 'canal'
         ? 'canal'
-        : 'flannel';
+        : d.cni === 'kube-router'
+          ? 'kube-router'
+          : 'flannel';
   const namespace = d.cni === 'flannel' ? 'kube-flannel' : 'kube-system';
   const prefix = d.cni === 'flannel' ? 'kube-flannel-ds' : app;
   return d.nodes.map((n) => {
@@ -408,7 +426,7 @@ function agentPods(d: ClusterDecl): KubeObject[] {
       spec: {
         nodeName: n.name,
         hostNetwork: true,
-        containers: [{ name: app, image: d.agentImage }],
+        containers: [{ name: app, image: d.agentImage, ...(d.agentArgs !== undefined ? { args: d.agentArgs } : {}) }],
       },
       status: { phase: 'Running', hostIP: n.ip, podIP: n.ip, podIPs: [{ ip: n.ip }] },
     };
@@ -429,6 +447,8 @@ export function objectsOf(d: ClusterDecl): SnapshotObjects {
   if (d.cni === 'flannel') flannelObjects(d, o);
   if (d.cni === 'cilium-native') ciliumObjects(d, o);
   if (d.cni === 'canal') canalObjects(d, o);
+  if (d.cni === 'kube-router')
+    o.configMaps.push(configMap('kube-system', 'kube-router-cfg', { 'cni-conf.json': kubeRouterCniConf(d) }));
   const key = (x: KubeObject) => {
     const m = x['metadata'] as { namespace?: string; name?: string };
     return `${m.namespace ?? ''}/${m.name ?? ''}`;

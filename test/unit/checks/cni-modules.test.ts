@@ -46,6 +46,7 @@ test('the cluster line names the CNI and its IPAM mode', async () => {
     'canal-healthy': ['canal', 'host-local'],
     'cilium-kubernetes': ['cilium', 'kubernetes'],
     'cilium-cluster-pool': ['cilium', 'cluster-pool'],
+    'kubeadm-kube-router': ['kube-router', 'host-local (node.spec.podCIDR)'],
   };
   for (const [name, [cni, ipam]] of Object.entries(want)) {
     const d = doctor(analysisContext(buildModel(await example(name))));

@@ -65,6 +65,22 @@ const EXAMPLES: Record<string, Case[]> = {
   'canal-healthy': healthyInstall(['kube-system/coredns-5dd5756b68-7xq2k', 'default/api-1', 'default/api-0']),
   'cilium-kubernetes': healthyInstall(CILIUM_PODS),
   'cilium-cluster-pool': healthyInstall(CILIUM_PODS),
+  // default/client-from-web admits the web pods to client-0 on UDP only: TCP is refused on node-a.
+  'kubeadm-kube-router': healthyInstall(THREE_PODS).map((c) =>
+    /^default\/web-\d → default\/client-0$/.test(c.name)
+      ? {
+          ...c,
+          verdict: 'unreachable',
+          problems: [
+            {
+              id: 'netfilter-reject',
+              node: 'node-a',
+              evidence: [/"default\/client-from-web policy" -j KUBE-NWPLCY-/, /"default\/client-0 reject"/],
+            },
+          ],
+        }
+      : c,
+  ),
   'nodeport-cluster-policy': healthyInstall(THREE_PODS),
   'nodeport-local-no-endpoint': [
     {
