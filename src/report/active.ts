@@ -14,7 +14,9 @@ function shape(p: Pick<UnderlayProbe, 'kind' | 'port' | 'vni'>): string {
     ? `VXLAN UDP ${p.port} vni ${p.vni}`
     : p.kind === 'ipip'
       ? 'IP protocol 4'
-      : 'ICMP echo reply, pod source';
+      : p.kind === 'echo'
+        ? 'ICMP echo request'
+        : 'ICMP echo reply, pod source';
 }
 
 function probeLine(p: Omit<UnderlayProbe, 'path' | 'count'> & { count?: number }): string {
@@ -51,7 +53,7 @@ export function planText(plan: ActivePlan): string {
   return `${lines.join('\n')}\n`;
 }
 
-const MARK = { arrived: '✔', lost: '✘', 'not-left': '✘', refused: '!', unknown: '?' } as const;
+const MARK = { arrived: '✔', unanswered: '✘', lost: '✘', 'not-left': '✘', refused: '!', unknown: '?' } as const;
 
 /** The report's active part: a probe per line, its path marked as observed (-o wide: every probe). */
 export function activeText(doc: ReportDoc, p: Paint, width: number, wide: boolean): string[] {
@@ -62,7 +64,10 @@ export function activeText(doc: ReportDoc, p: Paint, width: number, wide: boolea
   // Folded like accepted hooks: what arrived everywhere is one number unless -o wide.
   for (const x of a.probes.filter((y) => wide || y.state !== 'arrived')) {
     const path = x.path
-      .map((pt) => `${pt.node} ${pt.dev} ${pt.state === 'captured' ? '✔' : pt.state === 'not-captured' ? '✘' : '?'}`)
+      .map(
+        (pt) =>
+          `${pt.node} ${pt.dev} ${pt.state === 'captured' ? '✔' : pt.state === 'not-captured' ? '✘' : '?'}${pt.answers !== undefined ? ` (${pt.answers} answer(s))` : ''}`,
+      )
       .join(' → ');
     out.push(
       ...hanging(
