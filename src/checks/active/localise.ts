@@ -79,7 +79,10 @@ export function observe(plan: ActivePlan, results: ActiveResults): ProbeObservat
     const s = results.senders.find((x) => x.node === p.from);
     const points = p.path.map((pt) => pointOf(p, pt, results.captures));
     const noSender = senderWhy(s, p.from);
-    if (noSender !== undefined) return { probe: p, state: 'unknown', points, sent: 0, why: noSender };
+    if (noSender !== undefined) {
+      const also = [...new Set(points.flatMap((x) => (x.state === 'unknown' && x.why ? [x.why] : [])))];
+      return { probe: p, state: 'unknown', points, sent: 0, why: [noSender, ...also].join('; ') };
+    }
     const out = s?.state === 'ran' ? s.sends.find((x) => x.id === p.id) : undefined;
     const sent = out?.sent ?? 0;
     if (sent === 0 && out?.unsent !== undefined)
@@ -96,7 +99,12 @@ export function observe(plan: ActivePlan, results: ActiveResults): ProbeObservat
           };
     const first = points.findIndex((x) => x.state !== 'captured');
     if (first < 0)
-      return { probe: p, state: p.kind === 'echo' && !(points[0]!.answers! > 0) ? 'unanswered' : 'arrived', points, sent };
+      return {
+        probe: p,
+        state: p.kind === 'echo' && !(points[0]!.answers! > 0) ? 'unanswered' : 'arrived',
+        points,
+        sent,
+      };
     const at = points[first]!;
     if (at.state === 'unknown') return { probe: p, state: 'unknown', points, sent, why: at.why ?? 'unknown' };
     return { probe: p, state: first === 0 ? 'not-left' : 'lost', points, sent };
