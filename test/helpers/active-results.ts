@@ -1,7 +1,7 @@
 // What an --active run observes when every probe of a plan is sent and captured at every point of
 // its path, but those `lost` at their receiver and those that `notLeft` the sender's device; an
 // echo's answers are seen at the points of its path that `answered` names (every one by default).
-import type { ActivePlan, ActiveResults, CaptureResult, UnderlayProbe } from '../../src/collect/active/probes.ts';
+import type { ActivePlan, ActiveResults, CaptureResult, UnderlayProbe } from '../../src/snapshot/active.ts';
 
 export function observedRun(
   plan: ActivePlan,

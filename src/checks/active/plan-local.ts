@@ -1,7 +1,7 @@
 // The probes `--active` sends where no pair of nodes is crossed: the two pods of a flow question
 // on the same node (the bridge CNI's, flannel's cni0, Calico's routed veths), and their node to
 // the destination pod. Each is an ICMP echo the destination pod's kernel answers
-// (collect/active/probes.ts `echo`), captured on the host side of the pods' devices: a bridge port
+// (snapshot/active.ts `echo`), captured on the host side of the pods' devices: a bridge port
 // as the bridge's forwarding database names it (engine/bridge.ts podPort), or the routed veth.
 // An echo is not the flow (a NetworkPolicy may admit TCP and refuse ICMP): it is shown as
 // observed, never compared with the flow's verdict.
@@ -11,7 +11,7 @@ import { podPort } from '../../engine/bridge.ts';
 import { fibLookup, firstNextHop, preferredSource } from '../../engine/routing.ts';
 import type { PodEndpoint } from '../../engine/world.ts';
 import { podAttachment } from '../../engine/world.ts';
-import type { Point, UnderlayProbe } from '../../collect/active/probes.ts';
+import type { Point, UnderlayProbe } from '../../snapshot/active.ts';
 import type { AnalysisContext } from '../context.ts';
 
 type Echo = Omit<UnderlayProbe, 'id' | 'size' | 'count' | 'df' | 'purpose'>;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { activeFindings, observe } from '../../../src/checks/active/localise.ts';
 import { planProbes } from '../../../src/checks/active/plan.ts';
 import { analysisContext } from '../../../src/checks/context.ts';
-import type { UnderlayProbe } from '../../../src/collect/active/probes.ts';
+import type { UnderlayProbe } from '../../../src/snapshot/active.ts';
 import { observedRun } from '../../helpers/active-results.ts';
 import { missingTool } from '../../../src/collect/active/run.ts';
 import { buildModel } from '../../../src/model/model.ts';
