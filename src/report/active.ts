@@ -12,11 +12,15 @@ const PROSE = { longTokens: 'truncate' } as const;
 function shape(p: Pick<UnderlayProbe, 'kind' | 'port' | 'vni'>): string {
   return p.kind === 'vxlan'
     ? `VXLAN UDP ${p.port} vni ${p.vni}`
-    : p.kind === 'ipip'
-      ? 'IP protocol 4'
-      : p.kind === 'echo'
-        ? 'ICMP echo request'
-        : 'ICMP echo reply, pod source';
+    : p.kind === 'wireguard'
+      ? `WireGuard-shaped UDP ${p.port}`
+      : p.kind === 'esp'
+        ? 'ESP (IP protocol 50) SPI 0xfffffffe'
+        : p.kind === 'ipip'
+          ? 'IP protocol 4'
+          : p.kind === 'echo'
+            ? 'ICMP echo request'
+            : 'ICMP echo reply, pod source';
 }
 
 /** One probe in words, the same in every format. */

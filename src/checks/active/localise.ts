@@ -112,15 +112,25 @@ export function observe(plan: ActivePlan, results: ActiveResults): ProbeObservat
 }
 
 function shape(p: UnderlayProbe): string {
-  return p.kind === 'vxlan' ? `VXLAN (UDP ${p.port})` : p.kind === 'ipip' ? 'IPIP (IP protocol 4)' : 'pod traffic';
+  return p.kind === 'vxlan'
+    ? `VXLAN (UDP ${p.port})`
+    : p.kind === 'wireguard'
+      ? `WireGuard (UDP ${p.port})`
+      : p.kind === 'esp'
+        ? 'ESP (IP protocol 50)'
+        : p.kind === 'ipip'
+          ? 'IPIP (IP protocol 4)'
+          : 'pod traffic';
 }
 
 function lostProtocol(p: UnderlayProbe): string {
-  return p.kind === 'vxlan'
+  return p.kind === 'vxlan' || p.kind === 'wireguard'
     ? `UDP ${p.port}`
-    : p.kind === 'ipip'
-      ? 'IP protocol 4'
-      : `packets from pod addresses (${p.src})`;
+    : p.kind === 'esp'
+      ? 'IP protocol 50 (ESP)'
+      : p.kind === 'ipip'
+        ? 'IP protocol 4'
+        : `packets from pod addresses (${p.src})`;
 }
 
 function evidence(o: ProbeObservation): string[] {

@@ -15,8 +15,9 @@ import type { HostNet } from '../../engine/host-net.ts';
 import { TABLE_MAIN } from '../../engine/host-net.ts';
 import { addressHolder } from '../../engine/world.ts';
 import { PROBE_LIMITS, captureFilter, packetsPerCopy } from '../../snapshot/active.ts';
-import type { ActivePlan, CapturePoint, ProbeKind, ProbeLimits, UnderlayProbe } from '../../snapshot/active.ts';
+import type { ActivePlan, CapturePoint, ProbeLimits, UnderlayProbe } from '../../snapshot/active.ts';
 import type { AnalysisContext } from '../context.ts';
+import { encryptedProbes } from './plan-encrypted.ts';
 import { localProbes } from './plan-local.ts';
 
 /** Outer headers each encapsulation adds to the tunnel's packets (as checks/node/tunnel-mtu.ts). */
@@ -45,7 +46,7 @@ export interface PlanScope {
 }
 
 interface PairProbe {
-  kind: Exclude<ProbeKind, 'echo'>;
+  kind: 'vxlan' | 'ipip' | 'routed';
   from: HostNet;
   to: string;
   src: Ipv4;
@@ -183,14 +184,12 @@ export function enforceLimits(
   return kept;
 }
 
-function kindName(k: ProbeKind, port?: number): string {
+function kindName(k: PairProbe['kind'], port?: number): string {
   return k === 'vxlan'
     ? `VXLAN (UDP ${port})`
     : k === 'ipip'
       ? 'IPIP (IP protocol 4)'
-      : k === 'echo'
-        ? 'ICMP echo'
-        : 'pod traffic, not encapsulated';
+      : 'pod traffic, not encapsulated';
 }
 
 /** Capture points: each device on a probe's predicted path, with the filter for what passes it. */
@@ -261,6 +260,11 @@ export function planProbes(ctx: AnalysisContext, scope: PlanScope, run: number):
           df: true,
         });
     }
+  }
+  for (const { mtu, ...e } of encryptedProbes(ctx, wanted && ((from, to) => wanted.has(`${from}|${to}`)), skipped)) {
+    probes.push({ ...e, id: probes.length + 1, purpose: 'reach', size: REACH_SIZE, df: true, count: COPIES });
+    if (mtu !== undefined)
+      probes.push({ ...e, id: probes.length + 1, purpose: 'mtu', size: mtu, df: true, count: COPIES });
   }
   if (scope.pods !== undefined)
     for (const e of localProbes(ctx, scope.pods, skipped))

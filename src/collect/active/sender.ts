@@ -52,12 +52,14 @@ for p in a["probes"]:
             s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
             pkt = iphdr(p["src"], p["dst"], 1, p["size"], p["df"]) + echo_reply(mark, p["size"] - 20)
         else:
-            vx = p["kind"] == "vxlan"
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if vx else socket.SOCK_RAW, 0 if vx else 4)
+            vx = p["kind"] in ("vxlan", "wireguard")
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if vx else socket.SOCK_RAW, 0 if vx else (50 if p["kind"] == "esp" else 4))
             s.setsockopt(socket.IPPROTO_IP, 10, 2 if p["df"] else 0)
             s.bind((p["src"], 0))
             if vx:
-                pkt = struct.pack("!II", 0x08000000, p["vni"] << 8) + mark; pkt += b"\\0" * (p["size"] - 28 - len(pkt))
+                pkt = (struct.pack("!II", 0x08000000, p["vni"] << 8) if p["kind"] == "vxlan" else b"\\0" * 8) + mark; pkt += b"\\0" * (p["size"] - 28 - len(pkt))
+            elif p["kind"] == "esp":
+                pkt = struct.pack("!II", 0xfffffffe, 1) + mark; pkt += b"\\0" * (p["size"] - 20 - len(pkt))
             else:
                 pkt = iphdr(p["src"], p["dst"], 1, p["size"] - 20, False) + echo_reply(mark, p["size"] - 40)
         for i in range(p["count"]):
