@@ -402,10 +402,10 @@ export const FINDINGS = {
     title: 'The network between two nodes drops their encapsulated traffic',
     severity: 'error',
     meaning:
-      "A VXLAN (UDP to the CNI's VXLAN port) or IPIP (IP protocol 4) packet left one node's underlay device and never reached the other node's: something between them (a cloud security group, an on-premises firewall, a switch ACL) drops that protocol. Every pod-to-pod packet between those nodes is encapsulated the same way and lost the same way, while the nodes' own traffic (ssh, the kubelet) passes. No node's state shows it: the static walk says reachable.",
+      "A VXLAN (UDP to the CNI's VXLAN port), IPIP (IP protocol 4), WireGuard (UDP to its listening port) or IPsec (ESP, IP protocol 50) packet left one node's underlay device and never reached the other node's: something between them (a cloud security group, an on-premises firewall, a switch ACL) drops that protocol. Every pod-to-pod packet between those nodes is encapsulated the same way and lost the same way, while the nodes' own traffic (ssh, the kubelet) passes. No node's state shows it: the static walk says reachable.",
     detection:
-      "--active: a small probe of the same shape (VXLAN to the same port with a VNI no node uses; IP protocol 4 with an inner ICMP echo reply the receiver discards), from the sender's tunnel source address to the receiver's VTEP, captured by tcpdump on the sender's underlay device and not on the receiver's.",
-    fix: 'Allow the encapsulation between the node addresses in the security group or firewall: UDP 4789 (Calico VXLAN, Cilium) or 8472 (flannel, Canal), IP protocol 4 for IPIP (a rule for "all TCP and UDP" does not cover it); or switch the CNI to an encapsulation the network carries.',
+      "--active: a small probe of the same shape (VXLAN to the same port with a VNI no node uses; IP protocol 4 with an inner ICMP echo reply the receiver discards; UDP to the WireGuard port whose first byte is no WireGuard message type; ESP with an SPI no security association uses), from the sender's tunnel source address to the receiver's VTEP, captured by tcpdump on the sender's underlay device and not on the receiver's.",
+    fix: 'Allow the encapsulation between the node addresses in the security group or firewall: UDP 4789 (Calico VXLAN, Cilium) or 8472 (flannel, Canal), IP protocol 4 for IPIP and 50 for ESP (a rule for "all TCP and UDP" covers neither), UDP 51820 (Calico, flannel WireGuard) or 51871 (Cilium WireGuard); or switch the CNI to an encapsulation the network carries.',
   },
   'path-mtu-black-hole': {
     title: 'Large packets between two nodes are lost (path-MTU black hole)',

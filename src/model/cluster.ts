@@ -65,6 +65,9 @@ export interface FelixConfigInfo {
   nftablesMode?: string;
   /** spec.bpfEnabled. */
   bpfEnabled?: boolean;
+  /** spec.wireguardEnabled and spec.wireguardListeningPort (absent: felix's default). */
+  wireguardEnabled?: boolean;
+  wireguardListeningPort?: number;
 }
 
 export interface IpPoolInfo {
@@ -351,6 +354,8 @@ export function felixConfigInfo(o: KubeObject): FelixConfigInfo {
   const mode = str(spec['nftablesMode']);
   if (mode !== undefined) f.nftablesMode = mode;
   if (typeof spec['bpfEnabled'] === 'boolean') f.bpfEnabled = spec['bpfEnabled'];
+  if (typeof spec['wireguardEnabled'] === 'boolean') f.wireguardEnabled = spec['wireguardEnabled'];
+  if (typeof spec['wireguardListeningPort'] === 'number') f.wireguardListeningPort = spec['wireguardListeningPort'];
   return f;
 }
 

@@ -12,12 +12,19 @@ const PROSE = { longTokens: 'truncate' } as const;
 function shape(p: Pick<UnderlayProbe, 'kind' | 'port' | 'vni'>): string {
   return p.kind === 'vxlan'
     ? `VXLAN UDP ${p.port} vni ${p.vni}`
-    : p.kind === 'ipip'
-      ? 'IP protocol 4'
-      : 'ICMP echo reply, pod source';
+    : p.kind === 'wireguard'
+      ? `WireGuard-shaped UDP ${p.port}`
+      : p.kind === 'esp'
+        ? 'ESP (IP protocol 50) SPI 0xfffffffe'
+        : p.kind === 'ipip'
+          ? 'IP protocol 4'
+          : p.kind === 'echo'
+            ? 'ICMP echo request'
+            : 'ICMP echo reply, pod source';
 }
 
-function probeLine(p: Omit<UnderlayProbe, 'path' | 'count'> & { count?: number }): string {
+/** One probe in words, the same in every format. */
+export function probeLine(p: Omit<UnderlayProbe, 'path' | 'count'> & { count?: number }): string {
   return `probe ${p.id} ${p.from} → ${p.to}: ${shape(p)} ${p.src} → ${p.dst}, ${p.size} bytes${p.df ? ' DF' : ''}${p.count !== undefined ? ` ×${p.count}` : ''} (${p.purpose}; ${p.standsFor})`;
 }
 
@@ -51,22 +58,41 @@ export function planText(plan: ActivePlan): string {
   return `${lines.join('\n')}\n`;
 }
 
-const MARK = { arrived: '✔', lost: '✘', 'not-left': '✘', refused: '!', unknown: '?' } as const;
+export const PROBE_MARK = {
+  arrived: '✔',
+  unanswered: '✘',
+  lost: '✘',
+  'not-left': '✘',
+  refused: '!',
+  unknown: '?',
+} as const;
+
+type ActivePoint = NonNullable<ReportDoc['active']>['probes'][number]['path'][number];
+
+/** A capture point as observed: "node-c eth0 ✘", with an echo's answers. */
+export function pointWords(pt: ActivePoint): string {
+  const mark = pt.state === 'captured' ? '✔' : pt.state === 'not-captured' ? '✘' : '?';
+  return `${pt.node} ${pt.dev} ${mark}${pt.answers !== undefined ? ` (${pt.answers} answer(s))` : ''}`;
+}
+
+/** The section's heading: how many probes, how long, how many arrived. */
+export function activeHeading(a: NonNullable<ReportDoc['active']>): string {
+  const arrived = a.probes.filter((x) => x.state === 'arrived').length;
+  return `Active probes (${a.probes.length}, ${(a.elapsedMs / 1000).toFixed(1)} s): ${arrived} arrived`;
+}
 
 /** The report's active part: a probe per line, its path marked as observed (-o wide: every probe). */
 export function activeText(doc: ReportDoc, p: Paint, width: number, wide: boolean): string[] {
   const a = doc.active;
   if (a === undefined) return [];
   const arrived = a.probes.filter((x) => x.state === 'arrived').length;
-  const out = [p.bold(`Active probes (${a.probes.length}, ${(a.elapsedMs / 1000).toFixed(1)} s): ${arrived} arrived`)];
+  const out = [p.bold(activeHeading(a))];
   // Folded like accepted hooks: what arrived everywhere is one number unless -o wide.
   for (const x of a.probes.filter((y) => wide || y.state !== 'arrived')) {
-    const path = x.path
-      .map((pt) => `${pt.node} ${pt.dev} ${pt.state === 'captured' ? '✔' : pt.state === 'not-captured' ? '✘' : '?'}`)
-      .join(' → ');
+    const path = x.path.map(pointWords).join(' → ');
     out.push(
       ...hanging(
-        `  ${MARK[x.state]} `,
+        `  ${PROBE_MARK[x.state]} `,
         `${probeLine(x)}: ${x.state}${x.why !== undefined ? ` (${x.why})` : ''}; ${path}`,
         width,
         '    ',

@@ -2,6 +2,7 @@
 // verdict, a drawing of each trace, every hop behind a fold, and the findings with evidence and
 // fix: printable, and pasteable into an incident ticket.
 import type { Finding } from '../checks/finding.ts';
+import { ACTIVE_STYLE, activeHtml } from './active-html.ts';
 import type { ReportDoc, TraceDoc } from './document.ts';
 import { decisiveHop } from './segments.ts';
 import { traceSvg, xml } from './svg.ts';
@@ -88,6 +89,7 @@ export function renderHtml(doc: ReportDoc, opts: { allBranches?: boolean } = {})
         `<section class="trace ${xml(t.verdict)}" data-trace="${doc.traces.indexOf(t)}"><h2>${xml(traceHeading(t))}</h2><div class="scroll">${traceSvg(t, `trace-${i + 1}`)}</div>${hopsTable(t)}</section>`,
     ),
     hidden > 0 ? `<p class="note">${hidden} more delivered branch(es) like the ones above (--all-branches).</p>` : '',
+    activeHtml(doc),
     `<h2>Findings (${doc.findings.length})</h2>`,
     doc.findings.length === 0 ? '<p>No findings.</p>' : doc.findings.map(findingHtml).join('\n'),
     ...doc.notes.map((n) => `<p class="note">note: ${xml(n)}</p>`),
@@ -98,7 +100,7 @@ export function renderHtml(doc: ReportDoc, opts: { allBranches?: boolean } = {})
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>netcheck: ${xml(title)}</title>
-<style>${STYLE}</style></head>
+<style>${STYLE}${doc.active !== undefined ? ACTIVE_STYLE : ''}</style></head>
 <body>
 ${body.filter((b) => b !== '').join('\n')}
 </body></html>

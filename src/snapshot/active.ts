@@ -13,8 +13,16 @@
  *   the receiver discards silently (icmp_discard) if it decapsulates it.
  * - `routed`: a raw IPv4 ICMP echo reply with a pod address as its source, node to node: what an
  *   anti-spoofing underlay (AWS source/destination check, OpenStack port security) drops.
+ * - `wireguard`: a UDP datagram to the port the CNI's WireGuard listens on, starting with 8 zero
+ *   bytes: message type 0 is no WireGuard message, so the receiver drops it unread
+ *   (drivers/net/wireguard/receive.c prepare_skb_header → -EINVAL).
+ * - `esp`: IP protocol 50 with an SPI no security association uses (0xfffffffe): the receiver's
+ *   xfrm finds no state and drops it (xfrm_input: XfrmInNoStates).
+ * - `echo`: an ICMP echo request from a node, or from a pod's own network namespace (`enter`), to
+ *   a pod on the same node; the pod's kernel answers it with an echo reply carrying the same
+ *   payload (net/ipv4/icmp.c icmp_echo), so the capture sees the request arrive and the answer.
  */
-export type ProbeKind = 'vxlan' | 'ipip' | 'routed';
+export type ProbeKind = 'vxlan' | 'ipip' | 'routed' | 'echo' | 'wireguard' | 'esp';
 
 /** `reach`: a small packet (does anything get through?); `mtu`: DF set, the size the tunnel MTU implies. */
 export type ProbePurpose = 'reach' | 'mtu';
@@ -34,7 +42,7 @@ export interface UnderlayProbe {
   /** Outer (on-the-wire) addresses. */
   src: string;
   dst: string;
-  /** VXLAN: UDP destination port and the unused VNI. */
+  /** VXLAN, WireGuard: UDP destination port; VXLAN: the unused VNI. */
   port?: number;
   vni?: number;
   /** IPv4 total length of the packet on the wire. */
@@ -46,6 +54,8 @@ export interface UnderlayProbe {
   path: Point[];
   /** What the packet stands for, for the report: "VXLAN vxlan.calico (MTU 1450)". */
   standsFor: string;
+  /** echo from a pod: the pod address whose network namespace the sender enters (found by the address). */
+  enter?: string;
 }
 
 export interface CapturePoint extends Point {
@@ -97,17 +107,37 @@ export const MARKER_AT: Record<ProbeKind, string> = {
   ipip: 'ip[48:4]',
   // ICMP header 8.
   routed: 'icmp[8:4]',
+  echo: 'icmp[8:4]',
+  // UDP header 8 + 8 zero bytes (as VXLAN's header).
+  wireguard: 'udp[16:4]',
+  // Outer IP header 20 + SPI 4 + sequence number 4.
+  esp: 'ip[28:4]',
 };
 
-const RUN_AT: Record<ProbeKind, string> = { vxlan: 'udp[20:2]', ipip: 'ip[52:2]', routed: 'icmp[12:2]' };
+const RUN_AT: Record<ProbeKind, string> = {
+  vxlan: 'udp[20:2]',
+  ipip: 'ip[52:2]',
+  routed: 'icmp[12:2]',
+  echo: 'icmp[12:2]',
+  wireguard: 'udp[20:2]',
+  esp: 'ip[32:2]',
+};
+
+/** Packets one copy of a probe shows at a point it passes: an echo is answered there as well. */
+export function packetsPerCopy(k: ProbeKind): number {
+  return k === 'echo' ? 2 : 1;
+}
 
 /** The capture filter for a point that watches probes of these kinds. */
 export function captureFilter(kinds: readonly ProbeKind[], run: number, vxlanPorts: readonly number[]): string {
   const hex = (n: number, w: number) => `0x${n.toString(16).padStart(w, '0')}`;
   const parts = [...new Set(kinds)].sort().map((k) => {
     const marked = `${MARKER_AT[k]} = ${hex(MARKER, 8)} and ${RUN_AT[k]} = ${hex(run, 4)}`;
-    if (k === 'vxlan') return `(udp and (${vxlanPorts.map((p) => `dst port ${p}`).join(' or ')}) and ${marked})`;
+    if (k === 'vxlan' || k === 'wireguard')
+      return `(udp and (${vxlanPorts.map((p) => `dst port ${p}`).join(' or ')}) and ${marked})`;
+    if (k === 'esp') return `(ip proto 50 and ${marked})`;
     if (k === 'ipip') return `(ip proto 4 and ${marked})`;
+    if (k === 'echo') return `(icmp and (icmp[0] = 8 or icmp[0] = 0) and ${marked})`;
     return `(icmp and icmp[0] = 0 and ${marked})`;
   });
   return parts.join(' or ');
@@ -121,6 +151,8 @@ export interface SendOutcome {
   sent: number;
   /** errno name of the first refused copy (EMSGSIZE: larger than the sender's own route allows). */
   error?: string;
+  /** Why nothing was sent that is no kernel refusal (no process holds the pod address to enter). */
+  unsent?: string;
 }
 
 export type SenderResult =

@@ -6,6 +6,7 @@
 // validation of the probe manifests, real kubelet exec, real pods, real failures of the server.
 // After every case: no probe pod is left, and the netcheck namespace only where said.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,21 @@ import { compareDoubleWithReal } from './compare-double.ts';
 import { requestCases } from './double-fidelity.ts';
 import { KIND_SOURCES } from '../../src/collect/kube/objects.ts';
 import { CALICO_OBJECTS, WORKLOAD, calicoCrds } from './workload.ts';
+
+/** What the --active tests read of a report (-o json). */
+interface ActiveReport {
+  findings: { id: string }[];
+  active: {
+    elapsedMs: number;
+    probes: {
+      src: string;
+      dst: string;
+      state: string;
+      why?: string;
+      path: { dev: string; state: string; answers?: number }[];
+    }[];
+  };
+}
 
 const shared = locateSharedK8s();
 const skip = skipReason(shared) ?? lockCluster();
@@ -221,6 +237,68 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
     ]);
     assert.match(real.stdout, /^HTTP\/1\.[01] \d{3}/, `${real.code} ${real.stderr}`);
     await assertNothingLeft(true);
+  });
+
+  describe('--active on the one node', () => {
+    // The node learns a pod's MAC (and the bridge its port) when the pod talks to it; kubelet's
+    // probes do that on a real cluster, these pods have none: each pings its gateway once.
+    before(async () => {
+      for (const pod of ['client', 'web'])
+        await kubectlOk(admin, ['exec', pod, '--', 'ping', '-c', '1', '-W', '2', '10.244.1.1']);
+    });
+    const pair = ['pod-to-pod', 'default/client', 'default/web', '--port', '8080', '--active'];
+
+    test('doctor --active: nothing to probe between nodes, and said so; exit 0', async () => {
+      const r = await netcheck(sa, ['doctor', '--active']);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, /Active probes \(0, /);
+      assert.match(r.stdout, /not probed: one probed node: no pair of nodes to probe between/);
+      await assertNothingLeft(true);
+    });
+
+    test('the netshoot stand-in (no python3, no tcpdump): every probe unknown naming both, nothing concluded, exit 1', async () => {
+      const r = await netcheck(sa, [...pair, '-o', 'json']);
+      assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+      const doc = JSON.parse(r.stdout) as ActiveReport;
+      assert.equal(doc.active.probes.length, 3);
+      for (const p of doc.active.probes) {
+        assert.equal(p.state, 'unknown');
+        assert.match(p.why ?? '', /python3 is missing on localhost .*; tcpdump is missing on localhost/);
+      }
+      assert.deepEqual(
+        doc.findings.map((f) => f.id),
+        ['active-not-observed'],
+      );
+      await assertNothingLeft(true);
+    });
+
+    test('a probe image with python3 and tcpdump: node → pod and pod ↔ pod sent, captured on the real bridge ports, answered', async () => {
+      const t = Date.now();
+      const image = spawnSync(join(REPO_ROOT, 'test/e2e-real/observe-image.sh'), [shared.dir!], { encoding: 'utf8' });
+      assert.equal(image.status, 0, image.stderr);
+      process.stderr.write(`# probe image with tcpdump and python3 ready in ${Date.now() - t} ms\n`);
+      const r = await netcheck(sa, [...pair, '--image', image.stdout.trim(), '-o', 'json']);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const doc = JSON.parse(r.stdout) as ActiveReport;
+      process.stderr.write(`# pod-to-pod --active: ${r.ms} ms, probing ${doc.active.elapsedMs} ms\n`);
+      // Each pod's host-side veth, as the kernel pairs them (the pod's eth0 iflink is its ifindex).
+      const veth = async (pod: string) => {
+        const ifindex = (await kubectlOk(admin, ['exec', pod, '--', 'cat', '/sys/class/net/eth0/iflink'])).trim();
+        const line = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout.split('\n');
+        return /^\d+: ([^@:]+)/.exec(line.find((l) => l.startsWith(`${ifindex}: `)) ?? '')?.[1];
+      };
+      const [client, web] = [await veth('client'), await veth('web')];
+      assert.deepEqual(
+        doc.active.probes.map((p) => [p.src, p.dst, p.state, p.path.map((x) => `${x.dev} ${x.state} ${x.answers}`)]),
+        [
+          ['10.244.1.1', '10.244.1.2', 'arrived', ['rk-cni0 captured 2', `${web} captured 2`]],
+          ['10.244.1.3', '10.244.1.2', 'arrived', [`${client} captured 2`, `${web} captured 2`]],
+          ['10.244.1.2', '10.244.1.3', 'arrived', [`${web} captured 2`, `${client} captured 2`]],
+        ],
+      );
+      assert.deepEqual(doc.findings, []);
+      await assertNothingLeft(true);
+    });
   });
 
   test('externalip -A: no externalIPs, exit 0', async () => {

@@ -157,3 +157,40 @@ async function blankInk(page: Page, box: Drawing['box'] | undefined): Promise<nu
   await page.fitContent(1280);
   return inkAndColours(decodePng(await page.screenshot({ ...at, width: box.width, height: box.height }))).ink;
 }
+
+test('-o html: the --active section in a real browser: a lost probe and the point that missed it red, the rest not', {
+  skip: chromiumMissing(),
+}, async (t) => {
+  const { activeDoctor } = await import('../unit/report/docs.ts');
+  const { renderHtml } = await import('../../src/report/html.ts');
+  const doc = await activeDoctor();
+  const file = join(artefacts, 'active-doctor.html');
+  writeFileSync(file, renderHtml(doc));
+  const browser = Browser.launch();
+  try {
+    const page = await browser.open(`file://${resolve(file)}`, 1280, 900);
+    await page.fitContent(1280);
+    const rows = await page.evaluate<{ probe: number; state: string; box: Drawing['box'] }[]>(
+      `[...document.querySelectorAll('table.probes tbody tr')].map((r) => {
+        const b = r.getBoundingClientRect();
+        return { probe: Number(r.dataset.probe), state: r.className, box: { x: b.x + scrollX, y: b.y + scrollY, width: b.width, height: b.height } };
+      })`,
+    );
+    // Every probe of the report, in its order, with its state.
+    assert.deepEqual(
+      rows.map((r) => [r.probe, r.state]),
+      doc.active!.probes.map((p) => [p.id, p.state]),
+    );
+    for (const r of rows) {
+      const red = redPixels(decodePng(await page.screenshot(r.box)));
+      t.diagnostic(
+        `probe ${r.probe} (${r.state}): ${red} red px in ${Math.round(r.box.width)}×${Math.round(r.box.height)}`,
+      );
+      if (r.state === 'lost') assert.ok(red > 100, `probe ${r.probe}: lost, not red on screen (${red})`);
+      else assert.equal(red, 0, `probe ${r.probe}: ${r.state}, red on screen`);
+    }
+    await page.close();
+  } finally {
+    await browser.close();
+  }
+});

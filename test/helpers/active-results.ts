@@ -1,11 +1,13 @@
 // What an --active run observes when every probe of a plan is sent and captured at every point of
-// its path, but those `lost` at their receiver and those that `notLeft` the sender's device.
-import type { ActivePlan, ActiveResults, CaptureResult } from '../../src/snapshot/active.ts';
+// its path, but those `lost` at their receiver and those that `notLeft` the sender's device; an
+// echo's answers are seen at the points of its path that `answered` names (every one by default).
+import type { ActivePlan, ActiveResults, CaptureResult, UnderlayProbe } from '../../src/snapshot/active.ts';
 
 export function observedRun(
   plan: ActivePlan,
   lost: (id: number) => boolean = () => false,
   notLeft: (id: number) => boolean = () => false,
+  answered: (p: UnderlayProbe, point: number) => boolean = () => true,
 ): ActiveResults {
   const captures: CaptureResult[] = plan.captures.map((c) => ({
     node: c.node,
@@ -14,7 +16,9 @@ export function observedRun(
     packets: plan.probes.flatMap((p) => {
       const i = p.path.findIndex((x) => x.node === c.node && x.dev === c.dev);
       if (i < 0 || (i === 1 && lost(p.id)) || notLeft(p.id)) return [];
-      return Array.from({ length: p.count }, () => ({ id: p.id, src: p.src, dst: p.dst, length: p.size }));
+      const copies = (src: string, dst: string) =>
+        Array.from({ length: p.count }, () => ({ id: p.id, src, dst, length: p.size }));
+      return [...copies(p.src, p.dst), ...(p.kind === 'echo' && answered(p, i) ? copies(p.dst, p.src) : [])];
     }),
   }));
   const senders = [...new Set(plan.probes.map((p) => p.from))].map((node) => ({

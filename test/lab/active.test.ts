@@ -18,6 +18,7 @@ import { labUnsupportedReason, startLab } from './harness/index.ts';
 import type { RunningLab } from './harness/index.ts';
 import { calicoHealthy, ciliumHealthy } from './incidents/base.ts';
 import { labOf, switchName } from './incidents/cluster.ts';
+import { objectsOf } from './incidents/objects.ts';
 import type { ClusterDecl } from './incidents/cluster.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
@@ -83,6 +84,57 @@ const activeIds = (doc: ReportDoc) =>
     )
     .map((f) => `${f.id} ${f.node ?? ''}`)
     .sort();
+
+/**
+ * A plan written by hand (for shapes no lab node can plan: IPIP without an ipip module, ESP on
+ * Calico), node-a to node-c and node-b, run through the runner: node-c's copy must be lost at
+ * node-c, node-b's arrive, and the one finding is underlay-drops-encapsulation.
+ */
+async function handPlanToBAndC(c: Cluster, kind: 'ipip' | 'esp', run: number, standsFor: string) {
+  const probe = (id: number, to: string, dst: string): UnderlayProbe => ({
+    id,
+    kind,
+    purpose: 'reach',
+    from: 'node-a',
+    to,
+    src: '192.168.1.11',
+    dst,
+    size: 96,
+    df: true,
+    count: 2,
+    path: [
+      { node: 'node-a', dev: 'eth0' },
+      { node: to, dev: 'eth0' },
+    ],
+    standsFor,
+  });
+  const filter = captureFilter([kind], run, []);
+  const plan: ActivePlan = {
+    run,
+    probes: [probe(1, 'node-c', '192.168.1.13'), probe(2, 'node-b', '192.168.1.12')],
+    captures: [
+      { node: 'node-a', dev: 'eth0', filter, expected: 4 },
+      { node: 'node-b', dev: 'eth0', filter, expected: 2 },
+      { node: 'node-c', dev: 'eth0', filter, expected: 2 },
+    ],
+    skipped: [],
+    limits: PROBE_LIMITS,
+  };
+  const results = await runActive({ kubeconfig: c.double.kubeconfigPath, handleSignals: false }, plan);
+  const obs = observe(plan, results);
+  assert.deepEqual(
+    obs.map((o) => `${o.probe.to} ${o.state}`),
+    ['node-c lost', 'node-b arrived'],
+    JSON.stringify(results, null, 1),
+  );
+  const fs = activeFindings(obs);
+  assert.deepEqual(
+    fs.map((f) => f.id),
+    ['underlay-drops-encapsulation'],
+  );
+  assert.equal(c.double.pods('netcheck').length, 0, 'every probe pod deleted');
+  return fs;
+}
 
 /** The cluster of the enclosing describe: started before its tests, removed after them. */
 function clusterFor(d: () => ClusterDecl): () => Cluster {
@@ -176,54 +228,51 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
 
   it('IP protocol 4 dropped: a hand-made IPIP plan through the runner (no ipip module here)', async () => {
     await cl().filter(['ip protocol 4 ip daddr 192.168.1.13 drop']);
-    const probe = (id: number, from: string, to: string, src: string, dst: string): UnderlayProbe => ({
-      id,
-      kind: 'ipip',
-      purpose: 'reach',
-      from,
-      to,
-      src,
-      dst,
-      size: 96,
-      df: true,
-      count: 2,
-      path: [
-        { node: from, dev: 'eth0' },
-        { node: to, dev: 'eth0' },
-      ],
-      standsFor: 'IPIP (IP protocol 4) from tunl0 (MTU 1480)',
-    });
-    const probes = [
-      probe(1, 'node-a', 'node-c', '192.168.1.11', '192.168.1.13'),
-      probe(2, 'node-a', 'node-b', '192.168.1.11', '192.168.1.12'),
-    ];
-    const run = 0x4242;
-    const filter = captureFilter(['ipip'], run, []);
-    const plan: ActivePlan = {
-      run,
-      probes,
-      captures: [
-        { node: 'node-a', dev: 'eth0', filter, expected: 4 },
-        { node: 'node-b', dev: 'eth0', filter, expected: 2 },
-        { node: 'node-c', dev: 'eth0', filter, expected: 2 },
-      ],
-      skipped: [],
-      limits: PROBE_LIMITS,
-    };
-    const results = await runActive({ kubeconfig: cl().double.kubeconfigPath, handleSignals: false }, plan);
-    const obs = observe(plan, results);
-    assert.deepEqual(
-      obs.map((o) => `${o.probe.to} ${o.state}`),
-      ['node-c lost', 'node-b arrived'],
-      JSON.stringify(results, null, 1),
-    );
-    const fs = activeFindings(obs);
-    assert.deepEqual(
-      fs.map((f) => f.id),
-      ['underlay-drops-encapsulation'],
-    );
+    const fs = await handPlanToBAndC(cl(), 'ipip', 0x4242, 'IPIP (IP protocol 4) from tunl0 (MTU 1480)');
     assert.match(fs[0]!.summary, /drops IP protocol 4$/);
-    assert.equal(cl().double.pods('netcheck').length, 0, 'every probe pod deleted');
+  });
+
+  it('WireGuard on (FelixConfiguration wireguardEnabled), UDP 51820 dropped node-a → node-c: the plan probes it, --active localises it', async () => {
+    const felix = objectsOf(calicoHealthy()).felixConfigurations[0]!;
+    const on = structuredClone(felix);
+    Object.assign(on['spec'] as Record<string, unknown>, { wireguardEnabled: true });
+    cl().double.seed('crd.projectcalico.org', 'v1', 'felixconfigurations', on);
+    try {
+      await cl().filter(['ip saddr 192.168.1.11 ip daddr 192.168.1.13 udp dport 51820 drop']);
+      const d = await cl().cli(['doctor', '--active']);
+      const wg = d.doc.active!.probes.filter((p) => p.kind === 'wireguard');
+      assert.deepEqual(
+        wg.map((p) => `${p.from}>${p.to} ${p.port} ${p.state}`),
+        [
+          'node-a>node-b 51820 arrived',
+          'node-a>node-c 51820 lost',
+          'node-b>node-a 51820 arrived',
+          'node-b>node-c 51820 arrived',
+          'node-c>node-a 51820 arrived',
+          'node-c>node-b 51820 arrived',
+        ],
+        JSON.stringify(d.doc.active, null, 1),
+      );
+      assert.ok(d.doc.active!.probes.filter((p) => p.kind === 'vxlan').every((p) => p.state === 'arrived'));
+      assert.deepEqual(activeIds(d.doc), ['underlay-drops-encapsulation node-a']);
+      assert.match(
+        d.doc.findings.find((x) => x.id === 'underlay-drops-encapsulation')!.summary,
+        /^node-a → node-c: left node-a eth0 as WireGuard \(UDP 51820\) 192\.168\.1\.11 → 192\.168\.1\.13 \(captured\), never reached node-c eth0: the network between them drops UDP 51820$/,
+      );
+    } finally {
+      cl().double.seed('crd.projectcalico.org', 'v1', 'felixconfigurations', felix);
+    }
+  });
+
+  it('ESP (IP protocol 50) dropped toward node-c: a raw-socket ESP plan through the runner, localised', async () => {
+    await cl().filter(['ip protocol 50 ip daddr 192.168.1.13 drop']);
+    const fs = await handPlanToBAndC(
+      cl(),
+      'esp',
+      0x4343,
+      'IPsec (ESP, IP protocol 50): cilium-config: enable-ipsec: true',
+    );
+    assert.match(fs[0]!.summary, /as ESP \(IP protocol 50\) .* drops IP protocol 50 \(ESP\)$/);
   });
 });
 

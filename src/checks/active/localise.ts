@@ -19,16 +19,19 @@ export interface ObservedPoint extends Point {
   state: PointState;
   /** Copies seen there. */
   seen?: number;
+  /** echo: answers (echo replies, destination → source) seen there. */
+  answers?: number;
   /** Why unknown. */
   why?: string;
 }
 
 /**
- * arrived: captured at every point; lost: left the sender, not at the receiver; not-left: sent but
- * not seen on the predicted device of the sender; refused: the sender's kernel refused it (errno);
- * unknown: a point or the sender gave no result.
+ * arrived: captured at every point (an echo: and its answer back at the first); unanswered: an
+ * echo captured at every point whose answer did not come back to the first; lost: left the sender,
+ * not at the receiver; not-left: sent but not seen on the predicted device of the sender; refused:
+ * the sender's kernel refused it (errno); unknown: a point or the sender gave no result.
  */
-export type ProbeState = 'arrived' | 'lost' | 'not-left' | 'refused' | 'unknown';
+export type ProbeState = 'arrived' | 'unanswered' | 'lost' | 'not-left' | 'refused' | 'unknown';
 
 export interface ProbeObservation {
   probe: UnderlayProbe;
@@ -64,8 +67,11 @@ function pointOf(p: UnderlayProbe, pt: Point, captures: readonly CaptureResult[]
   if (c.state === 'tool-missing') return { ...pt, state: 'unknown', why: `${c.tool} is missing on ${pt.node}` };
   if (c.state !== 'ran')
     return { ...pt, state: 'unknown', why: `the capture on ${pt.node} ${pt.dev} ${c.state}: ${c.why}` };
-  const seen = c.packets.filter((x) => x.id === p.id && x.src === p.src && x.dst === p.dst).length;
-  return { ...pt, state: seen > 0 ? 'captured' : 'not-captured', seen };
+  const mine = c.packets.filter((x) => x.id === p.id);
+  const seen = mine.filter((x) => x.src === p.src && x.dst === p.dst).length;
+  const state = seen > 0 ? 'captured' : 'not-captured';
+  if (p.kind !== 'echo') return { ...pt, state, seen };
+  return { ...pt, state, seen, answers: mine.filter((x) => x.src === p.dst && x.dst === p.src).length };
 }
 
 export function observe(plan: ActivePlan, results: ActiveResults): ProbeObservation[] {
@@ -73,9 +79,14 @@ export function observe(plan: ActivePlan, results: ActiveResults): ProbeObservat
     const s = results.senders.find((x) => x.node === p.from);
     const points = p.path.map((pt) => pointOf(p, pt, results.captures));
     const noSender = senderWhy(s, p.from);
-    if (noSender !== undefined) return { probe: p, state: 'unknown', points, sent: 0, why: noSender };
+    if (noSender !== undefined) {
+      const also = [...new Set(points.flatMap((x) => (x.state === 'unknown' && x.why ? [x.why] : [])))];
+      return { probe: p, state: 'unknown', points, sent: 0, why: [noSender, ...also].join('; ') };
+    }
     const out = s?.state === 'ran' ? s.sends.find((x) => x.id === p.id) : undefined;
     const sent = out?.sent ?? 0;
+    if (sent === 0 && out?.unsent !== undefined)
+      return { probe: p, state: 'unknown', points, sent, why: `not sent from ${p.from}: ${out.unsent}` };
     if (sent === 0)
       return out?.error !== undefined
         ? { probe: p, state: 'refused', points, sent, why: out.error }
@@ -87,7 +98,13 @@ export function observe(plan: ActivePlan, results: ActiveResults): ProbeObservat
             why: `the sender on ${p.from} reported nothing for probe ${p.id}`,
           };
     const first = points.findIndex((x) => x.state !== 'captured');
-    if (first < 0) return { probe: p, state: 'arrived', points, sent };
+    if (first < 0)
+      return {
+        probe: p,
+        state: p.kind === 'echo' && !(points[0]!.answers! > 0) ? 'unanswered' : 'arrived',
+        points,
+        sent,
+      };
     const at = points[first]!;
     if (at.state === 'unknown') return { probe: p, state: 'unknown', points, sent, why: at.why ?? 'unknown' };
     return { probe: p, state: first === 0 ? 'not-left' : 'lost', points, sent };
@@ -95,15 +112,25 @@ export function observe(plan: ActivePlan, results: ActiveResults): ProbeObservat
 }
 
 function shape(p: UnderlayProbe): string {
-  return p.kind === 'vxlan' ? `VXLAN (UDP ${p.port})` : p.kind === 'ipip' ? 'IPIP (IP protocol 4)' : 'pod traffic';
+  return p.kind === 'vxlan'
+    ? `VXLAN (UDP ${p.port})`
+    : p.kind === 'wireguard'
+      ? `WireGuard (UDP ${p.port})`
+      : p.kind === 'esp'
+        ? 'ESP (IP protocol 50)'
+        : p.kind === 'ipip'
+          ? 'IPIP (IP protocol 4)'
+          : 'pod traffic';
 }
 
 function lostProtocol(p: UnderlayProbe): string {
-  return p.kind === 'vxlan'
+  return p.kind === 'vxlan' || p.kind === 'wireguard'
     ? `UDP ${p.port}`
-    : p.kind === 'ipip'
-      ? 'IP protocol 4'
-      : `packets from pod addresses (${p.src})`;
+    : p.kind === 'esp'
+      ? 'IP protocol 50 (ESP)'
+      : p.kind === 'ipip'
+        ? 'IP protocol 4'
+        : `packets from pod addresses (${p.src})`;
 }
 
 function evidence(o: ProbeObservation): string[] {
@@ -126,6 +153,8 @@ export function activeFindings(obs: readonly ProbeObservation[], flow?: readonly
   const out: Finding[] = [];
   for (const o of obs) {
     const p = o.probe;
+    // An echo is not the flow (a policy may refuse ICMP and admit it): shown, not judged.
+    if (p.kind === 'echo') continue;
     const [a, b] = [o.points[0]!, o.points[1]!];
     if (o.state === 'lost') {
       const reached = obs.find(

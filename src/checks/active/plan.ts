@@ -14,9 +14,11 @@ import { isTunnel, outerAddresses } from '../../engine/tunnel.ts';
 import type { HostNet } from '../../engine/host-net.ts';
 import { TABLE_MAIN } from '../../engine/host-net.ts';
 import { addressHolder } from '../../engine/world.ts';
-import { PROBE_LIMITS, captureFilter } from '../../snapshot/active.ts';
-import type { ActivePlan, CapturePoint, ProbeKind, ProbeLimits, UnderlayProbe } from '../../snapshot/active.ts';
+import { PROBE_LIMITS, captureFilter, packetsPerCopy } from '../../snapshot/active.ts';
+import type { ActivePlan, CapturePoint, ProbeLimits, UnderlayProbe } from '../../snapshot/active.ts';
 import type { AnalysisContext } from '../context.ts';
+import { encryptedProbes } from './plan-encrypted.ts';
+import { localProbes } from './plan-local.ts';
 
 /** Outer headers each encapsulation adds to the tunnel's packets (as checks/node/tunnel-mtu.ts). */
 const OVERHEAD: Record<'vxlan' | 'ipip', number> = { vxlan: 50, ipip: 20 };
@@ -39,10 +41,12 @@ export interface PlanScope {
   pairs?: readonly PairScope[];
   /** Addresses a probe may go to besides cluster nodes: the two pods, the named LAN host. */
   extraTargets?: readonly string[];
+  /** Flow commands between two pods: their addresses, source first (echo probes, plan-local.ts). */
+  pods?: readonly string[];
 }
 
 interface PairProbe {
-  kind: ProbeKind;
+  kind: 'vxlan' | 'ipip' | 'routed';
   from: HostNet;
   to: string;
   src: Ipv4;
@@ -180,7 +184,7 @@ export function enforceLimits(
   return kept;
 }
 
-function kindName(k: ProbeKind, port?: number): string {
+function kindName(k: PairProbe['kind'], port?: number): string {
   return k === 'vxlan'
     ? `VXLAN (UDP ${port})`
     : k === 'ipip'
@@ -206,7 +210,7 @@ function capturePoints(probes: readonly UnderlayProbe[], run: number): CapturePo
       run,
       [...new Set(e.probes.flatMap((p) => (p.port !== undefined ? [p.port] : [])))].sort((a, b) => a - b),
     ),
-    expected: e.probes.reduce((n, p) => n + p.count, 0),
+    expected: e.probes.reduce((n, p) => n + p.count * packetsPerCopy(p.kind), 0),
   }));
 }
 
@@ -257,6 +261,20 @@ export function planProbes(ctx: AnalysisContext, scope: PlanScope, run: number):
         });
     }
   }
+  for (const { mtu, ...e } of encryptedProbes(ctx, wanted && ((from, to) => wanted.has(`${from}|${to}`)), skipped)) {
+    probes.push({ ...e, id: probes.length + 1, purpose: 'reach', size: REACH_SIZE, df: true, count: COPIES });
+    if (mtu !== undefined)
+      probes.push({ ...e, id: probes.length + 1, purpose: 'mtu', size: mtu, df: true, count: COPIES });
+  }
+  if (scope.pods !== undefined)
+    for (const e of localProbes(ctx, scope.pods, skipped))
+      probes.push({ ...e, id: probes.length + 1, purpose: 'reach', size: REACH_SIZE, df: true, count: COPIES });
+  if (probes.length === 0 && skipped.length === 0)
+    skipped.push(
+      ctx.world.hosts.size < 2
+        ? 'one probed node: no pair of nodes to probe between'
+        : 'no node sends pod traffic to another through a tunnel or a route to its pod range',
+    );
   const nodes = new Set(ctx.model.cluster.nodes.map((n) => n.name));
   const kept = enforceLimits(probes, nodes, allowedTargets(ctx, scope), PROBE_LIMITS, skipped);
   return { run, probes: kept, captures: capturePoints(kept, run), skipped, limits: PROBE_LIMITS };

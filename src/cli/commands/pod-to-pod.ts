@@ -62,7 +62,7 @@ export const podToPodCommand: NetcheckCommand = {
       if (active === 'off') return emitReport(doc, style);
       const pods = [resolvePod(model.cluster, src, ns), resolvePod(model.cluster, dst, ns)].map(podIp);
       const pairs = flowPairs(doc.traces, pods[0]!, pods[1]!);
-      const merged = await activeStep(ctx, doc, active, source, { pairs, extraTargets: pods }, pairs);
+      const merged = await activeStep(ctx, doc, active, source, { pairs, extraTargets: pods, pods }, pairs);
       if (merged !== undefined) emitReport(merged, style);
     };
   },

@@ -26,12 +26,26 @@ import { captureArgv, senderArgv } from './sender.ts';
 /** How long a capture may take to say it is listening; later than that it is `not-ready`. */
 const READY_MS = 5000;
 
-/** The tool a command could not start, from the runtime's or timeout(1)'s words; undefined when it started. */
-export function missingTool(r: Pick<ExecResult, 'code' | 'stderr'>, argv: readonly string[]): string | undefined {
+/**
+ * The tool a command could not start, from timeout(1)'s words on stderr or the runtime's in the
+ * exec Status (runc: `exec: "python3": executable file not found in $PATH`, code null); undefined
+ * when it started.
+ */
+export function missingTool(
+  r: Pick<ExecResult, 'code' | 'stderr'> & { status?: { message?: string } },
+  argv: readonly string[],
+): string | undefined {
   if (r.code !== 127 && r.code !== null) return undefined;
-  if (!/not found|No such file/i.test(r.stderr)) return undefined;
-  const named = /['‘"]([\w.-]+)['’"]/.exec(r.stderr)?.[1];
-  return named ?? argv[0] ?? '?';
+  const words = `${r.stderr}\n${r.status?.message ?? ''}`;
+  if (!/not found|No such file/i.test(words)) return undefined;
+  const named = /['‘"]([\w.-]+)['’"]:? (?:executable file )?(?:not found|No such file)/i.exec(words)?.[1];
+  return named ?? /['‘"]([\w.-]+)['’"]/.exec(r.stderr)?.[1] ?? argv[0] ?? '?';
+}
+
+/** What a failed command said: its stderr, else the runtime's Status message, on one line. */
+function exitWords(r: ExecResult): string {
+  const said = r.stderr.trim() !== '' ? r.stderr : (r.status.message ?? '');
+  return said.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
@@ -70,7 +84,7 @@ async function capture(
         node: c.node,
         dev: c.dev,
         state: 'failed',
-        why: `tcpdump exited ${r.code}: ${r.stderr.trim().slice(0, 300)}`,
+        why: `tcpdump exited ${r.code}: ${exitWords(r)}`,
       };
     const pcap = parsePcap(r.stdoutBytes, MARKER);
     if (pcap.problem !== undefined && pcap.packets.length === 0)
@@ -98,8 +112,7 @@ async function send(exec: Exec, node: string, plan: ActivePlan): Promise<SenderR
     const r = await exec(node, argv, (copies / plan.limits.ratePerSecond + 20) * 1000);
     const tool = missingTool(r, argv);
     if (tool !== undefined) return { node, state: 'tool-missing', tool };
-    if (r.code !== 0)
-      return { node, state: 'failed', why: `the sender exited ${r.code}: ${r.stderr.trim().slice(0, 300)}` };
+    if (r.code !== 0) return { node, state: 'failed', why: `the sender exited ${r.code}: ${exitWords(r)}` };
     const sends = JSON.parse(r.stdout) as SendOutcome[];
     return { node, state: 'ran', sends };
   } catch (e) {

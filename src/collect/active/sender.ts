@@ -9,8 +9,22 @@ import type { ActivePlan, UnderlayProbe } from '../../snapshot/active.ts';
 import { MARKER } from '../../snapshot/active.ts';
 
 const SENDER_PY = `
-import errno, json, socket, struct, sys, time
-a = json.loads(sys.argv[1]); gap = 1.0 / a["rate"]; out = []
+import errno, json, os, socket, struct, sys, time
+a = json.loads(sys.argv[1]); gap = 1.0 / a["rate"]; out = []; home = os.open("/proc/self/ns/net", os.O_RDONLY)
+def holder(ip):
+    seen = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ino = os.stat("/proc/%s/ns/net" % pid).st_ino
+            if ino in seen: continue
+            seen.add(ino); t = open("/proc/%s/net/fib_trie" % pid).read()
+        except OSError: continue
+        if ("|-- %s\\n" % ip) in t and t.split("|-- %s\\n" % ip)[1].lstrip().startswith("/32 host LOCAL"): return pid
+def setns(path):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True); fd = os.open(path, os.O_RDONLY)
+    if libc.setns(fd, 0x40000000) != 0: raise OSError(ctypes.get_errno(), "setns")
+    os.close(fd)
 def ck(b):
     if len(b) % 2: b += b"\\0"
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
@@ -24,16 +38,28 @@ def iphdr(src, dst, proto, total, df):
 for p in a["probes"]:
     mark = struct.pack("!IHH", ${MARKER}, a["run"], p["id"]); r = {"id": p["id"], "sent": 0}
     try:
-        if p["kind"] == "routed":
+        if "enter" in p:
+            pid = holder(p["enter"])
+            if pid is None:
+                r["unsent"] = "no process on this node has %s as its address (the pod's network namespace)" % p["enter"]; out.append(r); continue
+            setns("/proc/%s/ns/net" % pid)
+        if p["kind"] == "echo":
+            s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+            s.setsockopt(socket.IPPROTO_IP, 10, 2 if p["df"] else 0)
+            s.bind((p["src"], 0)); body = mark + b"\\0" * (p["size"] - 28 - len(mark))
+            pkt = struct.pack("!BBHHH", 8, 0, ck(struct.pack("!BBHHH", 8, 0, 0, a["run"], 0) + body), a["run"], 0) + body
+        elif p["kind"] == "routed":
             s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
             pkt = iphdr(p["src"], p["dst"], 1, p["size"], p["df"]) + echo_reply(mark, p["size"] - 20)
         else:
-            vx = p["kind"] == "vxlan"
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if vx else socket.SOCK_RAW, 0 if vx else 4)
+            vx = p["kind"] in ("vxlan", "wireguard")
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if vx else socket.SOCK_RAW, 0 if vx else (50 if p["kind"] == "esp" else 4))
             s.setsockopt(socket.IPPROTO_IP, 10, 2 if p["df"] else 0)
             s.bind((p["src"], 0))
             if vx:
-                pkt = struct.pack("!II", 0x08000000, p["vni"] << 8) + mark; pkt += b"\\0" * (p["size"] - 28 - len(pkt))
+                pkt = (struct.pack("!II", 0x08000000, p["vni"] << 8) if p["kind"] == "vxlan" else b"\\0" * 8) + mark; pkt += b"\\0" * (p["size"] - 28 - len(pkt))
+            elif p["kind"] == "esp":
+                pkt = struct.pack("!II", 0xfffffffe, 1) + mark; pkt += b"\\0" * (p["size"] - 20 - len(pkt))
             else:
                 pkt = iphdr(p["src"], p["dst"], 1, p["size"] - 20, False) + echo_reply(mark, p["size"] - 40)
         for i in range(p["count"]):
@@ -45,6 +71,7 @@ for p in a["probes"]:
         s.close()
     except OSError as e:
         r.setdefault("error", errno.errorcode.get(e.errno, str(e.errno)))
+    if "enter" in p: setns("/proc/self/fd/%d" % home)
     out.append(r)
 print(json.dumps(out))
 `.trim();
@@ -64,6 +91,7 @@ function senderInput(plan: ActivePlan, probes: readonly UnderlayProbe[]): string
       count: p.count,
       ...(p.port !== undefined ? { port: p.port } : {}),
       ...(p.vni !== undefined ? { vni: p.vni } : {}),
+      ...(p.enter !== undefined ? { enter: p.enter } : {}),
     })),
   });
 }
@@ -76,7 +104,9 @@ export function senderArgv(plan: ActivePlan, probes: readonly UnderlayProbe[]): 
 /**
  * argv of one capture point: tcpdump writes pcap to stdout (-w -, -U per packet), stops after the
  * packets it expects (-c) or at the time limit (timeout -s INT lets it flush). Its "listening on"
- * line on stderr says it is ready.
+ * line on stderr says it is ready. `-Z root` keeps it from switching to the user its build names
+ * (Debian's is built --with-user=tcpdump): an image without that user fails with "Couldn't find
+ * user 'tcpdump'" (seen on the real node of shared/k8s).
  */
 export function captureArgv(dev: string, filter: string, expected: number, seconds: number): string[] {
   return [
@@ -85,6 +115,8 @@ export function captureArgv(dev: string, filter: string, expected: number, secon
     'INT',
     String(seconds),
     'tcpdump',
+    '-Z',
+    'root',
     '-i',
     dev,
     '-n',

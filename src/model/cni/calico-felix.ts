@@ -9,7 +9,7 @@
 import type { ClusterInfo } from '../cluster.ts';
 import { isIptablesNftTable } from '../parse/nft.ts';
 import type { HostState } from '../types.ts';
-import type { Detected } from './types.ts';
+import type { Detected, EncryptedUnderlay } from './types.ts';
 
 /** felix's nftables table and the prefix of its filter chains. */
 export const FELIX_NFT_TABLE = { family: 'ip', name: 'calico', filterPrefix: 'filter-' } as const;
@@ -96,4 +96,23 @@ export function felixDataplane(cluster: ClusterInfo, hosts: readonly HostState[]
   if (fc?.nftablesMode === 'Enabled') return { value: 'nftables', because };
   if (fc?.nftablesMode === 'Disabled') return { value: 'iptables', because };
   return undefined;
+}
+
+/**
+ * WireGuard, when FelixConfiguration `default` turns it on (spec.wireguardEnabled); felix listens
+ * on spec.wireguardListeningPort, 51820 unless set (felix/config/config_params.go
+ * `WireguardListeningPort int config:"int;51820"`, projectcalico/calico 87c15906). Open-source
+ * Calico has no IPsec (felix has no such setting), so no ESP.
+ */
+export function felixWireguard(cluster: ClusterInfo): EncryptedUnderlay[] {
+  const fc = cluster.felixConfigurations.find((f) => f.name === 'default');
+  if (fc?.wireguardEnabled !== true) return [];
+  const set = fc.wireguardListeningPort;
+  return [
+    {
+      kind: 'wireguard',
+      port: set ?? 51820,
+      because: `FelixConfiguration default: wireguardEnabled: true, wireguardListeningPort: ${set ?? '51820 (felix default)'}`,
+    },
+  ];
 }

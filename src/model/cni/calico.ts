@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { inCidr } from '../../lib/ipv4.ts';
 import type { ClusterInfo, NodeInfo } from '../cluster.ts';
 import type { HostState, IpSet } from '../types.ts';
-import { felixDataplane } from './calico-felix.ts';
+import { felixDataplane, felixWireguard } from './calico-felix.ts';
 import { bareIpv4, cniPlugin, configMap, nodePodCidrs, podsNamed } from './common.ts';
 import type { CniModule, Detected, Encapsulation, Ipam, PodRange } from './types.ts';
 
@@ -131,6 +131,7 @@ export const calico: CniModule = {
   name: 'calico',
   detect,
   podDevice: calicoVethName,
+  encryptedUnderlay: felixWireguard,
   underlay: calicoUnderlay,
   tunnels: { tunl0: 'ipip', 'vxlan.calico': 'vxlan' },
   dataplane: felixDataplane,

@@ -9,7 +9,7 @@
 import type { ClusterInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
 import { configMap, nodePodCidrs, podsNamed } from './common.ts';
-import type { CniModule, Detected, Encapsulation, IgnoredKey, Ipam, PodRange } from './types.ts';
+import type { CniModule, Detected, EncryptedUnderlay, Encapsulation, IgnoredKey, Ipam, PodRange } from './types.ts';
 import { atLeast, formatRelease, imageRelease } from './version.ts';
 import type { Release } from './version.ts';
 
@@ -224,9 +224,28 @@ function unmodelledDatapath(cluster: ClusterInfo): string[] {
   return out;
 }
 
+/**
+ * cilium-config `enable-wireguard` (the agent's WireGuard listens on UDP 51871, fixed:
+ * pkg/wireguard/agent/agent.go `listenPort = 51871`) and `enable-ipsec` (ESP between the nodes;
+ * the option names in pkg/option/config.go).
+ */
+function encryptedUnderlay(cluster: ClusterInfo): EncryptedUnderlay[] {
+  const data = configMap(cluster, 'cilium-config')?.data ?? {};
+  const out: EncryptedUnderlay[] = [];
+  if (data['enable-wireguard'] === 'true')
+    out.push({
+      kind: 'wireguard',
+      port: 51871,
+      because: 'cilium-config: enable-wireguard: true (cilium_wg0 on UDP 51871)',
+    });
+  if (data['enable-ipsec'] === 'true') out.push({ kind: 'esp', because: 'cilium-config: enable-ipsec: true' });
+  return out;
+}
+
 export const cilium: CniModule = {
   name: 'cilium',
   detect,
+  encryptedUnderlay,
   replacesKubeProxy,
   tunnels: { cilium_vxlan: 'vxlan', cilium_geneve: 'unknown' },
   encapsulation,

@@ -6,7 +6,7 @@
 import type { ClusterInfo, NodeInfo } from '../cluster.ts';
 import type { HostState } from '../types.ts';
 import { bareIpv4, cniPlugin, configMap, flannelLeases, nodePodCidrs, podsNamed, preferRanges } from './common.ts';
-import type { CniModule, Detected, Encapsulation, Ipam } from './types.ts';
+import type { CniModule, Detected, EncryptedUnderlay, Encapsulation, Ipam } from './types.ts';
 
 const KUBE_SUBNET_MGR = 'flannel.alpha.coreos.com/kube-subnet-manager';
 
@@ -81,9 +81,33 @@ function masqueradeConfig(_cluster: ClusterInfo, _podIp: string, node: string, h
   return ipMasq === undefined ? [] : [`${node}:/run/flannel/subnet.env: FLANNEL_IPMASQ=${ipMasq}`];
 }
 
+/**
+ * net-conf.json Backend.Type `wireguard` (flannel-wg listens on Backend.ListenPort, 51820 unless
+ * set: pkg/backend/wireguard/wireguard.go RegisterNetwork) or `ipsec` (ESP between the nodes'
+ * public IPs, pkg/backend/ipsec).
+ */
+function encryptedUnderlay(cluster: ClusterInfo): EncryptedUnderlay[] {
+  const cfg = configMap(cluster, 'kube-flannel-cfg') ?? configMap(cluster, 'canal-config');
+  const net = cfg?.data['net-conf.json'];
+  const type = net !== undefined ? /"Type"\s*:\s*"([^"]+)"/i.exec(net)?.[1]?.toLowerCase() : undefined;
+  const where = `ConfigMap ${cfg?.name}: net-conf.json Backend`;
+  if (type === 'wireguard') {
+    const set = /"ListenPort"\s*:\s*(\d+)/.exec(net!)?.[1];
+    return [
+      {
+        kind: 'wireguard',
+        port: set !== undefined ? Number(set) : 51820,
+        because: `${where}.Type wireguard, ListenPort ${set ?? '51820 (flannel default)'}`,
+      },
+    ];
+  }
+  return type === 'ipsec' ? [{ kind: 'esp', because: `${where}.Type ipsec` }] : [];
+}
+
 export const flannel: CniModule = {
   name: 'flannel',
   detect,
+  encryptedUnderlay,
   tunnels: { 'flannel.1': 'vxlan' },
   underlay: flannelUnderlay,
   encapsulation: flannelEncapsulation,

@@ -54,6 +54,12 @@ export interface IgnoredKey {
   fix: string;
 }
 
+/**
+ * An encrypted way its pod traffic crosses nodes, from its configuration: WireGuard (UDP to the
+ * port its agent listens on) or IPsec (ESP, IP protocol 50), with the setting that says so.
+ */
+export type EncryptedUnderlay = { kind: 'wireguard'; port: number; because: string } | { kind: 'esp'; because: string };
+
 export interface CniModule {
   /** Shown in the cluster line and `-o json` (`cni`). */
   name: string;
@@ -73,6 +79,8 @@ export interface CniModule {
    * felix puts in its all-hosts ipsets, flannel's public-ip), with that annotation as evidence.
    */
   underlay?(node: NodeInfo): { ip: string; source: string } | undefined;
+  /** The encrypted encapsulations its configuration turns on; empty when none. */
+  encryptedUnderlay?(cluster: ClusterInfo): EncryptedUnderlay[];
   /** Whether its eBPF datapath replaces kube-proxy (then kube-proxy's own mode does not matter). */
   replacesKubeProxy?(cluster: ClusterInfo): Detected<boolean>;
   /** Which dataplane its agent programs (felix: iptables, nftables, ebpf), when the cluster says. */

@@ -29,6 +29,7 @@ function markerOffset(ip: Buffer): number | undefined {
   if (proto === 17) return ihl + 16; // UDP 8 + VXLAN 8
   if (proto === 4) return ihl + 20 + 8; // inner IPv4 (no options) + ICMP 8
   if (proto === 1) return ihl + 8; // ICMP 8
+  if (proto === 50) return ihl + 8; // ESP: SPI 4 + sequence 4
   return undefined;
 }
 

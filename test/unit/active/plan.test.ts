@@ -95,6 +95,8 @@ test('IPIP: proto 4 to the route gateway, DF at tunl0 MTU + 20', () => {
           { name: 'node-c', internalIPs: ['192.168.1.11'], externalIPs: [] },
           { name: 'node-d', internalIPs: ['192.168.1.12'], externalIPs: [] },
         ],
+        configMaps: [],
+        felixConfigurations: [],
       },
     },
     flavour: { podRanges: [] },

@@ -36,7 +36,7 @@ test('wide: every probe', () => {
 test('dry run: every probe with its path, every capture, the sender program', () => {
   const out = planText(plan);
   assert.equal(out.match(/^probe \d+ /gm)?.length, 12);
-  assert.equal(out.match(/^capture on node-[abc]: timeout -s INT 8 tcpdump -i eth0 /gm)?.length, 3);
+  assert.equal(out.match(/^capture on node-[abc]: timeout -s INT 8 tcpdump -Z root -i eth0 /gm)?.length, 3);
   assert.equal(out.match(/^sender on node-[abc]: python3 -c PROGRAM '\{"run":4660/gm)?.length, 3);
   assert.match(out, /^# {3}\| print\(json\.dumps\(out\)\)$/m);
 });

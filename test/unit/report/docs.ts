@@ -1,11 +1,15 @@
 // Report documents of the bundled examples, computed as the commands compute them.
+import { mergeActive } from '../../../src/checks/active/merge.ts';
+import { planProbes } from '../../../src/checks/active/plan.ts';
 import { analysisContext } from '../../../src/checks/context.ts';
+import { doctor } from '../../../src/checks/queries/doctor.ts';
 import { externalIpQuery } from '../../../src/checks/queries/externalip.ts';
 import { lanQuery } from '../../../src/checks/queries/lan.ts';
 import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import type { ReportDoc } from '../../../src/report/document.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
+import { observedRun } from '../../helpers/active-results.ts';
 
 async function ctx(example: string) {
   return analysisContext(buildModel(await readSnapshot(`examples/${example}.json`)));
@@ -51,4 +55,19 @@ export async function unknownPodToPod(): Promise<ReportDoc> {
     protocol: 'udp',
     port: 8080,
   });
+}
+
+/**
+ * doctor --active on Calico VXLAN: node-a → node-c's VXLAN lost on the way (both sizes), node-b's
+ * tcpdump missing (its probes unknown), the rest arrived.
+ */
+export async function activeDoctor(): Promise<ReportDoc> {
+  const c = await ctx('healthy');
+  const plan = planProbes(c, {}, 0x1234);
+  const lost = new Set(plan.probes.filter((p) => p.from === 'node-a' && p.to === 'node-c').map((p) => p.id));
+  const results = observedRun(plan, (id) => lost.has(id));
+  results.captures = results.captures.map((x) =>
+    x.node === 'node-b' ? { node: x.node, dev: x.dev, state: 'tool-missing', tool: 'tcpdump' } : x,
+  );
+  return mergeActive(doctor(c), plan, results);
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ReportDoc } from '../../../src/report/document.ts';
 import type { OutputFormat } from '../../../src/report/render.ts';
 import { OUTPUT_FORMATS, renderReport } from '../../../src/report/render.ts';
-import { externalIpAudit, healthyPodToPod, rpFilterLan } from './docs.ts';
+import { activeDoctor, externalIpAudit, healthyPodToPod, rpFilterLan } from './docs.ts';
 
 const DIR = 'test/unit/report/golden';
 const WIDTHS = [60, 100, 200] as const;
@@ -19,6 +19,7 @@ const DOCS: [string, () => Promise<ReportDoc>][] = [
   ['rp-filter-lan', rpFilterLan],
   ['healthy-pod-to-pod', healthyPodToPod],
   ['externalip-audit', externalIpAudit],
+  ['active-doctor', activeDoctor],
 ];
 
 function golden(name: string, actual: string): void {
