@@ -6,6 +6,8 @@ import type { PairPrediction } from '../checks/active/localise.ts';
 import { planProbes } from '../checks/active/plan.ts';
 import type { PlanScope } from '../checks/active/plan.ts';
 import type { AnalysisContext } from '../checks/context.ts';
+import type { FlowPlan } from '../collect/active/flow.ts';
+import type { ActivePlan } from '../collect/active/probes.ts';
 import type { ReportDoc } from '../checks/report-doc.ts';
 import { planText } from '../report/active.ts';
 import type { ActiveMode } from './options/active.ts';
@@ -20,8 +22,11 @@ export async function activeStep(
   source: Source,
   scope: PlanScope = {},
   flow?: readonly PairPrediction[],
+  own?: { plan: FlowPlan } | { skipped: string },
 ): Promise<ReportDoc | undefined> {
-  const plan = planProbes(ctx, scope, randomInt(1, 0xffff));
+  const plan: ActivePlan = planProbes(ctx, scope, randomInt(1, 0xffff));
+  if (own !== undefined && 'plan' in own) plan.flow = own.plan;
+  if (own !== undefined && 'skipped' in own) plan.skipped.push(own.skipped);
   if (mode === 'dry-run' || source.kind === 'snapshot') {
     process.stdout.write(planText(plan));
     return undefined;

@@ -4,6 +4,7 @@ import { analysisContext } from '../../checks/context.ts';
 import { podToPod } from '../../checks/queries/pod-to-pod.ts';
 import { podIp } from '../../checks/queries/common.ts';
 import { flowPairs } from '../../checks/active/merge.ts';
+import { flowEnd, planFlow } from '../../checks/active/flow-plan.ts';
 import { activeStep } from '../active-step.ts';
 import { activeMode, withActiveOptions } from '../options/active.ts';
 import { resolvePod } from '../../checks/resolve.ts';
@@ -60,9 +61,12 @@ export const podToPodCommand: NetcheckCommand = {
       const ctx = analysisContext(model);
       const doc = podToPod(ctx, q);
       if (active === 'off') return emitReport(doc, style);
-      const pods = [resolvePod(model.cluster, src, ns), resolvePod(model.cluster, dst, ns)].map(podIp);
+      const ends = [resolvePod(model.cluster, src, ns), resolvePod(model.cluster, dst, ns)];
+      const pods = ends.map(podIp);
       const pairs = flowPairs(doc.traces, pods[0]!, pods[1]!);
-      const merged = await activeStep(ctx, doc, active, source, { pairs, extraTargets: pods }, pairs);
+      const [s, d] = ends.map(flowEnd);
+      const f = planFlow(ctx, doc.traces, flow, s!, d!);
+      const merged = await activeStep(ctx, doc, active, source, { pairs, extraTargets: pods }, pairs, f);
       if (merged !== undefined) emitReport(merged, style);
     };
   },

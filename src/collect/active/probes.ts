@@ -3,6 +3,8 @@
 // this module is the contract between it, the runner that executes it through the probe pods
 // (run.ts) and the merge that judges the observations (src/checks/active/localise.ts).
 
+import type { FlowPlan, FlowResults } from './flow.ts';
+
 /**
  * How a probe is shaped, after what it stands for:
  * - `vxlan`: a UDP datagram to the VXLAN port carrying a VXLAN header with a VNI no device on the
@@ -76,6 +78,8 @@ export const PROBE_LIMITS: ProbeLimits = {
 };
 
 export interface ActivePlan {
+  /** The flow itself, sent from the source pod's namespace (flow commands). */
+  flow?: FlowPlan;
   /** Two bytes that mark this run's packets (after the marker), so captures see no other. */
   run: number;
   probes: UnderlayProbe[];
@@ -145,6 +149,7 @@ export type CaptureResult = Point &
 export interface ActiveResults {
   senders: SenderResult[];
   captures: CaptureResult[];
+  flow?: FlowResults;
   /** Wall time of the whole run, probe pods included. */
   elapsedMs: number;
 }

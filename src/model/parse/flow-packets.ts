@@ -1,0 +1,48 @@
+// The packets of one flow (two pod addresses) in a pcap stream, each classified by direction,
+// through the encapsulations a capture point on the predicted path shows: plain IPv4 (a pod's
+// veth, a tunnel device, a routed underlay), VXLAN (RFC 7348: UDP to a VXLAN port, an 8-byte
+// header whose flags byte has I = 0x08, then the inner Ethernet frame) and IPIP (IP protocol 4,
+// the inner IPv4 header right after the outer one).
+import { formatIpv4, parseIpv4 } from '../../lib/ipv4.ts';
+import { pcapIpv4 } from './pcap.ts';
+
+export interface FlowPacket {
+  direction: 'forward' | 'reply';
+  /** Where it was captured encapsulated: "VXLAN 192.168.1.11 → 192.168.1.13". */
+  outer?: string;
+}
+
+function inner(ip: Buffer, vxlanPorts: ReadonlySet<number>): { ip: Buffer; outer?: string } {
+  const ihl = (ip[0]! & 0x0f) * 4;
+  const outer = `${formatIpv4(ip.readUInt32BE(12))} → ${formatIpv4(ip.readUInt32BE(16))}`;
+  if (ip[9] === 4 && ip.length >= ihl + 20) return { ip: ip.subarray(ihl), outer: `IPIP ${outer}` };
+  if (ip[9] === 17 && ip.length >= ihl + 8 + 8 + 14 + 20) {
+    const udp = ip.subarray(ihl);
+    const eth = udp.subarray(16);
+    if (vxlanPorts.has(udp.readUInt16BE(2)) && (udp[8]! & 0x08) !== 0 && eth.readUInt16BE(12) === 0x0800)
+      return { ip: eth.subarray(14), outer: `VXLAN ${outer}` };
+  }
+  return { ip };
+}
+
+/** The packets between `a` and `b`; any other is left out (the capture filter already chose). */
+export function flowPackets(
+  data: Buffer,
+  a: string,
+  b: string,
+  vxlanPorts: readonly number[],
+): { packets: FlowPacket[]; problem?: string } {
+  const { packets: ips, problem } = pcapIpv4(data);
+  const [ia, ib] = [parseIpv4(a), parseIpv4(b)];
+  const ports = new Set(vxlanPorts);
+  const packets: FlowPacket[] = [];
+  for (const raw of ips) {
+    const { ip, outer } = inner(raw, ports);
+    if (ip.length < 20 || ip[0]! >> 4 !== 4) continue;
+    const [s, d] = [ip.readUInt32BE(12), ip.readUInt32BE(16)];
+    const direction = s === ia && d === ib ? 'forward' : s === ib && d === ia ? 'reply' : undefined;
+    if (direction === undefined) continue;
+    packets.push(outer !== undefined ? { direction, outer } : { direction });
+  }
+  return problem !== undefined ? { packets, problem } : { packets };
+}
