@@ -37,3 +37,67 @@ describe('--active sends the flow itself (Calico VXLAN lab)', { skip, concurrenc
     );
   });
 });
+
+describe('--active localises the flow between capture points (Calico VXLAN lab)', { skip, concurrency: false }, () => {
+  const cl = clusterFor(calicoHealthy);
+
+  it('the LAN switch drops UDP 4789 from node-a to node-c: static REACHABLE, --active names the last and first point', async () => {
+    await cl().filter(['ip saddr 192.168.1.11 ip daddr 192.168.1.13 udp dport 4789 drop']);
+    const r = await cl().cli([...P2P, '--active']);
+    assert.equal(r.doc.verdict, 'reachable', 'no node state shows it');
+    const f = r.doc.active!.flow!;
+    assert.equal(f.state, 'not-answered');
+    assert.deepEqual(f.listener, { received: 0 });
+    const lost = r.doc.findings.find((x) => x.id === 'flow-not-answered')!;
+    assert.match(
+      lost.summary,
+      /10\.65\.0\.2 → 10\.65\.0\.130 tcp\/8080 sent from the pod's own namespace was not answered: the packet left node-a eth0 as VXLAN 192\.168\.1\.11 → 192\.168\.1\.13 \(captured\), never reached node-c eth0$/,
+    );
+    assert.ok(activeIds(r.doc).includes('prediction-mismatch node-a'), activeIds(r.doc).join('\n'));
+    const fwd = r.doc.traces.find((t) => t.direction === 'forward')!;
+    assert.deepEqual(
+      [...new Set(fwd.hops.map((h) => `${h.node} ${h.device} ${h.observed}`))],
+      [
+        'node-a cali56a6d256ab4 captured',
+        'node-a vxlan.calico captured',
+        'node-a eth0 captured',
+        'node-c eth0 not-captured',
+        'node-c vxlan.calico not-captured',
+        'node-c cali0d7763386da not-captured',
+      ],
+    );
+  });
+
+  it('only the reply direction dropped: web-0 got the SYNs (captured on its veth), the reply is localised', async () => {
+    await cl().filter(['ip saddr 192.168.1.13 ip daddr 192.168.1.11 udp dport 4789 drop']);
+    const r = await cl().cli([...P2P, '--active']);
+    const f = r.doc.active!.flow!;
+    assert.equal(f.state, 'not-answered');
+    // No handshake completes, so the listener accepts nothing; its veth saw the SYNs.
+    assert.deepEqual(f.listener, { received: 0 });
+    assert.equal(f.forward.at(-1)!.state, 'captured');
+    assert.match(
+      r.doc.findings.find((x) => x.id === 'flow-not-answered')!.summary,
+      /not answered: the reply left node-c eth0 as VXLAN 192\.168\.1\.13 → 192\.168\.1\.11 \(captured\), never reached node-a eth0$/,
+    );
+  });
+
+  it('an iptables DROP in node-c FORWARD: the engine sees it too, the captures agree (no mismatch)', async () => {
+    await cl().filter([]);
+    const rule = ['FORWARD', '-d', '10.65.0.130/32', '-p', 'tcp', '--dport', '8080', '-j', 'DROP'];
+    const add = await cl().lab.exec('node-c', ['iptables', '-I', ...rule]);
+    assert.equal(add.code, 0, add.stderr);
+    try {
+      const r = await cl().cli([...P2P, '--active']);
+      assert.equal(r.doc.verdict, 'unreachable', JSON.stringify(r.doc.findings.map((x) => x.id)));
+      assert.equal(r.doc.active!.flow!.state, 'not-answered');
+      assert.deepEqual(activeIds(r.doc), ['flow-not-answered node-c']);
+      assert.match(
+        r.doc.findings.find((x) => x.id === 'flow-not-answered')!.summary,
+        /the packet left node-c vxlan\.calico \(captured\), never reached node-c cali0d7763386da$/,
+      );
+    } finally {
+      await cl().lab.exec('node-c', ['iptables', '-D', ...rule]);
+    }
+  });
+});
