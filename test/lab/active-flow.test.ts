@@ -4,6 +4,11 @@
 // by tcpdump on every device the engine's traces cross. Real packets in a Calico VXLAN lab cluster.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { observeFlow } from '../../src/checks/active/flow-localise.ts';
+import { PROBE_LIMITS } from '../../src/collect/active/probes.ts';
+import type { ActivePlan } from '../../src/collect/active/probes.ts';
+import { runActive } from '../../src/collect/active/run.ts';
 import { activeIds, clusterFor } from './active-cluster.ts';
 import { labUnsupportedReason } from './harness/index.ts';
 import { calicoHealthy } from './incidents/base.ts';
@@ -14,9 +19,14 @@ const P2P = ['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080'
 describe('--active sends the flow itself (Calico VXLAN lab)', { skip, concurrency: false }, () => {
   const cl = clusterFor(calicoHealthy);
 
-  it('healthy: answered by the listener in web-0, every device of both traces captured it', async () => {
+  it('healthy: answered by the listener in web-0, every device of both traces captured it (timed)', async () => {
     await cl().filter([]);
+    const plain = await cl().cli(P2P);
     const r = await cl().cli([...P2P, '--active']);
+    const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+    process.stdout.write(
+      `# timing (pod pair, 3 nodes, load ${load}): pod-to-pod ${plain.ms} ms, pod-to-pod --active ${r.ms} ms (probing ${r.doc.active!.elapsedMs} ms)\n`,
+    );
     const f = r.doc.active!.flow!;
     assert.equal(f.state, 'answered', JSON.stringify(f, null, 1));
     assert.deepEqual(f.listener, { received: 2 });
@@ -35,6 +45,40 @@ describe('--active sends the flow itself (Calico VXLAN lab)', { skip, concurrenc
         'node-c cali0d7763386da captured',
       ],
     );
+  });
+
+  it('a source address no pod namespace holds: the sender says so, the flow is unknown, never lost', async () => {
+    const plan: ActivePlan = {
+      run: 0x4243,
+      probes: [],
+      captures: [],
+      skipped: [],
+      limits: PROBE_LIMITS,
+      flow: {
+        probe: {
+          protocol: 'tcp',
+          src: '10.65.0.99',
+          dst: '10.65.0.130',
+          srcNode: 'node-a',
+          port: 8080,
+          count: 1,
+          answerSeconds: 1,
+          forward: [{ node: 'node-a', dev: 'eth0', hop: 0 }],
+          reply: [],
+        },
+        captures: [],
+        vxlanPorts: [4789],
+      },
+    };
+    const results = await runActive({ kubeconfig: cl().double.kubeconfigPath, handleSignals: false }, plan);
+    assert.equal(results.flow!.sender.state, 'no-netns', JSON.stringify(results.flow));
+    const o = observeFlow(plan.flow!.probe, results.flow!);
+    assert.equal(o.state, 'unknown');
+    assert.match(
+      o.why!,
+      /cannot enter the network namespace of 10\.65\.0\.99 on node-a: no process on this node is in a network namespace of its own holding 10\.65\.0\.99/,
+    );
+    assert.equal(o.forward[0]!.state, 'unknown');
   });
 });
 

@@ -30,6 +30,8 @@ export type FlowState = 'answered' | 'refused' | 'not-answered' | 'unknown';
 export interface FlowLoss {
   after?: ObservedFlowPoint;
   before: ObservedFlowPoint;
+  /** Points between the two that gave no result: the loss may be at any of them. */
+  unobserved?: string[];
 }
 
 export interface FlowObservation {
@@ -71,7 +73,12 @@ function lossOf(points: readonly ObservedFlowPoint[]): FlowLoss | undefined {
   const last = points.map((p) => p.state).lastIndexOf('captured');
   const before = points.slice(last + 1).find((p) => p.state === 'not-captured');
   if (before === undefined) return undefined;
-  return last >= 0 ? { after: points[last]!, before } : { before };
+  const between = points.slice(last + 1, points.indexOf(before)).map(pointText);
+  return {
+    ...(last >= 0 ? { after: points[last]! } : {}),
+    before,
+    ...(between.length > 0 ? { unobserved: between } : {}),
+  };
 }
 
 function senderWhy(r: FlowResults['sender'], p: FlowProbe): string | undefined {
@@ -129,8 +136,9 @@ function flowName(p: FlowProbe): string {
 /** "left node-a eth0 as VXLAN 192.168.1.11 → 192.168.1.13 (captured), never reached node-c eth0". */
 export function lossText(l: FlowLoss, direction: 'forward' | 'reply'): string {
   const what = direction === 'forward' ? 'the packet' : 'the reply';
-  if (l.after === undefined) return `${what} was never captured, not even at ${pointText(l.before)}`;
-  return `${what} left ${pointText(l.after)}${l.after.outer !== undefined ? ` as ${l.after.outer}` : ''} (captured), never reached ${pointText(l.before)}`;
+  const gap = l.unobserved !== undefined ? ` (${l.unobserved.join(', ')} between: not observed)` : '';
+  if (l.after === undefined) return `${what} was never captured, not even at ${pointText(l.before)}${gap}`;
+  return `${what} left ${pointText(l.after)}${l.after.outer !== undefined ? ` as ${l.after.outer}` : ''} (captured), never reached ${pointText(l.before)}${gap}`;
 }
 
 function evidence(o: FlowObservation): string[] {
