@@ -1,12 +1,15 @@
 // The --active step of a command, after its static analysis: plan the probes from the analysis,
 // then print them (--dry-run) or send them through the probe pods and merge what was observed.
 import { randomInt } from 'node:crypto';
-import { mergeActive } from '../checks/active/merge.ts';
+import { planFlow } from '../checks/active/flow-plan.ts';
+import { isIpv4 } from '../lib/ipv4.ts';
+import type { FlowEnd } from '../checks/active/flow-plan.ts';
+import { flowPairs, mergeActive } from '../checks/active/merge.ts';
 import type { PairPrediction } from '../checks/active/localise.ts';
 import { planProbes } from '../checks/active/plan.ts';
 import type { PlanScope } from '../checks/active/plan.ts';
 import type { AnalysisContext } from '../checks/context.ts';
-import type { FlowPlan } from '../collect/active/flow.ts';
+import type { FlowPlan, FlowProtocol } from '../collect/active/flow.ts';
 import type { ActivePlan } from '../collect/active/probes.ts';
 import type { ReportDoc } from '../checks/report-doc.ts';
 import { planText } from '../report/active.ts';
@@ -38,4 +41,31 @@ export async function activeStep(
     plan,
   ).finally(() => progress.stop());
   return mergeActive(doc, plan, results, flow);
+}
+
+/** A flow's end for --active: one netcheck can send from or listen in, or why it cannot send from it. */
+export type ActiveEnd = FlowEnd | { cannotSend: string; ip: string };
+
+/**
+ * --active on a flow command: the underlay probes across the node pairs its traces cross (with the
+ * pods' own addresses on a routed pair when both ends are pods), and the flow itself when netcheck
+ * can send from its source.
+ */
+export async function activeFlowStep(
+  ctx: AnalysisContext,
+  doc: ReportDoc,
+  mode: Exclude<ActiveMode, 'off'>,
+  source: Source,
+  q: { protocol: FlowProtocol; port?: number },
+  src: ActiveEnd,
+  dst: FlowEnd,
+): Promise<ReportDoc | undefined> {
+  const bothPods = 'pod' in src && src.pod !== undefined && dst.pod !== undefined;
+  const pairs = flowPairs(doc.traces, src.ip, dst.ip).map((p) => {
+    if (bothPods) return p;
+    const { podSrc: _s, podDst: _d, ...rest } = p;
+    return rest;
+  });
+  const own = 'cannotSend' in src ? { skipped: src.cannotSend } : planFlow(ctx, doc.traces, q, src, dst);
+  return activeStep(ctx, doc, mode, source, { pairs, extraTargets: [src.ip, dst.ip].filter(isIpv4) }, pairs, own);
 }

@@ -40,8 +40,13 @@ function flowPlanLines(plan: ActivePlan): string[] {
   const { enter, program } = flowProgram();
   return [
     flowLine(f.probe),
-    `    forward path: ${f.probe.forward.map((x) => `${x.node} ${x.dev}`).join(' → ')}`,
-    `    reply path: ${f.probe.reply.map((x) => `${x.node} ${x.dev}`).join(' → ')}`,
+    ...(['forward', 'reply'] as const).map(
+      (d) =>
+        `    ${d} path: ${f.probe[d].map((x) => `${x.node} ${x.dev}${x.unwatched !== undefined ? ' (not watched)' : ''}`).join(' → ')}`,
+    ),
+    ...[...new Set([...f.probe.forward, ...f.probe.reply].flatMap((x) => x.unwatched ?? []))].map(
+      (w) => `    not watched: ${w}`,
+    ),
     ...f.captures.map(
       (c) =>
         `flow capture on ${c.node}: ${captureArgv(c.dev, c.filter, c.expected, plan.limits.captureSeconds).map(shellQuote).join(' ')}`,

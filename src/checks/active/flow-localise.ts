@@ -187,6 +187,11 @@ export function flowFindings(o: FlowObservation, traces: readonly TraceDoc[]): F
     );
     return out;
   }
+  // A refusal (RST, ICMP unreachable) is an answer: a finding only where netcheck's own listener
+  // was bound, so that something else on the path refused it (a REJECT rule). Without one (a
+  // Service's backends, the pod's own server) it may only say that nothing listens: no finding.
+  const ours = o.listener !== undefined && 'received' in o.listener;
+  if (o.state === 'refused' && !ours) return out;
   const fwd = predicted(traces.find((t) => t.direction === 'forward'));
   const rep = predicted(traces.find((t) => t.direction === 'reply'));
   const engineOk = fwd.delivered && rep.delivered;

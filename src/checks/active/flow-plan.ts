@@ -4,7 +4,7 @@
 // it, so that a capture can confirm a predicted drop or contradict it.
 import { parseIpv4 } from '../../lib/ipv4.ts';
 import { podAttachment } from '../../engine/world.ts';
-import { flowFilter } from '../../collect/active/flow.ts';
+import { flowFilter, flowTuples } from '../../collect/active/flow.ts';
 import type { FlowPlan, FlowPoint, FlowProbe, FlowProtocol } from '../../collect/active/flow.ts';
 import { PROBE_LIMITS } from '../../collect/active/probes.ts';
 import type { PodInfo } from '../../model/cluster.ts';
@@ -37,14 +37,39 @@ const PER_ATTEMPT: Record<FlowProtocol, { forward: number; reply: number }> = {
   icmp: { forward: 1, reply: 1 },
 };
 
+/**
+ * The devices a trace crosses, in order. Past a hop that rewrites the packet (NAT), its addresses
+ * are known only from where the trace delivered it (seenAs): without that, those points are not
+ * watched (a filter on the old addresses would miss the packet and call it lost).
+ */
 function tracePoints(t: TraceDoc | undefined): FlowPoint[] {
   const out: FlowPoint[] = [];
+  let rewritten: string | undefined;
   t?.hops.forEach((h, hop) => {
+    if (h.effect?.kind === 'rewritten' && t.seenAs === undefined && rewritten === undefined)
+      rewritten = `${h.node} rewrites the packet at hop ${hop + 1} (${h.effect.what}) and the trace does not deliver it: its addresses after that are not known`;
     if (h.device === undefined || h.device === 'lo') return;
     if (out.some((p) => p.node === h.node && p.dev === h.device)) return;
-    out.push({ node: h.node, dev: h.device, hop });
+    out.push({ node: h.node, dev: h.device, hop, ...(rewritten !== undefined ? { unwatched: rewritten } : {}) });
   });
   return out;
+}
+
+/**
+ * One direction's points: the first trace's, but where its branches (a Service's endpoints picked
+ * at random, multipath next hops) part ways, which one a packet takes is not predicted: the points
+ * not on every branch are not watched.
+ */
+function branchPoints(traces: readonly TraceDoc[], direction: TraceDoc['direction']): FlowPoint[] {
+  const all = traces.filter((t) => t.direction === direction).map(tracePoints);
+  const [first, ...others] = all;
+  if (first === undefined) return [];
+  const why = `the ${direction} trace has ${all.length} branches (load balancing or multipath) and they part before this device: which one a packet takes is not predicted`;
+  return first.map((p) =>
+    p.unwatched === undefined && !others.every((o) => o.some((x) => x.node === p.node && x.dev === p.dev))
+      ? { ...p, unwatched: why }
+      : p,
+  );
 }
 
 /** The pod's own device on its node (hop -1: no trace hop stands for it). */
@@ -82,8 +107,13 @@ export function planFlow(
   if (!ctx.world.hosts.has(src.pod.node))
     return { skipped: `the flow is not sent: ${src.pod.name}'s node ${src.pod.node} was not probed` };
   const [s, d] = [attachment(ctx, src), attachment(ctx, dst)];
-  const forward = withEnds(tracePoints(traces.find((t) => t.direction === 'forward')), s, d);
-  const reply = withEnds(tracePoints(traces.find((t) => t.direction === 'reply')), d, s);
+  const forward = withEnds(branchPoints(traces, 'forward'), s, d);
+  const reply = withEnds(branchPoints(traces, 'reply'), d, s);
+  const seen = traces.flatMap((t) =>
+    t.direction === 'forward' && t.seenAs !== undefined
+      ? [{ src: t.seenAs.src, dst: t.seenAs.dst, ...(t.seenAs.dport !== undefined ? { port: t.seenAs.dport } : {}) }]
+      : [],
+  );
   const probe: FlowProbe = {
     protocol: q.protocol,
     src: src.ip,
@@ -97,9 +127,10 @@ export function planFlow(
     answerSeconds: ANSWER_SECONDS,
     forward,
     reply,
+    ...(seen.length > 0 ? { seenAs: seen } : {}),
   };
   const ports = vxlanPorts(ctx);
-  const filter = flowFilter(probe, ports);
+  const filter = flowFilter(probe.protocol, flowTuples(probe), ports);
   const per = PER_ATTEMPT[q.protocol];
   const points = new Map<string, { node: string; dev: string; expected: number }>();
   // Captures run in probe pods: on cluster nodes only (a LAN host's devices stay unobserved).
@@ -108,7 +139,7 @@ export function planFlow(
     [forward, per.forward],
     [reply, per.reply],
   ] as const)
-    for (const p of list.filter((x) => nodes.has(x.node))) {
+    for (const p of list.filter((x) => nodes.has(x.node) && x.unwatched === undefined)) {
       const k = `${p.node}|${p.dev}`;
       const e = points.get(k) ?? { node: p.node, dev: p.dev, expected: 0 };
       e.expected += n * probe.count;

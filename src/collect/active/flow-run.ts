@@ -6,7 +6,7 @@ import { flowPackets } from '../../model/parse/flow-packets.ts';
 import type { ExecResult } from '../kube/exec.ts';
 import { missingTool, runCapture } from './capture.ts';
 import type { Exec } from './capture.ts';
-import { NO_NETNS_EXIT, flowListenerArgv, flowSenderArgv } from './flow.ts';
+import { NO_NETNS_EXIT, flowListenerArgv, flowSenderArgv, flowTuples } from './flow.ts';
 import type {
   AttemptOutcome,
   EnterFailure,
@@ -92,7 +92,7 @@ export function startFlow(exec: Exec, flow: FlowPlan, plan: ActivePlan): FlowRun
           }
         })();
   const captures = flow.captures.map((c) =>
-    runCapture(exec, c, seconds, (b) => flowPackets(b, p.src, p.dst, flow.vxlanPorts), readyAt()),
+    runCapture(exec, c, seconds, (b) => flowPackets(b, flowTuples(p), flow.vxlanPorts), readyAt()),
   );
   const firstCapture = listener === undefined ? 0 : 1;
   return {

@@ -20,6 +20,15 @@ export type FlowProtocol = 'tcp' | 'udp' | 'icmp';
 export interface FlowPoint extends Point {
   /** Index of the trace hop this point stands for (the first hop on this device). */
   hop: number;
+  /** Why no capture watches this point (the packet's addresses there are not known). */
+  unwatched?: string;
+}
+
+/** The flow's addresses as a capture may see them: as sent, and after NAT as the far end sees them. */
+export interface FlowTuple {
+  src: string;
+  dst: string;
+  port?: number;
 }
 
 export interface FlowProbe {
@@ -38,6 +47,17 @@ export interface FlowProbe {
   /** The devices the forward and the reply trace cross, in order. */
   forward: FlowPoint[];
   reply: FlowPoint[];
+  /** The addresses after NAT where the engine rewrites them on the way (each backend of a Service). */
+  seenAs?: FlowTuple[];
+}
+
+/** Every form of the flow's addresses a capture on its path may see. */
+export function flowTuples(p: FlowProbe): FlowTuple[] {
+  const sent: FlowTuple = { src: p.src, dst: p.dst, ...(p.port !== undefined ? { port: p.port } : {}) };
+  const out = [sent];
+  for (const s of p.seenAs ?? [])
+    if (!out.some((x) => x.src === s.src && x.dst === s.dst && x.port === s.port)) out.push(s);
+  return out;
 }
 
 export interface FlowCapture extends Point {
@@ -89,31 +109,34 @@ const PROTO_NUMBER: Record<FlowProtocol, number> = { tcp: 6, udp: 17, icmp: 1 };
  * attempts' SYN, SYN-ACK and closing RST), so a healthy run's count is known.
  */
 export function flowFilter(
-  p: Pick<FlowProbe, 'protocol' | 'src' | 'dst' | 'port'>,
+  protocol: FlowProtocol,
+  tuples: readonly FlowTuple[],
   vxlanPorts: readonly number[],
 ): string {
   const hex = (ip: string) => `0x${parseIpv4(ip)!.toString(16).padStart(8, '0')}`;
-  const [a, b] = [hex(p.src), hex(p.dst)];
   /** The inner packet's test when its IPv4 header starts at `at` in `base[]`. */
-  const innerTest = (base: string, at: number) => {
+  const innerTest = (base: string, at: number, t: FlowTuple) => {
+    const [a, b] = [hex(t.src), hex(t.dst)];
     const f = (o: number, w?: number) => `${base}[${at + o}${w !== undefined ? `:${w}` : ''}]`;
     const l4 =
-      p.protocol === 'icmp'
+      protocol === 'icmp'
         ? `(${f(20)} = 8 or ${f(20)} = 0)`
-        : `(${f(20, 2)} = ${p.port} or ${f(22, 2)} = ${p.port})${p.protocol === 'tcp' ? ` and ${f(33)} & 6 != 0` : ''}`;
-    return `((${f(12, 4)} = ${a} and ${f(16, 4)} = ${b}) or (${f(12, 4)} = ${b} and ${f(16, 4)} = ${a})) and ${f(9)} = ${PROTO_NUMBER[p.protocol]} and ${l4}`;
+        : `(${f(20, 2)} = ${t.port} or ${f(22, 2)} = ${t.port})${protocol === 'tcp' ? ` and ${f(33)} & 6 != 0` : ''}`;
+    return `((${f(12, 4)} = ${a} and ${f(16, 4)} = ${b}) or (${f(12, 4)} = ${b} and ${f(16, 4)} = ${a})) and ${f(9)} = ${PROTO_NUMBER[protocol]} and ${l4}`;
   };
-  const plain =
-    p.protocol === 'icmp'
+  const plain = (t: FlowTuple) =>
+    protocol === 'icmp'
       ? 'icmp and (icmp[0] = 8 or icmp[0] = 0)'
-      : `${p.protocol} port ${p.port}${p.protocol === 'tcp' ? ' and tcp[13] & 6 != 0' : ''}`;
-  return [
-    `(host ${p.src} and host ${p.dst} and ${plain})`,
-    ...(vxlanPorts.length > 0
-      ? [`(udp and (${vxlanPorts.map((x) => `dst port ${x}`).join(' or ')}) and ${innerTest('udp', 30)})`]
-      : []),
-    `(ip proto 4 and ${innerTest('ip', 20)})`,
-  ].join(' or ');
+      : `${protocol} port ${t.port}${protocol === 'tcp' ? ' and tcp[13] & 6 != 0' : ''}`;
+  return tuples
+    .flatMap((t) => [
+      `(host ${t.src} and host ${t.dst} and ${plain(t)})`,
+      ...(vxlanPorts.length > 0
+        ? [`(udp and (${vxlanPorts.map((x) => `dst port ${x}`).join(' or ')}) and ${innerTest('udp', 30, t)})`]
+        : []),
+      `(ip proto 4 and ${innerTest('ip', 20, t)})`,
+    ])
+    .join(' or ');
 }
 
 /** The exit status of ENTER_SH when no namespace holds the address. */

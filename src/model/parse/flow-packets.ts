@@ -25,22 +25,25 @@ function inner(ip: Buffer, vxlanPorts: ReadonlySet<number>): { ip: Buffer; outer
   return { ip };
 }
 
-/** The packets between `a` and `b`; any other is left out (the capture filter already chose). */
+/** The packets between the ends of one of `pairs` (as sent; after NAT); any other is left out. */
 export function flowPackets(
   data: Buffer,
-  a: string,
-  b: string,
+  pairs: readonly { src: string; dst: string }[],
   vxlanPorts: readonly number[],
 ): { packets: FlowPacket[]; problem?: string } {
   const { packets: ips, problem } = pcapIpv4(data);
-  const [ia, ib] = [parseIpv4(a), parseIpv4(b)];
+  const ends = pairs.map((x) => [parseIpv4(x.src), parseIpv4(x.dst)] as const);
   const ports = new Set(vxlanPorts);
   const packets: FlowPacket[] = [];
   for (const raw of ips) {
     const { ip, outer } = inner(raw, ports);
     if (ip.length < 20 || ip[0]! >> 4 !== 4) continue;
     const [s, d] = [ip.readUInt32BE(12), ip.readUInt32BE(16)];
-    const direction = s === ia && d === ib ? 'forward' : s === ib && d === ia ? 'reply' : undefined;
+    const direction = ends.some(([a, b]) => s === a && d === b)
+      ? 'forward'
+      : ends.some(([a, b]) => s === b && d === a)
+        ? 'reply'
+        : undefined;
     if (direction === undefined) continue;
     packets.push(outer !== undefined ? { direction, outer } : { direction });
   }
