@@ -82,6 +82,47 @@ describe('--active sends the flow itself (Calico VXLAN lab)', { skip, concurrenc
   });
 });
 
+describe('--active on trace and lan (Calico VXLAN lab)', { skip, concurrency: false }, () => {
+  const cl = clusterFor(calicoHealthy);
+
+  it('trace pod → pod: the same flow, answered', async () => {
+    const r = await cl().cli(['trace', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
+    assert.equal(r.doc.active!.flow!.state, 'answered', JSON.stringify(r.doc.active!.flow));
+    assert.deepEqual(activeIds(r.doc), []);
+  });
+
+  it('trace pod → Service: DNAT watched through the backends’ addresses until the branches part; nothing listens, a refusal is no finding', async () => {
+    const r = await cl().cli(['trace', 'default/client-0', 'svc/default/web', '--active']);
+    const f = r.doc.active!.flow!;
+    // No listener for a Service: the backend pod's kernel answers the SYN with an RST.
+    assert.equal(f.listener, undefined);
+    assert.equal(f.state, 'refused', JSON.stringify(f));
+    assert.deepEqual(f.forward.map((x) => `${x.node} ${x.dev} ${x.state}`).slice(0, 3), [
+      'node-a cali56a6d256ab4 captured',
+      'node-a vxlan.calico captured',
+      'node-a eth0 captured',
+    ]);
+    assert.ok(
+      f.forward.slice(3).every((x) => x.state === 'unknown' && /branches/.test(x.why ?? '')),
+      JSON.stringify(f.forward, null, 1),
+    );
+    assert.deepEqual(activeIds(r.doc), []);
+  });
+
+  it('a node or a LAN host as the source: the flow is not sent, and the report says why', async () => {
+    const n = await cl().cli(['trace', 'node/node-a', 'default/web-0', '--port', '8080', '--active']);
+    assert.equal(n.doc.active!.flow, undefined);
+    assert.ok(
+      n.doc.active!.skipped.some((x) => /not from node node-a's own/.test(x)),
+      n.doc.active!.skipped.join('\n'),
+    );
+    const l = await cl().cli(['lan', '192.168.1.50', 'default/web-0', '--port', '8080', '--active']);
+    assert.equal(l.doc.active!.flow, undefined);
+    assert.ok(l.doc.active!.skipped.some((x) => /cannot send from the LAN host 192\.168\.1\.50/.test(x)));
+    assert.deepEqual(activeIds(l.doc), []);
+  });
+});
+
 describe('--active localises the flow between capture points (Calico VXLAN lab)', { skip, concurrency: false }, () => {
   const cl = clusterFor(calicoHealthy);
 

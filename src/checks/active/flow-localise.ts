@@ -52,6 +52,7 @@ function pointOf(
   direction: 'forward' | 'reply',
   captures: readonly FlowCaptureResult[],
 ): ObservedFlowPoint {
+  if (pt.unwatched !== undefined) return { ...pt, state: 'unknown', why: pt.unwatched };
   const c = captures.find((x) => x.node === pt.node && x.dev === pt.dev);
   if (c === undefined)
     return { ...pt, state: 'unknown', why: `no capture on ${pt.node} ${pt.dev} (not a cluster node)` };

@@ -7,6 +7,7 @@ import { flowFindings, markHops, observeFlow } from '../../../src/checks/active/
 import { flowEnd, planFlow } from '../../../src/checks/active/flow-plan.ts';
 import { analysisContext } from '../../../src/checks/context.ts';
 import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
+import { traceFlow, traceQuery } from '../../../src/checks/queries/trace.ts';
 import { resolvePod } from '../../../src/checks/resolve.ts';
 import type { FlowCaptureResult, FlowPlan, FlowResults } from '../../../src/collect/active/flow.ts';
 import { buildModel } from '../../../src/model/model.ts';
@@ -125,4 +126,43 @@ test('a capture that did not run between the last capture and the next known mis
     flowFindings(o, doc.traces)[0]!.summary,
     /never reached node-c vxlan\.calico \(node-c eth0 between: not observed\)$/,
   );
+});
+
+test('a Service: the backends’ addresses are watched too; devices past where its branches part are not watched', () => {
+  const svc = {
+    source: { kind: 'pod' as const, ref: 'default/client-0' },
+    destination: { kind: 'service' as const, ref: 'default/web' },
+    namespace: 'default',
+  };
+  const t = traceFlow(ctx, svc);
+  const traces = traceQuery(ctx, svc).traces;
+  const r = planFlow(
+    ctx,
+    traces,
+    { protocol: t.protocol, port: t.port! },
+    flowEnd(t.src.kind === 'pod' ? t.src.pod : assert.fail()),
+    { ip: t.dst.ip },
+  );
+  const p = (r as { plan: FlowPlan }).plan;
+  assert.equal(p.probe.listenNode, undefined, 'no listener for a Service');
+  assert.deepEqual(
+    p.probe.forward.map((x) => `${x.node} ${x.dev} ${x.unwatched === undefined ? 'watched' : 'not watched'}`),
+    [
+      'node-a cali56a6d256ab4 watched',
+      'node-a vxlan.calico watched',
+      'node-a eth0 watched',
+      'node-b eth0 not watched',
+      'node-b vxlan.calico not watched',
+      'node-b cali0761ccbeace not watched',
+    ],
+  );
+  assert.deepEqual(
+    p.captures.map((c) => `${c.node} ${c.dev}`),
+    ['node-a cali56a6d256ab4', 'node-a vxlan.calico', 'node-a eth0'],
+  );
+  assert.deepEqual(
+    p.probe.seenAs?.map((x) => `${x.dst}:${x.port}`),
+    ['10.65.0.66:8080', '10.65.0.130:8080'],
+  );
+  assert.match(p.captures[0]!.filter, /udp\[46:4\] = 0x0a410042/);
 });
