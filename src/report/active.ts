@@ -1,9 +1,9 @@
 // `--active` in text: the probes a run would send (--dry-run), and in a report what each probe
 // did at every capture point of its predicted path.
 import { flowListenerArgv, flowProgram, flowSenderArgv } from '../collect/active/flow.ts';
-import type { FlowProbe } from '../collect/active/flow.ts';
-import { MARKER } from '../collect/active/probes.ts';
-import type { ActivePlan, UnderlayProbe } from '../collect/active/probes.ts';
+import { MARKER } from '../snapshot/active.ts';
+import type { ActivePlan, UnderlayProbe } from '../snapshot/active.ts';
+import type { FlowProbe } from '../snapshot/active-flow.ts';
 import { captureArgv, senderArgv } from '../collect/active/sender.ts';
 import { shellQuote } from '../collect/kube/probe-pod.ts';
 import { lossText } from '../checks/active/flow-localise.ts';

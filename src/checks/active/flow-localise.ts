@@ -8,7 +8,7 @@ import type {
   FlowPoint,
   FlowProbe,
   FlowResults,
-} from '../../collect/active/flow.ts';
+} from '../../snapshot/active-flow.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 import type { HopDoc, TraceDoc } from '../report-doc.ts';

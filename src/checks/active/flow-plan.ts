@@ -4,9 +4,9 @@
 // it, so that a capture can confirm a predicted drop or contradict it.
 import { parseIpv4 } from '../../lib/ipv4.ts';
 import { podAttachment } from '../../engine/world.ts';
-import { flowFilter, flowTuples } from '../../collect/active/flow.ts';
-import type { FlowPlan, FlowPoint, FlowProbe, FlowProtocol } from '../../collect/active/flow.ts';
-import { PROBE_LIMITS } from '../../collect/active/probes.ts';
+import { flowFilter, flowTuples } from '../../snapshot/active-flow.ts';
+import type { FlowPlan, FlowPoint, FlowProbe, FlowProtocol } from '../../snapshot/active-flow.ts';
+import { PROBE_LIMITS } from '../../snapshot/active.ts';
 import type { PodInfo } from '../../model/cluster.ts';
 import type { AnalysisContext } from '../context.ts';
 import { podIp } from '../queries/common.ts';

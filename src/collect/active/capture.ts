@@ -2,7 +2,7 @@
 // (-c) and time (timeout -s INT), ready once it says "listening on"; its pcap read by the parser
 // the point's packets need. What did not run is said, never read as "nothing passed".
 import type { ExecResult } from '../kube/exec.ts';
-import type { Point } from './probes.ts';
+import type { Point } from '../../snapshot/active.ts';
 import { captureArgv } from './sender.ts';
 
 export type Exec = (

@@ -6,19 +6,20 @@ import { flowPackets } from '../../model/parse/flow-packets.ts';
 import type { ExecResult } from '../kube/exec.ts';
 import { missingTool, runCapture } from './capture.ts';
 import type { Exec } from './capture.ts';
-import { NO_NETNS_EXIT, flowListenerArgv, flowSenderArgv, flowTuples } from './flow.ts';
+import { MARKER } from '../../snapshot/active.ts';
+import type { ActivePlan } from '../../snapshot/active.ts';
+import { flowTuples } from '../../snapshot/active-flow.ts';
 import type {
   AttemptOutcome,
   EnterFailure,
-  FlowArgs,
   FlowCaptureResult,
   FlowListenerResult,
   FlowPlan,
   FlowResults,
   FlowSenderResult,
-} from './flow.ts';
-import { MARKER } from './probes.ts';
-import type { ActivePlan } from './probes.ts';
+} from '../../snapshot/active-flow.ts';
+import { NO_NETNS_EXIT, flowListenerArgv, flowSenderArgv } from './flow.ts';
+import type { FlowArgs } from './flow.ts';
 
 /** Why a command in a pod's namespace gave no result; undefined when it ran. */
 function entered(r: ExecResult, argv: readonly string[], what: string): EnterFailure | undefined {

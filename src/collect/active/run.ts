@@ -11,11 +11,18 @@ import { toClusterError } from '../kube/errors.ts';
 import { execInPod } from '../kube/exec.ts';
 import { probeNodes } from '../kube/probe-runner.ts';
 import { PROBE_CONTAINER } from '../kube/probe-pod.ts';
+import { MARKER } from '../../snapshot/active.ts';
+import type {
+  ActivePlan,
+  ActiveResults,
+  CaptureResult,
+  SeenPacket,
+  SendOutcome,
+  SenderResult,
+} from '../../snapshot/active.ts';
 import { missingTool, runCapture } from './capture.ts';
 import type { Exec } from './capture.ts';
 import { startFlow } from './flow-run.ts';
-import { MARKER } from './probes.ts';
-import type { ActivePlan, ActiveResults, CaptureResult, SeenPacket, SendOutcome, SenderResult } from './probes.ts';
 import { senderArgv } from './sender.ts';
 
 /** How long a capture may take to say it is listening; later than that it is `not-ready`. */

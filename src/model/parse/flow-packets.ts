@@ -4,13 +4,8 @@
 // header whose flags byte has I = 0x08, then the inner Ethernet frame) and IPIP (IP protocol 4,
 // the inner IPv4 header right after the outer one).
 import { formatIpv4, parseIpv4 } from '../../lib/ipv4.ts';
+import type { FlowPacket } from '../../snapshot/active-flow.ts';
 import { pcapIpv4 } from './pcap.ts';
-
-export interface FlowPacket {
-  direction: 'forward' | 'reply';
-  /** Where it was captured encapsulated: "VXLAN 192.168.1.11 → 192.168.1.13". */
-  outer?: string;
-}
 
 function inner(ip: Buffer, vxlanPorts: ReadonlySet<number>): { ip: Buffer; outer?: string } {
   const ihl = (ip[0]! & 0x0f) * 4;

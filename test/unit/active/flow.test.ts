@@ -9,7 +9,7 @@ import { analysisContext } from '../../../src/checks/context.ts';
 import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
 import { traceFlow, traceQuery } from '../../../src/checks/queries/trace.ts';
 import { resolvePod } from '../../../src/checks/resolve.ts';
-import type { FlowCaptureResult, FlowPlan, FlowResults } from '../../../src/collect/active/flow.ts';
+import type { FlowCaptureResult, FlowPlan, FlowResults } from '../../../src/snapshot/active-flow.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
 
