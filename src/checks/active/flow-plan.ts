@@ -21,7 +21,8 @@ export function flowEnd(p: PodInfo): FlowEnd {
 }
 
 const ATTEMPTS = 2;
-const ANSWER_SECONDS = 1;
+// Long enough for a SYN-ACK on a loaded node; a lost attempt costs this much.
+const ANSWER_SECONDS = 2;
 
 /** An end of the flow: a pod (netcheck may enter its namespace on its node) or a host address. */
 export interface FlowEnd {
