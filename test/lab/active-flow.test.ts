@@ -47,6 +47,30 @@ describe('--active sends the flow itself (Calico VXLAN lab)', { skip, concurrenc
     );
   });
 
+  it('UDP: the listener echoes the datagram; ICMP: the pod answers the echo itself (no listener)', async () => {
+    const udp = await cl().cli([
+      'pod-to-pod',
+      'default/client-0',
+      'default/web-0',
+      '--protocol',
+      'udp',
+      '--port',
+      '8080',
+      '--active',
+    ]);
+    assert.equal(udp.doc.active!.flow!.state, 'answered', JSON.stringify(udp.doc.active!.flow));
+    assert.deepEqual(udp.doc.active!.flow!.listener, { received: 2 });
+    const icmp = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--protocol', 'icmp', '--active']);
+    const f = icmp.doc.active!.flow!;
+    assert.equal(f.state, 'answered', JSON.stringify(f));
+    assert.equal(f.listener, undefined);
+    assert.ok(
+      [...f.forward, ...f.reply].every((x) => x.state === 'captured'),
+      JSON.stringify(f, null, 1),
+    );
+    assert.deepEqual(activeIds(icmp.doc), []);
+  });
+
   it('a source address no pod namespace holds: the sender says so, the flow is unknown, never lost', async () => {
     const plan: ActivePlan = {
       run: 0x4243,

@@ -55,7 +55,13 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
     assert.equal(plain.doc.verdict, 'reachable');
     const r = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
     assert.equal(r.doc.verdict, 'reachable', 'the static verdict is kept, next to the observation');
-    assert.deepEqual(activeIds(r.doc), ['prediction-mismatch node-a', 'underlay-drops-encapsulation node-a']);
+    // The pair's probes and the flow itself (sent from client-0) each disagree with the engine.
+    assert.deepEqual(activeIds(r.doc), [
+      'flow-not-answered node-c',
+      'prediction-mismatch node-a',
+      'prediction-mismatch node-a',
+      'underlay-drops-encapsulation node-a',
+    ]);
     const f = r.doc.findings.find((x) => x.id === 'underlay-drops-encapsulation')!;
     assert.match(
       f.summary,
@@ -74,6 +80,8 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
     const r = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
     assert.equal(r.doc.verdict, 'reachable');
     assert.deepEqual(activeIds(r.doc), [
+      'flow-not-answered node-a',
+      'prediction-mismatch node-a',
       'prediction-mismatch node-c',
       'reply-path-broken node-c',
       'underlay-drops-encapsulation node-c',
@@ -163,11 +171,18 @@ describe('--active on a routed lab cluster (Cilium native routing): anti-spoofin
     const r = await cl().cli(['pod-to-pod', 'default/billing-0', 'default/orders-0', '--port', '8080', '--active']);
     assert.equal(r.doc.verdict, 'reachable');
     assert.deepEqual(activeIds(r.doc), [
+      'flow-not-answered node-c',
+      'prediction-mismatch node-a',
       'prediction-mismatch node-a',
       'prediction-mismatch node-c',
       'underlay-drops-pod-traffic node-a',
       'underlay-drops-pod-traffic node-c',
     ]);
+    // The flow itself, sent from billing-0's namespace, is lost on the same wire.
+    assert.match(
+      r.doc.findings.find((x) => x.id === 'flow-not-answered')!.summary,
+      /the packet left node-a eth0 \(captured\), never reached node-c eth0$/,
+    );
     assert.match(
       r.doc.findings.find((x) => x.id === 'underlay-drops-pod-traffic' && x.node === 'node-a')!.summary,
       /node-a → node-c: left node-a eth0 as pod traffic 10\.0\.1\.34 → 10\.0\.3\.21 \(captured\), never reached node-c eth0/,

@@ -24,10 +24,11 @@ import type { FlowArgs } from './flow.ts';
 /** Why a command in a pod's namespace gave no result; undefined when it ran. */
 function entered(r: ExecResult, argv: readonly string[], what: string): EnterFailure | undefined {
   if (r.code === NO_NETNS_EXIT) return { state: 'no-netns', why: r.stderr.trim() };
+  // nsenter and python3 are looked up by sh once the namespace is found: "nsenter: not found" (127).
+  const bySh = r.code === 127 ? /([\w.-]+): not found/.exec(r.stderr)?.[1] : undefined;
+  if (bySh !== undefined) return { state: 'tool-missing', tool: bySh };
   const tool = missingTool(r, argv);
   if (tool !== undefined) return { state: 'tool-missing', tool };
-  // nsenter and python3 are looked up after the namespace is found: sh says "not found" (127).
-  if (r.code === 127) return { state: 'tool-missing', tool: /(\w+): not found/.exec(r.stderr)?.[1] ?? 'nsenter' };
   if (r.code !== 0) return { state: 'failed', why: `the ${what} exited ${r.code}: ${r.stderr.trim().slice(0, 300)}` };
   return undefined;
 }
