@@ -433,6 +433,15 @@ export const FINDINGS = {
     detection: '--active on a flow: the probes along the forward trace arrived and one along the reply trace did not.',
     fix: 'Allow the reply direction in the firewall or security group between the two nodes (the other finding of the pair names the protocol).',
   },
+  'flow-not-answered': {
+    title: "The flow's own packets, sent from the source pod, were not answered",
+    severity: 'error',
+    meaning:
+      "--active sent the question's own packets (TCP connect, UDP datagram, ICMP echo) from inside the source pod's network namespace, with a listener in the destination pod's where netcheck can enter it: no answer came back, or it was refused. The capture points on the predicted path say where the packet (or its reply) was last seen and first missed.",
+    detection:
+      '--active on a flow command: the sender in the source pod got no answer (or an RST / ICMP unreachable); tcpdump on each device of the forward and reply traces.',
+    fix: 'Look between the last point that captured the packet and the first that did not: a rule, route or device there (named by a static finding when the engine sees it; otherwise the network between the nodes or something the engine does not model).',
+  },
   'prediction-mismatch': {
     title: 'What the packets did disagrees with what the engine predicted',
     severity: 'warning',

@@ -29,6 +29,11 @@ export interface HopDoc {
   reason?: HopReason;
   /** What it did to the packet (engine/trace.ts HopEffect): the report draws the path from it. */
   effect?: HopEffect;
+  /**
+   * --active: a capture on this hop's device saw the flow's packet of this direction (captured),
+   * did not (not-captured), or gave no result (unknown). Absent: the hop is only predicted.
+   */
+  observed?: 'captured' | 'not-captured' | 'unknown';
 }
 
 export interface TraceDoc {

@@ -4,6 +4,8 @@
 // src/checks/active/localise.ts. Like the host sections, this is a contract between collection
 // and analysis, so it lives here and neither side imports the other.
 
+import type { FlowPlan, FlowResults } from './active-flow.ts';
+
 /**
  * How a probe is shaped, after what it stands for:
  * - `vxlan`: a UDP datagram to the VXLAN port carrying a VXLAN header with a VNI no device on the
@@ -87,6 +89,8 @@ export const PROBE_LIMITS: ProbeLimits = {
 };
 
 export interface ActivePlan {
+  /** The flow itself, sent from the source pod's namespace (flow commands). */
+  flow?: FlowPlan;
   /** Two bytes that mark this run's packets (after the marker), so captures see no other. */
   run: number;
   probes: UnderlayProbe[];
@@ -178,6 +182,7 @@ export type CaptureResult = Point &
 export interface ActiveResults {
   senders: SenderResult[];
   captures: CaptureResult[];
+  flow?: FlowResults;
   /** Wall time of the whole run, probe pods included. */
   elapsedMs: number;
 }

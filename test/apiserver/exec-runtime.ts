@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { withPodProcesses } from './pod-processes.ts';
 import type { NodeSpec } from './server.ts';
 import type { Obj } from './status.ts';
 import type { WsConnection } from './websocket.ts';
@@ -81,12 +82,12 @@ export class ExecRuntime {
   }
 
   /** Spawns the command in the node's namespace, as the container runtime would in the pod. */
-  private spawnInNode(netns: string, command: string[]): ChildProcess {
+  private spawnInNode(netns: string, command: string[], pods: readonly string[] = []): ChildProcess {
     // hostPID stand-in: a PID namespace of its own, so `nsenter -t 1` reaches the node's
     // namespaces (its PID 1 lives in the node's network namespace), never this machine's.
     const child = spawn(
       'ip',
-      ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--', ...command],
+      ['netns', 'exec', netns, 'unshare', '--pid', '--fork', '--mount-proc', '--', ...withPodProcesses(pods, command)],
       {
         env: { PATH: EXEC_PATH, HOME: '/root' },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,7 +135,7 @@ export class ExecRuntime {
       ws.close();
       return;
     }
-    const child = this.spawnInNode(node.netns, command);
+    const child = this.spawnInNode(node.netns, command, node.podNetns);
     ws.onClose = () => {
       if (child.exitCode === null && child.pid !== undefined) {
         try {

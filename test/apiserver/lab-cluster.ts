@@ -24,7 +24,12 @@ const SERVED: Record<ObjectKind, [group: string, version: string, resource: stri
 
 export async function doubleForLab(lab: RunningLab, d: ClusterDecl): Promise<ApiServerDouble> {
   const double = await ApiServerDouble.start({
-    nodes: d.nodes.map((n) => ({ name: n.name, netns: lab.netns(n.name), internalIP: n.ip })),
+    nodes: d.nodes.map((n) => ({
+      name: n.name,
+      netns: lab.netns(n.name),
+      internalIP: n.ip,
+      podNetns: d.pods.filter((p) => p.node === n.name).map((p) => lab.netns(p.name)),
+    })),
     calico: 'crd',
     cilium: true,
     defaultPodSecurity: 'privileged',

@@ -32,6 +32,8 @@ export interface NodeSpec {
   name: string;
   /** Network namespace that stands for the node; exec'd commands run in it. */
   netns?: string;
+  /** Network namespaces of the pods on this node, visible to exec as processes (pod-processes.ts). */
+  podNetns?: string[];
   ready?: boolean;
   internalIP?: string;
   /** Overrides the server-wide start delay for pods on this node. */

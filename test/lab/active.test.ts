@@ -5,85 +5,19 @@
 // IPIP: this kernel has no ipip module (no tunl0, so no plan sends IPIP); the proto-4 probe is a
 // raw IP packet, run here from a plan written by hand, through the same runner and merge.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { observe, activeFindings } from '../../src/checks/active/localise.ts';
 import { captureFilter, PROBE_LIMITS } from '../../src/snapshot/active.ts';
 import type { ActivePlan, UnderlayProbe } from '../../src/snapshot/active.ts';
 import { runActive } from '../../src/collect/active/run.ts';
-import type { ReportDoc } from '../../src/checks/report-doc.ts';
-import { doubleForLab } from '../apiserver/lab-cluster.ts';
 import { runCli } from '../apiserver/run-cli.ts';
-import type { ApiServerDouble } from '../apiserver/server.ts';
-import { labUnsupportedReason, startLab } from './harness/index.ts';
-import type { RunningLab } from './harness/index.ts';
+import { activeIds, clusterFor, ids } from './active-cluster.ts';
+import type { Cluster } from './active-cluster.ts';
+import { labUnsupportedReason } from './harness/index.ts';
 import { calicoHealthy, ciliumHealthy } from './incidents/base.ts';
-import { labOf, switchName } from './incidents/cluster.ts';
 import { objectsOf } from './incidents/objects.ts';
-import type { ClusterDecl } from './incidents/cluster.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
-const SW = switchName('lan');
-
-interface Cluster {
-  lab: RunningLab;
-  double: ApiServerDouble;
-  cli(args: readonly string[]): Promise<{ code: number | null; doc: ReportDoc; ms: number; stderr: string }>;
-  /** Bridge-family nftables rules on the LAN switch (replacing the previous ones). */
-  filter(rules: readonly string[]): Promise<void>;
-}
-
-async function cluster(d: ClusterDecl): Promise<Cluster> {
-  const lab = await startLab(labOf(d), { prefix: `act${d.name.slice(0, 6)}` });
-  const nft = async (cmd: string) => {
-    const r = await lab.exec(SW, ['nft', cmd]);
-    assert.equal(r.code, 0, `nft ${cmd}: ${r.stderr}`);
-  };
-  let double: ApiServerDouble;
-  try {
-    await nft('add table bridge underlay');
-    await nft('add chain bridge underlay through { type filter hook forward priority 0; policy accept; }');
-    double = await doubleForLab(lab, d);
-  } catch (e) {
-    await lab.stop();
-    throw e;
-  }
-  return {
-    lab,
-    double,
-    async cli(args) {
-      const t = Date.now();
-      const r = await runCli([...args, '-o', 'json', '--kubeconfig', double.kubeconfigPath]);
-      const ms = Date.now() - t;
-      let doc: ReportDoc;
-      try {
-        doc = JSON.parse(r.stdout) as ReportDoc;
-      } catch {
-        throw new Error(`no report (exit ${r.code}): ${r.stderr}\n${r.stdout.slice(0, 2000)}`);
-      }
-      return { code: r.code, doc, ms, stderr: r.stderr };
-    },
-    async filter(rules) {
-      await nft('flush chain bridge underlay through');
-      for (const rule of rules) await nft(`add rule bridge underlay through ${rule}`);
-    },
-  };
-}
-
-const ids = (doc: ReportDoc) => doc.findings.map((f) => `${f.id} ${f.node ?? ''}`).sort();
-const activeIds = (doc: ReportDoc) =>
-  doc.findings
-    .filter((f) =>
-      [
-        'underlay-drops-encapsulation',
-        'path-mtu-black-hole',
-        'underlay-drops-pod-traffic',
-        'reply-path-broken',
-        'prediction-mismatch',
-        'active-not-observed',
-      ].includes(f.id),
-    )
-    .map((f) => `${f.id} ${f.node ?? ''}`)
-    .sort();
 
 /**
  * A plan written by hand (for shapes no lab node can plan: IPIP without an ipip module, ESP on
@@ -136,19 +70,6 @@ async function handPlanToBAndC(c: Cluster, kind: 'ipip' | 'esp', run: number, st
   return fs;
 }
 
-/** The cluster of the enclosing describe: started before its tests, removed after them. */
-function clusterFor(d: () => ClusterDecl): () => Cluster {
-  let c: Cluster | undefined;
-  before(async () => {
-    c = await cluster(d());
-  });
-  after(async () => {
-    await c?.double.close();
-    await c?.lab.stop();
-  });
-  return () => c!;
-}
-
 describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { skip, concurrency: false }, () => {
   const cl = clusterFor(calicoHealthy);
 
@@ -187,7 +108,13 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
     assert.equal(plain.doc.verdict, 'reachable');
     const r = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
     assert.equal(r.doc.verdict, 'reachable', 'the static verdict is kept, next to the observation');
-    assert.deepEqual(activeIds(r.doc), ['prediction-mismatch node-a', 'underlay-drops-encapsulation node-a']);
+    // The pair's probes and the flow itself (sent from client-0) each disagree with the engine.
+    assert.deepEqual(activeIds(r.doc), [
+      'flow-not-answered node-c',
+      'prediction-mismatch node-a',
+      'prediction-mismatch node-a',
+      'underlay-drops-encapsulation node-a',
+    ]);
     const f = r.doc.findings.find((x) => x.id === 'underlay-drops-encapsulation')!;
     assert.match(
       f.summary,
@@ -206,6 +133,8 @@ describe('--active on a Calico VXLAN lab cluster, the LAN switch filtering', { s
     const r = await cl().cli(['pod-to-pod', 'default/client-0', 'default/web-0', '--port', '8080', '--active']);
     assert.equal(r.doc.verdict, 'reachable');
     assert.deepEqual(activeIds(r.doc), [
+      'flow-not-answered node-a',
+      'prediction-mismatch node-a',
       'prediction-mismatch node-c',
       'reply-path-broken node-c',
       'underlay-drops-encapsulation node-c',
@@ -292,11 +221,18 @@ describe('--active on a routed lab cluster (Cilium native routing): anti-spoofin
     const r = await cl().cli(['pod-to-pod', 'default/billing-0', 'default/orders-0', '--port', '8080', '--active']);
     assert.equal(r.doc.verdict, 'reachable');
     assert.deepEqual(activeIds(r.doc), [
+      'flow-not-answered node-c',
+      'prediction-mismatch node-a',
       'prediction-mismatch node-a',
       'prediction-mismatch node-c',
       'underlay-drops-pod-traffic node-a',
       'underlay-drops-pod-traffic node-c',
     ]);
+    // The flow itself, sent from billing-0's namespace, is lost on the same wire.
+    assert.match(
+      r.doc.findings.find((x) => x.id === 'flow-not-answered')!.summary,
+      /the packet left node-a eth0 \(captured\), never reached node-c eth0$/,
+    );
     assert.match(
       r.doc.findings.find((x) => x.id === 'underlay-drops-pod-traffic' && x.node === 'node-a')!.summary,
       /node-a → node-c: left node-a eth0 as pod traffic 10\.0\.1\.34 → 10\.0\.3\.21 \(captured\), never reached node-c eth0/,

@@ -29,6 +29,7 @@ const EXCEPTIONS: Record<string, string> = {
   'report/active.ts -> collect/active/sender.ts':
     '--active --dry-run prints the exact commands the probe pods would run: collection owns them',
   'report/active.ts -> collect/kube/probe-pod.ts': 'the same dry run quotes them as the probe pod runs them',
+  'report/active.ts -> collect/active/flow.ts': "the same dry run prints the flow's sender and listener commands",
 };
 
 function sources(dir: string): string[] {

@@ -5,6 +5,8 @@ import type { ActivePlan, ActiveResults, UnderlayProbe } from '../../snapshot/ac
 import { auditVerdict } from '../coverage.ts';
 import { dedupeFindings } from '../finding.ts';
 import type { ReportDoc, TraceDoc } from '../report-doc.ts';
+import { flowFindings, markHops, observeFlow } from './flow-localise.ts';
+import type { FlowObservation } from './flow-localise.ts';
 import { activeFindings, observe } from './localise.ts';
 import type { ObservedPoint, PairPrediction, ProbeState } from './localise.ts';
 import type { PairScope } from './plan.ts';
@@ -23,6 +25,8 @@ export interface ActiveDoc {
   probes: ActiveProbeDoc[];
   /** Pairs and probes not planned, and why. */
   skipped: string[];
+  /** The flow itself, sent from the source pod's namespace (flow commands). */
+  flow?: FlowObservation;
 }
 
 /** The ordered node pairs a flow's traces cross, with the engine's verdict across each. */
@@ -57,7 +61,13 @@ export function mergeActive(
   flow?: readonly PairPrediction[],
 ): ReportDoc {
   const obs = observe(plan, results);
-  const findings = dedupeFindings([...doc.findings, ...activeFindings(obs, flow)]);
+  const f =
+    plan.flow !== undefined && results.flow !== undefined ? observeFlow(plan.flow.probe, results.flow) : undefined;
+  const findings = dedupeFindings([
+    ...doc.findings,
+    ...activeFindings(obs, flow),
+    ...(f !== undefined ? flowFindings(f, doc.traces) : []),
+  ]);
   const active: ActiveDoc = {
     elapsedMs: results.elapsedMs,
     probes: obs.map(({ probe: { path: _p, count: _c, ...rest }, state, points, sent, why }) => ({
@@ -68,9 +78,11 @@ export function mergeActive(
       path: points,
     })),
     skipped: plan.skipped,
+    ...(f !== undefined ? { flow: f } : {}),
   };
   return {
     ...doc,
+    ...(f !== undefined ? { traces: markHops(doc.traces, f) } : {}),
     verdict: doc.query.command === 'doctor' ? auditVerdict(findings) : doc.verdict,
     findings,
     active,

@@ -230,14 +230,22 @@ function lanEntry(t: Target): string | undefined {
   return t.node ?? t.pod?.node;
 }
 
-export function traceQuery(ctx0: AnalysisContext, q: TraceQuery): ReportDoc {
-  const src = resolveSource(ctx0, q.source, q.namespace);
-  const dst = resolveTarget(ctx0, q.destination, q.namespace, q.port);
+/** A trace's ends and packet, resolved: what `trace` walks and `--active` sends. */
+export function traceFlow(
+  ctx: AnalysisContext,
+  q: TraceQuery,
+): { src: Source; dst: Target; protocol: FlowProtocol; port: number | undefined } {
+  const src = resolveSource(ctx, q.source, q.namespace);
+  const dst = resolveTarget(ctx, q.destination, q.namespace, q.port);
   const protocol: FlowProtocol = q.protocol ?? (dst.port !== undefined ? (dst.protocol ?? 'tcp') : 'icmp');
   if (protocol === 'icmp' && q.port !== undefined) throw new InputError('--port does not apply to --protocol icmp');
   if (protocol !== 'icmp' && dst.port === undefined)
     throw new InputError(`--protocol ${protocol} needs --port (or a port in DST)`);
-  const port = protocol === 'icmp' ? undefined : dst.port;
+  return { src, dst, protocol, port: protocol === 'icmp' ? undefined : dst.port };
+}
+
+export function traceQuery(ctx0: AnalysisContext, q: TraceQuery): ReportDoc {
+  const { src, dst, protocol, port } = traceFlow(ctx0, q);
   if (src.kind === 'lan' && dst.kind === 'lan')
     throw new InputError('SRC and DST are both outside the cluster: nothing of the cluster is on that path');
   const notes = notesOf(ctx0.model);

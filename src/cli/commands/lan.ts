@@ -3,7 +3,10 @@ import { clusterInfo } from '../../model/cluster.ts';
 import { analysisContext } from '../../checks/context.ts';
 import { lanQuery } from '../../checks/queries/lan.ts';
 import { requireIpv4, resolveLanTarget } from '../../checks/resolve.ts';
+import { flowEnd } from '../../checks/active/flow-plan.ts';
 import { loadModel } from '../analysis-source.ts';
+import { activeFlowStep } from '../active-step.ts';
+import { activeMode, withActiveOptions } from '../options/active.ts';
 import type { NetcheckCommand } from '../command.ts';
 import { emitReport } from '../emit.ts';
 import { withNamespaceOption } from '../options/cluster.ts';
@@ -19,24 +22,26 @@ export const lanCommand: NetcheckCommand = {
     'A LAN host and a pod or Service, both ways: where it enters, every rp_filter on the way, the way back, and the source address the LAN host sees',
   builder: (y) =>
     withSourceOptions(
-      withReportOptions(
-        withFlowOptions(
-          withNamespaceOption(
-            y
-              .positional('lan', { type: 'string', describe: 'IPv4 address of the host outside the cluster' })
-              .positional('target', {
-                type: 'string',
-                describe:
-                  'A pod ([namespace/]name or IP) or a Service (svc/[namespace/]name, or its externalIP / load-balancer IP)',
-              })
-              .option('via', {
-                type: 'string',
-                requiresArg: true,
-                describe: 'The node the LAN router sends the target network to (its static route or BGP next hop)',
-              }),
+      withActiveOptions(
+        withReportOptions(
+          withFlowOptions(
+            withNamespaceOption(
+              y
+                .positional('lan', { type: 'string', describe: 'IPv4 address of the host outside the cluster' })
+                .positional('target', {
+                  type: 'string',
+                  describe:
+                    'A pod ([namespace/]name or IP) or a Service (svc/[namespace/]name, or its externalIP / load-balancer IP)',
+                })
+                .option('via', {
+                  type: 'string',
+                  requiresArg: true,
+                  describe: 'The node the LAN router sends the target network to (its static route or BGP next hop)',
+                }),
+            ),
           ),
+          true,
         ),
-        true,
       ),
     )
       .example(
@@ -54,6 +59,7 @@ export const lanCommand: NetcheckCommand = {
     const via = nodeNameFlag('--via', argv['via']);
     const flow = flowFlags(argv);
     const { namespace: ns, style, source } = await analysisFlags(argv);
+    const active = activeMode(argv, source);
     return async () => {
       const model = await loadModel(source, {
         nodes: (objects) => {
@@ -63,16 +69,31 @@ export const lanCommand: NetcheckCommand = {
           return [t.pod.node, via].filter((n): n is string => n !== undefined);
         },
       });
-      emitReport(
-        lanQuery(analysisContext(model), {
-          lanHost: lan,
-          target,
-          namespace: ns,
-          ...flow,
-          ...(via !== undefined ? { via } : {}),
-        }),
-        style,
+      const ctx = analysisContext(model);
+      const doc = lanQuery(ctx, {
+        lanHost: lan,
+        target,
+        namespace: ns,
+        ...flow,
+        ...(via !== undefined ? { via } : {}),
+      });
+      if (active === 'off') return emitReport(doc, style);
+      // The LAN host sends the flow: netcheck runs nothing there. The pairs of nodes its traces
+      // cross are probed; the LAN host itself is a target only as the flow's own end.
+      const t = resolveLanTarget(model.cluster, target, ns);
+      const merged = await activeFlowStep(
+        ctx,
+        doc,
+        active,
+        source,
+        flow,
+        {
+          ip: lan,
+          cannotSend: `the flow is not sent: netcheck cannot send from the LAN host ${lan} (no probe pod runs there)`,
+        },
+        t.kind === 'pod' ? flowEnd(t.pod) : { ip: t.ip ?? '' },
       );
+      if (merged !== undefined) emitReport(merged, style);
     };
   },
 };

@@ -2,9 +2,8 @@
 import { clusterInfo } from '../../model/cluster.ts';
 import { analysisContext } from '../../checks/context.ts';
 import { podToPod } from '../../checks/queries/pod-to-pod.ts';
-import { podIp } from '../../checks/queries/common.ts';
-import { flowPairs } from '../../checks/active/merge.ts';
-import { activeStep } from '../active-step.ts';
+import { flowEnd } from '../../checks/active/flow-plan.ts';
+import { activeFlowStep } from '../active-step.ts';
 import { activeMode, withActiveOptions } from '../options/active.ts';
 import { resolvePod } from '../../checks/resolve.ts';
 import { loadModel } from '../analysis-source.ts';
@@ -60,9 +59,8 @@ export const podToPodCommand: NetcheckCommand = {
       const ctx = analysisContext(model);
       const doc = podToPod(ctx, q);
       if (active === 'off') return emitReport(doc, style);
-      const pods = [resolvePod(model.cluster, src, ns), resolvePod(model.cluster, dst, ns)].map(podIp);
-      const pairs = flowPairs(doc.traces, pods[0]!, pods[1]!);
-      const merged = await activeStep(ctx, doc, active, source, { pairs, extraTargets: pods, pods }, pairs);
+      const [from, to] = [resolvePod(model.cluster, src, ns), resolvePod(model.cluster, dst, ns)].map(flowEnd);
+      const merged = await activeFlowStep(ctx, doc, active, source, flow, from!, to!);
       if (merged !== undefined) emitReport(merged, style);
     };
   },

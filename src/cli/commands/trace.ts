@@ -2,7 +2,12 @@
 // objects' verdict next to the datapath's.
 import { analysisContext } from '../../checks/context.ts';
 import { InputError } from '../../lib/errors.ts';
-import { traceQuery } from '../../checks/queries/trace.ts';
+import { traceFlow, traceQuery } from '../../checks/queries/trace.ts';
+import type { Source } from '../../checks/queries/trace.ts';
+import { flowEnd } from '../../checks/active/flow-plan.ts';
+import { activeFlowStep } from '../active-step.ts';
+import type { ActiveEnd } from '../active-step.ts';
+import { activeMode, withActiveOptions } from '../options/active.ts';
 import { loadModel } from '../analysis-source.ts';
 import type { NetcheckCommand } from '../command.ts';
 import { emitReport } from '../emit.ts';
@@ -21,18 +26,20 @@ export const traceCommand: NetcheckCommand = {
   positionalCandidates: ENDPOINT_PREFIXES,
   builder: (y) =>
     withSourceOptions(
-      withReportOptions(
-        withFlowOptions(
-          withNamespaceOption(
-            y
-              .positional('src', {
-                type: 'string',
-                describe: 'Where the flow starts: [namespace/]pod, pod IP, node/NAME or a LAN IP',
-              })
-              .positional('dst', { type: 'string', describe: `Where it goes: ${ENDPOINT_FORMS}` }),
+      withActiveOptions(
+        withReportOptions(
+          withFlowOptions(
+            withNamespaceOption(
+              y
+                .positional('src', {
+                  type: 'string',
+                  describe: 'Where the flow starts: [namespace/]pod, pod IP, node/NAME or a LAN IP',
+                })
+                .positional('dst', { type: 'string', describe: `Where it goes: ${ENDPOINT_FORMS}` }),
+            ),
           ),
+          true,
         ),
-        true,
       ),
     )
       .example(
@@ -69,20 +76,46 @@ export const traceCommand: NetcheckCommand = {
     )
       throw new InputError(`--protocol ${protocol} needs --port`);
     const { namespace: ns, style, source: from } = await analysisFlags(argv);
+    const active = activeMode(argv, from);
     return async () => {
       // A live collection probes every node: a Service's backends, a node's own routes and the way
       // back involve nodes the names alone do not say.
       const model = await loadModel(from, {});
-      emitReport(
-        traceQuery(analysisContext(model), {
-          source,
-          destination,
-          namespace: ns,
-          ...(p !== undefined ? { port: p } : {}),
-          ...(protocol !== undefined ? { protocol } : {}),
-        }),
-        style,
+      const ctx = analysisContext(model);
+      const q = {
+        source,
+        destination,
+        namespace: ns,
+        ...(p !== undefined ? { port: p } : {}),
+        ...(protocol !== undefined ? { protocol } : {}),
+      };
+      const doc = traceQuery(ctx, q);
+      if (active === 'off') return emitReport(doc, style);
+      const f = traceFlow(ctx, q);
+      const merged = await activeFlowStep(
+        ctx,
+        doc,
+        active,
+        from,
+        { protocol: f.protocol, ...(f.port !== undefined ? { port: f.port } : {}) },
+        sendingEnd(f.src),
+        f.dst.pod !== undefined ? flowEnd(f.dst.pod) : { ip: f.dst.ip },
       );
+      if (merged !== undefined) emitReport(merged, style);
     };
   },
 };
+
+/** Where --active sends the flow from: a pod's own namespace; a node's or a LAN host's is not sent from. */
+function sendingEnd(s: Source): ActiveEnd {
+  if (s.kind === 'pod') return flowEnd(s.pod);
+  if (s.kind === 'lan')
+    return {
+      ip: s.ip,
+      cannotSend: `the flow is not sent: netcheck cannot send from the LAN host ${s.ip} (no probe pod runs there)`,
+    };
+  return {
+    ip: s.node, // a name, not an address: no probe goes to it for this end
+    cannotSend: `the flow is not sent: --active sends it from a pod's network namespace, not from node ${s.node}'s own`,
+  };
+}

@@ -9,43 +9,32 @@ import type { LiveOptions } from '../live-source.ts';
 import { openSession, probeRunOptions } from '../live-source.ts';
 import { toClusterError } from '../kube/errors.ts';
 import { execInPod } from '../kube/exec.ts';
-import type { ExecResult } from '../kube/exec.ts';
 import { probeNodes } from '../kube/probe-runner.ts';
 import { PROBE_CONTAINER } from '../kube/probe-pod.ts';
 import { MARKER } from '../../snapshot/active.ts';
 import type {
   ActivePlan,
   ActiveResults,
-  CapturePoint,
   CaptureResult,
+  SeenPacket,
   SendOutcome,
   SenderResult,
 } from '../../snapshot/active.ts';
-import { captureArgv, senderArgv } from './sender.ts';
+import { exitWords, missingTool, runCapture } from './capture.ts';
+import type { Exec } from './capture.ts';
+import { startFlow } from './flow-run.ts';
+import { senderArgv } from './sender.ts';
 
 /** How long a capture may take to say it is listening; later than that it is `not-ready`. */
 const READY_MS = 5000;
 
-/**
- * The tool a command could not start, from timeout(1)'s words on stderr or the runtime's in the
- * exec Status (runc: `exec: "python3": executable file not found in $PATH`, code null); undefined
- * when it started.
- */
-export function missingTool(
-  r: Pick<ExecResult, 'code' | 'stderr'> & { status?: { message?: string } },
-  argv: readonly string[],
-): string | undefined {
-  if (r.code !== 127 && r.code !== null) return undefined;
-  const words = `${r.stderr}\n${r.status?.message ?? ''}`;
-  if (!/not found|No such file/i.test(words)) return undefined;
-  const named = /['‘"]([\w.-]+)['’"]:? (?:executable file )?(?:not found|No such file)/i.exec(words)?.[1];
-  return named ?? /['‘"]([\w.-]+)['’"]/.exec(r.stderr)?.[1] ?? argv[0] ?? '?';
-}
-
-/** What a failed command said: its stderr, else the runtime's Status message, on one line. */
-function exitWords(r: ExecResult): string {
-  const said = r.stderr.trim() !== '' ? r.stderr : (r.status.message ?? '');
-  return said.replace(/\s+/g, ' ').trim().slice(0, 300);
+/** This run's marked packets in a capture (parsePcap reads the marker). */
+function markedPackets(pcap: Buffer, run: number): { packets: SeenPacket[]; problem?: string } {
+  const r = parsePcap(pcap, MARKER);
+  const packets = r.packets
+    .filter((p) => p.run === run)
+    .map((p) => ({ id: p.id, src: p.src, dst: p.dst, length: p.length }));
+  return r.problem !== undefined ? { packets, problem: r.problem } : { packets };
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
@@ -56,54 +45,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   return { promise, resolve };
 }
 
-type Exec = (
-  node: string,
-  argv: readonly string[],
-  timeoutMs: number,
-  onStderr?: (s: string) => void,
-) => Promise<ExecResult>;
-
-async function capture(
-  exec: Exec,
-  c: CapturePoint,
-  plan: ActivePlan,
-  ready: (listening: boolean) => void,
-): Promise<CaptureResult> {
-  const argv = captureArgv(c.dev, c.filter, c.expected, plan.limits.captureSeconds);
-  let heard = '';
-  try {
-    const r = await exec(c.node, argv, (plan.limits.captureSeconds + 10) * 1000, (s) => {
-      heard += s;
-      if (/listening on/.test(heard)) ready(true);
-    });
-    const tool = missingTool(r, argv);
-    if (tool !== undefined) return { node: c.node, dev: c.dev, state: 'tool-missing', tool };
-    // 0: every expected packet seen (-c); 124: timeout(1) ended it at the limit.
-    if (r.code !== 0 && r.code !== 124)
-      return {
-        node: c.node,
-        dev: c.dev,
-        state: 'failed',
-        why: `tcpdump exited ${r.code}: ${exitWords(r)}`,
-      };
-    const pcap = parsePcap(r.stdoutBytes, MARKER);
-    if (pcap.problem !== undefined && pcap.packets.length === 0)
-      return { node: c.node, dev: c.dev, state: 'failed', why: pcap.problem };
-    return {
-      node: c.node,
-      dev: c.dev,
-      state: 'ran',
-      packets: pcap.packets
-        .filter((p) => p.run === plan.run)
-        .map((p) => ({ id: p.id, src: p.src, dst: p.dst, length: p.length })),
-    };
-  } catch (e) {
-    return { node: c.node, dev: c.dev, state: 'failed', why: (e as Error).message };
-  } finally {
-    ready(false);
-  }
-}
-
 async function send(exec: Exec, node: string, plan: ActivePlan): Promise<SenderResult> {
   const probes = plan.probes.filter((p) => p.from === node);
   const argv = senderArgv(plan, probes);
@@ -112,7 +53,8 @@ async function send(exec: Exec, node: string, plan: ActivePlan): Promise<SenderR
     const r = await exec(node, argv, (copies / plan.limits.ratePerSecond + 20) * 1000);
     const tool = missingTool(r, argv);
     if (tool !== undefined) return { node, state: 'tool-missing', tool };
-    if (r.code !== 0) return { node, state: 'failed', why: `the sender exited ${r.code}: ${exitWords(r)}` };
+    if (r.code !== 0)
+      return { node, state: 'failed', why: `the sender exited ${r.code}: ${exitWords(r)}` };
     const sends = JSON.parse(r.stdout) as SendOutcome[];
     return { node, state: 'ran', sends };
   } catch (e) {
@@ -124,7 +66,15 @@ async function send(exec: Exec, node: string, plan: ActivePlan): Promise<SenderR
 /** Executes the plan; never sends anything the plan does not hold. */
 export async function runActive(opts: LiveOptions, plan: ActivePlan): Promise<ActiveResults> {
   const started = Date.now();
-  const nodes = [...new Set([...plan.probes.map((p) => p.from), ...plan.captures.map((c) => c.node)])].sort();
+  const f = plan.flow;
+  const nodes = [
+    ...new Set([
+      ...plan.probes.map((p) => p.from),
+      ...plan.captures.map((c) => c.node),
+      ...(f === undefined ? [] : [f.probe.srcNode, ...(f.probe.listenNode !== undefined ? [f.probe.listenNode] : [])]),
+      ...(f?.captures.map((c) => c.node) ?? []),
+    ]),
+  ].sort();
   if (nodes.length === 0) return { senders: [], captures: [], elapsedMs: 0 };
   const session = openSession(opts);
   const { access, client, registry, ac, uninstall } = session;
@@ -180,14 +130,21 @@ export async function runActive(opts: LiveOptions, plan: ActivePlan): Promise<Ac
     const readiness = plan.captures.map(() => deferred<void>());
     const heard = plan.captures.map(() => false);
     const captures = plan.captures.map((c, i) =>
-      capture(exec, c, plan, (listening) => {
-        if (listening) heard[i] = true;
-        readiness[i]!.resolve();
-      }),
+      runCapture(
+        exec,
+        c,
+        plan.limits.captureSeconds,
+        (b) => markedPackets(b, plan.run),
+        (listening) => {
+          if (listening) heard[i] = true;
+          readiness[i]!.resolve();
+        },
+      ),
     );
+    const flow = plan.flow === undefined ? undefined : startFlow(exec, plan.flow, plan);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(readiness.map((d) => d.promise)),
+      Promise.all([...readiness.map((d) => d.promise), ...(flow?.ready ?? [])]),
       new Promise<void>((r) => {
         timer = setTimeout(r, READY_MS);
       }),
@@ -195,20 +152,31 @@ export async function runActive(opts: LiveOptions, plan: ActivePlan): Promise<Ac
     clearTimeout(timer);
     // A capture that was not listening when the probes left cannot say they did not pass.
     const notReady = new Set(heard.flatMap((h, i) => (h ? [] : [i])));
-    const senders = await Promise.all(
-      [...new Set(plan.probes.map((p) => p.from))].sort().map((n) => send(exec, n, plan)),
-    );
+    const flowNotReady = new Set(flow?.listening().flatMap((h, i) => (h ? [] : [i])) ?? []);
+    const [senders, flowSender] = await Promise.all([
+      Promise.all([...new Set(plan.probes.map((p) => p.from))].sort().map((n) => send(exec, n, plan))),
+      flow?.send(),
+    ]);
     const seen = (await Promise.all(captures)).map(
       (r, i): CaptureResult =>
         notReady.has(i) && r.state === 'ran'
           ? { node: r.node, dev: r.dev, state: 'not-ready', why: `tcpdump was not listening within ${READY_MS} ms` }
           : r,
     );
+    const flowResults =
+      flow === undefined || flowSender === undefined
+        ? undefined
+        : { sender: flowSender, ...(await flow.finish(flowNotReady, READY_MS)) };
     finished.resolve();
     await running;
     if (session.interrupted !== undefined)
       throw new InterruptedError(session.interrupted, `interrupted by ${session.interrupted}`);
-    return { senders, captures: seen, elapsedMs: Date.now() - started };
+    return {
+      senders,
+      captures: seen,
+      ...(flowResults !== undefined ? { flow: flowResults } : {}),
+      elapsedMs: Date.now() - started,
+    };
   } catch (e) {
     if (e instanceof InterruptedError || e instanceof ClusterError) throw e;
     throw toClusterError(e, access.server, access.userName, access.requestTimeoutMs);

@@ -33,8 +33,9 @@ function markerOffset(ip: Buffer): number | undefined {
   return undefined;
 }
 
-export function parsePcap(data: Buffer, marker: number): PcapParse {
-  const packets: MarkedPacket[] = [];
+/** The IPv4 packets of a pcap stream, each from its IP header on; `problem` when it is not all read. */
+export function pcapIpv4(data: Buffer): { packets: Buffer[]; problem?: string } {
+  const packets: Buffer[] = [];
   if (data.length === 0) return { packets, problem: 'empty capture (no pcap header)' };
   if (data.length < 24) return { packets, problem: `truncated pcap header (${data.length} bytes)` };
   const magic = data.readUInt32LE(0);
@@ -57,6 +58,15 @@ export function parsePcap(data: Buffer, marker: number): PcapParse {
     if (link === 113 && body.readUInt16BE(14) !== 0x0800) continue;
     const ip = body.subarray(off);
     if (ip.length < 20 || ip[0]! >> 4 !== 4) continue;
+    packets.push(ip);
+  }
+  return { packets };
+}
+
+export function parsePcap(data: Buffer, marker: number): PcapParse {
+  const { packets: ips, problem } = pcapIpv4(data);
+  const packets: MarkedPacket[] = [];
+  for (const ip of ips) {
     const m = markerOffset(ip);
     if (m === undefined || ip.length < m + 8 || ip.readUInt32BE(m) !== marker) continue;
     packets.push({
@@ -67,5 +77,5 @@ export function parsePcap(data: Buffer, marker: number): PcapParse {
       length: ip.readUInt16BE(2),
     });
   }
-  return { packets };
+  return problem !== undefined ? { packets, problem } : { packets };
 }

@@ -9,7 +9,7 @@ import { planProbes } from '../../../src/checks/active/plan.ts';
 import { analysisContext } from '../../../src/checks/context.ts';
 import type { UnderlayProbe } from '../../../src/snapshot/active.ts';
 import { observedRun } from '../../helpers/active-results.ts';
-import { missingTool } from '../../../src/collect/active/run.ts';
+import { missingTool } from '../../../src/collect/active/capture.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';
 
