@@ -32,6 +32,8 @@ const GARBAGE = [
   'junk line',
   '   ',
   ':X ACCEPT [7:8]',
+  ':Y [1:2]',
+  '  :Z - [3:4]',
 ];
 
 function mutate(text: string, r: Prng): string {

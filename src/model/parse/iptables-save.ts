@@ -157,24 +157,7 @@ class SaveParse {
         warnings.atLine(lineNo, `chain header outside a table: ${excerpt(line)}`);
         return;
       }
-      const header = parseChainHeader(line, s);
-      if (header === undefined) {
-        warnings.atLine(lineNo, `bad chain header ${excerpt(line)}`);
-        return;
-      }
-      const existing = this.table.chains.get(header.name);
-      if (existing !== undefined) {
-        warnings.atLine(
-          lineNo,
-          `chain ${clip(header.name)} declared twice in table ${clip(this.table.name)}; the first header is kept`,
-        );
-        if (existing.raw === '') {
-          existing.raw = line;
-          existing.policy = header.policy;
-        }
-        return;
-      }
-      this.table.chains.set(header.name, { name: header.name, policy: header.policy, rules: [], raw: line });
+      this.header(parseChainHeader(line, s), line, lineNo);
       return;
     }
 
@@ -209,6 +192,28 @@ class SaveParse {
     }
 
     warnings.atLine(lineNo, `not an iptables-save line: ${excerpt(line)}`);
+  }
+
+  /** A chain header line in the current table (not null), `h` its name and policy (undefined: unreadable). */
+  header(h: ChainHeader | undefined, line: string, lineNo: number): void {
+    const table = this.table!;
+    if (h === undefined) {
+      this.warnings.atLine(lineNo, `bad chain header ${excerpt(line)}`);
+      return;
+    }
+    const existing = table.chains.get(h.name);
+    if (existing !== undefined) {
+      this.warnings.atLine(
+        lineNo,
+        `chain ${clip(h.name)} declared twice in table ${clip(table.name)}; the first header is kept`,
+      );
+      if (existing.raw === '') {
+        existing.raw = line;
+        existing.policy = h.policy;
+      }
+      return;
+    }
+    table.chains.set(h.name, { name: h.name, policy: h.policy, rules: [], raw: line });
   }
 
   /** A rule line read before (a shared piece's), at `lineNo` of this text, with its lifted counter. */
@@ -250,6 +255,9 @@ class SaveParse {
 
   done(): Parsed<IptRuleset> {
     this.closeUnterminated('end of input');
+    // A pushed-to [] reserves room for 17 rules: most chains (KUBE-SEP-*, KUBE-SVC-*) hold 1 to 4.
+    for (const t of this.ruleset.tables.values())
+      for (const c of t.chains.values()) if (c.rules.length > 0) c.rules = c.rules.slice();
     return { value: this.ruleset, warnings: this.warnings.done() };
   }
 }
@@ -307,6 +315,36 @@ class ParsedPiece {
       at = hole + 2;
     }
     return out + this.text.slice(at, l.end);
+  }
+
+  /** Per header line: its name and policy (null: unreadable), and the last host's line with its counter. */
+  private readonly headers: ({ h: ChainHeader | null; counter: string; line: string } | undefined)[] = [];
+
+  /** Chain header line `i` (no counter, or one lifted from its end) read once; undefined when unreadable. */
+  header(i: number): ChainHeader | undefined {
+    const l = this.lines[i]!;
+    const got = (this.headers[i] ??= {
+      h: parseChainHeader(this.text.slice(l.start, l.end), 0) ?? null,
+      counter: '',
+      line: '',
+    });
+    return got.h ?? undefined;
+  }
+
+  /**
+   * Header line `i` as a host printed it: one string for every host whose counter is the same as
+   * the host before's (most are [0:0]).
+   */
+  headerLine(i: number, next: () => string): string {
+    const l = this.lines[i]!;
+    const got = this.headers[i]!;
+    if (l.holes === 0) return (got.line ||= this.text.slice(l.start, l.end));
+    const c = next();
+    if (c !== got.counter || got.line === '') {
+      got.counter = c;
+      got.line = this.filled(l, () => c);
+    }
+    return got.line;
   }
 
   /** Rule line `i` (no counter, or one lifted from its front) read in `table`, once. */
@@ -400,6 +438,18 @@ export function parseIptablesPieced(p: PiecedSection, backend: IptablesBackend):
         parse.line(`[${lifted}]${text.slice(l.start + 2, l.end)}`, lineNo);
         continue;
       }
+      // A chain header, its counter (if any) lifted from its end: name and policy read once.
+      if (
+        table !== null &&
+        c0 === 58 &&
+        (l.holes === 0 || (l.holes === 1 && piece.holeAt[l.firstHole] === l.end - 2))
+      ) {
+        const h = piece.header(li);
+        if (h?.policy !== '[]') {
+          parse.header(h, piece.headerLine(li, next), lineNo);
+          continue;
+        }
+      }
       parse.line(piece.filled(l, next), lineNo);
     }
   }
@@ -412,8 +462,13 @@ function liftedCounters(c: string): { packets: number; bytes: number } | undefin
   return parseBracketCounters(`[${c}]`);
 }
 
+interface ChainHeader {
+  name: string;
+  policy: string | null;
+}
+
 /** ":NAME POLICY [p:b]" → name and policy (null for "-", i.e. a user chain). */
-function parseChainHeader(line: string, s: number): { name: string; policy: string | null } | undefined {
+function parseChainHeader(line: string, s: number): ChainHeader | undefined {
   const fields = line
     .slice(s + 1)
     .split(/[ \t]+/)

@@ -102,6 +102,14 @@ export class SavedRule implements IptRule {
     return this.#lifted === undefined ? t : `[${this.#lifted === '0' ? '0:0' : this.#lifted}]${t.slice(2)}`;
   }
 
+  /**
+   * What `rule` has in common with the same line on other hosts (its core), for caches of what
+   * depends only on the rule's text (engine/netfilter/compile.ts); a rule built by hand is its own.
+   */
+  static shared(rule: IptRule): object {
+    return rule instanceof SavedRule ? rule.#core : rule;
+  }
+
   toJSON(): IptRule {
     const { table, chain, position, matches, target, goto, counters, raw, line } = this;
     return counters === undefined
