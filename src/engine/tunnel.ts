@@ -93,8 +93,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       evidence: ev,
     };
   }
-  const entry: FdbEntry | undefined =
-    h.fdbRemote.get(`${oif}|${neigh.lladdr}`) ?? defaultEntry;
+  const entry: FdbEntry | undefined = h.fdbRemote.get(`${oif}|${neigh.lladdr}`) ?? defaultEntry;
   const vtep = entry?.dst ?? vx.remote;
   if (vtep === undefined)
     return {
