@@ -52,7 +52,7 @@ function lineSource(text: string, wordCache: WordCache): LineSource {
 interface ReadRule {
   core: RuleCore | undefined;
   counters: { packets: number; bytes: number } | undefined;
-  warnings: string[];
+  warnings: readonly string[];
 }
 
 /**
@@ -291,7 +291,7 @@ class ParsedPiece {
   readonly lines: PieceLine[] = [];
   readonly holeAt: number[];
   /** Per table, per line index: the rule read once. */
-  private readonly read = new Map<string, Map<number, ReadRule>>();
+  private readonly read = new Map<string, (ReadRule | undefined)[]>();
 
   constructor(readonly text: string) {
     this.holeAt = holeOffsets(text);
@@ -350,35 +350,40 @@ class ParsedPiece {
   /** Rule line `i` (no counter, or one lifted from its front) read in `table`, once. */
   rule(i: number, table: string, shared: SharedIptablesParse): ReadRule {
     let byLine = this.read.get(table);
-    if (byLine === undefined) this.read.set(table, (byLine = new Map()));
-    let r = byLine.get(i);
+    if (byLine === undefined) this.read.set(table, (byLine = []));
+    let r = byLine[i];
     if (r === undefined) {
       const l = this.lines[i]!;
       const from = l.holes === 0 ? l.start : l.start + 2;
       const text = this.text.slice(l.start, l.end);
       const src = shared.source(this, table);
       src.lineEnd = l.end;
-      const rec = new Warnings(Number.POSITIVE_INFINITY);
-      shared.lineContext.list = rec;
       shared.lineContext.lineNo = 0;
       const got = readRule(src, from, table, text, shared.words, shared.wordCache, shared.lineContext);
-      r = {
-        core: got?.core,
-        counters: got?.counters,
-        warnings: rec.done().map((w) => w.slice('line 0: '.length)),
-      };
-      byLine.set(i, r);
+      r = { core: got?.core, counters: got?.counters, warnings: shared.takeWarnings() };
+      byLine[i] = r;
     }
     return r;
   }
 }
 
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
+
 /** Per snapshot read: the word cache and reading state every piece's rules share. */
 class SharedIptablesParse {
   readonly wordCache = new WordCache();
   readonly words = new Words();
-  readonly lineContext = new LineContext(new Warnings(0));
+  /** Records what reading a rule warns, at line 0; the parse of each host says it at its own line. */
+  readonly lineContext = new LineContext(new Warnings(Number.POSITIVE_INFINITY));
   private readonly sources = new Map<ParsedPiece, Map<string, LineSource>>();
+
+  /** The warnings recorded since the last call, without their "line 0: " (most rules give none). */
+  takeWarnings(): readonly string[] {
+    const rec = this.lineContext.list;
+    if (rec.count === 0) return NO_WARNINGS;
+    this.lineContext.list = new Warnings(Number.POSITIVE_INFINITY);
+    return rec.done().map((w) => w.slice('line 0: '.length));
+  }
 
   /** A piece's source, one per table (a scanner reads forward only). */
   source(piece: ParsedPiece, table: string): LineSource {
