@@ -44,8 +44,10 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     empty: T,
     pieced?: (p: PiecedSection) => Parsed<T>,
   ): T {
-    // A section held in pieces (v2) is parsed from them, never put together as one text.
-    const p = pieced === undefined ? undefined : piecedSection(sec, section);
+    // A section many hosts hold in pieces (v2) is parsed from them, never put together as one
+    // text; one host's alone is put together and parsed as text (sharing would only cost).
+    const held = pieced === undefined ? undefined : piecedSection(sec, section);
+    const p = held !== undefined && (held.store.holders.get(section) ?? 0) > 1 ? held : undefined;
     if (p === undefined && sec[section] === undefined) return empty;
     const r = p !== undefined ? pieced!(p) : parse(sec[section]!);
     for (const w of r.warnings) warnings.push(`${section}: ${w}`);

@@ -9,6 +9,8 @@ import { join } from './v2/pieces.ts';
 export class PieceStore {
   /** Per piece id, whatever a parser keeps about the piece (one parser, one kind of value). */
   readonly derived = new Map<string, unknown>();
+  /** Per section name, how many hosts hold it in pieces: a section of one host is parsed as text. */
+  readonly holders = new Map<string, number>();
 }
 
 export class PiecedSection {

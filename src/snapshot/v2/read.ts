@@ -103,6 +103,7 @@ export class V2Reader {
         this.lastParts.set(section, ids);
         // Kept in pieces: the host's text is put together only if something asks for it.
         definePieced(sections, section, new PiecedSection(this.store, ids, pieces, ref['counters']));
+        this.store.holders.set(section, (this.store.holders.get(section) ?? 0) + 1);
       } else this.fail(`${where} must be {"blob": id} or {"parts": [...], "counters": "..."}`);
     }
     this.hosts[name] = { sections, errors: r['errors'] };
