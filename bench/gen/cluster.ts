@@ -261,12 +261,14 @@ export function generateCluster(shape: ClusterShape): GeneratedCluster {
     services: [],
     endpointSlices: [],
   };
-  const ipset = rewrite(th.sections['ipset']!, [
-    [
-      'add cali40all-vxlan-net 192.168.1.13\nadd cali40all-vxlan-net 192.168.1.12\nadd cali40all-vxlan-net 192.168.1.11\n',
-      names.map((_, i) => `add cali40all-vxlan-net ${nodeIp(i)}\n`).join(''),
-    ],
-  ]);
+  // felix's all-hosts set holds every node's address, the same on every node: the template's
+  // three members give way to the cluster's (a healthy cluster: tunnel-source finds nothing).
+  const members = /(?:^add cali40all-vxlan-net \S+\n)+/m;
+  if (!members.test(th.sections['ipset']!)) throw new Error('template: no cali40all-vxlan-net members');
+  const ipset = th.sections['ipset']!.replace(
+    members,
+    names.map((_, i) => `add cali40all-vxlan-net ${nodeIp(i)}\n`).join(''),
+  );
   const date = 'Fri Dec  4 04:56:24 2026';
 
   const host = (i: number): HostEntry => {

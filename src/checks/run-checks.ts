@@ -43,8 +43,10 @@ export function runChecks(ctx: AnalysisContext, checks: readonly DoctorCheck[], 
   const run: CheckRun = { findings: [], outcomes: [], gaps: [] };
   for (const c of checks) {
     const r = runOne(ctx, c, scope);
-    run.findings.push(...r.findings);
-    run.gaps.push(...r.gaps);
+    // Not push(...list): a check over every pair of 1,000 nodes may give more findings than a
+    // call takes arguments (RangeError: Maximum call stack size exceeded).
+    for (const f of r.findings) run.findings.push(f);
+    for (const g of r.gaps) run.gaps.push(g);
     run.outcomes.push(r.outcome);
   }
   return run;

@@ -49,6 +49,12 @@ export interface HostNet {
   rules: PolicyRule[];
   neighbors: Map<string, Neighbor>; // key dev|ip
   fdb: FdbEntry[];
+  /**
+   * Per "dev|mac", the first fdb entry with a remote (`dst`): the entry a VXLAN device sends that
+   * MAC's frames to (vxlan_find_mac), looked up once per peer rather than searched (1,000 nodes
+   * hold 1,000 entries each, asked by every pair).
+   */
+  fdbRemote: Map<string, FdbEntry>;
   ipsets: Map<string, IpSet>;
 }
 
@@ -105,9 +111,27 @@ export function buildHostNet(state: HostState): HostNet {
   const ipsets = new Map<string, IpSet>();
   for (const s of state.ipsets) ipsets.set(s.name, s);
 
+  const fdbRemote = new Map<string, FdbEntry>();
+  for (const f of state.fdb) {
+    const key = `${f.dev}|${f.mac}`;
+    if (f.dst !== undefined && !fdbRemote.has(key)) fdbRemote.set(key, f);
+  }
+
   for (const rs of state.iptables) compileRulesetNow(rs);
   if (state.nft !== undefined) compileNftNow(state.nft);
-  return { name: state.name, state, links, linkOrder, addresses, tables, rules, neighbors, fdb: state.fdb, ipsets };
+  return {
+    name: state.name,
+    state,
+    links,
+    linkOrder,
+    addresses,
+    tables,
+    rules,
+    neighbors,
+    fdb: state.fdb,
+    fdbRemote,
+    ipsets,
+  };
 }
 
 /** Primary (non-secondary) IPv4 addresses of a device. */

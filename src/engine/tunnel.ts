@@ -69,7 +69,7 @@ function ipOf(s: string | undefined): Ipv4 | undefined {
 function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult {
   const vx = h.links.get(oif)!.vxlan!;
   const neigh = h.neighbors.get(`${oif}|${formatIpv4(nextHop)}`);
-  const defaultEntry = h.fdb.find((f) => f.dev === oif && f.mac === ALL_ZEROS_MAC && f.dst !== undefined);
+  const defaultEntry = h.fdbRemote.get(`${oif}|${ALL_ZEROS_MAC}`);
   if (!usableNeighbor(neigh)) {
     const ev = neigh !== undefined ? [itemSaid({ neighbor: neigh })] : [];
     const fallback = defaultEntry?.dst ?? vx.remote;
@@ -93,8 +93,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       evidence: ev,
     };
   }
-  const entry: FdbEntry | undefined =
-    h.fdb.find((f) => f.dev === oif && f.mac === neigh.lladdr && f.dst !== undefined) ?? defaultEntry;
+  const entry: FdbEntry | undefined = h.fdbRemote.get(`${oif}|${neigh.lladdr}`) ?? defaultEntry;
   const vtep = entry?.dst ?? vx.remote;
   if (vtep === undefined)
     return {

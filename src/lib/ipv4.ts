@@ -9,18 +9,31 @@ export interface Cidr4 {
   len: number;
 }
 
-const OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-
 /** Parses dotted-quad; undefined for anything else (including leading zeros, which are octal to some tools). */
 export function parseIpv4(s: string): Ipv4 | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
+  // Four octets of 1 to 3 ASCII digits, 0 to 255, no leading zero, by char codes: every route,
+  // neighbour and fdb entry of every node goes through here (a split and four regex tests cost
+  // seconds on 1,000 nodes).
+  if (s.length < 7 || s.length > 15) return undefined;
   let n = 0;
-  for (const p of parts) {
-    if (!OCTET.test(p)) return undefined;
-    n = n * 256 + Number(p);
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      n = n * 256 + octet;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 48 || c > 57 || (digits > 0 && octet === 0)) return undefined;
+    octet = octet * 10 + (c - 48);
+    if (++digits > 3 || octet > 255) return undefined;
   }
-  return n >>> 0;
+  if (dots !== 3 || digits === 0) return undefined;
+  return (n * 256 + octet) >>> 0;
 }
 
 export function isIpv4(s: string): boolean {

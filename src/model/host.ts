@@ -15,7 +15,9 @@ import { parseIpsetSave } from './parse/ipset.ts';
 import { parseIpvsadmSave } from './parse/ipvsadm.ts';
 import { looksLikeIpvsadmList, parseIpvsadmList } from './parse/ipvsadm-list.ts';
 import { parseNftJson } from './parse/nft.ts';
-import { parseIptablesSave } from './parse/iptables-save.ts';
+import { parseIptablesPieced, parseIptablesSave } from './parse/iptables-save.ts';
+import { piecedSection } from '../snapshot/pieced.ts';
+import type { PiecedSection } from '../snapshot/pieced.ts';
 import { parseSysctl } from './parse/sysctl.ts';
 import { parseXtRecent } from './parse/xt-recent.ts';
 import { parsedStatus } from './provenance.ts';
@@ -36,12 +38,23 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
       provenance.set(section, { state: 'collected' });
     else provenance.set(section, { state: 'failed', reason });
   }
-  function take<T>(section: string, parse: (text: string) => Parsed<T>, empty: T): T {
-    const text = sec[section];
-    if (text === undefined) return empty;
-    const r = parse(text);
+  function take<T>(
+    section: string,
+    parse: (text: string) => Parsed<T>,
+    empty: T,
+    pieced?: (p: PiecedSection) => Parsed<T>,
+  ): T {
+    // A section many hosts hold in pieces (v2) is parsed from them, never put together as one
+    // text; one host's alone is put together and parsed as text (sharing would only cost).
+    const held = pieced === undefined ? undefined : piecedSection(sec, section);
+    const p = held !== undefined && (held.store.holders.get(section) ?? 0) > 1 ? held : undefined;
+    if (p === undefined && sec[section] === undefined) return empty;
+    const r = p !== undefined ? pieced!(p) : parse(sec[section]!);
     for (const w of r.warnings) warnings.push(`${section}: ${w}`);
-    provenance.set(section, parsedStatus(text, r.value, r.warnings));
+    provenance.set(
+      section,
+      r.warnings.length === 0 ? { state: 'collected' } : parsedStatus(sec[section]!, r.value, r.warnings),
+    );
     return r.value;
   }
 
@@ -51,7 +64,12 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     ['iptables-nft-save', 'nft'],
     ['iptables-legacy-save', 'legacy'],
   ] as const) {
-    const rs = take(section, (t) => parseIptablesSave(t, backend), undefined as IptRuleset | undefined);
+    const rs = take(
+      section,
+      (t) => parseIptablesSave(t, backend),
+      undefined as IptRuleset | undefined,
+      (p) => parseIptablesPieced(p, backend),
+    );
     if (rs !== undefined && [...rs.tables.values()].some((t) => t.chains.size > 0)) iptables.push(rs);
   }
   const state: HostState = {

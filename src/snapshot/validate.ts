@@ -3,6 +3,7 @@
 import { InputError } from '../lib/errors.ts';
 import { ABSENT_KIND, OBJECT_KINDS, SNAPSHOT_API_VERSION, SNAPSHOT_KIND, emptyObjects } from './types.ts';
 import type { HostEntry, KubeObject, Snapshot } from './types.ts';
+import { definePieced, piecedSection } from './pieced.ts';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -12,7 +13,14 @@ function stringMap(v: unknown, where: string, source: string): Record<string, st
   if (v === undefined) return {};
   if (!isRecord(v)) throw new InputError(`${source}: ${where} must be an object of strings`);
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) {
+  for (const k of Object.keys(v)) {
+    // A section held in pieces (a v2 snapshot's iptables text) stays so: reading it would join it.
+    const p = piecedSection(v as Record<string, string>, k);
+    if (p !== undefined) {
+      definePieced(out, k, p);
+      continue;
+    }
+    const val = v[k];
     if (typeof val !== 'string')
       throw new InputError(`${source}: ${where}.${k} must be a string, not ${typeName(val)}`);
     out[k] = val;

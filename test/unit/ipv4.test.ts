@@ -65,3 +65,52 @@ test('PrefixIndex finds what a scan of every prefix finds: the longest, the firs
     }
   }
 });
+
+test('parseIpv4 reads exactly the dotted quads of the octet grammar 25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d', () => {
+  const octet = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+  const byGrammar = (s: string): number | undefined => {
+    const parts = s.split('.');
+    if (parts.length !== 4 || !parts.every((p) => octet.test(p))) return undefined;
+    return parts.reduce((n, p) => n * 256 + Number(p), 0) >>> 0;
+  };
+  const pieces = [
+    '0',
+    '00',
+    '01',
+    '1',
+    '9',
+    '10',
+    '99',
+    '100',
+    '199',
+    '200',
+    '249',
+    '250',
+    '255',
+    '256',
+    '299',
+    '300',
+    '999',
+    '1000',
+    '',
+    ' 1',
+    '1 ',
+    'a',
+    '-1',
+    '+1',
+    '٣',
+    '0x1',
+  ];
+  let seed = 7;
+  const pick = (): string => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return pieces[seed % pieces.length]!;
+  };
+  for (let i = 0; i < 20000; i++) {
+    const n = 3 + (i % 3);
+    const s = Array.from({ length: n }, pick).join(i % 7 === 0 ? '..' : '.');
+    assert.equal(parseIpv4(s), byGrammar(s), JSON.stringify(s));
+  }
+  for (const s of ['1.2.3.4', '255.255.255.255', '0.0.0.0', '1.2.3.4.', '.1.2.3', '1.2.3', '01.2.3.4', '1.2.3.4\n'])
+    assert.equal(parseIpv4(s), byGrammar(s), s);
+});

@@ -45,9 +45,21 @@ export function podBlocks(ctx: AnalysisContext): readonly Block[] {
   return out;
 }
 
-/** The blocks of one node (podBlocks, filtered). */
+const blocksByNode = new WeakMap<AnalysisContext, Map<string, Block[]>>();
+
+/** The blocks of one node (podBlocks, filtered), grouped once per analysis. */
 export function blocksOfNode(ctx: AnalysisContext, node: string): readonly Block[] {
-  return podBlocks(ctx).filter((b) => b.node === node);
+  let m = blocksByNode.get(ctx);
+  if (m === undefined) {
+    m = new Map();
+    for (const b of podBlocks(ctx)) {
+      const l = m.get(b.node);
+      if (l === undefined) m.set(b.node, [b]);
+      else l.push(b);
+    }
+    blocksByNode.set(ctx, m);
+  }
+  return m.get(node) ?? [];
 }
 
 /** The devices of `node` on the pod side (model/cni/pod-side.ts): its pods' routes, bridges, gateways. */
@@ -79,7 +91,15 @@ export function blockOf(blocks: readonly Block[], prefix: string): Block | undef
  * writes (src/model/cni/: Calico's projectcalico.org/IPv4Address, flannel's public-ip), else the
  * first InternalIP.
  */
+const underlays = new WeakMap<NodeInfo, { ip: string; source: string } | null>();
+
 export function knownUnderlay(n: NodeInfo): { ip: string; source: string } | undefined {
+  let u = underlays.get(n);
+  if (u === undefined) underlays.set(n, (u = underlayOf(n) ?? null));
+  return u ?? undefined;
+}
+
+function underlayOf(n: NodeInfo): { ip: string; source: string } | undefined {
   for (const m of CNI_MODULES) {
     const u = m.underlay?.(n);
     if (u !== undefined) return u;
@@ -103,8 +123,18 @@ export function nodeInfo(ctx: AnalysisContext, name: string): NodeInfo | undefin
   return m.get(name);
 }
 
-/** Every address a node is known by (annotations, status.addresses, addresses on its devices). */
-export function nodeAddresses(ctx: AnalysisContext, name: string): Set<Ipv4> {
+const addressesByCtx = new WeakMap<AnalysisContext, Map<string, ReadonlySet<Ipv4>>>();
+
+/** Every address a node is known by (annotations, status.addresses, addresses on its devices); once per node. */
+export function nodeAddresses(ctx: AnalysisContext, name: string): ReadonlySet<Ipv4> {
+  let m = addressesByCtx.get(ctx);
+  if (m === undefined) addressesByCtx.set(ctx, (m = new Map()));
+  let out = m.get(name);
+  if (out === undefined) m.set(name, (out = knownAddresses(ctx, name)));
+  return out;
+}
+
+function knownAddresses(ctx: AnalysisContext, name: string): Set<Ipv4> {
   const out = new Set<Ipv4>();
   const n = nodeInfo(ctx, name);
   const annotated = n === undefined ? [] : CNI_MODULES.map((m) => m.underlay?.(n)?.ip);
@@ -115,10 +145,20 @@ export function nodeAddresses(ctx: AnalysisContext, name: string): Set<Ipv4> {
   return out;
 }
 
-/** Which node has `ip` on one of its devices (not kube-ipvs0, where IPVS puts Service addresses). */
+const ownersByHosts = new WeakMap<object, Map<Ipv4, string>>();
+
+/**
+ * Which node has `ip` on one of its devices (not kube-ipvs0, where IPVS puts Service addresses):
+ * the first in host order, from an index built once per world (each pair of nodes may ask).
+ */
 export function hostOwning(ctx: AnalysisContext, ip: Ipv4): string | undefined {
-  for (const h of ctx.world.hosts.values())
-    for (const [dev, addrs] of h.addresses)
-      if (dev !== 'kube-ipvs0' && dev !== 'lo' && addrs.some((a) => a.local === ip)) return h.name;
-  return undefined;
+  let m = ownersByHosts.get(ctx.world.hosts);
+  if (m === undefined) {
+    m = new Map();
+    for (const h of ctx.world.hosts.values())
+      for (const [dev, addrs] of h.addresses)
+        if (dev !== 'kube-ipvs0' && dev !== 'lo') for (const a of addrs) if (!m.has(a.local)) m.set(a.local, h.name);
+    ownersByHosts.set(ctx.world.hosts, m);
+  }
+  return m.get(ip);
 }

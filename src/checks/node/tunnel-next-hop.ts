@@ -37,8 +37,19 @@ function whoIs(ctx: AnalysisContext, ip: string): string {
   return 'an address no node owns';
 }
 
-/** Addresses a route through a tunnel may name as next hop for blocks of `owner`. */
-function acceptableGateways(ctx: AnalysisContext, owner: string, kind: 'ipip' | 'vxlan'): Set<number> {
+const gatewaysByCtx = new WeakMap<AnalysisContext, Map<string, ReadonlySet<number>>>();
+
+/** Addresses a route through a tunnel may name as next hop for blocks of `owner`; once per owner and kind. */
+function acceptableGateways(ctx: AnalysisContext, owner: string, kind: 'ipip' | 'vxlan'): ReadonlySet<number> {
+  let m = gatewaysByCtx.get(ctx);
+  if (m === undefined) gatewaysByCtx.set(ctx, (m = new Map()));
+  const key = `${kind} ${owner}`;
+  let out = m.get(key);
+  if (out === undefined) m.set(key, (out = gatewaysOf(ctx, owner, kind)));
+  return out;
+}
+
+function gatewaysOf(ctx: AnalysisContext, owner: string, kind: 'ipip' | 'vxlan'): Set<number> {
   const out = new Set<number>();
   const n = nodeInfo(ctx, owner);
   if (kind === 'ipip') {

@@ -3,8 +3,8 @@
 // hold as a cluster host, and Calico's felix drops IPIP/VXLAN from sources outside its all-hosts
 // ipset (felix rule "-m set ! --match-set cali40all-hosts-net src -j DROP" on the tunnel protocol).
 import { text, texts } from '../../model/render/said.ts';
-import { cidrContains, formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
-import type { Cidr4, Ipv4 } from '../../lib/ipv4.ts';
+import { formatIpv4, PrefixIndex, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
+import type { Ipv4 } from '../../lib/ipv4.ts';
 import { fibLookup } from '../../engine/routing.ts';
 import { outerAddresses } from '../../engine/tunnel.ts';
 import { CNI_MODULES } from '../../model/cni/index.ts';
@@ -15,8 +15,17 @@ import type { Finding } from '../finding.ts';
 import { knownUnderlay, nodeAddresses, nodeInfo, ownershipObjects, podBlocks } from './ownership.ts';
 import { TUNNEL_SECTIONS } from './tunnel-next-hop.ts';
 
-/** The peer's allow-list of cluster hosts for `kind` tunnel traffic, from the CNI that keeps one (model/cni/). */
+const allowLists = new WeakMap<HostState, Map<string, IpSet | undefined>>();
+
+/** The peer's allow-list of cluster hosts for `kind` tunnel traffic, from the CNI that keeps one (model/cni/); once per peer. */
 function allowList(h: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined {
+  let m = allowLists.get(h);
+  if (m === undefined) allowLists.set(h, (m = new Map()));
+  if (!m.has(kind)) m.set(kind, findAllowList(h, kind));
+  return m.get(kind);
+}
+
+function findAllowList(h: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined {
   for (const m of CNI_MODULES) {
     const s = m.tunnelAllowList?.(h, kind);
     if (s !== undefined) return s;
@@ -24,16 +33,20 @@ function allowList(h: HostState, kind: 'ipip' | 'vxlan'): IpSet | undefined {
   return undefined;
 }
 
-/** A set's members parsed once (every node pair asks the peer's set). */
-const parsedMembers = new WeakMap<IpSet, Cidr4[]>();
+/** A set's members indexed once (every node pair asks the peer's set: a search of 1,000 members each time grew as N³). */
+const indexedMembers = new WeakMap<IpSet, PrefixIndex<true>>();
 
 function inSet(s: IpSet, ip: Ipv4): boolean {
-  let members = parsedMembers.get(s);
-  if (members === undefined) {
-    members = s.members.map((m) => parseCidr4(m.split(',')[0]!)).filter((c): c is Cidr4 => c !== undefined);
-    parsedMembers.set(s, members);
+  let idx = indexedMembers.get(s);
+  if (idx === undefined) {
+    idx = new PrefixIndex();
+    for (const m of s.members) {
+      const c = parseCidr4(m.split(',')[0]!);
+      if (c !== undefined) idx.add(c, true);
+    }
+    indexedMembers.set(s, idx);
   }
-  return members.some((c) => cidrContains(c, ip));
+  return idx.longest(ip) !== undefined;
 }
 
 export const tunnelSourceCheck: WideScopeCheck = {
@@ -46,7 +59,8 @@ export const tunnelSourceCheck: WideScopeCheck = {
   needs: (ctx) => ({ sections: TUNNEL_SECTIONS, objects: ownershipObjects(ctx) }),
   run(ctx) {
     const out: Finding[] = [];
-    const blocks = podBlocks(ctx);
+    // An address inside each block, parsed once: every node looks up the route to every block.
+    const blocks = podBlocks(ctx).map((b) => ({ node: b.node, probe: (parseCidr4(b.cidr)!.net + 1) >>> 0 }));
     for (const a of ctx.judged.values()) {
       const net = ctx.world.hosts.get(a.name)!;
       const aInfo = nodeInfo(ctx, a.name);
@@ -55,8 +69,7 @@ export const tunnelSourceCheck: WideScopeCheck = {
       const seenPeers = new Set<string>();
       for (const b of blocks) {
         if (b.node === a.name || seenPeers.has(b.node)) continue;
-        const probe = parseCidr4(b.cidr)!;
-        const r = fibLookup(net, { dst: (probe.net + 1) >>> 0, src: 0, iif: 'lo', mark: 0, tos: 0 });
+        const r = fibLookup(net, { dst: b.probe, src: 0, iif: 'lo', mark: 0, tos: 0 });
         if (!r.ok || r.route.type !== 'unicast') continue;
         const dev = r.route.dev ?? r.route.nexthops[0]?.dev;
         const gw = r.route.gateway ?? r.route.nexthops[0]?.gateway;

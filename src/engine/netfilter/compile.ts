@@ -1,12 +1,54 @@
 // Turns a parsed ruleset into predicates once. Chains compile on first use and stay cached per
 // ruleset object (a WeakMap), so repeated hooks over a 100k-rule dump cost only the walk.
 import type { IptRule, IptRuleset, IptTable } from '../../model/types.ts';
-import type { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable, DstRun, Fork, Pred } from './compiled.ts';
+import { SavedRule } from '../../model/parse/iptables-save/saved-rule.ts';
+import type {
+  CompiledChain,
+  CompiledRule,
+  CompiledRuleset,
+  CompiledTable,
+  CompiledTarget,
+  DstRun,
+  Fork,
+  Pred,
+} from './compiled.ts';
 import { parseAddrMask } from './options.ts';
 import { compileMatch } from './matches/index.ts';
 import { compileTarget } from './targets.ts';
 
+/** A rule's compiled matches and targets, by what the rule shares with other hosts' (SavedRule.shared). */
+interface SharedCompile {
+  matches: Pick<CompiledRule, 'preds' | 'forks' | 'unknowns' | 'never'>;
+  /** The target when its name is a user chain of the table, and when not. */
+  jump?: CompiledTarget;
+  other?: CompiledTarget;
+  /** exactDestination(rule), null for none. */
+  dst?: number | null;
+}
+
+const sharedCompiles = new WeakMap<object, SharedCompile>();
+
+function sharedCompile(rule: IptRule): SharedCompile {
+  const key = SavedRule.shared(rule);
+  let s = sharedCompiles.get(key);
+  if (s === undefined) sharedCompiles.set(key, (s = { matches: compileMatches(rule) }));
+  return s;
+}
+
+/**
+ * Compiles a rule for `table`. A rule whose line is on many hosts (a v2 snapshot's shared pieces)
+ * is compiled once for all of them: only the target depends on the host's table, on whether it
+ * has a user chain of the target's name (targets.ts compileTarget).
+ */
 export function compileRule(rule: IptRule, table: IptTable): CompiledRule {
+  const s = sharedCompile(rule);
+  const t = rule.target;
+  const jump = t !== null && table.chains.has(t.name);
+  const target = jump ? (s.jump ??= compileTarget(rule, table)) : (s.other ??= compileTarget(rule, table));
+  return { rule, ...s.matches, target };
+}
+
+function compileMatches(rule: IptRule): Pick<CompiledRule, 'preds' | 'forks' | 'unknowns' | 'never'> {
   const preds: Pred[] = [];
   const forks: Fork[] = [];
   const unknowns: string[] = [];
@@ -36,7 +78,7 @@ export function compileRule(rule: IptRule, table: IptTable): CompiledRule {
       }
     }
   }
-  return { rule, preds, forks, unknowns, never, target: compileTarget(rule, table) };
+  return { preds, forks, unknowns, never };
 }
 
 /** Shortest run worth indexing: below it, testing the rules is as quick as the lookup. */
@@ -61,7 +103,11 @@ function exactDestination(rule: IptRule): number | undefined {
 
 /** Indexes the long runs of exact-destination rules of a chain (CompiledChain.dstRunAt). */
 export function indexDestinationRuns(rules: readonly IptRule[]): (DstRun | undefined)[] | undefined {
-  const keys = rules.map(exactDestination);
+  const keys = rules.map((r) => {
+    const s = sharedCompile(r);
+    if (s.dst === undefined) s.dst = exactDestination(r) ?? null;
+    return s.dst ?? undefined;
+  });
   let runAt: (DstRun | undefined)[] | undefined;
   for (let i = 0; i < keys.length; ) {
     if (keys[i] === undefined) {

@@ -63,6 +63,24 @@ export function cut(text: string): Pieced | undefined {
   return { pieces, counters: counters.join(',') };
 }
 
+/** Where `piece` holds a lifted counter ("[]"), in text order: offsets of each "[". */
+export function holeOffsets(piece: string): number[] {
+  const at: number[] = [];
+  HOLE.lastIndex = 0;
+  for (let m = HOLE.exec(piece); m !== null; m = HOLE.exec(piece)) at.push(m.index);
+  return at;
+}
+
+const COUNTER_COLUMN = /^(?:(?:0|\d+:\d+)(?:,(?:0|\d+:\d+))*)?$/;
+
+/** Whether `counters` is a counter column of exactly `holes` entries (what `join` accepts). */
+export function countersFit(counters: string, holes: number): boolean {
+  if (!COUNTER_COLUMN.test(counters)) return false;
+  let n = counters === '' ? 0 : 1;
+  for (let i = counters.indexOf(','); i !== -1; i = counters.indexOf(',', i + 1)) n++;
+  return n === holes;
+}
+
 /** The text `cut` was given, from its pieces and counters; undefined when the counters do not fit the holes. */
 export function join(pieces: readonly string[], counters: string): string | undefined {
   const list = counters === '' ? [] : counters.split(',');

@@ -87,7 +87,8 @@ export class LineContext {
   private readonly bareMatches = new Map<string | null, IptMatch>();
   private readonly bareTargets = new Map<string, IptTarget>();
 
-  constructor(private readonly list: Warnings) {}
+  /** Where warnings go: swapped by a parse that records them once for many hosts. */
+  constructor(public list: Warnings) {}
 
   warn(msg: string): void {
     this.list.atLine(this.lineNo, `${msg} (table ${clip(this.table)})`);

@@ -34,55 +34,80 @@ export class MatchReader {
 }
 
 /**
- * An IptRule whose `matches` are read from `raw` on first access and then kept. Every other field
- * is a plain own property. Use it through property access: `{ ...rule }` or structuredClone would
- * not carry `matches` (JSON.stringify does, through toJSON).
+ * What a rule line says apart from its counters and place: table, chain, target, and its matches
+ * read on first access and then kept. Hosts whose rule lines are the same text (a v2 snapshot's
+ * shared pieces) share one core; `text` is the line, with "[]" where a lifted counter was.
  */
-export class SavedRule implements IptRule {
-  readonly table: string;
-  readonly chain: string;
-  readonly position: number;
-  readonly target: IptTarget | null;
-  readonly goto: boolean;
-  declare readonly counters?: { packets: number; bytes: number };
-  readonly raw: string;
-  readonly line: number;
+export class RuleCore {
   #matches: IptMatch[] | undefined;
-  readonly #reader: MatchReader;
-  readonly #start: number;
-  readonly #end: number;
 
   constructor(
-    reader: MatchReader,
-    start: number,
-    end: number,
-    fields: {
-      table: string;
-      chain: string;
-      position: number;
-      target: IptTarget | null;
-      goto: boolean;
-      raw: string;
-      line: number;
-    },
-    counters: { packets: number; bytes: number } | undefined,
-  ) {
-    this.table = fields.table;
-    this.chain = fields.chain;
-    this.position = fields.position;
-    this.target = fields.target;
-    this.goto = fields.goto;
-    if (counters !== undefined) (this as { counters?: { packets: number; bytes: number } }).counters = counters;
-    this.raw = fields.raw;
-    this.line = fields.line;
-    this.#reader = reader;
-    this.#start = start;
-    this.#end = end;
-  }
+    private readonly reader: MatchReader,
+    private readonly start: number,
+    private readonly end: number,
+    readonly table: string,
+    readonly chain: string,
+    readonly target: IptTarget | null,
+    readonly goto: boolean,
+    readonly text: string,
+  ) {}
 
   get matches(): IptMatch[] {
-    this.#matches ??= this.#reader.read(this.#start, this.#end);
+    this.#matches ??= this.reader.read(this.start, this.end);
     return this.#matches;
+  }
+}
+
+/**
+ * An IptRule: its core (shared where the text is) and its place and counters on one host. `raw`
+ * is the core's text with this host's counters put back. Use it through property access:
+ * `{ ...rule }` or structuredClone would carry only position, line and counters (JSON.stringify
+ * carries everything, through toJSON).
+ */
+export class SavedRule implements IptRule {
+  declare readonly counters?: { packets: number; bytes: number };
+  readonly #core: RuleCore;
+  /** The counter lifted from the front of the line ("p:b", "0" for 0:0), for `raw`. */
+  readonly #lifted: string | undefined;
+
+  constructor(
+    core: RuleCore,
+    readonly position: number,
+    readonly line: number,
+    counters: { packets: number; bytes: number } | undefined,
+    lifted?: string,
+  ) {
+    this.#core = core;
+    this.#lifted = lifted;
+    if (counters !== undefined) (this as { counters?: { packets: number; bytes: number } }).counters = counters;
+  }
+
+  get table(): string {
+    return this.#core.table;
+  }
+  get chain(): string {
+    return this.#core.chain;
+  }
+  get target(): IptTarget | null {
+    return this.#core.target;
+  }
+  get goto(): boolean {
+    return this.#core.goto;
+  }
+  get matches(): IptMatch[] {
+    return this.#core.matches;
+  }
+  get raw(): string {
+    const t = this.#core.text;
+    return this.#lifted === undefined ? t : `[${this.#lifted === '0' ? '0:0' : this.#lifted}]${t.slice(2)}`;
+  }
+
+  /**
+   * What `rule` has in common with the same line on other hosts (its core), for caches of what
+   * depends only on the rule's text (engine/netfilter/compile.ts); a rule built by hand is its own.
+   */
+  static shared(rule: IptRule): object {
+    return rule instanceof SavedRule ? rule.#core : rule;
   }
 
   toJSON(): IptRule {
