@@ -4,8 +4,9 @@ import { setMaxListeners } from 'node:events';
 import { stringify } from 'yaml';
 import { ClusterError, InputError, InterruptedError } from '../lib/errors.ts';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../snapshot/types.ts';
-import type { KubeObject, Snapshot, SnapshotObjects } from '../snapshot/types.ts';
+import type { HostEntry, KubeObject, Snapshot, SnapshotObjects } from '../snapshot/types.ts';
 import { KubeClient } from './kube/client.ts';
+import { ContentStore } from './kube/dedup-access.ts';
 import { ProbeRegistry, deletePod, isProbePod, isStaleProbePod, onTerminationSignals, podRef } from './kube/cleanup.ts';
 import type { PodRef } from './kube/cleanup.ts';
 import { isNotFound, toClusterError } from './kube/errors.ts';
@@ -55,6 +56,10 @@ export interface LiveOptions extends ClusterAccessOptions {
   /** Install SIGINT/SIGTERM handlers for the duration (default true). */
   handleSignals?: boolean;
   onProgress?: (event: ProbeProgress) => void;
+  /** Move each node's whole output instead of only what no other node sent (for comparison). */
+  fullTransfer?: boolean;
+  /** Takes each probed node's entry as it arrives; the snapshot then holds only their errors. */
+  onHost?: (node: string, entry: HostEntry) => Promise<void>;
 }
 
 /**
@@ -147,6 +152,8 @@ export function probeRunOptions(opts: LiveOptions, registry: ProbeRegistry, sign
     deadlineSeconds: opts.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS,
     registry,
     signal,
+    ...(opts.fullTransfer === true ? {} : { store: new ContentStore() }),
+    ...(opts.onHost !== undefined ? { onHost: opts.onHost } : {}),
   };
 }
 
