@@ -58,6 +58,8 @@ export interface LiveOptions extends ClusterAccessOptions {
   onProgress?: (event: ProbeProgress) => void;
   /** Move each node's whole output instead of only what no other node sent (for comparison). */
   fullTransfer?: boolean;
+  /** Takes the snapshot's head (objects read, before any node is probed), for a streamed writer. */
+  onObjects?: (head: Omit<Snapshot, 'hosts' | 'apiVersion'>) => Promise<void>;
   /** Takes each probed node's entry as it arrives; the snapshot then holds only their errors. */
   onHost?: (node: string, entry: HostEntry) => Promise<void>;
 }
@@ -214,6 +216,14 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
       warnings.push(`removed ${stale.length} probe pod(s) left by an earlier netcheck run that did not finish`);
 
     const wanted = opts.chooseNodes !== undefined ? opts.chooseNodes(listed.objects) : opts.nodes;
+    const capturedAt = new Date().toISOString();
+    await opts.onObjects?.({
+      kind: SNAPSHOT_KIND,
+      capturedAt,
+      context: access.contextName,
+      objects: listed.objects,
+      ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
+    });
     const targets = chooseTargets(listed.objects.nodes, wanted, true);
     const probeOpts = probeRunOptions(opts, registry, ac.signal);
     if (opts.onProgress !== undefined) probeOpts.onProgress = opts.onProgress;
@@ -224,7 +234,7 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
     const snap: Snapshot = {
       apiVersion: SNAPSHOT_API_VERSION,
       kind: SNAPSHOT_KIND,
-      capturedAt: new Date().toISOString(),
+      capturedAt: opts.onObjects === undefined ? new Date().toISOString() : capturedAt,
       context: access.contextName,
       objects: listed.objects,
       hosts: Object.fromEntries(Object.entries(outcome.hosts).sort(([a], [b]) => a.localeCompare(b))),

@@ -4,13 +4,16 @@
 // by section and byte for byte, as a full transfer of every node's output, also when the image
 // lacks a tool and when a node's stored output changes between the hash and the fetch.
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { collectLive } from '../../src/collect/live-source.ts';
+import { readSnapshot } from '../../src/snapshot/io.ts';
 import type { HostEntry, Snapshot } from '../../src/snapshot/types.ts';
 import { generateCluster } from '../../bench/gen/cluster.ts';
 import type { GeneratedCluster } from '../../bench/gen/cluster.ts';
+import { runCli } from '../apiserver/run-cli.ts';
 import { ApiServerDouble } from '../apiserver/server.ts';
 import { SyntheticNodes, imageWithout } from '../apiserver/synthetic-nodes.ts';
 
@@ -94,6 +97,26 @@ describe('collect by hashes through the API server double', { concurrency: false
       sameAsFull(r.snap);
     });
   }
+
+  test('collect -o X.snap.gz writes each host as it arrives: the same snapshot, warnings from the end record', async () => {
+    const nodes = new SyntheticNodes((n) => g.host(index(n)));
+    const d = await ApiServerDouble.start({ nodes: g.names.map((name) => ({ name })), execRuntime: nodes });
+    const dir = mkdtempSync(join(tmpdir(), 'netcheck-hashes-'));
+    try {
+      const file = join(dir, 'cluster.snap.gz');
+      const r = await runCli(['collect', '-o', file, '--kubeconfig', d.kubeconfigPath]);
+      assert.equal(r.code, 0, r.stderr);
+      const snap = await readSnapshot(file);
+      sameAsFull(snap);
+      const names = (x: Snapshot) => x.objects.nodes.map((o) => (o['metadata'] as { name: string }).name);
+      assert.deepEqual(names(snap), names(full));
+      assert.deepEqual(snap.warnings, full.warnings);
+    } finally {
+      await d.close();
+      nodes.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test("a node's rules change between hash and fetch: the snapshot holds the version hashed, whole", async () => {
     let changed = 0;
