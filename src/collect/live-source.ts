@@ -20,7 +20,6 @@ import {
   LABEL_MANAGED_BY,
   MANAGED_BY,
   PROBE_SELECTOR,
-  batchScript,
   newRunId,
   ownerId,
   probeNamespaceManifest,
@@ -28,6 +27,8 @@ import {
   shellQuote,
 } from './kube/probe-pod.ts';
 import { probeBatch } from './kube/pod-access.ts';
+import { hashScript } from './kube/dedup-script.ts';
+import { isPieced } from '../snapshot/v2/pieces.ts';
 import { probeNodes } from './kube/probe-runner.ts';
 import type { NodeTarget, ProbeProgress, ProbeRunOptions } from './kube/probe-runner.ts';
 import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from './probe-commands.ts';
@@ -343,10 +344,11 @@ export function dryRunManifests(nodes: readonly string[], opts: LiveOptions = {}
       }),
     );
   }
-  const script = batchScript(probeBatch((opts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000));
+  const batch = probeBatch((opts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000);
+  const script = hashScript(batch, 'POD', batch.commands.map((c) => c.section).filter(isPieced));
   const header = [
     '# netcheck collect --dry-run: nothing was created.',
-    '# Each probe pod only sleeps. netcheck execs one read-only script into it (container "probe"),',
+    '# Each probe pod only sleeps. netcheck execs a read-only script into it (container "probe"),',
     "# which runs these commands, through the node's own binary when the node has it",
     "# (nsenter -t 1 -m -u -n), else the image's:",
     ...PROBE_COMMANDS.map((c) => `#   ${c.argv.map(shellQuote).join(' ')}    # ${c.why}`),
@@ -354,7 +356,10 @@ export function dryRunManifests(nodes: readonly string[], opts: LiveOptions = {}
     ...PROBE_DIRECTORIES.map((d) => `#   ${d.dir}/*{${d.suffixes.join(',')}}    # ${d.why}`),
     ...PROBE_FILES.map((f) => `#   ${f.path}    # ${f.why}`),
     '# Every pod is deleted when collection ends (success, error, timeout, Ctrl-C, SIGTERM).',
-    "# The exact command exec'd into each pod is: sh -c SCRIPT, where SCRIPT is",
+    '# The script keeps each output in the pod (under $TMPDIR or /tmp) and sends its sha256 and',
+    '# those of its pieces; a second exec sends only what no other node sent, and deletes them; a',
+    '# section that does not come back as hashed is run again and sent whole by one more exec.',
+    "# The first command exec'd into each pod is: sh -c SCRIPT, where SCRIPT is (POD: the pod's name)",
     ...script.split('\n').map((l) => `#   | ${l}`),
   ].join('\n');
   return `${header}\n${docs.map((d) => `---\n${stringify(d)}`).join('')}`;
