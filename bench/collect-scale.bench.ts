@@ -59,6 +59,9 @@ async function collectOnce(g: GeneratedCluster, full: boolean, unique?: UniqueCo
       // The generator runs in this process and holds its event loop for seconds a node.
       requestTimeout: '0',
       commandTimeoutSeconds: 600,
+      // Pods made only as a slot frees, and outliving a slow run (the kubelet stops them at the deadline).
+      maxPods: 20,
+      deadlineSeconds: 7200,
       onHost: (node, entry) => {
         chain = chain.then(() => w.host(node, entry));
         nodes.drop(node);
