@@ -2,7 +2,7 @@
 // and error wording whether the host is this machine (local-probe.ts) or a node reached through
 // a probe pod (kube/probe-runner.ts), so that both give identical entries for identical hosts.
 import type { HostEntry } from '../snapshot/types.ts';
-import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES, fileSection } from './probe-commands.ts';
+import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES, fileSection } from '../snapshot/sections.ts';
 
 export interface CommandResult {
   stdout: string;

@@ -31,7 +31,7 @@ import { hashScript } from './kube/dedup-script.ts';
 import { isPieced } from '../snapshot/v2/pieces.ts';
 import { probeNodes } from './kube/probe-runner.ts';
 import type { NodeTarget, ProbeProgress, ProbeRunOptions } from './kube/probe-runner.ts';
-import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from './probe-commands.ts';
+import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from '../snapshot/sections.ts';
 
 export interface LiveOptions extends ClusterAccessOptions {
   /** Nodes to probe; all nodes when absent. An empty list probes none (objects only). */

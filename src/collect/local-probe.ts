@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostEntry } from '../snapshot/types.ts';
-import { MAX_PROBE_FILE_BYTES } from './probe-commands.ts';
+import { MAX_PROBE_FILE_BYTES } from '../snapshot/sections.ts';
 import { collectHost } from './collect-host.ts';
 import type { CommandResult, HostAccess, ReadResult } from './collect-host.ts';
 

@@ -2,7 +2,7 @@
 // that is missing is recorded (the analysis says what it could not check); a section a parser
 // cannot fully read gives warnings and whatever could be read.
 import type { HostEntry } from '../snapshot/types.ts';
-import { CNI_DIR_SECTIONS, FILE_SECTION_PREFIX } from '../collect/probe-commands.ts';
+import { CNI_DIR_SECTIONS, FILE_SECTION_PREFIX } from '../snapshot/sections.ts';
 import { parseBridgeFdb } from './parse/bridge-fdb.ts';
 import { parseConntrackStats } from './parse/conntrack-stats.ts';
 import { parseCniConfig } from './parse/cni.ts';

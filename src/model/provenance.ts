@@ -2,7 +2,7 @@
 // recorded as failed by the probe, or not in the snapshot at all. An empty list parsed from a
 // collected section means "none"; an empty list from a section that is failed, absent or
 // unparseable means "not seen" — and only the first may ever decide a verdict or a finding.
-import { PROBE_COMMANDS } from '../collect/probe-commands.ts';
+import { PROBE_COMMANDS } from '../snapshot/sections.ts';
 
 /** What is known about one snapshot section of one host. */
 export type SectionStatus =

@@ -1,6 +1,6 @@
 // `--active` in text: the probes a run would send (--dry-run), and in a report what each probe
 // did at every capture point of its predicted path.
-import type { ActivePlan, UnderlayProbe } from '../collect/active/probes.ts';
+import type { ActivePlan, UnderlayProbe } from '../snapshot/active.ts';
 import { captureArgv, senderArgv } from '../collect/active/sender.ts';
 import { shellQuote } from '../collect/kube/probe-pod.ts';
 import type { Paint } from './colour.ts';

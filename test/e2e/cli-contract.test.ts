@@ -12,7 +12,7 @@ import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
-import { PROBE_COMMANDS } from '../../src/collect/probe-commands.ts';
+import { PROBE_COMMANDS } from '../../src/snapshot/sections.ts';
 import { REPO_ROOT } from '../apiserver/run-cli.ts';
 import { startLabNodes } from '../apiserver/lab-nodes.ts';
 import { ApiServerDouble } from '../apiserver/server.ts';

@@ -1,6 +1,6 @@
 // What an --active run observes when every probe of a plan is sent and captured at every point of
 // its path, but those `lost` at their receiver and those that `notLeft` the sender's device.
-import type { ActivePlan, ActiveResults, CaptureResult } from '../../src/collect/active/probes.ts';
+import type { ActivePlan, ActiveResults, CaptureResult } from '../../src/snapshot/active.ts';
 
 export function observedRun(
   plan: ActivePlan,

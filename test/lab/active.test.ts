@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { observe, activeFindings } from '../../src/checks/active/localise.ts';
-import { captureFilter, PROBE_LIMITS } from '../../src/collect/active/probes.ts';
-import type { ActivePlan, UnderlayProbe } from '../../src/collect/active/probes.ts';
+import { captureFilter, PROBE_LIMITS } from '../../src/snapshot/active.ts';
+import type { ActivePlan, UnderlayProbe } from '../../src/snapshot/active.ts';
 import { runActive } from '../../src/collect/active/run.ts';
 import type { ReportDoc } from '../../src/checks/report-doc.ts';
 import { doubleForLab } from '../apiserver/lab-cluster.ts';

@@ -24,16 +24,7 @@ import { evaluateHook } from '../../src/engine/netfilter/evaluate.ts';
 import { dropHop, hookInput } from '../unit/netfilter/helpers.ts';
 import { CALICO_DENIED_FORWARD, CALICO_IFACES, CALICO_NFT_ROWS } from '../unit/netfilter/nft-rows.ts';
 import { mismatches } from '../unit/netfilter/packet-table.ts';
-import {
-  calicoPod,
-  labUnsupportedReason,
-  lanHost,
-  link,
-  mergeLabs,
-  node,
-  startLab,
-  type Lab,
-} from './harness/index.ts';
+import { calicoPod, lanHost, link, mergeLabs, node, withLab, type Lab } from './harness/index.ts';
 import { kernelAgrees } from './rule-rows.ts';
 
 const input = (f: string): string => readFileSync(new URL(`../fixtures/netfilter/input/${f}`, import.meta.url), 'utf8');
@@ -64,14 +55,8 @@ function hostOf(addr: string): string | undefined {
   return addr === '10.128.0.1' ? 'lan' : addr === '10.128.0.212' ? 'node' : undefined;
 }
 
-test("felix's nftables table: the kernel and the engine agree on every row", async (t) => {
-  const unsupported = await labUnsupportedReason();
-  if (unsupported !== undefined) {
-    t.skip(unsupported);
-    return;
-  }
-  const lab = await startLab(topology, { prefix: 'calinft' });
-  try {
+test("felix's nftables table: the kernel and the engine agree on every row", (t) =>
+  withLab(t, topology, { prefix: 'calinft' }, async (lab) => {
     for (const f of ['calico-nftables.nft', 'calico-nftables-workloads.nft']) {
       const load = await lab.exec('node', ['nft', '-f', '-'], { input: input(f) });
       assert.equal(load.code, 0, `${f}: ${load.stderr}`);
@@ -197,7 +182,4 @@ test("felix's nftables table: the kernel and the engine agree on every row", asy
     t.diagnostic(`${CALICO_NFT_ROWS.length} rows walked by the engine and sent through the kernel`);
     assert.deepEqual(failures, []);
     assert.ok(Number(rpf?.[1] ?? 0) > 0, `felix's RPF rule counted no packet:\n${raw.stdout}`);
-  } finally {
-    await lab.stop();
-  }
-});
+  }));

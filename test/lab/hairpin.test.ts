@@ -9,7 +9,7 @@
 // The engine is also given the node without the pod's neighbour and fdb entries (only the flags
 // of the bridge's ports say which port is the pod's) to show it then still decides, or says unknown.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { traceFlow } from '../../src/engine/flow.ts';
 import { buildHostNet } from '../../src/engine/host-net.ts';
 import { evaluateHook } from '../../src/engine/netfilter/evaluate.ts';
@@ -20,8 +20,7 @@ import { buildHostState } from '../../src/model/host.ts';
 import type { HostEntry } from '../../src/snapshot/types.ts';
 import { compare, observationOf } from './differential/compare.ts';
 import type { Observation } from './differential/compare.ts';
-import { bridgePod, labUnsupportedReason, mergeLabs, node, startLab, vethName } from './harness/index.ts';
-import type { RunningLab } from './harness/index.ts';
+import { bridgePod, labUnsupportedReason, mergeLabs, node, sharedLab, vethName } from './harness/index.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
 const POD = '10.0.0.2';
@@ -143,17 +142,11 @@ function show(results: FlowResult[]): string {
 }
 
 describe('hairpin: a pod reaching itself through its Service on a bridge', { skip }, () => {
-  let lab: RunningLab | undefined;
-  before(async () => {
-    lab = await startLab(topology, { prefix: 'hairpin' });
-  });
-  after(async () => {
-    await lab?.stop();
-  });
+  const lab = sharedLab(topology, { prefix: 'hairpin' });
 
   for (const c of CASES) {
     it(name(c), async () => {
-      const l = lab!;
+      const l = lab();
       await l.exec('node', ['sysctl', '-qw', `net.bridge.bridge-nf-call-iptables=${c.brnf ? 1 : 0}`]);
       await l.exec('node', ['bridge', 'link', 'set', 'dev', PORT, 'hairpin', c.hairpin ? 'on' : 'off']);
       const restore = await l.exec('node', ['iptables-nft-restore'], { input: rules(c.masq) });

@@ -16,16 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../helpers/fixtures.ts';
 import type { World } from '../../src/engine/world.ts';
-import {
-  bridgePod,
-  labUnsupportedReason,
-  lanHost,
-  link,
-  mergeLabs,
-  node,
-  startLab,
-  vethName,
-} from './harness/index.ts';
+import { bridgePod, lanHost, link, mergeLabs, node, withLab, vethName } from './harness/index.ts';
 import type { Lab } from './harness/index.ts';
 import { probedWorld, walkTcp } from './engine-rows.ts';
 
@@ -242,14 +233,8 @@ function engine(w: World, row: IpvsRow): { problems: string[]; reachedIpvs: bool
   return { problems, reachedIpvs: branches.some((b) => b.ipvs) };
 }
 
-test('kube-proxy IPVS mode: the engine walks every feature, and the kernel agrees up to IPVS', async (t) => {
-  const unsupported = await labUnsupportedReason();
-  if (unsupported !== undefined) {
-    t.skip(unsupported);
-    return;
-  }
-  const lab = await startLab(topology, { prefix: 'kpipvs' });
-  try {
+test('kube-proxy IPVS mode: the engine walks every feature, and the kernel agrees up to IPVS', (t) =>
+  withLab(t, topology, { prefix: 'kpipvs' }, async (lab) => {
     const sets = await lab.exec('node', ['ipset', 'restore'], { input: IPSETS });
     assert.equal(sets.code, 0, sets.stderr);
     const rules = await lab.exec('node', ['iptables-nft-restore'], { input: RULES });
@@ -281,7 +266,4 @@ test('kube-proxy IPVS mode: the engine walks every feature, and the kernel agree
     }
     t.diagnostic(`${ROWS.length} rows walked by the engine and sent through the kernel (up to IPVS)`);
     assert.deepEqual(failures, []);
-  } finally {
-    await lab.stop();
-  }
-});
+  }));

@@ -33,17 +33,7 @@ import {
   RECENT_ROWS,
   RECENT_TEXT,
 } from '../unit/netfilter/recent-nfacct.ts';
-import {
-  bridgePod,
-  labUnsupportedReason,
-  lanHost,
-  link,
-  mergeLabs,
-  node,
-  startLab,
-  vethName,
-  type Lab,
-} from './harness/index.ts';
+import { bridgePod, lanHost, link, mergeLabs, node, withLab, hairpinPorts, type Lab } from './harness/index.ts';
 
 /** Creates an nfacct object: argv NAME [PACKET-QUOTA] (NFACCT_NAME, NFACCT_FLAGS, NFACCT_QUOTA). */
 const NFACCT_NEW = `
@@ -104,19 +94,10 @@ const topology: Lab = mergeLabs(
   ...ENDPOINTS.map((ip, i) =>
     bridgePod({ name: `ep${i + 1}`, node: 'node', addr: `${ip}/8`, gateway: '10.0.0.1/8', pod: SERVICE_ROUTE }),
   ),
-  // kubelet's hairpin-veth mode: a pod may reach itself through its Service (the bridge sends
-  // the frame back out the port it came in on).
-  node('node', {
-    commands: ENDPOINTS.map((_, i) => [
-      'bridge',
-      'link',
-      'set',
-      'dev',
-      vethName('veth', `ep${i + 1}`),
-      'hairpin',
-      'on',
-    ]),
-  }),
+  hairpinPorts(
+    'node',
+    ENDPOINTS.map((_, i) => `ep${i + 1}`),
+  ),
 );
 
 /** The lab host that owns an address the rows use. */
@@ -197,13 +178,12 @@ const SUITES: Suite[] = [
 const CLEAR_RECENT_LISTS = 'for f in /proc/net/xt_recent/*; do [ -e "$f" ] && echo / > "$f"; done; true';
 
 test('the kernel does what the tables say', async (t) => {
-  const unsupported = (await labUnsupportedReason()) ?? pythonMissing();
-  if (unsupported !== undefined) {
-    t.skip(unsupported);
+  const python = pythonMissing();
+  if (python !== undefined) {
+    t.skip(python);
     return;
   }
-  const lab = await startLab(topology, { prefix: 'kproxy' });
-  try {
+  await withLab(t, topology, { prefix: 'kproxy' }, async (lab) => {
     for (const suite of SUITES) {
       await t.test(suite.name, async (st) => {
         await lab.exec('node', ['nft', 'flush', 'ruleset']);
@@ -328,7 +308,5 @@ test('the kernel does what the tables say', async (t) => {
       assert.deepEqual(failures, []);
       assert.deepEqual([...reached].sort(), ['ep3', 'ep4']);
     });
-  } finally {
-    await lab.stop();
-  }
+  });
 });

@@ -6,7 +6,7 @@
 // admit is refused by the kernel and by the engine, and netcheck names the policy from the chain
 // the pod's chain jumped to; with a second policy admitting the LAN's ipBlock both deliver.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { AnalysisContext } from '../../src/checks/context.ts';
 import { findingFromTrace } from '../../src/checks/flow/from-trace.ts';
 import { explainPolicyDrop } from '../../src/checks/flow/policy-drop.ts';
@@ -17,8 +17,7 @@ import type { World } from '../../src/engine/world.ts';
 import { parseIpv4 } from '../../src/lib/ipv4.ts';
 import { buildHostState } from '../../src/model/host.ts';
 import { observationOf } from './differential/compare.ts';
-import { bridgePod, labUnsupportedReason, lanHost, link, mergeLabs, node, startLab } from './harness/index.ts';
-import type { RunningLab } from './harness/index.ts';
+import { bridgePod, labUnsupportedReason, lanHost, link, mergeLabs, node, sharedLab } from './harness/index.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
 const POD = '10.0.0.2';
@@ -124,18 +123,12 @@ const topology = mergeLabs(
 );
 
 describe("kube-router's NetworkPolicy chains: the kernel refuses, netcheck names the policy", { skip }, () => {
-  let lab: RunningLab | undefined;
-  before(async () => {
-    lab = await startLab(topology, { prefix: 'kuberouter' });
-  });
-  after(async () => {
-    await lab?.stop();
-  });
+  const lab = sharedLab(topology, { prefix: 'kuberouter' });
 
   for (const s of SHAPES) {
     for (const withLan of [false, true]) {
       it(`${s.version} comments, ${withLan ? 'web-from-lan admits the LAN' : 'only web-from-frontend'}`, async () => {
-        const l = lab!;
+        const l = lab();
         const restore = await l.exec('node', ['iptables-nft-restore'], { input: rules(s, withLan) });
         assert.equal(restore.code, 0, restore.stderr);
         await l.exec('node', ['conntrack', '-F']);

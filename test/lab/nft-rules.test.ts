@@ -25,14 +25,14 @@ import {
 import { type FlowRow, mismatches } from '../unit/netfilter/packet-table.ts';
 import {
   bridgePod,
-  labUnsupportedReason,
   lanHost,
   link,
   mergeLabs,
   node,
-  startLab,
+  withLab,
+  hairpinPorts,
   type Lab,
-  vethName,
+  type RunningLab,
 } from './harness/index.ts';
 
 const fixture = (p: string): string => readFileSync(new URL(`../fixtures/netfilter/${p}`, import.meta.url), 'utf8');
@@ -53,18 +53,10 @@ const topology: Lab = mergeLabs(
   link({ host: 'lan', dev: 'eth0', addr: '192.168.0.50/24' }, { host: 'node', dev: 'eth0', addr: '192.168.0.2/24' }),
   bridgePod({ name: 'pod', node: 'node', addr: '10.0.0.2/8', gateway: '10.0.0.1/8' }),
   ...ENDPOINTS.map((ip, i) => bridgePod({ name: `ep${i + 1}`, node: 'node', addr: `${ip}/8`, gateway: '10.0.0.1/8' })),
-  // kubelet's hairpin-veth mode: an endpoint may reach itself through its Service.
-  node('node', {
-    commands: ENDPOINTS.map((_, i) => [
-      'bridge',
-      'link',
-      'set',
-      'dev',
-      vethName('veth', `ep${i + 1}`),
-      'hairpin',
-      'on',
-    ]),
-  }),
+  hairpinPorts(
+    'node',
+    ENDPOINTS.map((_, i) => `ep${i + 1}`),
+  ),
 );
 
 /** The node as the engine sees it: its addresses by device. */
@@ -101,20 +93,14 @@ const SUITES: Suite[] = [
 ];
 
 /** Packets of one rule's counter in table ip rpf (nft-fib-pkttype.nft), by the rule's text. */
-async function rpfCounter(lab: Awaited<ReturnType<typeof startLab>>, match: RegExp): Promise<number> {
+async function rpfCounter(lab: RunningLab, match: RegExp): Promise<number> {
   const out = await lab.exec('node', ['nft', 'list', 'table', 'ip', 'rpf']);
   const line = out.stdout.split('\n').find((l) => match.test(l)) ?? '';
   return Number(/counter packets (\d+)/.exec(line)?.[1] ?? Number.NaN);
 }
 
-test('the kernel and the engine do what the nftables tables say', async (t) => {
-  const unsupported = await labUnsupportedReason();
-  if (unsupported !== undefined) {
-    t.skip(unsupported);
-    return;
-  }
-  const lab = await startLab(topology, { prefix: 'nftrules' });
-  try {
+test('the kernel and the engine do what the nftables tables say', (t) =>
+  withLab(t, topology, { prefix: 'nftrules' }, async (lab) => {
     for (const suite of SUITES) {
       await t.test(suite.name, async (st) => {
         await lab.exec('node', ['nft', 'flush', 'ruleset']);
@@ -169,7 +155,4 @@ test('the kernel and the engine do what the nftables tables say', async (t) => {
         );
       });
     }
-  } finally {
-    await lab.stop();
-  }
-});
+  }));

@@ -3,7 +3,7 @@
 // sections with src/model/parse, and compare the Model with the state that was built. iptables
 // sections are only checked for the rules loaded (their parser has its own tests).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseBridgeFdb } from '../../src/model/parse/bridge-fdb.ts';
 import { parseCniConfig } from '../../src/model/parse/cni.ts';
 import { parseFlannelSubnetEnv } from '../../src/model/parse/flannel-env.ts';
@@ -15,16 +15,7 @@ import { parseSysctl } from '../../src/model/parse/sysctl.ts';
 import type { Parsed } from '../../src/model/types.ts';
 import type { HostEntry } from '../../src/snapshot/types.ts';
 import { fixture } from '../helpers/fixtures.ts';
-import {
-  host,
-  labUnsupportedReason,
-  link,
-  mergeLabs,
-  node,
-  startLab,
-  type Lab,
-  type RunningLab,
-} from './harness/index.ts';
+import { host, labUnsupportedReason, link, mergeLabs, node, sharedLab, type Lab } from './harness/index.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
 
@@ -97,15 +88,9 @@ function section<T>(entry: HostEntry, name: string, parse: (text: string) => Par
 }
 
 describe('probe inside a namespace, parsed', { skip }, () => {
-  let lab: RunningLab | undefined;
   let entry: HostEntry;
-
-  before(async () => {
-    lab = await startLab(topology, { prefix: 'probe' });
-    entry = await lab.probe('node');
-  });
-  after(async () => {
-    await lab?.stop();
+  const lab = sharedLab(topology, { prefix: 'probe' }, async (l) => {
+    entry = await l.probe('node');
   });
 
   it('links: kinds, MTUs, masters, the VXLAN device, veth peers', async () => {
@@ -127,7 +112,7 @@ describe('probe inside a namespace, parsed', { skip }, () => {
       link: 'eth0',
     });
     // The pod's eth0 names vethpod as its peer, and vethpod names the pod's eth0.
-    const podAddr = await lab?.exec('pod', ['ip', '-d', '-j', 'addr', 'show']);
+    const podAddr = await lab().exec('pod', ['ip', '-d', '-j', 'addr', 'show']);
     const pod = parseIpAddr(podAddr?.stdout ?? '');
     const podEth0 = pod.value.links.find((l) => l.name === 'eth0');
     assert.equal(podEth0?.peerIndex, by('vethpod')?.index);

@@ -10,14 +10,13 @@
 // to eth1, and with no route out of eth1 the kernel sends on eth1's link from eth1's address.
 import { text, texts } from '../../src/model/render/said.ts';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { buildHostNet } from '../../src/engine/host-net.ts';
 import { outerAddresses } from '../../src/engine/tunnel.ts';
 import { formatIpv4, parseIpv4 } from '../../src/lib/ipv4.ts';
 import { buildHostState } from '../../src/model/host.ts';
 import { compare, engineObservation, kernelObservation, worldOf } from './differential/compare.ts';
-import { bridge, host, labUnsupportedReason, link, mergeLabs, startLab } from './harness/index.ts';
-import type { RunningLab } from './harness/index.ts';
+import { bridge, host, labUnsupportedReason, link, mergeLabs, sharedLab } from './harness/index.ts';
 
 const skip = (await labUnsupportedReason()) ?? false;
 const MAC = '02:00:00:00:00:09';
@@ -83,29 +82,23 @@ const CASES: Case[] = [
 const PEER_IP = { p1: '10.0.1.3', p2: '10.0.2.3' } as const;
 
 describe('VXLAN outer source and destination of a dev-bound device (measured)', { skip }, () => {
-  let lab: RunningLab | undefined;
-  before(async () => {
-    lab = await startLab(
-      mergeLabs(
-        bridge('sw', 'br0'),
-        host('b'),
-        host('p1'),
-        host('p2'),
-        link({ host: 'b', dev: 'eth0', addr: '10.0.1.2/24' }, { host: 'sw', dev: 'port0', master: 'br0' }),
-        link({ host: 'b', dev: 'eth1', addr: '10.0.2.2/24' }, { host: 'sw', dev: 'port1', master: 'br0' }),
-        link({ host: 'p1', dev: 'eth0', addr: '10.0.1.3/24' }, { host: 'sw', dev: 'port2', master: 'br0' }),
-        link({ host: 'p2', dev: 'eth0', addr: '10.0.2.3/24' }, { host: 'sw', dev: 'port3', master: 'br0' }),
-      ),
-      { prefix: 'vxrule' },
-    );
-  });
-  after(async () => {
-    await lab?.stop();
-  });
+  const lab = sharedLab(
+    mergeLabs(
+      bridge('sw', 'br0'),
+      host('b'),
+      host('p1'),
+      host('p2'),
+      link({ host: 'b', dev: 'eth0', addr: '10.0.1.2/24' }, { host: 'sw', dev: 'port0', master: 'br0' }),
+      link({ host: 'b', dev: 'eth1', addr: '10.0.2.2/24' }, { host: 'sw', dev: 'port1', master: 'br0' }),
+      link({ host: 'p1', dev: 'eth0', addr: '10.0.1.3/24' }, { host: 'sw', dev: 'port2', master: 'br0' }),
+      link({ host: 'p2', dev: 'eth0', addr: '10.0.2.3/24' }, { host: 'sw', dev: 'port3', master: 'br0' }),
+    ),
+    { prefix: 'vxrule' },
+  );
 
   for (const c of CASES) {
     it(c.name, async () => {
-      const l = lab!;
+      const l = lab();
       const run = async (argv: string[]) => {
         const r = await l.exec('b', argv);
         assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
@@ -150,52 +143,46 @@ describe('VXLAN outer source and destination of a dev-bound device (measured)', 
 
 describe('a VXLAN device with `local` takes packets sent to any address of its host (measured)', { skip }, () => {
   // b's vx0 has `local 10.0.1.2 dev eth0`; p1's fdb entry sends to b's other address 10.0.2.2.
-  let lab: RunningLab | undefined;
-  before(async () => {
-    lab = await startLab(
-      mergeLabs(
-        bridge('sw', 'br0'),
-        host('b', {
-          devices: [
-            {
-              kind: 'vxlan',
-              name: 'vx0',
-              vni: 7,
-              dstport: 4789,
-              local: '10.0.1.2',
-              dev: 'eth0',
-              mac: '02:00:00:00:0b:0b',
-            },
-          ],
-          addresses: ['172.16.0.2/24 dev vx0'],
-          neighbors: ['172.16.0.3 lladdr 02:00:00:00:0a:0a dev vx0 nud permanent'],
-          fdb: ['02:00:00:00:0a:0a dev vx0 dst 10.0.1.3 self permanent'],
-        }),
-        host('p1', {
-          devices: [{ kind: 'vxlan', name: 'vx0', vni: 7, dstport: 4789, mac: '02:00:00:00:0a:0a' }],
-          addresses: ['172.16.0.3/24 dev vx0'],
-          neighbors: ['172.16.0.2 lladdr 02:00:00:00:0b:0b dev vx0 nud permanent'],
-          fdb: ['02:00:00:00:0b:0b dev vx0 dst 10.0.2.2 self permanent'],
-        }),
-        link({ host: 'b', dev: 'eth0', addr: '10.0.1.2/24' }, { host: 'sw', dev: 'port0', master: 'br0' }),
-        link({ host: 'b', dev: 'eth1', addr: '10.0.2.2/24' }, { host: 'sw', dev: 'port1', master: 'br0' }),
-        link(
-          { host: 'p1', dev: 'eth0', addr: ['10.0.1.3/24', '10.0.2.3/24'] },
-          { host: 'sw', dev: 'port2', master: 'br0' },
-        ),
+  const lab = sharedLab(
+    mergeLabs(
+      bridge('sw', 'br0'),
+      host('b', {
+        devices: [
+          {
+            kind: 'vxlan',
+            name: 'vx0',
+            vni: 7,
+            dstport: 4789,
+            local: '10.0.1.2',
+            dev: 'eth0',
+            mac: '02:00:00:00:0b:0b',
+          },
+        ],
+        addresses: ['172.16.0.2/24 dev vx0'],
+        neighbors: ['172.16.0.3 lladdr 02:00:00:00:0a:0a dev vx0 nud permanent'],
+        fdb: ['02:00:00:00:0a:0a dev vx0 dst 10.0.1.3 self permanent'],
+      }),
+      host('p1', {
+        devices: [{ kind: 'vxlan', name: 'vx0', vni: 7, dstport: 4789, mac: '02:00:00:00:0a:0a' }],
+        addresses: ['172.16.0.3/24 dev vx0'],
+        neighbors: ['172.16.0.2 lladdr 02:00:00:00:0b:0b dev vx0 nud permanent'],
+        fdb: ['02:00:00:00:0b:0b dev vx0 dst 10.0.2.2 self permanent'],
+      }),
+      link({ host: 'b', dev: 'eth0', addr: '10.0.1.2/24' }, { host: 'sw', dev: 'port0', master: 'br0' }),
+      link({ host: 'b', dev: 'eth1', addr: '10.0.2.2/24' }, { host: 'sw', dev: 'port1', master: 'br0' }),
+      link(
+        { host: 'p1', dev: 'eth0', addr: ['10.0.1.3/24', '10.0.2.3/24'] },
+        { host: 'sw', dev: 'port2', master: 'br0' },
       ),
-      { prefix: 'vxrecv' },
-    );
-  });
-  after(async () => {
-    await lab?.stop();
-  });
+    ),
+    { prefix: 'vxrecv' },
+  );
 
   it('p1 → 172.16.0.2 over VXLAN to 10.0.2.2: decapsulated by vx0 and answered; the engine agrees', async () => {
     const flow = { from: 'p1', dst: '172.16.0.2', proto: 'udp' as const };
-    const kernel = await kernelObservation(lab!, flow);
+    const kernel = await kernelObservation(lab(), flow);
     assert.equal(kernel.replyDelivered, true, JSON.stringify(kernel));
-    const { obs, trace } = engineObservation(await worldOf(lab!, ['b', 'p1', 'sw']), flow);
+    const { obs, trace } = engineObservation(await worldOf(lab(), ['b', 'p1', 'sw']), flow);
     assert.deepEqual(compare(kernel, obs, flow.proto), [], trace);
   });
 });

@@ -9,7 +9,7 @@ import type {
   Point,
   SenderResult,
   UnderlayProbe,
-} from '../../collect/active/probes.ts';
+} from '../../snapshot/active.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 

@@ -1,7 +1,7 @@
 // `--active` in the report: the probes with their observed paths (the report's `active` part),
 // their findings next to the static ones, and the pairs of nodes a flow's traces cross (what a
 // flow command probes, with the engine's prediction for each).
-import type { ActivePlan, ActiveResults, UnderlayProbe } from '../../collect/active/probes.ts';
+import type { ActivePlan, ActiveResults, UnderlayProbe } from '../../snapshot/active.ts';
 import { auditVerdict } from '../coverage.ts';
 import { dedupeFindings } from '../finding.ts';
 import type { ReportDoc, TraceDoc } from '../report-doc.ts';

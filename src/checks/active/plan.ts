@@ -14,8 +14,8 @@ import { isTunnel, outerAddresses } from '../../engine/tunnel.ts';
 import type { HostNet } from '../../engine/host-net.ts';
 import { TABLE_MAIN } from '../../engine/host-net.ts';
 import { addressHolder } from '../../engine/world.ts';
-import { PROBE_LIMITS, captureFilter } from '../../collect/active/probes.ts';
-import type { ActivePlan, CapturePoint, ProbeKind, ProbeLimits, UnderlayProbe } from '../../collect/active/probes.ts';
+import { PROBE_LIMITS, captureFilter } from '../../snapshot/active.ts';
+import type { ActivePlan, CapturePoint, ProbeKind, ProbeLimits, UnderlayProbe } from '../../snapshot/active.ts';
 import type { AnalysisContext } from '../context.ts';
 
 /** Outer headers each encapsulation adds to the tunnel's packets (as checks/node/tunnel-mtu.ts). */

@@ -6,7 +6,7 @@
 import { renderAddress } from '../../model/render/iproute2.ts';
 import { cidrContains, cidrOverlaps, formatCidr4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Cidr4 } from '../../lib/ipv4.ts';
-import { CNI_DIR_SECTIONS, fileSection } from '../../collect/probe-commands.ts';
+import { CNI_DIR_SECTIONS, fileSection } from '../../snapshot/sections.ts';
 import type { NodeScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import { nodeInfo, podSide } from './ownership.ts';

@@ -12,8 +12,15 @@ import { execInPod } from '../kube/exec.ts';
 import type { ExecResult } from '../kube/exec.ts';
 import { probeNodes } from '../kube/probe-runner.ts';
 import { PROBE_CONTAINER } from '../kube/probe-pod.ts';
-import { MARKER } from './probes.ts';
-import type { ActivePlan, ActiveResults, CapturePoint, CaptureResult, SendOutcome, SenderResult } from './probes.ts';
+import { MARKER } from '../../snapshot/active.ts';
+import type {
+  ActivePlan,
+  ActiveResults,
+  CapturePoint,
+  CaptureResult,
+  SendOutcome,
+  SenderResult,
+} from '../../snapshot/active.ts';
 import { captureArgv, senderArgv } from './sender.ts';
 
 /** How long a capture may take to say it is listening; later than that it is `not-ready`. */

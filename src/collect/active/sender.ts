@@ -1,12 +1,12 @@
 // The probe sender and capture commands, as exec'd into a probe pod (hostNetwork: the node's own
 // network namespace). The sender is one python3 program (the probe image has python3; a missing
 // interpreter is reported as a missing tool, never guessed around) that writes every packet of
-// src/collect/active/probes.ts by hand, so the marker, the VNI, the size and DF are exactly the
+// src/snapshot/active.ts by hand, so the marker, the VNI, the size and DF are exactly the
 // plan's. Raw sockets: IPPROTO_RAW implies IP_HDRINCL (raw(7)), the routed probe's pod source
 // address is written in the header; proto 4 and UDP use IP_MTU_DISCOVER (IP_PMTUDISC_DO = 2
 // sets DF and makes a too-large send fail with EMSGSIZE, ip(7)).
-import type { ActivePlan, UnderlayProbe } from './probes.ts';
-import { MARKER } from './probes.ts';
+import type { ActivePlan, UnderlayProbe } from '../../snapshot/active.ts';
+import { MARKER } from '../../snapshot/active.ts';
 
 const SENDER_PY = `
 import errno, json, socket, struct, sys, time

@@ -3,7 +3,7 @@
 // its own stdout, stderr and exit code, worded as the local probe words them. A failure to exec at
 // all (pod gone, API server gone) rejects, because it is the node's failure, not a section's.
 import type { CommandResult, HostAccess, ReadResult } from '../collect-host.ts';
-import { MAX_PROBE_FILE_BYTES, PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from '../probe-commands.ts';
+import { MAX_PROBE_FILE_BYTES, PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from '../../snapshot/sections.ts';
 import type { KubeClient } from './client.ts';
 import { ExecTimeout, execInPod } from './exec.ts';
 import type { ExecResult } from './exec.ts';
@@ -20,7 +20,7 @@ export interface PodAccessOptions {
   signal?: AbortSignal;
 }
 
-/** What the probe asks of every node (probe-commands.ts). */
+/** What the probe asks of every node (src/snapshot/sections.ts). */
 export function probeBatch(commandTimeoutMs: number): BatchRequest {
   return {
     commands: PROBE_COMMANDS.map((c) => ({ section: c.section, argv: c.argv })),

@@ -1,6 +1,6 @@
 // The probe pod and its namespace, as manifests: what `collect --dry-run` prints for a security
 // review and exactly what the runner creates. The pod only sleeps; netcheck execs each read-only
-// command of probe-commands.ts into it and streams the output back.
+// command of src/snapshot/sections.ts into it and streams the output back.
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeObject } from '../../snapshot/types.ts';

@@ -4,7 +4,7 @@ import { formatCidr4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
 import type { ClusterInfo, ConfigMapInfo } from '../cluster.ts';
 import type { CniConfig, CniPlugin, HostState } from '../types.ts';
 import type { PodRange } from './types.ts';
-import { K3S_CNI_CONF_DIR } from '../../collect/probe-commands.ts';
+import { K3S_CNI_CONF_DIR } from '../../snapshot/sections.ts';
 
 export function configMap(cluster: ClusterInfo, name: string): ConfigMapInfo | undefined {
   return (

@@ -1,5 +1,5 @@
 // The packets of a pcap stream (tcpdump -w -) that carry an `--active` probe's marker
-// (src/collect/active/probes.ts): libpcap's file format (pcap-savefile(5): a 24-byte header whose
+// (src/snapshot/active.ts): libpcap's file format (pcap-savefile(5): a 24-byte header whose
 // magic gives the byte order and timestamp unit, then a 16-byte record header per packet) with the
 // link types a capture on an underlay device gives: Ethernet (1), Linux cooked v1 (113) and raw
 // IPv4 (101). Anything else, or a truncated stream, is reported, never guessed.

@@ -30,3 +30,4 @@ export { BASELINE_SYSCTLS, planLab } from './plan.ts';
 export { validateLab } from './validate.ts';
 export { labUnsupportedReason } from './support.ts';
 export type { Proto } from './agent-client.ts';
+export { hairpinPorts, sharedLab, withLab } from './with-lab.ts';

@@ -7,13 +7,12 @@
 // them, the pod itself refuses the larger packet and doctor is quiet.
 import { text } from '../../../src/model/render/said.ts';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { traceFlow } from '../../../src/engine/flow.ts';
 import { evaluateHook } from '../../../src/engine/netfilter/evaluate.ts';
 import type { World } from '../../../src/engine/world.ts';
 import { flowPacket } from '../../../src/checks/flow/packet-spec.ts';
-import { labUnsupportedReason, startLab } from '../harness/index.ts';
-import type { RunningLab } from '../harness/index.ts';
+import { labUnsupportedReason, sharedLab } from '../harness/index.ts';
 import { calicoHealthy } from './base.ts';
 import { labOf, machineHosts } from './cluster.ts';
 import { doctorOf, probeHosts, worldOf } from './scenario.ts';
@@ -26,24 +25,22 @@ const WEB1 = '10.65.0.66';
 const ICMP_IP = 28;
 
 describe('MTU along a VXLAN path: ping -M do against the engine', { skip }, () => {
-  let lab: RunningLab | undefined;
   let world: World | undefined;
   const d = calicoHealthy();
   d.name = 'mtu';
   d.podMtu = 1500;
   let entries: Record<string, HostEntry> = {};
-
-  before(async () => {
-    lab = await startLab(labOf(d), { prefix: 'mtu' });
-    entries = await probeHosts(lab, machineHosts(d));
-    world = worldOf(d, entries);
-  });
-  after(async () => {
-    await lab?.stop();
-  });
+  const lab = sharedLab(
+    () => labOf(d),
+    { prefix: 'mtu' },
+    async (l) => {
+      entries = await probeHosts(l, machineHosts(d));
+      world = worldOf(d, entries);
+    },
+  );
 
   async function ping(size: number, df: boolean): Promise<{ ok: boolean; out: string }> {
-    const r = await lab!.exec(CLIENT.name, [
+    const r = await lab().exec(CLIENT.name, [
       'ping',
       '-c',
       '1',
@@ -106,22 +103,20 @@ describe('MTU along a VXLAN path: ping -M do against the engine', { skip }, () =
 });
 
 describe('MTU: pods at the tunnel MTU, as installers set them', { skip }, () => {
-  let lab: RunningLab | undefined;
   let entries: Record<string, HostEntry> = {};
   const d = calicoHealthy();
   d.name = 'mtu-1450';
-
-  before(async () => {
-    lab = await startLab(labOf(d), { prefix: 'mtu1450' });
-    entries = await probeHosts(lab, machineHosts(d));
-  });
-  after(async () => {
-    await lab?.stop();
-  });
+  const lab = sharedLab(
+    () => labOf(d),
+    { prefix: 'mtu1450' },
+    async (l) => {
+      entries = await probeHosts(l, machineHosts(d));
+    },
+  );
 
   it('1450 bytes with DF cross the tunnel; 1451 never leave the pod (message too long, mtu 1450); the engine says so', async () => {
     const ping = (size: number) =>
-      lab!.exec(CLIENT.name, ['ping', '-c', '1', '-W', '2', '-M', 'do', '-s', String(size - ICMP_IP), WEB1]);
+      lab().exec(CLIENT.name, ['ping', '-c', '1', '-W', '2', '-M', 'do', '-s', String(size - ICMP_IP), WEB1]);
     const fits = await ping(1450);
     assert.equal(fits.code, 0, `${fits.stdout}${fits.stderr}`);
     const big = await ping(1451);

@@ -8,7 +8,7 @@ import { planProbes } from '../../../src/checks/active/plan.ts';
 import { analysisContext } from '../../../src/checks/context.ts';
 import { doctor } from '../../../src/checks/queries/doctor.ts';
 import { podToPod } from '../../../src/checks/queries/pod-to-pod.ts';
-import type { ActivePlan } from '../../../src/collect/active/probes.ts';
+import type { ActivePlan } from '../../../src/snapshot/active.ts';
 import { observedRun } from '../../helpers/active-results.ts';
 import { buildModel } from '../../../src/model/model.ts';
 import { readSnapshot } from '../../../src/snapshot/io.ts';

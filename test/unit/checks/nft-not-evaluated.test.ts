@@ -16,14 +16,16 @@ const EXAMPLES = new URL('../../../examples/', import.meta.url);
 /**
  * nft-semantics.nft exists to put what is not modelled on a path (test/unit/netfilter/
  * nft-semantics.test.ts): a DSCP rewrite (no later match reads DSCP in the model), the socket
- * owner (`meta skuid`: not collected), and chains of the bridge and netdev families, which no
- * walked IPv4 path enters as an ip/inet hook.
+ * owner (`meta skuid`: not collected) in an output chain and a chain it reaches through a verdict
+ * map (in a chain only prerouting reaches it is decided: a received packet has no socket yet), and chains of the bridge and netdev families, which no walked
+ * IPv4 path enters as an ip/inet hook.
  */
 const EXPECTED: Record<string, string[]> = {
   'nft-semantics.nft.json': [
     'table ip late chain forward-chain: ip daddr 10.0.0.3 ip dscp set cs1 # handle 5: setting {"payload":{"protocol":"ip","field":"dscp"}} is not modelled',
-    'table ip late chain forward-chain: ip daddr 10.0.0.4 meta skuid 0 counter packets 0 bytes 0 # handle 6: meta skuid is not modelled',
-    'table ip late chain forward-chain: ip daddr 10.0.0.5 meta skuid 0 tcp dport 22 drop # handle 7: meta skuid is not modelled',
+    "table ip sockets chain output-chain: ip daddr 10.0.0.4 meta skuid 0 counter packets 0 bytes 0 # handle 5: meta skuid reads the owner of the packet's socket, which is not collected (the chain runs for packets the host sends or receives)",
+    "table ip sockets chain output-chain: ip daddr 10.0.0.5 meta skuid 0 tcp dport 22 drop # handle 6: meta skuid reads the owner of the packet's socket, which is not collected (the chain runs for packets the host sends or receives)",
+    "table ip sockets chain by-owner: meta skuid 1000 drop # handle 9: meta skuid reads the owner of the packet's socket, which is not collected (the chain runs for packets the host sends or receives)",
     'table netdev edge chain ingress-chain { type filter hook ingress priority 0; policy accept; }: not walked',
     'table bridge br chain forward-chain { type filter hook forward priority 0; policy accept; }: not walked',
   ],

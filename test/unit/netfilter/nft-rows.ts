@@ -336,6 +336,20 @@ export const FIB_PKTTYPE_ROWS: FlowRow[] = [
     rule: /fib daddr oif exists/,
   },
   {
+    name: 'forwarded to a pod: no socket, so meta skuid 0 breaks the rule',
+    in: 'eth0',
+    out: 'cni0',
+    packet: { src: '203.0.113.2', dst: '10.0.0.2', dport: 8085 },
+    want: '',
+  },
+  {
+    name: 'forwarded to a pod: no socket, so meta skuid != 0 breaks the rule too',
+    in: 'eth0',
+    out: 'cni0',
+    packet: { src: '203.0.113.2', dst: '10.0.0.2', dport: 8086 },
+    want: '',
+  },
+  {
     name: 'broadcast echo request: meta pkttype broadcast',
     in: 'eth0',
     packet: { src: '192.168.0.50', dst: '255.255.255.255', proto: 'icmp', icmpType: 8 },

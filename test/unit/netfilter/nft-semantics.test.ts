@@ -61,15 +61,29 @@ test('an unmodelled statement on the path: unknown, the rule quoted with its han
   assert.equal('text' in o.unknown!.rule ? o.unknown!.rule.text : '', 'ip daddr 10.0.0.3 ip dscp set cs1 # handle 5');
 });
 
+/** A packet the host sends (OUTPUT): its socket's owner is not collected. */
+function output(p: Partial<PacketSpec> & { dst: string }) {
+  return only(
+    evaluateHook([ipt], hookInput({ hook: 'OUTPUT', out: 'eth0', packet: { src: '192.168.0.2', ...p } }), env, nft),
+  );
+}
+
 test('an undecidable match before a counter only: nothing changes either way', () => {
-  assert.equal(forward({ dst: '10.0.0.4' }).verdict, 'accept');
+  assert.equal(output({ dst: '10.0.0.4' }).verdict, 'accept');
 });
 
 test('an undecidable match before a drop: a later match that fails settles it, else unknown', () => {
-  assert.equal(forward({ dst: '10.0.0.5', dport: 80 }).verdict, 'accept');
-  const o = forward({ dst: '10.0.0.5', dport: 22 });
+  assert.equal(output({ dst: '10.0.0.5', dport: 80 }).verdict, 'accept');
+  const o = output({ dst: '10.0.0.5', dport: 22 });
   assert.equal(o.verdict, 'unknown');
-  assert.match(o.unknown!.reason, /meta skuid/);
+  assert.match(
+    o.unknown!.reason,
+    /meta skuid reads the owner of the packet's socket, which is not collected \(a packet the host sends\)/,
+  );
+});
+
+test('meta skuid on a forwarded packet: no socket, so the rule breaks (nft_meta_get_eval_skugid) and the drop is not taken', () => {
+  assert.equal(forward({ dst: '10.0.0.5', dport: 22 }).verdict, 'accept');
 });
 
 test('goto does not come back: a return from the goto target ends the base chain (policy)', () => {

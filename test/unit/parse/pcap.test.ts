@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { MARKER } from '../../../src/collect/active/probes.ts';
+import { MARKER } from '../../../src/snapshot/active.ts';
 import { parsePcap } from '../../../src/model/parse/pcap.ts';
 
 const pcap = readFileSync(new URL('../../fixtures/active/probes-veth.pcap', import.meta.url));

@@ -93,15 +93,54 @@ export function compileNftTable(table: NftTable): CompiledNftTable {
   return compiled;
 }
 
-/** Rules of `table` with a statement or expression the evaluator does not model, and why. */
+/** Hooks where a packet may hold a local socket: sent by the host (output, postrouting) or received (input). */
+const SOCKET_HOOKS: ReadonlySet<string> = new Set(['output', 'postrouting', 'input']);
+
+/** Chains a packet at a socket hook may run: those base chains and every chain they jump or go to. */
+function socketReach(table: NftTable): Set<string> {
+  const reached = new Set<string>();
+  const todo = [...table.chains.values()].filter((c) => c.hook !== undefined && SOCKET_HOOKS.has(c.hook));
+  for (let c = todo.pop(); c !== undefined; c = todo.pop()) {
+    if (reached.has(c.name)) continue;
+    reached.add(c.name);
+    for (const r of c.rules)
+      for (const target of jumpTargets(r.expr)) {
+        const next = table.chains.get(target);
+        if (next !== undefined) todo.push(next);
+      }
+  }
+  return reached;
+}
+
+/** Every `jump`/`goto` target in a rule's JSON, verdict maps' data included. */
+function jumpTargets(json: unknown, out: string[] = []): string[] {
+  if (Array.isArray(json)) for (const x of json) jumpTargets(x, out);
+  else if (typeof json === 'object' && json !== null)
+    for (const [k, v] of Object.entries(json)) {
+      const target = (v as { target?: unknown } | null)?.target;
+      if ((k === 'jump' || k === 'goto') && typeof target === 'string') out.push(target);
+      else jumpTargets(v, out);
+    }
+  return out;
+}
+
+/**
+ * Rules of `table` with a statement or expression the evaluator does not model, and why; a match
+ * on the packet's socket counts where a packet holding a socket may run it (socketReach).
+ */
 export function unmodelledRules(table: NftTable): { rule: NftRule; reason: string }[] {
   const c = compileNftTable(table);
   const out: { rule: NftRule; reason: string }[] = [];
+  let sockets: Set<string> | undefined;
   for (const name of table.chains.keys()) {
     for (const r of c.chain(name)?.rules ?? []) {
       for (const s of r.stmts) {
         if (s.k === 'match' && s.never === true) break;
-        const reason = s.k === 'unknown' ? s.reason : s.k === 'match' ? s.why : undefined;
+        let reason = s.k === 'unknown' ? s.reason : s.k === 'match' ? s.why : undefined;
+        if (reason === undefined && s.k === 'match' && s.socket !== undefined) {
+          sockets ??= socketReach(table);
+          if (sockets.has(name)) reason = `${s.socket} (the chain runs for packets the host sends or receives)`;
+        }
         if (reason !== undefined) {
           out.push({ rule: r.rule, reason });
           break;

@@ -118,6 +118,7 @@ export function compileMatchStmt(body: unknown, cx: CompileCx): Stmt {
     },
   };
   if (left.numgen !== undefined) stmt.numgen = left.numgen;
+  if (left.socket !== undefined) stmt.socket = left.socket;
   // A constant left side (IPv6-only matches) is decided without a packet.
   if (left.constant === true && stmt.test({} as NftCtx) === false)
     return { k: 'match', test: () => false, never: true };

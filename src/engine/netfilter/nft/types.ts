@@ -19,6 +19,12 @@ export interface Expr {
   constant?: true;
   /** Set when the expression is (or contains) `numgen random mod N`: the walk branches N ways. */
   numgen?: { mod: number; offset: number; text: string };
+  /**
+   * Set when the expression reads the packet's socket (`meta skuid`): why it cannot be decided
+   * for a packet a local socket may hold (sent by the host; received at input). Elsewhere there
+   * is no socket and the rule breaks, which the walk decides.
+   */
+  socket?: string;
 }
 
 export const isUnknown = (v: unknown): v is Unknown =>
@@ -55,7 +61,15 @@ export type Stmt =
    * `why`: set when the match can never be decided (an expression or operand not modelled).
    * `never`: it can never hold for an IPv4 packet (`meta nfproto ipv6`).
    */
-  | { k: 'match'; test: (ctx: NftCtx) => boolean | Unknown; numgen?: Expr['numgen']; why?: string; never?: true }
+  | {
+      k: 'match';
+      test: (ctx: NftCtx) => boolean | Unknown;
+      numgen?: Expr['numgen'];
+      why?: string;
+      never?: true;
+      /** Undecidable only for packets a local socket may hold (Expr.socket). */
+      socket?: string;
+    }
   | { k: 'verdict'; v: NftVerdict }
   | { k: 'vmap'; key: Expr; map: CompiledSet }
   | { k: 'reject'; with: string }

@@ -1,4 +1,5 @@
-// `meta` expressions (src/meta.c): protocol, devices, the packet mark and the packet type.
+// `meta` expressions (src/meta.c): protocol, devices, the packet mark, the packet type and the
+// owner of the packet's socket.
 import type { Unknown } from '../../compiled.ts';
 import type { Expr, ExprCompiler, NftCtx } from '../types.ts';
 import { ABSENT, OPAQUE, PROTO_NUMBER, type Value } from '../value.ts';
@@ -30,6 +31,29 @@ function pktType(c: NftCtx): Value | Unknown {
   return HOST;
 }
 
+/**
+ * `meta skuid` / `meta skgid` (net/netfilter/nft_meta.c nft_meta_get_eval_skugid): the owner of
+ * the packet's full socket; without one (`!sk || !sk_fullsock(sk)`) the expression breaks the
+ * rule (NFT_BREAK). A packet the host forwards has none at prerouting, forward and postrouting
+ * (a tc program's bpf_sk_assign is Cilium's datapath, flagged apart). A packet the host sends
+ * carries its sender's socket, and one it receives may get its socket at input from early
+ * demux (ip_rcv_finish_core: established TCP, connected UDP): whose they are is not collected.
+ */
+function socketOwner(key: string): Expr {
+  const why = `meta ${key} reads the owner of the packet's socket, which is not collected`;
+  return {
+    kind: 'int',
+    socket: why,
+    eval: (c) => {
+      if (c.hook === 'OUTPUT' || (c.hook === 'POSTROUTING' && c.inIface === ''))
+        return { unknown: `${why} (a packet the host sends)` };
+      if (c.hook === 'INPUT' && (c.packet.proto === 'tcp' || c.packet.proto === 'udp'))
+        return { unknown: `${why} (at input, early demux may have attached the receiving socket)` };
+      return ABSENT;
+    },
+  };
+}
+
 export const compileMeta: ExprCompiler = (body): Expr | Unknown => {
   const key = ((body ?? {}) as Record<string, unknown>)['key'];
   switch (key) {
@@ -49,6 +73,9 @@ export const compileMeta: ExprCompiler = (body): Expr | Unknown => {
       return { kind: 'int', eval: (c) => c.packet.mark };
     case 'pkttype':
       return { kind: 'pkttype', eval: pktType };
+    case 'skuid':
+    case 'skgid':
+      return socketOwner(key);
     default:
       return { unknown: `meta ${String(key)} is not modelled` };
   }

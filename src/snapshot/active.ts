@@ -1,7 +1,8 @@
 // What `--active` sends and watches: typed probes, the capture points that observe them, and the
-// safety limits every plan obeys. The plan is made from the analysis (src/checks/active/plan.ts);
-// this module is the contract between it, the runner that executes it through the probe pods
-// (run.ts) and the merge that judges the observations (src/checks/active/localise.ts).
+// safety limits every plan obeys. The plan is made from the analysis (src/checks/active/plan.ts)
+// and executed through the probe pods (src/collect/active/run.ts); its results are judged by
+// src/checks/active/localise.ts. Like the host sections, this is a contract between collection
+// and analysis, so it lives here and neither side imports the other.
 
 /**
  * How a probe is shaped, after what it stands for:

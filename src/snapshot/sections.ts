@@ -1,6 +1,8 @@
-// The probe: the read-only commands netcheck runs on a node, and the snapshot section each one
-// fills. This list is the single place that says what is collected; docs/snapshot.md explains
-// each section. Every command only prints: nothing here changes the node.
+// The snapshot's host sections: each section's name, the read-only command (or file) whose output
+// it holds, and why the analysis needs it. This is the contract between collection (which runs
+// the commands, src/collect/) and analysis (which parses the sections, src/model/): the single
+// place that says what is collected; docs/snapshot.md explains each section. Every command only
+// prints: nothing here changes the node.
 
 export interface ProbeCommand {
   /** Stable section name in the snapshot (docs/snapshot.md). */
