@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROBE_COMMANDS } from '../../src/collect/probe-commands.ts';
+import { PROBE_COMMANDS } from '../../src/snapshot/sections.ts';
 import { shellQuote } from '../../src/collect/kube/probe-pod.ts';
 import type { HostEntry } from '../../src/snapshot/types.ts';
 import type { NodeSpec } from './server.ts';
