@@ -77,7 +77,7 @@ function writeV1(g: GeneratedCluster, path: string, cap: number): number {
  * once, and for iptables-save text each distinct chain (header and rules, counters lifted) once
  * plus every host's own counters.
  */
-class UniqueContent {
+export class UniqueContent {
   private readonly seen = new Set<string>();
   bytes = 0;
   private add(text: string): void {

@@ -4,8 +4,9 @@ import { setMaxListeners } from 'node:events';
 import { stringify } from 'yaml';
 import { ClusterError, InputError, InterruptedError } from '../lib/errors.ts';
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../snapshot/types.ts';
-import type { KubeObject, Snapshot, SnapshotObjects } from '../snapshot/types.ts';
+import type { HostEntry, KubeObject, Snapshot, SnapshotObjects } from '../snapshot/types.ts';
 import { KubeClient } from './kube/client.ts';
+import { ContentStore } from './kube/dedup-access.ts';
 import { ProbeRegistry, deletePod, isProbePod, isStaleProbePod, onTerminationSignals, podRef } from './kube/cleanup.ts';
 import type { PodRef } from './kube/cleanup.ts';
 import { isNotFound, toClusterError } from './kube/errors.ts';
@@ -19,7 +20,6 @@ import {
   LABEL_MANAGED_BY,
   MANAGED_BY,
   PROBE_SELECTOR,
-  batchScript,
   newRunId,
   ownerId,
   probeNamespaceManifest,
@@ -27,6 +27,8 @@ import {
   shellQuote,
 } from './kube/probe-pod.ts';
 import { probeBatch } from './kube/pod-access.ts';
+import { hashScript } from './kube/dedup-script.ts';
+import { isPieced } from '../snapshot/v2/pieces.ts';
 import { probeNodes } from './kube/probe-runner.ts';
 import type { NodeTarget, ProbeProgress, ProbeRunOptions } from './kube/probe-runner.ts';
 import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from '../snapshot/sections.ts';
@@ -55,6 +57,12 @@ export interface LiveOptions extends ClusterAccessOptions {
   /** Install SIGINT/SIGTERM handlers for the duration (default true). */
   handleSignals?: boolean;
   onProgress?: (event: ProbeProgress) => void;
+  /** Move each node's whole output instead of only what no other node sent (for comparison). */
+  fullTransfer?: boolean;
+  /** Takes the snapshot's head (objects read, before any node is probed), for a streamed writer. */
+  onObjects?: (head: Omit<Snapshot, 'hosts' | 'apiVersion'>) => Promise<void>;
+  /** Takes each probed node's entry as it arrives; the snapshot then holds only their errors. */
+  onHost?: (node: string, entry: HostEntry) => Promise<void>;
 }
 
 /**
@@ -147,6 +155,8 @@ export function probeRunOptions(opts: LiveOptions, registry: ProbeRegistry, sign
     deadlineSeconds: opts.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS,
     registry,
     signal,
+    ...(opts.fullTransfer === true ? {} : { store: new ContentStore() }),
+    ...(opts.onHost !== undefined ? { onHost: opts.onHost } : {}),
   };
 }
 
@@ -207,6 +217,14 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
       warnings.push(`removed ${stale.length} probe pod(s) left by an earlier netcheck run that did not finish`);
 
     const wanted = opts.chooseNodes !== undefined ? opts.chooseNodes(listed.objects) : opts.nodes;
+    const capturedAt = new Date().toISOString();
+    await opts.onObjects?.({
+      kind: SNAPSHOT_KIND,
+      capturedAt,
+      context: access.contextName,
+      objects: listed.objects,
+      ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
+    });
     const targets = chooseTargets(listed.objects.nodes, wanted, true);
     const probeOpts = probeRunOptions(opts, registry, ac.signal);
     if (opts.onProgress !== undefined) probeOpts.onProgress = opts.onProgress;
@@ -217,7 +235,7 @@ export async function collectLive(opts: LiveOptions = {}): Promise<Snapshot> {
     const snap: Snapshot = {
       apiVersion: SNAPSHOT_API_VERSION,
       kind: SNAPSHOT_KIND,
-      capturedAt: new Date().toISOString(),
+      capturedAt: opts.onObjects === undefined ? new Date().toISOString() : capturedAt,
       context: access.contextName,
       objects: listed.objects,
       hosts: Object.fromEntries(Object.entries(outcome.hosts).sort(([a], [b]) => a.localeCompare(b))),
@@ -326,10 +344,11 @@ export function dryRunManifests(nodes: readonly string[], opts: LiveOptions = {}
       }),
     );
   }
-  const script = batchScript(probeBatch((opts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000));
+  const batch = probeBatch((opts.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000);
+  const script = hashScript(batch, 'POD', batch.commands.map((c) => c.section).filter(isPieced));
   const header = [
     '# netcheck collect --dry-run: nothing was created.',
-    '# Each probe pod only sleeps. netcheck execs one read-only script into it (container "probe"),',
+    '# Each probe pod only sleeps. netcheck execs a read-only script into it (container "probe"),',
     "# which runs these commands, through the node's own binary when the node has it",
     "# (nsenter -t 1 -m -u -n), else the image's:",
     ...PROBE_COMMANDS.map((c) => `#   ${c.argv.map(shellQuote).join(' ')}    # ${c.why}`),
@@ -337,7 +356,10 @@ export function dryRunManifests(nodes: readonly string[], opts: LiveOptions = {}
     ...PROBE_DIRECTORIES.map((d) => `#   ${d.dir}/*{${d.suffixes.join(',')}}    # ${d.why}`),
     ...PROBE_FILES.map((f) => `#   ${f.path}    # ${f.why}`),
     '# Every pod is deleted when collection ends (success, error, timeout, Ctrl-C, SIGTERM).',
-    "# The exact command exec'd into each pod is: sh -c SCRIPT, where SCRIPT is",
+    '# The script keeps each output in the pod (under $TMPDIR or /tmp) and sends its sha256 and',
+    '# those of its pieces; a second exec sends only what no other node sent, and deletes them; a',
+    '# section that does not come back as hashed is run again and sent whole by one more exec.',
+    "# The first command exec'd into each pod is: sh -c SCRIPT, where SCRIPT is (POD: the pod's name)",
     ...script.split('\n').map((l) => `#   | ${l}`),
   ].join('\n');
   return `${header}\n${docs.map((d) => `---\n${stringify(d)}`).join('')}`;

@@ -164,11 +164,14 @@ export function encodeSnapshot(s: Snapshot, gzip: boolean): Buffer {
   return gzip ? gzipSync(json, { level: 6 }) : json;
 }
 
+/** A name ending in .gz but not .json.gz gets v2. */
+export const writesV2 = (path: string): boolean => path.endsWith('.gz') && !path.endsWith('.json.gz');
+
 /**
  * Writes JSON (v1), gzipped when the path ends in .json.gz; any other name ending in .gz gets v2
  * (docs/snapshot.md, "v2"): each distinct text once, written a record at a time.
  */
 export async function writeSnapshot(path: string, s: Snapshot): Promise<void> {
-  if (path.endsWith('.gz') && !path.endsWith('.json.gz')) await writeSnapshotV2(path, s);
+  if (writesV2(path)) await writeSnapshotV2(path, s);
   else await writeFile(path, encodeSnapshot(s, path.endsWith('.gz')));
 }

@@ -61,6 +61,8 @@ export interface DoubleOptions {
   startDelayMs?: number;
   /** "netns": every exec runs for real; "cached": each distinct command runs once, in the first node's namespace, then is replayed. */
   execBackend?: 'netns' | 'cached';
+  /** Runs exec'd commands instead of the netns runtime (synthetic-nodes.ts). */
+  execRuntime?: Pick<ExecRuntime, 'run' | 'killAll'>;
   calico?: 'v3' | 'crd' | 'none';
   cilium?: boolean;
   /** discovery.k8s.io version served: v1 (1.21+, default), v1beta1 (1.17-1.24), or none. */
@@ -133,7 +135,7 @@ export class ApiServerDouble {
   private readonly resources: Resource[];
   private readonly forbidden: ForbidRule[] = [];
   private readonly nodes = new Map<string, NodeSpec>();
-  private readonly exec: ExecRuntime;
+  private readonly exec: Pick<ExecRuntime, 'run' | 'killAll'>;
   private rv = 1;
   /** Every request seen: method, path (with query), user. */
   readonly log: { method: string; path: string; user: string }[] = [];
@@ -147,7 +149,7 @@ export class ApiServerDouble {
     this.token = opts.token ?? randomUUID();
     this.pki = makePki(this.user, opts.group ?? 'system:masters');
     this.kubeconfigPath = join(this.pki.dir, 'kubeconfig');
-    this.exec = new ExecRuntime(opts.execBackend ?? 'netns', () => [...this.nodes.values()]);
+    this.exec = opts.execRuntime ?? new ExecRuntime(opts.execBackend ?? 'netns', () => [...this.nodes.values()]);
     this.resources = [
       CORE('pods', 'Pod', true),
       CORE('namespaces', 'Namespace', false),

@@ -1,7 +1,8 @@
 // `kubectl netcheck collect -o FILE`: reads the cluster and probes its nodes into a snapshot file
 // for offline analysis and bug reports; `--dry-run` prints what would be created instead.
 import { InputError } from '../../lib/errors.ts';
-import { encodeSnapshot, writeSnapshot } from '../../snapshot/io.ts';
+import { encodeSnapshot, writeSnapshot, writesV2 } from '../../snapshot/io.ts';
+import { streamedV2 } from '../streamed-snapshot.ts';
 import type { Snapshot } from '../../snapshot/types.ts';
 import type { NetcheckCommand } from '../command.ts';
 import { clusterAccess, withClusterOptions } from '../options/cluster.ts';
@@ -87,20 +88,26 @@ export const collectCommand: NetcheckCommand = {
         return;
       }
       const progress = await probeProgress();
+      const stream = out !== '-' && writesV2(out) ? await streamedV2(out) : undefined;
       let snap: Snapshot;
       let failure: Error | undefined;
       try {
         snap = await collectLive({
           ...opts,
           ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
+          ...(stream?.options ?? {}),
         }).finally(() => progress.stop());
       } catch (e) {
         // No node probed: the objects alone are still worth a snapshot; the exit status says it failed.
-        if (!(e instanceof PartialCollection)) throw e;
+        if (!(e instanceof PartialCollection)) {
+          await stream?.abandon();
+          throw e;
+        }
         snap = e.snapshot;
         failure = e;
       }
-      if (out === '-') process.stdout.write(encodeSnapshot(snap, false));
+      if (stream !== undefined) await stream.finish(snap);
+      else if (out === '-') process.stdout.write(encodeSnapshot(snap, false));
       else await writeSnapshot(out, snap);
       for (const w of snap.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
       const hosts = Object.values(snap.hosts);

@@ -6,6 +6,7 @@ import type { CommandResult, HostAccess, ReadResult } from '../collect-host.ts';
 import { MAX_PROBE_FILE_BYTES, PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES } from '../../snapshot/sections.ts';
 import type { KubeClient } from './client.ts';
 import { ExecTimeout, execInPod } from './exec.ts';
+import type { ExecResult } from './exec.ts';
 import { PROBE_CONTAINER, batchArgv, parseBatch } from './probe-pod.ts';
 import type { BatchRequest, BatchResult } from './probe-pod.ts';
 
@@ -37,28 +38,55 @@ function codeText(code: string): string {
 export function podAccess(client: KubeClient, namespace: string, pod: string, o: PodAccessOptions): HostAccess {
   const request = probeBatch(o.commandTimeoutMs);
   let batch: Promise<BatchResult> | undefined;
-  const result = (): Promise<BatchResult> => {
-    batch ??= (async () => {
-      const eo: { timeoutMs: number; signal?: AbortSignal } = {
-        timeoutMs: o.commandTimeoutMs * (request.commands.length + 2),
-      };
-      if (o.signal !== undefined) eo.signal = o.signal;
-      let r: Awaited<ReturnType<typeof execInPod>>;
-      try {
-        r = await execInPod(client, namespace, pod, PROBE_CONTAINER, batchArgv(request), eo);
-      } catch (e) {
-        if (e instanceof ExecTimeout)
-          throw new PodExecError(`the probe in pod ${pod} did not finish within ${Math.round(eo.timeoutMs / 1000)} s`);
-        throw e;
-      }
-      if (r.code !== 0)
-        throw new PodExecError(
-          `the probe script in pod ${pod} failed: ${r.status.message ?? r.status.reason ?? ''} ${r.stderr.trim().slice(0, 300)}`.trim(),
-        );
-      return parseBatch(r.stdoutBytes);
-    })();
-    return batch;
+  return batchAccess(() => (batch ??= runBatch(client, namespace, pod, request, o)), request, o);
+}
+
+/** Execs batchScript(request) into the pod and parses its output. */
+export async function runBatch(
+  client: KubeClient,
+  namespace: string,
+  pod: string,
+  request: BatchRequest,
+  o: PodAccessOptions,
+): Promise<BatchResult> {
+  const r = await execProbe(client, namespace, pod, batchArgv(request), request, o);
+  return parseBatch(r.stdoutBytes);
+}
+
+/** Execs one probe script, as a node-level failure (PodExecError) when it cannot run or fails. */
+export async function execProbe(
+  client: KubeClient,
+  namespace: string,
+  pod: string,
+  argv: string[],
+  request: BatchRequest,
+  o: PodAccessOptions,
+): Promise<ExecResult> {
+  const eo: { timeoutMs: number; signal?: AbortSignal } = {
+    timeoutMs: o.commandTimeoutMs * (request.commands.length + 2),
   };
+  if (o.signal !== undefined) eo.signal = o.signal;
+  let r: ExecResult;
+  try {
+    r = await execInPod(client, namespace, pod, PROBE_CONTAINER, argv, eo);
+  } catch (e) {
+    if (e instanceof ExecTimeout)
+      throw new PodExecError(`the probe in pod ${pod} did not finish within ${Math.round(eo.timeoutMs / 1000)} s`);
+    throw e;
+  }
+  if (r.code !== 0)
+    throw new PodExecError(
+      `the probe script in pod ${pod} failed: ${r.status.message ?? r.status.reason ?? ''} ${r.stderr.trim().slice(0, 300)}`.trim(),
+    );
+  return r;
+}
+
+/** HostAccess over a batch's results, however they were moved (one batch, or by hashes). */
+export function batchAccess(
+  result: () => Promise<BatchResult>,
+  request: BatchRequest,
+  o: PodAccessOptions,
+): HostAccess {
   return {
     run: async (argv): Promise<CommandResult> => {
       const name = argv[0] ?? '';

@@ -172,42 +172,68 @@ export function batchScript(r: BatchRequest): string {
     'export LC_ALL=C',
     't=$(mktemp -d 2>/dev/null) || { t=/tmp/netcheck.$$; mkdir -p "$t"; }',
     `trap 'rm -rf "$t"' EXIT`,
-    `tmo=''; command -v timeout >/dev/null 2>&1 && tmo='timeout ${r.commandTimeoutSeconds}'`,
+    ...execFunction(r.commandTimeoutSeconds),
     'run() {',
     '  s=$1; shift',
-    `  if nsenter -t 1 -m -- sh -c 'command -v "$1"' netcheck "$1" >/dev/null 2>&1; then $tmo nsenter -t 1 -m -u -n -- "$@" >"$t/o" 2>"$t/e"; rc=$?`,
-    '  elif command -v "$1" >/dev/null 2>&1; then $tmo "$@" >"$t/o" 2>"$t/e"; rc=$?',
-    '  else : >"$t/o"; echo "$1: not found" >"$t/e"; rc=127; fi',
+    '  x "$@" >"$t/o" 2>"$t/e"; rc=$?',
     '  echo "@@netcheck C $s $rc $(($(wc -c <"$t/o"))) $(($(wc -c <"$t/e")))"',
     '  cat "$t/o" "$t/e"',
     '}',
     ...r.commands.map((c) => `run ${q(c.section)} ${c.argv.map(q).join(' ')}`),
-    // $files runs with: MAX ROOT REQUEST...; a request is "D:<dir>|<suffix>,<suffix>" (list the
-    // directory, then send its files with those suffixes) or "F:<path>".
-    `files='max=$1; root=$2; shift 2`,
-    'file() { f=$root$1',
-    '  if [ ! -e "$f" ]; then echo "@@netcheck F ENOENT $1"; elif [ -d "$f" ]; then echo "@@netcheck F EISDIR $1"; elif [ ! -r "$f" ]; then echo "@@netcheck F EACCES $1";',
-    '  elif [ $(($(wc -c < "$f"))) -gt "$max" ]; then echo "@@netcheck F TOOBIG $1"; else echo "@@netcheck F OK $1"; base64 < "$f"; fi; echo .; }',
-    'for a in "$@"; do',
-    '  case $a in',
-    '  D:*) spec=${a#D:}; p=${spec%%|*}; sufs=${spec#*|}; f=$root$p',
-    '       if [ ! -e "$f" ]; then echo "@@netcheck D ENOENT $p"; echo .; elif [ ! -d "$f" ]; then echo "@@netcheck D ENOTDIR $p"; echo .;',
-    '       elif [ ! -r "$f" ]; then echo "@@netcheck D EACCES $p"; echo .;',
-    '       else echo "@@netcheck D OK $p"; ls -1A "$f"; echo .',
-    '         ls -1A "$f" | while IFS= read -r n; do',
-    '           old=$IFS; IFS=,; for s in $sufs; do case $n in *"$s") file "$p/$n";; esac; done; IFS=$old',
-    '         done; fi ;;',
-    '  F:*) file "${a#F:}" ;;',
-    '  esac',
-    `done'`,
-    `if nsenter -t 1 -m -- sh -c 'command -v base64 && command -v wc && command -v ls' >/dev/null 2>&1; then`,
-    '  nsenter -t 1 -m -- sh -c "$files" netcheck "$@"',
-    'else m=$1; shift 2; sh -c "$files" netcheck "$m" /proc/1/root "$@"; fi',
+    ...FILES_PART,
   ];
-  // The file requests are the script's own arguments, after MAX and an empty ROOT.
-  const requests = [...r.dirs.map((d) => `D:${d.dir}|${d.suffixes.join(',')}`), ...r.files.map((f) => `F:${f}`)];
-  return `set -- ${r.maxFileBytes} '' ${requests.map(q).join(' ')}\n${script.join('\n')}`;
+  return `${fileArguments(r)}\n${script.join('\n')}`;
 }
+
+/**
+ * The shell function `x ARGV...` that runs a probe command through the node's own binary when the
+ * node has it, else the image's, else says "not found" on stderr with status 127.
+ */
+export function execFunction(commandTimeoutSeconds: number): string[] {
+  return [
+    `tmo=''; command -v timeout >/dev/null 2>&1 && tmo='timeout ${commandTimeoutSeconds}'`,
+    'x() {',
+    `  if nsenter -t 1 -m -- sh -c 'command -v "$1"' netcheck "$1" >/dev/null 2>&1; then $tmo nsenter -t 1 -m -u -n -- "$@"`,
+    '  elif command -v "$1" >/dev/null 2>&1; then $tmo "$@"',
+    '  else echo "$1: not found" >&2; return 127; fi',
+    '}',
+  ];
+}
+
+/** The file requests as the script's own arguments: MAX, an empty ROOT, then one per dir or file. */
+function fileArguments(r: BatchRequest): string {
+  const requests = [...r.dirs.map((d) => `D:${d.dir}|${d.suffixes.join(',')}`), ...r.files.map((f) => `F:${f}`)];
+  return `set -- ${r.maxFileBytes} '' ${requests.map(shellQuote).join(' ')}`;
+}
+
+/** A script that only lists the probe directories and reads the probe files (the D and F records). */
+export function filesScript(r: BatchRequest): string {
+  return `${fileArguments(r)}\nexport LC_ALL=C\n${FILES_PART.join('\n')}`;
+}
+
+// $files runs with: MAX ROOT REQUEST...; a request is "D:<dir>|<suffix>,<suffix>" (list the
+// directory, then send its files with those suffixes) or "F:<path>".
+const FILES_PART = [
+  `files='max=$1; root=$2; shift 2`,
+  'file() { f=$root$1',
+  '  if [ ! -e "$f" ]; then echo "@@netcheck F ENOENT $1"; elif [ -d "$f" ]; then echo "@@netcheck F EISDIR $1"; elif [ ! -r "$f" ]; then echo "@@netcheck F EACCES $1";',
+  '  elif [ $(($(wc -c < "$f"))) -gt "$max" ]; then echo "@@netcheck F TOOBIG $1"; else echo "@@netcheck F OK $1"; base64 < "$f"; fi; echo .; }',
+  'for a in "$@"; do',
+  '  case $a in',
+  '  D:*) spec=${a#D:}; p=${spec%%|*}; sufs=${spec#*|}; f=$root$p',
+  '       if [ ! -e "$f" ]; then echo "@@netcheck D ENOENT $p"; echo .; elif [ ! -d "$f" ]; then echo "@@netcheck D ENOTDIR $p"; echo .;',
+  '       elif [ ! -r "$f" ]; then echo "@@netcheck D EACCES $p"; echo .;',
+  '       else echo "@@netcheck D OK $p"; ls -1A "$f"; echo .',
+  '         ls -1A "$f" | while IFS= read -r n; do',
+  '           old=$IFS; IFS=,; for s in $sufs; do case $n in *"$s") file "$p/$n";; esac; done; IFS=$old',
+  '         done; fi ;;',
+  '  F:*) file "${a#F:}" ;;',
+  '  esac',
+  `done'`,
+  `if nsenter -t 1 -m -- sh -c 'command -v base64 && command -v wc && command -v ls' >/dev/null 2>&1; then`,
+  '  nsenter -t 1 -m -- sh -c "$files" netcheck "$@"',
+  'else m=$1; shift 2; sh -c "$files" netcheck "$m" /proc/1/root "$@"; fi',
+];
 
 /** The argv exec'd into the probe container. */
 export function batchArgv(r: BatchRequest): string[] {

@@ -12,6 +12,8 @@ import type { KubeClient } from './client.ts';
 import { deletePod } from './cleanup.ts';
 import type { PodRef, ProbeRegistry } from './cleanup.ts';
 import { apiErrorMessage, isNotFound, isPodSecurityRejection, toClusterError, transportMessage } from './errors.ts';
+import { dedupAccess } from './dedup-access.ts';
+import type { ContentStore } from './dedup-access.ts';
 import { PodExecError, podAccess } from './pod-access.ts';
 import { LABEL_RUN, PROBE_CONTAINER, probeNamespaceManifest, probePodManifest } from './probe-pod.ts';
 
@@ -42,6 +44,13 @@ export interface ProbeRunOptions {
    * it settles. It holds no concurrency slot: jobs may wait for one another (every pod alive).
    */
   job?: (node: string, pod: string, signal: AbortSignal) => Promise<void>;
+  /** Collect by hashes, moving only what this store lacks (dedup-access.ts); else one full batch a node. */
+  store?: ContentStore;
+  /**
+   * Takes each node's entry as it comes (a streamed snapshot writer); the outcome then keeps only
+   * its errors, so that memory does not grow with the cluster.
+   */
+  onHost?: (node: string, entry: HostEntry) => Promise<void>;
 }
 
 export type ProbeProgress = {
@@ -390,12 +399,19 @@ export async function probeNodes(
         progress(t.name, 'done');
         return;
       }
+      const ao = { commandTimeoutMs: o.commandTimeoutMs, signal: ac.signal };
       const entry = await ops.with(() =>
         collectHost(
-          podAccess(client, o.namespace, podRef.name, { commandTimeoutMs: o.commandTimeoutMs, signal: ac.signal }),
+          o.store !== undefined
+            ? dedupAccess(client, o.namespace, podRef.name, o.store, ao)
+            : podAccess(client, o.namespace, podRef.name, ao),
         ),
       );
-      hosts[t.name] = entry;
+      if (o.onHost === undefined) hosts[t.name] = entry;
+      else {
+        await o.onHost(t.name, entry);
+        hosts[t.name] = { sections: {}, errors: entry.errors };
+      }
       progress(t.name, 'done');
     } catch (e) {
       if (ac.signal.aborted && fatal === undefined && o.signal.aborted) return;

@@ -5,9 +5,11 @@
 // on one node only changes the piece around it, and every other piece is stored once for the cluster.
 import { createHash } from 'node:crypto';
 
-/** A blob's id: the first 96 bits of the SHA-256 of its text, hex. */
+/** Hex digits of a blob's id: the first 96 bits of the SHA-256 of its text. */
+export const BLOB_ID_HEX = 24;
+
 export function blobId(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 24);
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, BLOB_ID_HEX);
 }
 
 /** Sections cut into pieces; every other section is one blob. */

@@ -112,6 +112,13 @@ export class V2Reader {
   private endRecord(end: unknown): void {
     if (!isRecord(end) || end['hosts'] !== Object.keys(this.hosts).length || end['blobs'] !== this.blobs.size)
       this.fail('the end record does not count the hosts and blobs read: records are missing');
+    const late = end['warnings'];
+    if (late !== undefined) {
+      if (!Array.isArray(late) || !late.every((w) => typeof w === 'string'))
+        this.fail("the end record's warnings must be strings");
+      const early = this.doc!['warnings'];
+      this.doc!['warnings'] = [...(Array.isArray(early) ? early : []), ...late];
+    }
     this.ended = true;
   }
 

@@ -83,8 +83,11 @@ export class SnapshotV2Writer {
     await this.record({ host: name, errors: entry.errors, sections });
   }
 
-  async end(): Promise<void> {
-    await this.record({ end: { hosts: this.hosts, blobs: this.seen.size } });
+  /** `warnings`: those known only once the hosts are written (a streamed collection's), added to the header's. */
+  async end(warnings: readonly string[] = []): Promise<void> {
+    await this.record({
+      end: { hosts: this.hosts, blobs: this.seen.size, ...(warnings.length > 0 ? { warnings } : {}) },
+    });
     this.gzip.end();
     await this.done;
   }

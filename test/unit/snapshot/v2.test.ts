@@ -2,13 +2,14 @@
 // exactly; a host's piece list applies to the previous host's; broken files are refused by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeSnapshot, readSnapshot, writeSnapshot } from '../../../src/snapshot/io.ts';
 import { applyDelta, encodeDelta } from '../../../src/snapshot/v2/delta.ts';
 import { cut, join } from '../../../src/snapshot/v2/pieces.ts';
+import { SnapshotV2Writer } from '../../../src/snapshot/v2/write.ts';
 import { InputError } from '../../../src/lib/errors.ts';
 import type { Snapshot } from '../../../src/snapshot/types.ts';
 import { mulberry32 } from '../../fuzz/prng.ts';
@@ -120,4 +121,14 @@ test('a broken v2 file is refused, naming the record', async () => {
     writeFileSync(q, gzipSync(ls.join('\n')));
     await assert.rejects(readSnapshot(q), (e: Error) => e instanceof InputError && why.test(e.message), what);
   }
+});
+
+test('warnings in the end record (a streamed collection) follow the header warnings', async () => {
+  const one = (await readSnapshot(new URL('healthy.json', EXAMPLES).pathname)) as Snapshot;
+  const p = pathJoin(dir, 'late-warnings.snap.gz');
+  const w = new SnapshotV2Writer(createWriteStream(p));
+  await w.head({ ...one, warnings: ['early'] });
+  for (const [n, e] of Object.entries(one.hosts)) await w.host(n, e);
+  await w.end(['late']);
+  assert.deepEqual((await readSnapshot(p)).warnings, ['early', 'late']);
 });

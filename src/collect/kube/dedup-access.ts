@@ -1,0 +1,217 @@
+// HostAccess through a probe pod that moves only content the collector has not seen (issue #15):
+// the pod hashes its outputs first (dedup-script.ts hashScript), the collector asks for the
+// sections and pieces no earlier node sent (fetchScript), and puts each section back together from
+// its store. Every piece is checked against its id and every section against the hash the pod took
+// of the whole output before cutting it; a section that does not come back byte for byte (its
+// stored copy changed or went away between the two execs, or bytes that are not UTF-8) is moved
+// again whole, in one exec of the plain batch, so a section is never made of two versions.
+import { gunzipSync } from 'node:zlib';
+import type { HostAccess } from '../collect-host.ts';
+import { blobId, isPieced, join } from '../../snapshot/v2/pieces.ts';
+import type { KubeClient } from './client.ts';
+import { fetchScript, hashScript, parseFetch, parseHashes } from './dedup-script.ts';
+import type { FetchRequest, HashResult, HashedSection } from './dedup-script.ts';
+import { batchAccess, execProbe, probeBatch, runBatch } from './pod-access.ts';
+import type { PodAccessOptions } from './pod-access.ts';
+import { parseBatch } from './probe-pod.ts';
+import type { BatchCommandResult, BatchRequest, BatchResult } from './probe-pod.ts';
+
+/**
+ * The collector's content, by blob id: what one node sent is not asked of the next, nor what
+ * another node is fetching at the moment (nodes are collected in parallel: the first twenty would
+ * otherwise all ask for the cluster's shared chains).
+ */
+export class ContentStore {
+  private readonly blobs = new Map<string, string>();
+  private readonly pending = new Map<string, Promise<void>>();
+  /** Bytes of distinct content held. */
+  bytes = 0;
+
+  has(id: string): boolean {
+    return this.blobs.has(id);
+  }
+
+  get(id: string): string | undefined {
+    return this.blobs.get(id);
+  }
+
+  /**
+   * True when the caller is to fetch `id`: nobody holds it or is fetching it. The claim holds
+   * until `settle` returns; whoever else needs `id` meanwhile waits for it (`arrived`).
+   */
+  claim(id: string, settle: Promise<void>): boolean {
+    if (this.blobs.has(id) || this.pending.has(id)) return false;
+    this.pending.set(id, settle);
+    void settle.then(() => this.pending.delete(id));
+    return true;
+  }
+
+  /** Resolves once every fetch of these ids in flight has ended (each may have failed). */
+  async arrived(ids: Iterable<string>): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const id of ids) {
+      const p = this.pending.get(id);
+      if (p !== undefined) waits.push(p);
+    }
+    await Promise.all(waits);
+  }
+
+  /** Keeps `text` when it is what `id` names; false (and nothing kept) when it is not. */
+  put(id: string, text: string): boolean {
+    if (blobId(text) !== id) return false;
+    if (!this.blobs.has(id)) {
+      this.blobs.set(id, text);
+      this.bytes += Buffer.byteLength(text);
+    }
+    return true;
+  }
+}
+
+/** gzip's magic (RFC 1952): the probe's output went through gzip; otherwise it is plain. */
+const unzip = (b: Buffer): Buffer => (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b ? gunzipSync(b) : b);
+
+/** The fetch requests for what `store` lacks and no other node is fetching; the claims end with `done`. */
+function wanted(hashes: HashResult, store: ContentStore, done: Promise<void>): FetchRequest[] {
+  const out: FetchRequest[] = [];
+  for (const h of hashes.sections.values()) {
+    if (h.code !== 0) continue;
+    if (h.cut !== undefined) {
+      const ix: number[] = [];
+      h.cut.pieces.forEach((p, i) => {
+        if (store.claim(p.id, done)) ix.push(i);
+      });
+      if (ix.length > 0) out.push({ section: h.section, pieces: ix });
+    } else if (h.id === undefined || store.claim(h.id, done)) out.push({ section: h.section, whole: true });
+  }
+  return out;
+}
+
+/** Every id a node's sections are made of. */
+function* idsOf(hashes: HashResult): Generator<string> {
+  for (const h of hashes.sections.values()) {
+    if (h.cut !== undefined) for (const p of h.cut.pieces) yield p.id;
+    else if (h.id !== undefined) yield h.id;
+  }
+}
+
+/** Stores the fetched pieces of `h` (each checked against its id); the whole outputs are returned. */
+function storeFetched(
+  hashes: HashResult,
+  requests: readonly FetchRequest[],
+  out: Buffer,
+  store: ContentStore,
+): Map<string, string> {
+  const got = parseFetch(out);
+  const whole = new Map<string, string>();
+  for (const r of requests) {
+    const h = hashes.sections.get(r.section)!;
+    if ('whole' in r) {
+      const b = got.whole.get(r.section);
+      if (b === undefined || b.length !== h.size) continue;
+      const text = b.toString('utf8');
+      if (h.id === undefined) whole.set(r.section, text);
+      else if (store.put(h.id, text)) whole.set(r.section, text);
+      continue;
+    }
+    const b = got.pieces.get(r.section);
+    if (b === undefined) continue;
+    let at = 0;
+    for (const i of r.pieces) {
+      const p = h.cut!.pieces[i]!;
+      if (at + p.size > b.length) break;
+      store.put(p.id, b.subarray(at, at + p.size).toString('utf8'));
+      at += p.size;
+    }
+  }
+  return whole;
+}
+
+/** The section's output put back together, or undefined when it does not match what the pod hashed. */
+function assemble(h: HashedSection, store: ContentStore, whole: Map<string, string>): string | undefined {
+  let text: string | undefined;
+  if (h.cut !== undefined) {
+    const pieces: string[] = [];
+    for (const p of h.cut.pieces) {
+      const t = store.get(p.id);
+      if (t === undefined) return undefined;
+      pieces.push(t);
+    }
+    text = join(pieces, h.cut.counters);
+  } else text = whole.get(h.section) ?? (h.id === undefined ? undefined : store.get(h.id));
+  if (text === undefined || Buffer.byteLength(text) !== h.size) return undefined;
+  return h.id === undefined || blobId(text) === h.id ? text : undefined;
+}
+
+/** Counts of what one node's collection moved, for tests and the benchmark. */
+export interface DedupReport {
+  /** Sections moved again whole because their pieces did not give back what the pod hashed. */
+  refetched: string[];
+  /** The pod's outputs came through gzip. */
+  gzip: boolean;
+}
+
+async function collectByHashes(
+  client: KubeClient,
+  namespace: string,
+  pod: string,
+  request: BatchRequest,
+  store: ContentStore,
+  o: PodAccessOptions,
+  report: (r: DedupReport) => void,
+): Promise<BatchResult> {
+  const cut = request.commands.map((c) => c.section).filter(isPieced);
+  const first = await execProbe(client, namespace, pod, ['sh', '-c', hashScript(request, pod, cut)], request, o);
+  const gzip = first.stdoutBytes[0] === 0x1f;
+  const hashes = parseHashes(unzip(first.stdoutBytes));
+  let settle = (): void => undefined;
+  const requests = wanted(
+    hashes,
+    store,
+    new Promise<void>((resolve) => {
+      settle = resolve;
+    }),
+  );
+  let whole = new Map<string, string>();
+  try {
+    if (requests.length > 0) {
+      const second = await execProbe(client, namespace, pod, ['sh', '-c', fetchScript(pod, requests)], request, o);
+      whole = storeFetched(hashes, requests, unzip(second.stdoutBytes), store);
+    }
+  } finally {
+    settle();
+  }
+  await store.arrived(idsOf(hashes));
+  const commands = new Map<string, BatchCommandResult>();
+  const again: string[] = [];
+  for (const h of hashes.sections.values()) {
+    const stdout = h.code === 0 ? assemble(h, store, whole) : '';
+    if (stdout === undefined) again.push(h.section);
+    else commands.set(h.section, { code: h.code, stdout, stderr: h.stderr });
+  }
+  if (again.length > 0) {
+    const fresh = await runBatch(
+      client,
+      namespace,
+      pod,
+      { ...request, commands: request.commands.filter((c) => again.includes(c.section)), dirs: [], files: [] },
+      o,
+    );
+    for (const [s, r] of fresh.commands) commands.set(s, r);
+  }
+  report({ refetched: again, gzip });
+  return { commands, records: parseBatch(hashes.files).records };
+}
+
+/** HostAccess that moves only what `store` lacks; `report` hears what the node's collection did. */
+export function dedupAccess(
+  client: KubeClient,
+  namespace: string,
+  pod: string,
+  store: ContentStore,
+  o: PodAccessOptions,
+  report: (r: DedupReport) => void = () => undefined,
+): HostAccess {
+  const request = probeBatch(o.commandTimeoutMs);
+  let batch: Promise<BatchResult> | undefined;
+  return batchAccess(() => (batch ??= collectByHashes(client, namespace, pod, request, store, o, report)), request, o);
+}
