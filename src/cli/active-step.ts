@@ -68,6 +68,10 @@ export async function activeFlowStep(
   });
   const own = 'cannotSend' in src ? { skipped: src.cannotSend } : planFlow(ctx, doc.traces, q, src, dst);
   // Between two pods, the echoes of plan-local.ts too: node → pod, and pod ↔ pod on one node.
-  const scope = { pairs, extraTargets: [src.ip, dst.ip].filter(isIpv4), ...(bothPods ? { pods: [src.ip, dst.ip] } : {}) };
+  const scope = {
+    pairs,
+    extraTargets: [src.ip, dst.ip].filter(isIpv4),
+    ...(bothPods ? { pods: [src.ip, dst.ip] } : {}),
+  };
   return activeStep(ctx, doc, mode, source, scope, pairs, own);
 }

@@ -53,8 +53,7 @@ async function send(exec: Exec, node: string, plan: ActivePlan): Promise<SenderR
     const r = await exec(node, argv, (copies / plan.limits.ratePerSecond + 20) * 1000);
     const tool = missingTool(r, argv);
     if (tool !== undefined) return { node, state: 'tool-missing', tool };
-    if (r.code !== 0)
-      return { node, state: 'failed', why: `the sender exited ${r.code}: ${exitWords(r)}` };
+    if (r.code !== 0) return { node, state: 'failed', why: `the sender exited ${r.code}: ${exitWords(r)}` };
     const sends = JSON.parse(r.stdout) as SendOutcome[];
     return { node, state: 'ran', sends };
   } catch (e) {
