@@ -40,7 +40,7 @@ import { CALICO_OBJECTS, WORKLOAD, calicoCrds } from './workload.ts';
 
 /** What the --active tests read of a report (-o json). */
 interface ActiveReport {
-  findings: { id: string }[];
+  findings: { id: string; summary: string }[];
   active: {
     elapsedMs: number;
     probes: {
@@ -265,10 +265,13 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
         assert.equal(p.state, 'unknown');
         assert.match(p.why ?? '', /python3 is missing on localhost .*; tcpdump is missing on localhost/);
       }
+      // One for the echoes, one for the flow itself (sent from client's namespace): neither was sent.
       assert.deepEqual(
         doc.findings.map((f) => f.id),
-        ['active-not-observed'],
+        ['active-not-observed', 'active-not-observed'],
       );
+      assert.match(doc.findings.map((f) => f.summary).join('\n'), /^3 probe\(s\) not observed: .*python3/m);
+      assert.match(doc.findings.map((f) => f.summary).join('\n'), /^the flow .* was not sent: /m);
       await assertNothingLeft(true);
     });
 
@@ -288,12 +291,15 @@ describe('the real cluster (shared/k8s, Kubernetes 1.20)', { skip: skip ?? false
         return /^\d+: ([^@:]+)/.exec(line.find((l) => l.startsWith(`${ifindex}: `)) ?? '')?.[1];
       };
       const [client, web] = [await veth('client'), await veth('web')];
+      // The pods' addresses are host-local's, in the order the two sandboxes asked: either way round.
+      const ip = (pod: string) => kubectlOk(admin, ['get', 'pod', pod, '-o', 'jsonpath={.status.podIP}']);
+      const [clientIp, webIp] = [await ip('client'), await ip('web')];
       assert.deepEqual(
         doc.active.probes.map((p) => [p.src, p.dst, p.state, p.path.map((x) => `${x.dev} ${x.state} ${x.answers}`)]),
         [
-          ['10.244.1.1', '10.244.1.2', 'arrived', ['rk-cni0 captured 2', `${web} captured 2`]],
-          ['10.244.1.3', '10.244.1.2', 'arrived', [`${client} captured 2`, `${web} captured 2`]],
-          ['10.244.1.2', '10.244.1.3', 'arrived', [`${web} captured 2`, `${client} captured 2`]],
+          ['10.244.1.1', webIp, 'arrived', ['rk-cni0 captured 2', `${web} captured 2`]],
+          [clientIp, webIp, 'arrived', [`${client} captured 2`, `${web} captured 2`]],
+          [webIp, clientIp, 'arrived', [`${web} captured 2`, `${client} captured 2`]],
         ],
       );
       assert.deepEqual(doc.findings, []);
