@@ -6,7 +6,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeSnapshot, readSnapshot } from '../../src/snapshot/io.ts';
 import { emptyObjects, SNAPSHOT_API_VERSION } from '../../src/snapshot/types.ts';
 import type { Snapshot } from '../../src/snapshot/types.ts';
-import { SnapshotV2Writer } from '../../src/snapshot/v2/write.ts';
+import { encodeV2 } from '../helpers/snapshot-v2.ts';
 import { InputError } from '../../src/lib/errors.ts';
 import { mulberry32 } from './prng.ts';
 
@@ -23,16 +23,7 @@ const snap: Snapshot = {
   },
 };
 
-async function encode(s: Snapshot): Promise<Buffer> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const w = new SnapshotV2Writer(out);
-  await w.head(s);
-  for (const [name, h] of Object.entries(s.hosts)) await w.host(name, h);
-  await w.end();
-  return Buffer.concat(chunks);
-}
+const encode = encodeV2;
 
 function tryDecode(buf: Buffer): void {
   try {

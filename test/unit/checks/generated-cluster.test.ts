@@ -4,7 +4,6 @@
 // same cluster read from a v2 snapshot, its iptables parsed from shared pieces
 // (parseIptablesPieced) and compiled once per shared rule, gives doctor exactly the same report.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { generateCluster } from '../../../bench/gen/cluster.ts';
 import { analysisContext } from '../../../src/checks/context.ts';
@@ -13,17 +12,10 @@ import { buildModel } from '../../../src/model/model.ts';
 import { decodeSnapshot } from '../../../src/snapshot/io.ts';
 import { piecedSection } from '../../../src/snapshot/pieced.ts';
 import type { Snapshot } from '../../../src/snapshot/types.ts';
-import { SnapshotV2Writer } from '../../../src/snapshot/v2/write.ts';
+import { encodeV2 } from '../../helpers/snapshot-v2.ts';
 
 async function v2(s: Snapshot): Promise<Snapshot> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const w = new SnapshotV2Writer(out);
-  await w.head(s);
-  for (const [name, h] of Object.entries(s.hosts)) await w.host(name, h);
-  await w.end();
-  return decodeSnapshot(Buffer.concat(chunks), 'generated.snap.gz');
+  return decodeSnapshot(await encodeV2(s), 'generated.snap.gz');
 }
 
 test('a generated 4-node cluster: doctor finds nothing, and the same from its v2 snapshot', async () => {
