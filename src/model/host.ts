@@ -15,7 +15,8 @@ import { parseIpsetSave } from './parse/ipset.ts';
 import { parseIpvsadmSave } from './parse/ipvsadm.ts';
 import { looksLikeIpvsadmList, parseIpvsadmList } from './parse/ipvsadm-list.ts';
 import { parseNftJson } from './parse/nft.ts';
-import { parseIptablesPieced, parseIptablesSave } from './parse/iptables-save.ts';
+import { parseIptablesSave } from './parse/iptables-save.ts';
+import { parseIptablesShared } from './parse/iptables-shared.ts';
 import { piecedSection } from '../snapshot/pieced.ts';
 import type { PiecedSection } from '../snapshot/pieced.ts';
 import { parseSysctl } from './parse/sysctl.ts';
@@ -68,7 +69,7 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
       section,
       (t) => parseIptablesSave(t, backend),
       undefined as IptRuleset | undefined,
-      (p) => parseIptablesPieced(p, backend),
+      (p) => parseIptablesShared(p, backend),
     );
     if (rs !== undefined && [...rs.tables.values()].some((t) => t.chains.size > 0)) iptables.push(rs);
   }

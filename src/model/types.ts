@@ -243,11 +243,15 @@ export interface IptRule {
   target: IptTarget | null;
   /** true for -g (goto): RETURN from the target returns past this chain. */
   goto: boolean;
+  /** Absent on a rule shared between hosts (a v2 snapshot's): ask its host's ruleset (ruleSaid). */
   counters?: { packets: number; bytes: number };
-  /** The line exactly as iptables-save printed it. */
+  /**
+   * The line exactly as iptables-save printed it; for a rule shared between hosts, without the
+   * counters `-c` printed in front (each host's are in its ruleset: ruleSaid).
+   */
   raw: string;
-  /** 1-based line number in the section, for evidence. */
-  line: number;
+  /** 1-based line number in the section, for evidence; absent on a rule shared between hosts. */
+  line?: number;
 }
 
 export interface IptChain {
@@ -267,6 +271,18 @@ export interface IptTable {
 export interface IptRuleset {
   backend: IptablesBackend;
   tables: Map<string, IptTable>;
+  /**
+   * How this host printed `rule` (with its own counters), for rulesets whose rules are shared
+   * between hosts (model/parse/iptables-shared.ts); undefined for a rule not in this ruleset.
+   * Read it through ruleSaid.
+   */
+  said?: (rule: IptRule) => IptRuleSaid | undefined;
+}
+
+/** A rule as one host's iptables-save -c printed it. */
+export interface IptRuleSaid {
+  raw: string;
+  counters?: { packets: number; bytes: number };
 }
 
 // ---------------------------------------------------------------- IPVS (ipvsadm -S -n)

@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseIptablesPieced, parseIptablesSave } from '../../src/model/parse/iptables-save.ts';
+import { parseIptablesShared } from '../../src/model/parse/iptables-shared.ts';
+import { ruleSaid } from '../../src/model/rule-said.ts';
+import type { IptRuleset } from '../../src/model/types.ts';
 import { PiecedSection, PieceStore } from '../../src/snapshot/pieced.ts';
 import { blobId, cut } from '../../src/snapshot/v2/pieces.ts';
 import { capturedOutput } from '../fixtures/netfilter.ts';
@@ -52,6 +55,8 @@ function mutate(text: string, r: Prng): string {
         break;
       case 3:
         lines[i] = lines[i]!.replace(/^\[\d+:\d+\]/, `[${r.int(1000)}:${r.int(100000)}]`);
+        // A chain header's counters (a built-in chain's policy counters) change from host to host too.
+        lines[i] = lines[i]!.replace(/^(:\S+ \S+) \[\d+:\d+\]$/, `$1 [${r.int(1000)}:${r.int(100000)}]`);
         break;
       default:
         lines[i] = `${lines[i]}\r`;
@@ -60,9 +65,41 @@ function mutate(text: string, r: Prng): string {
   return lines.join('\n');
 }
 
+/**
+ * A ruleset as its host printed it: each rule's line and counters as the host printed them
+ * (ruleSaid), chains by name (a host's own chains come after the shared ones), no line numbers
+ * (a rule shared between hosts has none).
+ */
+function printed(rs: IptRuleset): unknown {
+  return [...rs.tables].map(([name, t]) => ({
+    name,
+    chains: [...t.chains.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((c) => ({
+        name: c.name,
+        policy: c.policy,
+        raw: c.raw,
+        rules: c.rules.map((r) => ({
+          table: r.table,
+          chain: r.chain,
+          position: r.position,
+          matches: r.matches,
+          target: r.target,
+          goto: r.goto,
+          ...ruleSaid(rs, r),
+        })),
+      })),
+  }));
+}
+
+/** Hosts the shared parse read as views over the first (not line by line). */
+let viewedHosts = 0;
+
 /** Both parses of `texts` (hosts of one snapshot, one store), compared host by host. */
 function same(texts: string[], label: string): void {
   const store = new PieceStore();
+  // The rules shared between hosts: the first host is the base, the others views over it.
+  const sharedStore = new PieceStore();
   for (const [h, text] of texts.entries()) {
     const want = parseIptablesSave(text, 'nft');
     const p = cut(text);
@@ -72,6 +109,11 @@ function same(texts: string[], label: string): void {
     const got = parseIptablesPieced(section, 'nft');
     assert.deepEqual(got.warnings, want.warnings, `${label} host ${h}: warnings`);
     assert.equal(JSON.stringify(got.value, replacer), JSON.stringify(want.value, replacer), `${label} host ${h}`);
+    const sharedSection = new PiecedSection(sharedStore, p.pieces.map(blobId), p.pieces, p.counters);
+    const viewed = parseIptablesShared(sharedSection, 'nft');
+    if (viewed.value.said !== undefined) viewedHosts++;
+    assert.deepEqual(viewed.warnings, want.warnings, `${label} host ${h}: warnings, shared`);
+    assert.deepEqual(printed(viewed.value), printed(want.value), `${label} host ${h}, shared`);
   }
 }
 
@@ -82,7 +124,9 @@ test('parsed from shared pieces = parsed from the whole text, real captures', ()
   for (const name of FIXTURES) {
     const text = capturedOutput(name);
     // Two hosts: the same rules with other counters.
-    const other = text.replace(/^\[(\d+):(\d+)\]/gm, (_m, p: string) => `[${Number(p) + 1}:7]`);
+    const other = text
+      .replace(/^\[(\d+):(\d+)\]/gm, (_m, p: string) => `[${Number(p) + 1}:7]`)
+      .replace(/^(:\S+ \S+) \[(\d+):(\d+)\]$/gm, (_m, h: string, p: string) => `${h} [${Number(p) + 3}:9]`);
     same([text, other, text], name);
   }
 });
@@ -93,4 +137,14 @@ test(`parsed from shared pieces = parsed from the whole text, mutated captures (
     const base = capturedOutput(r.pick(FIXTURES));
     same([mutate(base, r), mutate(base, r), mutate(base, r)], `seed ${SEED} round ${round}`);
   }
+});
+
+test(`a clean first host shares its chains with mutated ones (seed ${SEED})`, () => {
+  const r = prng(SEED + 1);
+  for (let round = 0; round < 40; round++) {
+    const base = capturedOutput(r.pick(FIXTURES));
+    same([base, mutate(base, r), mutate(base, r), base], `seed ${SEED + 1} round ${round}`);
+  }
+  // Most mutations warn (the host is then read line by line); the rest, and the clean hosts, are views.
+  assert.ok(viewedHosts >= 80, `only ${viewedHosts} hosts were read as views`);
 });

@@ -57,7 +57,7 @@ const targets: Target[] = [
           c.rules.forEach((rule, i) => {
             assert.equal(rule.position, i + 1);
             assert.ok(input.includes(rule.raw), 'raw is a line of the input');
-            assert.ok(rule.line >= 1);
+            assert.ok(rule.line! >= 1);
             // Matches are read again from the line on first access: that path must hold too.
             assert.ok(Array.isArray(rule.matches));
             for (const m of rule.matches) assert.ok(Array.isArray(m.options));

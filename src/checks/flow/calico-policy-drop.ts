@@ -15,6 +15,7 @@ import {
 import type { HostState } from '../../model/types.ts';
 import { refusedAt } from './policy-writer.ts';
 import type { PolicyRef, PolicyWriter } from './policy-writer.ts';
+import { ruleSaid } from '../../model/rule-said.ts';
 
 export type CalicoPolicyRef = PolicyRef & CalicoPolicyId;
 
@@ -45,17 +46,16 @@ function chainRules(h: HostState, at: NetfilterPlace, name: string): FelixRule[]
       };
     });
   }
-  const chain = h.iptables
-    .find((r) => r.backend === at.backend)
-    ?.tables.get(at.table)
-    ?.chains.get(name);
+  const rs = h.iptables.find((r) => r.backend === at.backend);
+  const chain = rs?.tables.get(at.table)?.chains.get(name);
   return chain?.rules.map((r) => {
-    const m = COMMENT.exec(r.raw);
+    const raw = ruleSaid(rs!, r).raw;
+    const m = COMMENT.exec(raw);
     return {
       ...(r.target?.name !== undefined ? { target: r.target.name } : {}),
       ...(m !== null ? { comment: m[1]! } : {}),
-      line: r.raw,
-      key: r.raw.replace(/^\[\d+:\d+\]\s*/, ''),
+      line: raw,
+      key: raw.replace(/^\[\d+:\d+\]\s*/, ''),
     };
   });
 }

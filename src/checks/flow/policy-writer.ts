@@ -4,6 +4,7 @@
 // policy-drop.ts.
 import type { Hop } from '../../engine/trace.ts';
 import type { HostState, IptChain } from '../../model/types.ts';
+import { ruleSaid } from '../../model/rule-said.ts';
 
 export interface PolicyRef {
   /** KubernetesNetworkPolicy, NetworkPolicy (Calico's), GlobalNetworkPolicy, ... */
@@ -62,12 +63,16 @@ function writerRules(h: HostState, at: NonNullable<ReturnType<typeof refusedAt>>
       };
     });
   }
-  return chainOf(h, at.backend, at.table, at.chain)?.rules.map((r) => ({
-    position: r.position,
-    ...(r.target?.name !== undefined ? { target: r.target.name } : {}),
-    line: r.raw,
-    key: r.raw.replace(/^\[\d+:\d+\]\s*/, ''),
-  }));
+  const rs = h.iptables.find((r) => r.backend === at.backend);
+  return chainOf(h, at.backend, at.table, at.chain)?.rules.map((r) => {
+    const raw = ruleSaid(rs!, r).raw;
+    return {
+      position: r.position,
+      ...(r.target?.name !== undefined ? { target: r.target.name } : {}),
+      line: raw,
+      key: raw.replace(/^\[\d+:\d+\]\s*/, ''),
+    };
+  });
 }
 
 /**

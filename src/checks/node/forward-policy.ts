@@ -3,6 +3,7 @@ import { fixedNeeds } from '../check.ts';
 import type { NodeScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
+import { ruleSaid } from '../../model/rule-said.ts';
 
 export const forwardPolicyCheck: NodeScopeCheck = {
   name: 'forward-policy',
@@ -21,7 +22,7 @@ export const forwardPolicyCheck: NodeScopeCheck = {
         finding('forward-policy-drop', {
           node: h.name,
           summary: `the FORWARD policy of ${h.name} is DROP (${cmd}): forwarded traffic that no rule accepts is dropped`,
-          evidence: [chain.raw, ...chain.rules.slice(0, 3).map((r) => r.raw)],
+          evidence: [chain.raw, ...chain.rules.slice(0, 3).map((r) => ruleSaid(rs, r).raw)],
           fix: `${cmd} -P FORWARD ACCEPT on ${h.name}, or accept the pod network explicitly (${cmd} -I FORWARD -s <podCIDR> -j ACCEPT; ${cmd} -I FORWARD -d <podCIDR> -j ACCEPT).`,
         }),
       );

@@ -10,6 +10,7 @@ import { fixedNeeds } from '../check.ts';
 import type { NodeScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
+import { ruleSaid } from '../../model/rule-said.ts';
 
 /** Who writes a chain, by the names each agent gives its chains (their sources' chain constants). */
 const WRITERS: readonly { writer: string; chain: RegExp }[] = [
@@ -63,7 +64,8 @@ export function writersOf(rs: IptRuleset): Map<string, string[]> {
     for (const c of t.chains.values()) {
       const w = c.policy === null ? chainWriter(c.name) : undefined;
       if (w !== undefined) add(w, `*${t.name} ${c.raw}`);
-      if (c.policy !== null) for (const r of c.rules) add(ruleWriter(r) ?? 'unattributed', `*${t.name} ${r.raw}`);
+      if (c.policy !== null)
+        for (const r of c.rules) add(ruleWriter(r) ?? 'unattributed', `*${t.name} ${ruleSaid(rs, r).raw}`);
     }
   }
   return out;

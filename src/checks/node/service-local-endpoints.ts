@@ -10,6 +10,7 @@ import type { HostState } from '../../model/types.ts';
 import type { WideScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
+import { ruleSaid } from '../../model/rule-said.ts';
 
 const LOCAL = 'Local';
 
@@ -52,7 +53,9 @@ function dropRules(h: HostState | undefined, s: ServiceInfo): string[] {
   return h.iptables.flatMap((rs) =>
     [...rs.tables.values()].flatMap((t) =>
       [...t.chains.values()].flatMap((c) =>
-        c.rules.filter((r) => r.raw.includes(name) && r.raw.includes('has no local endpoints')).map((r) => r.raw),
+        c.rules
+          .filter((r) => r.raw.includes(name) && r.raw.includes('has no local endpoints'))
+          .map((r) => ruleSaid(rs, r).raw),
       ),
     ),
   );

@@ -1,7 +1,9 @@
 // Turns a parsed ruleset into predicates once. Chains compile on first use and stay cached per
 // ruleset object (a WeakMap), so repeated hooks over a 100k-rule dump cost only the walk.
-import type { IptRule, IptRuleset, IptTable } from '../../model/types.ts';
+import type { IptChain, IptRule, IptRuleset, IptTable } from '../../model/types.ts';
 import { SavedRule } from '../../model/parse/iptables-save/saved-rule.ts';
+import { OverlayChains } from '../../model/parse/iptables-shared/overlay-chains.ts';
+import { ruleSaid } from '../../model/rule-said.ts';
 import type {
   CompiledChain,
   CompiledRule,
@@ -132,18 +134,47 @@ export function indexDestinationRuns(rules: readonly IptRule[]): (DstRun | undef
   return runAt;
 }
 
-function compileTable(table: IptTable): CompiledTable {
+/**
+ * A chain compiled once for every host holding the same chain object (a v2 snapshot's shared
+ * chains, model/parse/iptables-shared.ts), with the target names it compiled as jumps to a user
+ * chain and as not: it serves a table that has exactly those user chains among its targets.
+ */
+interface SharedChain {
+  compiled: CompiledChain;
+  jumps: string[];
+  others: string[];
+}
+
+const sharedChains = new WeakMap<IptChain, SharedChain>();
+
+function compileChain(chain: IptChain, table: IptTable): CompiledChain {
+  const s = sharedChains.get(chain);
+  if (s !== undefined && s.jumps.every((n) => table.chains.has(n)) && !s.others.some((n) => table.chains.has(n)))
+    return s.compiled;
+  const c: CompiledChain = { chain, rules: chain.rules.map((r) => compileRule(r, table)) };
+  const runs = chain.rules.length >= MIN_DST_RUN ? indexDestinationRuns(chain.rules) : undefined;
+  if (runs !== undefined) c.dstRunAt = runs;
+  if (s === undefined) {
+    const jumps = new Set<string>();
+    const others = new Set<string>();
+    for (const r of chain.rules)
+      if (r.target !== null) (table.chains.has(r.target.name) ? jumps : others).add(r.target.name);
+    sharedChains.set(chain, { compiled: c, jumps: [...jumps], others: [...others] });
+  }
+  return c;
+}
+
+function compileTable(table: IptTable, ruleset: IptRuleset): CompiledTable {
   const chains = new Map<string, CompiledChain>();
   return {
     table,
+    printed: (rule) => ruleSaid(ruleset, rule).raw,
     chain(name) {
       let c = chains.get(name);
       if (c === undefined) {
         const chain = table.chains.get(name);
         if (chain === undefined) return undefined;
-        c = { chain, rules: chain.rules.map((r) => compileRule(r, table)) };
-        const runs = chain.rules.length >= MIN_DST_RUN ? indexDestinationRuns(chain.rules) : undefined;
-        if (runs !== undefined) c.dstRunAt = runs;
+        c = compileChain(chain, table);
         chains.set(name, c);
       }
       return c;
@@ -164,7 +195,7 @@ export function compileRuleset(ruleset: IptRuleset): CompiledRuleset {
         if (t === undefined) {
           const table = ruleset.tables.get(name);
           if (table === undefined) return undefined;
-          t = compileTable(table);
+          t = compileTable(table, ruleset);
           tables.set(name, t);
         }
         return t;
@@ -189,8 +220,20 @@ export function compileRulesetNow(ruleset: IptRuleset): CompiledRuleset {
   const c = compileRuleset(ruleset);
   for (const [name, table] of ruleset.tables) {
     const t = c.table(name);
-    for (const chain of table.chains.values())
-      if (chain.policy !== null || chain.rules.length >= EAGER_CHAIN_RULES) t?.chain(chain.name);
+    for (const chain of eagerChains(table.chains)) t?.chain(chain);
   }
   return c;
+}
+
+const isEager = (chain: IptChain): boolean => chain.policy !== null || chain.rules.length >= EAGER_CHAIN_RULES;
+
+const eagerOfShared = new WeakMap<ReadonlyMap<string, IptChain>, string[]>();
+
+/** The chains compileRulesetNow compiles; for a host's view over shared chains, the shared list once. */
+function eagerChains(chains: ReadonlyMap<string, IptChain>): string[] {
+  if (!(chains instanceof OverlayChains)) return [...chains.values()].filter(isEager).map((c) => c.name);
+  let shared = eagerOfShared.get(chains.base);
+  if (shared === undefined) eagerOfShared.set(chains.base, (shared = eagerChains(chains.base)));
+  const own = [...chains.own].filter(([, c]) => c !== undefined && isEager(c)).map(([n]) => n);
+  return [...shared.filter((n) => !chains.own.has(n)), ...own];
 }

@@ -119,6 +119,8 @@ export interface DstRun {
 
 export interface CompiledTable {
   table: IptTable;
+  /** A rule's line as this host printed it (its counters: model/rule-said.ts). */
+  printed(rule: IptRule): string;
   /** Compiles a chain on first use; undefined when the table has no such chain. */
   chain(name: string): CompiledChain | undefined;
 }

@@ -73,7 +73,12 @@ function natRuleOf(e: TableEnd): NfRule | undefined {
   return undefined;
 }
 
-const ruleText = (r: NfRule | undefined): string => (r === undefined ? '(policy)' : 'text' in r ? r.text : r.raw);
+/** How `e`'s walk quoted rule `r` (a step's line carries the host's counters), or the rule's own line. */
+function ruleText(e: TableEnd, r: NfRule | undefined): string {
+  if (r === undefined) return '(policy)';
+  for (let i = e.state.steps.length - 1; i >= 0; i--) if (e.state.steps[i]!.rule === r) return e.state.steps[i]!.raw;
+  return 'text' in r ? r.text : r.raw;
+}
 
 /**
  * Two nat units of the same priority would decide differently depending on which registered
@@ -100,8 +105,8 @@ function ambiguous(
         : `would ${other.verdict} it at`;
   const reason =
     `both ${firstU.name} and ${otherU.name} have nat ${hook} rules for this connection at priority ${firstU.priority}: ` +
-    `${firstU.name} ${kept.state.nat !== undefined ? 'translates it with' : 'changes its marks with'} "${ruleText(mine)}", ` +
-    `${otherU.name} ${what} "${ruleText(theirs)}"; the kernel runs whichever registered its hook first and stops at the first binding (nf_nat_inet_fn), which the snapshot cannot show`;
+    `${firstU.name} ${kept.state.nat !== undefined ? 'translates it with' : 'changes its marks with'} "${ruleText(kept, mine)}", ` +
+    `${otherU.name} ${what} "${ruleText(other, theirs)}"; the kernel runs whichever registered its hook first and stops at the first binding (nf_nat_inet_fn), which the snapshot cannot show`;
   const rule = theirs ?? mine;
   if (rule === undefined) return other;
   const state: WalkState = { ...kept.state, packet: start.packet, ct: start.ct };

@@ -143,7 +143,7 @@ function advance(run: TableRun, job: Job, jobs: Job[]): TableEnd {
     if (ev.kind === 'no') continue;
     const chainName = top.chain.chain.name;
     if (ev.kind === 'unknown') {
-      job.state.steps.push(step(run, chainName, cr.rule, `cannot evaluate: ${ev.reason}`, cr.rule.raw));
+      job.state.steps.push(step(run, chainName, cr.rule, `cannot evaluate: ${ev.reason}`, run.table.printed(cr.rule)));
       return { verdict: 'unknown', state: job.state, rule: cr.rule, reason: ev.reason };
     }
     if (ev.kind === 'fork') {
@@ -152,7 +152,7 @@ function advance(run: TableRun, job: Job, jobs: Job[]): TableEnd {
       if (run.budget.remaining <= 0) {
         run.budget.capped ??= cr.rule;
         const reason = `more than ${run.budget.cap} statistic branches; not all were explored`;
-        job.state.steps.push(step(run, chainName, cr.rule, reason, cr.rule.raw));
+        job.state.steps.push(step(run, chainName, cr.rule, reason, run.table.printed(cr.rule)));
         return { verdict: 'unknown', state: job.state, rule: cr.rule, reason };
       }
       run.budget.remaining--;
@@ -171,7 +171,7 @@ function applyTarget(run: TableRun, job: Job, cr: CompiledRule, chainName: strin
   const t = cr.target;
   const s = job.state;
   const record = (action: string): void => {
-    s.steps.push(step(run, chainName, cr.rule, action, cr.rule.raw));
+    s.steps.push(step(run, chainName, cr.rule, action, run.table.printed(cr.rule)));
   };
   switch (t.kind) {
     case 'none':

@@ -9,6 +9,7 @@ import type { Packet } from '../packet.ts';
 import type { HopStep, NetfilterPlace } from '../trace.ts';
 import { gapOn, unknownWithout } from './gaps.ts';
 import { describePacket, die, hop, withEffect } from './state.ts';
+import { printedOn } from '../../model/rule-said.ts';
 import type { Ctx, Leaf, State } from './state.ts';
 
 /** The table and chain of the step that decided, for the typed reason. */
@@ -34,8 +35,8 @@ const BACKEND_NAMES: Readonly<Record<NetfilterPlace['backend'], string>> = {
 };
 
 /** The line a rule is quoted by: iptables-save's line, or our `nft -a list` rendering. */
-function ruleLine(r: NfRule): string {
-  return 'text' in r ? r.text : r.raw;
+function ruleLine(h: HostNet, r: NfRule): string {
+  return 'text' in r ? r.text : printedOn(h.state.iptables, r);
 }
 
 /** " in <backend> <table>/<chain>" of the step that decided, so a fix can name the right table. */
@@ -99,7 +100,8 @@ export function runHook(
           rule !== undefined && 'matches' in rule && rule.matches.some((m) => m.module === 'set')
             ? gapOn(h, NEEDS.ipsets)
             : undefined;
-        if (setGap !== undefined) return [unknownWithout(st2, setGap, step, `whether "${rule!.raw}" matches`, dev)];
+        if (setGap !== undefined)
+          return [unknownWithout(st2, setGap, step, `whether "${ruleLine(h, rule!)}" matches`, dev)];
         return [
           die(
             st2,
@@ -108,7 +110,7 @@ export function runHook(
             'unknown',
             { kind: 'not-modelled' },
             `${hook}: cannot evaluate: ${o.unknown?.reason ?? 'unknown rule'}`,
-            o.unknown !== undefined ? [...evidence, ruleLine(o.unknown.rule)] : evidence,
+            o.unknown !== undefined ? [...evidence, ruleLine(h, o.unknown.rule)] : evidence,
             dev,
           ),
         ];

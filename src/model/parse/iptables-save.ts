@@ -9,7 +9,7 @@ import { forEachLine } from './lines.ts';
 import { buildRule, LineContext, parseCount } from './iptables-save/rule-words.ts';
 import { MatchReader, RuleCore, SavedRule } from './iptables-save/saved-rule.ts';
 import { MAX_WORDS_PER_LINE, SPACE, TAB, TextScanner, tokenize, WordCache, Words } from './iptables-save/tokenizer.ts';
-import type { PiecedSection } from '../../snapshot/pieced.ts';
+import type { PiecedSection, PieceStore } from '../../snapshot/pieced.ts';
 import { holeOffsets } from '../../snapshot/v2/pieces.ts';
 import { clip, excerpt, Warnings } from './warnings.ts';
 
@@ -27,7 +27,7 @@ function parseBracketCounters(s: string): { packets: number; bytes: number } | u
   return packets === undefined || bytes === undefined ? undefined : { packets, bytes };
 }
 
-const LEGACY_WARNING = 'iptables-legacy tables present';
+export const LEGACY_WARNING = 'iptables-legacy tables present';
 
 /** Where a rule line's words are: offsets into `text`, read by its scanner and match reader. */
 interface LineSource {
@@ -49,7 +49,7 @@ function lineSource(text: string, wordCache: WordCache): LineSource {
 }
 
 /** A rule line read once: its core, and the warnings reading it gave (without line numbers). */
-interface ReadRule {
+export interface ReadRule {
   core: RuleCore | undefined;
   counters: { packets: number; bytes: number } | undefined;
   warnings: readonly string[];
@@ -279,7 +279,7 @@ export function parseIptablesSave(text: string, backend: IptablesBackend): Parse
 }
 
 /** A line of a piece: its offsets, and which of the piece's holes it holds. */
-interface PieceLine {
+export interface PieceLine {
   start: number;
   end: number;
   firstHole: number;
@@ -287,7 +287,7 @@ interface PieceLine {
 }
 
 /** What the parse keeps of one piece for every host that holds it. */
-class ParsedPiece {
+export class ParsedPiece {
   readonly lines: PieceLine[] = [];
   readonly holeAt: number[];
   /** Per table, per line index: the rule read once. */
@@ -370,7 +370,7 @@ class ParsedPiece {
 const NO_WARNINGS: readonly string[] = Object.freeze([]);
 
 /** Per snapshot read: the word cache and reading state every piece's rules share. */
-class SharedIptablesParse {
+export class SharedIptablesParse {
   readonly wordCache = new WordCache();
   readonly words = new Words();
   /** Records what reading a rule warns, at line 0; the parse of each host says it at its own line. */
@@ -397,15 +397,27 @@ class SharedIptablesParse {
 
 const SHARED = '\0iptables-save';
 
+/** The shared reading state of a snapshot's pieces, and piece `id` (text `text`) parsed once. */
+export function sharedParseOf(store: PieceStore): SharedIptablesParse {
+  let shared = store.derived.get(SHARED) as SharedIptablesParse | undefined;
+  if (shared === undefined) store.derived.set(SHARED, (shared = new SharedIptablesParse()));
+  return shared;
+}
+
+export function parsedPiece(store: PieceStore, id: string, text: string): ParsedPiece {
+  const key = `${SHARED}:${id}`;
+  let piece = store.derived.get(key) as ParsedPiece | undefined;
+  if (piece === undefined) store.derived.set(key, (piece = new ParsedPiece(text)));
+  return piece;
+}
+
 /**
  * parseIptablesSave of a section held in pieces (a v2 snapshot), the same result without putting
  * the text together: each piece's rule lines are read once for every host holding it (their
  * cores shared), and each host's rules take its own counters and line numbers.
  */
 export function parseIptablesPieced(p: PiecedSection, backend: IptablesBackend): Parsed<IptRuleset> {
-  const derived = p.store.derived;
-  let shared = derived.get(SHARED) as SharedIptablesParse | undefined;
-  if (shared === undefined) derived.set(SHARED, (shared = new SharedIptablesParse()));
+  const shared = sharedParseOf(p.store);
   const parse = new SaveParse(backend, shared.wordCache);
   const column = p.counters;
   let at = 0;
@@ -418,9 +430,7 @@ export function parseIptablesPieced(p: PiecedSection, backend: IptablesBackend):
   };
   let lineNo = 0;
   for (let i = 0; i < p.ids.length; i++) {
-    const key = `${SHARED}:${p.ids[i]}`;
-    let piece = derived.get(key) as ParsedPiece | undefined;
-    if (piece === undefined) derived.set(key, (piece = new ParsedPiece(p.pieces[i]!)));
+    const piece = parsedPiece(p.store, p.ids[i]!, p.pieces[i]!);
     const text = piece.text;
     for (let li = 0; li < piece.lines.length; li++) {
       const l = piece.lines[li]!;
@@ -462,7 +472,7 @@ export function parseIptablesPieced(p: PiecedSection, backend: IptablesBackend):
 }
 
 /** A lifted counter ("p:b", "0") → counters; undefined when a count does not parse. */
-function liftedCounters(c: string): { packets: number; bytes: number } | undefined {
+export function liftedCounters(c: string): { packets: number; bytes: number } | undefined {
   if (c === '0') return ZERO_COUNTERS;
   return parseBracketCounters(`[${c}]`);
 }

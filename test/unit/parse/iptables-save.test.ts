@@ -49,7 +49,7 @@ function assertRoundTrip(text: string, rs: IptRuleset): void {
     }
   }
   assert.equal(rules.length, ruleLines.length, 'one rule per -A line');
-  for (const r of rules) assert.equal(lines[r.line - 1], r.raw, `raw of line ${r.line}`);
+  for (const r of rules) assert.equal(lines[r.line! - 1], r.raw, `raw of line ${r.line}`);
   const byLine = new Set(rules.map((r) => r.line));
   for (const { n } of ruleLines) assert.ok(byLine.has(n), `line ${n} became a rule`);
 }

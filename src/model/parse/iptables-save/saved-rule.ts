@@ -40,6 +40,8 @@ export class MatchReader {
  */
 export class RuleCore {
   #matches: IptMatch[] | undefined;
+  /** The rule shared between hosts at each position this line holds in its chain (sharedAt). */
+  #at: SavedRule | Map<number, SavedRule> | undefined;
 
   constructor(
     private readonly reader: MatchReader,
@@ -55,6 +57,25 @@ export class RuleCore {
   get matches(): IptMatch[] {
     this.#matches ??= this.reader.read(this.start, this.end);
     return this.#matches;
+  }
+
+  /**
+   * This line as rule `position` of its chain, one object for every host that holds it there
+   * (no line number, no counters: each host's ruleset says those, model/parse/iptables-shared.ts).
+   */
+  sharedAt(position: number): SavedRule {
+    const at = this.#at;
+    if (at instanceof SavedRule) {
+      if (at.position === position) return at;
+      this.#at = new Map([[at.position, at]]);
+    } else if (at instanceof Map) {
+      const r = at.get(position);
+      if (r !== undefined) return r;
+    }
+    const r = new SavedRule(this, position, undefined, undefined);
+    if (this.#at instanceof Map) this.#at.set(position, r);
+    else this.#at = r;
+    return r;
   }
 }
 
@@ -73,7 +94,7 @@ export class SavedRule implements IptRule {
   constructor(
     core: RuleCore,
     readonly position: number,
-    readonly line: number,
+    readonly line: number | undefined,
     counters: { packets: number; bytes: number } | undefined,
     lifted?: string,
   ) {
@@ -99,7 +120,15 @@ export class SavedRule implements IptRule {
   }
   get raw(): string {
     const t = this.#core.text;
-    return this.#lifted === undefined ? t : `[${this.#lifted === '0' ? '0:0' : this.#lifted}]${t.slice(2)}`;
+    if (this.#lifted !== undefined) return `[${this.#lifted === '0' ? '0:0' : this.#lifted}]${t.slice(2)}`;
+    // A shared rule (no line number) says its line without the lifted counter's "[] ".
+    return this.line === undefined && t.startsWith('[] ') ? t.slice(3) : t;
+  }
+
+  /** The line with `lifted` ("p:b", "0") put back where the counter was lifted from, as a host printed it. */
+  printedWith(lifted: string): string {
+    const t = this.#core.text;
+    return t.startsWith('[]') ? `[${lifted === '0' ? '0:0' : lifted}]${t.slice(2)}` : t;
   }
 
   /**
@@ -112,8 +141,16 @@ export class SavedRule implements IptRule {
 
   toJSON(): IptRule {
     const { table, chain, position, matches, target, goto, counters, raw, line } = this;
-    return counters === undefined
-      ? { table, chain, position, matches, target, goto, raw, line }
-      : { table, chain, position, matches, target, goto, counters, raw, line };
+    return {
+      table,
+      chain,
+      position,
+      matches,
+      target,
+      goto,
+      ...(counters === undefined ? {} : { counters }),
+      raw,
+      ...(line === undefined ? {} : { line }),
+    };
   }
 }

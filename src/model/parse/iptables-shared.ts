@@ -1,0 +1,381 @@
+// iptables-save text held in pieces (a v2 snapshot) parsed once for the whole cluster: the first
+// host's tables are built with rules and chains every host shares; each other host is that, less
+// the chains its text has differently, plus its own version of those. kube-proxy and CNI agents
+// write the same chains on every node, so a host's own part is a few node-specific chains and the
+// built-in chains (their policy counters); every rule's counters stay in the host's counter column
+// and are looked up when asked (IptRuleset.said). Without this a 1,000-node cluster of 10k
+// Services holds 110k rule objects and 50k chains per node.
+//
+// A chain's content is the run of its lines in the text. The host's pieces are matched in order
+// against the first host's; a chain every one of whose lines lies in matched pieces, none in a
+// piece of the host's own or a piece it lacks, is the same chain (same lines, same order, same
+// table). Anything the shared parse does not expect — a warning, a table of one host only, a
+// counter in the middle of a line — sends that host (or, in the first host, the whole section)
+// to parseIptablesPieced, which reads every line: the result is the same, only slower.
+import type { PiecedSection } from '../../snapshot/pieced.ts';
+import type { IptablesBackend, IptChain, IptRule, IptRuleSaid, IptRuleset, IptTable, Parsed } from '../types.ts';
+import {
+  LEGACY_WARNING,
+  liftedCounters,
+  type ParsedPiece,
+  parseIptablesPieced,
+  parsedPiece,
+  type SharedIptablesParse,
+  sharedParseOf,
+} from './iptables-save.ts';
+import type { SavedRule } from './iptables-save/saved-rule.ts';
+import { OverlayChains } from './iptables-shared/overlay-chains.ts';
+
+const SPACE = 32;
+const TAB = 9;
+
+/** One line of a piece as the shared parse reads it, in the table the piece is entered in. */
+interface ShapeLine {
+  li: number;
+  kind: 'rule' | 'header';
+  table: string;
+  chain: string;
+  /** The header's policy (null: a user chain), or the rule's shared line. */
+  policy?: string | null;
+  rule?: ReadRuleCore;
+}
+
+type ReadRuleCore = NonNullable<ReturnType<ParsedPiece['rule']>['core']>;
+
+/** What a piece holds, read in one entering table; `ok` false when the shared parse cannot take it. */
+interface Shape {
+  ok: boolean;
+  lines: ShapeLine[];
+  /** "table\0chain" of every chain the piece has a line of. */
+  touched: string[];
+  /** The table after the piece (undefined: the one it was entered in). */
+  exit: string | null | undefined;
+  /** The tables the piece starts ("*name" lines). */
+  tables: string[];
+  /** Its table lines in order ("*name" and "COMMIT"), each followed by "\n". */
+  events: string;
+  headerHoles: boolean;
+}
+
+const key = (table: string, chain: string): string => `${table}\0${chain}`;
+
+const shapes = new WeakMap<ParsedPiece, Map<string | null, Shape>>();
+
+function shapeOf(piece: ParsedPiece, enter: string | null, shared: SharedIptablesParse): Shape {
+  let byTable = shapes.get(piece);
+  if (byTable === undefined) shapes.set(piece, (byTable = new Map()));
+  let s = byTable.get(enter);
+  if (s === undefined) byTable.set(enter, (s = readShape(piece, enter, shared)));
+  return s;
+}
+
+function readShape(piece: ParsedPiece, enter: string | null, shared: SharedIptablesParse): Shape {
+  const s: Shape = {
+    ok: true,
+    lines: [],
+    touched: [],
+    exit: undefined,
+    tables: [],
+    events: '',
+    headerHoles: false,
+  };
+  const touched = new Set<string>();
+  const text = piece.text;
+  let table = enter;
+  for (let li = 0; li < piece.lines.length && s.ok; li++) {
+    const l = piece.lines[li]!;
+    let at = l.start;
+    while (at < l.end && (text.charCodeAt(at) === SPACE || text.charCodeAt(at) === TAB)) at++;
+    if (at === l.end) continue;
+    const c = text[at];
+    const frontHole = l.holes === 1 && piece.holeAt[l.firstHole] === l.start;
+    if (c === '#') {
+      const line = text.slice(at, l.end);
+      s.ok = l.holes === 0 && !line.includes(LEGACY_WARNING) && !line.includes('incompatible');
+    } else if (c === '*') {
+      const name = text.slice(at + 1, l.end).trim();
+      s.ok = l.holes === 0 && name !== '' && !/\s/.test(name);
+      table = name;
+      s.exit = name;
+      s.tables.push(name);
+      s.events += `*${name}\n`;
+    } else if (c === 'C' && text.slice(at, l.end).trimEnd() === 'COMMIT') {
+      s.ok = l.holes === 0 && table !== null;
+      table = null;
+      s.exit = null;
+      s.events += 'COMMIT\n';
+    } else if (c === ':' && at === l.start && table !== null) {
+      const endHole = l.holes === 1 && piece.holeAt[l.firstHole] === l.end - 2;
+      const h = piece.header(li);
+      s.ok = (l.holes === 0 || endHole) && h !== undefined && h.policy !== '[]';
+      if (!s.ok || h === undefined) break;
+      if (l.holes > 0) s.headerHoles = true;
+      s.lines.push({ li, kind: 'header', table, chain: h.name, policy: h.policy });
+      touched.add(key(table, h.name));
+    } else if (table !== null && ((l.holes === 0 && c === '-' && at === l.start) || frontHole)) {
+      const r = piece.rule(li, table, shared);
+      s.ok = r.core !== undefined && r.warnings.length === 0;
+      if (!s.ok || r.core === undefined) break;
+      s.lines.push({ li, kind: 'rule', table, chain: r.core.chain, rule: r.core });
+      touched.add(key(table, r.core.chain));
+    } else s.ok = false;
+  }
+  s.touched = [...touched];
+  return s;
+}
+
+/** Offset in `column` of entry `k` counted from the entry at `from`. */
+function skipEntries(column: string, from: number, k: number): number {
+  let at = from;
+  for (let n = 0; n < k; n++) at = column.indexOf(',', at) + 1;
+  return at;
+}
+
+/** Entry of `column` at offset `at`. */
+function entryAt(column: string, at: number): string {
+  const comma = column.indexOf(',', at);
+  return column.slice(at, comma === -1 ? column.length : comma);
+}
+
+/** Where each piece's first counter is in a counter column (entries of its holes follow). */
+function counterOffsets(pieces: readonly ParsedPiece[], column: string): Int32Array {
+  const off = new Int32Array(pieces.length + 1);
+  let at = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    off[i] = at;
+    const holes = pieces[i]!.holeAt.length;
+    if (holes > 0) at = skipEntries(column, at, holes);
+  }
+  off[pieces.length] = at;
+  return off;
+}
+
+/** A header line as printed, its counter (if lifted) put back. */
+function headerLine(piece: ParsedPiece, li: number, column: string, off: number): string {
+  const l = piece.lines[li]!;
+  if (l.holes === 0) return piece.text.slice(l.start, l.end);
+  const c = entryAt(column, skipEntries(column, off, l.firstHole));
+  return piece.filled(l, () => c);
+}
+
+/** Rule locations of a chain: pairs (piece index, line index), one per rule. */
+type Where = Int32Array;
+
+/** The first host's section, parsed into the chains hosts share. */
+class Base {
+  readonly at = new Map<string, number[]>();
+  readonly enter: (string | null)[] = [];
+  readonly shapes: Shape[] = [];
+  readonly off: Int32Array;
+  readonly tables = new Map<string, Map<string, IptChain>>();
+  readonly where = new WeakMap<IptChain, Where>();
+  /** Per "table\0chain", the base pieces holding a line of it. */
+  readonly chainPieces = new Map<string, number[]>();
+  readonly pieces: ParsedPiece[];
+  /** Every table line of the text, in order (Shape.events). */
+  readonly events: string;
+
+  constructor(
+    readonly ids: readonly string[],
+    pieces: ParsedPiece[],
+    readonly column: string,
+    shared: SharedIptablesParse,
+  ) {
+    this.pieces = pieces;
+    this.off = counterOffsets(pieces, column);
+    let table: string | null = null;
+    let events = '';
+    for (let j = 0; j < ids.length; j++) {
+      const list = this.at.get(ids[j]!);
+      if (list === undefined) this.at.set(ids[j]!, [j]);
+      else list.push(j);
+      this.enter.push(table);
+      const s = shapeOf(pieces[j]!, table, shared);
+      this.shapes.push(s);
+      events += s.events;
+      if (s.exit !== undefined) table = s.exit;
+      for (const t of s.touched) {
+        const l = this.chainPieces.get(t);
+        if (l === undefined) this.chainPieces.set(t, [j]);
+        else l.push(j);
+      }
+    }
+    this.events = events;
+  }
+
+  /** Whether every piece is one the shared parse takes. */
+  get ok(): boolean {
+    return this.shapes.every((s) => s.ok);
+  }
+}
+
+/** Chains built from `pieces` (the base's or a host's), with where each rule's line is. */
+class ChainBuilder {
+  readonly chains = new Map<string, { chain: IptChain; where: number[] }>();
+  failed = false;
+
+  constructor(
+    private readonly pieces: (i: number) => ParsedPiece,
+    private readonly column: string,
+    private readonly off: Int32Array,
+  ) {}
+
+  /** The lines of piece `i` (shape `s`) for chains `wanted` accepts. */
+  add(i: number, s: Shape, wanted: (k: string) => boolean): void {
+    for (const line of s.lines) {
+      const k = key(line.table, line.chain);
+      if (!wanted(k)) continue;
+      const got = this.chains.get(k);
+      if (line.kind === 'header') {
+        // A chain declared twice warns (parseIptablesSave): not the shared parse's to decide.
+        if (got !== undefined) this.failed = true;
+        else
+          this.chains.set(k, {
+            chain: {
+              name: line.chain,
+              policy: line.policy ?? null,
+              rules: [],
+              raw: headerLine(this.pieces(i), line.li, this.column, this.off[i]!),
+            },
+            where: [],
+          });
+      } else if (got === undefined)
+        this.failed = true; // a rule before its chain's header warns
+      else {
+        got.chain.rules.push(line.rule!.sharedAt(got.chain.rules.length + 1));
+        got.where.push(i, line.li);
+      }
+    }
+  }
+}
+
+const BASE = '\0iptables-shared:';
+
+/**
+ * parseIptablesPieced's result for `p`, its rules and chains shared with every other host of the
+ * snapshot that has the same lines (see the top of this file).
+ */
+export function parseIptablesShared(p: PiecedSection, backend: IptablesBackend): Parsed<IptRuleset> {
+  const store = p.store;
+  const shared = sharedParseOf(store);
+  const baseKey = `${BASE}${backend}`;
+  let base = store.derived.get(baseKey) as Base | null | undefined;
+  if (base === undefined) {
+    base = makeBase(p, backend, shared);
+    store.derived.set(baseKey, base);
+  }
+  if (base === null || /\d{21}/.test(p.counters)) return parseIptablesPieced(p, backend);
+  return hostView(base, p, backend, shared) ?? parseIptablesPieced(p, backend);
+}
+
+function makeBase(p: PiecedSection, backend: IptablesBackend, shared: SharedIptablesParse): Base | null {
+  // The first host read line by line: one that warns is not a base to share.
+  if (parseIptablesPieced(p, backend).warnings.length > 0 || /\d{21}/.test(p.counters)) return null;
+  const pieces = p.ids.map((id, i) => parsedPiece(p.store, id, p.pieces[i]!));
+  const base = new Base(p.ids, pieces, p.counters, shared);
+  if (!base.ok) return null;
+  const b = new ChainBuilder((i) => pieces[i]!, p.counters, base.off);
+  for (let j = 0; j < pieces.length; j++) b.add(j, base.shapes[j]!, () => true);
+  if (b.failed) return null;
+  for (const s of base.shapes)
+    for (const t of s.tables) {
+      // A table twice warns (parseIptablesSave): the base read line by line had none.
+      base.tables.set(t, new Map());
+    }
+  for (const [k, { chain, where }] of b.chains) {
+    base.tables.get(k.slice(0, k.indexOf('\0')))!.set(chain.name, chain);
+    base.where.set(chain, Int32Array.from(where));
+  }
+  return base;
+}
+
+/** Host `p` as the base less its differing chains plus its own; undefined when the shared parse cannot tell. */
+function hostView(
+  base: Base,
+  p: PiecedSection,
+  backend: IptablesBackend,
+  shared: SharedIptablesParse,
+): Parsed<IptRuleset> | undefined {
+  const n = p.ids.length;
+  const pieces = p.ids.map((id, i) => parsedPiece(p.store, id, p.pieces[i]!));
+  const column = p.counters;
+  const off = counterOffsets(pieces, column);
+  // Pieces matched in order against the base's, in the same entering table.
+  const m = new Int32Array(base.ids.length).fill(-1);
+  const hostShapes: Shape[] = [];
+  const dirty = new Set<string>();
+  let bp = 0;
+  let table: string | null = null;
+  let events = '';
+  for (let i = 0; i < n; i++) {
+    const id = p.ids[i]!;
+    let j = bp < base.ids.length && base.ids[bp] === id ? bp : -1;
+    if (j === -1) {
+      // Resynchronise on a later base piece only when the next piece agrees too.
+      const next = base.at.get(id)?.find((k) => k > bp);
+      if (next !== undefined && (i + 1 === n || base.ids[next + 1] === p.ids[i + 1])) j = next;
+    }
+    const s = shapeOf(pieces[i]!, table, shared);
+    hostShapes.push(s);
+    events += s.events;
+    if (j !== -1 && base.enter[j] === table) {
+      for (let k = bp; k < j; k++) for (const t of base.shapes[k]!.touched) dirty.add(t);
+      m[j] = i;
+      bp = j + 1;
+      // A header's counters are the host's own: a chain whose header differs is the host's.
+      if (s.headerHoles && column.slice(off[i]!, off[i + 1]!) !== base.column.slice(base.off[j]!, base.off[j + 1]!))
+        for (const l of s.lines) if (l.kind === 'header') dirty.add(key(l.table, l.chain));
+    } else {
+      if (!s.ok) return undefined;
+      for (const t of s.touched) dirty.add(t);
+    }
+    if (s.exit !== undefined) table = s.exit;
+  }
+  for (let k = bp; k < base.ids.length; k++) for (const t of base.shapes[k]!.touched) dirty.add(t);
+  // The same tables in the same order, or the base's tables are not this host's.
+  if (events !== base.events) return undefined;
+
+  // The host's own chains: every piece holding one of their lines, in order.
+  const at = new Set<number>();
+  for (const k of dirty) for (const j of base.chainPieces.get(k) ?? []) if (m[j]! !== -1) at.add(m[j]!);
+  for (let i = 0; i < n; i++) if (hostShapes[i]!.touched.some((t) => dirty.has(t))) at.add(i);
+  const b = new ChainBuilder((i) => pieces[i]!, column, off);
+  for (const i of [...at].sort((x, y) => x - y)) b.add(i, hostShapes[i]!, (k) => dirty.has(k));
+  if (b.failed) return undefined;
+  const own = new Map<string, Map<string, IptChain | undefined>>();
+  for (const t of base.tables.keys()) own.set(t, new Map());
+  const ownWhere = new Map<IptChain, number[]>();
+  for (const k of dirty) {
+    const t = k.slice(0, k.indexOf('\0'));
+    const built = b.chains.get(k);
+    own.get(t)?.set(k.slice(t.length + 1), built?.chain);
+    if (built !== undefined) ownWhere.set(built.chain, built.where);
+  }
+  const tables = new Map<string, IptTable>();
+  for (const [name, chains] of base.tables)
+    tables.set(name, { name, chains: new OverlayChains(chains, own.get(name)!) });
+
+  const said = (rule: IptRule): IptRuleSaid | undefined => {
+    const chain = tables.get(rule.table)?.chains.get(rule.chain);
+    const k = rule.position - 1;
+    if (chain === undefined || chain.rules[k] !== rule) return undefined;
+    const w = ownWhere.get(chain);
+    let i: number;
+    let li: number;
+    if (w !== undefined) {
+      i = w[2 * k]!;
+      li = w[2 * k + 1]!;
+    } else {
+      const bw = base.where.get(chain)!;
+      i = m[bw[2 * k]!]!;
+      li = bw[2 * k + 1]!;
+    }
+    const l = pieces[i]!.lines[li]!;
+    if (l.holes === 0) return { raw: rule.raw };
+    const lifted = entryAt(column, skipEntries(column, off[i]!, l.firstHole));
+    const counters = liftedCounters(lifted);
+    const raw = (rule as SavedRule).printedWith(lifted);
+    return counters === undefined ? { raw } : { raw, counters };
+  };
+  return { value: { backend, tables, said }, warnings: [] };
+}
