@@ -3,26 +3,66 @@
 // hosts share one copy of each piece, and the model parses each piece once for all of them
 // (model/parse/iptables-save.ts, parseIptablesPieced). The section's text, when something asks
 // for it, is put back together on each ask and not kept.
-import { join } from './v2/pieces.ts';
+import { type CounterPlaces, counterPlaces, holeOffsets, join } from './v2/pieces.ts';
 
 /** The pieces of one snapshot read: each distinct piece's text once, and what parsers derive from it, once. */
 export class PieceStore {
-  /** Per piece id, whatever a parser keeps about the piece (one parser, one kind of value). */
+  /** Whatever a parser keeps for the whole read (one parser, one kind of value). */
   readonly derived = new Map<string, unknown>();
   /** Per section name, how many hosts hold it in pieces: a section of one host is parsed as text. */
   readonly holders = new Map<string, number>();
+  /** Each distinct piece's id and text, by its number (a host's list of pieces is a list of numbers). */
+  readonly ids: string[] = [];
+  readonly texts: string[] = [];
+  /** How many counters each piece's text had lifted out ("[]" holes). */
+  readonly holes: number[] = [];
+  private readonly numbers = new Map<string, number>();
+
+  /** The number of piece `id` (text `text`), given it if new. */
+  number(id: string, text: string): number {
+    let n = this.numbers.get(id);
+    if (n === undefined) {
+      n = this.ids.length;
+      this.numbers.set(id, n);
+      this.ids.push(id);
+      this.texts.push(text);
+      this.holes.push(holeOffsets(text).length);
+    }
+    return n;
+  }
 }
 
 export class PiecedSection {
   constructor(
     readonly store: PieceStore,
-    /** Piece ids, in order. */
-    readonly ids: readonly string[],
-    /** Piece texts, in order (each string shared by every host holding the piece). */
-    readonly pieces: readonly string[],
+    /** The pieces, in order, by their numbers in the store. */
+    readonly refs: Int32Array,
     /** The host's counters, one per hole, "packets:bytes" or "0", joined by ",". */
     readonly counters: string,
+    /** Where each piece's counters are in `counters`. */
+    readonly places: CounterPlaces,
   ) {}
+
+  /** A section of pieces `ids` with texts `pieces`, numbered in `store`; throws when the counters do not fit. */
+  static of(store: PieceStore, ids: readonly string[], pieces: readonly string[], counters: string): PiecedSection {
+    const refs = Int32Array.from(ids, (id, i) => store.number(id, pieces[i]!));
+    const places = counterPlaces(
+      counters,
+      Array.from(refs, (n) => store.holes[n]!),
+    );
+    if (places === undefined) throw new Error('pieced section: counters do not fit its pieces');
+    return new PiecedSection(store, refs, counters, places);
+  }
+
+  /** Piece ids, in order. */
+  get ids(): string[] {
+    return Array.from(this.refs, (r) => this.store.ids[r]!);
+  }
+
+  /** Piece texts, in order (each string shared by every host holding the piece). */
+  get pieces(): string[] {
+    return Array.from(this.refs, (r) => this.store.texts[r]!);
+  }
 
   /** The section's text (iptables-save -c output as the probe printed it). */
   text(): string {

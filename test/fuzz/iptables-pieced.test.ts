@@ -104,12 +104,12 @@ function same(texts: string[], label: string): void {
     const want = parseIptablesSave(text, 'nft');
     const p = cut(text);
     if (p === undefined) continue; // kept whole by the writer: parsed as text
-    const section = new PiecedSection(store, p.pieces.map(blobId), p.pieces, p.counters);
+    const section = PiecedSection.of(store, p.pieces.map(blobId), p.pieces, p.counters);
     assert.equal(section.text(), text, `${label} host ${h}: the pieces put back`);
     const got = parseIptablesPieced(section, 'nft');
     assert.deepEqual(got.warnings, want.warnings, `${label} host ${h}: warnings`);
     assert.equal(JSON.stringify(got.value, replacer), JSON.stringify(want.value, replacer), `${label} host ${h}`);
-    const sharedSection = new PiecedSection(sharedStore, p.pieces.map(blobId), p.pieces, p.counters);
+    const sharedSection = PiecedSection.of(sharedStore, p.pieces.map(blobId), p.pieces, p.counters);
     const viewed = parseIptablesShared(sharedSection, 'nft');
     if (viewed.value.said !== undefined) viewedHosts++;
     assert.deepEqual(viewed.warnings, want.warnings, `${label} host ${h}: warnings, shared`);

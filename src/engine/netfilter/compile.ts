@@ -141,16 +141,34 @@ export function indexDestinationRuns(rules: readonly IptRule[]): (DstRun | undef
  */
 interface SharedChain {
   compiled: CompiledChain;
-  jumps: string[];
-  others: string[];
+  /** The table it was compiled in. */
+  table: IptTable;
+  jumps: Set<string>;
+  others: Set<string>;
 }
 
 const sharedChains = new WeakMap<IptChain, SharedChain>();
 
+/** Whether `table` has the same user chains among `s`'s targets as the table `s` was compiled in. */
+function fits(s: SharedChain, table: IptTable): boolean {
+  const agrees = (n: string): boolean =>
+    s.jumps.has(n) ? table.chains.has(n) : s.others.has(n) ? !table.chains.has(n) : true;
+  const a = s.table.chains;
+  const b = table.chains;
+  // Two views over the same shared chains differ only where either has chains of its own.
+  const baseOf = (m: ReadonlyMap<string, IptChain>) => (m instanceof OverlayChains ? m.base : m);
+  if (baseOf(a) === baseOf(b)) {
+    for (const m of [a, b]) if (m instanceof OverlayChains) for (const n of m.own.keys()) if (!agrees(n)) return false;
+    return true;
+  }
+  for (const n of s.jumps) if (!b.has(n)) return false;
+  for (const n of s.others) if (b.has(n)) return false;
+  return true;
+}
+
 function compileChain(chain: IptChain, table: IptTable): CompiledChain {
   const s = sharedChains.get(chain);
-  if (s !== undefined && s.jumps.every((n) => table.chains.has(n)) && !s.others.some((n) => table.chains.has(n)))
-    return s.compiled;
+  if (s !== undefined && fits(s, table)) return s.compiled;
   const c: CompiledChain = { chain, rules: chain.rules.map((r) => compileRule(r, table)) };
   const runs = chain.rules.length >= MIN_DST_RUN ? indexDestinationRuns(chain.rules) : undefined;
   if (runs !== undefined) c.dstRunAt = runs;
@@ -159,7 +177,7 @@ function compileChain(chain: IptChain, table: IptTable): CompiledChain {
     const others = new Set<string>();
     for (const r of chain.rules)
       if (r.target !== null) (table.chains.has(r.target.name) ? jumps : others).add(r.target.name);
-    sharedChains.set(chain, { compiled: c, jumps: [...jumps], others: [...others] });
+    sharedChains.set(chain, { compiled: c, table, jumps, others });
   }
   return c;
 }

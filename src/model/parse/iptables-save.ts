@@ -371,6 +371,8 @@ const NO_WARNINGS: readonly string[] = Object.freeze([]);
 
 /** Per snapshot read: the word cache and reading state every piece's rules share. */
 export class SharedIptablesParse {
+  /** Each piece parsed, by its number in the store. */
+  readonly pieces: ParsedPiece[] = [];
   readonly wordCache = new WordCache();
   readonly words = new Words();
   /** Records what reading a rule warns, at line 0; the parse of each host says it at its own line. */
@@ -397,18 +399,17 @@ export class SharedIptablesParse {
 
 const SHARED = '\0iptables-save';
 
-/** The shared reading state of a snapshot's pieces, and piece `id` (text `text`) parsed once. */
+/** The shared reading state of a snapshot's pieces. */
 export function sharedParseOf(store: PieceStore): SharedIptablesParse {
   let shared = store.derived.get(SHARED) as SharedIptablesParse | undefined;
   if (shared === undefined) store.derived.set(SHARED, (shared = new SharedIptablesParse()));
   return shared;
 }
 
-export function parsedPiece(store: PieceStore, id: string, text: string): ParsedPiece {
-  const key = `${SHARED}:${id}`;
-  let piece = store.derived.get(key) as ParsedPiece | undefined;
-  if (piece === undefined) store.derived.set(key, (piece = new ParsedPiece(text)));
-  return piece;
+/** Piece number `ref` of `store`, parsed once. */
+export function parsedPiece(store: PieceStore, ref: number): ParsedPiece {
+  const pieces = sharedParseOf(store).pieces;
+  return (pieces[ref] ??= new ParsedPiece(store.texts[ref]!));
 }
 
 /**
@@ -429,8 +430,8 @@ export function parseIptablesPieced(p: PiecedSection, backend: IptablesBackend):
     return c;
   };
   let lineNo = 0;
-  for (let i = 0; i < p.ids.length; i++) {
-    const piece = parsedPiece(p.store, p.ids[i]!, p.pieces[i]!);
+  for (let i = 0; i < p.refs.length; i++) {
+    const piece = parsedPiece(p.store, p.refs[i]!);
     const text = piece.text;
     for (let li = 0; li < piece.lines.length; li++) {
       const l = piece.lines[li]!;

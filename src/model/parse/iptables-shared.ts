@@ -137,19 +137,6 @@ function entryAt(column: string, at: number): string {
   return column.slice(at, comma === -1 ? column.length : comma);
 }
 
-/** Where each piece's first counter is in a counter column (entries of its holes follow). */
-function counterOffsets(pieces: readonly ParsedPiece[], column: string): Int32Array {
-  const off = new Int32Array(pieces.length + 1);
-  let at = 0;
-  for (let i = 0; i < pieces.length; i++) {
-    off[i] = at;
-    const holes = pieces[i]!.holeAt.length;
-    if (holes > 0) at = skipEntries(column, at, holes);
-  }
-  off[pieces.length] = at;
-  return off;
-}
-
 /** A header line as printed, its counter (if lifted) put back. */
 function headerLine(piece: ParsedPiece, li: number, column: string, off: number): string {
   const l = piece.lines[li]!;
@@ -163,26 +150,30 @@ type Where = Int32Array;
 
 /** The first host's section, parsed into the chains hosts share. */
 class Base {
-  readonly at = new Map<string, number[]>();
+  /** Per piece number, where the base has it. */
+  readonly at = new Map<number, number[]>();
   readonly enter: (string | null)[] = [];
   readonly shapes: Shape[] = [];
-  readonly off: Int32Array;
   readonly tables = new Map<string, Map<string, IptChain>>();
   readonly where = new WeakMap<IptChain, Where>();
   /** Per "table\0chain", the base pieces holding a line of it. */
   readonly chainPieces = new Map<string, number[]>();
   readonly pieces: ParsedPiece[];
+  readonly off: Int32Array;
+  /** Per piece with header counters, the column's entries for it (Shape.headerHoles). */
+  readonly headerCounters: (string | undefined)[] = [];
   /** Every table line of the text, in order (Shape.events). */
   readonly events: string;
 
   constructor(
-    readonly ids: readonly string[],
+    readonly ids: Int32Array,
     pieces: ParsedPiece[],
     readonly column: string,
+    off: Int32Array,
     shared: SharedIptablesParse,
   ) {
     this.pieces = pieces;
-    this.off = counterOffsets(pieces, column);
+    this.off = off;
     let table: string | null = null;
     let events = '';
     for (let j = 0; j < ids.length; j++) {
@@ -192,6 +183,7 @@ class Base {
       this.enter.push(table);
       const s = shapeOf(pieces[j]!, table, shared);
       this.shapes.push(s);
+      this.headerCounters.push(s.headerHoles ? column.slice(off[j]!, off[j + 1]!) : undefined);
       events += s.events;
       if (s.exit !== undefined) table = s.exit;
       for (const t of s.touched) {
@@ -264,15 +256,17 @@ export function parseIptablesShared(p: PiecedSection, backend: IptablesBackend):
     base = makeBase(p, backend, shared);
     store.derived.set(baseKey, base);
   }
-  if (base === null || /\d{21}/.test(p.counters)) return parseIptablesPieced(p, backend);
+  if (base === null) return parseIptablesPieced(p, backend);
   return hostView(base, p, backend, shared) ?? parseIptablesPieced(p, backend);
 }
 
 function makeBase(p: PiecedSection, backend: IptablesBackend, shared: SharedIptablesParse): Base | null {
   // The first host read line by line: one that warns is not a base to share.
-  if (parseIptablesPieced(p, backend).warnings.length > 0 || /\d{21}/.test(p.counters)) return null;
-  const pieces = p.ids.map((id, i) => parsedPiece(p.store, id, p.pieces[i]!));
-  const base = new Base(p.ids, pieces, p.counters, shared);
+  if (parseIptablesPieced(p, backend).warnings.length > 0) return null;
+  const pieces = Array.from(p.refs, (r) => parsedPiece(p.store, r));
+  if (p.places.long) return null;
+  const off = p.places.off;
+  const base = new Base(p.refs, pieces, p.counters, off, shared);
   if (!base.ok) return null;
   const b = new ChainBuilder((i) => pieces[i]!, p.counters, base.off);
   for (let j = 0; j < pieces.length; j++) b.add(j, base.shapes[j]!, () => true);
@@ -296,37 +290,48 @@ function hostView(
   backend: IptablesBackend,
   shared: SharedIptablesParse,
 ): Parsed<IptRuleset> | undefined {
-  const n = p.ids.length;
-  const pieces = p.ids.map((id, i) => parsedPiece(p.store, id, p.pieces[i]!));
+  const ids = p.refs;
+  const n = ids.length;
+  const parsed = shared.pieces;
+  const pieceAt = (i: number): ParsedPiece => parsed[ids[i]!] ?? parsedPiece(p.store, ids[i]!);
   const column = p.counters;
-  const off = counterOffsets(pieces, column);
+  // A count parseCount refuses (over 20 digits) warns: read line by line.
+  if (p.places.long) return undefined;
+  const off = p.places.off;
   // Pieces matched in order against the base's, in the same entering table.
   const m = new Int32Array(base.ids.length).fill(-1);
-  const hostShapes: Shape[] = [];
+  /** The shapes of the host's pieces not matched (a matched one's is its base piece's). */
+  const ownShapes = new Map<number, Shape>();
   const dirty = new Set<string>();
   let bp = 0;
   let table: string | null = null;
   let events = '';
   for (let i = 0; i < n; i++) {
-    const id = p.ids[i]!;
+    const id = ids[i]!;
     let j = bp < base.ids.length && base.ids[bp] === id ? bp : -1;
     if (j === -1) {
       // Resynchronise on a later base piece only when the next piece agrees too.
       const next = base.at.get(id)?.find((k) => k > bp);
-      if (next !== undefined && (i + 1 === n || base.ids[next + 1] === p.ids[i + 1])) j = next;
+      if (next !== undefined && (i + 1 === n || base.ids[next + 1] === ids[i + 1])) j = next;
     }
-    const s = shapeOf(pieces[i]!, table, shared);
-    hostShapes.push(s);
-    events += s.events;
-    if (j !== -1 && base.enter[j] === table) {
+    const matched: boolean = j !== -1 && base.enter[j] === table;
+    // A matched piece is the base's piece in the same table: its shape is the base's.
+    const s: Shape = matched ? base.shapes[j]! : shapeOf(pieceAt(i), table, shared);
+    if (s.events !== '') events += s.events;
+    if (matched) {
       for (let k = bp; k < j; k++) for (const t of base.shapes[k]!.touched) dirty.add(t);
       m[j] = i;
       bp = j + 1;
       // A header's counters are the host's own: a chain whose header differs is the host's.
-      if (s.headerHoles && column.slice(off[i]!, off[i + 1]!) !== base.column.slice(base.off[j]!, base.off[j + 1]!))
+      if (
+        s.headerHoles &&
+        (off[i + 1]! - off[i]! !== base.off[j + 1]! - base.off[j]! ||
+          !column.startsWith(base.headerCounters[j]!, off[i]!))
+      )
         for (const l of s.lines) if (l.kind === 'header') dirty.add(key(l.table, l.chain));
     } else {
       if (!s.ok) return undefined;
+      ownShapes.set(i, s);
       for (const t of s.touched) dirty.add(t);
     }
     if (s.exit !== undefined) table = s.exit;
@@ -336,11 +341,12 @@ function hostView(
   if (events !== base.events) return undefined;
 
   // The host's own chains: every piece holding one of their lines, in order.
-  const at = new Set<number>();
-  for (const k of dirty) for (const j of base.chainPieces.get(k) ?? []) if (m[j]! !== -1) at.add(m[j]!);
-  for (let i = 0; i < n; i++) if (hostShapes[i]!.touched.some((t) => dirty.has(t))) at.add(i);
-  const b = new ChainBuilder((i) => pieces[i]!, column, off);
-  for (const i of [...at].sort((x, y) => x - y)) b.add(i, hostShapes[i]!, (k) => dirty.has(k));
+  const at = new Map<number, Shape>(ownShapes);
+  for (const k of dirty)
+    for (const j of base.chainPieces.get(k) ?? []) if (m[j]! !== -1) at.set(m[j]!, base.shapes[j]!);
+  // A matched piece holds what its base piece does: every other piece with a line of theirs is unmatched.
+  const b = new ChainBuilder(pieceAt, column, off);
+  for (const i of [...at.keys()].sort((x, y) => x - y)) b.add(i, at.get(i)!, (k) => dirty.has(k));
   if (b.failed) return undefined;
   const own = new Map<string, Map<string, IptChain | undefined>>();
   for (const t of base.tables.keys()) own.set(t, new Map());
@@ -370,7 +376,7 @@ function hostView(
       i = m[bw[2 * k]!]!;
       li = bw[2 * k + 1]!;
     }
-    const l = pieces[i]!.lines[li]!;
+    const l = pieceAt(i).lines[li]!;
     if (l.holes === 0) return { raw: rule.raw };
     const lifted = entryAt(column, skipEntries(column, off[i]!, l.firstHole));
     const counters = liftedCounters(lifted);

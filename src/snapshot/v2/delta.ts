@@ -36,11 +36,26 @@ export function encodeDelta(prev: readonly string[], cur: readonly string[]): De
 
 /** The list `ops` encodes against `prev`; undefined when an op runs past `prev` or is not an op. */
 export function applyDelta(prev: readonly string[], ops: readonly unknown[]): string[] | undefined {
-  const out: string[] = [];
+  return applyDeltaAs(prev, ops, (id) => id);
+}
+
+/**
+ * applyDelta over a list of what ids stand for (`prev` holds them already; `fresh` gives a new
+ * id's, undefined to refuse it): a host record's kept ids cost a copy, not a lookup.
+ */
+export function applyDeltaAs<T>(
+  prev: ArrayLike<T>,
+  ops: readonly unknown[],
+  fresh: (id: string) => T | undefined,
+): T[] | undefined {
+  const out: T[] = [];
   let p = 0;
   for (const op of ops) {
-    if (typeof op === 'string') out.push(op);
-    else if (typeof op !== 'number' || !Number.isInteger(op) || op === 0) return undefined;
+    if (typeof op === 'string') {
+      const v = fresh(op);
+      if (v === undefined) return undefined;
+      out.push(v);
+    } else if (typeof op !== 'number' || !Number.isInteger(op) || op === 0) return undefined;
     else if (op < 0) p -= op;
     else {
       if (p + op > prev.length) return undefined;

@@ -75,12 +75,38 @@ export function holeOffsets(piece: string): number[] {
 
 const COUNTER_COLUMN = /^(?:(?:0|\d+:\d+)(?:,(?:0|\d+:\d+))*)?$/;
 
-/** Whether `counters` is a counter column of exactly `holes` entries (what `join` accepts). */
-export function countersFit(counters: string, holes: number): boolean {
-  if (!COUNTER_COLUMN.test(counters)) return false;
-  let n = counters === '' ? 0 : 1;
-  for (let i = counters.indexOf(','); i !== -1; i = counters.indexOf(',', i + 1)) n++;
-  return n === holes;
+/** Where a host's counters for each of its pieces are in its counter column. */
+export interface CounterPlaces {
+  /** Per piece, the offset of its first entry (the others follow); one more at the end. */
+  off: Int32Array;
+  /** Whether a count has over 20 digits (model/parse/iptables-save/rule-words.ts parseCount refuses it). */
+  long: boolean;
+}
+
+/**
+ * Where the entries of pieces with `holes` holes each are in `counters`; undefined unless the
+ * column is a counter column of exactly as many entries as holes (what `join` accepts).
+ */
+export function counterPlaces(counters: string, holes: ArrayLike<number>): CounterPlaces | undefined {
+  if (!COUNTER_COLUMN.test(counters)) return undefined;
+  const off = new Int32Array(holes.length + 1);
+  let at = 0;
+  let long = false;
+  const end = counters.length;
+  for (let i = 0; i < holes.length; i++) {
+    off[i] = at;
+    for (let k = holes[i]!; k > 0; k--) {
+      if (at > end) return undefined;
+      let comma = counters.indexOf(',', at);
+      if (comma === -1) comma = end;
+      if (comma - at > 20 && /\d{21}/.test(counters.slice(at, comma))) long = true;
+      at = comma + 1;
+    }
+  }
+  // Every entry taken, and no more: the last one ends the column.
+  if (at !== (end === 0 ? 0 : end + 1)) return undefined;
+  off[holes.length] = at;
+  return { off, long };
 }
 
 /** The text `cut` was given, from its pieces and counters; undefined when the counters do not fit the holes. */

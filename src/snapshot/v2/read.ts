@@ -6,9 +6,9 @@ import { InputError } from '../../lib/errors.ts';
 import { OBJECT_KINDS, SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../types.ts';
 import type { Snapshot } from '../types.ts';
 import { validateSnapshot } from '../validate.ts';
-import { applyDelta } from './delta.ts';
+import { applyDeltaAs } from './delta.ts';
 import { PiecedSection, PieceStore, definePieced } from '../pieced.ts';
-import { blobId, countersFit, holeOffsets } from './pieces.ts';
+import { blobId, counterPlaces } from './pieces.ts';
 import { SNAPSHOT_V2_API_VERSION } from './write.ts';
 
 /** How a v2 file's decompressed text starts (its header record, as the writer prints it). */
@@ -21,10 +21,8 @@ export class V2Reader {
   private readonly objects: Record<string, unknown[]> = {};
   private readonly hosts: Record<string, unknown> = {};
   private readonly blobs = new Map<string, string>();
-  /** Holes per piece, counted once. */
-  private readonly holes = new Map<string, number>();
   private readonly store = new PieceStore();
-  private readonly lastParts = new Map<string, string[]>();
+  private readonly lastParts = new Map<string, ArrayLike<number>>();
   private ended = false;
   private lineNo = 0;
 
@@ -90,19 +88,19 @@ export class V2Reader {
       const where = `hosts.${name}.sections.${section}`;
       if (isRecord(ref) && 'blob' in ref) sections[section] = this.blobText(ref['blob'], where);
       else if (isRecord(ref) && Array.isArray(ref['parts']) && typeof ref['counters'] === 'string') {
-        const ids = applyDelta(this.lastParts.get(section) ?? [], ref['parts']);
-        if (ids === undefined) this.fail(`${where}: parts do not apply to the previous host's`);
-        const pieces = ids.map((id) => this.blobText(id, where));
-        let holes = 0;
-        for (let i = 0; i < ids.length; i++) {
-          let n = this.holes.get(ids[i]!);
-          if (n === undefined) this.holes.set(ids[i]!, (n = holeOffsets(pieces[i]!).length));
-          holes += n;
-        }
-        if (!countersFit(ref['counters'], holes)) this.fail(`${where}: its counters do not fit its pieces`);
-        this.lastParts.set(section, ids);
+        const list = applyDeltaAs(this.lastParts.get(section) ?? [], ref['parts'], (id) =>
+          this.store.number(id, this.blobText(id, where)),
+        );
+        if (list === undefined) this.fail(`${where}: parts do not apply to the previous host's`);
+        const refs = Int32Array.from(list);
+        const places = counterPlaces(
+          ref['counters'],
+          Array.from(refs, (n) => this.store.holes[n]!),
+        );
+        if (places === undefined) this.fail(`${where}: its counters do not fit its pieces`);
+        this.lastParts.set(section, refs);
         // Kept in pieces: the host's text is put together only if something asks for it.
-        definePieced(sections, section, new PiecedSection(this.store, ids, pieces, ref['counters']));
+        definePieced(sections, section, new PiecedSection(this.store, refs, ref['counters'], places));
         this.store.holders.set(section, (this.store.holders.get(section) ?? 0) + 1);
       } else this.fail(`${where} must be {"blob": id} or {"parts": [...], "counters": "..."}`);
     }
