@@ -46,10 +46,7 @@ export class PiecedSection {
   /** A section of pieces `ids` with texts `pieces`, numbered in `store`; throws when the counters do not fit. */
   static of(store: PieceStore, ids: readonly string[], pieces: readonly string[], counters: string): PiecedSection {
     const refs = Int32Array.from(ids, (id, i) => store.number(id, pieces[i]!));
-    const places = counterPlaces(
-      counters,
-      Array.from(refs, (n) => store.holes[n]!),
-    );
+    const places = counterPlaces(counters, refs, store.holes);
     if (places === undefined) throw new Error('pieced section: counters do not fit its pieces');
     return new PiecedSection(store, refs, counters, places);
   }

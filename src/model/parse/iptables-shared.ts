@@ -244,6 +244,27 @@ class ChainBuilder {
 const BASE = '\0iptables-shared:';
 
 /**
+ * Whether table lines `events` (Shape.events) open each table once and COMMIT it before the next
+ * opens and by the end: parseIptablesSave warns otherwise (no COMMIT; a table twice).
+ */
+function tablesClosed(events: string): boolean {
+  const seen = new Set<string>();
+  let open = false;
+  for (const e of events.split('\n')) {
+    if (e === '') continue;
+    if (e === 'COMMIT') {
+      if (!open) return false;
+      open = false;
+    } else {
+      if (open || seen.has(e)) return false;
+      seen.add(e);
+      open = true;
+    }
+  }
+  return !open;
+}
+
+/**
  * parseIptablesPieced's result for `p`, its rules and chains shared with every other host of the
  * snapshot that has the same lines (see the top of this file).
  */
@@ -253,21 +274,21 @@ export function parseIptablesShared(p: PiecedSection, backend: IptablesBackend):
   const baseKey = `${BASE}${backend}`;
   let base = store.derived.get(baseKey) as Base | null | undefined;
   if (base === undefined) {
-    base = makeBase(p, backend, shared);
+    base = makeBase(p, shared);
     store.derived.set(baseKey, base);
   }
   if (base === null) return parseIptablesPieced(p, backend);
   return hostView(base, p, backend, shared) ?? parseIptablesPieced(p, backend);
 }
 
-function makeBase(p: PiecedSection, backend: IptablesBackend, shared: SharedIptablesParse): Base | null {
-  // The first host read line by line: one that warns is not a base to share.
-  if (parseIptablesPieced(p, backend).warnings.length > 0) return null;
+function makeBase(p: PiecedSection, shared: SharedIptablesParse): Base | null {
+  // A first host whose text warns anywhere is not a base to share: every line is one the shapes
+  // take (rules and headers read without a warning), and its tables open and close as they should.
   const pieces = Array.from(p.refs, (r) => parsedPiece(p.store, r));
   if (p.places.long) return null;
   const off = p.places.off;
   const base = new Base(p.refs, pieces, p.counters, off, shared);
-  if (!base.ok) return null;
+  if (!base.ok || !tablesClosed(base.events)) return null;
   const b = new ChainBuilder((i) => pieces[i]!, p.counters, base.off);
   for (let j = 0; j < pieces.length; j++) b.add(j, base.shapes[j]!, () => true);
   if (b.failed) return null;

@@ -36,30 +36,38 @@ export function encodeDelta(prev: readonly string[], cur: readonly string[]): De
 
 /** The list `ops` encodes against `prev`; undefined when an op runs past `prev` or is not an op. */
 export function applyDelta(prev: readonly string[], ops: readonly unknown[]): string[] | undefined {
-  return applyDeltaAs(prev, ops, (id) => id);
+  const ids = [...prev];
+  const out = applyDeltaNumbers(Int32Array.from(prev.keys()), ops, (id) => ids.push(id) - 1);
+  return out === undefined ? undefined : Array.from(out, (n) => ids[n]!);
 }
 
 /**
- * applyDelta over a list of what ids stand for (`prev` holds them already; `fresh` gives a new
- * id's, undefined to refuse it): a host record's kept ids cost a copy, not a lookup.
+ * applyDelta over the numbers ids stand for (`prev` holds them already; `number` gives a new id's):
+ * a host record's kept ids cost a copy, not a lookup. Undefined as applyDelta.
  */
-export function applyDeltaAs<T>(
-  prev: ArrayLike<T>,
+export function applyDeltaNumbers(
+  prev: Int32Array,
   ops: readonly unknown[],
-  fresh: (id: string) => T | undefined,
-): T[] | undefined {
-  const out: T[] = [];
+  number: (id: string) => number,
+): Int32Array | undefined {
+  let size = 0;
+  for (const op of ops) {
+    if (typeof op === 'string') size++;
+    else if (typeof op !== 'number' || !Number.isInteger(op) || op === 0) return undefined;
+    else if (op > 0) size += op;
+  }
+  const out = new Int32Array(size);
+  let o = 0;
   let p = 0;
   for (const op of ops) {
-    if (typeof op === 'string') {
-      const v = fresh(op);
-      if (v === undefined) return undefined;
-      out.push(v);
-    } else if (typeof op !== 'number' || !Number.isInteger(op) || op === 0) return undefined;
-    else if (op < 0) p -= op;
+    if (typeof op === 'string') out[o++] = number(op);
+    else if ((op as number) < 0) p -= op as number;
     else {
-      if (p + op > prev.length) return undefined;
-      for (let k = 0; k < op; k++) out.push(prev[p++]!);
+      const k = op as number;
+      if (p + k > prev.length) return undefined;
+      out.set(prev.subarray(p, p + k), o);
+      o += k;
+      p += k;
     }
   }
   return out;

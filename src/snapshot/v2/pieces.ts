@@ -84,18 +84,22 @@ export interface CounterPlaces {
 }
 
 /**
- * Where the entries of pieces with `holes` holes each are in `counters`; undefined unless the
- * column is a counter column of exactly as many entries as holes (what `join` accepts).
+ * Where the entries of pieces `refs` (numbers; `holes` per number) are in `counters`; undefined
+ * unless the column is a counter column of exactly as many entries as holes (what `join` accepts).
  */
-export function counterPlaces(counters: string, holes: ArrayLike<number>): CounterPlaces | undefined {
+export function counterPlaces(
+  counters: string,
+  refs: ArrayLike<number>,
+  holes: ArrayLike<number>,
+): CounterPlaces | undefined {
   if (!COUNTER_COLUMN.test(counters)) return undefined;
-  const off = new Int32Array(holes.length + 1);
+  const off = new Int32Array(refs.length + 1);
   let at = 0;
   let long = false;
   const end = counters.length;
-  for (let i = 0; i < holes.length; i++) {
+  for (let i = 0; i < refs.length; i++) {
     off[i] = at;
-    for (let k = holes[i]!; k > 0; k--) {
+    for (let k = holes[refs[i]!]!; k > 0; k--) {
       if (at > end) return undefined;
       let comma = counters.indexOf(',', at);
       if (comma === -1) comma = end;
@@ -105,7 +109,7 @@ export function counterPlaces(counters: string, holes: ArrayLike<number>): Count
   }
   // Every entry taken, and no more: the last one ends the column.
   if (at !== (end === 0 ? 0 : end + 1)) return undefined;
-  off[holes.length] = at;
+  off[refs.length] = at;
   return { off, long };
 }
 

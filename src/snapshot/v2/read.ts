@@ -6,7 +6,7 @@ import { InputError } from '../../lib/errors.ts';
 import { OBJECT_KINDS, SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../types.ts';
 import type { Snapshot } from '../types.ts';
 import { validateSnapshot } from '../validate.ts';
-import { applyDeltaAs } from './delta.ts';
+import { applyDeltaNumbers } from './delta.ts';
 import { PiecedSection, PieceStore, definePieced } from '../pieced.ts';
 import { blobId, counterPlaces } from './pieces.ts';
 import { SNAPSHOT_V2_API_VERSION } from './write.ts';
@@ -22,7 +22,7 @@ export class V2Reader {
   private readonly hosts: Record<string, unknown> = {};
   private readonly blobs = new Map<string, string>();
   private readonly store = new PieceStore();
-  private readonly lastParts = new Map<string, ArrayLike<number>>();
+  private readonly lastParts = new Map<string, Int32Array>();
   private ended = false;
   private lineNo = 0;
 
@@ -88,15 +88,11 @@ export class V2Reader {
       const where = `hosts.${name}.sections.${section}`;
       if (isRecord(ref) && 'blob' in ref) sections[section] = this.blobText(ref['blob'], where);
       else if (isRecord(ref) && Array.isArray(ref['parts']) && typeof ref['counters'] === 'string') {
-        const list = applyDeltaAs(this.lastParts.get(section) ?? [], ref['parts'], (id) =>
+        const refs = applyDeltaNumbers(this.lastParts.get(section) ?? new Int32Array(0), ref['parts'], (id) =>
           this.store.number(id, this.blobText(id, where)),
         );
-        if (list === undefined) this.fail(`${where}: parts do not apply to the previous host's`);
-        const refs = Int32Array.from(list);
-        const places = counterPlaces(
-          ref['counters'],
-          Array.from(refs, (n) => this.store.holes[n]!),
-        );
+        if (refs === undefined) this.fail(`${where}: parts do not apply to the previous host's`);
+        const places = counterPlaces(ref['counters'], refs, this.store.holes);
         if (places === undefined) this.fail(`${where}: its counters do not fit its pieces`);
         this.lastParts.set(section, refs);
         // Kept in pieces: the host's text is put together only if something asks for it.
