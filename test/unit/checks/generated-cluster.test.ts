@@ -34,3 +34,36 @@ test('a generated 4-node cluster: doctor finds nothing, and the same from its v2
   const fromV2 = doctor(analysisContext(buildModel(read)));
   assert.equal(JSON.stringify(fromV2), JSON.stringify(fromV1));
 });
+
+test("a node's own FORWARD policy DROP: quoted with that node's counters, from v1 and from v2 alike", async () => {
+  const g = generateCluster({ nodes: 4, services: 40, endpointsPerService: 3 });
+  const hosts = g.names.map((n, i) => {
+    const h = g.host(i);
+    if (i !== 2) return [n, h] as const;
+    const save = h.sections['iptables-nft-save']!;
+    assert.match(save, /^:FORWARD ACCEPT \[/m);
+    return [
+      n,
+      {
+        ...h,
+        sections: { ...h.sections, 'iptables-nft-save': save.replace(/^:FORWARD ACCEPT \[/m, ':FORWARD DROP [') },
+      },
+    ] as const;
+  });
+  const v1: Snapshot = { ...g.head, hosts: Object.fromEntries(hosts) } as Snapshot;
+  const fromV1 = doctor(analysisContext(buildModel(v1)));
+  const drop = fromV1.findings.find((f) => f.id === 'forward-policy-drop');
+  assert.equal(drop?.node, g.names[2]);
+  // The evidence quotes node 2's rules as it printed them, counters included.
+  assert.ok(
+    drop?.evidence.slice(1).every((l) => /^\[\d+:\d+\] -A FORWARD /.test(l)),
+    drop?.evidence.join('\n'),
+  );
+  const read = await v2(v1);
+  const model = buildModel(read);
+  // Every host a view over the first host's chains (node 2's FORWARD its own, with DROP).
+  const views = [...model.hosts.values()].filter((h) => h.iptables.some((rs) => rs.said !== undefined));
+  assert.equal(views.length, 4);
+  const fromV2 = doctor(analysisContext(model));
+  assert.equal(JSON.stringify(fromV2), JSON.stringify(fromV1));
+});
