@@ -20,6 +20,12 @@ export const EXIT_BUG = 4;
 /** yargs' own messages can span lines ("Invalid values:\n  Argument: ..."): one line each. */
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
+/** Whether yargs will print the help: --help or -h before any `--`. */
+const wantsHelp = (args: readonly string[]): boolean => {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+};
+
 /** Parses `args`: the chosen command's planned work, or undefined when yargs answered (--help, --version). */
 async function parse(args: readonly string[]): Promise<Work | undefined> {
   const all = [...commands, completionCommand];
@@ -50,7 +56,10 @@ async function parse(args: readonly string[]): Promise<Work | undefined> {
     )
     .example('kubectl netcheck collect --dry-run', 'Show the probe pods and commands first, and create nothing')
     .example('kubectl netcheck cleanup', 'Remove probe pods a killed run left behind')
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    // yargs lays the help out before running any command (usage.js cacheHelpMessage, yargs 18):
+    // ~0.1 s of string-width on each run. Unwrapped, that is only a join; wrapped layout is
+    // needed only when the help is printed.
+    .wrap(wantsHelp(args) ? Math.min(110, process.stdout.columns ?? 100) : null)
     .exitProcess(false)
     .fail((msg, err) => {
       // Usage errors only: handlers record, so they throw nothing.

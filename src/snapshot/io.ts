@@ -2,8 +2,8 @@
 // Reading streams, from a file or stdin ("-"), and stops at MAX_SNAPSHOT_BYTES — of the file and,
 // for gzip, of what it expands to — so /dev/zero or a gzip bomb is an error, not all of memory.
 import { createReadStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { open, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { InputError } from '../lib/errors.ts';
@@ -82,7 +82,32 @@ async function readAtMost(chunks: AsyncIterable<Buffer>, max: number, fail: () =
     if (size > max) throw fail();
     got.push(chunk);
   }
-  return Buffer.concat(got, size);
+  // One chunk (a regular file, fileInput) is used as it is: copying 17 MB costs ~0.1 s here.
+  return got.length === 1 ? got[0]! : Buffer.concat(got, size);
+}
+
+/**
+ * A file's bytes as a stream. A regular file no larger than `max` is read whole, in one read
+ * into one buffer of its size and given as one chunk: a ReadStream's 64 KiB chunks, joined
+ * afterwards, took several times as long for a 17 MB snapshot here. Anything else (a device, a
+ * pipe, a file over the cap, one whose size stat does not tell, as in /proc) streams, so the caps still stop it.
+ */
+async function fileInput(path: string, max: number): Promise<Readable> {
+  const h = await open(path, 'r');
+  try {
+    const st = await h.stat();
+    if (!st.isFile() || st.size === 0 || st.size > max) return createReadStream(path);
+    const buf = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const { bytesRead } = await h.read(buf, at, st.size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return Readable.from(at === 0 ? [] : [buf.subarray(0, at)]);
+  } finally {
+    await h.close();
+  }
 }
 
 export interface ReadOptions {
@@ -96,11 +121,12 @@ export interface ReadOptions {
 export async function readSnapshot(path: string, opts: ReadOptions = {}): Promise<Snapshot> {
   const max = opts.maxBytes ?? MAX_SNAPSHOT_BYTES;
   const source = path === '-' ? 'stdin' : path;
-  const input = path === '-' ? (opts.stdin ?? process.stdin) : createReadStream(path);
-  if ((input as { isTTY?: boolean }).isTTY === true)
-    throw new InputError('--snapshot - reads stdin, which is a terminal: pipe a snapshot in');
-  const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let input: Readable | undefined;
   try {
+    input = path === '-' ? (opts.stdin ?? process.stdin) : await fileInput(path, max);
+    if ((input as { isTTY?: boolean }).isTTY === true)
+      throw new InputError('--snapshot - reads stdin, which is a terminal: pipe a snapshot in');
+    const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     const first = await chunks.next();
     const head: Buffer = first.done === true ? Buffer.alloc(0) : first.value;
     if (head.length === 0) throw new InputError(`${source} is empty: not a netcheck snapshot`);
@@ -155,7 +181,7 @@ export async function readSnapshot(path: string, opts: ReadOptions = {}): Promis
       `cannot read snapshot ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   } finally {
-    if (path !== '-') input.destroy();
+    if (path !== '-') input?.destroy();
   }
 }
 

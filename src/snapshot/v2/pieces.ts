@@ -19,7 +19,7 @@ export const isPieced = (section: string): boolean =>
 // iptables-save -c prints "[packets:bytes] " before a rule and " [packets:bytes]" after a chain
 // header (iptables/iptables-save.c, xtables-save.c): those, and only those, are lifted out.
 const COUNTERS = /^\[(\d+):(\d+)\](?= )|(?<= )\[(\d+):(\d+)\]$/gm;
-const HOLE = /^\[\](?= )|(?<= )\[\]$/gm;
+// Where a counter was, "[]" stays: a hole is what /^\[\](?= )|(?<= )\[\]$/gm matches (holeOffsets).
 
 /** One line in 8 starts a piece (FNV-1a of the line), besides every table's first line. */
 const CUT_MASK = 7;
@@ -39,8 +39,7 @@ export interface Pieced {
 
 /** `text` in pieces, or undefined when it already holds a "[]" where a counter would be (kept whole). */
 export function cut(text: string): Pieced | undefined {
-  HOLE.lastIndex = 0;
-  if (HOLE.test(text)) return undefined;
+  if (holeOffsets(text).length > 0) return undefined;
   const counters: string[] = [];
   const holed = text.replace(COUNTERS, (_m, p1?: string, b1?: string, p2?: string, b2?: string) => {
     const p = p1 ?? p2!;
@@ -65,11 +64,25 @@ export function cut(text: string): Pieced | undefined {
   return { pieces, counters: counters.join(',') };
 }
 
-/** Where `piece` holds a lifted counter ("[]"), in text order: offsets of each "[". */
-export function holeOffsets(piece: string): number[] {
+/** A line terminator as a multiline RegExp's ^ and $ see one (ECMA-262 LineTerminator). */
+const endsLine = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
+/** Whether the "[]" at `at` in `s` is a hole: ^\[\](?= ) or (?<= )\[\]$ (multiline). */
+function isHole(s: string, at: number): boolean {
+  const before = at === 0 ? -1 : s.charCodeAt(at - 1);
+  const after = at + 2 === s.length ? -1 : s.charCodeAt(at + 2);
+  return ((before === -1 || endsLine(before)) && after === 32) || (before === 32 && (after === -1 || endsLine(after)));
+}
+
+/**
+ * Where `text` holds a lifted counter, in text order: the offset of each hole's "[". The matches
+ * of the hole RegExp above, found by indexOf and isHole: V8 tried that anchored alternation at
+ * every position (~0.1 s of CPU for the pieces of a 17 MB ruleset here, 7 ms this way). Two "[]"
+ * cannot overlap, so each candidate is tested once.
+ */
+export function holeOffsets(text: string): number[] {
   const at: number[] = [];
-  HOLE.lastIndex = 0;
-  for (let m = HOLE.exec(piece); m !== null; m = HOLE.exec(piece)) at.push(m.index);
+  for (let i = text.indexOf('[]'); i !== -1; i = text.indexOf('[]', i + 2)) if (isHole(text, i)) at.push(i);
   return at;
 }
 
@@ -118,7 +131,9 @@ export function join(pieces: readonly string[], counters: string): string | unde
   const list = counters === '' ? [] : counters.split(',');
   let i = 0;
   let bad = false;
-  const text = pieces.join('').replace(HOLE, () => {
+  // The holes of holeOffsets: a literal "[]" RegExp whose matches isHole checks.
+  const text = pieces.join('').replace(/\[\]/g, (m: string, at: number, s: string) => {
+    if (!isHole(s, at)) return m;
     const c = list[i++];
     if (c === '0') return '[0:0]';
     if (c === undefined || !/^\d+:\d+$/.test(c)) bad = true;

@@ -8,11 +8,11 @@ import { join as pathJoin } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeSnapshot, readSnapshot, writeSnapshot } from '../../../src/snapshot/io.ts';
 import { applyDelta, encodeDelta } from '../../../src/snapshot/v2/delta.ts';
-import { cut, join } from '../../../src/snapshot/v2/pieces.ts';
+import { cut, holeOffsets, join } from '../../../src/snapshot/v2/pieces.ts';
 import { SnapshotV2Writer } from '../../../src/snapshot/v2/write.ts';
 import { InputError } from '../../../src/lib/errors.ts';
 import type { Snapshot } from '../../../src/snapshot/types.ts';
-import { mulberry32 } from '../../fuzz/prng.ts';
+import { mulberry32, prng } from '../../fuzz/prng.ts';
 
 const EXAMPLES = new URL('../../../examples/', import.meta.url);
 const dir = mkdtempSync(pathJoin(tmpdir(), 'netcheck-v2-'));
@@ -53,6 +53,19 @@ test('iptables-save text: counters lifted out and put back, byte for byte', () =
   assert.equal(join(cut(SAVE)!.pieces, '1:1'), undefined, 'too few counters');
   assert.equal(join(cut(SAVE)!.pieces, '0,0,0,0,0'), undefined, 'too many counters');
   assert.equal(join(cut(SAVE)!.pieces, '0,x,0,0'), undefined, 'not a counter');
+});
+
+test('holeOffsets finds exactly what the hole RegExp matches, at line ends of every kind', () => {
+  const hole = /^\[\](?= )|(?<= )\[\]$/gm;
+  const r = prng(15);
+  const atoms = ['[]', '[', ']', ' ', '\n', '\r', '\u2028', '\u2029', 'x', '[0:0]', '-A'];
+  for (let n = 0; n < 5000; n++) {
+    const text = Array.from({ length: r.int(12) }, () => r.pick(atoms)).join('');
+    const want = [...text.matchAll(hole)].map((m) => m.index);
+    assert.deepEqual(holeOffsets(text), want, JSON.stringify(text));
+  }
+  // A hole at the start, at the end, after a space and none between two holes.
+  assert.deepEqual(holeOffsets('[] a [][]\nb []'), [0, 12]);
 });
 
 test('the same ruleset with other counters on two hosts is stored once', async () => {
