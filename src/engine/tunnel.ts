@@ -74,20 +74,22 @@ function ipOf(s: string | undefined): Ipv4 | undefined {
  */
 interface VxlanTarget {
   neigh: Neighbor | undefined;
-  defaultEntry: FdbEntry | undefined;
   /** The entry of the neighbour's MAC, or the default one; only when the neighbour entry is usable. */
-  entry?: FdbEntry;
-  vtep?: string;
+  entry: FdbEntry | undefined;
+  vtep: string | undefined;
+}
+
+/** The all-zeros entry: where frames without an entry of their own go. */
+function defaultEntry(h: HostNet, oif: string): FdbEntry | undefined {
+  return h.fdbRemote.get(`${oif}|${ALL_ZEROS_MAC}`);
 }
 
 function vxlanTarget(h: HostNet, oif: string, nextHop: Ipv4): VxlanTarget {
   const vx = h.links.get(oif)!.vxlan!;
   const neigh = h.neighbors.get(`${oif}|${formatIpv4(nextHop)}`);
-  const defaultEntry = h.fdbRemote.get(`${oif}|${ALL_ZEROS_MAC}`);
-  if (!usableNeighbor(neigh)) return { neigh, defaultEntry };
-  const entry = h.fdbRemote.get(`${oif}|${neigh.lladdr}`) ?? defaultEntry;
-  const vtep = entry?.dst ?? vx.remote;
-  return { neigh, defaultEntry, ...(entry !== undefined ? { entry } : {}), ...(vtep !== undefined ? { vtep } : {}) };
+  if (!usableNeighbor(neigh)) return { neigh, entry: undefined, vtep: undefined };
+  const entry = h.fdbRemote.get(`${oif}|${neigh.lladdr}`) ?? defaultEntry(h, oif);
+  return { neigh, entry, vtep: entry?.dst ?? vx.remote };
 }
 
 /** The device the outer route lookup is bound to: the entry's `via`, or the device's `dev` when no entry decided. */
@@ -97,10 +99,11 @@ function vxlanBound(entry: FdbEntry | undefined, vx: VxlanInfo): string | undefi
 
 function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult {
   const vx = h.links.get(oif)!.vxlan!;
-  const { neigh, defaultEntry, entry, vtep } = vxlanTarget(h, oif, nextHop);
+  const { neigh, entry, vtep } = vxlanTarget(h, oif, nextHop);
   if (!usableNeighbor(neigh)) {
     const ev = neigh !== undefined ? [itemSaid({ neighbor: neigh })] : [];
-    const fallback = defaultEntry?.dst ?? vx.remote;
+    const byDefault = defaultEntry(h, oif);
+    const fallback = byDefault?.dst ?? vx.remote;
     // Without an entry the kernel ARPs through the device; the request goes to the default
     // destination, and nothing in the snapshot says whether that end answers.
     if (fallback !== undefined)
@@ -110,7 +113,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
         step: 'neighbor',
         reason: { kind: 'neighbor-unknown' },
         problem: `no usable neighbour entry for ${formatIpv4(nextHop)} on ${oif}: the kernel asks the default destination ${fallback} by ARP, and whether it answers is not in the snapshot (ip neigh show dev ${oif} after traffic)`,
-        evidence: [...ev, defaultEntry !== undefined ? itemSaid({ fdb: defaultEntry }) : `remote ${fallback}`],
+        evidence: [...ev, byDefault !== undefined ? itemSaid({ fdb: byDefault }) : `remote ${fallback}`],
       };
     return {
       ok: false,
@@ -272,8 +275,8 @@ export function fixedOuterSource(link: Link): Ipv4 | undefined {
 /** What encapsulation decides, without its words: the outer destination, `local` and the bound device. */
 export interface OuterEnds {
   dst: Ipv4;
-  local?: Ipv4;
-  bound?: string;
+  local: Ipv4 | undefined;
+  bound: string | undefined;
 }
 
 /**
@@ -286,17 +289,13 @@ export function outerEnds(h: HostNet, oif: string, nextHop: Ipv4): OuterEnds | u
   if (link?.kind === 'ipip') {
     const dst = ipipRemote(link.ipip, nextHop, undefined);
     if (dst === undefined) return undefined;
-    const local = fixedOuterSource(link);
-    const bound = link.ipip?.link;
-    return { dst, ...(local !== undefined ? { local } : {}), ...(bound !== undefined ? { bound } : {}) };
+    return { dst, local: fixedOuterSource(link), bound: link.ipip?.link };
   }
   if (link?.kind !== 'vxlan' || link.vxlan === undefined) return undefined;
   const t = vxlanTarget(h, oif, nextHop);
   const dst = usableNeighbor(t.neigh) ? ipOf(t.vtep) : undefined;
   if (dst === undefined) return undefined;
-  const local = fixedOuterSource(link);
-  const bound = vxlanBound(t.entry, link.vxlan);
-  return { dst, ...(local !== undefined ? { local } : {}), ...(bound !== undefined ? { bound } : {}) };
+  return { dst, local: fixedOuterSource(link), bound: vxlanBound(t.entry, link.vxlan) };
 }
 
 /** The outer source outerAddresses gives for these ends, without evidence: `local`, else the outer route's preferred source. */

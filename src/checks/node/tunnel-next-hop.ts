@@ -3,7 +3,7 @@
 // fdb entries must lead to the owner's underlay address.
 import { text, texts } from '../../model/render/said.ts';
 import { renderRoute } from '../../model/render/iproute2.ts';
-import { formatIpv4, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
+import { formatIpv4, parseIpv4 } from '../../lib/ipv4.ts';
 import { outerAddresses, outerEnds } from '../../engine/tunnel.ts';
 import type { HostNet } from '../../engine/host-net.ts';
 import type { Route } from '../../model/types.ts';
@@ -13,6 +13,7 @@ import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 import type { Block } from './ownership.ts';
 import {
+  blockCidr,
   blockOf,
   blocksOfNode,
   hostOwning,
@@ -40,15 +41,14 @@ function whoIs(ctx: AnalysisContext, ip: string): string {
   return 'an address no node owns';
 }
 
-const gatewaysByCtx = new WeakMap<AnalysisContext, Map<string, ReadonlySet<number>>>();
+const gatewaysByCtx = new WeakMap<AnalysisContext, Record<'ipip' | 'vxlan', Map<string, ReadonlySet<number>>>>();
 
 /** Addresses a route through a tunnel may name as next hop for blocks of `owner`; once per owner and kind. */
 function acceptableGateways(ctx: AnalysisContext, owner: string, kind: 'ipip' | 'vxlan'): ReadonlySet<number> {
   let m = gatewaysByCtx.get(ctx);
-  if (m === undefined) gatewaysByCtx.set(ctx, (m = new Map()));
-  const key = `${kind} ${owner}`;
-  let out = m.get(key);
-  if (out === undefined) m.set(key, (out = gatewaysOf(ctx, owner, kind)));
+  if (m === undefined) gatewaysByCtx.set(ctx, (m = { ipip: new Map(), vxlan: new Map() }));
+  let out = m[kind].get(owner);
+  if (out === undefined) m[kind].set(owner, (out = gatewaysOf(ctx, owner, kind)));
   return out;
 }
 
@@ -62,7 +62,7 @@ function gatewaysOf(ctx: AnalysisContext, owner: string, kind: 'ipip' | 'vxlan')
   const vtep = n?.calicoTunnelVXLAN !== undefined ? parseIpv4(n.calicoTunnelVXLAN.split('/')[0]!) : undefined;
   if (vtep !== undefined) out.add(vtep);
   // flannel's VTEP address is the network address of the node's subnet, on flannel.1 (/32).
-  for (const b of blocksOfNode(ctx, owner)) out.add(parseCidr4(b.cidr)!.net);
+  for (const b of blocksOfNode(ctx, owner)) out.add(blockCidr(b).net);
   const h = ctx.world.hosts.get(owner);
   for (const l of h?.linkOrder ?? [])
     if (l.kind === 'vxlan') for (const a of h!.addresses.get(l.name) ?? []) out.add(a.local);
