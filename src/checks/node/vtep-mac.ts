@@ -116,7 +116,7 @@ function judge(ctx: CheckContext, h: HostState): Finding[] {
   for (const n of h.neighbors) {
     if (!vxlan.has(n.dev) || !usable(n)) continue;
     const real = peerMac(ctx, h.name, n.dst);
-    if (real === undefined || real.mac.toLowerCase() === n.lladdr!.toLowerCase()) continue;
+    if (real === undefined || real.mac === n.lladdr || real.mac.toLowerCase() === n.lladdr!.toLowerCase()) continue;
     const peer = real.node;
     const fdb = h.fdb.filter((f) => f.dev === n.dev && f.mac.toLowerCase() === n.lladdr!.toLowerCase());
     out.push(
