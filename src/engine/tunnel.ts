@@ -21,7 +21,7 @@ import type { Said } from '../model/said.ts';
 import { formatIpv4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import type { FdbEntry, IpipInfo, Link, Neighbor, VxlanInfo } from '../model/types.ts';
-import { usableNeighbor } from './host-net.ts';
+import { neighborOf, usableNeighbor } from './host-net.ts';
 import type { HostNet } from './host-net.ts';
 import type { Packet } from './packet.ts';
 import type { HopReason } from './trace.ts';
@@ -81,14 +81,14 @@ interface VxlanTarget {
 
 /** The all-zeros entry: where frames without an entry of their own go. */
 function defaultEntry(h: HostNet, oif: string): FdbEntry | undefined {
-  return h.fdbRemote.get(`${oif}|${ALL_ZEROS_MAC}`);
+  return h.fdbRemote.get(oif)?.get(ALL_ZEROS_MAC);
 }
 
 function vxlanTarget(h: HostNet, oif: string, nextHop: Ipv4): VxlanTarget {
   const vx = h.links.get(oif)!.vxlan!;
-  const neigh = h.neighbors.get(`${oif}|${formatIpv4(nextHop)}`);
+  const neigh = neighborOf(h, oif, nextHop);
   if (!usableNeighbor(neigh)) return { neigh, entry: undefined, vtep: undefined };
-  const entry = h.fdbRemote.get(`${oif}|${neigh.lladdr}`) ?? defaultEntry(h, oif);
+  const entry = h.fdbRemote.get(oif)?.get(neigh.lladdr) ?? defaultEntry(h, oif);
   return { neigh, entry, vtep: entry?.dst ?? vx.remote };
 }
 
