@@ -34,16 +34,17 @@ const MB = 1024 * 1024;
 const HEAP_MB = 4096;
 const ENTRIES = process.env['SCALE_ENTRIES']?.split(',') as Entry['name'][] | undefined;
 
-interface Timed {
+export interface Timed {
   wallS: number;
   rssMB: number;
   status: number | null;
   stderr: string;
   runs?: number;
+  stdout: string;
 }
 
 /** `cmd args` under /usr/bin/time -v: wall clock and peak RSS as GNU time reports them (to a file: a crash's stderr is long). */
-function timed(cmd: string, args: string[], input?: string): Timed {
+export function timed(cmd: string, args: string[], input?: string): Timed {
   const report = join(tmpdir(), `netcheck-scale-time-${process.pid}`);
   const r = spawnSync('/usr/bin/time', ['-v', '-o', report, cmd, ...args], {
     cwd: ROOT,
@@ -57,10 +58,10 @@ function timed(cmd: string, args: string[], input?: string): Timed {
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(t);
   if (wall === null || rss === null) throw new Error(`no /usr/bin/time report for ${cmd}: ${t.slice(0, 500)}`);
   const wallS = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-  return { wallS, rssMB: Number(rss[1]) / 1024, status: r.status, stderr: r.stderr ?? '' };
+  return { wallS, rssMB: Number(rss[1]) / 1024, status: r.status, stderr: r.stderr ?? '', stdout: r.stdout ?? '' };
 }
 
-const fmt = (t: Timed): string =>
+export const fmt = (t: Timed): string =>
   `${t.wallS.toFixed(2)} s, ${t.rssMB.toFixed(0)} MB peak RSS${t.runs !== undefined && t.runs > 1 ? ` (median of ${t.runs})` : ''}`;
 
 /** The run of median wall time among `runs` runs of `f`. */
@@ -121,7 +122,7 @@ export class UniqueContent {
 }
 
 /** Writes the v2 snapshot of `g` host by host. */
-async function writeV2(g: GeneratedCluster, path: string, unique: UniqueContent): Promise<SnapshotV2Writer> {
+export async function writeV2(g: GeneratedCluster, path: string, unique: UniqueContent): Promise<SnapshotV2Writer> {
   const w = new SnapshotV2Writer(createWriteStream(path));
   await w.head(g.head);
   for (let i = 0; i < g.names.length; i++) {
@@ -134,7 +135,7 @@ async function writeV2(g: GeneratedCluster, path: string, unique: UniqueContent)
 }
 
 /** Reading a v2 file's bytes: gunzip and JSON.parse of every record, nothing put together. */
-const v2Floor = (file: string): Timed =>
+export const v2Floor = (file: string): Timed =>
   timed(process.execPath, [
     '-e',
     `const rl = require('node:readline').createInterface({ input: require('node:fs').createReadStream(${JSON.stringify(file)}).pipe(require('node:zlib').createGunzip()), crlfDelay: Infinity });

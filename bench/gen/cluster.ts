@@ -38,11 +38,11 @@ export interface GeneratedCluster {
 }
 
 const dotted = (v: number): string => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-const nodeIp = (i: number): string => dotted(((172 << 24) | (16 << 16)) + 10 + i);
-const block = (i: number): string => dotted(((10 << 24) | (65 << 16)) + 64 * i);
-const vtepMac = (i: number): string =>
+export const nodeIp = (i: number): string => dotted(((172 << 24) | (16 << 16)) + 10 + i);
+export const block = (i: number): string => dotted(((10 << 24) | (65 << 16)) + 64 * i);
+export const vtepMac = (i: number): string =>
   `66:8e:3a:${[(i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
-const nodeName = (i: number): string => `node-${String(i).padStart(4, '0')}`;
+export const nodeName = (i: number): string => `node-${String(i).padStart(4, '0')}`;
 
 interface SaveTable {
   name: string;

@@ -58,6 +58,8 @@ export interface CheckContext extends AnalysisContext {
    * check can leave the question open instead of reading emptiness as a fact.
    */
   has(node: string, sections: readonly string[]): boolean;
+  /** Whether `node` has `sections` usable, recording nothing: for deciding whether a question needs asking at all. */
+  peek(node: string, sections: readonly string[]): boolean;
 }
 
 export interface WideScopeCheck extends CheckBase {

@@ -48,7 +48,10 @@ export function dataMissingFindings(gaps: readonly DataGap[]): Finding[] {
   const byKey = new Map<string, DataGap[]>();
   for (const g of gaps) {
     const k = g.kind === 'section' ? `node\u0000${g.node}` : `objects\u0000${g.objects}`;
-    byKey.set(k, [...(byKey.get(k) ?? []), g]);
+    // Not a copy per gap: a node missing a section a pair check asks of every peer gave N gaps.
+    const list = byKey.get(k);
+    if (list === undefined) byKey.set(k, [g]);
+    else list.push(g);
   }
   return [...byKey.values()].map((gs) => {
     const checks = [...new Set(gs.map((g) => g.check))].join(', ');

@@ -75,7 +75,7 @@ function runOne(
     };
 
   const inScope = (n: string) => scope.nodes === undefined || scope.nodes.has(n);
-  const has = (node: string, sections: readonly string[]): boolean => {
+  const usableOn = (node: string, sections: readonly string[], record: boolean): boolean => {
     const h = ctx.model.hosts.get(node);
     // An unprobed node is node-not-probed's to report, not a gap of this check.
     if (h === undefined) return false;
@@ -84,10 +84,22 @@ function runOne(
       const status = statusOf(h.provenance, section);
       if (usable(status)) continue;
       ok = false;
-      if (inScope(node)) gaps.push({ kind: 'section', node, section, status, check: c.name });
+      if (record && inScope(node)) gaps.push({ kind: 'section', node, section, status, check: c.name });
     }
     return ok;
   };
+  // Answered once per node and sections: a pair check asks for each peer of every node (N² times),
+  // and the gap it records is the same each time (dataMissingFindings keeps the first).
+  const answers = new Map<string, Map<string, boolean>>();
+  const has = (node: string, sections: readonly string[]): boolean => {
+    const key = sections.join('\u0000');
+    let byNode = answers.get(key);
+    if (byNode === undefined) answers.set(key, (byNode = new Map()));
+    let ok = byNode.get(node);
+    if (ok === undefined) byNode.set(node, (ok = usableOn(node, sections, true)));
+    return ok;
+  };
+  const peek = (node: string, sections: readonly string[]): boolean => usableOn(node, sections, false);
   const judged = new Map<string, HostState>();
   for (const h of ctx.model.hosts.values()) if (inScope(h.name) && has(h.name, needs.sections)) judged.set(h.name, h);
 
@@ -95,7 +107,7 @@ function runOne(
   if (c.scope === 'node') {
     findings = [...judged.values()].flatMap((h) => c.node(ctx, h, ctx.world.hosts.get(h.name)!));
   } else {
-    const cctx: CheckContext = { ...ctx, judged, has };
+    const cctx: CheckContext = { ...ctx, judged, has, peek };
     findings = c.run(cctx);
     if (scope.nodes !== undefined) findings = findings.filter((f) => f.node !== undefined && scope.nodes!.has(f.node));
   }

@@ -13,7 +13,7 @@ import type { Ipv4 } from '../lib/ipv4.ts';
 import { itemSaid } from '../model/said.ts';
 import type { Said } from '../model/said.ts';
 import type { HostNet } from './host-net.ts';
-import { usableNeighbor } from './host-net.ts';
+import { neighborOf, usableNeighbor } from './host-net.ts';
 import { isLocalAddress } from './rpfilter.ts';
 import { bridgeCallsIptables } from './kernel/sysctl.ts';
 
@@ -64,7 +64,7 @@ function ports(h: HostNet, bridge: string) {
  * forwarding database the port (`bridge fdb`: "<mac> dev <port> master <bridge>").
  */
 export function podPort(h: HostNet, bridge: string, ip: Ipv4): { port: string; evidence: Said[] } | undefined {
-  const n = h.neighbors.get(`${bridge}|${formatIpv4(ip)}`);
+  const n = neighborOf(h, bridge, ip);
   if (!usableNeighbor(n)) return undefined;
   const mac = n.lladdr.toLowerCase();
   const e = h.fdb.find((x) => x.mac === mac && x.master === bridge && !x.self);

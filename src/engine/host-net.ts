@@ -47,14 +47,18 @@ export interface HostNet {
   tables: Map<number, RouteTable>;
   /** IPv4 policy rules in priority order (ties in listing order, as the kernel keeps them). */
   rules: PolicyRule[];
-  neighbors: Map<string, Neighbor>; // key dev|ip
+  /**
+   * IPv4 neighbour entries by device, then address (the last listed wins). Keyed by number, not by
+   * a "dev|ip" string built per lookup: every node asks for each of its N peers' VTEPs.
+   */
+  neighbors: Map<string, Map<Ipv4, Neighbor>>;
   fdb: FdbEntry[];
   /**
-   * Per "dev|mac", the first fdb entry with a remote (`dst`): the entry a VXLAN device sends that
-   * MAC's frames to (vxlan_find_mac), looked up once per peer rather than searched (1,000 nodes
-   * hold 1,000 entries each, asked by every pair).
+   * By device, then MAC, the first fdb entry with a remote (`dst`): the entry a VXLAN device sends
+   * that MAC's frames to (vxlan_find_mac), looked up once per peer rather than searched (1,000
+   * nodes hold 1,000 entries each, asked by every pair).
    */
-  fdbRemote: Map<string, FdbEntry>;
+  fdbRemote: Map<string, Map<string, FdbEntry>>;
   ipsets: Map<string, IpSet>;
 }
 
@@ -106,15 +110,19 @@ export function buildHostNet(state: HostState): HostNet {
     .sort((a, b) => a.r.priority - b.r.priority || a.i - b.i)
     .map(({ r }) => r);
 
-  const neighbors = new Map<string, Neighbor>();
-  for (const n of state.neighbors) neighbors.set(`${n.dev}|${n.dst}`, n);
+  const neighbors = new Map<string, Map<Ipv4, Neighbor>>();
+  for (const n of state.neighbors) {
+    const ip = parseIpv4(n.dst);
+    if (ip !== undefined) byDevice(neighbors, n.dev).set(ip, n);
+  }
   const ipsets = new Map<string, IpSet>();
   for (const s of state.ipsets) ipsets.set(s.name, s);
 
-  const fdbRemote = new Map<string, FdbEntry>();
+  const fdbRemote = new Map<string, Map<string, FdbEntry>>();
   for (const f of state.fdb) {
-    const key = `${f.dev}|${f.mac}`;
-    if (f.dst !== undefined && !fdbRemote.has(key)) fdbRemote.set(key, f);
+    if (f.dst === undefined) continue;
+    const m = byDevice(fdbRemote, f.dev);
+    if (!m.has(f.mac)) m.set(f.mac, f);
   }
 
   for (const rs of state.iptables) compileRulesetNow(rs);
@@ -132,6 +140,17 @@ export function buildHostNet(state: HostState): HostNet {
     fdbRemote,
     ipsets,
   };
+}
+
+function byDevice<K, V>(m: Map<string, Map<K, V>>, dev: string): Map<K, V> {
+  let d = m.get(dev);
+  if (d === undefined) m.set(dev, (d = new Map()));
+  return d;
+}
+
+/** The neighbour entry of `ip` on `dev`. */
+export function neighborOf(h: HostNet, dev: string, ip: Ipv4): Neighbor | undefined {
+  return h.neighbors.get(dev)?.get(ip);
 }
 
 /** Primary (non-secondary) IPv4 addresses of a device. */

@@ -20,12 +20,13 @@ import { itemSaid, said } from '../model/said.ts';
 import type { Said } from '../model/said.ts';
 import { formatIpv4, parseIpv4 } from '../lib/ipv4.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
-import type { FdbEntry } from '../model/types.ts';
-import { usableNeighbor } from './host-net.ts';
+import type { FdbEntry, IpipInfo, Link, Neighbor, VxlanInfo } from '../model/types.ts';
+import { neighborOf, usableNeighbor } from './host-net.ts';
 import type { HostNet } from './host-net.ts';
 import type { Packet } from './packet.ts';
 import type { HopReason } from './trace.ts';
 import { describeFibFailure, outputLookup, preferredSource } from './routing.ts';
+import type { FibOutcome } from './routing.ts';
 
 export type TunnelKind = 'ipip' | 'vxlan';
 
@@ -66,13 +67,43 @@ function ipOf(s: string | undefined): Ipv4 | undefined {
   return s === undefined ? undefined : parseIpv4(s);
 }
 
+/**
+ * Whom VXLAN device `oif` sends a frame for `nextHop` to: the neighbour entry gives the inner
+ * destination MAC, the fdb entry of that MAC (else the all-zeros default entry) the remote VTEP,
+ * else the device's `remote` (vxlan_xmit: vxlan_find_mac, then the default destination).
+ */
+interface VxlanTarget {
+  neigh: Neighbor | undefined;
+  /** The entry of the neighbour's MAC, or the default one; only when the neighbour entry is usable. */
+  entry: FdbEntry | undefined;
+  vtep: string | undefined;
+}
+
+/** The all-zeros entry: where frames without an entry of their own go. */
+function defaultEntry(h: HostNet, oif: string): FdbEntry | undefined {
+  return h.fdbRemote.get(oif)?.get(ALL_ZEROS_MAC);
+}
+
+function vxlanTarget(h: HostNet, oif: string, nextHop: Ipv4): VxlanTarget {
+  const vx = h.links.get(oif)!.vxlan!;
+  const neigh = neighborOf(h, oif, nextHop);
+  if (!usableNeighbor(neigh)) return { neigh, entry: undefined, vtep: undefined };
+  const entry = h.fdbRemote.get(oif)?.get(neigh.lladdr) ?? defaultEntry(h, oif);
+  return { neigh, entry, vtep: entry?.dst ?? vx.remote };
+}
+
+/** The device the outer route lookup is bound to: the entry's `via`, or the device's `dev` when no entry decided. */
+function vxlanBound(entry: FdbEntry | undefined, vx: VxlanInfo): string | undefined {
+  return entry !== undefined ? entry.via : vx.link;
+}
+
 function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult {
   const vx = h.links.get(oif)!.vxlan!;
-  const neigh = h.neighbors.get(`${oif}|${formatIpv4(nextHop)}`);
-  const defaultEntry = h.fdbRemote.get(`${oif}|${ALL_ZEROS_MAC}`);
+  const { neigh, entry, vtep } = vxlanTarget(h, oif, nextHop);
   if (!usableNeighbor(neigh)) {
     const ev = neigh !== undefined ? [itemSaid({ neighbor: neigh })] : [];
-    const fallback = defaultEntry?.dst ?? vx.remote;
+    const byDefault = defaultEntry(h, oif);
+    const fallback = byDefault?.dst ?? vx.remote;
     // Without an entry the kernel ARPs through the device; the request goes to the default
     // destination, and nothing in the snapshot says whether that end answers.
     if (fallback !== undefined)
@@ -82,7 +113,7 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
         step: 'neighbor',
         reason: { kind: 'neighbor-unknown' },
         problem: `no usable neighbour entry for ${formatIpv4(nextHop)} on ${oif}: the kernel asks the default destination ${fallback} by ARP, and whether it answers is not in the snapshot (ip neigh show dev ${oif} after traffic)`,
-        evidence: [...ev, defaultEntry !== undefined ? itemSaid({ fdb: defaultEntry }) : `remote ${fallback}`],
+        evidence: [...ev, byDefault !== undefined ? itemSaid({ fdb: byDefault }) : `remote ${fallback}`],
       };
     return {
       ok: false,
@@ -93,8 +124,6 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       evidence: ev,
     };
   }
-  const entry: FdbEntry | undefined = h.fdbRemote.get(`${oif}|${neigh.lladdr}`) ?? defaultEntry;
-  const vtep = entry?.dst ?? vx.remote;
   if (vtep === undefined)
     return {
       ok: false,
@@ -115,15 +144,15 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
       problem: `VTEP ${vtep} is not an IPv4 address`,
       evidence: [fdbLine],
     };
+  const boundDev = vxlanBound(entry, vx);
+  const local = fixedOuterSource(h.links.get(oif)!);
   const bound =
-    entry !== undefined
-      ? entry.via !== undefined
-        ? { dev: entry.via, from: said`fdb entry "${{ fdb: entry }}"` }
-        : undefined
-      : vx.link !== undefined
-        ? { dev: vx.link, from: `dev ${vx.link} of ${oif}` }
-        : undefined;
-  const local = ipOf(vx.local);
+    boundDev === undefined
+      ? undefined
+      : {
+          dev: boundDev,
+          from: entry !== undefined ? said`fdb entry "${{ fdb: entry }}"` : `dev ${boundDev} of ${oif}`,
+        };
   return {
     ok: true,
     encap: {
@@ -140,10 +169,17 @@ function vxlanEncapsulation(h: HostNet, oif: string, nextHop: Ipv4): EncapResult
   };
 }
 
-function ipipEncapsulation(h: HostNet, oif: string, nextHop: Ipv4, innerDst: Ipv4 | undefined): EncapResult {
-  const info = h.links.get(oif)!.ipip;
+/** IPIP's outer destination: the tunnel's remote, else the route's next hop, unless that is the inner destination itself. */
+function ipipRemote(info: IpipInfo | undefined, nextHop: Ipv4, innerDst: Ipv4 | undefined): Ipv4 | undefined {
   const remote = info?.remote !== undefined ? parseIpv4(info.remote) : nextHop;
-  if (remote === undefined || (info?.remote === undefined && remote === innerDst))
+  return remote === undefined || (info?.remote === undefined && remote === innerDst) ? undefined : remote;
+}
+
+function ipipEncapsulation(h: HostNet, oif: string, nextHop: Ipv4, innerDst: Ipv4 | undefined): EncapResult {
+  const link = h.links.get(oif)!;
+  const info = link.ipip;
+  const remote = ipipRemote(info, nextHop, innerDst);
+  if (remote === undefined)
     return {
       ok: false,
       verdict: 'dropped',
@@ -152,7 +188,7 @@ function ipipEncapsulation(h: HostNet, oif: string, nextHop: Ipv4, innerDst: Ipv
       problem: `IPIP device ${oif} has no remote and the route gives no gateway`,
       evidence: [],
     };
-  const local = ipOf(info?.local);
+  const local = fixedOuterSource(link);
   return {
     ok: true,
     encap: {
@@ -223,6 +259,52 @@ export interface OuterAddresses {
   problem?: Said;
 }
 
+/** The route the outer packet takes: to the remote end, bound to the underlay device when one binds it. */
+function outerRoute(h: HostNet, dst: Ipv4, bound: string | undefined): FibOutcome {
+  return outputLookup(h, { dst, src: 0, iif: 'lo', mark: 0, tos: 0, ...(bound !== undefined ? { oif: bound } : {}) });
+}
+
+/**
+ * The outer source of every packet out of tunnel device `link`, whatever its destination: the
+ * device's `local` (IPIP parms.iph.saddr, VXLAN cfg.saddr); undefined when routing picks it per packet.
+ */
+export function fixedOuterSource(link: Link): Ipv4 | undefined {
+  return ipOf(link.kind === 'ipip' ? link.ipip?.local : link.vxlan?.local);
+}
+
+/** What encapsulation decides, without its words: the outer destination, `local` and the bound device. */
+export interface OuterEnds {
+  dst: Ipv4;
+  local: Ipv4 | undefined;
+  bound: string | undefined;
+}
+
+/**
+ * The outer ends of a packet routed out of tunnel device `oif` toward `nextHop` — the same
+ * decisions as encapsulation(), undefined exactly where it fails — with no evidence or wording
+ * built: the tunnel checks ask it for every ordered pair of nodes.
+ */
+export function outerEnds(h: HostNet, oif: string, nextHop: Ipv4): OuterEnds | undefined {
+  const link = h.links.get(oif);
+  if (link?.kind === 'ipip') {
+    const dst = ipipRemote(link.ipip, nextHop, undefined);
+    if (dst === undefined) return undefined;
+    return { dst, local: fixedOuterSource(link), bound: link.ipip?.link };
+  }
+  if (link?.kind !== 'vxlan' || link.vxlan === undefined) return undefined;
+  const t = vxlanTarget(h, oif, nextHop);
+  const dst = usableNeighbor(t.neigh) ? ipOf(t.vtep) : undefined;
+  if (dst === undefined) return undefined;
+  return { dst, local: fixedOuterSource(link), bound: vxlanBound(t.entry, link.vxlan) };
+}
+
+/** The outer source outerAddresses gives for these ends, without evidence: `local`, else the outer route's preferred source. */
+export function outerSource(h: HostNet, ends: OuterEnds): Ipv4 | undefined {
+  if (ends.local !== undefined) return ends.local;
+  const r = outerRoute(h, ends.dst, ends.bound);
+  return r.ok ? preferredSource(h, r.route) : undefined;
+}
+
 /** The outer addresses of a packet routed out of tunnel device `oif` toward `nextHop`, without walking it. */
 export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAddresses {
   const kind: TunnelKind = h.links.get(oif)?.kind === 'ipip' ? 'ipip' : 'vxlan';
@@ -230,14 +312,7 @@ export function outerAddresses(h: HostNet, oif: string, nextHop: Ipv4): OuterAdd
   if (!e.ok) return { kind, srcFrom: '', evidence: e.evidence, problem: e.problem };
   const { dst, local, bound } = e.encap;
   const out: OuterAddresses = { kind, dst, srcFrom: '', evidence: [...e.encap.evidence] };
-  const r = outputLookup(h, {
-    dst,
-    src: 0,
-    iif: 'lo',
-    mark: 0,
-    tos: 0,
-    ...(bound !== undefined ? { oif: bound.dev } : {}),
-  });
+  const r = outerRoute(h, dst, bound?.dev);
   if (r.ok) {
     out.evidence.push(itemSaid({ route: r.route }));
     const dev = r.route.dev ?? r.route.nexthops[0]?.dev;

@@ -6,7 +6,7 @@ import { cidrContains, cidrOverlaps, formatIpv4 } from '../lib/ipv4.ts';
 import { CNI_MODULES } from '../model/cni/index.ts';
 import type { Ipv4 } from '../lib/ipv4.ts';
 import { proxyArp } from './kernel/sysctl.ts';
-import { usableNeighbor } from './host-net.ts';
+import { neighborOf, usableNeighbor } from './host-net.ts';
 import type { HostNet } from './host-net.ts';
 import { fibLookup, routeUsesDev } from './routing.ts';
 import { missingSection, NEEDS } from './data-gaps.ts';
@@ -159,7 +159,7 @@ export function resolveReceiver(w: World, host: HostNet, dev: string, nextHop: I
   // 0. The sender's own neighbour entry: the kernel sends the frame to the MAC it holds, and
   //    that MAC names the receiving device — whatever subnets the two ends have (two IP subnets
   //    on one segment, a peer's second NIC) and whichever of a host's NICs answered the ARP.
-  const entry = host.neighbors.get(`${dev}|${formatIpv4(nextHop)}`);
+  const entry = neighborOf(host, dev, nextHop);
   if (usableNeighbor(entry)) {
     const owner = macOwner(w, host, entry.lladdr);
     if (owner !== undefined) {

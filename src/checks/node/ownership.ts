@@ -4,7 +4,7 @@
 // node.spec.podCIDR with flannel, host-local usePodCidr or Cilium `ipam: kubernetes`, CiliumNode
 // with Cilium cluster-pool).
 import { PrefixIndex, parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
-import type { Ipv4 } from '../../lib/ipv4.ts';
+import type { Cidr4, Ipv4 } from '../../lib/ipv4.ts';
 import type { NodeInfo } from '../../model/cluster.ts';
 import { CNI_MODULES } from '../../model/cni/index.ts';
 import { podSideDevices } from '../../model/cni/pod-side.ts';
@@ -62,13 +62,49 @@ export function blocksOfNode(ctx: AnalysisContext, node: string): readonly Block
   return m.get(node) ?? [];
 }
 
-/** The devices of `node` on the pod side (model/cni/pod-side.ts): its pods' routes, bridges, gateways. */
-export function podSide(ctx: AnalysisContext, node: string): Set<string> {
-  const h = ctx.model.hosts.get(node);
-  if (h === undefined) return new Set();
-  const ranges = ctx.flavour.podRanges.filter((r) => r.node === node).map((r) => r.cidr);
-  const ips = ctx.model.cluster.pods.filter((p) => p.node === node && !p.hostNetwork).flatMap((p) => p.ips);
-  return podSideDevices(h, ranges, ips);
+interface PodSides {
+  ranges: Map<string, string[]>;
+  ips: Map<string, string[]>;
+  devices: Map<string, ReadonlySet<string>>;
+}
+
+const podSidesByCtx = new WeakMap<AnalysisContext, PodSides>();
+
+/**
+ * The devices of `node` on the pod side (model/cni/pod-side.ts): its pods' routes, bridges,
+ * gateways. Once per node and analysis, from the ranges and pods grouped by node once (five
+ * checks ask of every node; a search of every range and pod each time grew as N²).
+ */
+export function podSide(ctx: AnalysisContext, node: string): ReadonlySet<string> {
+  let m = podSidesByCtx.get(ctx);
+  if (m === undefined) {
+    m = { ranges: new Map(), ips: new Map(), devices: new Map() };
+    for (const r of ctx.flavour.podRanges) push(m.ranges, r.node, [r.cidr]);
+    for (const p of ctx.model.cluster.pods) if (!p.hostNetwork && p.node !== undefined) push(m.ips, p.node, p.ips);
+    podSidesByCtx.set(ctx, m);
+  }
+  let out = m.devices.get(node);
+  if (out === undefined) {
+    const h = ctx.model.hosts.get(node);
+    out = h === undefined ? new Set() : podSideDevices(h, m.ranges.get(node) ?? [], m.ips.get(node) ?? []);
+    m.devices.set(node, out);
+  }
+  return out;
+}
+
+function push<T>(m: Map<string, T[]>, key: string, values: readonly T[]): void {
+  const list = m.get(key);
+  if (list === undefined) m.set(key, [...values]);
+  else for (const v of values) list.push(v);
+}
+
+const cidrs = new WeakMap<Block, Cidr4>();
+
+/** A block's prefix, parsed once (podBlocks keeps only blocks whose prefix parses). */
+export function blockCidr(b: Block): Cidr4 {
+  let c = cidrs.get(b);
+  if (c === undefined) cidrs.set(b, (c = parseCidr4(b.cidr)!));
+  return c;
 }
 
 const blockIndexes = new WeakMap<readonly Block[], PrefixIndex<Block>>();
@@ -80,7 +116,7 @@ export function blockOf(blocks: readonly Block[], prefix: string): Block | undef
   let idx = blockIndexes.get(blocks);
   if (idx === undefined) {
     idx = new PrefixIndex();
-    for (const b of blocks) idx.add(parseCidr4(b.cidr)!, b);
+    for (const b of blocks) idx.add(blockCidr(b), b);
     blockIndexes.set(blocks, idx);
   }
   return idx.longest(p.net, p.len);

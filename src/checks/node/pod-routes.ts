@@ -8,7 +8,7 @@ import type { NodeScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 import { tunnelOwner } from '../../model/cni/index.ts';
-import { blockOf, ownershipObjects, podBlocks, podSide } from './ownership.ts';
+import { blockCidr, blockOf, ownershipObjects, podBlocks, podSide } from './ownership.ts';
 
 export const podRoutesCheck: NodeScopeCheck = {
   name: 'pod-routes',
@@ -41,15 +41,16 @@ export const podRoutesCheck: NodeScopeCheck = {
     }
     for (const b of blocks) {
       if (b.node === h.name) continue;
-      const c = parseCidr4(b.cidr)!;
+      const c = blockCidr(b);
       const probe = (c.net + (c.len < 32 ? 1 : 0)) >>> 0;
       const r = fibLookup(net, { dst: probe, src: 0, iif: 'lo', mark: 0, tos: 0 });
       const route = r.route;
       // A route as specific as the block, or a wider one into a tunnel or a pod-side device
       // (flannel's /16 on flannel.1, Cilium's cilium_host), is the CNI's design; the default
       // route or a LAN route is not.
-      const specific = route !== undefined && parseCidr4(route.dst)!.len >= c.len;
-      const viaCni = route?.dev !== undefined && parseCidr4(route.dst)!.len > 0 && cniDevice(route.dev);
+      const len = route !== undefined ? parseCidr4(route.dst)!.len : 0;
+      const specific = route !== undefined && len >= c.len;
+      const viaCni = route?.dev !== undefined && len > 0 && cniDevice(route.dev);
       if (r.ok && route?.type === 'unicast' && (specific || viaCni)) continue;
       if (!r.ok && r.error !== 'no-route') continue; // a blackhole is reported above (or is this node's own)
       out.push(

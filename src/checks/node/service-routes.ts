@@ -9,9 +9,10 @@ import { renderRoute } from '../../model/render/iproute2.ts';
 import type { Route } from '../../model/types.ts';
 import { fixedNeeds } from '../check.ts';
 import type { NodeScopeCheck } from '../check.ts';
+import type { AnalysisContext } from '../context.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-import { podBlocks } from './ownership.ts';
+import { blockCidr, podBlocks } from './ownership.ts';
 
 const routeIndexes = new WeakMap<readonly Route[], Map<number, PrefixIndex<Route>>>();
 
@@ -36,10 +37,37 @@ function bestIn(routes: readonly Route[], ip: Ipv4, table: number): Route | unde
 
 const bestMain = (routes: readonly Route[], ip: Ipv4) => bestIn(routes, ip, 254);
 
+interface ClusterIp {
+  ip: string;
+  addr: Ipv4;
+  svc: string;
+}
+
+const clusterIpsByServices = new WeakMap<object, ClusterIp[]>();
+
+/** Every Service's IPv4 ClusterIPs, parsed once per analysis (every node is asked about each). */
+function clusterIpsOf(ctx: AnalysisContext): ClusterIp[] {
+  const services = ctx.model.cluster.services;
+  let out = clusterIpsByServices.get(services);
+  if (out === undefined) {
+    out = services.flatMap((s) =>
+      s.clusterIPs.flatMap((ip) => {
+        const addr = parseIpv4(ip);
+        return addr === undefined ? [] : [{ ip, addr, svc: `${s.namespace}/${s.name}` }];
+      }),
+    );
+    clusterIpsByServices.set(services, out);
+  }
+  return out;
+}
+
 /** ClusterIPs no table of the node routes at all: its own connections to them fail before DNAT. */
-function unroutedServices(routes: readonly Route[], ips: readonly { ip: string; svc: string }[]) {
-  const tables = [...new Set(routes.filter((r) => r.family === 'inet' && r.table !== 255).map((r) => r.table))];
-  return ips.filter((c) => tables.every((t) => bestIn(routes, parseIpv4(c.ip)!, t) === undefined));
+function unroutedServices(routes: readonly Route[], ips: readonly ClusterIp[]): ClusterIp[] {
+  const inet = routes.filter((r) => r.family === 'inet' && r.table !== 255);
+  // A table with a default route routes every address: no ClusterIP need be looked up (10k Services × N nodes).
+  if (inet.some((r) => parseCidr4(r.dst)?.len === 0)) return [];
+  const tables = [...new Set(inet.map((r) => r.table))];
+  return ips.filter((c) => tables.every((t) => bestIn(routes, c.addr, t) === undefined));
 }
 
 export const serviceRoutesCheck: NodeScopeCheck = {
@@ -51,9 +79,7 @@ export const serviceRoutesCheck: NodeScopeCheck = {
   needs: fixedNeeds(['ip-route', 'ip-addr'], ['services']),
   node(ctx, h) {
     const out: Finding[] = [];
-    const clusterIps = ctx.model.cluster.services.flatMap((s) =>
-      s.clusterIPs.filter((ip) => parseIpv4(ip) !== undefined).map((ip) => ({ ip, svc: `${s.namespace}/${s.name}` })),
-    );
+    const clusterIps = clusterIpsOf(ctx);
     const blocks = podBlocks(ctx);
     const unrouted = unroutedServices(h.routes, clusterIps);
     if (unrouted.length > 0) {
@@ -83,10 +109,11 @@ export const serviceRoutesCheck: NodeScopeCheck = {
       const src = r.prefsrc !== undefined ? parseIpv4(r.prefsrc) : undefined;
       if (net === undefined || src === undefined) continue;
       // Only what this route really takes: a more specific route (a CNI's block route) still wins.
-      const svcs = clusterIps.filter((c) => bestMain(h.routes, parseIpv4(c.ip)!) === r);
+      // The route can take only addresses inside it: the cheap test first, then the lookup.
+      const svcs = clusterIps.filter((c) => cidrContains(net, c.addr) && bestMain(h.routes, c.addr) === r);
       const pods = blocks.filter((b) => {
-        const c = parseCidr4(b.cidr);
-        return c !== undefined && !cidrContains(c, src) && bestMain(h.routes, c.net) === r;
+        const c = blockCidr(b);
+        return cidrContains(net, c.net) && !cidrContains(c, src) && bestMain(h.routes, c.net) === r;
       });
       if (svcs.length === 0 && pods.length === 0) continue;
       const what = [

@@ -4,6 +4,7 @@
 import { renderLink } from '../../model/render/iproute2.ts';
 import { parseIpv4 } from '../../lib/ipv4.ts';
 import { fibLookup } from '../../engine/routing.ts';
+import type { NodeInfo } from '../../model/cluster.ts';
 import type { Link } from '../../model/types.ts';
 import type { HostNet } from '../../engine/host-net.ts';
 import { fixedNeeds } from '../check.ts';
@@ -13,15 +14,21 @@ import type { Finding } from '../finding.ts';
 
 const OVERHEAD: Partial<Record<Link['kind'], number>> = { ipip: 20, vxlan: 50 };
 
-/** The device encapsulated packets leave by: the tunnel's bound device, else the route to a peer's underlay address. */
-function underlayDevice(h: HostNet, tunnel: Link, peers: readonly string[]): string | undefined {
+/**
+ * The device encapsulated packets leave by: the tunnel's bound device, else the route to a peer's
+ * underlay address (the first that has one; peers read in place, not listed per node: N² addresses).
+ */
+function underlayDevice(h: HostNet, tunnel: Link, nodes: readonly NodeInfo[]): string | undefined {
   const bound = tunnel.vxlan?.link ?? tunnel.ipip?.link;
   if (bound !== undefined) return bound;
-  for (const p of peers) {
-    const ip = parseIpv4(p);
-    if (ip === undefined) continue;
-    const r = fibLookup(h, { dst: ip, src: 0, iif: 'lo', mark: 0, tos: 0 });
-    if (r.ok && r.route.type === 'unicast') return r.route.dev ?? r.route.nexthops[0]?.dev;
+  for (const n of nodes) {
+    if (n.name === h.name) continue;
+    for (const p of n.internalIPs) {
+      const ip = parseIpv4(p);
+      if (ip === undefined) continue;
+      const r = fibLookup(h, { dst: ip, src: 0, iif: 'lo', mark: 0, tos: 0 });
+      if (r.ok && r.route.type === 'unicast') return r.route.dev ?? r.route.nexthops[0]?.dev;
+    }
   }
   return undefined;
 }
@@ -35,11 +42,10 @@ export const tunnelMtuCheck: NodeScopeCheck = {
   needs: fixedNeeds(['ip-addr', 'ip-route', 'ip-rule'], ['nodes']),
   node(ctx, h, net) {
     const out: Finding[] = [];
-    const peers = ctx.model.cluster.nodes.filter((n) => n.name !== h.name).flatMap((n) => n.internalIPs);
     for (const t of h.links) {
       const overhead = OVERHEAD[t.kind];
       if (overhead === undefined || !t.up) continue;
-      const dev = underlayDevice(net, t, peers);
+      const dev = underlayDevice(net, t, ctx.model.cluster.nodes);
       const under = dev === undefined ? undefined : h.links.find((l) => l.name === dev);
       if (under === undefined || t.mtu + overhead <= under.mtu) continue;
       out.push(

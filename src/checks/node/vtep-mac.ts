@@ -5,12 +5,14 @@
 // probed) and, for flannel, in the peer's backend-data annotation (VtepMAC), which is what the
 // sender's flanneld programs from.
 import { parseCidr4, parseIpv4 } from '../../lib/ipv4.ts';
+import type { Ipv4 } from '../../lib/ipv4.ts';
 import { renderFdb, renderLink, renderNeighbor } from '../../model/render/iproute2.ts';
 import type { HostState, Link, Neighbor } from '../../model/types.ts';
 import type { CheckContext, WideScopeCheck } from '../check.ts';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-import { podBlocks } from './ownership.ts';
+import { nodeInfo, podBlocks } from './ownership.ts';
+import type { Block } from './ownership.ts';
 
 const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
 
@@ -18,7 +20,8 @@ const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
 interface PeerMac {
   node: string;
   mac: string;
-  evidence: string;
+  /** Said only for a mismatch: every node asks for each of its N neighbours. */
+  evidence(): string;
 }
 
 type VxlanDevices = Map<string, { node: string; link: Link }[]>;
@@ -55,12 +58,30 @@ function peerDevice(ctx: CheckContext, self: string, ip: string): { node: string
     ?.find((d) => d.node !== self);
 }
 
+const blocksByNet = new WeakMap<readonly Block[], Map<Ipv4, Block[]>>();
+
+/** The blocks whose network address is `ip`, in list order; indexed once per analysis (each neighbour of each node asks). */
+function blocksAt(ctx: CheckContext, ip: Ipv4 | undefined): readonly Block[] {
+  const blocks = podBlocks(ctx);
+  let m = blocksByNet.get(blocks);
+  if (m === undefined) {
+    m = new Map();
+    for (const b of blocks) {
+      const net = parseCidr4(b.cidr)!.net;
+      const list = m.get(net);
+      if (list === undefined) m.set(net, [b]);
+      else list.push(b);
+    }
+    blocksByNet.set(blocks, m);
+  }
+  return ip === undefined ? [] : (m.get(ip) ?? []);
+}
+
 /** flannel's VTEP address of a node is its subnet's network address (flannel.1, /32); its MAC is in backend-data. */
 function flannelPeer(ctx: CheckContext, self: string, ip: string): PeerMac | undefined {
-  const a = parseIpv4(ip);
-  const block = podBlocks(ctx).find((b) => b.node !== self && parseCidr4(b.cidr)?.net === a);
+  const block = blocksAt(ctx, parseIpv4(ip)).find((b) => b.node !== self);
   if (block === undefined) return undefined;
-  const raw = ctx.model.cluster.nodes.find((n) => n.name === block.node)?.annotations[FLANNEL_BACKEND_DATA];
+  const raw = nodeInfo(ctx, block.node)?.annotations[FLANNEL_BACKEND_DATA];
   if (raw === undefined) return undefined;
   let mac: unknown;
   try {
@@ -69,7 +90,7 @@ function flannelPeer(ctx: CheckContext, self: string, ip: string): PeerMac | und
     return undefined;
   }
   return typeof mac === 'string'
-    ? { node: block.node, mac, evidence: `Node ${block.node}: annotation ${FLANNEL_BACKEND_DATA}=${raw}` }
+    ? { node: block.node, mac, evidence: () => `Node ${block.node}: annotation ${FLANNEL_BACKEND_DATA}=${raw}` }
     : undefined;
 }
 
@@ -80,7 +101,7 @@ function peerMac(ctx: CheckContext, self: string, ip: string): PeerMac | undefin
     return {
       node: dev.node,
       mac: dev.link.mac!,
-      evidence: `${dev.node}: ${renderLink(dev.link)} link/ether ${dev.link.mac}`,
+      evidence: () => `${dev.node}: ${renderLink(dev.link)} link/ether ${dev.link.mac}`,
     };
   return flannelPeer(ctx, self, ip);
 }
@@ -95,14 +116,14 @@ function judge(ctx: CheckContext, h: HostState): Finding[] {
   for (const n of h.neighbors) {
     if (!vxlan.has(n.dev) || !usable(n)) continue;
     const real = peerMac(ctx, h.name, n.dst);
-    if (real === undefined || real.mac.toLowerCase() === n.lladdr!.toLowerCase()) continue;
+    if (real === undefined || real.mac === n.lladdr || real.mac.toLowerCase() === n.lladdr!.toLowerCase()) continue;
     const peer = real.node;
     const fdb = h.fdb.filter((f) => f.dev === n.dev && f.mac.toLowerCase() === n.lladdr!.toLowerCase());
     out.push(
       finding('vtep-mac-mismatch', {
         node: h.name,
         summary: `${h.name} sends ${peer}'s VXLAN traffic (VTEP ${n.dst} on ${n.dev}) to MAC ${n.lladdr}, but ${peer}'s VTEP has MAC ${real.mac}: ${peer} drops every such frame as addressed to another host`,
-        evidence: [`${h.name}: ${renderNeighbor(n)}`, ...fdb.map((f) => `${h.name}: ${renderFdb(f)}`), real.evidence],
+        evidence: [`${h.name}: ${renderNeighbor(n)}`, ...fdb.map((f) => `${h.name}: ${renderFdb(f)}`), real.evidence()],
         fix: `On ${h.name}: ip neigh replace ${n.dst} lladdr ${real.mac} dev ${n.dev} nud permanent${fdb[0]?.dst !== undefined ? `; bridge fdb del ${n.lladdr} dev ${n.dev}; bridge fdb append ${real.mac} dev ${n.dev} dst ${fdb[0].dst}` : ''} — or restart the CNI agent on ${h.name} so it reprograms its peers.`,
       }),
     );
