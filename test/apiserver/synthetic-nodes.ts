@@ -43,6 +43,15 @@ export function imageWithout(tool: string): Record<string, string> {
   return rest;
 }
 
+/** Writes a node's command outputs where its stand-in tools read them (`dir` exists). */
+export function writeNodeContent(dir: string, e: HostEntry): void {
+  // Files (file:<path> sections) are read from this machine's /etc, as the script reads them.
+  const commands = new Set(PROBE_COMMANDS.map((c) => c.section));
+  for (const [s, text] of Object.entries(e.sections)) if (commands.has(s)) writeFileSync(join(dir, `${s}.out`), text);
+  for (const [s, why] of Object.entries(e.errors))
+    if (commands.has(s)) writeFileSync(join(dir, `${s}.err`), `${why}\n`);
+}
+
 /** WebSocket header bytes of a binary frame of `n` payload bytes (RFC 6455 5.2, unmasked). */
 const wsHeader = (n: number): number => (n < 126 ? 2 : n < 65536 ? 4 : 10);
 
@@ -56,13 +65,18 @@ export class SyntheticNodes {
   received = 0;
   execs = 0;
 
+  private readonly preparing = new Map<string, Promise<void>>();
+
   /**
    * @param content each node's sections and errors (read when the node is first exec'd into)
    * @param tools the image's applets
+   * @param prepare writes a node's content directory instead (`content` unused), off this event
+   *   loop: a generator elsewhere writes `<section>.out` / `<section>.err` files, as nodeDir does
    */
   constructor(
     private readonly content: (node: string) => HostEntry,
     tools: Readonly<Record<string, string>> = IMAGE_TOOLS,
+    private readonly prepare?: (node: string, dir: string) => Promise<void>,
   ) {
     mkdirSync(this.image);
     for (const [t, path] of Object.entries(tools)) symlinkSync(path, join(this.image, t));
@@ -99,13 +113,22 @@ export class SyntheticNodes {
     if (!this.written.has(node)) {
       this.written.add(node);
       mkdirSync(d, { recursive: true });
-      // Files (file:<path> sections) are read from this machine's /etc, as the script reads them.
-      const e = this.content(node);
-      const commands = new Set(PROBE_COMMANDS.map((c) => c.section));
-      for (const [s, text] of Object.entries(e.sections)) if (commands.has(s)) writeFileSync(join(d, `${s}.out`), text);
-      for (const [s, why] of Object.entries(e.errors))
-        if (commands.has(s)) writeFileSync(join(d, `${s}.err`), `${why}\n`);
+      writeNodeContent(d, this.content(node));
     }
+    return d;
+  }
+
+  /** The node's content directory, once written (by `prepare` when given, else by nodeDir). */
+  private async ready(node: string): Promise<string> {
+    if (this.prepare === undefined) return this.nodeDir(node);
+    const d = join(this.dir, 'nodes', node);
+    let p = this.preparing.get(node);
+    if (p === undefined) {
+      mkdirSync(d, { recursive: true });
+      p = this.prepare(node, d);
+      this.preparing.set(node, p);
+    }
+    await p;
     return d;
   }
 
@@ -120,6 +143,7 @@ export class SyntheticNodes {
   drop(node: string): void {
     rmSync(join(this.dir, 'nodes', node), { recursive: true, force: true });
     rmSync(join(this.dir, 'tmp', node), { recursive: true, force: true });
+    this.preparing.delete(node);
   }
 
   killAll(): void {
@@ -156,8 +180,9 @@ export class SyntheticNodes {
       ws.close();
       return;
     }
+    const nodeDir = await this.ready(node.name);
     const child = spawn(exe, command.slice(1), {
-      env: { PATH: this.image, TMPDIR: this.podTmp(node.name), NETCHECK_NODE: this.nodeDir(node.name) },
+      env: { PATH: this.image, TMPDIR: this.podTmp(node.name), NETCHECK_NODE: nodeDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.add(child);
