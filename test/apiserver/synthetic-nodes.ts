@@ -65,18 +65,16 @@ export class SyntheticNodes {
   received = 0;
   execs = 0;
 
-  private readonly preparing = new Map<string, Promise<void>>();
-
   /**
    * @param content each node's sections and errors (read when the node is first exec'd into)
    * @param tools the image's applets
-   * @param prepare writes a node's content directory instead (`content` unused), off this event
-   *   loop: a generator elsewhere writes `<section>.out` / `<section>.err` files, as nodeDir does
+   * @param contentDir where every node's content already is, `<contentDir>/<node>/` as
+   *   writeNodeContent writes it (`content` unused, nothing generated while serving)
    */
   constructor(
     private readonly content: (node: string) => HostEntry,
     tools: Readonly<Record<string, string>> = IMAGE_TOOLS,
-    private readonly prepare?: (node: string, dir: string) => Promise<void>,
+    private readonly contentDir?: string,
   ) {
     mkdirSync(this.image);
     for (const [t, path] of Object.entries(tools)) symlinkSync(path, join(this.image, t));
@@ -109,26 +107,13 @@ export class SyntheticNodes {
 
   /** The node's content directory, written on first use. */
   nodeDir(node: string): string {
+    if (this.contentDir !== undefined) return join(this.contentDir, node);
     const d = join(this.dir, 'nodes', node);
     if (!this.written.has(node)) {
       this.written.add(node);
       mkdirSync(d, { recursive: true });
       writeNodeContent(d, this.content(node));
     }
-    return d;
-  }
-
-  /** The node's content directory, once written (by `prepare` when given, else by nodeDir). */
-  private async ready(node: string): Promise<string> {
-    if (this.prepare === undefined) return this.nodeDir(node);
-    const d = join(this.dir, 'nodes', node);
-    let p = this.preparing.get(node);
-    if (p === undefined) {
-      mkdirSync(d, { recursive: true });
-      p = this.prepare(node, d);
-      this.preparing.set(node, p);
-    }
-    await p;
     return d;
   }
 
@@ -143,7 +128,6 @@ export class SyntheticNodes {
   drop(node: string): void {
     rmSync(join(this.dir, 'nodes', node), { recursive: true, force: true });
     rmSync(join(this.dir, 'tmp', node), { recursive: true, force: true });
-    this.preparing.delete(node);
   }
 
   killAll(): void {
@@ -180,9 +164,8 @@ export class SyntheticNodes {
       ws.close();
       return;
     }
-    const nodeDir = await this.ready(node.name);
     const child = spawn(exe, command.slice(1), {
-      env: { PATH: this.image, TMPDIR: this.podTmp(node.name), NETCHECK_NODE: nodeDir },
+      env: { PATH: this.image, TMPDIR: this.podTmp(node.name), NETCHECK_NODE: this.nodeDir(node.name) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.add(child);
