@@ -20,10 +20,17 @@ import type { PodAccessOptions } from './pod-access.ts';
 import { parseBatch } from './probe-pod.ts';
 import type { BatchCommandResult, BatchRequest, BatchResult } from './probe-pod.ts';
 
+/** What the store holds at most: the shared chains of a 10k-Service cluster are ~21 MB. */
+const CONTENT_STORE_BYTES = 256 * 1024 * 1024;
+
 /**
  * The collector's content, by blob id: what one node sent is not asked of the next, nor what
  * another node is fetching at the moment (nodes are collected in parallel: the first twenty would
- * otherwise all ask for the cluster's shared chains).
+ * otherwise all ask for the cluster's shared chains). Bounded: past `maxBytes` the least recently
+ * used blobs go, so a node's own content (its routes, neighbours, fdb: ~0.4 MB a node at 1,000
+ * nodes, used once) does not pile up with the cluster's size, while the shared chains, used by
+ * every node, stay. A blob gone before a node put its section together is moved again whole
+ * (the refetch path), never guessed.
  */
 export class ContentStore {
   private readonly blobs = new Map<string, string>();
@@ -31,12 +38,20 @@ export class ContentStore {
   /** Bytes of distinct content held. */
   bytes = 0;
 
+  constructor(private readonly maxBytes = CONTENT_STORE_BYTES) {}
+
   has(id: string): boolean {
     return this.blobs.has(id);
   }
 
   get(id: string): string | undefined {
-    return this.blobs.get(id);
+    const t = this.blobs.get(id);
+    if (t !== undefined) {
+      // Most recently used last (a Map iterates in insertion order).
+      this.blobs.delete(id);
+      this.blobs.set(id, t);
+    }
+    return t;
   }
 
   /**
@@ -66,6 +81,11 @@ export class ContentStore {
     if (!this.blobs.has(id)) {
       this.blobs.set(id, text);
       this.bytes += Buffer.byteLength(text);
+      for (const [old, t] of this.blobs) {
+        if (this.bytes <= this.maxBytes || old === id) break;
+        this.blobs.delete(old);
+        this.bytes -= Buffer.byteLength(t);
+      }
     }
     return true;
   }
