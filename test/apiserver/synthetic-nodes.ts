@@ -136,7 +136,8 @@ export class SyntheticNodes {
 
   close(): void {
     this.killAll();
-    rmSync(this.dir, { recursive: true, force: true });
+    // A killed script may still be writing its pod state: rm retries what it finds not empty.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 5 });
   }
 
   private send(ws: WsConnection, ch: number, d: Buffer): boolean {
