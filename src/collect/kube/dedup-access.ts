@@ -28,7 +28,7 @@ const CONTENT_STORE_BYTES = 256 * 1024 * 1024;
  * another node is fetching at the moment (nodes are collected in parallel: the first twenty would
  * otherwise all ask for the cluster's shared chains). Bounded: past `maxBytes` the least recently
  * used blobs go, so a node's own content (its routes, neighbours, fdb: an entry per other node,
- * nodes, used once) does not pile up with the cluster's size, while the shared chains, used by
+ * used once) does not pile up with the cluster's size, while the shared chains, used by
  * every node, stay. A blob gone before a node put its section together is moved again whole
  * (the refetch path), never guessed.
  */
