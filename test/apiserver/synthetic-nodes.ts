@@ -43,6 +43,15 @@ export function imageWithout(tool: string): Record<string, string> {
   return rest;
 }
 
+/** Writes a node's command outputs where its stand-in tools read them (`dir` exists). */
+export function writeNodeContent(dir: string, e: HostEntry): void {
+  // Files (file:<path> sections) are read from this machine's /etc, as the script reads them.
+  const commands = new Set(PROBE_COMMANDS.map((c) => c.section));
+  for (const [s, text] of Object.entries(e.sections)) if (commands.has(s)) writeFileSync(join(dir, `${s}.out`), text);
+  for (const [s, why] of Object.entries(e.errors))
+    if (commands.has(s)) writeFileSync(join(dir, `${s}.err`), `${why}\n`);
+}
+
 /** WebSocket header bytes of a binary frame of `n` payload bytes (RFC 6455 5.2, unmasked). */
 const wsHeader = (n: number): number => (n < 126 ? 2 : n < 65536 ? 4 : 10);
 
@@ -59,10 +68,13 @@ export class SyntheticNodes {
   /**
    * @param content each node's sections and errors (read when the node is first exec'd into)
    * @param tools the image's applets
+   * @param contentDir where every node's content already is, `<contentDir>/<node>/` as
+   *   writeNodeContent writes it (`content` unused, nothing generated while serving)
    */
   constructor(
     private readonly content: (node: string) => HostEntry,
     tools: Readonly<Record<string, string>> = IMAGE_TOOLS,
+    private readonly contentDir?: string,
   ) {
     mkdirSync(this.image);
     for (const [t, path] of Object.entries(tools)) symlinkSync(path, join(this.image, t));
@@ -95,16 +107,12 @@ export class SyntheticNodes {
 
   /** The node's content directory, written on first use. */
   nodeDir(node: string): string {
+    if (this.contentDir !== undefined) return join(this.contentDir, node);
     const d = join(this.dir, 'nodes', node);
     if (!this.written.has(node)) {
       this.written.add(node);
       mkdirSync(d, { recursive: true });
-      // Files (file:<path> sections) are read from this machine's /etc, as the script reads them.
-      const e = this.content(node);
-      const commands = new Set(PROBE_COMMANDS.map((c) => c.section));
-      for (const [s, text] of Object.entries(e.sections)) if (commands.has(s)) writeFileSync(join(d, `${s}.out`), text);
-      for (const [s, why] of Object.entries(e.errors))
-        if (commands.has(s)) writeFileSync(join(d, `${s}.err`), `${why}\n`);
+      writeNodeContent(d, this.content(node));
     }
     return d;
   }
@@ -128,7 +136,8 @@ export class SyntheticNodes {
 
   close(): void {
     this.killAll();
-    rmSync(this.dir, { recursive: true, force: true });
+    // A killed script may still be writing its pod state: rm retries what it finds not empty.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 5 });
   }
 
   private send(ws: WsConnection, ch: number, d: Buffer): boolean {

@@ -4,7 +4,7 @@
 // by section and byte for byte, as a full transfer of every node's output, also when the image
 // lacks a tool and when a node's stored output changes between the hash and the fetch.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -15,7 +15,7 @@ import { generateCluster } from '../../bench/gen/cluster.ts';
 import type { GeneratedCluster } from '../../bench/gen/cluster.ts';
 import { runCli } from '../apiserver/run-cli.ts';
 import { ApiServerDouble } from '../apiserver/server.ts';
-import { SyntheticNodes, imageWithout } from '../apiserver/synthetic-nodes.ts';
+import { IMAGE_TOOLS, SyntheticNodes, imageWithout } from '../apiserver/synthetic-nodes.ts';
 
 const NODES = 3;
 
@@ -97,6 +97,35 @@ describe('collect by hashes through the API server double', { concurrency: false
       sameAsFull(r.snap);
     });
   }
+
+  // Issue #15: a node the plain batch can collect is never failed by the hash-first path.
+  const fellBack = (r: Run): void => {
+    sameAsFull(r.snap);
+    // The failed first script, then the plain batch.
+    assert.equal(r.nodes.execs, 2 * NODES);
+    const said = (r.snap.warnings ?? []).filter((w) => w.includes('collection by hashes failed'));
+    assert.deepEqual(
+      said.map((w) => w.split(':')[0]).sort(),
+      g.names.map((n) => `node ${n}`),
+    );
+  };
+
+  test("the image's shell cannot run the hash script (no mkdir): each node collected in full, and said", async () => {
+    fellBack(await collect({ tools: imageWithout('mkdir') }));
+  });
+
+  test("the hash script's output cannot be read: each node collected in full, and said", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netcheck-badgzip-'));
+    try {
+      // A gzip that swallows its input and prints gzip's magic and no gzip stream.
+      const bad = join(dir, 'gzip');
+      writeFileSync(bad, "#!/bin/dash\ncat >/dev/null; printf '\\037\\213not a gzip stream'\n");
+      chmodSync(bad, 0o755);
+      fellBack(await collect({ tools: { ...IMAGE_TOOLS, gzip: bad } }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('collect -o X.snap.gz writes each host as it arrives: the same snapshot, warnings from the end record', async () => {
     const nodes = new SyntheticNodes((n) => g.host(index(n)));

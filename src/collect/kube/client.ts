@@ -228,6 +228,10 @@ export class KubeClient {
 
   /** One request; resolves with the parsed JSON body, rejects with ApiError or TransportError. */
   async request(method: string, path: string, o: RequestOptions = {}): Promise<unknown> {
+    return this.attempt(method, path, o, true);
+  }
+
+  private async attempt(method: string, path: string, o: RequestOptions, mayRetry: boolean): Promise<unknown> {
     const info = requestInfo(method, path, o.query);
     const { agent, headers } = await this.connectionOptions();
     const url = new URL(this.server + path + queryString(o.query));
@@ -297,6 +301,17 @@ export class KubeClient {
       o.signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        // A kept-alive socket the server closed as idle (Go's IdleTimeout sends no Keep-Alive hint)
+        // while this process was busy: after a long hold, timers run before the close is read, so
+        // the request went out on a dead socket, unread. Sent again once on a new socket, as Node's
+        // docs advise (http, request.reusedSocket) and Go's transport does (issue #15: a 1,000-node
+        // collection whose event loop stalled for seconds ended in ECONNRESET).
+        if (mayRetry && req.reusedSocket && e.code === 'ECONNRESET' && !settled && !o.signal?.aborted) {
+          settled = true;
+          o.signal?.removeEventListener('abort', onAbort);
+          resolve(this.attempt(method, path, o, false));
+          return;
+        }
         fail(e.code ?? 'ECONNRESET', e.message);
       });
       req.on('close', () => {

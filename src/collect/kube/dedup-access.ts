@@ -4,10 +4,14 @@
 // its store. Every piece is checked against its id and every section against the hash the pod took
 // of the whole output before cutting it; a section that does not come back byte for byte (its
 // stored copy changed or went away between the two execs, or bytes that are not UTF-8) is moved
-// again whole, in one exec of the plain batch, so a section is never made of two versions.
+// again whole, in one exec of the plain batch, so a section is never made of two versions. When a
+// script of this path fails on the node (its shell lacks something, it exits non-zero or times
+// out, its output cannot be read), the node is collected by the plain batch instead and the
+// report says why: only what would fail the plain batch too (the API server, the signal) fails it.
 import { gunzipSync } from 'node:zlib';
 import type { HostAccess } from '../collect-host.ts';
 import { blobId, isPieced, join } from '../../snapshot/v2/pieces.ts';
+import { ApiError, TransportError } from './client.ts';
 import type { KubeClient } from './client.ts';
 import { fetchScript, hashScript, parseFetch, parseHashes } from './dedup-script.ts';
 import type { FetchRequest, HashResult, HashedSection } from './dedup-script.ts';
@@ -16,10 +20,17 @@ import type { PodAccessOptions } from './pod-access.ts';
 import { parseBatch } from './probe-pod.ts';
 import type { BatchCommandResult, BatchRequest, BatchResult } from './probe-pod.ts';
 
+/** What the store holds at most: the shared chains of a 10k-Service cluster are ~21 MB. */
+const CONTENT_STORE_BYTES = 256 * 1024 * 1024;
+
 /**
  * The collector's content, by blob id: what one node sent is not asked of the next, nor what
  * another node is fetching at the moment (nodes are collected in parallel: the first twenty would
- * otherwise all ask for the cluster's shared chains).
+ * otherwise all ask for the cluster's shared chains). Bounded: past `maxBytes` the least recently
+ * used blobs go, so a node's own content (its routes, neighbours, fdb: an entry per other node,
+ * used once) does not pile up with the cluster's size, while the shared chains, used by
+ * every node, stay. A blob gone before a node put its section together is moved again whole
+ * (the refetch path), never guessed.
  */
 export class ContentStore {
   private readonly blobs = new Map<string, string>();
@@ -27,12 +38,20 @@ export class ContentStore {
   /** Bytes of distinct content held. */
   bytes = 0;
 
+  constructor(private readonly maxBytes = CONTENT_STORE_BYTES) {}
+
   has(id: string): boolean {
     return this.blobs.has(id);
   }
 
   get(id: string): string | undefined {
-    return this.blobs.get(id);
+    const t = this.blobs.get(id);
+    if (t !== undefined) {
+      // Most recently used last (a Map iterates in insertion order).
+      this.blobs.delete(id);
+      this.blobs.set(id, t);
+    }
+    return t;
   }
 
   /**
@@ -62,6 +81,11 @@ export class ContentStore {
     if (!this.blobs.has(id)) {
       this.blobs.set(id, text);
       this.bytes += Buffer.byteLength(text);
+      for (const [old, t] of this.blobs) {
+        if (this.bytes <= this.maxBytes || old === id) break;
+        this.blobs.delete(old);
+        this.bytes -= Buffer.byteLength(t);
+      }
     }
     return true;
   }
@@ -148,7 +172,16 @@ export interface DedupReport {
   refetched: string[];
   /** The pod's outputs came through gzip. */
   gzip: boolean;
+  /** Why this path failed on the node, when the plain batch collected it instead. */
+  fallback?: string;
 }
+
+/** A failure of the scripts or their output, which the plain batch may not share. */
+function plainMayWork(e: unknown, o: PodAccessOptions): boolean {
+  return o.signal?.aborted !== true && !(e instanceof TransportError) && !(e instanceof ApiError);
+}
+
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e)).slice(0, 300);
 
 async function collectByHashes(
   client: KubeClient,
@@ -160,9 +193,19 @@ async function collectByHashes(
   report: (r: DedupReport) => void,
 ): Promise<BatchResult> {
   const cut = request.commands.map((c) => c.section).filter(isPieced);
-  const first = await execProbe(client, namespace, pod, ['sh', '-c', hashScript(request, pod, cut)], request, o);
-  const gzip = first.stdoutBytes[0] === 0x1f;
-  const hashes = parseHashes(unzip(first.stdoutBytes));
+  let hashes: HashResult;
+  let gzip: boolean;
+  try {
+    const first = await execProbe(client, namespace, pod, ['sh', '-c', hashScript(request, pod, cut)], request, o);
+    gzip = first.stdoutBytes[0] === 0x1f;
+    hashes = parseHashes(unzip(first.stdoutBytes));
+  } catch (e) {
+    if (!plainMayWork(e, o)) throw e;
+    const plain = await runBatch(client, namespace, pod, request, o);
+    report({ refetched: [], gzip: false, fallback: `the hashes: ${reason(e)}` });
+    return plain;
+  }
+  let fetchFailed: string | undefined;
   let settle = (): void => undefined;
   const requests = wanted(
     hashes,
@@ -177,10 +220,18 @@ async function collectByHashes(
       const second = await execProbe(client, namespace, pod, ['sh', '-c', fetchScript(pod, requests)], request, o);
       whole = storeFetched(hashes, requests, unzip(second.stdoutBytes), store);
     }
+  } catch (e) {
+    // What did not arrive is moved whole below, with the sections whose pieces another node failed to send.
+    if (!plainMayWork(e, o)) throw e;
+    fetchFailed = `the fetch: ${reason(e)}`;
   } finally {
     settle();
   }
   await store.arrived(idsOf(hashes));
+  // Every node waiting for the same fetch resumes in one run of microtasks, and each puts ~17 MB
+  // back together and hashes it (10k Services): one turn of the event loop each, so that the
+  // other nodes' exec streams are read in between.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const commands = new Map<string, BatchCommandResult>();
   const again: string[] = [];
   for (const h of hashes.sections.values()) {
@@ -198,7 +249,7 @@ async function collectByHashes(
     );
     for (const [s, r] of fresh.commands) commands.set(s, r);
   }
-  report({ refetched: again, gzip });
+  report({ refetched: again, gzip, ...(fetchFailed !== undefined ? { fallback: fetchFailed } : {}) });
   return { commands, records: parseBatch(hashes.files).records };
 }
 

@@ -80,6 +80,9 @@ export function hashScript(r: BatchRequest, pod: string, cutSections: readonly s
     '  (cd "$o.p" && { ls | xargs -r wc -c; echo @; ls | xargs -r sha256sum; }) >"$t/l" || return 0',
     `  awk '$1 == "@" { m = 1; next } !m { z[$2] = $1; next } { print substr($1, 1, ${BLOB_ID_HEX}), z[$2] }' "$t/l" >"$t/ids"`,
     '  echo "@@netcheck P $s $(($(wc -c <"$o.c"))) $(($(wc -l <"$t/ids")))"; cat "$o.c" "$t/ids"',
+    // Cut and announced: only pieces are fetched from now on. The pod keeps one copy, not two
+    // (it counts toward the container's memory where /tmp is a tmpfs: docs/snapshot.md).
+    '  rm -f "$o"',
     '}',
     'main() {',
     ...r.commands.map(
