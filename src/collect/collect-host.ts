@@ -2,10 +2,17 @@
 // and error wording whether the host is this machine (local-probe.ts) or a node reached through
 // a probe pod (kube/probe-runner.ts), so that both give identical entries for identical hosts.
 import type { HostEntry } from '../snapshot/types.ts';
+import { definePieced, type PiecedSection, piecedSection } from '../snapshot/pieced.ts';
 import { PROBE_COMMANDS, PROBE_DIRECTORIES, PROBE_FILES, fileSection } from '../snapshot/sections.ts';
 
 export interface CommandResult {
   stdout: string;
+  /**
+   * The output held in pieces shared with other nodes (stdout is then ''), as collection by hashes
+   * moved it: the model parses such a section once for every node holding its pieces
+   * (model/parse/iptables-shared.ts) instead of one joined text per node.
+   */
+  pieced?: PiecedSection;
   stderr: string;
   /** Exit code; null when the command could not be started (see `startError`). */
   code: number | null;
@@ -32,8 +39,16 @@ export function commandError(argv: readonly string[], r: CommandResult): string 
 
 /** Sections in a stable order so that snapshots diff cleanly. */
 export function sortEntry(e: HostEntry): HostEntry {
-  const sort = (o: Record<string, string>) =>
-    Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  const sort = (o: Record<string, string>) => {
+    const out: Record<string, string> = {};
+    for (const k of Object.keys(o).sort((a, b) => a.localeCompare(b))) {
+      // A section held in pieces stays so: reading it would join it.
+      const p = piecedSection(o, k);
+      if (p !== undefined) definePieced(out, k, p);
+      else out[k] = o[k]!;
+    }
+    return out;
+  };
   return { sections: sort(e.sections), errors: sort(e.errors) };
 }
 
@@ -43,7 +58,8 @@ export async function collectHost(access: HostAccess): Promise<HostEntry> {
   const commands = PROBE_COMMANDS.map(async (c) => {
     const r = await access.run(c.argv);
     const err = commandError(c.argv, r);
-    if (err === undefined) entry.sections[c.section] = r.stdout;
+    if (err === undefined && r.pieced !== undefined) definePieced(entry.sections, c.section, r.pieced);
+    else if (err === undefined) entry.sections[c.section] = r.stdout;
     else entry.errors[c.section] = err;
   });
   const files = (async () => {

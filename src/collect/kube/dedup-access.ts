@@ -11,6 +11,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { HostAccess } from '../collect-host.ts';
 import { blobId, isPieced, join } from '../../snapshot/v2/pieces.ts';
+import { PiecedSection, PieceStore } from '../../snapshot/pieced.ts';
 import { ApiError, TransportError } from './client.ts';
 import type { KubeClient } from './client.ts';
 import { fetchScript, hashScript, parseFetch, parseHashes } from './dedup-script.ts';
@@ -33,6 +34,11 @@ const CONTENT_STORE_BYTES = 256 * 1024 * 1024;
  * (the refetch path), never guessed.
  */
 export class ContentStore {
+  /**
+   * The pieces of the sections handed to the model in pieces (assemble): numbered once for the
+   * collection, each piece's text one string however many nodes hold it.
+   */
+  readonly pieces = new PieceStore();
   private readonly blobs = new Map<string, string>();
   private readonly pending = new Map<string, Promise<void>>();
   /** Bytes of distinct content held. */
@@ -150,11 +156,20 @@ function storeFetched(
   return whole;
 }
 
-/** The section's output put back together, or undefined when it does not match what the pod hashed. */
-function assemble(h: HashedSection, store: ContentStore, whole: Map<string, string>): string | undefined {
+/**
+ * The section's output put back together and checked against what the pod hashed; a section cut in
+ * pieces is handed on in its pieces (the joined text, once checked, is dropped: one per node would
+ * be 17 MB a node at 10k Services). Undefined when it does not match.
+ */
+function assemble(
+  h: HashedSection,
+  store: ContentStore,
+  whole: Map<string, string>,
+): { stdout: string; pieced?: PiecedSection } | undefined {
   let text: string | undefined;
+  let pieces: string[] | undefined;
   if (h.cut !== undefined) {
-    const pieces: string[] = [];
+    pieces = [];
     for (const p of h.cut.pieces) {
       const t = store.get(p.id);
       if (t === undefined) return undefined;
@@ -163,7 +178,19 @@ function assemble(h: HashedSection, store: ContentStore, whole: Map<string, stri
     text = join(pieces, h.cut.counters);
   } else text = whole.get(h.section) ?? (h.id === undefined ? undefined : store.get(h.id));
   if (text === undefined || Buffer.byteLength(text) !== h.size) return undefined;
-  return h.id === undefined || blobId(text) === h.id ? text : undefined;
+  if (h.id !== undefined && blobId(text) !== h.id) return undefined;
+  if (h.cut === undefined || pieces === undefined) return { stdout: text };
+  const held = store.pieces;
+  held.holders.set(h.section, (held.holders.get(h.section) ?? 0) + 1);
+  return {
+    stdout: '',
+    pieced: PiecedSection.of(
+      held,
+      h.cut.pieces.map((p) => p.id),
+      pieces,
+      h.cut.counters,
+    ),
+  };
 }
 
 /** Counts of what one node's collection moved, for tests and the benchmark. */
@@ -235,9 +262,9 @@ async function collectByHashes(
   const commands = new Map<string, BatchCommandResult>();
   const again: string[] = [];
   for (const h of hashes.sections.values()) {
-    const stdout = h.code === 0 ? assemble(h, store, whole) : '';
-    if (stdout === undefined) again.push(h.section);
-    else commands.set(h.section, { code: h.code, stdout, stderr: h.stderr });
+    const out = h.code === 0 ? assemble(h, store, whole) : { stdout: '' };
+    if (out === undefined) again.push(h.section);
+    else commands.set(h.section, { code: h.code, ...out, stderr: h.stderr });
   }
   if (again.length > 0) {
     const fresh = await runBatch(

@@ -104,7 +104,12 @@ export function batchAccess(
           code: null,
           startError: `${name}: timed out after ${o.commandTimeoutMs} ms`,
         };
-      return { stdout: r.stdout, stderr: r.stderr, code: r.code };
+      return {
+        stdout: r.stdout,
+        stderr: r.stderr,
+        code: r.code,
+        ...(r.pieced !== undefined ? { pieced: r.pieced } : {}),
+      };
     },
     listDir: async (dir): Promise<ReadResult<string[]>> => {
       const rec = (await result()).records.find((x) => x.type === 'D' && x.path === dir);

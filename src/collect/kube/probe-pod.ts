@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeObject } from '../../snapshot/types.ts';
+import type { PiecedSection } from '../../snapshot/pieced.ts';
 
 /**
  * Default probe image. nicolaka/netshoot's Dockerfile (github.com/nicolaka/netshoot) installs
@@ -244,6 +245,8 @@ export interface BatchCommandResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The output held in the pieces it was moved in (stdout is then ''): see CommandResult.pieced. */
+  pieced?: PiecedSection;
 }
 
 export interface FramedRecord {
