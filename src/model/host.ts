@@ -21,13 +21,14 @@ import { piecedSection } from '../snapshot/pieced.ts';
 import type { PiecedSection } from '../snapshot/pieced.ts';
 import { parseSysctl } from './parse/sysctl.ts';
 import { parseXtRecent } from './parse/xt-recent.ts';
+import { ParseShare } from './parse-share.ts';
 import { parsedStatus } from './provenance.ts';
 import type { SectionStatus } from './provenance.ts';
 import type { HostState, IptRuleset, Parsed } from './types.ts';
 
 const FLANNEL_ENV = `${FILE_SECTION_PREFIX}/run/flannel/subnet.env`;
 
-export function buildHostState(name: string, entry: HostEntry): HostState {
+export function buildHostState(name: string, entry: HostEntry, share = new ParseShare()): HostState {
   const warnings: string[] = [];
   const sec = entry.sections;
   const provenance = new Map<string, SectionStatus>();
@@ -50,7 +51,12 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     const held = pieced === undefined ? undefined : piecedSection(sec, section);
     const p = held !== undefined && (held.store.holders.get(section) ?? 0) > 1 ? held : undefined;
     if (p === undefined && sec[section] === undefined) return empty;
-    const r = p !== undefined ? pieced!(p) : parse(sec[section]!);
+    const r =
+      p !== undefined
+        ? pieced!(p)
+        : pieced !== undefined
+          ? parse(sec[section]!)
+          : share.section(section, sec[section]!, parse);
     for (const w of r.warnings) warnings.push(`${section}: ${w}`);
     provenance.set(
       section,
@@ -77,10 +83,10 @@ export function buildHostState(name: string, entry: HostEntry): HostState {
     name,
     links: addr.links,
     addresses: addr.addresses,
-    routes: take('ip-route', parseIpRoute, []),
+    routes: take('ip-route', (t) => parseIpRoute(t, share.elementsOf('ip-route')), []),
     rules: take('ip-rule', parseIpRule, []),
-    neighbors: take('ip-neigh', parseIpNeigh, []),
-    fdb: take('bridge-fdb', parseBridgeFdb, []),
+    neighbors: take('ip-neigh', (t) => parseIpNeigh(t, share.elementsOf('ip-neigh')), []),
+    fdb: take('bridge-fdb', (t) => parseBridgeFdb(t, share.elementsOf('bridge-fdb')), []),
     sysctls: take('sysctl', parseSysctl, new Map()),
     iptables,
     // `ipvsadm -S -n` from the probe; a pasted `ipvsadm -Ln` listing holds the same state.

@@ -4,6 +4,7 @@ import type { Snapshot } from '../snapshot/types.ts';
 import { clusterInfo } from './cluster.ts';
 import type { ClusterInfo } from './cluster.ts';
 import { buildHostState } from './host.ts';
+import { ParseShare } from './parse-share.ts';
 import { objectsProvenance } from './objects-provenance.ts';
 import type { ObjectsProvenance } from './objects-provenance.ts';
 import type { HostState } from './types.ts';
@@ -25,10 +26,11 @@ export interface Model {
 export function buildModel(snap: Snapshot): Model {
   const hosts = new Map<string, HostState>();
   const unprobed = new Map<string, string>();
+  const share = new ParseShare();
   for (const [name, entry] of Object.entries(snap.hosts).sort(([a], [b]) => a.localeCompare(b))) {
     // An entry without any output is no probed node, whatever its errors say.
     if (Object.keys(entry.sections).length === 0) unprobed.set(name, noOutputReason(entry.errors));
-    else hosts.set(name, buildHostState(name, entry));
+    else hosts.set(name, buildHostState(name, entry, share));
   }
   const cluster = clusterInfo(snap.objects);
   const m: Model = {

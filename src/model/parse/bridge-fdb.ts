@@ -38,8 +38,9 @@ function readFdbEntry(f: Fields, raw: string): FdbEntry | undefined {
   return e;
 }
 
-export function parseBridgeFdb(text: string): Parsed<FdbEntry[]> {
+/** `known`: items of elements other hosts printed the same (mapJsonObjects). */
+export function parseBridgeFdb(text: string, known?: Map<string, FdbEntry>): Parsed<FdbEntry[]> {
   const w = new Warnings();
-  const value = mapJsonObjects(text, SECTION, w, readFdbEntry);
+  const value = mapJsonObjects(text, SECTION, w, readFdbEntry, known);
   return { value, warnings: w.done() };
 }

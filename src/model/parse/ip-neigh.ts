@@ -26,8 +26,9 @@ function readNeighbor(f: Fields, raw: string): Neighbor | undefined {
   return n;
 }
 
-export function parseIpNeigh(text: string): Parsed<Neighbor[]> {
+/** `known`: items of elements other hosts printed the same (mapJsonObjects). */
+export function parseIpNeigh(text: string, known?: Map<string, Neighbor>): Parsed<Neighbor[]> {
   const w = new Warnings();
-  const value = mapJsonObjects(text, SECTION, w, readNeighbor);
+  const value = mapJsonObjects(text, SECTION, w, readNeighbor, known);
   return { value, warnings: w.done() };
 }

@@ -174,8 +174,9 @@ function parseRoute(f: Fields, raw: string, w: Warnings): Route | undefined {
   return route;
 }
 
-export function parseIpRoute(text: string): Parsed<Route[]> {
+/** `known`: items of elements other hosts printed the same (mapJsonObjects). */
+export function parseIpRoute(text: string, known?: Map<string, Route>): Parsed<Route[]> {
   const w = new Warnings();
-  const routes = mapJsonObjects(text, SECTION, w, (f, raw) => parseRoute(f, raw, w));
+  const routes = mapJsonObjects(text, SECTION, w, (f, raw) => parseRoute(f, raw, w), known);
   return { value: routes, warnings: w.done() };
 }

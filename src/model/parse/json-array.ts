@@ -117,21 +117,28 @@ function parseElement(piece: string, index: number, depth: number, what: string,
   }
 }
 
-/** Splits `text` into the elements of its top-level JSON array; never throws. */
-export function readJsonArray(text: string, what: string, w: Warnings): JsonElement[] {
-  const out: JsonElement[] = [];
+/** One element of the top-level array as printed: its text, position and nesting. */
+interface ElementText {
+  text: string;
+  index: number;
+  depth: number;
+}
+
+/** Calls `each` with the text of every element of `text`'s top-level JSON array (it says whether the element was valid JSON); never throws. */
+function forEachElementText(text: string, what: string, w: Warnings, each: (el: ElementText) => boolean): void {
   let i = skipWs(text, 0);
-  if (i === text.length) return out; // an empty section: nothing printed, nothing to read
+  if (i === text.length) return; // an empty section: nothing printed, nothing to read
   if (text.charCodeAt(i) !== 0x5b) {
     w.add(`${what}: expected a JSON array, found ${quote(text.slice(i, i + 40))}`);
-    return out;
+    return;
   }
   i++;
+  let read = 0;
   for (let index = 0; ; index++) {
     i = skipWs(text, i);
     if (i >= text.length) {
-      w.add(`${what}: output ends inside the JSON array (truncated?) after ${out.length} elements`);
-      return out;
+      w.add(`${what}: output ends inside the JSON array (truncated?) after ${read} elements`);
+      return;
     }
     if (text.charCodeAt(i) === 0x5d && index === 0) {
       i++;
@@ -140,41 +147,57 @@ export function readJsonArray(text: string, what: string, w: Warnings): JsonElem
     const { end, depth } = scanValue(text, i);
     if (end < text.length && text.charCodeAt(end) === 0x7d) {
       w.add(`${what}: unbalanced '}' in element ${index}; stopped reading`);
-      return out;
+      return;
     }
     if (end >= text.length) {
-      w.add(`${what}: element ${index} is cut off (truncated output); kept the ${out.length} before it`);
-      return out;
+      w.add(`${what}: element ${index} is cut off (truncated output); kept the ${read} before it`);
+      return;
     }
-    const el = parseElement(text.slice(i, end), index, depth, what, w);
-    if (el !== undefined) out.push(el);
+    if (each({ text: text.slice(i, end), index, depth })) read++;
     i = end + 1;
     if (text.charCodeAt(end) === 0x5d) break;
   }
   const rest = skipWs(text, i);
   if (rest < text.length) w.add(`${what}: unexpected text after the JSON array: ${quote(text.slice(rest, rest + 40))}`);
-  return out;
 }
 
 /**
  * Maps each object element of the array through `read`, dropping what it rejects. Non-objects
  * are reported; empty objects are skipped quietly (iproute2 prints {} for entries a filter
  * dropped).
+ *
+ * `known`: items already read from the same element text (by another host of the cluster: every
+ * node prints a route, a neighbour and an fdb entry for each other node, N² elements of which N
+ * are distinct). An element found there is that item, unread; one read without a warning is
+ * added. Only for a `read` whose item depends on the element's text alone.
  */
 export function mapJsonObjects<T>(
   text: string,
   what: string,
   w: Warnings,
   read: (f: Fields, raw: string) => T | undefined,
+  known?: Map<string, T>,
 ): T[] {
   const out: T[] = [];
-  for (const el of readJsonArray(text, what, w)) {
+  forEachElementText(text, what, w, (piece) => {
+    const had = known?.get(piece.text);
+    if (had !== undefined) {
+      out.push(had);
+      return true;
+    }
+    const el = parseElement(piece.text, piece.index, piece.depth, what, w);
+    if (el === undefined) return false;
     const where = `${what}[${el.index}]`;
     if (!isObject(el.value)) w.add(`${where}: not an object`);
     else if (Object.keys(el.value).length > 0) {
+      const before = w.count;
       const item = read(new Fields(el.value, where, w), el.raw);
-      if (item !== undefined) out.push(item);
+      if (item !== undefined) {
+        out.push(item);
+        if (known !== undefined && w.count === before) known.set(piece.text, item);
+      }
     }
-  }
+    return true;
+  });
   return out;
 }
