@@ -13,6 +13,7 @@
 // counter in the middle of a line — sends that host (or, in the first host, the whole section)
 // to parseIptablesPieced, which reads every line: the result is the same, only slower.
 import type { PiecedSection } from '../../snapshot/pieced.ts';
+import { counterPlaces } from '../../snapshot/v2/pieces.ts';
 import type { IptablesBackend, IptChain, IptRule, IptRuleSaid, IptRuleset, IptTable, Parsed } from '../types.ts';
 import {
   LEGACY_WARNING,
@@ -304,25 +305,33 @@ function makeBase(p: PiecedSection, shared: SharedIptablesParse): Base | null {
   return base;
 }
 
-/** Host `p` as the base less its differing chains plus its own; undefined when the shared parse cannot tell. */
-function hostView(
+/** How a host's pieces line up with the base's (see matchPieces). */
+interface Matched {
+  /** Per base piece, the host piece it is (-1: the host lacks it). */
+  m: Int32Array;
+  /** The shapes of the host's pieces not matched (a matched one's is its base piece's); undefined when one is not ok. */
+  own: Map<number, Shape> | undefined;
+  /** The host's table lines, in order (Shape.events). */
+  events: string;
+  /** Chains touched by base pieces the host lacks, or whose header counters the host has differently. */
+  dirty: Set<string>;
+}
+
+/**
+ * Matches the host's pieces `ids` in order against the base's, in the same entering table: the
+ * host's piece is the next base piece, or a later one when the piece after agrees too.
+ */
+function matchPieces(
   base: Base,
-  p: PiecedSection,
-  backend: IptablesBackend,
+  ids: Int32Array,
+  pieceAt: (i: number) => ParsedPiece,
   shared: SharedIptablesParse,
-): Parsed<IptRuleset> | undefined {
-  const ids = p.refs;
+  column: string,
+  off: Int32Array,
+): Matched {
   const n = ids.length;
-  const parsed = shared.pieces;
-  const pieceAt = (i: number): ParsedPiece => parsed[ids[i]!] ?? parsedPiece(p.store, ids[i]!);
-  const column = p.counters;
-  // A count parseCount refuses (over 20 digits) warns: read line by line.
-  if (p.places.long) return undefined;
-  const off = p.places.off;
-  // Pieces matched in order against the base's, in the same entering table.
   const m = new Int32Array(base.ids.length).fill(-1);
-  /** The shapes of the host's pieces not matched (a matched one's is its base piece's). */
-  const ownShapes = new Map<number, Shape>();
+  const own = new Map<number, Shape>();
   const dirty = new Set<string>();
   let bp = 0;
   let table: string | null = null;
@@ -351,22 +360,40 @@ function hostView(
       )
         for (const l of s.lines) if (l.kind === 'header') dirty.add(key(l.table, l.chain));
     } else {
-      if (!s.ok) return undefined;
-      ownShapes.set(i, s);
+      if (!s.ok) return { m, own: undefined, events, dirty };
+      own.set(i, s);
       for (const t of s.touched) dirty.add(t);
     }
     if (s.exit !== undefined) table = s.exit;
   }
   for (let k = bp; k < base.ids.length; k++) for (const t of base.shapes[k]!.touched) dirty.add(t);
+  return { m, own, events, dirty };
+}
+
+/** Host `p` as the base less its differing chains plus its own; undefined when the shared parse cannot tell. */
+function hostView(
+  base: Base,
+  p: PiecedSection,
+  backend: IptablesBackend,
+  shared: SharedIptablesParse,
+): Parsed<IptRuleset> | undefined {
+  const ids = p.refs;
+  const store = p.store;
+  const parsed = shared.pieces;
+  const pieceAt = (i: number): ParsedPiece => parsed[ids[i]!] ?? parsedPiece(store, ids[i]!);
+  const column = p.counters;
+  // A count parseCount refuses (over 20 digits) warns: read line by line.
+  if (p.places.long) return undefined;
+  const { m, own: ownShapes, events, dirty } = matchPieces(base, ids, pieceAt, shared, column, p.places.off);
   // The same tables in the same order, or the base's tables are not this host's.
-  if (events !== base.events) return undefined;
+  if (ownShapes === undefined || events !== base.events) return undefined;
 
   // The host's own chains: every piece holding one of their lines, in order.
   const at = new Map<number, Shape>(ownShapes);
   for (const k of dirty)
     for (const j of base.chainPieces.get(k) ?? []) if (m[j]! !== -1) at.set(m[j]!, base.shapes[j]!);
   // A matched piece holds what its base piece does: every other piece with a line of theirs is unmatched.
-  const b = new ChainBuilder(pieceAt, column, off);
+  const b = new ChainBuilder(pieceAt, column, p.places.off);
   for (const i of [...at.keys()].sort((x, y) => x - y)) b.add(i, at.get(i)!, (k) => dirty.has(k));
   if (b.failed) return undefined;
   const own = new Map<string, Map<string, IptChain | undefined>>();
@@ -382,11 +409,21 @@ function hostView(
   for (const [name, chains] of base.tables)
     tables.set(name, { name, chains: new OverlayChains(chains, own.get(name)!) });
 
+  // A view keeps its column and piece list; where each piece and its counters are is found again
+  // when a rule's counters are first asked for (evidence: a few hosts, a few rules). A 1,000-node
+  // cluster's views would otherwise hold two more arrays of ~18k entries each.
+  let placed: { m: Int32Array; off: Int32Array } | undefined;
+  const places = (): { m: Int32Array; off: Int32Array } => {
+    if (placed !== undefined) return placed;
+    const off = counterPlaces(column, ids, store.holes)!.off;
+    return (placed = { m: matchPieces(base, ids, pieceAt, shared, column, off).m, off });
+  };
   const said = (rule: IptRule): IptRuleSaid | undefined => {
     const chain = tables.get(rule.table)?.chains.get(rule.chain);
     const k = rule.position - 1;
     if (chain === undefined || chain.rules[k] !== rule) return undefined;
     const w = ownWhere.get(chain);
+    const { m, off } = places();
     let i: number;
     let li: number;
     if (w !== undefined) {
