@@ -28,6 +28,12 @@ import type { HostState, IptRuleset, Parsed } from './types.ts';
 
 const FLANNEL_ENV = `${FILE_SECTION_PREFIX}/run/flannel/subnet.env`;
 
+/**
+ * Sections whose text differs on every node (each lists the others): shared element by element
+ * (ParseShare.elementsOf), never looked up whole.
+ */
+const BY_ELEMENT: ReadonlySet<string> = new Set(['ip-route', 'ip-neigh', 'bridge-fdb']);
+
 export function buildHostState(name: string, entry: HostEntry, share = new ParseShare()): HostState {
   const warnings: string[] = [];
   const sec = entry.sections;
@@ -54,7 +60,7 @@ export function buildHostState(name: string, entry: HostEntry, share = new Parse
     const r =
       p !== undefined
         ? pieced!(p)
-        : pieced !== undefined
+        : pieced !== undefined || BY_ELEMENT.has(section)
           ? parse(sec[section]!)
           : share.section(section, sec[section]!, parse);
     for (const w of r.warnings) warnings.push(`${section}: ${w}`);

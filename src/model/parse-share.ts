@@ -3,6 +3,7 @@
 // node (N² entries in all, N distinct). Parsers are pure functions of their text, so the same
 // text parsed once gives every host the same (read-only) value, and a 1,000-node model holds
 // ~1,000 route objects for those routes instead of ~1,000,000. Lives only while the model is built.
+import { createHash } from 'node:crypto';
 import type { Parsed } from './types.ts';
 
 export class ParseShare {
@@ -13,8 +14,11 @@ export class ParseShare {
   section<T>(name: string, text: string, parse: (text: string) => Parsed<T>): Parsed<T> {
     let byText = this.sections.get(name);
     if (byText === undefined) this.sections.set(name, (byText = new Map()));
-    let r = byText.get(text) as Parsed<T> | undefined;
-    if (r === undefined) byText.set(text, (r = parse(text)));
+    // By digest: V8 hashes a string longer than 16,383 characters by its length alone
+    // (String::kMaxHashCalcLength), so a Map of 1,000 long texts compares them with each other.
+    const key = createHash('sha256').update(text).digest('base64');
+    let r = byText.get(key) as Parsed<T> | undefined;
+    if (r === undefined) byText.set(key, (r = parse(text)));
     return r;
   }
 

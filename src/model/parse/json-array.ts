@@ -104,13 +104,23 @@ export function topLevelValues(raw: string, key: string): string[] {
   return out;
 }
 
+/**
+ * `s` as a string of its own. A slice of a section's text keeps the whole text alive in V8 (a
+ * SlicedString points into its parent), so an element's `raw` kept by the model would keep every
+ * host's route, neighbour and fdb text (N² bytes in a cluster); prepending a character makes a
+ * ConsString, which slice() flattens into a fresh copy first.
+ */
+function detached(s: string): string {
+  return ` ${s}`.slice(1);
+}
+
 function parseElement(piece: string, index: number, depth: number, what: string, w: Warnings): JsonElement | undefined {
   if (depth > MAX_JSON_DEPTH) {
     w.add(`${what}: element ${index} nests deeper than ${MAX_JSON_DEPTH} levels; skipped`);
     return undefined;
   }
   try {
-    return { value: JSON.parse(piece) as unknown, raw: compactJson(piece), index };
+    return { value: JSON.parse(piece) as unknown, raw: detached(compactJson(piece)), index };
   } catch (e) {
     w.add(`${what}: element ${index} is not valid JSON (${(e as Error).message.slice(0, 120)}): ${quote(piece)}`);
     return undefined;
