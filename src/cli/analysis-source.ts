@@ -18,7 +18,7 @@ export interface SourceNeeds {
 }
 
 export async function loadModel(source: Source, needs: SourceNeeds = {}): Promise<Model> {
-  if (source.kind === 'snapshot') return buildModel(await readSnapshot(source.path));
+  if (source.kind === 'snapshot') return buildModel(await readSnapshot(source.path), { consume: true });
   // client-node is heavy to load: the live source is imported only when a command needs it.
   const { collectLive } = await import('../collect/live-source.ts');
   const progress = await probeProgress();
@@ -27,5 +27,5 @@ export async function loadModel(source: Source, needs: SourceNeeds = {}): Promis
     ...(needs.nodes !== undefined ? { chooseNodes: needs.nodes } : {}),
     ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
   }).finally(() => progress.stop());
-  return buildModel(snap);
+  return buildModel(snap, { consume: true });
 }

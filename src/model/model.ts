@@ -23,11 +23,23 @@ export interface Model {
   warnings: string[];
 }
 
-export function buildModel(snap: Snapshot): Model {
+export interface BuildOptions {
+  /**
+   * Take each host's entry out of `snap` once it is built, so that its texts (a 1,000-node
+   * cluster's counter columns and per-node route, neighbour and fdb lists: most of the snapshot)
+   * are freed host by host rather than all at the end: for a caller that owns the snapshot and
+   * has no other use for its hosts.
+   */
+  consume?: boolean;
+}
+
+export function buildModel(snap: Snapshot, opts: BuildOptions = {}): Model {
   const hosts = new Map<string, HostState>();
   const unprobed = new Map<string, string>();
   const share = new ParseShare();
-  for (const [name, entry] of Object.entries(snap.hosts).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const name of Object.keys(snap.hosts).sort((a, b) => a.localeCompare(b))) {
+    const entry = snap.hosts[name]!;
+    if (opts.consume === true) delete snap.hosts[name];
     // An entry without any output is no probed node, whatever its errors say.
     if (Object.keys(entry.sections).length === 0) unprobed.set(name, noOutputReason(entry.errors));
     else hosts.set(name, buildHostState(name, entry, share));

@@ -19,7 +19,7 @@ import { buildModel } from '../../model/model.ts';
 /** collect --dry-run --active: the probes doctor --active would send, planned from a read-only collection. */
 async function printActivePlan(opts: LiveSettings & { nodes?: string[] }): Promise<void> {
   const { collectLive } = await import('../../collect/live-source.ts');
-  const ctx = analysisContext(buildModel(await collectLive(opts)));
+  const ctx = analysisContext(buildModel(await collectLive(opts), { consume: true }));
   await activeStep(ctx, doctor(ctx), 'dry-run', { kind: 'live', live: opts });
 }
 

@@ -13,7 +13,6 @@
 // counter in the middle of a line — sends that host (or, in the first host, the whole section)
 // to parseIptablesPieced, which reads every line: the result is the same, only slower.
 import type { PiecedSection } from '../../snapshot/pieced.ts';
-import { counterPlaces } from '../../snapshot/v2/pieces.ts';
 import type { IptablesBackend, IptChain, IptRule, IptRuleSaid, IptRuleset, IptTable, Parsed } from '../types.ts';
 import {
   LEGACY_WARNING,
@@ -26,6 +25,7 @@ import {
 } from './iptables-save.ts';
 import type { SavedRule } from './iptables-save/saved-rule.ts';
 import { OverlayChains } from './iptables-shared/overlay-chains.ts';
+import { SparseCounters } from './iptables-shared/sparse-counters.ts';
 
 const SPACE = 32;
 const TAB = 9;
@@ -326,8 +326,8 @@ function matchPieces(
   ids: Int32Array,
   pieceAt: (i: number) => ParsedPiece,
   shared: SharedIptablesParse,
-  column: string,
-  off: Int32Array,
+  /** The host's counter column and its places, to compare header counters (none: `dirty` leaves them out). */
+  headers?: { column: string; off: Int32Array },
 ): Matched {
   const n = ids.length;
   const m = new Int32Array(base.ids.length).fill(-1);
@@ -354,9 +354,10 @@ function matchPieces(
       bp = j + 1;
       // A header's counters are the host's own: a chain whose header differs is the host's.
       if (
+        headers !== undefined &&
         s.headerHoles &&
-        (off[i + 1]! - off[i]! !== base.off[j + 1]! - base.off[j]! ||
-          !column.startsWith(base.headerCounters[j]!, off[i]!))
+        (headers.off[i + 1]! - headers.off[i]! !== base.off[j + 1]! - base.off[j]! ||
+          !headers.column.startsWith(base.headerCounters[j]!, headers.off[i]!))
       )
         for (const l of s.lines) if (l.kind === 'header') dirty.add(key(l.table, l.chain));
     } else {
@@ -384,7 +385,15 @@ function hostView(
   const column = p.counters;
   // A count parseCount refuses (over 20 digits) warns: read line by line.
   if (p.places.long) return undefined;
-  const { m, own: ownShapes, events, dirty } = matchPieces(base, ids, pieceAt, shared, column, p.places.off);
+  const {
+    m,
+    own: ownShapes,
+    events,
+    dirty,
+  } = matchPieces(base, ids, pieceAt, shared, {
+    column,
+    off: p.places.off,
+  });
   // The same tables in the same order, or the base's tables are not this host's.
   if (ownShapes === undefined || events !== base.events) return undefined;
 
@@ -409,21 +418,24 @@ function hostView(
   for (const [name, chains] of base.tables)
     tables.set(name, { name, chains: new OverlayChains(chains, own.get(name)!) });
 
-  // A view keeps its column and piece list; where each piece and its counters are is found again
-  // when a rule's counters are first asked for (evidence: a few hosts, a few rules). A 1,000-node
-  // cluster's views would otherwise hold two more arrays of ~18k entries each.
-  let placed: { m: Int32Array; off: Int32Array } | undefined;
-  const places = (): { m: Int32Array; off: Int32Array } => {
+  // A view keeps its non-zero counters and its piece list; where each piece and its counters are
+  // is found again when a rule's counters are first asked for (evidence: a few hosts, a few
+  // rules). A 1,000-node cluster's views would otherwise hold two more arrays of ~18k entries each.
+  const nonZero = SparseCounters.of(column);
+  let placed: { m: Int32Array; before: Int32Array } | undefined;
+  const places = (): { m: Int32Array; before: Int32Array } => {
     if (placed !== undefined) return placed;
-    const off = counterPlaces(column, ids, store.holes)!.off;
-    return (placed = { m: matchPieces(base, ids, pieceAt, shared, column, off).m, off });
+    /** Per piece, how many counter entries the pieces before it have. */
+    const before = new Int32Array(ids.length + 1);
+    for (let i = 0; i < ids.length; i++) before[i + 1] = before[i]! + store.holes[ids[i]!]!;
+    return (placed = { m: matchPieces(base, ids, pieceAt, shared).m, before });
   };
   const said = (rule: IptRule): IptRuleSaid | undefined => {
     const chain = tables.get(rule.table)?.chains.get(rule.chain);
     const k = rule.position - 1;
     if (chain === undefined || chain.rules[k] !== rule) return undefined;
     const w = ownWhere.get(chain);
-    const { m, off } = places();
+    const { m, before } = places();
     let i: number;
     let li: number;
     if (w !== undefined) {
@@ -436,7 +448,7 @@ function hostView(
     }
     const l = pieceAt(i).lines[li]!;
     if (l.holes === 0) return { raw: rule.raw };
-    const lifted = entryAt(column, skipEntries(column, off[i]!, l.firstHole));
+    const lifted = nonZero.entry(before[i]! + l.firstHole);
     const counters = liftedCounters(lifted);
     const raw = (rule as SavedRule).printedWith(lifted);
     return counters === undefined ? { raw } : { raw, counters };
