@@ -2,6 +2,7 @@
 // through the probe pods of the nodes the question needs. Progress goes to stderr, only on a terminal.
 // Collection warnings reach the user once: in the report's notes (model.warnings), not also here.
 import type { LiveOptions } from '../collect/live-source.ts';
+import { collectGarbage } from '../lib/collect-garbage.ts';
 import { buildModel } from '../model/model.ts';
 import type { Model } from '../model/model.ts';
 import { readSnapshot } from '../snapshot/io.ts';
@@ -18,7 +19,7 @@ export interface SourceNeeds {
 }
 
 export async function loadModel(source: Source, needs: SourceNeeds = {}): Promise<Model> {
-  if (source.kind === 'snapshot') return buildModel(await readSnapshot(source.path), { consume: true });
+  if (source.kind === 'snapshot') return settled(buildModel(await readSnapshot(source.path), { consume: true }));
   // client-node is heavy to load: the live source is imported only when a command needs it.
   const { collectLive } = await import('../collect/live-source.ts');
   const progress = await probeProgress();
@@ -27,5 +28,14 @@ export async function loadModel(source: Source, needs: SourceNeeds = {}): Promis
     ...(needs.nodes !== undefined ? { chooseNodes: needs.nodes } : {}),
     ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
   }).finally(() => progress.stop());
-  return buildModel(snap, { consume: true });
+  return settled(buildModel(snap, { consume: true }));
+}
+
+/** Above this heap, a model just built leaves a large snapshot's garbage worth collecting at once. */
+const SETTLE_HEAP_BYTES = 256 * 1024 * 1024;
+
+/** `m`, the snapshot it was built from collected (lib/collect-garbage.ts) when that was large. */
+function settled(m: Model): Model {
+  if (process.memoryUsage().heapUsed > SETTLE_HEAP_BYTES) collectGarbage();
+  return m;
 }

@@ -1,0 +1,23 @@
+// A full garbage collection at a phase boundary the caller knows: when a large snapshot has just
+// been turned into a model, most of the heap is the snapshot's garbage, and V8 (heap limit
+// ~4 GB here) would sooner grow the heap for the analysis than collect it: a 1,000-node doctor
+// peaked at 2.0-2.3 GB RSS without, 1.6 GB with. Node exposes no collect call without a flag;
+// V8 installs its gc extension in every context created while --expose-gc is set, so the flag
+// set at run time gives a fresh vm context a gc(). The bun release executable has Bun.gc.
+// Where neither is offered, V8 collects when it will.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+export function collectGarbage(): void {
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  if (bun !== undefined) {
+    bun.gc(true);
+    return;
+  }
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // Not offered: nothing lost but memory.
+  }
+}
