@@ -1,6 +1,10 @@
 // A host's counter column as its iptables view keeps it: only the entries that are not "0", and
 // where they are. The column is what a view holds of its own (~150k entries, ~0.5 MB a host at
 // 10k Services, most of them 0:0), kept only so that evidence can quote a rule's counters.
+
+const ZERO = 48;
+const COMMA = 44;
+
 export class SparseCounters {
   /** Per non-zero entry, where its text starts in `text`; found on the first lookup. */
   private starts: Int32Array | undefined;
@@ -8,34 +12,34 @@ export class SparseCounters {
   private constructor(
     /** The entry numbers of the non-zero entries, ascending. */
     private readonly at: Int32Array,
-    /** Those entries' texts ("packets:bytes"), joined by ",". */
-    private readonly text: string,
+    /** Those entries' texts ("packets:bytes"), joined by ",", as latin1 bytes. */
+    private readonly text: Buffer,
   ) {}
 
   /**
    * The non-zero entries of `column`, a counter column counterPlaces accepted: entries "0" or
-   * "packets:bytes" joined by ",". Every non-zero entry has a ":" and a "0" entry none, and the
-   * zero entries between two others are "0," each.
+   * "packets:bytes" (ASCII) joined by ",". A zero entry is "0" followed by "," or the end. The
+   * column's bytes are compacted in place, byte by byte: a host's column is ~150k entries, and a
+   * slice and a call per non-zero entry cost ~4 ms a host.
    */
   static of(column: string): SparseCounters {
+    const b = Buffer.from(column, 'latin1');
+    const n = b.length;
     const at: number[] = [];
-    const parts: string[] = [];
+    let w = 0;
     let entry = 0;
-    /** Where entry number `entry` starts. */
-    let from = 0;
-    for (let colon = column.indexOf(':'); colon !== -1; ) {
-      const start = column.lastIndexOf(',', colon) + 1;
-      entry += (start - from) / 2;
-      let end = column.indexOf(',', colon);
-      if (end === -1) end = column.length;
+    for (let pos = 0; pos < n; entry++) {
+      if (b[pos] === ZERO && (pos + 1 === n || b[pos + 1] === COMMA)) {
+        pos += 2;
+        continue;
+      }
       at.push(entry);
-      parts.push(column.slice(start, end));
-      entry++;
-      from = end + 1;
-      colon = column.indexOf(':', from);
+      if (w > 0) b[w++] = COMMA;
+      while (pos < n && b[pos] !== COMMA) b[w++] = b[pos++]!;
+      pos++;
     }
-    // join copies: the column itself is not kept.
-    return new SparseCounters(Int32Array.from(at), parts.join(','));
+    // A copy of the kept bytes: the column's buffer is not kept.
+    return new SparseCounters(Int32Array.from(at), Buffer.from(b.subarray(0, w)));
   }
 
   /** Entry number `k` as the column had it: "0" or "packets:bytes". */
@@ -55,14 +59,11 @@ export class SparseCounters {
   private item(q: number): string {
     if (this.starts === undefined) {
       const starts = new Int32Array(this.at.length + 1);
-      let at = 0;
-      for (let i = 0; i < this.at.length; i++) {
-        starts[i] = at;
-        at = this.text.indexOf(',', at) + 1 || this.text.length + 1;
-      }
+      let i = 0;
+      for (let pos = 0; pos < this.text.length; pos++) if (this.text[pos] === COMMA) starts[++i] = pos + 1;
       starts[this.at.length] = this.text.length + 1;
       this.starts = starts;
     }
-    return this.text.slice(this.starts[q]!, this.starts[q + 1]! - 1);
+    return this.text.toString('latin1', this.starts[q]!, this.starts[q + 1]! - 1);
   }
 }
