@@ -1,7 +1,7 @@
 // The ways a user runs netcheck, built for a benchmark in a scratch directory and removed after:
 //  - "tsx": the TypeScript sources under Node + tsx (a source install, `npm link` of a checkout,
 //    and `npm run netcheck`);
-//  - "packed": bin/kubectl-netcheck.mjs beside dist/ compiled by tsc -p tsconfig.build.json, the
+//  - "packed": bin/kubectl-netcheck.mjs beside dist/ bundled by scripts/build-dist.mjs, the
 //    layout `prepack` gives the npm package (Node, no tsx);
 //  - "bun": the release executable, `bun build --compile` as krew/build.ts makes it (skipped where
 //    the pinned bun does not run).
@@ -54,18 +54,17 @@ export function buildEntries(want: readonly Entry['name'][] = ['tsx', 'packed', 
       });
     if (want.includes('packed'))
       timedBuild('packed', () => {
-        const tsc = spawnSync(
-          process.execPath,
-          [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')],
-          { cwd: ROOT, encoding: 'utf8' },
-        );
-        if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed: ${tsc.stdout}${tsc.stderr}`);
+        const b = spawnSync(process.execPath, [join(ROOT, 'scripts/build-dist.mjs'), join(dir, 'dist')], {
+          cwd: ROOT,
+          encoding: 'utf8',
+        });
+        if (b.status !== 0) throw new Error(`scripts/build-dist.mjs failed: ${b.stdout}${b.stderr}`);
         mkdirSync(join(dir, 'bin'));
         copyFileSync(join(ROOT, 'bin/kubectl-netcheck.mjs'), join(dir, 'bin/kubectl-netcheck.mjs'));
         copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
         entries.push({
           name: 'packed',
-          what: 'bin/kubectl-netcheck.mjs + dist/ compiled by tsc (npm package)',
+          what: 'bin/kubectl-netcheck.mjs + dist/ bundled by esbuild (npm package)',
           cmd: process.execPath,
           args: [join(dir, 'bin/kubectl-netcheck.mjs')],
         });

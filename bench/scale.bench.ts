@@ -6,7 +6,7 @@
 // reported as unreadable, with its size. For one node, `iptables-nft-restore --test` of the same
 // ruleset in a scratch network namespace is timed too (root only).
 // doctor runs through each way a user runs netcheck (bench/entries.ts): the packed npm package
-// (bin/ + dist/ compiled by tsc) at every size; the tsx source install and the bun release
+// (bin/ + dist/ bundled by scripts/build-dist.mjs) at every size; the tsx source install and the bun release
 // executable at one node (SCALE_ENTRIES=tsx,packed,bun sets it for every size). Start-up alone is
 // their floor: `--version`, and doctor on a 1-node cluster with no Services. At one node each
 // figure is the median of SCALE_RUNS runs (default 3; 1 beyond one node).

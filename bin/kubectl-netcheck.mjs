@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The installed command. A packed package (`npm pack`, then `npm install -g` of the tarball)
-// carries the CLI compiled to JavaScript in dist/ (built by `prepack`) and needs only the
+// carries the CLI bundled into JavaScript in dist/ (built by `prepack`) and needs only the
 // production dependencies; a source install (`npm link` of a checkout, which has no dist/) runs
 // the TypeScript through tsx, a devDependency. Release builds are standalone executables.
 // main.ts runs itself only as the program, so here it is imported and run once.

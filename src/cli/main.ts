@@ -26,6 +26,20 @@ const wantsHelp = (args: readonly string[]): boolean => {
   return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 };
 
+/**
+ * yargs also lays out the chosen command's whole help after running its handler, in case the
+ * handler prints it (command.js handleValidationAndGetResult → usage.cacheHelpMessage): 80–230 ms
+ * of string-width per run, measured on a loaded 2-core machine. netcheck's handlers only record
+ * the command, and --help lays the help out anew, so the cache is never read: skipped. It is
+ * yargs' internal API (yargs 18); where that is missing, nothing changes but the time.
+ */
+export function skipHelpCache(parser: unknown): void {
+  type Usage = { cacheHelpMessage?: unknown };
+  const internal = parser as { getInternalMethods?: () => { getUsageInstance?: () => Usage | undefined } };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (usage !== undefined && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
 /** Parses `args`: the chosen command's planned work, or undefined when yargs answered (--help, --version). */
 async function parse(args: readonly string[]): Promise<Work | undefined> {
   const all = [...commands, completionCommand];
@@ -65,6 +79,7 @@ async function parse(args: readonly string[]): Promise<Work | undefined> {
       // Usage errors only: handlers record, so they throw nothing.
       usage ??= oneLine(msg ?? messageOf(err));
     });
+  if (!wantsHelp(args)) skipHelpCache(parser);
   await parser.parseAsync();
   if (usage !== undefined) {
     // The command named, also when yargs stopped before choosing it (a flag's missing value).

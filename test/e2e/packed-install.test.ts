@@ -1,4 +1,4 @@
-// The packed package, as a user installs it without a checkout: `npm pack` (prepack compiles the
+// The packed package, as a user installs it without a checkout: `npm pack` (prepack bundles the
 // CLI into dist/), then `npm install -g <tarball>` into a temporary prefix, offline. The tarball
 // carries its production dependencies (bundleDependencies), so the install needs no registry —
 // npm 11 asks the registry for full package documents, which `npm ci` never caches — and nothing
@@ -40,7 +40,7 @@ describe('the packed package, installed with npm install -g from its tarball', {
       'LICENSE',
     ])
       cpSync(join(REPO_ROOT, f), join(src, f));
-    for (const d of ['src', 'bin']) cpSync(join(REPO_ROOT, d), join(src, d), { recursive: true });
+    for (const d of ['src', 'bin', 'scripts']) cpSync(join(REPO_ROOT, d), join(src, d), { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(src, 'node_modules'));
     const pack = spawnSync('npm', ['pack', '--pack-destination', dir, ...NPM_QUIET], { cwd: src, encoding: 'utf8' });
     assert.equal(pack.status, 0, pack.stderr);

@@ -224,15 +224,16 @@ export function compileRuleset(ruleset: IptRuleset): CompiledRuleset {
   return c;
 }
 
-/** Chains at least this long are compiled when the host is built; shorter ones on first use. */
+/** Chains at least this long are compiled by compileRulesetNow; shorter ones on first use. */
 export const EAGER_CHAIN_RULES = 16;
 
 /**
- * Compiles the built-in chains and every long chain now rather than on first use: kube-proxy's
- * KUBE-SERVICES of a 10k-service cluster takes a few hundred milliseconds, which belongs to
- * building the model, not to the first trace that happens to cross it. The many short chains
- * (KUBE-SVC-*, KUBE-SEP-*: a few rules each) compile in microseconds when a trace reaches them;
- * compiling all of them would cost seconds for the few that any trace touches.
+ * Compiles the built-in chains and every long chain now rather than on first use, for a caller
+ * that wants kube-proxy's KUBE-SERVICES (a few hundred milliseconds at 10k Services) paid before
+ * its first trace (bench/engine-trace.bench.ts). A world does not call it: `doctor` reaches none
+ * of these chains on most clusters, and a command that traces pays the same, at its first trace.
+ * The many short chains (KUBE-SVC-*, KUBE-SEP-*: a few rules each) compile in microseconds when a
+ * trace reaches them; compiling all of them would cost seconds for the few that any trace touches.
  */
 export function compileRulesetNow(ruleset: IptRuleset): CompiledRuleset {
   const c = compileRuleset(ruleset);

@@ -111,8 +111,7 @@ class SaveParse {
   /** One line; `src` says where a rule line's words are (by default, in `line` itself). */
   line(line: string, lineNo: number, src?: LineSource): void {
     const warnings = this.warnings;
-    let s = 0;
-    while (s < line.length && (line.charCodeAt(s) === SPACE || line.charCodeAt(s) === TAB)) s++;
+    const s = skipBlanks(line, 0);
     if (s === line.length) return;
     const first = line[s];
 
@@ -485,12 +484,25 @@ interface ChainHeader {
 
 /** ":NAME POLICY [p:b]" → name and policy (null for "-", i.e. a user chain). */
 function parseChainHeader(line: string, s: number): ChainHeader | undefined {
-  const fields = line
-    .slice(s + 1)
-    .split(/[ \t]+/)
-    .filter((f) => f.length > 0);
-  const name = fields[0];
-  const policy = fields[1];
-  if (name === undefined || policy === undefined) return undefined;
-  return { name, policy: policy === '-' ? null : policy };
+  // The first two words after ":" (split on spaces and tabs), scanned in place: a 10k-Service
+  // dump has 40k headers, and splitting each into an array cost ~50 ms of a doctor's parse.
+  const nameStart = skipBlanks(line, s + 1);
+  const nameEnd = wordEnd(line, nameStart);
+  const policyStart = skipBlanks(line, nameEnd);
+  const policyEnd = wordEnd(line, policyStart);
+  if (policyStart === policyEnd) return undefined;
+  const policy = line.slice(policyStart, policyEnd);
+  return { name: line.slice(nameStart, nameEnd), policy: policy === '-' ? null : policy };
+}
+
+const isBlank = (c: number): boolean => c === SPACE || c === TAB;
+
+function skipBlanks(line: string, i: number): number {
+  while (i < line.length && isBlank(line.charCodeAt(i))) i++;
+  return i;
+}
+
+function wordEnd(line: string, i: number): number {
+  while (i < line.length && !isBlank(line.charCodeAt(i))) i++;
+  return i;
 }

@@ -611,6 +611,25 @@ describe('parseIptablesSave: damaged dumps (real dumps, edited)', () => {
     );
   });
 
+  it('a chain header is its first two words, whatever spaces and tabs are around them', () => {
+    const { value, warnings } = parseIptablesSave(
+      '*filter\n:  INPUT\tDROP  [3:4]\n:\tKUBE-X \t- [0:0]\n:ONLY-A-NAME\n:\nCOMMIT\n',
+      'nft',
+    );
+    const chains = value.tables.get('filter')?.chains;
+    assert.deepEqual(
+      [...(chains?.values() ?? [])].map((c) => [c.name, c.policy]),
+      [
+        ['INPUT', 'DROP'],
+        ['KUBE-X', null],
+      ],
+    );
+    assert.deepEqual(
+      warnings.map((w) => w.replace(/ ".*/, '')),
+      ['line 4: bad chain header', 'line 5: bad chain header'],
+    );
+  });
+
   it('CRLF line ends are tolerated', () => {
     const { value, warnings } = parseIptablesSave(text.replace(/\n/g, '\r\n'), 'nft');
     assert.deepEqual(warnings, []);

@@ -152,9 +152,9 @@ export function unmodelledRules(table: NftTable): { rule: NftRule; reason: strin
 }
 
 /**
- * Compiles the named sets and the base chains of the ip/inet tables now (host-net.ts, when a
- * world is built), so that the first trace does not pay for kube-proxy's 10k-element service
- * map; the many small per-Service chains still compile when a trace reaches them.
+ * Compiles the named sets and the base chains of the ip/inet tables now, for a caller that wants
+ * kube-proxy's 10k-element service map paid before its first trace (as compileRulesetNow; a world
+ * compiles on first use); the many small per-Service chains still compile when a trace reaches them.
  */
 export function compileNftNow(nft: NftRuleset): void {
   for (const t of nft.tables) {
