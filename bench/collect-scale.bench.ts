@@ -7,7 +7,7 @@
 // (collect-scale/collector.ts: collectLive with the CLI's defaults and the streamed v2 writer of
 // `collect -o X.gz`). Counted: the exec streams, both ways (commands in
 // the URL, frames back with their WebSocket headers); the object lists, the same for both, are
-// not. Target: ≤ 2× the cluster's unique content (scale.bench.ts UniqueContent: each distinct
+// not. Target: ≤ 2× the cluster's unique content (gen/unique-content.ts: each distinct
 // section, each distinct chain, every host's counters) + ≤ 100 KB a node.
 // Run: npm run bench -- collect-scale      (10 and 100 nodes × 10k Services, full transfer too)
 //      COLLECT_NODES=1000 COLLECT_SERVICES=1000 COLLECT_FULL_MAX=1000 npm run bench -- collect-scale
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { writeNodeContent } from '../test/apiserver/synthetic-nodes.ts';
 import { generateCluster } from './gen/cluster.ts';
-import { UniqueContent } from './scale.bench.ts';
+import { UniqueContent } from './gen/unique-content.ts';
 
 const NODES = (process.env['COLLECT_NODES'] ?? '10,100').split(',').map(Number);
 const SERVICES = Number(process.env['COLLECT_SERVICES'] ?? 10_000);

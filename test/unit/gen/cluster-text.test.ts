@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { generateCluster } from '../../../bench/gen/cluster.ts';
 import { mergeInto, SharedSave, splitSave } from '../../../bench/gen/save-tables.ts';
+import { UniqueContent } from '../../../bench/gen/unique-content.ts';
 
 test('generated clusters: every host as the per-node merge-and-render generator made it', () => {
   // sha256 of the head then each host's JSON, from the generator of commit 3142cec.
@@ -103,4 +104,23 @@ test('SharedSave: a node’s chains and rules where merging them into the tables
       /^\[[1-9]\d*:\d+\] -A /m.test(t),
     ),
   );
+});
+
+test('UniqueContent: the bytes of the per-line version (chains grouped line by line, each hashed)', () => {
+  // Figures of bench/scale.bench.ts's UniqueContent at commit 3142cec.
+  const g = generateCluster({ nodes: 6, services: 120, endpointsPerService: 3 });
+  const u = new UniqueContent();
+  for (let i = 0; i < 6; i++) u.host(g.host(i).sections);
+  assert.equal(u.bytes, 385867);
+  // A chain in two runs, a tab or a no-break space ending a chain name, a rule without one.
+  const odd = new UniqueContent();
+  const text =
+    '*filter\n:A - [0:0]\n:B - [1:2]\n[3:4] -A A -j B\n[0:0] -A B -j ACCEPT\n[0:0] -A A\t-j DROP\n[0:0] -A A -j RETURN\n[0:0] -A Ab -j X\n[0:0] -A \n[5:5] -A A\u00a0x\n# c\nCOMMIT\n';
+  odd.host({ 'iptables-nft-save': text, x: 'y' });
+  odd.host({
+    'iptables-nft-save': text.replace('[3:4]', '[9:9]'),
+    'iptables-legacy-save': ':A - [0:0]\n[0:0] -A A -j B',
+    x: 'y',
+  });
+  assert.equal(odd.bytes, 199);
 });
