@@ -54,17 +54,32 @@ const tsx = (file: string, args: string[]) =>
   spawn(process.execPath, ['--import', 'tsx', join(here, file), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
 
 /** Every node's content written under `dir`, before anything is timed; the unique content's bytes. */
-function generate(nodes: number, dir: string): { uniqueBytes: number; seconds: number } {
+function generate(nodes: number, dir: string): { uniqueBytes: number; seconds: number; split: string } {
   const t0 = performance.now();
   const g = generateCluster({ nodes, services: SERVICES, endpointsPerService: 3 });
   const unique = new UniqueContent();
+  // Where the time goes: the generator's setup and hosts, the unique content, writing to disk.
+  const spent = { setup: performance.now() - t0, hosts: 0, unique: 0, write: 0 };
+  let t = performance.now();
+  const lap = (k: 'hosts' | 'unique' | 'write'): void => {
+    const now = performance.now();
+    spent[k] += now - t;
+    t = now;
+  };
   g.names.forEach((name, i) => {
+    t = performance.now();
     const h = g.host(i);
+    lap('hosts');
     unique.host(h.sections);
+    lap('unique');
     mkdirSync(join(dir, name));
     writeNodeContent(join(dir, name), h);
+    lap('write');
   });
-  return { uniqueBytes: unique.bytes, seconds: (performance.now() - t0) / 1000 };
+  const split = Object.entries(spent)
+    .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`)
+    .join(', ');
+  return { uniqueBytes: unique.bytes, seconds: (performance.now() - t0) / 1000, split };
 }
 
 async function collectOnce(content: string, mode: 'hashes' | 'full'): Promise<DoubleStats & CollectorFigures> {
@@ -125,8 +140,8 @@ export async function run(): Promise<void> {
 }
 
 async function measure(n: number, label: string, content: string): Promise<void> {
-  const { uniqueBytes, seconds } = generate(n, content);
-  console.log(`${label}: generated in ${seconds.toFixed(1)} s (not timed below); load average ${load()}`);
+  const { uniqueBytes, seconds, split } = generate(n, content);
+  console.log(`${label}: generated in ${seconds.toFixed(1)} s (${split}; not timed below); load average ${load()}`);
   const h = await collectOnce(content, 'hashes');
   const budget = 2 * uniqueBytes + 100 * 1024 * n;
   const moved = h.sent + h.received;
