@@ -190,13 +190,16 @@ export class SharedSave {
       let k = 0;
       let seg = 0;
       const upTo = (end: number): void => {
+        // The sequence in a local: a captured one is a heap number a step (above 2^31).
+        let y = x;
         for (; k < end; k++) {
-          x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-          const p = x % 7 === 0 ? x % 100000 : 0;
+          y = (Math.imul(y, 1103515245) + 12345) >>> 0;
+          const p = y % 7 === 0 ? y % 100000 : 0;
           if (p === 0) continue;
           out.push(t.zero.slice(seg, t.ruleAt[k]!), `[${p}:${p * 74}]`);
           seg = t.ruleAt[k]! + ZERO.length;
         }
+        x = y;
       };
       for (const b of places) {
         upTo(t.firstRule[b]!);
