@@ -7,7 +7,7 @@
 // (collect-scale/collector.ts: collectLive with the CLI's defaults and the streamed v2 writer of
 // `collect -o X.gz`). Counted: the exec streams, both ways (commands in
 // the URL, frames back with their WebSocket headers); the object lists, the same for both, are
-// not. Target: ≤ 2× the cluster's unique content (scale.bench.ts UniqueContent: each distinct
+// not. Target: ≤ 2× the cluster's unique content (gen/unique-content.ts: each distinct
 // section, each distinct chain, every host's counters) + ≤ 100 KB a node.
 // Run: npm run bench -- collect-scale      (10 and 100 nodes × 10k Services, full transfer too)
 //      COLLECT_NODES=1000 COLLECT_SERVICES=1000 COLLECT_FULL_MAX=1000 npm run bench -- collect-scale
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { writeNodeContent } from '../test/apiserver/synthetic-nodes.ts';
 import { generateCluster } from './gen/cluster.ts';
-import { UniqueContent } from './scale.bench.ts';
+import { UniqueContent } from './gen/unique-content.ts';
 
 const NODES = (process.env['COLLECT_NODES'] ?? '10,100').split(',').map(Number);
 const SERVICES = Number(process.env['COLLECT_SERVICES'] ?? 10_000);
@@ -54,17 +54,32 @@ const tsx = (file: string, args: string[]) =>
   spawn(process.execPath, ['--import', 'tsx', join(here, file), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
 
 /** Every node's content written under `dir`, before anything is timed; the unique content's bytes. */
-function generate(nodes: number, dir: string): { uniqueBytes: number; seconds: number } {
+function generate(nodes: number, dir: string): { uniqueBytes: number; seconds: number; split: string } {
   const t0 = performance.now();
   const g = generateCluster({ nodes, services: SERVICES, endpointsPerService: 3 });
   const unique = new UniqueContent();
+  // Where the time goes: the generator's setup and hosts, the unique content, writing to disk.
+  const spent = { setup: performance.now() - t0, hosts: 0, unique: 0, write: 0 };
+  let t = performance.now();
+  const lap = (k: 'hosts' | 'unique' | 'write'): void => {
+    const now = performance.now();
+    spent[k] += now - t;
+    t = now;
+  };
   g.names.forEach((name, i) => {
+    t = performance.now();
     const h = g.host(i);
+    lap('hosts');
     unique.host(h.sections);
+    lap('unique');
     mkdirSync(join(dir, name));
     writeNodeContent(join(dir, name), h);
+    lap('write');
   });
-  return { uniqueBytes: unique.bytes, seconds: (performance.now() - t0) / 1000 };
+  const split = Object.entries(spent)
+    .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`)
+    .join(', ');
+  return { uniqueBytes: unique.bytes, seconds: (performance.now() - t0) / 1000, split };
 }
 
 async function collectOnce(content: string, mode: 'hashes' | 'full'): Promise<DoubleStats & CollectorFigures> {
@@ -125,8 +140,8 @@ export async function run(): Promise<void> {
 }
 
 async function measure(n: number, label: string, content: string): Promise<void> {
-  const { uniqueBytes, seconds } = generate(n, content);
-  console.log(`${label}: generated in ${seconds.toFixed(1)} s (not timed below); load average ${load()}`);
+  const { uniqueBytes, seconds, split } = generate(n, content);
+  console.log(`${label}: generated in ${seconds.toFixed(1)} s (${split}; not timed below); load average ${load()}`);
   const h = await collectOnce(content, 'hashes');
   const budget = 2 * uniqueBytes + 100 * 1024 * n;
   const moved = h.sent + h.received;

@@ -11,7 +11,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCluster } from './gen/cluster.ts';
-import { fmt, timed, UniqueContent, v2Floor, writeV2 } from './scale.bench.ts';
+import { UniqueContent } from './gen/unique-content.ts';
+import { fmt, timed, v2Floor, writeV2 } from './scale.bench.ts';
 
 const NODES = (process.env['PAIRS_NODES'] ?? '100,500').split(',').map(Number);
 const SERVICES = Number(process.env['PAIRS_SERVICES'] ?? 100);

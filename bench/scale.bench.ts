@@ -13,7 +13,6 @@
 // Run: npm run bench -- scale          (1, 20 and 100 nodes at 10k Services)
 //      SCALE_NODES=1,1000 SCALE_SERVICES=10000 npm run bench -- scale
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { closeSync, createWriteStream, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +22,8 @@ import { buildEntries } from './entries.ts';
 import type { Entry } from './entries.ts';
 import { generateCluster } from './gen/cluster.ts';
 import type { GeneratedCluster } from './gen/cluster.ts';
+import { UniqueContent } from './gen/unique-content.ts';
 import { SnapshotV2Writer } from '../src/snapshot/v2/write.ts';
-import { cut, isPieced } from '../src/snapshot/v2/pieces.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NODES = (process.env['SCALE_NODES'] ?? '1,20,100').split(',').map(Number);
@@ -87,41 +86,6 @@ function writeV1(g: GeneratedCluster, path: string, cap: number): number {
     closeSync(fd);
   }
   return size;
-}
-
-/**
- * The cluster's unique content, by a measure independent of v2's cutting: each distinct section
- * once, and for iptables-save text each distinct chain (header and rules, counters lifted) once
- * plus every host's own counters.
- */
-export class UniqueContent {
-  private readonly seen = new Set<string>();
-  bytes = 0;
-  private add(text: string): void {
-    const h = createHash('sha256').update(text).digest('base64');
-    if (this.seen.has(h)) return;
-    this.seen.add(h);
-    this.bytes += Buffer.byteLength(text);
-  }
-  host(sections: Record<string, string>): void {
-    for (const [name, text] of Object.entries(sections)) {
-      const p = isPieced(name) ? cut(text) : undefined;
-      if (p === undefined) {
-        this.add(text);
-        continue;
-      }
-      this.bytes += p.counters.length;
-      const chains = new Map<string, string[]>();
-      for (const line of p.pieces.join('').split('\n')) {
-        const chain = line.startsWith(':') ? line.slice(1).split(' ')[0]! : (/^\[\] -A (\S+)/.exec(line)?.[1] ?? '');
-        // push, not a copy a line: KUBE-SERVICES alone has 10k lines (copying was 1.9 s a node).
-        const l = chains.get(chain);
-        if (l === undefined) chains.set(chain, [line]);
-        else l.push(line);
-      }
-      for (const lines of chains.values()) this.add(lines.join('\n'));
-    }
-  }
 }
 
 /** Writes the v2 snapshot of `g` host by host. */

@@ -122,6 +122,9 @@ function queryString(q: RequestOptions['query']): string {
   return s === '' ? '' : `?${s}`;
 }
 
+/** REST sockets kept alive at most: also how many dead idle ones a request can meet in turn. */
+const REST_SOCKETS = 64;
+
 /** TLS shared by every connection of a client: one parsed SecureContext and one session cache. */
 interface SharedTls {
   /** Keep-alive agent for REST requests. */
@@ -193,7 +196,11 @@ export class KubeClient {
         return { rest: opts.agent as http.Agent, ws: opts.agent as http.Agent, proxied: true };
       }
       if (this.server.startsWith('http:'))
-        return { rest: new http.Agent({ keepAlive: true }), ws: new http.Agent(), proxied: false };
+        return {
+          rest: new http.Agent({ keepAlive: true, maxSockets: REST_SOCKETS }),
+          ws: new http.Agent(),
+          proxied: false,
+        };
       const ctx: tls.SecureContextOptions = {};
       if (opts.ca !== undefined) ctx.ca = opts.ca;
       if (opts.cert !== undefined) ctx.cert = opts.cert;
@@ -206,7 +213,7 @@ export class KubeClient {
       if (cluster?.skipTLSVerify) agentOpts.rejectUnauthorized = false;
       if (cluster?.tlsServerName) agentOpts.servername = cluster.tlsServerName;
       return {
-        rest: new https.Agent({ ...agentOpts, keepAlive: true, maxSockets: 64 }),
+        rest: new https.Agent({ ...agentOpts, keepAlive: true, maxSockets: REST_SOCKETS }),
         ws: new https.Agent(agentOpts),
         secureContext,
         proxied: false,
@@ -228,10 +235,11 @@ export class KubeClient {
 
   /** One request; resolves with the parsed JSON body, rejects with ApiError or TransportError. */
   async request(method: string, path: string, o: RequestOptions = {}): Promise<unknown> {
-    return this.attempt(method, path, o, true);
+    return this.attempt(method, path, o, REST_SOCKETS);
   }
 
-  private async attempt(method: string, path: string, o: RequestOptions, mayRetry: boolean): Promise<unknown> {
+  /** `resends`: how many more times a request reset on a reused socket may be sent again. */
+  private async attempt(method: string, path: string, o: RequestOptions, resends: number): Promise<unknown> {
     const info = requestInfo(method, path, o.query);
     const { agent, headers } = await this.connectionOptions();
     const url = new URL(this.server + path + queryString(o.query));
@@ -305,11 +313,13 @@ export class KubeClient {
         // while this process was busy: after a long hold, timers run before the close is read, so
         // the request went out on a dead socket, unread. Sent again once on a new socket, as Node's
         // docs advise (http, request.reusedSocket) and Go's transport does (issue #15: a 1,000-node
-        // collection whose event loop stalled for seconds ended in ECONNRESET).
-        if (mayRetry && req.reusedSocket && e.code === 'ECONNRESET' && !settled && !o.signal?.aborted) {
+        // collection whose event loop stalled for seconds ended in ECONNRESET). Every idle socket
+        // may be dead alike (the agent hands out the next one): sent again while the reset one was
+        // reused, each time one dead socket fewer; a fresh socket's reset is the server's answer.
+        if (resends > 0 && req.reusedSocket && e.code === 'ECONNRESET' && !settled && !o.signal?.aborted) {
           settled = true;
           o.signal?.removeEventListener('abort', onAbort);
-          resolve(this.attempt(method, path, o, false));
+          resolve(this.attempt(method, path, o, resends - 1));
           return;
         }
         fail(e.code ?? 'ECONNRESET', e.message);

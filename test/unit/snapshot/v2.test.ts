@@ -68,6 +68,45 @@ test('holeOffsets finds exactly what the hole RegExp matches, at line ends of ev
   assert.deepEqual(holeOffsets('[] a [][]\nb []'), [0, 12]);
 });
 
+test('cut lifts exactly what the counter RegExp matches, in latin1 text and beyond it', () => {
+  const counters = /^\[(\d+):(\d+)\](?= )|(?<= )\[(\d+):(\d+)\]$/gm;
+  const r = prng(16);
+  const atoms = [
+    '[',
+    ']',
+    ':',
+    '0',
+    '7',
+    '12',
+    ' ',
+    '\n',
+    '\r',
+    '\u2028',
+    'x',
+    '\u00e9',
+    '\u4e16',
+    '[0:0]',
+    '[3:222]',
+    '[0:00]',
+  ];
+  for (let n = 0; n < 20000; n++) {
+    const text = Array.from({ length: r.int(14) }, () => r.pick(atoms)).join('');
+    const p = cut(text);
+    if (p === undefined) {
+      assert.notEqual(holeOffsets(text).length, 0, JSON.stringify(text));
+      continue;
+    }
+    const lifted: string[] = [];
+    const holed = text.replace(counters, (_m, p1?: string, b1?: string, p2?: string, b2?: string) => {
+      const [pk, by] = [p1 ?? p2!, b1 ?? b2!];
+      lifted.push(pk === '0' && by === '0' ? '0' : `${pk}:${by}`);
+      return '[]';
+    });
+    assert.equal(p.pieces.join(''), holed, JSON.stringify(text));
+    assert.equal(p.counters, lifted.join(','), JSON.stringify(text));
+  }
+});
+
 test('the same ruleset with other counters on two hosts is stored once', async () => {
   const rules = Array.from(
     { length: 3000 },
