@@ -159,6 +159,39 @@ export interface CounterPlaces {
   off: Int32Array;
   /** Whether a count has over 20 digits (model/parse/iptables-save/rule-words.ts parseCount refuses it). */
   long: boolean;
+  /** The column's entries that are not "0" (nonZeroEntries). */
+  nonZero: Int32Array;
+}
+
+/**
+ * The entries of counter column `counters` (COUNTER_COLUMN) that are not "0", in order: per entry
+ * three numbers, its entry number, the offset of its first character and the offset after its
+ * last. A non-zero entry is the only kind with a ":", and every entry between two of them is "0,"
+ * (two characters): a host's column is ~150k entries, most of them "0", and reading it character
+ * by character cost ~3 ms a host, a search for ":" a few µs. Also the number of entries.
+ */
+export function nonZeroEntries(counters: string): { nonZero: Int32Array; entries: number } {
+  let count = 0;
+  for (let c = counters.indexOf(':'); c !== -1; c = counters.indexOf(':', c + 1)) count++;
+  // Filled in place: pushing ~50k numbers onto an array cost 3 ms a host here, this 0.2 ms.
+  const nonZero = new Int32Array(3 * count);
+  const end = counters.length;
+  let entry = 0;
+  /** The offset of entry `entry`. */
+  let pos = 0;
+  let w = 0;
+  for (let c = counters.indexOf(':'); c !== -1; c = counters.indexOf(':', pos)) {
+    const start = counters.lastIndexOf(',', c) + 1;
+    let stop = counters.indexOf(',', c);
+    if (stop === -1) stop = end;
+    entry += (start - pos) / 2;
+    nonZero[w++] = entry++;
+    nonZero[w++] = start;
+    nonZero[w++] = stop;
+    pos = stop + 1;
+  }
+  // The "0" entries after the last non-zero one: "0,0,...,0", one character fewer than two each.
+  return { nonZero, entries: end === 0 ? 0 : entry + (end + 1 - pos) / 2 };
 }
 
 /**
@@ -171,24 +204,24 @@ export function counterPlaces(
   holes: ArrayLike<number>,
 ): CounterPlaces | undefined {
   if (!COUNTER_COLUMN.test(counters)) return undefined;
-  const off = new Int32Array(refs.length + 1);
-  let at = 0;
+  const { nonZero, entries } = nonZeroEntries(counters);
+  let total = 0;
+  for (let i = 0; i < refs.length; i++) total += holes[refs[i]!]!;
+  if (total !== entries) return undefined;
   let long = false;
-  const end = counters.length;
-  for (let i = 0; i < refs.length; i++) {
-    off[i] = at;
-    for (let k = holes[refs[i]!]!; k > 0; k--) {
-      if (at > end) return undefined;
-      let comma = counters.indexOf(',', at);
-      if (comma === -1) comma = end;
-      if (comma - at > 20 && /\d{21}/.test(counters.slice(at, comma))) long = true;
-      at = comma + 1;
-    }
+  for (let q = 0; q < nonZero.length; q += 3)
+    if (nonZero[q + 2]! - nonZero[q + 1]! > 20 && /\d{21}/.test(counters.slice(nonZero[q + 1]!, nonZero[q + 2]!)))
+      long = true;
+  // Entry e's offset: past the last non-zero entry before it, two characters per "0," between.
+  const off = new Int32Array(refs.length + 1);
+  let q = 0;
+  let e = 0;
+  for (let i = 0; i <= refs.length; i++) {
+    while (q < nonZero.length && nonZero[q]! < e) q += 3;
+    off[i] = q === 0 ? 2 * e : nonZero[q - 1]! + 1 + 2 * (e - nonZero[q - 3]! - 1);
+    if (i < refs.length) e += holes[refs[i]!]!;
   }
-  // Every entry taken, and no more: the last one ends the column.
-  if (at !== (end === 0 ? 0 : end + 1)) return undefined;
-  off[refs.length] = at;
-  return { off, long };
+  return { off, long, nonZero };
 }
 
 /** The text `cut` was given, from its pieces and counters; undefined when the counters do not fit the holes. */
