@@ -3,7 +3,8 @@
 // hosts share one copy of each piece, and the model parses each piece once for all of them
 // (model/parse/iptables-save.ts, parseIptablesPieced). The section's text, when something asks
 // for it, is put back together on each ask and not kept.
-import { type CounterPlaces, counterPlaces, holeOffsets, join } from './v2/pieces.ts';
+import { CounterColumn } from './v2/counter-column.ts';
+import { holeOffsets, join } from './v2/pieces.ts';
 
 /** The pieces of one snapshot read: each distinct piece's text once, and what parsers derive from it, once. */
 export class PieceStore {
@@ -37,18 +38,24 @@ export class PiecedSection {
     readonly store: PieceStore,
     /** The pieces, in order, by their numbers in the store. */
     readonly refs: Int32Array,
-    /** The host's counters, one per hole, "packets:bytes" or "0", joined by ",". */
-    readonly counters: string,
-    /** Where each piece's counters are in `counters`. */
-    readonly places: CounterPlaces,
+    /** The host's counters, one per hole, in order (as many as the pieces' holes: see `of`). */
+    readonly counters: CounterColumn,
   ) {}
 
   /** A section of pieces `ids` with texts `pieces`, numbered in `store`; throws when the counters do not fit. */
   static of(store: PieceStore, ids: readonly string[], pieces: readonly string[], counters: string): PiecedSection {
     const refs = Int32Array.from(ids, (id, i) => store.number(id, pieces[i]!));
-    const places = counterPlaces(counters, refs, store.holes);
-    if (places === undefined) throw new Error('pieced section: counters do not fit its pieces');
-    return new PiecedSection(store, refs, counters, places);
+    const column = CounterColumn.read(counters);
+    if (column === undefined || !fits(store, refs, column))
+      throw new Error('pieced section: counters do not fit its pieces');
+    return new PiecedSection(store, refs, column);
+  }
+
+  /** Per piece, how many counter entries the pieces before it have; one more at the end (all of them). */
+  before(): Int32Array {
+    const before = new Int32Array(this.refs.length + 1);
+    for (let i = 0; i < this.refs.length; i++) before[i + 1] = before[i]! + this.store.holes[this.refs[i]!]!;
+    return before;
   }
 
   /** Piece ids, in order. */
@@ -63,10 +70,17 @@ export class PiecedSection {
 
   /** The section's text (iptables-save -c output as the probe printed it). */
   text(): string {
-    const t = join(this.pieces, this.counters);
+    const t = join(this.pieces, this.counters.text());
     if (t === undefined) throw new Error('pieced section: counters do not fit (checked when read)');
     return t;
   }
+}
+
+/** Whether `column` has an entry for each hole of pieces `refs` (what `join` needs), no more. */
+export function fits(store: PieceStore, refs: Int32Array, column: CounterColumn): boolean {
+  let holes = 0;
+  for (let i = 0; i < refs.length; i++) holes += store.holes[refs[i]!]!;
+  return holes === column.entries;
 }
 
 const registry = new WeakMap<object, Map<string, PiecedSection>>();

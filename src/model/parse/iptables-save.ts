@@ -419,15 +419,7 @@ export function parsedPiece(store: PieceStore, ref: number): ParsedPiece {
 export function parseIptablesPieced(p: PiecedSection, backend: IptablesBackend): Parsed<IptRuleset> {
   const shared = sharedParseOf(p.store);
   const parse = new SaveParse(backend, shared.wordCache);
-  const column = p.counters;
-  let at = 0;
-  const next = (): string => {
-    let comma = column.indexOf(',', at);
-    if (comma === -1) comma = column.length;
-    const c = column.slice(at, comma);
-    at = comma + 1;
-    return c;
-  };
+  const next = p.counters.reader();
   let lineNo = 0;
   for (let i = 0; i < p.refs.length; i++) {
     const piece = parsedPiece(p.store, p.refs[i]!);

@@ -13,6 +13,7 @@
 // counter in the middle of a line — sends that host (or, in the first host, the whole section)
 // to parseIptablesPieced, which reads every line: the result is the same, only slower.
 import type { PiecedSection } from '../../snapshot/pieced.ts';
+import type { CounterColumn } from '../../snapshot/v2/counter-column.ts';
 import type { IptablesBackend, IptChain, IptRule, IptRuleSaid, IptRuleset, IptTable, Parsed } from '../types.ts';
 import {
   LEGACY_WARNING,
@@ -25,7 +26,6 @@ import {
 } from './iptables-save.ts';
 import type { SavedRule } from './iptables-save/saved-rule.ts';
 import { OverlayChains } from './iptables-shared/overlay-chains.ts';
-import { SparseCounters } from './iptables-shared/sparse-counters.ts';
 
 const SPACE = 32;
 const TAB = 9;
@@ -125,24 +125,11 @@ function readShape(piece: ParsedPiece, enter: string | null, shared: SharedIptab
   return s;
 }
 
-/** Offset in `column` of entry `k` counted from the entry at `from`. */
-function skipEntries(column: string, from: number, k: number): number {
-  let at = from;
-  for (let n = 0; n < k; n++) at = column.indexOf(',', at) + 1;
-  return at;
-}
-
-/** Entry of `column` at offset `at`. */
-function entryAt(column: string, at: number): string {
-  const comma = column.indexOf(',', at);
-  return column.slice(at, comma === -1 ? column.length : comma);
-}
-
-/** A header line as printed, its counter (if lifted) put back. */
-function headerLine(piece: ParsedPiece, li: number, column: string, off: number): string {
+/** A header line as printed, its counter (if lifted) put back; `first`: the piece's first entry in `column`. */
+function headerLine(piece: ParsedPiece, li: number, column: CounterColumn, first: number): string {
   const l = piece.lines[li]!;
   if (l.holes === 0) return piece.text.slice(l.start, l.end);
-  const c = entryAt(column, skipEntries(column, off, l.firstHole));
+  const c = column.entry(first + l.firstHole);
   return piece.filled(l, () => c);
 }
 
@@ -160,9 +147,6 @@ class Base {
   /** Per "table\0chain", the base pieces holding a line of it. */
   readonly chainPieces = new Map<string, number[]>();
   readonly pieces: ParsedPiece[];
-  readonly off: Int32Array;
-  /** Per piece with header counters, the column's entries for it (Shape.headerHoles). */
-  readonly headerCounters: (string | undefined)[] = [];
   /** Every table line of the text, in order (Shape.events). */
   readonly events: string;
   /**
@@ -174,12 +158,12 @@ class Base {
   constructor(
     readonly ids: Int32Array,
     pieces: ParsedPiece[],
-    readonly column: string,
-    off: Int32Array,
+    readonly column: CounterColumn,
+    /** Per piece, its first entry in `column` (PiecedSection.before). */
+    readonly before: Int32Array,
     shared: SharedIptablesParse,
   ) {
     this.pieces = pieces;
-    this.off = off;
     let table: string | null = null;
     let events = '';
     for (let j = 0; j < ids.length; j++) {
@@ -189,7 +173,6 @@ class Base {
       this.enter.push(table);
       const s = shapeOf(pieces[j]!, table, shared);
       this.shapes.push(s);
-      this.headerCounters.push(s.headerHoles ? column.slice(off[j]!, off[j + 1]!) : undefined);
       events += s.events;
       if (s.exit !== undefined) table = s.exit;
       for (const t of s.touched) {
@@ -217,8 +200,8 @@ class ChainBuilder {
 
   constructor(
     private readonly pieces: (i: number) => ParsedPiece,
-    private readonly column: string,
-    private readonly off: Int32Array,
+    private readonly column: CounterColumn,
+    private readonly before: Int32Array,
   ) {}
 
   /** The lines of piece `i` (shape `s`) for chains `wanted` accepts. */
@@ -236,7 +219,7 @@ class ChainBuilder {
               name: line.chain,
               policy: line.policy ?? null,
               rules: [],
-              raw: headerLine(this.pieces(i), line.li, this.column, this.off[i]!),
+              raw: headerLine(this.pieces(i), line.li, this.column, this.before[i]!),
             },
             where: [],
           });
@@ -294,11 +277,10 @@ function makeBase(p: PiecedSection, shared: SharedIptablesParse): Base | null {
   // A first host whose text warns anywhere is not a base to share: every line is one the shapes
   // take (rules and headers read without a warning), and its tables open and close as they should.
   const pieces = Array.from(p.refs, (r) => parsedPiece(p.store, r));
-  if (p.places.long) return null;
-  const off = p.places.off;
-  const base = new Base(p.refs, pieces, p.counters, off, shared);
+  if (p.counters.long) return null;
+  const base = new Base(p.refs, pieces, p.counters, p.before(), shared);
   if (!base.ok || !tablesClosed(base.events)) return null;
-  const b = new ChainBuilder((i) => pieces[i]!, p.counters, base.off);
+  const b = new ChainBuilder((i) => pieces[i]!, p.counters, base.before);
   for (let j = 0; j < pieces.length; j++) b.add(j, base.shapes[j]!, () => true);
   if (b.failed) return null;
   for (const s of base.shapes)
@@ -334,8 +316,8 @@ function matchPieces(
   ids: Int32Array,
   pieceAt: (i: number) => ParsedPiece,
   shared: SharedIptablesParse,
-  /** The host's counter column and its places, to compare header counters (none: `dirty` leaves them out). */
-  headers?: { column: string; off: Int32Array },
+  /** The host's counter column and its pieces' first entries, to compare header counters (none: `dirty` leaves them out). */
+  headers?: { column: CounterColumn; before: Int32Array },
 ): Matched {
   const n = ids.length;
   const m = new Int32Array(base.ids.length).fill(-1);
@@ -372,8 +354,7 @@ function matchPieces(
       if (
         headers !== undefined &&
         s.headerHoles &&
-        (headers.off[i + 1]! - headers.off[i]! !== base.off[j + 1]! - base.off[j]! ||
-          !headers.column.startsWith(base.headerCounters[j]!, headers.off[i]!))
+        !headers.column.sameRun(headers.before[i]!, base.column, base.before[j]!, base.before[j + 1]! - base.before[j]!)
       )
         for (const l of s.lines) if (l.kind === 'header') dirty.add(key(l.table, l.chain));
     } else {
@@ -400,16 +381,9 @@ function hostView(
   const pieceAt = (i: number): ParsedPiece => parsed[ids[i]!] ?? parsedPiece(store, ids[i]!);
   const column = p.counters;
   // A count parseCount refuses (over 20 digits) warns: read line by line.
-  if (p.places.long) return undefined;
-  const {
-    m,
-    own: ownShapes,
-    events,
-    dirty,
-  } = matchPieces(base, ids, pieceAt, shared, {
-    column,
-    off: p.places.off,
-  });
+  if (column.long) return undefined;
+  const before = p.before();
+  const { m, own: ownShapes, events, dirty } = matchPieces(base, ids, pieceAt, shared, { column, before });
   // The same tables in the same order, or the base's tables are not this host's.
   if (ownShapes === undefined || events !== base.events) return undefined;
 
@@ -418,7 +392,7 @@ function hostView(
   for (const k of dirty)
     for (const j of base.chainPieces.get(k) ?? []) if (m[j]! !== -1) at.set(m[j]!, base.shapes[j]!);
   // A matched piece holds what its base piece does: every other piece with a line of theirs is unmatched.
-  const b = new ChainBuilder(pieceAt, column, p.places.off);
+  const b = new ChainBuilder(pieceAt, column, before);
   for (const i of [...at.keys()].sort((x, y) => x - y)) b.add(i, at.get(i)!, (k) => dirty.has(k));
   if (b.failed) return undefined;
   const own = new Map<string, Map<string, IptChain | undefined>>();
@@ -434,18 +408,13 @@ function hostView(
   for (const [name, chains] of base.tables)
     tables.set(name, { name, chains: new OverlayChains(chains, own.get(name)!) });
 
-  // A view keeps its non-zero counters and its piece list; where each piece and its counters are
-  // is found again when a rule's counters are first asked for (evidence: a few hosts, a few
-  // rules). A 1,000-node cluster's views would otherwise hold two more arrays of ~18k entries each.
-  const nonZero = SparseCounters.of(column, p.places.nonZero);
+  // A view keeps its counter column (its non-zero entries) and its piece list; where each piece
+  // and its counters are is found again when a rule's counters are first asked for (evidence: a
+  // few hosts, a few rules). A 1,000-node cluster's views would otherwise hold two more arrays of
+  // ~18k entries each.
   let placed: { m: Int32Array; before: Int32Array } | undefined;
-  const places = (): { m: Int32Array; before: Int32Array } => {
-    if (placed !== undefined) return placed;
-    /** Per piece, how many counter entries the pieces before it have. */
-    const before = new Int32Array(ids.length + 1);
-    for (let i = 0; i < ids.length; i++) before[i + 1] = before[i]! + store.holes[ids[i]!]!;
-    return (placed = { m: matchPieces(base, ids, pieceAt, shared).m, before });
-  };
+  const places = (): { m: Int32Array; before: Int32Array } =>
+    (placed ??= { m: matchPieces(base, ids, pieceAt, shared).m, before: p.before() });
   const said = (rule: IptRule): IptRuleSaid | undefined => {
     const chain = tables.get(rule.table)?.chains.get(rule.chain);
     const k = rule.position - 1;
@@ -464,7 +433,7 @@ function hostView(
     }
     const l = pieceAt(i).lines[li]!;
     if (l.holes === 0) return { raw: rule.raw };
-    const lifted = nonZero.entry(before[i]! + l.firstHole);
+    const lifted = column.entry(before[i]! + l.firstHole);
     const counters = liftedCounters(lifted);
     const raw = (rule as SavedRule).printedWith(lifted);
     return counters === undefined ? { raw } : { raw, counters };
