@@ -80,7 +80,16 @@ function readRule(
   const parts = buildRule(words, lineContext, false);
   if (parts === undefined) return undefined;
   return {
-    core: new RuleCore(src.reader, start, src.lineEnd, table, parts.chain, parts.target, parts.goto, text),
+    core: new RuleCore(
+      src.reader,
+      start,
+      src.lineEnd,
+      table,
+      lineContext.chainName(parts.chain),
+      parts.target,
+      parts.goto,
+      text,
+    ),
     counters: parts.counters,
   };
 }

@@ -87,8 +87,22 @@ export class LineContext {
   private readonly bareMatches = new Map<string | null, IptMatch>();
   private readonly bareTargets = new Map<string, IptTarget>();
 
+  /** The chain name of the rule before: iptables-save prints a chain's rules together. */
+  private lastChain = '';
+
   /** Where warnings go: swapped by a parse that records them once for many hosts. */
   constructor(public list: Warnings) {}
+
+  /**
+   * `name` (a rule's chain), as the same string the rule before had when it is the same chain:
+   * most chain names (KUBE-SVC-…, 25 characters) are too long for the word cache, and one string
+   * a rule is ~3 MB more that the scavenger copies at 10k Services.
+   */
+  chainName(name: string): string {
+    if (name === this.lastChain) return this.lastChain;
+    this.lastChain = name;
+    return name;
+  }
 
   warn(msg: string): void {
     this.list.atLine(this.lineNo, `${msg} (table ${clip(this.table)})`);
