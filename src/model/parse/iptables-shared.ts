@@ -136,6 +136,9 @@ function headerLine(piece: ParsedPiece, li: number, column: CounterColumn, first
 /** Rule locations of a chain: pairs (piece index, line index), one per rule. */
 type Where = Int32Array;
 
+const PLAIN = 1;
+const HEADERS = 2;
+
 /** The first host's section, parsed into the chains hosts share. */
 class Base {
   /** Per piece number, where the base has it. */
@@ -150,8 +153,9 @@ class Base {
   /** Every table line of the text, in order (Shape.events). */
   readonly events: string;
   /**
-   * Per piece, 1 when matching it changes nothing but the match (no table line, no header
-   * counters): matchPieces takes a run of them by comparing numbers alone.
+   * Per piece, PLAIN when matching it changes nothing but the match (no table line, no header
+   * counters), HEADERS when its header counters are all that is left to compare: matchPieces
+   * takes a run of them by comparing numbers, and the run's counters at once.
    */
   readonly plain: Uint8Array;
 
@@ -183,7 +187,7 @@ class Base {
     }
     this.events = events;
     this.plain = Uint8Array.from(this.shapes, (s) =>
-      s.ok && s.events === '' && !s.headerHoles && s.exit === undefined ? 1 : 0,
+      !s.ok || s.events !== '' || s.exit !== undefined ? 0 : s.headerHoles ? HEADERS : PLAIN,
     );
   }
 
@@ -326,13 +330,39 @@ function matchPieces(
   let bp = 0;
   let table: string | null = null;
   let events = '';
+  /** A header's counters are the host's own: a chain whose header differs is the host's. */
+  const headerDiffers = (j: number, i: number): void => {
+    if (
+      headers !== undefined &&
+      !headers.column.sameRun(headers.before[i]!, base.column, base.before[j]!, base.before[j + 1]! - base.before[j]!)
+    )
+      for (const l of base.shapes[j]!.lines) if (l.kind === 'header') dirty.add(key(l.table, l.chain));
+  };
   const baseIds = base.ids;
   const plain = base.plain;
   for (let i = 0; i < n; i++) {
     // In step with the base, in its table: the host's pieces that are the base's next plain ones
-    // are matched by number (most of a host is: 1,000 hosts × ~18k pieces).
+    // are matched by number (most of a host is: 1,000 hosts × ~18k pieces, a third of them
+    // kube-proxy's chain headers), and the run's header counters compared at once.
     if (bp < baseIds.length && base.enter[bp] === table) {
-      while (i < n && bp < baseIds.length && ids[i] === baseIds[bp] && plain[bp] === 1) m[bp++] = i++;
+      const i0 = i;
+      const bp0 = bp;
+      let withHeaders = false;
+      for (; i < n && bp < baseIds.length && ids[i] === baseIds[bp] && plain[bp] !== 0; i++, bp++) {
+        m[bp] = i;
+        if (plain[bp] === HEADERS) withHeaders = true;
+      }
+      if (
+        withHeaders &&
+        headers !== undefined &&
+        !headers.column.sameRun(
+          headers.before[i0]!,
+          base.column,
+          base.before[bp0]!,
+          base.before[bp]! - base.before[bp0]!,
+        )
+      )
+        for (let k = bp0; k < bp; k++) if (plain[k] === HEADERS) headerDiffers(k, i0 + (k - bp0));
       if (i === n) break;
     }
     const id = ids[i]!;
@@ -350,13 +380,7 @@ function matchPieces(
       for (let k = bp; k < j; k++) for (const t of base.shapes[k]!.touched) dirty.add(t);
       m[j] = i;
       bp = j + 1;
-      // A header's counters are the host's own: a chain whose header differs is the host's.
-      if (
-        headers !== undefined &&
-        s.headerHoles &&
-        !headers.column.sameRun(headers.before[i]!, base.column, base.before[j]!, base.before[j + 1]! - base.before[j]!)
-      )
-        for (const l of s.lines) if (l.kind === 'header') dirty.add(key(l.table, l.chain));
+      if (s.headerHoles) headerDiffers(j, i);
     } else {
       if (!s.ok) return { m, own: undefined, events, dirty };
       own.set(i, s);
