@@ -134,8 +134,36 @@ interface ElementText {
   depth: number;
 }
 
-/** Calls `each` with the text of every element of `text`'s top-level JSON array (it says whether the element was valid JSON); never throws. */
-function forEachElementText(text: string, what: string, w: Warnings, each: (el: ElementText) => boolean): void {
+/**
+ * The text of the element at `i` when it is one `known` holds: the text up to the first "}," from
+ * `i` (or "}]", for the last). A known text was read as one valid JSON object, which closes only
+ * at its end, so scanValue from `i` would end there too; a longer element (holding "}," within)
+ * has no valid object as this prefix. indexOf and a lookup instead of a scan character by
+ * character: each host of a cluster prints ~3N elements that other hosts print the same.
+ */
+function knownAt(text: string, i: number, known: ReadonlyMap<string, unknown>): string | undefined {
+  if (text.charCodeAt(i) !== 0x7b) return undefined;
+  // "}]" only for the last element: looked for first, it would be looked for to the end each time.
+  const a = text.indexOf('},', i);
+  const close = a !== -1 ? a : text.indexOf('}]', i);
+  if (close === -1) return undefined;
+  // The same string is looked up again by the caller: V8 keeps a string's hash once computed.
+  const candidate = text.slice(i, close + 1);
+  return known.has(candidate) ? candidate : undefined;
+}
+
+/**
+ * Calls `each` with the text of every element of `text`'s top-level JSON array (it says whether
+ * the element was valid JSON); never throws. `known` (optional): element texts read before, found
+ * without a scan (knownAt).
+ */
+function forEachElementText(
+  text: string,
+  what: string,
+  w: Warnings,
+  each: (el: ElementText) => boolean,
+  known?: ReadonlyMap<string, unknown>,
+): void {
   let i = skipWs(text, 0);
   if (i === text.length) return; // an empty section: nothing printed, nothing to read
   if (text.charCodeAt(i) !== 0x5b) {
@@ -153,6 +181,14 @@ function forEachElementText(text: string, what: string, w: Warnings, each: (el: 
     if (text.charCodeAt(i) === 0x5d && index === 0) {
       i++;
       break;
+    }
+    const seen = known === undefined ? undefined : knownAt(text, i, known);
+    if (seen !== undefined) {
+      // A known element is read by the caller from `known`, its depth unused.
+      if (each({ text: seen, index, depth: 0 })) read++;
+      i += seen.length + 1;
+      if (text.charCodeAt(i - 1) === 0x5d) break;
+      continue;
     }
     const { end, depth } = scanValue(text, i);
     if (end < text.length && text.charCodeAt(end) === 0x7d) {
@@ -189,25 +225,31 @@ export function mapJsonObjects<T>(
   known?: Map<string, T>,
 ): T[] {
   const out: T[] = [];
-  forEachElementText(text, what, w, (piece) => {
-    const had = known?.get(piece.text);
-    if (had !== undefined) {
-      out.push(had);
-      return true;
-    }
-    const el = parseElement(piece.text, piece.index, piece.depth, what, w);
-    if (el === undefined) return false;
-    const where = `${what}[${el.index}]`;
-    if (!isObject(el.value)) w.add(`${where}: not an object`);
-    else if (Object.keys(el.value).length > 0) {
-      const before = w.count;
-      const item = read(new Fields(el.value, where, w), el.raw);
-      if (item !== undefined) {
-        out.push(item);
-        if (known !== undefined && w.count === before) known.set(piece.text, item);
+  forEachElementText(
+    text,
+    what,
+    w,
+    (piece) => {
+      const had = known?.get(piece.text);
+      if (had !== undefined) {
+        out.push(had);
+        return true;
       }
-    }
-    return true;
-  });
+      const el = parseElement(piece.text, piece.index, piece.depth, what, w);
+      if (el === undefined) return false;
+      const where = `${what}[${el.index}]`;
+      if (!isObject(el.value)) w.add(`${where}: not an object`);
+      else if (Object.keys(el.value).length > 0) {
+        const before = w.count;
+        const item = read(new Fields(el.value, where, w), el.raw);
+        if (item !== undefined) {
+          out.push(item);
+          if (known !== undefined && w.count === before) known.set(piece.text, item);
+        }
+      }
+      return true;
+    },
+    known,
+  );
   return out;
 }
