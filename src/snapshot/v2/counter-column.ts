@@ -3,8 +3,35 @@
 // Services a host's column is ~150k entries, ~0.5 MB of text, most of it "0": a 1,000-node
 // snapshot held every column as text (~0.5 GB) from its reading until its model was built.
 
-/** What a counter column is: entries "0" or "packets:bytes", joined by ",". */
-const COUNTER_COLUMN = /^(?:(?:0|\d+:\d+)(?:,(?:0|\d+:\d+))*)?$/;
+const COMMA = 44;
+const COLON = 58;
+const ZERO = 48;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Whether `s` is a counter column: entries "0" or "packets:bytes" (ASCII digits) joined by ",",
+ * as /^(?:(?:0|\d+:\d+)(?:,(?:0|\d+:\d+))*)?$/ says. Read by hand: JavaScriptCore (the bun
+ * release binary) ran that RegExp at ~0.2 s a host (~0.5 MB a column), 200 s at 1,000 nodes.
+ */
+export function isCounterColumn(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return true;
+  for (let i = 0; ; ) {
+    if (s.charCodeAt(i) === ZERO && (i + 1 === n || s.charCodeAt(i + 1) === COMMA)) i++;
+    else {
+      let d = i;
+      while (d < n && isDigit(s.charCodeAt(d))) d++;
+      if (d === i || s.charCodeAt(d) !== COLON) return false;
+      let e = d + 1;
+      while (e < n && isDigit(s.charCodeAt(e))) e++;
+      if (e === d + 1) return false;
+      i = e;
+    }
+    if (i === n) return true;
+    if (s.charCodeAt(i) !== COMMA) return false;
+    i++;
+  }
+}
 
 export class CounterColumn {
   private constructor(
@@ -21,12 +48,12 @@ export class CounterColumn {
   ) {}
 
   /**
-   * Column text `column`, or undefined when it is not a counter column. A non-zero entry is the
+   * Column text `column`, or undefined when it is not a counter column (isCounterColumn). A non-zero entry is the
    * only kind with a ":", and every entry between two of them is "0," (two characters): the column
    * is read by searching for ":" (~0.2 ms a host), not character by character (~3 ms).
    */
   static read(column: string): CounterColumn | undefined {
-    if (!COUNTER_COLUMN.test(column)) return undefined;
+    if (!isCounterColumn(column)) return undefined;
     let count = 0;
     for (let c = column.indexOf(':'); c !== -1; c = column.indexOf(':', c + 1)) count++;
     // Filled in place: pushing ~50k numbers onto an array cost 3 ms a host here.

@@ -4,7 +4,7 @@
 // that is not a counter column must be refused.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CounterColumn } from '../../../src/snapshot/v2/counter-column.ts';
+import { CounterColumn, isCounterColumn } from '../../../src/snapshot/v2/counter-column.ts';
 
 function checkAll(entries: string[]): CounterColumn {
   const text = entries.join(',');
@@ -47,6 +47,17 @@ describe('CounterColumn', () => {
   it('refuses text that is not a counter column', () => {
     for (const bad of ['00', '0,,0', '1:', ':1', '1:1,', ',0', '0 ', '1:1:1', 'x'])
       assert.equal(CounterColumn.read(bad), undefined, bad);
+  });
+
+  it('tells a counter column as the RegExp that defines one does', () => {
+    const definition = /^(?:(?:0|\d+:\d+)(?:,(?:0|\d+:\d+))*)?$/;
+    const alphabet = ['0', '0', '1', '9', ':', ',', ',', 'x', ' ', '٣'];
+    for (let t = 0; t < 20000; t++) {
+      const s = Array.from({ length: rnd(12) }, () => alphabet[rnd(alphabet.length)]!).join('');
+      assert.equal(isCounterColumn(s), definition.test(s), JSON.stringify(s));
+    }
+    for (const s of ['', '0', '0,0', '00:1', '0:5', '1:2,0', '05', '0,', ',', '1:2:3', '1::2', '0,,0'])
+      assert.equal(isCounterColumn(s), definition.test(s), JSON.stringify(s));
   });
 
   it('tells a count over 20 digits (which parseCount refuses)', () => {
