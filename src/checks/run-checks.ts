@@ -39,7 +39,17 @@ export interface RunScope {
   nodes?: ReadonlySet<string>;
 }
 
-export function runChecks(ctx: AnalysisContext, checks: readonly DoctorCheck[], scope: RunScope = {}): CheckRun {
+export interface RunHooks {
+  /** Called after each check: where a caller may collect what the check left (lib/collect-garbage.ts). */
+  afterCheck?: () => void;
+}
+
+export function runChecks(
+  ctx: AnalysisContext,
+  checks: readonly DoctorCheck[],
+  scope: RunScope = {},
+  hooks: RunHooks = {},
+): CheckRun {
   const run: CheckRun = { findings: [], outcomes: [], gaps: [] };
   for (const c of checks) {
     const r = runOne(ctx, c, scope);
@@ -48,6 +58,7 @@ export function runChecks(ctx: AnalysisContext, checks: readonly DoctorCheck[], 
     for (const f of r.findings) run.findings.push(f);
     for (const g of r.gaps) run.gaps.push(g);
     run.outcomes.push(r.outcome);
+    hooks.afterCheck?.();
   }
   return run;
 }

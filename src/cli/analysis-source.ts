@@ -2,9 +2,9 @@
 // through the probe pods of the nodes the question needs. Progress goes to stderr, only on a terminal.
 // Collection warnings reach the user once: in the report's notes (model.warnings), not also here.
 import type { LiveOptions } from '../collect/live-source.ts';
-import { collectGarbage } from '../lib/collect-garbage.ts';
+import { collectGarbage, collectYoungGarbage, YOUNG_GARBAGE_HOSTS } from '../lib/collect-garbage.ts';
 import { buildModel } from '../model/model.ts';
-import type { Model } from '../model/model.ts';
+import type { BuildOptions, Model } from '../model/model.ts';
 import { readSnapshot } from '../snapshot/io.ts';
 import type { SnapshotObjects } from '../snapshot/types.ts';
 import type { Source } from './options/source.ts';
@@ -19,7 +19,7 @@ export interface SourceNeeds {
 }
 
 export async function loadModel(source: Source, needs: SourceNeeds = {}): Promise<Model> {
-  if (source.kind === 'snapshot') return settled(buildModel(await readSnapshot(source.path), { consume: true }));
+  if (source.kind === 'snapshot') return settled(buildModel(await readSnapshot(source.path), building()));
   // client-node is heavy to load: the live source is imported only when a command needs it.
   const { collectLive } = await import('../collect/live-source.ts');
   const progress = await probeProgress();
@@ -28,7 +28,18 @@ export async function loadModel(source: Source, needs: SourceNeeds = {}): Promis
     ...(needs.nodes !== undefined ? { chooseNodes: needs.nodes } : {}),
     ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
   }).finally(() => progress.stop());
-  return settled(buildModel(snap, { consume: true }));
+  return settled(buildModel(snap, building()));
+}
+
+/** How a command builds its model: from a snapshot it owns, its garbage collected as it goes. */
+function building(): BuildOptions {
+  let built = 0;
+  return {
+    consume: true,
+    afterHost: () => {
+      if (++built % YOUNG_GARBAGE_HOSTS === 0) collectYoungGarbage();
+    },
+  };
 }
 
 /** Above this heap, a model just built leaves a large snapshot's garbage worth collecting at once. */

@@ -31,6 +31,8 @@ export interface BuildOptions {
    * has no other use for its hosts.
    */
   consume?: boolean;
+  /** Called after each host is built: where a caller may collect what the host's reading left. */
+  afterHost?: () => void;
 }
 
 export function buildModel(snap: Snapshot, opts: BuildOptions = {}): Model {
@@ -43,6 +45,7 @@ export function buildModel(snap: Snapshot, opts: BuildOptions = {}): Model {
     // An entry without any output is no probed node, whatever its errors say.
     if (Object.keys(entry.sections).length === 0) unprobed.set(name, noOutputReason(entry.errors));
     else hosts.set(name, buildHostState(name, entry, share));
+    opts.afterHost?.();
   }
   const cluster = clusterInfo(snap.objects);
   const m: Model = {

@@ -4,12 +4,12 @@ import { auditVerdict, dataMissingFindings, outsiderFindings } from '../coverage
 import { NODE_CHECKS } from '../node/index.ts';
 import { clusterDoc, reportDoc } from '../report-doc.ts';
 import type { ReportDoc } from '../report-doc.ts';
-import { runChecks } from '../run-checks.ts';
+import { type RunHooks, runChecks } from '../run-checks.ts';
 import { notesOf } from './common.ts';
 
-export function doctor(ctx: AnalysisContext, only?: readonly string[]): ReportDoc {
+export function doctor(ctx: AnalysisContext, only?: readonly string[], hooks: RunHooks = {}): ReportDoc {
   const checks = only === undefined ? NODE_CHECKS : NODE_CHECKS.filter((c) => only.includes(c.name));
-  const run = runChecks(ctx, checks);
+  const run = runChecks(ctx, checks, {}, hooks);
   const findings = [...run.findings, ...dataMissingFindings(run.gaps), ...outsiderFindings(ctx)];
   const notes = notesOf(ctx.model);
   for (const [k, v] of [

@@ -2,6 +2,7 @@
 import { analysisContext } from '../../checks/context.ts';
 import { NODE_CHECKS } from '../../checks/node/index.ts';
 import { doctor } from '../../checks/queries/doctor.ts';
+import { collectYoungGarbage } from '../../lib/collect-garbage.ts';
 import { InputError } from '../../lib/errors.ts';
 import { loadModel } from '../analysis-source.ts';
 import { type Args, type NetcheckCommand, type Work, given } from '../command.ts';
@@ -72,7 +73,8 @@ export const doctorCommand: NetcheckCommand = {
     return async () => {
       const model = await loadModel(source, nodes !== undefined ? { nodes: () => nodes } : {});
       const ctx = analysisContext(model);
-      const doc = doctor(ctx, only);
+      // Each check's garbage collected as it goes where the runtime leaves it (the bun executable).
+      const doc = doctor(ctx, only, { afterCheck: collectYoungGarbage });
       const merged = active === 'off' ? doc : await activeStep(ctx, doc, active, source);
       if (merged !== undefined) emitReport(merged, style);
     };

@@ -5,25 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildModel } from '../../../src/model/model.ts';
-import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND, emptyObjects } from '../../../src/snapshot/types.ts';
-import type { HostEntry, Snapshot } from '../../../src/snapshot/types.ts';
+import { snapshotOf as snapshot } from '../../helpers/models.ts';
 
 const route = (dst: string, gw: string): string =>
   `{"type":"unicast","dst":"${dst}","gateway":"${gw}","dev":"eth0","protocol":"bird","scope":"global","flags":["onlink"]}`;
 const neigh = (dst: string): string =>
   `{"dst":"${dst}","dev":"eth0","lladdr":"02:00:00:00:00:01","state":["REACHABLE"]}`;
-
-function snapshot(hosts: Record<string, Record<string, string>>): Snapshot {
-  const entries: Record<string, HostEntry> = {};
-  for (const [name, sections] of Object.entries(hosts)) entries[name] = { sections, errors: {} } as HostEntry;
-  return {
-    apiVersion: SNAPSHOT_API_VERSION,
-    kind: SNAPSHOT_KIND,
-    capturedAt: '2026-12-04T00:00:00Z',
-    objects: emptyObjects(),
-    hosts: entries,
-  } as unknown as Snapshot;
-}
 
 describe('a model shares what hosts print the same', () => {
   const a = route('10.65.0.0/26', '172.16.0.10');
