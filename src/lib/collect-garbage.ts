@@ -8,8 +8,12 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
+/** Bun's API, in the bun release executable. */
+const bunApi = (): { gc(force: boolean): void } | undefined =>
+  (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+
 export function collectGarbage(): void {
-  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  const bun = bunApi();
   if (bun !== undefined) {
     bun.gc(true);
     return;
@@ -34,5 +38,5 @@ export const YOUNG_GARBAGE_HOSTS = 50;
  * scavenger already collects the young generation as it fills: nothing to do under Node.
  */
 export function collectYoungGarbage(): void {
-  (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc(false);
+  bunApi()?.gc(false);
 }

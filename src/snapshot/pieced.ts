@@ -44,11 +44,25 @@ export class PiecedSection {
 
   /** A section of pieces `ids` with texts `pieces`, numbered in `store`; throws when the counters do not fit. */
   static of(store: PieceStore, ids: readonly string[], pieces: readonly string[], counters: string): PiecedSection {
-    const refs = Int32Array.from(ids, (id, i) => store.number(id, pieces[i]!));
+    const p = PiecedSection.read(
+      store,
+      Int32Array.from(ids, (id, i) => store.number(id, pieces[i]!)),
+      counters,
+    );
+    if (p === undefined) throw new Error('pieced section: counters do not fit its pieces');
+    return p;
+  }
+
+  /**
+   * Pieces `refs` (numbered in `store`) with counter column text `counters`; undefined unless that
+   * is a counter column with an entry for each hole of the pieces, no more (what `join` needs).
+   */
+  static read(store: PieceStore, refs: Int32Array, counters: string): PiecedSection | undefined {
     const column = CounterColumn.read(counters);
-    if (column === undefined || !fits(store, refs, column))
-      throw new Error('pieced section: counters do not fit its pieces');
-    return new PiecedSection(store, refs, column);
+    if (column === undefined) return undefined;
+    let holes = 0;
+    for (let i = 0; i < refs.length; i++) holes += store.holes[refs[i]!]!;
+    return holes === column.entries ? new PiecedSection(store, refs, column) : undefined;
   }
 
   /** Per piece, how many counter entries the pieces before it have; one more at the end (all of them). */
@@ -74,13 +88,6 @@ export class PiecedSection {
     if (t === undefined) throw new Error('pieced section: counters do not fit (checked when read)');
     return t;
   }
-}
-
-/** Whether `column` has an entry for each hole of pieces `refs` (what `join` needs), no more. */
-export function fits(store: PieceStore, refs: Int32Array, column: CounterColumn): boolean {
-  let holes = 0;
-  for (let i = 0; i < refs.length; i++) holes += store.holes[refs[i]!]!;
-  return holes === column.entries;
 }
 
 const registry = new WeakMap<object, Map<string, PiecedSection>>();

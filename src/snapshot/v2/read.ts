@@ -7,8 +7,7 @@ import { OBJECT_KINDS, SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../types.ts';
 import type { Snapshot } from '../types.ts';
 import { validateSnapshot } from '../validate.ts';
 import { applyDeltaNumbers } from './delta.ts';
-import { PiecedSection, PieceStore, definePieced, fits } from '../pieced.ts';
-import { CounterColumn } from './counter-column.ts';
+import { PiecedSection, PieceStore, definePieced } from '../pieced.ts';
 import { blobId } from './pieces.ts';
 import { SNAPSHOT_V2_API_VERSION } from './write.ts';
 
@@ -93,12 +92,11 @@ export class V2Reader {
           this.store.number(id, this.blobText(id, where)),
         );
         if (refs === undefined) this.fail(`${where}: parts do not apply to the previous host's`);
-        const column = CounterColumn.read(ref['counters']);
-        if (column === undefined || !fits(this.store, refs, column))
-          this.fail(`${where}: its counters do not fit its pieces`);
+        const pieced = PiecedSection.read(this.store, refs, ref['counters']);
+        if (pieced === undefined) this.fail(`${where}: its counters do not fit its pieces`);
         this.lastParts.set(section, refs);
         // Kept in pieces: the host's text is put together only if something asks for it.
-        definePieced(sections, section, new PiecedSection(this.store, refs, column));
+        definePieced(sections, section, pieced);
         this.store.holders.set(section, (this.store.holders.get(section) ?? 0) + 1);
       } else this.fail(`${where} must be {"blob": id} or {"parts": [...], "counters": "..."}`);
     }
